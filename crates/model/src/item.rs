@@ -1,0 +1,231 @@
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Identity;
+
+/// Texts above this many bytes are rejected unless the caller sets another cap: a post is never a
+/// megabyte, so such a record is a broken export or an attack, not content.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// One post or article, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub platform: String,
+    /// The source's own id for the post (`id` in the item format), when it has one.
+    pub external_id: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<Author>,
+    pub text: String,
+    pub published_at: DateTime<Utc>,
+    pub metrics: Metrics,
+    /// The record exactly as received (for CSV rows and feed entries: a JSON object built from them).
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// The platform's stable account id.
+    pub id: String,
+    /// The display handle, which accounts can change.
+    pub handle: Option<String>,
+}
+
+/// Engagement counts as last seen; re-ingesting a newer copy of an item updates them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    #[serde(default)]
+    pub views: u64,
+    #[serde(default)]
+    pub shares: u64,
+    #[serde(default)]
+    pub likes: u64,
+    #[serde(default)]
+    pub replies: u64,
+}
+
+/// Why a record was refused. The message names the field so that the reject file explains itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    #[error("not valid UTF-8 (first bad byte at offset {0})")]
+    InvalidUtf8(usize),
+    #[error("missing required field `{0}`")]
+    MissingField(&'static str),
+    #[error("field `{field}`: {reason}")]
+    BadField { field: &'static str, reason: String },
+    #[error("field `text` is {len} bytes, over the cap of {cap} bytes")]
+    TextTooLarge { len: usize, cap: usize },
+}
+
+/// The item fields as strings, before validation. JSON, CSV and feeds all end up here.
+#[derive(Debug, Default, Clone)]
+pub struct Fields<'a> {
+    pub platform: Option<Cow<'a, str>>,
+    pub id: Option<Cow<'a, str>>,
+    pub url: Option<Cow<'a, str>>,
+    pub author_id: Option<Cow<'a, str>>,
+    pub author_handle: Option<Cow<'a, str>>,
+    pub text: Option<Cow<'a, str>>,
+    pub published_at: Option<Cow<'a, str>>,
+    pub metrics: Metrics,
+}
+
+impl Fields<'_> {
+    /// Checks the fields and builds the item; `raw` is the record as received.
+    pub fn into_item(self, raw: String, max_text_bytes: usize) -> Result<Item, ItemError> {
+        let platform = non_empty(self.platform).ok_or(ItemError::MissingField("platform"))?;
+        if !platform.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(ItemError::BadField {
+                field: "platform",
+                reason: format!("{platform:?} is not a lower-case identifier such as \"x\" or \"facebook\""),
+            });
+        }
+        let text = self.text.ok_or(ItemError::MissingField("text"))?;
+        if text.len() > max_text_bytes {
+            return Err(ItemError::TextTooLarge { len: text.len(), cap: max_text_bytes });
+        }
+        if text.trim().is_empty() {
+            return Err(ItemError::BadField { field: "text", reason: "is empty".into() });
+        }
+        let published = non_empty(self.published_at).ok_or(ItemError::MissingField("published_at"))?;
+        let published_at = DateTime::parse_from_rfc3339(&published)
+            .map_err(|e| ItemError::BadField {
+                field: "published_at",
+                reason: format!("{published:?} is not an RFC 3339 timestamp ({e})"),
+            })?
+            .with_timezone(&Utc);
+        let author = match non_empty(self.author_id) {
+            Some(id) => {
+                Some(Author { id: id.into_owned(), handle: non_empty(self.author_handle).map(Cow::into_owned) })
+            }
+            None => None,
+        };
+        Ok(Item {
+            platform: platform.into_owned(),
+            external_id: non_empty(self.id).map(Cow::into_owned),
+            url: non_empty(self.url).map(Cow::into_owned),
+            author,
+            text: text.into_owned(),
+            published_at,
+            metrics: self.metrics,
+            raw,
+        })
+    }
+}
+
+fn non_empty(value: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+impl Item {
+    /// The key that makes re-ingesting idempotent (see [`Identity`]).
+    pub fn identity(&self) -> Identity {
+        Identity::of(self)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireItem<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    platform: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    author: Option<WireAuthor<'a>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    published_at: Option<Cow<'a, str>>,
+    #[serde(default)]
+    metrics: Option<Metrics>,
+}
+
+#[derive(Deserialize)]
+struct WireAuthor<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    handle: Option<Cow<'a, str>>,
+}
+
+/// Parses one line of the JSONL item format. Unknown fields are allowed and kept in [`Item::raw`].
+pub fn parse_json_item(line: &[u8], max_text_bytes: usize) -> Result<Item, ItemError> {
+    let text = std::str::from_utf8(line).map_err(|e| ItemError::InvalidUtf8(e.valid_up_to()))?;
+    let wire: WireItem<'_> = serde_json::from_str(text).map_err(|e| ItemError::NotJson(e.to_string()))?;
+    let (author_id, author_handle) = match wire.author {
+        Some(a) => (a.id, a.handle),
+        None => (None, None),
+    };
+    Fields {
+        platform: wire.platform,
+        id: wire.id,
+        url: wire.url,
+        author_id,
+        author_handle,
+        text: wire.text,
+        published_at: wire.published_at,
+        metrics: wire.metrics.unwrap_or_default(),
+    }
+    .into_item(text.to_owned(), max_text_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"id":"x:1","platform":"x","url":"https://x.com/a/status/1","author":{"id":"u1","handle":"budi"},"text":"Sebarkan! Bansos cair hari ini","published_at":"2024-02-03T05:12:45Z","metrics":{"views":812,"shares":3,"likes":40,"replies":2},"lang":"id"}"#;
+
+    #[test]
+    fn parses_every_field_and_keeps_unknown_ones_in_raw() {
+        let item = parse_json_item(GOOD.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap();
+        assert_eq!(item.platform, "x");
+        assert_eq!(item.external_id.as_deref(), Some("x:1"));
+        assert_eq!(item.author.as_ref().unwrap().handle.as_deref(), Some("budi"));
+        assert_eq!(item.metrics, Metrics { views: 812, shares: 3, likes: 40, replies: 2 });
+        assert_eq!(item.published_at.timestamp(), 1_706_937_165);
+        assert!(item.raw.contains(r#""lang":"id""#));
+    }
+
+    #[test]
+    fn optional_fields_may_be_null_or_absent() {
+        let line = r#"{"platform":"whatsapp","url":null,"text":"Info A1","published_at":"2024-02-03T05:12:45+07:00"}"#;
+        let item = parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap();
+        assert_eq!(item.url, None);
+        assert_eq!(item.author, None);
+        assert_eq!(item.metrics, Metrics::default());
+        assert_eq!(item.published_at.to_rfc3339(), "2024-02-02T22:12:45+00:00");
+    }
+
+    #[test]
+    fn each_kind_of_bad_record_says_why() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"{not json", "not valid JSON"),
+            (br#"{"text":"a","published_at":"2024-02-03T05:12:45Z"}"#, "missing required field `platform`"),
+            (br#"{"platform":"x","published_at":"2024-02-03T05:12:45Z"}"#, "missing required field `text`"),
+            (br#"{"platform":"x","text":"a","published_at":"kemarin"}"#, "field `published_at`"),
+            (br#"{"platform":"X Corp","text":"a","published_at":"2024-02-03T05:12:45Z"}"#, "field `platform`"),
+            (b"{\"platform\":\"x\",\"text\":\"\xff\"}", "not valid UTF-8"),
+        ];
+        for (line, want) in cases {
+            let err = parse_json_item(line, DEFAULT_MAX_TEXT_BYTES).unwrap_err().to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn text_over_the_cap_is_refused() {
+        let err = parse_json_item(GOOD.as_bytes(), 10).unwrap_err();
+        assert!(matches!(err, ItemError::TextTooLarge { cap: 10, .. }));
+    }
+
+    #[test]
+    fn wrong_metric_types_are_refused() {
+        let line = r#"{"platform":"x","text":"a","published_at":"2024-02-03T05:12:45Z","metrics":{"views":"banyak"}}"#;
+        assert!(matches!(parse_json_item(line.as_bytes(), 100), Err(ItemError::NotJson(_))));
+    }
+}

@@ -1,0 +1,14 @@
+//! Tangkal's shared records.
+//!
+//! An [`Item`] is one post or article as Tangkal took it in: the fields every detector reads, plus the
+//! raw record exactly as received so that nothing a source sent is ever thrown away. Sources that are not
+//! JSON (CSV rows, feed entries) fill a [`Fields`] and go through the same validation as the JSONL format,
+//! so every input path rejects bad records for the same reasons with the same messages.
+//!
+//! The JSONL item format is documented in `docs/item-format.md`.
+
+mod identity;
+mod item;
+
+pub use identity::{normalize_url, Identity};
+pub use item::{parse_json_item, Author, Fields, Item, ItemError, Metrics, DEFAULT_MAX_TEXT_BYTES};

@@ -1,0 +1,15 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration { version: u32, name: &'static str, source: rusqlite::Error },
+    #[error("the store was written by a newer Tangkal (schema version {found}, this build knows up to {known})")]
+    NewerSchema { found: u32, known: u32 },
+    #[error("{0}")]
+    Invalid(String),
+}

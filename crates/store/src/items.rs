@@ -1,0 +1,339 @@
+//! Posts and articles: idempotent batch writes and filtered reads.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use tangkal_model::{Author, Item, Metrics};
+
+use crate::{Result, SqliteStore, StoreError};
+
+/// An item on its way in, with what the pipeline derived from it.
+pub struct ItemRecord<'a> {
+    pub item: &'a Item,
+    /// Hash of the text's canonical form (`tangkal_text::fingerprint`), for exact-duplicate lookups.
+    pub fingerprint: u64,
+}
+
+/// Where a batch came from: `kind` is `file`, `feed` or `api`; `location` a path or URL.
+#[derive(Debug, Clone)]
+pub struct SourceRef {
+    pub kind: String,
+    pub location: String,
+}
+
+/// What a write did with each record of a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    /// Not stored before.
+    pub new: u64,
+    /// Stored before with other metrics, which were updated.
+    pub updated: u64,
+    /// Stored before exactly so: nothing changed.
+    pub duplicate: u64,
+}
+
+impl std::ops::AddAssign for WriteCounts {
+    fn add_assign(&mut self, other: WriteCounts) {
+        self.new += other.new;
+        self.updated += other.updated;
+        self.duplicate += other.duplicate;
+    }
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredItem {
+    pub id: i64,
+    pub platform: String,
+    pub external_id: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<Author>,
+    pub text: String,
+    pub published_at: DateTime<Utc>,
+    pub first_seen_at: DateTime<Utc>,
+    pub metrics: Metrics,
+    pub fingerprint: u64,
+    pub raw: String,
+}
+
+/// Which items to read; every condition is optional and they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub platform: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Case-insensitive substring of the text.
+    pub text_contains: Option<String>,
+}
+
+pub trait ItemStore {
+    /// Stores a batch atomically: either every record of it is written or none is. Records whose
+    /// identity is already stored only update their metrics, so replaying a batch is harmless.
+    fn write_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<WriteCounts>;
+    /// Newest first.
+    fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>>;
+    fn count_items(&self, filter: &ItemFilter) -> Result<u64>;
+    fn get_item(&self, id: i64) -> Result<Option<StoredItem>>;
+}
+
+fn to_sql_int(value: u64, field: &str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large to store")))
+}
+
+impl ItemStore for SqliteStore {
+    fn write_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<WriteCounts> {
+        let now = Utc::now().timestamp();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let source_id: i64 = tx.query_row(
+            "INSERT INTO sources (kind, location, first_seen_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (kind, location) DO UPDATE SET last_seen_at = excluded.last_seen_at
+             RETURNING id",
+            params![source.kind, source.location, now],
+            |r| r.get(0),
+        )?;
+        let mut counts = WriteCounts::default();
+        {
+            let mut find =
+                tx.prepare_cached("SELECT id, views, shares, likes, replies FROM items WHERE identity = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO items (identity, platform, external_id, url, account_id, text, published_at,
+                                    first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            let mut update =
+                tx.prepare_cached("UPDATE items SET views = ?2, shares = ?3, likes = ?4, replies = ?5 WHERE id = ?1")?;
+            let mut upsert_account = tx.prepare_cached(
+                "INSERT INTO accounts (platform, external_id, handle, first_seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (platform, external_id) DO UPDATE SET handle = COALESCE(excluded.handle, accounts.handle)
+                 RETURNING id",
+            )?;
+            for record in records {
+                let item = record.item;
+                let m = item.metrics;
+                let metrics = [
+                    to_sql_int(m.views, "views")?,
+                    to_sql_int(m.shares, "shares")?,
+                    to_sql_int(m.likes, "likes")?,
+                    to_sql_int(m.replies, "replies")?,
+                ];
+                let identity = item.identity().0;
+                let existing = find
+                    .query_row(params![&identity[..]], |r| {
+                        Ok((r.get::<_, i64>(0)?, [r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
+                    })
+                    .optional()?;
+                match existing {
+                    Some((_, stored)) if stored == metrics => counts.duplicate += 1,
+                    Some((id, _)) => {
+                        update.execute(params![id, metrics[0], metrics[1], metrics[2], metrics[3]])?;
+                        counts.updated += 1;
+                    }
+                    None => {
+                        let account_id = match &item.author {
+                            None => None,
+                            Some(author) => {
+                                let key = (item.platform.clone(), author.id.clone());
+                                match self.accounts.get(&key) {
+                                    Some((id, handle)) if author.handle.is_none() || *handle == author.handle => {
+                                        Some(*id)
+                                    }
+                                    _ => {
+                                        let id: i64 = upsert_account
+                                            .query_row(params![key.0, key.1, author.handle, now], |r| r.get(0))?;
+                                        self.accounts.insert(key, (id, author.handle.clone()));
+                                        Some(id)
+                                    }
+                                }
+                            }
+                        };
+                        insert.execute(params![
+                            &identity[..],
+                            item.platform,
+                            item.external_id,
+                            item.url,
+                            account_id,
+                            item.text,
+                            item.published_at.timestamp(),
+                            now,
+                            metrics[0],
+                            metrics[1],
+                            metrics[2],
+                            metrics[3],
+                            record.fingerprint as i64,
+                            source_id,
+                            item.raw,
+                        ])?;
+                        counts.new += 1;
+                    }
+                }
+            }
+        }
+        if let Err(e) = tx.commit() {
+            // The account cache may name rows that the rollback removed.
+            self.accounts.clear();
+            return Err(e.into());
+        }
+        Ok(counts)
+    }
+
+    fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>> {
+        let (clause, mut args) = where_clause(filter);
+        args.push(SqlArg::Int(to_sql_int(limit, "limit")?));
+        args.push(SqlArg::Int(to_sql_int(offset, "offset")?));
+        let sql = format!(
+            "{SELECT_ITEM} {clause} ORDER BY i.published_at DESC, i.id DESC LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), stored_item)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn count_items(&self, filter: &ItemFilter) -> Result<u64> {
+        let (clause, args) = where_clause(filter);
+        let sql = format!("SELECT COUNT(*) FROM items i {clause}");
+        let n: i64 = self.conn.query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn get_item(&self, id: i64) -> Result<Option<StoredItem>> {
+        let sql = format!("{SELECT_ITEM} WHERE i.id = ?1");
+        Ok(self.conn.query_row(&sql, params![id], stored_item).optional()?)
+    }
+}
+
+const SELECT_ITEM: &str = "SELECT i.id, i.platform, i.external_id, i.url, a.external_id, a.handle, i.text,
+        i.published_at, i.first_seen_at, i.views, i.shares, i.likes, i.replies, i.fingerprint, i.raw
+    FROM items i LEFT JOIN accounts a ON a.id = i.account_id";
+
+enum SqlArg {
+    Int(i64),
+    Text(String),
+}
+
+impl rusqlite::ToSql for SqlArg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            SqlArg::Int(v) => v.to_sql(),
+            SqlArg::Text(v) => v.to_sql(),
+        }
+    }
+}
+
+/// Builds a parameterised WHERE clause: user input only ever travels as bound parameters.
+fn where_clause(filter: &ItemFilter) -> (String, Vec<SqlArg>) {
+    let mut conditions = Vec::new();
+    let mut args = Vec::new();
+    if let Some(platform) = &filter.platform {
+        args.push(SqlArg::Text(platform.clone()));
+        conditions.push(format!("i.platform = ?{}", args.len()));
+    }
+    if let Some(since) = filter.since {
+        args.push(SqlArg::Int(since.timestamp()));
+        conditions.push(format!("i.published_at >= ?{}", args.len()));
+    }
+    if let Some(until) = filter.until {
+        args.push(SqlArg::Int(until.timestamp()));
+        conditions.push(format!("i.published_at < ?{}", args.len()));
+    }
+    if let Some(needle) = &filter.text_contains {
+        let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        args.push(SqlArg::Text(format!("%{escaped}%")));
+        conditions.push(format!("LOWER(i.text) LIKE ?{} ESCAPE '\\'", args.len()));
+    }
+    if conditions.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!("WHERE {}", conditions.join(" AND ")), args)
+    }
+}
+
+fn timestamp(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+fn stored_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
+    let author = r.get::<_, Option<String>>(4)?.map(|id| Author { id, handle: r.get(5).ok().flatten() });
+    Ok(StoredItem {
+        id: r.get(0)?,
+        platform: r.get(1)?,
+        external_id: r.get(2)?,
+        url: r.get(3)?,
+        author,
+        text: r.get(6)?,
+        published_at: timestamp(r.get(7)?),
+        first_seen_at: timestamp(r.get(8)?),
+        metrics: Metrics {
+            views: r.get::<_, i64>(9)? as u64,
+            shares: r.get::<_, i64>(10)? as u64,
+            likes: r.get::<_, i64>(11)? as u64,
+            replies: r.get::<_, i64>(12)? as u64,
+        },
+        fingerprint: r.get::<_, i64>(13)? as u64,
+        raw: r.get(14)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+
+    fn item(id: &str, text: &str, views: u64) -> Item {
+        let line = format!(
+            r#"{{"id":"{id}","platform":"x","author":{{"id":"u1","handle":"budi"}},"text":"{text}","published_at":"2024-02-0{}T05:12:45Z","metrics":{{"views":{views}}}}}"#,
+            id.len() % 9 + 1
+        );
+        parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+    }
+
+    fn write(store: &mut SqliteStore, items: &[Item]) -> WriteCounts {
+        let source = SourceRef { kind: "file".into(), location: "test.jsonl".into() };
+        let records: Vec<_> = items.iter().map(|item| ItemRecord { item, fingerprint: 7 }).collect();
+        store.write_items(&source, &records).unwrap()
+    }
+
+    #[test]
+    fn rewriting_counts_duplicates_and_metric_changes_without_adding_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let items = [item("1", "Bansos cair", 10), item("22", "Vaksin berbahaya", 5)];
+        assert_eq!(write(&mut store, &items), WriteCounts { new: 2, updated: 0, duplicate: 0 });
+        assert_eq!(write(&mut store, &items), WriteCounts { new: 0, updated: 0, duplicate: 2 });
+        let edited = [item("1", "Bansos cair (edit)", 99)];
+        assert_eq!(write(&mut store, &edited), WriteCounts { new: 0, updated: 1, duplicate: 0 });
+        assert_eq!(store.count_items(&ItemFilter::default()).unwrap(), 2);
+        let stored =
+            store.list_items(&ItemFilter { text_contains: Some("BANSOS".into()), ..Default::default() }, 10, 0);
+        let stored = stored.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].metrics.views, 99);
+        assert_eq!(stored[0].text, "Bansos cair", "an edited copy updates metrics only");
+        assert_eq!(stored[0].author.as_ref().unwrap().handle.as_deref(), Some("budi"));
+    }
+
+    #[test]
+    fn duplicates_inside_one_batch_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let counts = write(&mut store, &[item("1", "a", 1), item("1", "a", 1)]);
+        assert_eq!(counts, WriteCounts { new: 1, updated: 0, duplicate: 1 });
+    }
+
+    #[test]
+    fn filters_combine_and_escape_like_wildcards() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        write(&mut store, &[item("1", "diskon 100% hari ini", 1), item("22", "diskon 100 persen", 1)]);
+        let percent = ItemFilter { text_contains: Some("100%".into()), ..Default::default() };
+        assert_eq!(store.count_items(&percent).unwrap(), 1);
+        let other_platform = ItemFilter { platform: Some("tiktok".into()), ..Default::default() };
+        assert_eq!(store.count_items(&other_platform).unwrap(), 0);
+        let since = ItemFilter { since: Some(timestamp(1_706_937_165)), ..Default::default() };
+        assert_eq!(store.count_items(&since).unwrap(), 1);
+        let id = store.list_items(&percent, 1, 0).unwrap()[0].id;
+        assert_eq!(store.get_item(id).unwrap().unwrap().text, "diskon 100% hari ini");
+        assert_eq!(store.get_item(id + 100).unwrap(), None);
+    }
+}

@@ -1,0 +1,27 @@
+//! Tangkal's persistence.
+//!
+//! Callers see traits, one per concept ([`ItemStore`] for posts and articles), gathered in [`Store`];
+//! [`SqliteStore`] is the embedded default. The SQL sticks to what PostgreSQL also speaks (integer UTC
+//! seconds for times, `ON CONFLICT` upserts, no SQLite-only types), so that a PostgreSQL backend is one more
+//! implementation of the same traits, not a change to any caller.
+
+mod error;
+mod items;
+mod migrate;
+mod sqlite;
+
+pub use error::StoreError;
+pub use items::{ItemFilter, ItemRecord, ItemStore, SourceRef, StoredItem, WriteCounts};
+pub use sqlite::SqliteStore;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything the application persists. Each concept adds its trait as a supertrait here.
+pub trait Store: ItemStore + Send {}
+
+impl Store for SqliteStore {}
+
+/// Opens (creating if needed, and migrating) the embedded store inside `data_dir`.
+pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
+    Ok(Box::new(SqliteStore::open_in(data_dir)?))
+}

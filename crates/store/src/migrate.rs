@@ -1,0 +1,72 @@
+//! Schema migrations embedded in the binary and applied in order at start-up.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::{Result, StoreError};
+
+struct Migration {
+    version: u32,
+    name: &'static str,
+    sql: &'static str,
+}
+
+/// Append only: a released migration is never edited, a change is a new file.
+const SQLITE_MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql") }];
+
+/// Brings the schema up to date; each migration runs in its own transaction with its version record.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT    NOT NULL,
+             applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let current: u32 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let known = SQLITE_MIGRATIONS.last().map_or(0, |m| m.version);
+    if current > known {
+        return Err(StoreError::NewerSchema { found: current, known });
+    }
+    for m in SQLITE_MIGRATIONS.iter().filter(|m| m.version > current) {
+        let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        tx.execute_batch(m.sql).map_err(fail)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![m.version, m.name, chrono::Utc::now().timestamp()],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_strictly_increasing() {
+        for pair in SQLITE_MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "{} then {}", pair[0].name, pair[1].name);
+        }
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let n: u32 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(n as usize, SQLITE_MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_newer_store_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)", []).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::NewerSchema { found: 9999, .. })));
+    }
+}

@@ -1,0 +1,59 @@
+//! Settings: built-in defaults, then the TOML file, then `TANGKAL_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The configuration file read when `--config` is not given and the file exists.
+pub const DEFAULT_CONFIG_FILE: &str = "tangkal.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the embedded store, reject files and uploads live.
+    pub data_dir: PathBuf,
+    pub ingest: IngestConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Items per transaction: larger is faster, smaller loses less work to a crash.
+    pub batch_size: usize,
+    /// Texts larger than this many bytes are rejected.
+    pub max_text_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            data_dir: PathBuf::from("tangkal-data"),
+            ingest: IngestConfig { batch_size: 20_000, max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES },
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration. An explicitly named file must exist; the default one is optional.
+    /// Environment variables use `__` between levels: `TANGKAL_INGEST__BATCH_SIZE=5000`.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match explicit {
+            Some(path) => {
+                anyhow::ensure!(path.is_file(), "configuration file {} does not exist", path.display());
+                figment = figment.merge(Toml::file(path));
+            }
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE))
+            }
+            None => {}
+        }
+        figment
+            .merge(Env::prefixed("TANGKAL_").split("__").ignore(&["log_format", "config"]))
+            .extract()
+            .context("invalid configuration")
+    }
+}

@@ -1,0 +1,80 @@
+//! The `tangkal` command line: every capability of the platform is a subcommand of this one binary.
+
+mod cmd;
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "tangkal", version, about = "Tangkal: monitor, detect and answer misinformation (tangkal hoaks)")]
+struct Cli {
+    /// Configuration file [default: ./tangkal.toml if present]
+    #[arg(long, global = true, env = "TANGKAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (store, rejects, uploads); overrides the configuration [default: ./tangkal-data]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log format: human-readable text or JSON lines
+    #[arg(long, global = true, value_enum, default_value = "text", env = "TANGKAL_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole flow on the bundled sample data
+    Demo(cmd::demo::Args),
+    /// Take in posts and articles from JSONL, CSV or a feed
+    Ingest(cmd::ingest::Args),
+    /// List, show and count stored items
+    #[command(subcommand)]
+    Items(cmd::items::Command),
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let mut config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    let outcome = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&config, args),
+        Command::Ingest(args) => cmd::ingest::run(&config, args),
+        Command::Items(command) => cmd::items::run(&config, command),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
