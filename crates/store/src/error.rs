@@ -8,7 +8,7 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: u32, name: &'static str, source: rusqlite::Error },
-    #[error("the store was written by a newer Tangkal (schema version {found}, this build knows up to {known})")]
+    #[error("the store was written by a newer Tangkal (it has schema migration {found}, which this build does not know; newest known: {known})")]
     NewerSchema { found: u32, known: u32 },
     #[error("{0}")]
     Invalid(String),

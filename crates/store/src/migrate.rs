@@ -23,12 +23,17 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
              applied_at INTEGER NOT NULL
          )",
     )?;
-    let current: u32 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let applied: Vec<u32> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let known = SQLITE_MIGRATIONS.last().map_or(0, |m| m.version);
-    if current > known {
-        return Err(StoreError::NewerSchema { found: current, known });
+    if let Some(&found) = applied.iter().find(|v| !SQLITE_MIGRATIONS.iter().any(|m| m.version == **v)) {
+        return Err(StoreError::NewerSchema { found, known });
     }
-    for m in SQLITE_MIGRATIONS.iter().filter(|m| m.version > current) {
+    // Every migration not yet applied, so one that was added with a lower number than an applied one
+    // (parallel branches) still runs.
+    for m in SQLITE_MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
         tx.execute_batch(m.sql).map_err(fail)?;
