@@ -1,0 +1,117 @@
+use std::sync::mpsc;
+
+use serde::Serialize;
+use tangkal_model::Item;
+use tangkal_store::{ItemRecord, Store};
+
+use crate::source::Source;
+use crate::{Reject, RejectWriter};
+
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Records per transaction.
+    pub batch_size: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> IngestOptions {
+        IngestOptions { batch_size: 20_000 }
+    }
+}
+
+/// What an import did. `read` = `new` + `updated` + `duplicate` + `rejected`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestSummary {
+    pub read: u64,
+    pub new: u64,
+    pub updated: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+}
+
+/// Told after every committed batch, e.g. to move a progress bar.
+pub trait Progress {
+    fn batch_committed(&self, so_far: &IngestSummary);
+}
+
+impl Progress for () {
+    fn batch_committed(&self, _: &IngestSummary) {}
+}
+
+struct Batch {
+    items: Vec<(Item, u64)>,
+    rejects: Vec<Reject>,
+}
+
+/// Reads every source in turn into the store. Parsing and analysis run on a second thread while this one
+/// writes, one transaction per batch; a fatal error (unreadable file, store failure) stops the run after
+/// the batches already committed, which a re-run will recognise as duplicates.
+pub fn ingest(
+    store: &mut dyn Store,
+    sources: Vec<Box<dyn Source>>,
+    rejects: &mut RejectWriter,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<IngestSummary> {
+    let mut summary = IngestSummary::default();
+    let batch_size = options.batch_size.max(1);
+    for mut source in sources {
+        let described = source.describe();
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            // Two batches in flight bound memory while keeping both threads busy.
+            let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(2);
+            scope.spawn(move || read_batches(source.as_mut(), batch_size, sender));
+            for batch in receiver {
+                let batch = batch?;
+                let records: Vec<ItemRecord<'_>> = batch
+                    .items
+                    .iter()
+                    .map(|(item, fingerprint)| ItemRecord { item, fingerprint: *fingerprint })
+                    .collect();
+                let counts = store.write_items(&described, &records)?;
+                for reject in &batch.rejects {
+                    tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
+                    rejects.write(reject)?;
+                }
+                rejects.flush()?;
+                summary.read += (batch.items.len() + batch.rejects.len()) as u64;
+                summary.new += counts.new;
+                summary.updated += counts.updated;
+                summary.duplicate += counts.duplicate;
+                summary.rejected += batch.rejects.len() as u64;
+                progress.batch_committed(&summary);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(summary)
+}
+
+/// The worker side: parse and fingerprint records into batches. Stops early if the writer has gone.
+fn read_batches(source: &mut dyn Source, batch_size: usize, sender: mpsc::SyncSender<anyhow::Result<Batch>>) {
+    let new_batch = || Batch { items: Vec::with_capacity(batch_size), rejects: Vec::new() };
+    let mut batch = new_batch();
+    loop {
+        match source.next_record() {
+            Ok(Some(Ok(item))) => {
+                let fingerprint = tangkal_text::fingerprint(&item.text);
+                batch.items.push((item, fingerprint));
+            }
+            Ok(Some(Err(reject))) => batch.rejects.push(reject),
+            Ok(None) => {
+                let _ = sender.send(Ok(batch));
+                return;
+            }
+            Err(e) => {
+                let _ = sender.send(Ok(batch));
+                let _ = sender.send(Err(e));
+                return;
+            }
+        }
+        if batch.items.len() + batch.rejects.len() >= batch_size
+            && sender.send(Ok(std::mem::replace(&mut batch, new_batch()))).is_err()
+        {
+            return;
+        }
+    }
+}
