@@ -18,4 +18,4 @@ pub use csv_source::ColumnMap;
 pub use feed::{fetch_feed, FeedSource};
 pub use ingest::{ingest, IngestOptions, IngestSummary, Progress};
 pub use rejects::{Reject, RejectWriter};
-pub use source::{open_file, Format, Record, Source};
+pub use source::{open_file, open_reader, Format, Record, Source};

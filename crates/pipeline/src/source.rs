@@ -80,6 +80,17 @@ pub fn open_file(
         _ => Box::new(counted),
     };
     let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, decoded));
+    open_reader(location, reader, format, column_map, max_text_bytes)
+}
+
+/// A source over any reader, e.g. data embedded in the binary or received over HTTP.
+pub fn open_reader(
+    location: String,
+    reader: Box<dyn BufRead + Send>,
+    format: Format,
+    column_map: &ColumnMap,
+    max_text_bytes: usize,
+) -> anyhow::Result<Box<dyn Source>> {
     Ok(match format {
         Format::Jsonl => Box::new(JsonlSource::new(location, reader, max_text_bytes)),
         Format::Csv => Box::new(CsvSource::new(location, reader, column_map.clone(), max_text_bytes)?),

@@ -43,6 +43,16 @@ enum Command {
     Items(cmd::items::Command),
 }
 
+/// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
+/// closed pipe.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -53,6 +63,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let mut config = match Config::load(cli.config.as_deref()) {

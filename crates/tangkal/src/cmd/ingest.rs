@@ -1,10 +1,128 @@
+//! `tangkal ingest`: files and feeds into the store.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use tangkal_pipeline::{ColumnMap, Format, IngestOptions, IngestSummary, Progress, RejectWriter, Source};
 
 use crate::config::Config;
 
-#[derive(clap::Args)]
-pub struct Args {}
+/// Exit code when the import finished but some records were rejected.
+pub const EXIT_SOME_REJECTED: u8 = 3;
 
-pub fn run(_config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 all records accepted, 3 some records rejected (see the rejects file), \
+1 fatal error.\nFormats: JSONL (the item format, see docs/item-format.md) or CSV with a header row; \
+.gz and .zst files are decompressed.")]
+pub struct Args {
+    /// JSONL or CSV files; `-` reads standard input
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// RSS, Atom or JSON Feed URL to read (repeatable); entries become items on platform `news`
+    #[arg(long, value_name = "URL")]
+    feed: Vec<String>,
+    /// Input format [default: from the file name; standard input is JSONL]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// CSV column for an item field, e.g. `--map text=message` (repeatable)
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    column_map: Vec<String>,
+    /// Dead-letter file for rejected records [default: DATA_DIR/rejects/ingest-<time>.jsonl]
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Print the end summary as one JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Csv,
+}
+
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Progress for Bar {
+    fn batch_committed(&self, so_far: &IngestSummary) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.bytes.load(Ordering::Relaxed));
+            bar.set_message(format!("{} items", so_far.read));
+        }
+    }
+}
+
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(!args.files.is_empty() || !args.feed.is_empty(), "nothing to ingest: name files, `-` or --feed URL");
+    let started = Instant::now();
+    let column_map = ColumnMap::parse(&args.column_map)?;
+    let max_text = config.ingest.max_text_bytes;
+    let bytes = Arc::new(AtomicU64::new(0));
+    let mut total_bytes = 0;
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    for path in &args.files {
+        let format = match args.format {
+            Some(FormatArg::Jsonl) => Format::Jsonl,
+            Some(FormatArg::Csv) => Format::Csv,
+            None => Format::from_path(path),
+        };
+        total_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        sources.push(tangkal_pipeline::open_file(path, format, &column_map, max_text, bytes.clone())?);
+    }
+    for url in &args.feed {
+        sources.push(Box::new(tangkal_pipeline::fetch_feed(url, max_text)?));
+    }
+    let mut store = tangkal_store::open(&config.data_dir)?;
+    let rejects_path = args.rejects.unwrap_or_else(|| default_rejects_path(config));
+    let mut rejects = RejectWriter::new(rejects_path);
+    let bar = std::io::stderr().is_terminal() && total_bytes > 0;
+    let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
+    let options = IngestOptions { batch_size: config.ingest.batch_size };
+    let summary = tangkal_pipeline::ingest(store.as_mut(), sources, &mut rejects, &options, &progress)
+        .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "read {}  new {}  updated {}  duplicate {}  rejected {}  ({:.1} s, {:.0} items/s)",
+            summary.read,
+            summary.new,
+            summary.updated,
+            summary.duplicate,
+            summary.rejected,
+            elapsed,
+            summary.read as f64 / elapsed.max(1e-9)
+        );
+    }
+    if summary.rejected > 0 {
+        eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());
+        return Ok(ExitCode::from(EXIT_SOME_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_rejects_path(config: &Config) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    config.data_dir.join("rejects").join(format!("ingest-{stamp}.jsonl"))
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta} left)")
+            .expect("valid template"),
+    );
+    bar
 }

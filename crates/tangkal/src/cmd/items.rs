@@ -1,13 +1,155 @@
+//! `tangkal items`: look at what was stored.
+
 use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tangkal_store::{ItemFilter, StoredItem};
 
 use crate::config::Config;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Count items
-    Count,
+    /// List items, newest first
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// At most this many items
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        /// Skip this many items first
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one item with its raw record
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the number of matching items
+    Count {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
 }
 
-pub fn run(_config: &Config, _command: Command) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+#[derive(clap::Args)]
+pub struct FilterArgs {
+    /// Only this platform (x, facebook, whatsapp, news, ...)
+    #[arg(long)]
+    platform: Option<String>,
+    /// Published at or after (RFC 3339 or YYYY-MM-DD, UTC)
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Published before (RFC 3339 or YYYY-MM-DD, UTC)
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    /// Text contains this (case-insensitive)
+    #[arg(long)]
+    contains: Option<String>,
+}
+
+impl From<FilterArgs> for ItemFilter {
+    fn from(args: FilterArgs) -> ItemFilter {
+        ItemFilter { platform: args.platform, since: args.since, until: args.until, text_contains: args.contains }
+    }
+}
+
+fn parse_time(value: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        .map_err(|_| format!("{value:?} is neither RFC 3339 nor YYYY-MM-DD"))
+}
+
+pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+    let store = tangkal_store::open(&config.data_dir)?;
+    match command {
+        Command::Count { filter } => println!("{}", store.count_items(&filter.into())?),
+        Command::List { filter, limit, offset, json } => {
+            let items = store.list_items(&filter.into(), limit, offset)?;
+            if json {
+                for item in &items {
+                    println!("{}", serde_json::to_string(&ItemJson::from(item))?);
+                }
+            } else {
+                println!("{}", table(&items));
+            }
+        }
+        Command::Show { id, json } => {
+            let Some(item) = store.get_item(id)? else {
+                anyhow::bail!("no item with id {id}");
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&ItemJson::from(&item))?);
+            } else {
+                print_item(&item);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON shape scripts read: the stored item with its raw record parsed back into JSON.
+#[derive(serde::Serialize)]
+struct ItemJson<'a> {
+    #[serde(flatten)]
+    item: &'a StoredItem,
+    #[serde(rename = "raw")]
+    raw_json: serde_json::Value,
+}
+
+impl<'a> From<&'a StoredItem> for ItemJson<'a> {
+    fn from(item: &'a StoredItem) -> ItemJson<'a> {
+        let raw_json = serde_json::from_str(&item.raw).unwrap_or_else(|_| item.raw.clone().into());
+        ItemJson { item, raw_json }
+    }
+}
+
+fn table(items: &[StoredItem]) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    table.set_header(["id", "published (UTC)", "platform", "author", "views", "shares", "text"]);
+    for item in items {
+        let author = item.author.as_ref().map(|a| a.handle.clone().unwrap_or_else(|| a.id.clone()));
+        table.add_row([
+            item.id.to_string(),
+            item.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            item.platform.clone(),
+            author.unwrap_or_default(),
+            item.metrics.views.to_string(),
+            item.metrics.shares.to_string(),
+            shorten(&item.text, 60),
+        ]);
+    }
+    table
+}
+
+fn shorten(text: &str, chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+fn print_item(item: &StoredItem) {
+    println!("item {} · {} · {}", item.id, item.platform, item.external_id.as_deref().unwrap_or("-"));
+    if let Some(author) = &item.author {
+        println!("author:     {} ({})", author.handle.as_deref().unwrap_or("-"), author.id);
+    }
+    if let Some(url) = &item.url {
+        println!("url:        {url}");
+    }
+    println!("published:  {}", item.published_at.to_rfc3339());
+    println!("first seen: {}", item.first_seen_at.to_rfc3339());
+    let m = item.metrics;
+    println!("metrics:    views {} · shares {} · likes {} · replies {}", m.views, m.shares, m.likes, m.replies);
+    println!("\n{}\n", item.text);
+    println!("raw: {}", item.raw);
 }
