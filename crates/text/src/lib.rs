@@ -4,6 +4,12 @@
 //! PROVISIONAL: the public API below is the contract other crates build on; the analysis itself is a
 //! placeholder (lower-case alphanumeric words, no stemming) until the full analyser lands.
 
+pub mod dictionary;
+pub mod stemmer;
+
+pub use dictionary::Dictionary;
+pub use stemmer::{StemScratch, Stemmer};
+
 /// What kind of span a [`Token`] covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
