@@ -1,0 +1,172 @@
+//! The `tangkal` binary as users and scripts run it: ingest, its summary, rejects, exit codes and crash
+//! safety against a real child process.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn tangkal(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tangkal"));
+    cmd.arg("--data-dir").arg(data_dir).env_remove("TANGKAL_CONFIG").env("RUST_LOG", "error");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("tangkal runs")
+}
+
+fn summary(output: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout:?} / {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+fn item_line(n: u64, views: u64) -> String {
+    format!(
+        r#"{{"id":"x:{n}","platform":"x","url":"https://x.com/u/status/{n}","author":{{"id":"u{a}","handle":"akun_{a}"}},"text":"Pesan berantai nomor {n}: bansos cair hari ini, sebarkan!","published_at":"2024-02-03T05:{m:02}:{s:02}Z","metrics":{{"views":{views},"shares":1,"likes":0,"replies":0}}}}"#,
+        a = n % 97,
+        m = (n / 60) % 60,
+        s = n % 60
+    )
+}
+
+fn count(data_dir: &Path) -> u64 {
+    let out = run(tangkal(data_dir).args(["items", "count"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("a number")
+}
+
+#[test]
+fn bad_lines_are_rejected_with_their_place_and_the_good_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("posts.jsonl");
+    let lines = [
+        item_line(1, 10),
+        "{\"platform\":\"x\",\"text\":\"tanpa waktu\"}".to_string(),
+        item_line(2, 10),
+        "bukan json".to_string(),
+        item_line(1, 10),
+        r#"{"platform":"x","text":"jam salah","published_at":"03/02/2024"}"#.to_string(),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let data = dir.path().join("data");
+    let out = run(tangkal(&data).arg("ingest").arg(&input).arg("--json").arg("--rejects").arg(&rejects));
+    assert_eq!(out.status.code(), Some(3), "exit 3 when some lines were rejected");
+    assert_eq!(summary(&out), serde_json::json!({"read": 6, "new": 2, "updated": 0, "duplicate": 1, "rejected": 3}));
+    let rejected: Vec<serde_json::Value> =
+        std::fs::read_to_string(&rejects).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let places: Vec<(u64, &str)> =
+        rejected.iter().map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap())).collect();
+    assert_eq!(places.len(), 3);
+    assert_eq!(places[0].0, 2);
+    assert!(places[0].1.contains("published_at"), "{places:?}");
+    assert_eq!(places[1].0, 4);
+    assert!(places[1].1.contains("not valid JSON"));
+    assert_eq!(places[2].0, 6);
+    assert_eq!(rejected[1]["raw"], "bukan json");
+    assert!(rejected[0]["source"].as_str().unwrap().ends_with("posts.jsonl"));
+
+    let again = run(tangkal(&data).arg("ingest").arg(&input).arg("--json").arg("--rejects").arg(&rejects));
+    assert_eq!(summary(&again)["duplicate"], 3, "re-ingesting adds nothing");
+    assert_eq!(count(&data), 2);
+}
+
+#[test]
+fn compressed_csv_and_updated_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = "post_id,network,message,time,views\n\
+fb:1,facebook,\"Lowongan BUMN tanpa tes, hubungi nomor ini\",2024-02-03T05:12:45Z,100\n\
+fb:2,facebook,Video lama banjir 2019 disebut terjadi kemarin,2024-02-03T06:00:00+07:00,5\n";
+    let path = dir.path().join("export.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+    gz.write_all(csv.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    let map = ["--map", "id=post_id", "--map", "platform=network", "--map", "text=message", "--map", "published_at=time"];
+    let out = run(tangkal(&data).arg("ingest").arg(&path).args(map).arg("--json"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(summary(&out)["new"], 2);
+
+    let edited = csv.replace(",100\n", ",250\n");
+    let zst = dir.path().join("export-later.csv.zst");
+    std::fs::write(&zst, zstd::encode_all(edited.as_bytes(), 3).unwrap()).unwrap();
+    let out = run(tangkal(&data).arg("ingest").arg(&zst).args(map).arg("--json"));
+    assert_eq!(summary(&out), serde_json::json!({"read": 2, "new": 0, "updated": 1, "duplicate": 1, "rejected": 0}));
+
+    let listed = run(tangkal(&data).args(["items", "list", "--json", "--contains", "lowongan"]));
+    let item: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(item["metrics"]["views"], 250);
+    assert_eq!(item["raw"]["post_id"], "fb:1", "the CSV row is kept as received");
+}
+
+#[test]
+fn a_feed_is_read_over_http() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/rss.xml", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).unwrap();
+        let body = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Kabar Contoh</title>
+<item><title>Cek fakta: surat suara tercoblos</title><link>https://contoh.id/cek/1</link><description>Video lama.</description><pubDate>Sat, 03 Feb 2024 05:12:45 GMT</pubDate></item>
+</channel></rss>"#;
+        write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(tangkal(dir.path()).args(["ingest", "--json", "--feed", &url]));
+    server.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(summary(&out)["new"], 1);
+    let listed = run(tangkal(dir.path()).args(["items", "list", "--json", "--platform", "news"]));
+    let item: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(item["text"], "Cek fakta: surat suara tercoblos\n\nVideo lama.");
+}
+
+/// Kills a real import with SIGKILL part-way, re-runs it, and checks that the store holds exactly the
+/// distinct items of the input: none lost, none doubled.
+#[test]
+fn kill_9_mid_import_then_rerun_stores_exactly_the_distinct_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let input = dir.path().join("big.jsonl");
+    let distinct = 60_000u64;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    for n in 0..distinct {
+        writeln!(file, "{}", item_line(n, 1)).unwrap();
+        if n % 10 == 0 {
+            // A repeat of an earlier post, as exports overlap.
+            writeln!(file, "{}", item_line(n / 2, 1)).unwrap();
+        }
+    }
+    file.into_inner().unwrap().sync_all().unwrap();
+
+    let mut child = tangkal(&data)
+        .args(["ingest", "--json"])
+        .arg(&input)
+        .env("TANGKAL_INGEST__BATCH_SIZE", "500")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = 0;
+    while seen == 0 {
+        assert!(Instant::now() < deadline, "the import never committed a batch");
+        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+        std::thread::sleep(Duration::from_millis(20));
+        if data.join("tangkal.sqlite3").exists() {
+            seen = count(&data);
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let after_kill = count(&data);
+    assert!(after_kill > 0 && after_kill < distinct, "killed mid-import: {after_kill} of {distinct} stored");
+
+    let out = run(tangkal(&data).args(["ingest", "--json"]).arg(&input));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&out);
+    assert_eq!(s["new"].as_u64().unwrap() + after_kill, distinct);
+    assert_eq!(count(&data), distinct);
+}
