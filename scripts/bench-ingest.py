@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: whole-process `tangkal ingest` of the 1M-item stream into a fresh store, side by side
+with `sqlite-utils insert --nl --pk id` loading the same file, then a re-ingest of the same file.
+
+Usage: python3 scripts/bench-ingest.py [--items 1000000] [--skip-peer]
+Needs ../shared (the stream generator); installs sqlite-utils with pip if it is missing.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def measure(cmd, **kwargs):
+    """Runs cmd, returns (seconds, peak RSS in MiB of that process, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, **kwargs)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} exited {code}")
+    return elapsed, usage.ru_maxrss / 1024, out.decode()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--skip-peer", action="store_true")
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    stream = f"target/items-{args.items // 1000}k.jsonl"
+    if not os.path.exists(stream):
+        print(f"generating {stream} ...", flush=True)
+        subprocess.run([sys.executable, f"{SHARED}/tools/gen_stream.py", "--seeds", f"{SHARED}/data/stream/seeds.jsonl",
+                        "--items", str(args.items), "--seed", "2", "--out", stream,
+                        "--truth", stream.replace(".jsonl", ".truth.jsonl")], check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "tangkal"], check=True)
+    binary = os.path.join(ROOT, "target/release/tangkal")
+    work = tempfile.mkdtemp(prefix="tangkal-bench-")
+    env = dict(os.environ, RUST_LOG="warn")
+    try:
+        data = os.path.join(work, "data")
+        cmd = [binary, "--data-dir", data, "ingest", "--json", stream]
+        first_s, first_rss, first_out = measure(cmd, env=env)
+        first = json.loads(first_out)
+        again_s, again_rss, again_out = measure(cmd, env=env)
+        again = json.loads(again_out)
+        db_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data)
+                       if f.startswith("tangkal.sqlite3"))
+        rows = [("tangkal ingest (fresh store)", first_s, first_rss, first),
+                ("tangkal ingest (same file again)", again_s, again_rss, again)]
+        peer = None
+        if not args.skip_peer:
+            if shutil.which("sqlite-utils") is None:
+                subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sqlite-utils"], check=True)
+            peer_db = os.path.join(work, "peer.db")
+            peer_s, peer_rss, _ = measure(["sqlite-utils", "insert", peer_db, "items", stream, "--nl", "--pk", "id"])
+            peer = (peer_s, peer_rss)
+        print(f"\nstream: {stream} ({os.path.getsize(stream) / 1e6:.0f} MB, {args.items:,} items)")
+        print(f"{'run':36} {'seconds':>8} {'items/s':>10} {'peak RSS MiB':>13}  summary")
+        for name, s, rss, summary in rows:
+            print(f"{name:36} {s:8.2f} {args.items / s:10,.0f} {rss:13.0f}  {json.dumps(summary)}")
+        if peer:
+            print(f"{'sqlite-utils insert --nl --pk id':36} {peer[0]:8.2f} {args.items / peer[0]:10,.0f} {peer[1]:13.0f}")
+            print(f"\nratio tangkal / sqlite-utils (items/s): {peer[0] / first_s:.1f}x")
+        print(f"re-ingest speed relative to first ingest: {first_s / again_s:.2f}x")
+        print(f"store on disk: {db_bytes / 1e6:.0f} MB, {db_bytes / max(first['new'], 1):.0f} bytes per item")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
