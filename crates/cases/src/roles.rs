@@ -1,0 +1,126 @@
+//! Who may do what. Routes and commands ask for a [`Permission`]; only this table says which roles
+//! hold it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Analyst,
+    Reviewer,
+    /// Publishes clarifications and runs the response.
+    Communicator,
+    /// Works with one platform's trust and safety team; sees only cases on that platform.
+    PlatformLiaison,
+    /// An outside organisation reading published fact-checks through the API.
+    Partner,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read cases, their verdicts and evidence.
+    ReadCases,
+    /// Open cases, triage, investigate, assign, reprioritise, add evidence, dismiss.
+    WorkCases,
+    ProposeVerdict,
+    /// Approve or reject someone else's proposed verdict.
+    ReviewVerdict,
+    /// Start and close the public response once a verdict is approved.
+    Respond,
+    /// Read approved, published fact-checks.
+    ReadPublished,
+    ManageUsers,
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Analyst, Role::Reviewer, Role::Communicator, Role::PlatformLiaison, Role::Partner];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Reviewer => "reviewer",
+            Role::Communicator => "communicator",
+            Role::PlatformLiaison => "platform_liaison",
+            Role::Partner => "partner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match permission {
+            ReadCases => matches!(self, Admin | Analyst | Reviewer | Communicator | PlatformLiaison),
+            WorkCases | ProposeVerdict => matches!(self, Admin | Analyst),
+            // Deliberately not admin: approval is the second pair of eyes, kept to the people trained for it.
+            ReviewVerdict => self == Reviewer,
+            Respond => matches!(self, Admin | Communicator),
+            ReadPublished => true,
+            ManageUsers => self == Admin,
+            ReadAudit => matches!(self, Admin | Reviewer),
+        }
+    }
+
+    /// Whether a user of this role may create an API token acting as `scope`: one's own role, or any
+    /// role for an administrator (machine accounts are usually narrower than their owner).
+    pub fn may_issue_token_for(self, scope: Role) -> bool {
+        self == scope || self == Role::Admin
+    }
+
+    /// Platform liaisons must be bound to exactly one platform; nobody else is.
+    pub fn needs_platform(self) -> bool {
+        self == Role::PlatformLiaison
+    }
+}
+
+impl Permission {
+    /// The roles holding this permission, in [`Role::ALL`] order.
+    pub fn roles(self) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| r.allows(self)).collect()
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partners_only_read_what_is_published() {
+        use Permission::*;
+        for p in [ReadCases, WorkCases, ProposeVerdict, ReviewVerdict, Respond, ManageUsers, ReadAudit] {
+            assert!(!Role::Partner.allows(p), "{p:?}");
+        }
+        assert!(Role::Partner.allows(ReadPublished));
+    }
+
+    #[test]
+    fn only_reviewers_review_and_only_admins_manage_users() {
+        assert_eq!(Permission::ReviewVerdict.roles(), vec![Role::Reviewer]);
+        assert_eq!(Permission::ManageUsers.roles(), vec![Role::Admin]);
+        assert_eq!(Permission::Respond.roles(), vec![Role::Admin, Role::Communicator]);
+    }
+
+    #[test]
+    fn token_scopes() {
+        assert!(Role::Admin.may_issue_token_for(Role::Partner));
+        assert!(Role::Analyst.may_issue_token_for(Role::Analyst));
+        assert!(!Role::Analyst.may_issue_token_for(Role::Admin));
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! A case's whole life under the rules, without storage.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use crate::*;
+
+fn actor(id: i64, role: Role) -> Actor {
+    Actor { user: UserRef { id, name: format!("{role}{id}") }, role, platform: None }
+}
+
+fn new_case() -> NewCase {
+    NewCase {
+        title: "Vaksin mengandung chip".into(),
+        platforms: vec!["TikTok".into(), "tiktok".into(), "x".into()],
+        signals: Signals { risk: Some(0.9), reach: Some(3_000_000), velocity: Some(2_000.0) },
+        urgency: Urgency::Urgent,
+        ..NewCase::default()
+    }
+}
+
+fn draft() -> VerdictDraft {
+    VerdictDraft {
+        rating: Rating::Hoaks,
+        misinfo_type: Some(MisinfoType::Fabricated),
+        explanation: "Tidak ada vaksin yang mengandung chip.".into(),
+    }
+}
+
+#[test]
+fn a_case_lives_from_new_to_closed() {
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    let (analyst, reviewer, comms) = (actor(2, Role::Analyst), actor(3, Role::Reviewer), actor(4, Role::Communicator));
+    let mut case = Case::open(&new_case(), "detector:claims", t0).unwrap();
+    assert_eq!((case.status, case.priority, case.due_at), (Status::New, Priority::P1, t0 + Duration::hours(4)));
+    assert_eq!(case.platforms, vec!["tiktok", "x"]);
+    let step = |c: &mut Case, change, who: &Actor| c.apply(change, who, t0 + Duration::minutes(30));
+    step(&mut case, Change::Move { to: Status::Triage, reason: None }, &analyst).unwrap();
+    step(&mut case, Change::Move { to: Status::Investigating, reason: None }, &analyst).unwrap();
+    step(&mut case, Change::ProposeVerdict(draft()), &analyst).unwrap();
+    assert_eq!(
+        step(&mut case, Change::ReviewVerdict { approve: true, note: None }, &analyst),
+        Err(CaseError::NotPermitted { role: Role::Analyst, permission: Permission::ReviewVerdict })
+    );
+    step(&mut case, Change::ReviewVerdict { approve: true, note: None }, &reviewer).unwrap();
+    assert_eq!(case.status, Status::VerdictApproved);
+    step(&mut case, Change::Move { to: Status::Responding, reason: None }, &comms).unwrap();
+    step(&mut case, Change::Move { to: Status::Closed, reason: None }, &comms).unwrap();
+    assert_eq!(case.sla(t0 + Duration::days(2)).state, SlaState::Met);
+    assert_eq!(
+        step(&mut case, Change::Assign { to: None }, &analyst),
+        Err(CaseError::Finished { status: Status::Closed })
+    );
+}
+
+#[test]
+fn a_reviewer_who_proposed_cannot_approve_and_rejection_reopens_investigation() {
+    let t0 = Utc::now();
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    let admin = actor(1, Role::Admin);
+    case.apply(Change::Move { to: Status::Triage, reason: None }, &admin, t0).unwrap();
+    case.apply(Change::Move { to: Status::Investigating, reason: None }, &admin, t0).unwrap();
+    case.apply(Change::ProposeVerdict(draft()), &admin, t0).unwrap();
+    // Same user id, now acting through a reviewer token.
+    let same_person = Actor { role: Role::Reviewer, ..admin.clone() };
+    let before = case.clone();
+    assert_eq!(
+        case.apply(Change::ReviewVerdict { approve: true, note: None }, &same_person, t0),
+        Err(CaseError::SameReviewer)
+    );
+    assert_eq!(case, before, "a refused change leaves the case as it was");
+    case.apply(
+        Change::ReviewVerdict { approve: false, note: Some("sumber kurang".into()) },
+        &actor(5, Role::Reviewer),
+        t0,
+    )
+    .unwrap();
+    assert_eq!(case.status, Status::Investigating);
+    assert!(!case.verdict.as_ref().unwrap().is_approved());
+}
+
+#[test]
+fn illegal_moves_and_wrong_roles_are_refused() {
+    let t0 = Utc::now();
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    let analyst = actor(2, Role::Analyst);
+    assert_eq!(
+        case.apply(Change::Move { to: Status::Investigating, reason: None }, &analyst, t0),
+        Err(CaseError::IllegalTransition { from: Status::New, to: Status::Investigating })
+    );
+    assert_eq!(
+        case.apply(Change::Move { to: Status::VerdictApproved, reason: None }, &analyst, t0),
+        Err(CaseError::VerdictStep { to: Status::VerdictApproved })
+    );
+    assert!(matches!(
+        case.apply(Change::Move { to: Status::Triage, reason: None }, &actor(4, Role::Communicator), t0),
+        Err(CaseError::NotPermitted { .. })
+    ));
+    assert!(matches!(
+        case.apply(Change::Move { to: Status::Dismissed, reason: Some(" ".into()) }, &analyst, t0),
+        Err(CaseError::Invalid { field: "reason", .. })
+    ));
+    case.apply(Change::Move { to: Status::Dismissed, reason: Some("satire, labelled".into()) }, &analyst, t0).unwrap();
+    assert_eq!(case.finished_at, Some(t0));
+}
+
+#[test]
+fn overrides_keep_the_computed_priority_and_liaisons_see_their_platform_only() {
+    let t0 = Utc::now();
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    case.apply(
+        Change::Reprioritise { priority: Priority::P3, reason: "parody account".into() },
+        &actor(1, Role::Admin),
+        t0,
+    )
+    .unwrap();
+    assert_eq!((case.priority, case.computed_priority), (Priority::P3, Priority::P1));
+    let liaison = |p: &str| Actor { platform: Some(p.into()), ..actor(6, Role::PlatformLiaison) };
+    assert!(case.visible_to(&liaison("tiktok")));
+    assert!(!case.visible_to(&liaison("facebook")));
+    assert!(case.visible_to(&actor(2, Role::Analyst)));
+}
+
+#[test]
+fn new_cases_are_validated_with_the_field_named() {
+    let mut new = new_case();
+    new.title = "   ".into();
+    assert!(matches!(Case::open(&new, "manual", Utc::now()), Err(CaseError::Invalid { field: "title", .. })));
+}
