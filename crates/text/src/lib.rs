@@ -1,19 +1,46 @@
 //! Indonesian text analysis: every detector reads text through this crate, so no consumer
-//! re-implements tokenising, normalising or stemming.
+//! re-implements tokenising, normalising or stemming. Pure: no I/O at analysis time.
 //!
-//! PROVISIONAL: the public API below is the contract other crates build on; the analysis itself is a
-//! placeholder (lower-case alphanumeric words, no stemming) until the full analyser lands.
+//! One call gives every form a consumer needs:
+//!
+//! ```
+//! use tangkal_text::{Analyzer, TokenKind};
+//! let a = Analyzer::new().analyze("BREAKING!!! Vaksin yg dibagikan gratis itu berbahayaaa 😱 https://t.co/x");
+//! assert_eq!(a.terms, ["breaking", "vaksin", "yang", "dibagikan", "gratis", "itu", "berbahaya"]);
+//! assert_eq!(a.stems, ["breaking", "vaksin", "yang", "bagi", "gratis", "itu", "bahaya"]);
+//! assert_eq!(a.canonical, "breaking vaksin yang dibagikan gratis itu berbahaya");
+//! assert_eq!(a.tokens.iter().filter(|t| t.kind == TokenKind::Url).count(), 1);
+//! // Near-duplicate detection compares shingles; exact-duplicate detection the fingerprint.
+//! assert_eq!(a.shingles(3).len(), 5);
+//! assert_eq!(
+//!     tangkal_text::fingerprint("vaksin YG dibagikan gratis itu berbahaya!!"),
+//!     tangkal_text::fingerprint("Vaksin yang dibagikan gratis itu berbahaya 😱"),
+//! );
+//! ```
+//!
+//! The pieces are usable on their own: [`tokenizer`] (typed spans with byte offsets),
+//! [`normalizer`] (informal spelling to standard), [`stemmer`] (Sastrawi-exact stems over a
+//! [`Dictionary`]), [`stopwords`].
 
 pub mod dictionary;
+pub mod normalizer;
 pub mod stemmer;
+pub mod stopwords;
+pub mod tokenizer;
+
+use std::cell::RefCell;
+use std::sync::LazyLock;
 
 pub use dictionary::Dictionary;
+pub use normalizer::{Lexicon, Normalizer};
 pub use stemmer::{StemScratch, Stemmer};
 
 /// What kind of span a [`Token`] covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
+    /// Letters, possibly with digits (`anak2`, `covid-19`); hyphenated words are one token.
     Word,
+    /// Digits, with `.`/`,` between digits (`1.000.000`, `3,5`).
     Number,
     Url,
     Mention,
@@ -27,7 +54,7 @@ pub struct Token {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
-    /// Case-folded, NFKC form of the span.
+    /// Case-folded, NFKC form of the span, zero-width characters removed.
     pub text: String,
 }
 
@@ -36,12 +63,15 @@ pub struct Token {
 pub struct Analysis {
     /// Typed tokens of the original text, in order.
     pub tokens: Vec<Token>,
-    /// Word tokens in standard spelling (informal forms, letter repeats and leetspeak resolved), in order.
+    /// Word and number tokens in standard spelling (informal forms, letter repeats and leetspeak
+    /// resolved), in order. A lexicon entry can expand to several terms (`dll` → `dan lain-lain`).
     pub terms: Vec<String>,
     /// Sastrawi stems of `terms`, position for position.
     pub stems: Vec<String>,
     /// `terms` joined by single spaces: equal canonical forms mean the same words in the same order.
     pub canonical: String,
+    /// For each term, the index in `tokens` it came from.
+    pub term_tokens: Vec<usize>,
 }
 
 impl Analysis {
@@ -52,6 +82,16 @@ impl Analysis {
             return vec![hash_words(&self.terms)];
         }
         self.terms.windows(k).map(hash_words).collect()
+    }
+
+    /// Stems of the terms that are not Indonesian or English stop words, in order.
+    pub fn content_stems(&self) -> Vec<&str> {
+        self.terms
+            .iter()
+            .zip(&self.stems)
+            .filter(|(t, _)| !stopwords::is_stop_word(t))
+            .map(|(_, s)| s.as_str())
+            .collect()
     }
 }
 
@@ -64,38 +104,153 @@ fn hash_words(words: &[String]) -> u64 {
     h.digest()
 }
 
-/// Turns texts into [`Analysis`] values. Build one and share it: construction loads the lexicons.
-#[derive(Debug, Clone, Default)]
-pub struct Analyzer {}
+static DEFAULT: LazyLock<Analyzer> = LazyLock::new(|| Analyzer { normalizer: Normalizer::new() });
 
-impl Analyzer {
-    pub fn new() -> Analyzer {
-        Analyzer {}
-    }
+thread_local! {
+    /// Buffers for [`fingerprint`]: the folded token and the canonical form.
+    static BUFFERS: RefCell<(String, String)> = RefCell::default();
+}
 
-    pub fn analyze(&self, text: &str) -> Analysis {
-        let mut tokens = Vec::new();
-        let mut start = None;
-        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-            match (c.is_alphanumeric(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    let word = text[s..i].to_lowercase();
-                    let kind =
-                        if word.chars().all(|c| c.is_ascii_digit()) { TokenKind::Number } else { TokenKind::Word };
-                    tokens.push(Token { kind, start: s, end: i, text: word });
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        let terms: Vec<String> = tokens.iter().filter(|t| t.kind == TokenKind::Word).map(|t| t.text.clone()).collect();
-        Analysis { canonical: terms.join(" "), stems: terms.clone(), terms, tokens }
+/// Turns texts into [`Analysis`] values.
+///
+/// `Analyzer::new()` is cheap: every default analyzer shares one dictionary, lexicon and stemmer,
+/// built on first use. Build a custom one with [`Analyzer::with`].
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    normalizer: Normalizer,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new()
     }
 }
 
+impl Analyzer {
+    /// The shared default: Sastrawi dictionary, shipped informal lexicon.
+    pub fn new() -> Analyzer {
+        DEFAULT.clone()
+    }
+
+    /// An analyzer over another dictionary and lexicon (e.g. user-supplied ones).
+    ///
+    /// ```
+    /// use tangkal_text::{Analyzer, Dictionary, Lexicon, Normalizer, Stemmer};
+    /// let mut lexicon = Lexicon::builtin();
+    /// lexicon.extend(Lexicon::parse("mager\tmalas gerak\n", "my-lexicon.tsv").unwrap());
+    /// let dict = Dictionary::sastrawi().edited(["mager"], []);
+    /// let a = Analyzer::with(Normalizer::with(lexicon, Stemmer::new(dict)));
+    /// assert_eq!(a.analyze("lagi mager").terms, ["lagi", "malas", "gerak"]);
+    /// ```
+    pub fn with(normalizer: Normalizer) -> Analyzer {
+        Analyzer { normalizer }
+    }
+
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
+    }
+
+    pub fn stemmer(&self) -> &Stemmer {
+        self.normalizer.stemmer()
+    }
+
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let mut a = Analysis::default();
+        let mut normal = String::new();
+        let mut scratch = StemScratch::default();
+        for (index, span) in tokenizer::spans(text).enumerate() {
+            let mut folded = String::new();
+            span.fold_into(text, &mut folded);
+            if is_term(span.kind) {
+                normal.clear();
+                self.normalizer.normalize_into(&folded, &mut normal);
+                for term in normal.split(' ').filter(|t| !t.is_empty()) {
+                    let mut stem = String::with_capacity(term.len());
+                    self.stemmer().stem_word_into(term, &mut scratch, &mut stem);
+                    a.terms.push(term.to_owned());
+                    a.stems.push(stem);
+                    a.term_tokens.push(index);
+                }
+            }
+            a.tokens.push(Token { kind: span.kind, start: span.start, end: span.end, text: folded });
+        }
+        a.canonical = a.terms.join(" ");
+        a
+    }
+
+    /// Appends the canonical form of `text` (see [`Analysis::canonical`]) to `out` without building
+    /// tokens or stems: the entry point for hot loops. `folded` is working memory.
+    pub fn canonical_into(&self, text: &str, folded: &mut String, out: &mut String) {
+        let start = out.len();
+        for span in tokenizer::spans(text) {
+            if !is_term(span.kind) {
+                continue;
+            }
+            folded.clear();
+            span.fold_into(text, folded);
+            let mark = out.len();
+            if mark > start {
+                out.push(' ');
+            }
+            let before = out.len();
+            self.normalizer.normalize_into(folded, out);
+            if out.len() == before {
+                out.truncate(mark);
+            }
+        }
+    }
+
+    /// 64-bit hash of the canonical form; see [`fingerprint`].
+    pub fn fingerprint(&self, text: &str) -> u64 {
+        BUFFERS.with(|b| {
+            let (folded, canonical) = &mut *b.borrow_mut();
+            canonical.clear();
+            self.canonical_into(text, folded, canonical);
+            xxhash_rust::xxh3::xxh3_64(canonical.as_bytes())
+        })
+    }
+}
+
+fn is_term(kind: TokenKind) -> bool {
+    matches!(kind, TokenKind::Word | TokenKind::Number)
+}
+
 /// A 64-bit hash of the canonical form: equal for copies that differ only in case, spacing,
-/// punctuation, emoji, links and informal spelling. Cheap enough to run on every ingested item.
+/// punctuation, emoji, links, mentions, hashtags and informal spelling. Runs on every ingested item:
+/// it reuses per-thread buffers and the shared default [`Analyzer`], and allocates nothing once warm.
 pub fn fingerprint(text: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(Analyzer::new().analyze(text).canonical.as_bytes())
+    DEFAULT.fingerprint(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_the_hash_of_the_canonical_form() {
+        let a = Analyzer::new();
+        for text in ["", "!!!", "Yg dll 👍 anak2 s4y4 bangeeet", "https://x.id only", "Rp 1.000 - 2.000 org"] {
+            let canonical = a.analyze(text).canonical;
+            assert_eq!(fingerprint(text), xxhash_rust::xxh3::xxh3_64(canonical.as_bytes()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn terms_stems_and_their_tokens_line_up() {
+        let a = Analyzer::new().analyze("Gpp, @budi: pemerintah dll #hoaks");
+        assert_eq!(a.terms, ["tidak", "apa-apa", "pemerintah", "dan", "lain-lain"]);
+        assert_eq!(a.stems, ["tidak", "apa", "perintah", "dan", "lain"]);
+        assert_eq!(a.term_tokens, [0, 0, 2, 3, 3]);
+        assert_eq!(a.content_stems(), ["apa", "perintah", "lain"]);
+    }
+
+    #[test]
+    fn shingles_cover_every_window() {
+        let a = Analyzer::new().analyze("satu dua tiga empat");
+        let s = a.shingles(2);
+        assert_eq!(s.len(), 3);
+        assert_ne!(s[0], s[1]);
+        assert_eq!(a.shingles(10).len(), 1);
+        assert_eq!(Analyzer::new().analyze("dua tiga").shingles(2)[0], s[1]);
+    }
 }
