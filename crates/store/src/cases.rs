@@ -1,0 +1,618 @@
+//! Cases with their links, verdicts and evidence. Every change goes through `tangkal_cases::Case::apply`
+//! and is written together with its audit event in one transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use tangkal_cases::{
+    Actor, Case, CaseError, Change, Evidence, EvidenceFile, EvidenceKind, MisinfoType, NewCase, Origin, Priority,
+    Rating, Review, Signals, SlaState, Status, Urgency, UserRef, Verdict, VerdictDraft, AT_RISK_DIVISOR,
+};
+
+use crate::audit::{self, Entry};
+use crate::users::time;
+use crate::{Result, SqliteStore, StoreError};
+
+/// Which cases to list; every condition optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    /// Only open (true) or only finished (false) cases.
+    pub open: Option<bool>,
+    pub urgency: Option<Urgency>,
+    pub priority: Option<Priority>,
+    pub assignee_id: Option<i64>,
+    pub platform: Option<String>,
+    /// Where the case stands against its deadline at the `now` given to the query.
+    pub sla: Option<SlaState>,
+}
+
+/// A case as lists show it: without links, verdict and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub title: String,
+    pub origin: Origin,
+    pub status: Status,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    pub assignee: Option<UserRef>,
+    pub platforms: Vec<String>,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of [`CaseStore::update_case`] when storage itself worked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseUpdate {
+    Done(Box<Case>),
+    NotFound,
+    /// The rules refused the change; nothing was written.
+    Refused(CaseError),
+}
+
+pub trait CaseStore {
+    /// Opens a case (status `new`, due 24 h or 4 h from `now`), recording who opened it: a detector
+    /// passes e.g. `detector:claims`. Invalid input is refused with the field named.
+    fn open_case(&mut self, new: &NewCase, opened_by: &str, now: DateTime<Utc>) -> Result<Case>;
+    fn case(&self, id: i64) -> Result<Option<Case>>;
+    /// Sorted by due time, then priority (P1 first), then id.
+    fn list_cases(&self, filter: &CaseFilter, now: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<CaseSummary>>;
+    fn count_cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<u64>;
+    fn update_case(&mut self, id: i64, change: Change, actor: &Actor, now: DateTime<Utc>) -> Result<CaseUpdate>;
+}
+
+fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown value {text}").into(),
+        )
+    })
+}
+
+fn priority_of(level: i64) -> rusqlite::Result<Priority> {
+    Priority::from_level(level).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, format!("priority {level}").into())
+    })
+}
+
+fn json_enum<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.clone())).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown value {text}").into(),
+        )
+    })
+}
+
+fn json_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("unit enum variants serialise as strings"),
+    }
+}
+
+fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
+    Some(UserRef { id: id?, name: name.unwrap_or_default() })
+}
+
+fn load_case(conn: &Connection, id: i64) -> Result<Option<Case>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,
+                    c.computed_priority, c.priority_reason, c.risk, c.reach, c.velocity, c.assignee_id, u.username,
+                    c.opened_by, c.opened_at, c.due_at, c.finished_at, c.dismiss_reason, c.updated_at
+             FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id = ?1",
+        )?
+        .query_row(params![id], |r| {
+            Ok(Case {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                summary: r.get(2)?,
+                origin: text_enum(r.get(3)?, Origin::parse)?,
+                origin_ref: r.get(4)?,
+                status: text_enum(r.get(5)?, Status::parse)?,
+                urgency: text_enum(r.get(6)?, Urgency::parse)?,
+                priority: priority_of(r.get(7)?)?,
+                computed_priority: priority_of(r.get(8)?)?,
+                priority_reason: r.get(9)?,
+                signals: Signals {
+                    risk: r.get(10)?,
+                    reach: r.get::<_, Option<i64>>(11)?.map(|v| v.max(0) as u64),
+                    velocity: r.get(12)?,
+                },
+                assignee: user_ref(r.get(13)?, r.get(14)?),
+                opened_by: r.get(15)?,
+                opened_at: time(r.get(16)?),
+                due_at: time(r.get(17)?),
+                finished_at: r.get::<_, Option<i64>>(18)?.map(time),
+                dismiss_reason: r.get(19)?,
+                platforms: Vec::new(),
+                narratives: Vec::new(),
+                items: Vec::new(),
+                verdict: None,
+                evidence: Vec::new(),
+                updated_at: time(r.get(20)?),
+            })
+        })
+        .optional()?;
+    let Some(mut case) = row else { return Ok(None) };
+    case.platforms = conn
+        .prepare_cached("SELECT platform FROM case_platforms WHERE case_id = ?1 ORDER BY platform")?
+        .query_map(params![id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut links =
+        conn.prepare_cached("SELECT kind, target FROM case_links WHERE case_id = ?1 ORDER BY kind, rowid")?;
+    for link in links.query_map(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (kind, target) = link?;
+        match kind.as_str() {
+            "narrative" => case.narratives.push(target),
+            "item" => case
+                .items
+                .push(target.parse().map_err(|_| StoreError::Invalid(format!("case {id}: item link {target}")))?),
+            other => return Err(StoreError::Invalid(format!("case {id}: unknown link kind {other}"))),
+        }
+    }
+    case.verdict = conn
+        .prepare_cached(
+            "SELECT v.id, v.rating, v.misinfo_type, v.explanation, v.proposed_by, p.username, v.proposed_at,
+                    v.reviewed_by, r.username, v.reviewed_at, v.approved, v.review_note
+             FROM verdicts v JOIN users p ON p.id = v.proposed_by LEFT JOIN users r ON r.id = v.reviewed_by
+             WHERE v.case_id = ?1 ORDER BY v.id DESC LIMIT 1",
+        )?
+        .query_row(params![id], |r| {
+            let review = match (user_ref(r.get(7)?, r.get(8)?), r.get::<_, Option<i64>>(9)?) {
+                (Some(by), Some(at)) => Some(Review {
+                    by,
+                    at: time(at),
+                    approved: r.get::<_, Option<bool>>(10)?.unwrap_or(false),
+                    note: r.get(11)?,
+                }),
+                _ => None,
+            };
+            Ok(Verdict {
+                id: Some(r.get(0)?),
+                draft: VerdictDraft {
+                    rating: json_enum::<Rating>(r.get(1)?)?,
+                    misinfo_type: r.get::<_, Option<String>>(2)?.map(json_enum::<MisinfoType>).transpose()?,
+                    explanation: r.get(3)?,
+                },
+                proposed_by: UserRef { id: r.get(4)?, name: r.get(5)? },
+                proposed_at: time(r.get(6)?),
+                review,
+            })
+        })
+        .optional()?;
+    case.evidence = conn
+        .prepare_cached(
+            "SELECT e.id, e.kind, e.url, e.note, e.file_name, e.content_type, e.size, e.sha256, e.added_by, u.username,
+                    e.added_at
+             FROM evidence e JOIN users u ON u.id = e.added_by WHERE e.case_id = ?1 ORDER BY e.id",
+        )?
+        .query_map(params![id], |r| {
+            let file = match (r.get::<_, Option<String>>(4)?, r.get::<_, Option<String>>(7)?) {
+                (Some(name), Some(sha256)) => Some(EvidenceFile {
+                    name,
+                    content_type: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    size: r.get::<_, Option<i64>>(6)?.unwrap_or(0).max(0) as u64,
+                    sha256,
+                }),
+                _ => None,
+            };
+            Ok(Evidence {
+                id: Some(r.get(0)?),
+                kind: json_enum::<EvidenceKind>(r.get(1)?)?,
+                url: r.get(2)?,
+                note: r.get(3)?,
+                file,
+                added_by: UserRef { id: r.get(8)?, name: r.get(9)? },
+                added_at: time(r.get(10)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(case))
+}
+
+/// Writes what `apply` changed: the case row, a new or reviewed verdict, new evidence.
+fn save_case(conn: &Connection, case: &Case) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE cases SET status = ?2, priority = ?3, priority_reason = ?4, assignee_id = ?5, finished_at = ?6,
+                          dismiss_reason = ?7, updated_at = ?8
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        case.id,
+        case.status.as_str(),
+        case.priority.level(),
+        case.priority_reason,
+        case.assignee.as_ref().map(|a| a.id),
+        case.finished_at.map(|t| t.timestamp()),
+        case.dismiss_reason,
+        case.updated_at.timestamp()
+    ])?;
+    if let Some(v) = &case.verdict {
+        let review = v.review.as_ref();
+        match v.id {
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO verdicts (case_id, rating, misinfo_type, explanation, proposed_by, proposed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    case.id,
+                    json_name(&v.draft.rating),
+                    v.draft.misinfo_type.as_ref().map(json_name),
+                    v.draft.explanation,
+                    v.proposed_by.id,
+                    v.proposed_at.timestamp()
+                ])?;
+            }
+            Some(id) => {
+                conn.prepare_cached(
+                    "UPDATE verdicts SET reviewed_by = ?2, reviewed_at = ?3, approved = ?4, review_note = ?5
+                     WHERE id = ?1 AND reviewed_by IS NULL",
+                )?
+                .execute(params![
+                    id,
+                    review.map(|r| r.by.id),
+                    review.map(|r| r.at.timestamp()),
+                    review.map(|r| r.approved),
+                    review.and_then(|r| r.note.clone())
+                ])?;
+            }
+        }
+    }
+    for e in case.evidence.iter().filter(|e| e.id.is_none()) {
+        let file = e.file.as_ref();
+        conn.prepare_cached(
+            "INSERT INTO evidence (case_id, kind, url, note, file_name, content_type, size, sha256, added_by, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            case.id,
+            json_name(&e.kind),
+            e.url,
+            e.note,
+            file.map(|f| f.name.clone()),
+            file.map(|f| f.content_type.clone()),
+            file.map(|f| f.size as i64),
+            file.map(|f| f.sha256.clone()),
+            e.added_by.id,
+            e.added_at.timestamp()
+        ])?;
+    }
+    Ok(())
+}
+
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Arg::Int(v) => v.to_sql(),
+            Arg::Text(v) => v.to_sql(),
+        }
+    }
+}
+
+const OPEN: &str = "c.status NOT IN ('closed', 'dismissed')";
+
+/// A parameterised WHERE clause: filter values only travel as bound parameters.
+fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut args = Vec::new();
+    let bind = |arg: Arg, args: &mut Vec<Arg>| {
+        args.push(arg);
+        format!("?{}", args.len())
+    };
+    if let Some(s) = filter.status {
+        conditions.push(format!("c.status = {}", bind(Arg::Text(s.as_str().into()), &mut args)));
+    }
+    match filter.open {
+        Some(true) => conditions.push(OPEN.into()),
+        Some(false) => conditions.push(format!("NOT ({OPEN})")),
+        None => {}
+    }
+    if let Some(u) = filter.urgency {
+        conditions.push(format!("c.urgency = {}", bind(Arg::Text(u.as_str().into()), &mut args)));
+    }
+    if let Some(p) = filter.priority {
+        conditions.push(format!("c.priority = {}", bind(Arg::Int(p.level().into()), &mut args)));
+    }
+    if let Some(a) = filter.assignee_id {
+        conditions.push(format!("c.assignee_id = {}", bind(Arg::Int(a), &mut args)));
+    }
+    if let Some(p) = &filter.platform {
+        let p = bind(Arg::Text(p.trim().to_lowercase()), &mut args);
+        conditions
+            .push(format!("EXISTS (SELECT 1 FROM case_platforms cp WHERE cp.case_id = c.id AND cp.platform = {p})"));
+    }
+    if let Some(state) = filter.sla {
+        let now = bind(Arg::Int(now.timestamp()), &mut args);
+        // Mirrors tangkal_cases::sla: at risk within the last 1/AT_RISK_DIVISOR of the window.
+        let d = AT_RISK_DIVISOR;
+        conditions.push(match state {
+            SlaState::Breached => format!("{OPEN} AND c.due_at < {now}"),
+            SlaState::AtRisk => {
+                format!("{OPEN} AND c.due_at >= {now} AND (c.due_at - {now}) * {d} <= c.due_at - c.opened_at")
+            }
+            SlaState::OnTrack => format!("{OPEN} AND (c.due_at - {now}) * {d} > c.due_at - c.opened_at"),
+            SlaState::Met => "c.finished_at IS NOT NULL AND c.finished_at <= c.due_at".into(),
+            SlaState::Missed => "c.finished_at IS NOT NULL AND c.finished_at > c.due_at".into(),
+        });
+    }
+    let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    (clause, args)
+}
+
+fn to_i64(value: u64, field: &str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large")))
+}
+
+impl CaseStore for SqliteStore {
+    fn open_case(&mut self, new: &NewCase, opened_by: &str, now: DateTime<Utc>) -> Result<Case> {
+        let mut case = Case::open(new, opened_by, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "INSERT INTO cases (title, summary, origin, origin_ref, status, urgency, priority, computed_priority,
+                                risk, reach, velocity, opened_by, opened_at, due_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13)",
+        )?
+        .execute(params![
+            case.title,
+            case.summary,
+            case.origin.as_str(),
+            case.origin_ref,
+            case.status.as_str(),
+            case.urgency.as_str(),
+            case.priority.level(),
+            case.computed_priority.level(),
+            case.signals.risk,
+            case.signals.reach.map(|r| to_i64(r, "reach")).transpose()?,
+            case.signals.velocity,
+            case.opened_by,
+            case.opened_at.timestamp(),
+            case.due_at.timestamp()
+        ])?;
+        case.id = tx.last_insert_rowid();
+        {
+            let mut platform = tx.prepare_cached("INSERT INTO case_platforms (case_id, platform) VALUES (?1, ?2)")?;
+            for p in &case.platforms {
+                platform.execute(params![case.id, p])?;
+            }
+            let mut link = tx.prepare_cached(
+                "INSERT INTO case_links (case_id, kind, target) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?;
+            for n in &case.narratives {
+                link.execute(params![case.id, "narrative", n])?;
+            }
+            for i in &case.items {
+                link.execute(params![case.id, "item", i.to_string()])?;
+            }
+        }
+        let entry = Entry {
+            actor: opened_by,
+            entity: "case",
+            entity_id: case.id.to_string(),
+            action: "case.open",
+            before: None,
+            after: Some(audit::json(&case)?),
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    fn case(&self, id: i64) -> Result<Option<Case>> {
+        load_case(&self.conn, id)
+    }
+
+    fn list_cases(&self, filter: &CaseFilter, now: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<CaseSummary>> {
+        let (clause, mut args) = where_clause(filter, now);
+        args.push(Arg::Int(to_i64(limit, "limit")?));
+        args.push(Arg::Int(to_i64(offset, "offset")?));
+        let sql = format!(
+            "SELECT c.id, c.title, c.origin, c.status, c.urgency, c.priority, c.assignee_id, u.username, c.opened_at,
+                    c.due_at, c.finished_at
+             FROM cases c LEFT JOIN users u ON u.id = c.assignee_id {clause}
+             ORDER BY c.due_at, c.priority, c.id LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut cases: Vec<CaseSummary> = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(CaseSummary {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    origin: text_enum(r.get(2)?, Origin::parse)?,
+                    status: text_enum(r.get(3)?, Status::parse)?,
+                    urgency: text_enum(r.get(4)?, Urgency::parse)?,
+                    priority: priority_of(r.get(5)?)?,
+                    assignee: user_ref(r.get(6)?, r.get(7)?),
+                    platforms: Vec::new(),
+                    opened_at: time(r.get(8)?),
+                    due_at: time(r.get(9)?),
+                    finished_at: r.get::<_, Option<i64>>(10)?.map(time),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if !cases.is_empty() {
+            let marks = vec!["?"; cases.len()].join(", ");
+            let sql =
+                format!("SELECT case_id, platform FROM case_platforms WHERE case_id IN ({marks}) ORDER BY platform");
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(cases.iter().map(|c| c.id)), |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (id, platform) = row?;
+                if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
+                    c.platforms.push(platform);
+                }
+            }
+        }
+        Ok(cases)
+    }
+
+    fn count_cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<u64> {
+        let (clause, args) = where_clause(filter, now);
+        let sql = format!("SELECT COUNT(*) FROM cases c {clause}");
+        let n: i64 = self.conn.prepare_cached(&sql)?.query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn update_case(&mut self, id: i64, change: Change, actor: &Actor, now: DateTime<Utc>) -> Result<CaseUpdate> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(before) = load_case(&tx, id)? else { return Ok(CaseUpdate::NotFound) };
+        if !before.visible_to(actor) {
+            return Ok(CaseUpdate::NotFound);
+        }
+        let action = change.action();
+        let mut after = before.clone();
+        if let Err(refusal) = after.apply(change, actor, now) {
+            return Ok(CaseUpdate::Refused(refusal));
+        }
+        save_case(&tx, &after)?;
+        let entry = Entry {
+            actor: &actor.label(),
+            entity: "case",
+            entity_id: id.to_string(),
+            action,
+            before: Some(audit::json(&before)?),
+            after: Some(audit::json(&after)?),
+        };
+        audit::append(&tx, entry, now)?;
+        // Read back so new verdict and evidence rows carry their ids.
+        let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
+        tx.commit()?;
+        Ok(CaseUpdate::Done(Box::new(stored)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use tangkal_cases::Role;
+
+    use super::*;
+    use crate::{AuditStore, NewUser, UserStore};
+
+    fn store_with_users() -> (tempfile::TempDir, SqliteStore, Actor, Actor) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut actor = |name: &str, role: Role| {
+            let user = NewUser {
+                username: name,
+                display_name: name,
+                role,
+                platform: None,
+                organisation: "Tangkal",
+                password_hash: "x",
+                time_zone: "Asia/Jakarta",
+            };
+            let u = store.add_user(&user, "test", t0).unwrap();
+            Actor { user: UserRef { id: u.id, name: u.username }, role, platform: None }
+        };
+        let (analyst, reviewer) = (actor("ana", Role::Analyst), actor("rina", Role::Reviewer));
+        (dir, store, analyst, reviewer)
+    }
+
+    fn new_case(title: &str, urgency: Urgency) -> NewCase {
+        NewCase {
+            title: title.into(),
+            platforms: vec!["TikTok".into()],
+            items: vec![3, 4],
+            narratives: vec!["n-1".into()],
+            urgency,
+            ..NewCase::default()
+        }
+    }
+
+    #[test]
+    fn cases_round_trip_and_list_by_deadline_and_sla() {
+        let (_dir, mut store, analyst, reviewer) = store_with_users();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let normal = store.open_case(&new_case("normal", Urgency::Normal), "detector:claims", t0).unwrap();
+        let urgent = store.open_case(&new_case("urgent", Urgency::Urgent), "manual", t0).unwrap();
+        let loaded = store.case(normal.id).unwrap().unwrap();
+        assert_eq!(loaded, normal);
+        assert_eq!((loaded.items.clone(), loaded.platforms.clone()), (vec![3, 4], vec!["tiktok".to_string()]));
+
+        let ids =
+            |f: &CaseFilter, now| store.list_cases(f, now, 10, 0).unwrap().iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(&CaseFilter::default(), t0), vec![urgent.id, normal.id]);
+        let sla = |s| CaseFilter { sla: Some(s), ..CaseFilter::default() };
+        let at = |h| t0 + Duration::hours(h);
+        assert_eq!(ids(&sla(SlaState::AtRisk), at(3)), vec![urgent.id]);
+        assert_eq!(ids(&sla(SlaState::Breached), at(4) + Duration::seconds(1)), vec![urgent.id]);
+        assert_eq!(ids(&sla(SlaState::OnTrack), at(5)), vec![normal.id]);
+        assert_eq!(store.count_cases(&sla(SlaState::Breached), at(25)).unwrap(), 2);
+        let platform = CaseFilter { platform: Some("tiktok".into()), ..CaseFilter::default() };
+        assert_eq!(store.count_cases(&platform, t0).unwrap(), 2);
+
+        for to in [Status::Triage, Status::Investigating] {
+            store.update_case(normal.id, Change::Move { to, reason: None }, &analyst, t0).unwrap();
+        }
+        let draft = VerdictDraft { rating: Rating::Benar, misinfo_type: None, explanation: "Sesuai data BPS.".into() };
+        store.update_case(normal.id, Change::ProposeVerdict(draft), &analyst, t0).unwrap();
+        let refused = store.update_case(normal.id, Change::ReviewVerdict { approve: true, note: None }, &analyst, t0);
+        assert!(matches!(refused.unwrap(), CaseUpdate::Refused(CaseError::NotPermitted { .. })));
+        let CaseUpdate::Done(done) = store
+            .update_case(normal.id, Change::ReviewVerdict { approve: true, note: None }, &reviewer, at(1))
+            .unwrap()
+        else {
+            panic!("review refused")
+        };
+        assert_eq!(done.status, Status::VerdictApproved);
+        let verdict = done.verdict.unwrap();
+        assert_eq!((verdict.proposed_by.id, verdict.review.unwrap().by.id), (analyst.user.id, reviewer.user.id));
+        assert_eq!(store.case(normal.id).unwrap().unwrap().status, Status::VerdictApproved);
+        assert_eq!(store.update_case(999, Change::Assign { to: None }, &analyst, t0).unwrap(), CaseUpdate::NotFound);
+    }
+
+    #[test]
+    fn the_database_refuses_a_self_approved_verdict_even_past_the_rules() {
+        let (_dir, mut store, analyst, _) = store_with_users();
+        let case = store.open_case(&new_case("x", Urgency::Normal), "manual", Utc::now()).unwrap();
+        let err = store.conn.execute(
+            "INSERT INTO verdicts (case_id, rating, explanation, proposed_by, proposed_at, reviewed_by, reviewed_at, approved)
+             VALUES (?1, 'BENAR', 'x', ?2, 0, ?2, 0, 1)",
+            params![case.id, analyst.user.id],
+        );
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn every_change_is_audited_and_tampering_is_found() {
+        let (_dir, mut store, analyst, _) = store_with_users();
+        let case = store.open_case(&new_case("x", Urgency::Normal), "manual", Utc::now()).unwrap();
+        store.update_case(case.id, Change::Move { to: Status::Triage, reason: None }, &analyst, Utc::now()).unwrap();
+        let report = store.verify_audit().unwrap();
+        // Two users, one case opened, one move.
+        assert_eq!((report.events_checked, report.is_intact()), (4, true));
+        let events =
+            store.audit_events(&crate::AuditFilter { entity: Some("case".into()), entity_id: None }, 10, 0).unwrap();
+        assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["case.open", "case.move"]);
+        assert!(events[1].before.as_deref().unwrap().contains("\"status\":\"new\""));
+
+        store.conn.execute("UPDATE audit_events SET actor = 'someone' WHERE seq = 3", []).unwrap();
+        store.conn.execute("DELETE FROM audit_events WHERE seq = 4", []).unwrap();
+        let problems = store.verify_audit().unwrap().problems;
+        assert_eq!(
+            problems,
+            vec![
+                tangkal_cases::audit::AuditProblem::Edited { seq: 3 },
+                tangkal_cases::audit::AuditProblem::Missing { from: 4, to: 4 }
+            ]
+        );
+    }
+}

@@ -1,0 +1,394 @@
+//! Organisations, users, login sessions and API tokens. Secrets are stored only as hashes made by the
+//! caller (argon2id for passwords, SHA-256 for random session and token secrets).
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use tangkal_cases::Role;
+
+use crate::audit::{self, Entry};
+use crate::{Result, SqliteStore, StoreError};
+
+/// A user on the way in.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    /// Required for platform liaisons, refused for everyone else.
+    pub platform: Option<&'a str>,
+    /// Created if it does not exist yet.
+    pub organisation: &'a str,
+    /// An argon2id PHC string.
+    pub password_hash: &'a str,
+    /// IANA name, e.g. `Asia/Jakarta`; checked by the caller.
+    pub time_zone: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub platform: Option<String>,
+    pub organisation: String,
+    pub time_zone: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token's record; the secret itself is shown once at creation and never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub trait UserStore {
+    fn count_users(&self) -> Result<u64>;
+    /// Refuses a taken username and a platform binding that does not fit the role.
+    fn add_user(&mut self, user: &NewUser<'_>, actor: &str, now: DateTime<Utc>) -> Result<User>;
+    fn user(&self, id: i64) -> Result<Option<User>>;
+    fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+    /// The stored password hash, for login.
+    fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
+    fn list_users(&self) -> Result<Vec<User>>;
+    /// Disabling also ends the user's sessions; tokens stop working while the user is disabled.
+    fn set_user_disabled(&mut self, id: i64, disabled: bool, actor: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+
+    fn create_session(
+        &mut self,
+        token_hash: &[u8],
+        user_id: i64,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The enabled user behind an unexpired session, and the session's CSRF token.
+    fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, String)>>;
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<()>;
+
+    /// Refuses a role the owner may not issue (see `Role::may_issue_token_for`).
+    fn create_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        role: Role,
+        token_hash: &[u8],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken>;
+    /// The enabled user behind an unrevoked token, and the token.
+    fn token_user(&self, token_hash: &[u8]) -> Result<Option<(User, ApiToken)>>;
+    fn revoke_token(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<Option<ApiToken>>;
+    fn list_tokens(&self) -> Result<Vec<ApiToken>>;
+}
+
+pub(crate) fn time(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+fn role_of(text: String) -> rusqlite::Result<Role> {
+    Role::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown role {text}").into())
+    })
+}
+
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.display_name, u.role, u.platform, o.name, u.time_zone, u.disabled, u.created_at"
+    };
+}
+macro_rules! user_from {
+    () => {
+        "FROM users u JOIN organisations o ON o.id = u.org_id"
+    };
+}
+const USER_COLUMNS: &str = user_columns!();
+const USER_FROM: &str = user_from!();
+const SELECT_USER: &str = concat!("SELECT ", user_columns!(), " ", user_from!());
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: role_of(r.get(3)?)?,
+        platform: r.get(4)?,
+        organisation: r.get(5)?,
+        time_zone: r.get(6)?,
+        disabled: r.get(7)?,
+        created_at: time(r.get(8)?),
+    })
+}
+
+const SELECT_TOKEN: &str = "SELECT t.id, t.user_id, u.username, t.name, t.role, t.created_at, t.revoked_at
+    FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        username: r.get(2)?,
+        name: r.get(3)?,
+        role: role_of(r.get(4)?)?,
+        created_at: time(r.get(5)?),
+        revoked_at: r.get::<_, Option<i64>>(6)?.map(time),
+    })
+}
+
+fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+impl UserStore for SqliteStore {
+    fn count_users(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn add_user(&mut self, user: &NewUser<'_>, actor: &str, now: DateTime<Utc>) -> Result<User> {
+        if !valid_username(user.username) {
+            return Err(StoreError::Invalid(format!(
+                "username {:?}: use 1 to 64 letters, digits, '.', '_' or '-'",
+                user.username
+            )));
+        }
+        if user.role.needs_platform() != user.platform.is_some() {
+            return Err(StoreError::Invalid(if user.role.needs_platform() {
+                "platform: a platform liaison must be bound to one platform".into()
+            } else {
+                format!("platform: only a platform liaison is bound to a platform, not a {}", user.role)
+            }));
+        }
+        if user.organisation.trim().is_empty() || user.display_name.chars().count() > 200 {
+            return Err(StoreError::Invalid(
+                "organisation must not be empty; display name at most 200 characters".into(),
+            ));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", params![user.username], |r| {
+                r.get(0)
+            })?;
+        if taken {
+            return Err(StoreError::Invalid(format!("username {:?} is taken", user.username)));
+        }
+        let org_id: i64 = tx.query_row(
+            "INSERT INTO organisations (name, created_at) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            params![user.organisation.trim(), now.timestamp()],
+            |r| r.get(0),
+        )?;
+        let platform = user.platform.map(|p| p.trim().to_lowercase());
+        tx.execute(
+            "INSERT INTO users (org_id, username, display_name, role, platform, password_hash, time_zone, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                org_id,
+                user.username,
+                user.display_name,
+                user.role.as_str(),
+                platform,
+                user.password_hash,
+                user.time_zone,
+                now.timestamp()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let created = tx.query_row(&format!("{SELECT_USER} WHERE u.id = ?1"), params![id], user_row)?;
+        let entry = Entry {
+            actor,
+            entity: "user",
+            entity_id: id.to_string(),
+            action: "user.add",
+            before: None,
+            after: Some(audit::json(&created)?),
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(created)
+    }
+
+    fn user(&self, id: i64) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{SELECT_USER} WHERE u.id = ?1"))?
+            .query_row(params![id], user_row)
+            .optional()?)
+    }
+
+    fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let sql = format!("{SELECT_USER} WHERE u.username = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row(params![username], user_row).optional()?)
+    }
+
+    fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT password_hash FROM users WHERE id = ?1", params![user_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn list_users(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare(&format!("{SELECT_USER} ORDER BY u.id"))?;
+        let rows = stmt.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_user_disabled(&mut self, id: i64, disabled: bool, actor: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let select = format!("{SELECT_USER} WHERE u.id = ?1");
+        let Some(before) = tx.query_row(&select, params![id], user_row).optional()? else {
+            return Ok(None);
+        };
+        tx.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![id, disabled])?;
+        if disabled {
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+        }
+        let after = tx.query_row(&select, params![id], user_row)?;
+        let entry = Entry {
+            actor,
+            entity: "user",
+            entity_id: id.to_string(),
+            action: if disabled { "user.disable" } else { "user.enable" },
+            before: Some(audit::json(&before)?),
+            after: Some(audit::json(&after)?),
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(Some(after))
+    }
+
+    fn create_session(
+        &mut self,
+        token_hash: &[u8],
+        user_id: i64,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        // Expired sessions are swept here rather than by a timer.
+        self.conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now.timestamp()])?;
+        self.conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, user_id, csrf_token, now.timestamp(), expires_at.timestamp()],
+        )?;
+        Ok(())
+    }
+
+    fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, String)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token {USER_FROM} JOIN sessions s ON s.user_id = u.id
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![token_hash, now.timestamp()], |r| Ok((user_row(r)?, r.get(9)?)))
+            .optional()?)
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<()> {
+        self.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+        Ok(())
+    }
+
+    fn create_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        role: Role,
+        token_hash: &[u8],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken> {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Invalid("token name: 1 to 100 characters".into()));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner = tx
+            .query_row(&format!("{SELECT_USER} WHERE u.id = ?1"), params![user_id], user_row)
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("user {user_id} does not exist")))?;
+        if !owner.role.may_issue_token_for(role) {
+            return Err(StoreError::Invalid(format!("role: a {} may not hold a {role} token", owner.role)));
+        }
+        tx.execute(
+            "INSERT INTO api_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, name.trim(), role.as_str(), token_hash, now.timestamp()],
+        )?;
+        let id = tx.last_insert_rowid();
+        let token = tx.query_row(&format!("{SELECT_TOKEN} WHERE t.id = ?1"), params![id], token_row)?;
+        let entry = Entry {
+            actor,
+            entity: "token",
+            entity_id: id.to_string(),
+            action: "token.create",
+            before: None,
+            after: Some(audit::json(&token)?),
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(token)
+    }
+
+    fn token_user(&self, token_hash: &[u8]) -> Result<Option<(User, ApiToken)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, t.id, t.name, t.role, t.created_at {USER_FROM} JOIN api_tokens t ON t.user_id = u.id
+             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![token_hash], |r| {
+                let user = user_row(r)?;
+                let token = ApiToken {
+                    id: r.get(9)?,
+                    user_id: user.id,
+                    username: user.username.clone(),
+                    name: r.get(10)?,
+                    role: role_of(r.get(11)?)?,
+                    created_at: time(r.get(12)?),
+                    revoked_at: None,
+                };
+                Ok((user, token))
+            })
+            .optional()?)
+    }
+
+    fn revoke_token(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<Option<ApiToken>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let select = format!("{SELECT_TOKEN} WHERE t.id = ?1");
+        let Some(before) = tx.query_row(&select, params![id], token_row).optional()? else {
+            return Ok(None);
+        };
+        if before.revoked_at.is_some() {
+            return Ok(Some(before));
+        }
+        tx.execute("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1", params![id, now.timestamp()])?;
+        let after = tx.query_row(&select, params![id], token_row)?;
+        let entry = Entry {
+            actor,
+            entity: "token",
+            entity_id: id.to_string(),
+            action: "token.revoke",
+            before: Some(audit::json(&before)?),
+            after: Some(audit::json(&after)?),
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(Some(after))
+    }
+
+    fn list_tokens(&self) -> Result<Vec<ApiToken>> {
+        let mut stmt = self.conn.prepare(&format!("{SELECT_TOKEN} ORDER BY t.id"))?;
+        let rows = stmt.query_map([], token_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
