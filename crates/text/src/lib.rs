@@ -186,15 +186,28 @@ impl Analyzer {
             if !is_term(span.kind) {
                 continue;
             }
-            folded.clear();
-            span.fold_into(text, folded);
             let mark = out.len();
             if mark > start {
                 out.push(' ');
             }
-            let before = out.len();
+            let word_start = out.len();
+            // Fast path: an ASCII word without digits or stretched letters is folded straight into
+            // `out`, and kept unless it is a lexicon entry.
+            let raw = &text[span.start..span.end];
+            if plain_ascii(raw) {
+                out.push_str(raw);
+                out[word_start..].make_ascii_lowercase();
+                if self.normalizer.lexicon().get(&out[word_start..]).is_none() {
+                    continue;
+                }
+            } else {
+                span.fold_into(text, out);
+            }
+            folded.clear();
+            folded.push_str(&out[word_start..]);
+            out.truncate(word_start);
             self.normalizer.normalize_into(folded, out);
-            if out.len() == before {
+            if out.len() == word_start {
                 out.truncate(mark);
             }
         }
@@ -209,6 +222,20 @@ impl Analyzer {
             xxhash_rust::xxh3::xxh3_64(canonical.as_bytes())
         })
     }
+}
+
+/// ASCII letters only, with hyphens/apostrophes, and no letter three times in a row: such a word
+/// folds to its lower-case form and only a lexicon entry can change it.
+fn plain_ascii(raw: &str) -> bool {
+    let (mut a, mut b) = (0u8, 1u8);
+    for &c in raw.as_bytes() {
+        let lower = c | 0x20;
+        if !(lower.is_ascii_lowercase() || c == b'-' || c == b'\'') || (lower == a && lower == b) {
+            return false;
+        }
+        (a, b) = (b, lower);
+    }
+    true
 }
 
 fn is_term(kind: TokenKind) -> bool {

@@ -41,6 +41,9 @@ static DEFAULT: LazyLock<Normalizer> =
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     entries: HashMap<Box<str>, Box<str>, FastHash>,
+    /// For each first byte, bit `min(len, 15)` is set if some entry has that first byte and length:
+    /// most words are ruled out without hashing.
+    filter: Vec<u16>,
 }
 
 /// A malformed lexicon line, with where it is.
@@ -92,15 +95,29 @@ impl Lexicon {
             let standard = standard.split_whitespace().collect::<Vec<_>>().join(" ");
             entries.insert(informal.into_boxed_str(), standard.into_boxed_str());
         }
-        Ok(Lexicon { entries })
+        Ok(Lexicon::from_entries(entries))
+    }
+
+    fn from_entries(entries: HashMap<Box<str>, Box<str>, FastHash>) -> Lexicon {
+        let mut filter = vec![0u16; 256];
+        for key in entries.keys() {
+            filter[key.as_bytes()[0] as usize] |= 1 << key.len().min(15);
+        }
+        Lexicon { entries, filter }
     }
 
     /// Adds `other`'s entries, replacing entries for the same informal form.
     pub fn extend(&mut self, other: Lexicon) {
-        self.entries.extend(other.entries);
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.extend(other.entries);
+        *self = Lexicon::from_entries(entries);
     }
 
     pub fn get(&self, informal: &str) -> Option<&str> {
+        let first = *informal.as_bytes().first()?;
+        if self.filter[first as usize] & (1 << informal.len().min(15)) == 0 {
+            return None;
+        }
         self.entries.get(informal).map(|s| &**s)
     }
 

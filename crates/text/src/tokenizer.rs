@@ -59,8 +59,10 @@ pub fn spans(text: &str) -> Spans<'_> {
 /// Appends the folded form of `span` to `out`: NFKC, lower case, invisible characters dropped.
 /// ASCII input (the common case) skips normalisation entirely.
 pub fn fold_into(span: &str, out: &mut String) {
-    if span.is_ascii() {
-        out.extend(span.bytes().filter(|b| !b.is_ascii_control()).map(|b| b.to_ascii_lowercase() as char));
+    if span.is_ascii() && !span.bytes().any(|b| b.is_ascii_control()) {
+        let start = out.len();
+        out.push_str(span);
+        out[start..].make_ascii_lowercase();
         return;
     }
     for c in span.nfkc() {
@@ -87,20 +89,31 @@ impl Iterator for Spans<'_> {
 
     fn next(&mut self) -> Option<Span> {
         let text = self.text;
+        let bytes = text.as_bytes();
         while self.pos < text.len() {
             let start = self.pos;
-            let rest = &text[start..];
-            let c = rest.chars().next().expect("pos is on a char boundary");
-            if c.is_ascii_whitespace() || (c.is_ascii_punctuation() && !matches!(c, '@' | '#')) {
+            let b = bytes[start];
+            if b.is_ascii_whitespace() || (b.is_ascii_punctuation() && !matches!(b, b'@' | b'#')) {
                 self.pos += 1;
                 continue;
             }
-            if let Some(len) = url_len(rest) {
-                self.pos = start + len;
-                return Some(Span { kind: TokenKind::Url, start, end: self.pos });
+            let rest = &text[start..];
+            if matches!(b, b'h' | b'H' | b'w' | b'W') {
+                if let Some(len) = schemed_url_len(rest) {
+                    self.pos = start + len;
+                    return Some(Span { kind: TokenKind::Url, start, end: self.pos });
+                }
             }
-            if c.is_alphanumeric() {
+            let c = if b.is_ascii() { b as char } else { rest.chars().next().expect("pos is on a char boundary") };
+            if is_alnum(c) {
                 let (len, letters) = word_len(rest);
+                // `detik.com`, `bit.ly/x`: a word followed by a dot and a letter may be a bare domain.
+                let dotted = bytes.get(start + len) == Some(&b'.')
+                    && bytes.get(start + len + 1).is_some_and(u8::is_ascii_alphabetic);
+                if let Some(url) = dotted.then(|| bare_url_len(rest)).flatten() {
+                    self.pos = start + url;
+                    return Some(Span { kind: TokenKind::Url, start, end: self.pos });
+                }
                 self.pos = start + len;
                 let kind = if letters { TokenKind::Word } else { TokenKind::Number };
                 return Some(Span { kind, start, end: self.pos });
@@ -177,21 +190,63 @@ fn preceded_by_word(text: &str, at: usize) -> bool {
     text[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// `char::is_alphanumeric` with shortcuts for the blocks social media text is full of: general
+/// punctuation (quotes, ellipses), emoji, and the mathematical letters used to dodge filters.
+fn is_alnum(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphanumeric(),
+        0x2000..=0x206F | 0x2190..=0x2BFF | 0x1F000..=0x1FAFF => false,
+        0x1D400..=0x1D7FF => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
 fn continues_word(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c) || is_invisible(c)
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    is_alnum(c) || is_invisible(c) || is_combining_mark(c)
 }
 
 /// Length of a word or number at the start of `s`, and whether it holds any letter. Hyphens join
 /// alphanumeric runs (`anak-anak`, `covid-19`), apostrophes join letters (`jum'at`), and `.`/`,`
 /// join digits (`1.000.000`, `3,5`).
 fn word_len(s: &str) -> (usize, bool) {
+    // ASCII fast path; any non-ASCII byte in or right after the word takes the general path.
+    let b = s.as_bytes();
+    let (mut i, mut letters) = (0, false);
+    loop {
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            letters |= b[i] > b'9';
+            i += 1;
+        }
+        let Some(&c) = b.get(i) else { return (i, letters) };
+        let next = b.get(i + 1).copied().unwrap_or(b' ');
+        if i == 0 || c >= 0x80 || (matches!(c, b'-' | b'\'' | b'.' | b',') && next >= 0x80) {
+            return word_len_general(s);
+        }
+        let prev = b[i - 1];
+        let joins = match c {
+            b'-' => next.is_ascii_alphanumeric(),
+            b'\'' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
+            b'.' | b',' => prev.is_ascii_digit() && next.is_ascii_digit(),
+            _ => false,
+        };
+        if !joins {
+            return (i, letters);
+        }
+        i += 1;
+    }
+}
+
+fn word_len_general(s: &str) -> (usize, bool) {
     let mut end = 0;
     let mut letters = false;
     let mut prev = '\0';
     let mut chars = s.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if continues_word(c) {
-            letters |= c.is_alphabetic();
+            letters |= !c.is_ascii_digit() && !c.is_numeric();
             end = i + c.len_utf8();
             if !is_invisible(c) {
                 prev = c;
@@ -231,17 +286,23 @@ fn tag_len(s: &str, mention: bool) -> usize {
 const BARE_TLDS: [&str; 14] =
     ["com", "id", "net", "org", "co", "ly", "io", "me", "info", "news", "tv", "gl", "gd", "link"];
 
-/// Length of a link at the start of `s`, if there is one: up to the next whitespace, without
-/// trailing punctuation. Bare domains are recognised by a known top-level domain.
-fn url_len(s: &str) -> Option<usize> {
+/// Length of a link with a scheme or `www.` at the start of `s`.
+fn schemed_url_len(s: &str) -> Option<usize> {
     let starts = |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-    let schemed = starts("http://") || starts("https://") || starts("www.");
-    if schemed {
-        let len = link_end(s);
-        let min = if starts("www.") { 5 } else { 9 };
-        return (len >= min).then_some(len);
-    }
-    // Bare domain: ASCII labels joined by dots (at most 253 bytes, so scanning stays linear).
+    let min = if starts("http://") || starts("https://") {
+        9
+    } else if starts("www.") {
+        5
+    } else {
+        return None;
+    };
+    let len = link_end(s);
+    (len >= min).then_some(len)
+}
+
+/// Length of a bare link at the start of `s` (`detik.com`, `bit.ly/abc`), recognised by a known
+/// top-level domain: ASCII labels joined by dots (at most 253 bytes, so scanning stays linear).
+fn bare_url_len(s: &str) -> Option<usize> {
     let host_len = s.bytes().take(254).take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')).count();
     if host_len > 253 {
         return None;
