@@ -20,9 +20,10 @@
 //!
 //! The pieces are usable on their own: [`tokenizer`] (typed spans with byte offsets),
 //! [`normalizer`] (informal spelling to standard), [`stemmer`] (Sastrawi-exact stems over a
-//! [`Dictionary`]), [`stopwords`].
+//! [`Dictionary`]), [`stopwords`], and [`language`] (which language a short text is in).
 
 pub mod dictionary;
+pub mod language;
 pub mod normalizer;
 pub mod stemmer;
 pub mod stopwords;
@@ -32,6 +33,7 @@ use std::cell::RefCell;
 use std::sync::LazyLock;
 
 pub use dictionary::Dictionary;
+pub use language::{Language, LanguageGuess};
 pub use normalizer::{Lexicon, Normalizer};
 pub use stemmer::{StemScratch, Stemmer};
 
@@ -144,6 +146,11 @@ impl Analyzer {
     /// ```
     pub fn with(normalizer: Normalizer) -> Analyzer {
         Analyzer { normalizer }
+    }
+
+    /// The language of `text`; see [`language::detect`].
+    pub fn language(&self, text: &str) -> Option<LanguageGuess> {
+        language::detect(text)
     }
 
     pub fn normalizer(&self) -> &Normalizer {
