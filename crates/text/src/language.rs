@@ -103,12 +103,16 @@ static MARKER_SETS: LazyLock<HashMap<&'static str, u8, FastHash>> = LazyLock::ne
 pub fn scores(text: &str) -> [f64; 5] {
     let mut points = [0.0; 5];
     let mut word = String::new();
+    // The words alone, for the trigram model: links, mentions and emoji are no language evidence.
+    let mut words = String::with_capacity(text.len());
     for span in tokenizer::spans(text) {
         if span.kind != TokenKind::Word {
             continue;
         }
         word.clear();
         span.fold_into(text, &mut word);
+        words.push_str(&word);
+        words.push(' ');
         strip_accents(&mut word);
         if let Some(&set) = MARKER_SETS.get(word.as_str()) {
             let shares = set.count_ones() as f64;
@@ -124,7 +128,7 @@ pub fn scores(text: &str) -> [f64; 5] {
     }
     let options =
         whatlang::Detector::with_allowlist(vec![whatlang::Lang::Ind, whatlang::Lang::Jav, whatlang::Lang::Eng]);
-    if let Some(info) = options.detect(text) {
+    if let Some(info) = options.detect(&words) {
         let weight = 1.5 * info.confidence();
         match info.lang() {
             whatlang::Lang::Eng => points[Language::English.index()] += weight,
