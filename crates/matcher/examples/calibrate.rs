@@ -1,0 +1,146 @@
+//! Fits the calibration model shipped in `src/model.rs`.
+//!
+//! usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl]
+//!
+//! Queries and negatives are split in two halves by a hash of their id; only half A is used for
+//! fitting. The ranker is fitted on pairs of a relevant and a wrong candidate of half A's queries;
+//! the calibration on the best candidate of every half-A query and negative (right: it is one of
+//! the query's relevant fact-checks; a negative's best candidate is always wrong). The printed
+//! score levels are read off half A's negatives.
+//! With RUN.jsonl, every query and negative is ranked with the fitted model and written in the
+//! scorer's run format, so half B (never seen by the fit) can be scored apart.
+
+use std::io::{BufRead, Write};
+
+use serde::Deserialize;
+use tangkal_matcher::{
+    fit_calibration, fit_ranker, Calibration, FactCheck, FieldWeights, Index, Matcher, Model, Options, FEATURE_NAMES,
+    QUERY_FEATURES, QUERY_FEATURE_NAMES,
+};
+use tangkal_text::Analyzer;
+
+#[derive(Deserialize)]
+struct Topic {
+    id: String,
+    text: String,
+    #[serde(default)]
+    relevant: Vec<String>,
+}
+
+fn read<T: for<'de> Deserialize<'de>>(path: &str) -> Vec<T> {
+    let f = std::io::BufReader::new(std::fs::File::open(path).expect(path));
+    f.lines().map(|l| serde_json::from_str(&l.unwrap()).expect(path)).collect()
+}
+
+fn half_a(id: &str) -> bool {
+    fnv1a(id).is_multiple_of(2)
+}
+
+fn fnv1a(s: &str) -> u64 {
+    // Stable across runs and platforms.
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl]");
+        std::process::exit(2);
+    }
+    let records: Vec<FactCheck> = read(&args[1]);
+    let queries: Vec<Topic> = read(&args[2]);
+    let negatives: Vec<Topic> = read(&args[3]);
+    let analyzer = Analyzer::new();
+    let env = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let defaults = FieldWeights::default();
+    let weights = FieldWeights {
+        k1: env("K1", defaults.k1),
+        claim_weight: env("CLAIM_W", defaults.claim_weight),
+        claim_b: env("CLAIM_B", defaults.claim_b),
+        body_weight: env("BODY_W", defaults.body_weight),
+        body_b: env("BODY_B", defaults.body_b),
+        body_terms: env("BODY_TERMS", defaults.body_terms as f32) as usize,
+    };
+    let options = Options { candidates: env("CANDIDATES", Options::default().candidates as f32) as usize };
+    let matcher = Matcher::new(Index::build(records, &analyzer, weights), analyzer).with_options(options);
+    let ids: Vec<String> = matcher.index().records().iter().map(|r| r.id.clone()).collect();
+
+    let is_right = |t: &Topic, d: u32| t.relevant.iter().any(|r| *r == ids[d as usize]);
+    let train: Vec<&Topic> = queries.iter().chain(&negatives).filter(|t| half_a(&t.id)).collect();
+    let texts: Vec<Vec<(Vec<f32>, bool)>> = train
+        .iter()
+        .filter(|t| !t.relevant.is_empty())
+        .map(|t| matcher.candidate_features(&t.text).into_iter().map(|(d, v)| (v, is_right(t, d))).collect())
+        .collect();
+    let covered = texts.iter().filter(|c| c.iter().any(|x| x.1)).count();
+    eprintln!("half A: {} queries, candidates hold a relevant one for {covered}", texts.len());
+    let rank = fit_ranker(&texts, 10, 1.0);
+    let first = Model {
+        rank: rank.clone(),
+        calibration: Calibration { bias: 0.0, rank: 1.0, query: vec![0.0; QUERY_FEATURES] },
+    };
+    let matcher = matcher.with_model(first).expect("model size");
+    let tops: Vec<(f64, Vec<f32>, bool)> = train
+        .iter()
+        .filter_map(|t| {
+            let (cands, query) = matcher.judged_candidates(&t.text);
+            let (d, values) = cands.first()?;
+            Some((matcher_value(&rank, values), query, is_right(t, *d)))
+        })
+        .collect();
+    let calibration = fit_calibration(&tops, 1.0);
+    let model = Model { rank, calibration };
+    for (n, w) in FEATURE_NAMES.iter().zip(&model.rank) {
+        println!("rank {n}: {w:.4}");
+    }
+    println!("calibration bias {:.4} rank {:.4}", model.calibration.bias, model.calibration.rank);
+    for (n, w) in QUERY_FEATURE_NAMES.iter().zip(&model.calibration.query) {
+        println!("calibration {n}: {w:.4}");
+    }
+    let r4 = |v: &[f64]| v.iter().map(|w| (w * 1e4).round() / 1e4).collect::<Vec<_>>();
+    println!(
+        "Model {{ rank: vec!{:?}, calibration: Calibration {{ bias: {:.4}, rank: {:.4}, query: vec!{:?} }} }}",
+        r4(&model.rank),
+        model.calibration.bias,
+        model.calibration.rank,
+        r4(&model.calibration.query)
+    );
+    let matcher = matcher.with_model(model).expect("model size");
+
+    let mut neg_tops: Vec<f32> = negatives
+        .iter()
+        .filter(|t| half_a(&t.id))
+        .map(|t| matcher.rank(&t.text, 1).first().map_or(0.0, |r| r.score))
+        .collect();
+    neg_tops.sort_by(|a, b| b.total_cmp(a));
+    for share in [0.005, 0.01, 0.05, 0.10] {
+        let k = ((neg_tops.len() as f64) * share).floor() as usize;
+        println!("half A negatives: {:.1}% score above {:.4}", share * 100.0, neg_tops.get(k).copied().unwrap_or(0.0));
+    }
+
+    let started = std::time::Instant::now();
+    let texts: Vec<&str> = queries.iter().map(|t| t.text.as_str()).collect();
+    let hits: usize = texts.iter().map(|t| matcher.rank(t, 10).len()).sum();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("ranked {} queries ({hits} matches) at {:.0} q/s", texts.len(), texts.len() as f64 / secs);
+    if let Some(run) = args.get(4) {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(run).expect(run));
+        let mut out_b = std::io::BufWriter::new(std::fs::File::create(format!("{run}.B")).expect(run));
+        for t in queries.iter().chain(&negatives) {
+            let matches: Vec<_> = matcher
+                .rank(&t.text, 10)
+                .iter()
+                .map(|r| serde_json::json!({"factcheck_id": ids[r.doc as usize], "score": r.score}))
+                .collect();
+            let line = serde_json::json!({"id": t.id, "matches": matches}).to_string();
+            writeln!(out, "{line}").unwrap();
+            if !half_a(&t.id) {
+                writeln!(out_b, "{line}").unwrap();
+            }
+        }
+    }
+}
+
+fn matcher_value(rank: &[f64], values: &[f32]) -> f64 {
+    rank.iter().zip(values).map(|(w, &x)| w * f64::from(x)).sum()
+}

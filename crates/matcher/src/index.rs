@@ -1,0 +1,316 @@
+//! The inverted index: stems of every fact-check, with BM25F impacts precomputed per posting so a
+//! query is one pass over its terms' posting lists.
+
+use std::collections::HashMap;
+
+use tangkal_text::Analyzer;
+
+use crate::FactCheck;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// BM25F parameters. The claim fields (headline and claim) weigh more than the fact-checker's
+/// explanation: a circulating post repeats the claim, not the debunk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldWeights {
+    pub k1: f32,
+    pub claim_weight: f32,
+    pub claim_b: f32,
+    pub body_weight: f32,
+    pub body_b: f32,
+    /// Postings kept per record for words found only in its explanation: the most weighty ones.
+    /// Explanations are long and few; pruning them keeps posting lists short (static index pruning)
+    /// and the rest still counts in nothing but this record's own, rarely decisive, body score.
+    pub body_terms: usize,
+}
+
+impl Default for FieldWeights {
+    fn default() -> Self {
+        FieldWeights { k1: 2.0, claim_weight: 8.0, claim_b: 0.5, body_weight: 1.0, body_b: 0.75, body_terms: 32 }
+    }
+}
+
+/// Immutable once built; cheap to query from many threads.
+pub struct Index {
+    records: Vec<FactCheck>,
+    /// Stem → term id.
+    vocab: FastMap<String, u32>,
+    /// Every word (standard spelling) seen in the records → its stem's term id, so a query only
+    /// stems words the records never used.
+    words: FastMap<String, u32>,
+    idf: Vec<f32>,
+    /// Posting list of term `t` is `post_docs[post_start[t]..post_start[t + 1]]`.
+    post_start: Vec<u64>,
+    post_docs: Vec<u32>,
+    post_impact: Vec<f32>,
+    /// Sorted distinct term ids of each record's claim text (CSR like the postings).
+    claim_start: Vec<u32>,
+    claim_terms: Vec<u32>,
+    /// Sorted distinct adjacent-term pairs of each record's claim text.
+    pair_start: Vec<u32>,
+    claim_pairs: Vec<u64>,
+    /// Sum of the IDF of each record's distinct claim terms.
+    claim_mass: Vec<f32>,
+}
+
+/// A key for two adjacent terms.
+pub(crate) fn pair(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+struct Doc {
+    claim: Vec<u32>,
+    body_tf: Vec<(u32, u32)>,
+    claim_len: u32,
+    body_len: u32,
+}
+
+impl Index {
+    /// Analyses every record's claim and body text and builds the postings.
+    pub fn build(records: Vec<FactCheck>, analyzer: &Analyzer, weights: FieldWeights) -> Index {
+        let mut vocab: FastMap<String, u32> = FastMap::default();
+        let mut words: FastMap<String, u32> = FastMap::default();
+        let mut intern = |text: &str| -> Vec<u32> {
+            let a = analyzer.analyze(text);
+            a.terms
+                .into_iter()
+                .zip(a.stems)
+                .map(|(word, stem)| {
+                    if let Some(&id) = words.get(&word) {
+                        return id;
+                    }
+                    let next = vocab.len() as u32;
+                    let id = *vocab.entry(stem).or_insert(next);
+                    words.insert(word, id);
+                    id
+                })
+                .collect()
+        };
+        let mut docs = Vec::with_capacity(records.len());
+        for record in &records {
+            let claim = intern(&record.claim_text());
+            let body = intern(&record.body_text());
+            let (claim_len, body_len) = (claim.len() as u32, body.len() as u32);
+            docs.push(Doc { claim, body_tf: term_counts(body), claim_len, body_len });
+        }
+        Index::from_docs(records, vocab, words, docs, weights)
+    }
+
+    fn from_docs(
+        records: Vec<FactCheck>,
+        vocab: FastMap<String, u32>,
+        words: FastMap<String, u32>,
+        docs: Vec<Doc>,
+        w: FieldWeights,
+    ) -> Index {
+        let n_docs = docs.len().max(1) as f32;
+        let n_terms = vocab.len();
+        let avg = |f: fn(&Doc) -> u32| (docs.iter().map(|d| f(d) as f64).sum::<f64>() / n_docs as f64).max(1.0) as f32;
+        let (claim_avg, body_avg) = (avg(|d| d.claim_len), avg(|d| d.body_len));
+
+        // Per document: merged (term, claim tf, body tf), which gives document frequencies.
+        let mut df = vec![0u32; n_terms];
+        let merged: Vec<Vec<(u32, u32, u32)>> = docs
+            .iter()
+            .map(|d| {
+                let claim_tf = term_counts(d.claim.clone());
+                // A field of weight 0 is left out entirely, so every posting has a positive impact.
+                let body: &[(u32, u32)] = if w.body_weight > 0.0 { &d.body_tf } else { &[] };
+                let m = merge_counts(&claim_tf, body);
+                for &(t, _, _) in &m {
+                    df[t as usize] += 1;
+                }
+                m
+            })
+            .collect();
+        let idf: Vec<f32> = df.iter().map(|&n| (1.0 + (n_docs - n as f32 + 0.5) / (n as f32 + 0.5)).ln()).collect();
+
+        // Static pruning: per record, body-only terms beyond the `body_terms` weightiest are dropped.
+        let merged: Vec<Vec<(u32, u32, u32)>> = merged
+            .into_iter()
+            .map(|mut terms| {
+                let mut body_only: Vec<(f32, u32)> = terms
+                    .iter()
+                    .filter(|&&(_, c, _)| c == 0)
+                    .map(|&(t, _, b)| (idf[t as usize] * (b as f32).sqrt(), t))
+                    .collect();
+                if body_only.len() > w.body_terms {
+                    body_only.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                    let mut dropped: Vec<u32> = body_only[w.body_terms..].iter().map(|x| x.1).collect();
+                    dropped.sort_unstable();
+                    terms.retain(|&(t, c, _)| c > 0 || dropped.binary_search(&t).is_err());
+                }
+                terms
+            })
+            .collect();
+        let mut posted = vec![0u32; n_terms];
+        for terms in &merged {
+            for &(t, _, _) in terms {
+                posted[t as usize] += 1;
+            }
+        }
+        let mut post_start = vec![0u64; n_terms + 1];
+        for (t, &n) in posted.iter().enumerate() {
+            post_start[t + 1] = post_start[t] + u64::from(n);
+        }
+        let total = post_start[n_terms] as usize;
+        let mut fill: Vec<u64> = post_start[..n_terms].to_vec();
+        let mut post_docs = vec![0u32; total];
+        let mut post_impact = vec![0f32; total];
+        for (doc, (d, terms)) in docs.iter().zip(&merged).enumerate() {
+            let claim_norm = w.claim_weight / (1.0 - w.claim_b + w.claim_b * d.claim_len as f32 / claim_avg);
+            let body_norm = w.body_weight / (1.0 - w.body_b + w.body_b * d.body_len as f32 / body_avg);
+            for &(t, claim_tf, body_tf) in terms {
+                let tf = claim_tf as f32 * claim_norm + body_tf as f32 * body_norm;
+                let slot = fill[t as usize] as usize;
+                fill[t as usize] += 1;
+                post_docs[slot] = doc as u32;
+                post_impact[slot] = idf[t as usize] * tf * (w.k1 + 1.0) / (tf + w.k1);
+            }
+        }
+
+        let mut claim_start = vec![0u32];
+        let mut claim_terms = Vec::new();
+        let mut pair_start = vec![0u32];
+        let mut claim_pairs = Vec::new();
+        let mut claim_mass = Vec::with_capacity(docs.len());
+        for d in &docs {
+            let mut pairs: Vec<u64> = d.claim.windows(2).map(|p| pair(p[0], p[1])).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            claim_pairs.extend_from_slice(&pairs);
+            pair_start.push(claim_pairs.len() as u32);
+            let mut terms = d.claim.clone();
+            terms.sort_unstable();
+            terms.dedup();
+            claim_mass.push(terms.iter().map(|&t| idf[t as usize]).sum());
+            claim_terms.extend_from_slice(&terms);
+            claim_start.push(claim_terms.len() as u32);
+        }
+        Index {
+            records,
+            vocab,
+            words,
+            idf,
+            post_start,
+            post_docs,
+            post_impact,
+            claim_start,
+            claim_terms,
+            pair_start,
+            claim_pairs,
+            claim_mass,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn records(&self) -> &[FactCheck] {
+        &self.records
+    }
+
+    pub fn record(&self, doc: u32) -> &FactCheck {
+        &self.records[doc as usize]
+    }
+
+    /// Number of distinct stems.
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Bytes held by the index structures (postings, vocabulary, per-record term sets), not counting
+    /// the records' own text.
+    pub fn index_bytes(&self) -> usize {
+        let vocab: usize = self.vocab.keys().chain(self.words.keys()).map(|k| k.capacity() + 24 + 4 + 8).sum();
+        vocab
+            + self.idf.len() * 4
+            + self.post_start.len() * 8
+            + self.post_docs.len() * 4
+            + self.post_impact.len() * 4
+            + (self.claim_start.len() + self.claim_terms.len() + self.pair_start.len()) * 4
+            + self.claim_pairs.len() * 8
+            + self.claim_mass.len() * 4
+    }
+
+    pub(crate) fn term(&self, stem: &str) -> Option<u32> {
+        self.vocab.get(stem).copied()
+    }
+
+    /// Term id of a word in standard spelling, if the records used that word.
+    pub(crate) fn word(&self, word: &str) -> Option<u32> {
+        self.words.get(word).copied()
+    }
+
+    /// Number of records containing the term.
+    pub(crate) fn df(&self, term: u32) -> usize {
+        (self.post_start[term as usize + 1] - self.post_start[term as usize]) as usize
+    }
+
+    pub(crate) fn idf(&self, term: u32) -> f32 {
+        self.idf[term as usize]
+    }
+
+    pub(crate) fn postings(&self, term: u32) -> (&[u32], &[f32]) {
+        let (a, b) = (self.post_start[term as usize] as usize, self.post_start[term as usize + 1] as usize);
+        (&self.post_docs[a..b], &self.post_impact[a..b])
+    }
+
+    pub(crate) fn claim_terms(&self, doc: u32) -> &[u32] {
+        &self.claim_terms[self.claim_start[doc as usize] as usize..self.claim_start[doc as usize + 1] as usize]
+    }
+
+    pub(crate) fn claim_pairs(&self, doc: u32) -> &[u64] {
+        &self.claim_pairs[self.pair_start[doc as usize] as usize..self.pair_start[doc as usize + 1] as usize]
+    }
+
+    pub(crate) fn claim_mass(&self, doc: u32) -> f32 {
+        self.claim_mass[doc as usize]
+    }
+}
+
+/// Sorted (term, count) pairs.
+fn term_counts(mut terms: Vec<u32>) -> Vec<(u32, u32)> {
+    terms.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for t in terms {
+        match out.last_mut() {
+            Some((last, n)) if *last == t => *n += 1,
+            _ => out.push((t, 1)),
+        }
+    }
+    out
+}
+
+fn merge_counts(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(&(ta, na)), Some(&(tb, nb))) if ta == tb => {
+                out.push((ta, na, nb));
+                i += 1;
+                j += 1;
+            }
+            (Some(&(ta, na)), Some(&(tb, _))) if ta < tb => {
+                out.push((ta, na, 0));
+                i += 1;
+            }
+            (Some(&(ta, na)), None) => {
+                out.push((ta, na, 0));
+                i += 1;
+            }
+            (_, Some(&(tb, nb))) => {
+                out.push((tb, 0, nb));
+                j += 1;
+            }
+            (None, None) => unreachable!(),
+        }
+    }
+    out
+}

@@ -1,0 +1,32 @@
+//! "Was this debunked before?": matching texts against published fact-checks.
+//!
+//! Build an [`Index`] from [`FactCheck`] records, wrap it in a [`Matcher`], and ask
+//! [`Matcher::best`] for the fact-checks of a post, narrative or report. Scores are calibrated
+//! probabilities (0..=1) that the fact-check is about the text's claim, so the [`Thresholds`]
+//! (auto-answer, suggest) mean the same for every text.
+//!
+//! Ranking is two-stage: BM25F over Indonesian stems (claim fields weighted above the explanation)
+//! picks candidates, then a logistic model over scale-free evidence (share of the claim's words the
+//! text covers, shared adjacent word pairs, score relative to the best candidate ...) orders and
+//! scores them. A semantic scorer joins as one more [`Signal`] with its own model weight.
+//!
+//! [`formats`] reads and writes the fact-check exchange formats (JSONL, schema.org ClaimReview,
+//! CSV with a column map).
+
+mod calibrate;
+mod factcheck;
+pub mod formats;
+mod index;
+mod model;
+mod rank;
+
+pub use calibrate::{fit_calibration, fit_ranker, logistic, Calibration, Model, QUERY_FEATURES, QUERY_FEATURE_NAMES};
+pub use factcheck::FactCheck;
+pub use index::{FieldWeights, Index};
+pub use rank::{Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the model has {found} weights where the matcher has {expected} inputs")]
+    Model { expected: usize, found: usize },
+}

@@ -1,0 +1,561 @@
+//! Ranking: BM25F retrieval of candidates, then a calibrated rescoring of the best of them.
+
+use std::sync::Mutex;
+
+use tangkal_text::{Analyzer, StemScratch};
+
+use crate::calibrate::{Model, QUERY_FEATURES};
+use crate::index::{pair, Index};
+use crate::FactCheck;
+
+/// Number of built-in features (the length of [`Features::values`]).
+pub const FEATURES: usize = 12;
+
+/// Names of the built-in features, in the order of [`Features::values`].
+pub const FEATURE_NAMES: [&str; FEATURES] = [
+    "bm25_share",
+    "bm25_vs_best",
+    "claim_covered",
+    "query_in_claim",
+    "pairs_covered",
+    "claim_cov_x_query",
+    "claim_mass_log",
+    "query_mass_log",
+    "claim_covered_sq",
+    "claim_missing_mass",
+    "shared_mass",
+    "bm25_rank_inv",
+];
+
+/// Evidence about one (text, fact-check) pair, each value scale-free so it reads the same for every
+/// query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Features {
+    pub values: [f32; FEATURES],
+}
+
+/// A further similarity between a text and fact-checks, e.g. an embedding model's cosine, added to
+/// the built-in lexical evidence. Its scores become one more feature of the calibrated model, so a
+/// [`Model`] for a matcher with signals has `FEATURES + signals` weights.
+pub trait Signal: Send + Sync {
+    fn name(&self) -> &str;
+    /// Scores `candidates` (record positions in the index) against `text`, writing one value in
+    /// 0..=1 per candidate into `out`. Called once per query so remote models can batch.
+    fn score(&self, text: &str, candidates: &[u32], out: &mut [f32]);
+}
+
+/// One ranked fact-check: its position in the index and its calibrated score (0..=1, the estimated
+/// probability that it checks the text's claim).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    pub doc: u32,
+    pub score: f32,
+}
+
+/// A ranked fact-check with the evidence for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match<'a> {
+    pub factcheck: &'a FactCheck,
+    pub score: f32,
+    pub explanation: Explanation,
+}
+
+/// Why a fact-check matched: which words of the text it shares, and where.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    /// Words of the text (standard spelling) found in the fact-check's headline or claim.
+    pub claim_words: Vec<String>,
+    /// Further words of the text found only in the fact-checker's explanation.
+    pub body_words: Vec<String>,
+    /// Runs of two or more consecutive words the text shares with the headline or claim.
+    pub phrases: Vec<String>,
+    /// Feature values that produced the score, by name.
+    pub evidence: Vec<(String, f32)>,
+}
+
+/// Score levels with a documented meaning; see docs/factcheck-formats.md ("Scores and thresholds").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// At or above: answer the public automatically with this fact-check.
+    pub auto_answer: f32,
+    /// At or above: show the fact-check to analysts as a likely match.
+    pub suggest: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { auto_answer: 0.80, suggest: 0.35 }
+    }
+}
+
+/// Tuning of the candidate stage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// BM25F candidates rescored per query.
+    pub candidates: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { candidates: 40 }
+    }
+}
+
+/// Matches texts against an [`Index`]. Shareable across threads.
+pub struct Matcher {
+    index: Index,
+    analyzer: Analyzer,
+    model: Model,
+    signals: Vec<Box<dyn Signal>>,
+    options: Options,
+    thresholds: Thresholds,
+    scratch: Mutex<Vec<Scratch>>,
+}
+
+/// Per-query working memory, reused so a query allocates nothing proportional to the index.
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+    /// IDF of each query term by term id, 0 elsewhere.
+    query_idf: Vec<f32>,
+    folded: String,
+    canonical: String,
+    stem: String,
+    stem_scratch: StemScratch,
+}
+
+/// A text prepared for matching.
+struct Query {
+    /// Sorted distinct known term ids.
+    terms: Vec<u32>,
+    /// Sorted distinct adjacent known-term pairs.
+    pairs: Vec<u64>,
+    /// Sum of IDF over `terms`.
+    mass: f32,
+}
+
+/// Terms in more than this share of the records are left out of BM25 (their posting lists are the
+/// longest, their weight the smallest, and leaving them out measured no worse); they still count in
+/// the coverage features.
+const COMMON_SHARE: f32 = 0.05;
+
+/// Terms in at most this share of the records open candidates; see [`Matcher::retrieve`].
+const RARE_SHARE: f32 = 0.01;
+
+/// At most this many of a text's rarest terms open candidates: a long text's claim is still found
+/// through its most specific words, and its cost stays bounded.
+const MAX_OPENING: usize = 32;
+
+/// At most this many of a text's rarest terms count in BM25 at all (all of them still count in the
+/// coverage features).
+const MAX_SCORING: usize = 96;
+
+impl Matcher {
+    pub fn new(index: Index, analyzer: Analyzer) -> Matcher {
+        Matcher {
+            index,
+            analyzer,
+            model: crate::model::default_model(),
+            signals: Vec::new(),
+            options: Options::default(),
+            thresholds: Thresholds::default(),
+            scratch: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Adds a signal; `model` must then carry one weight per built-in feature and per signal.
+    pub fn with_signal(mut self, signal: Box<dyn Signal>, model: Model) -> Result<Matcher, crate::Error> {
+        self.signals.push(signal);
+        self.with_model(model)
+    }
+
+    pub fn with_model(mut self, model: Model) -> Result<Matcher, crate::Error> {
+        let want = FEATURES + self.signals.len();
+        if model.rank.len() != want {
+            return Err(crate::Error::Model { expected: want, found: model.rank.len() });
+        }
+        if model.calibration.query.len() != QUERY_FEATURES {
+            return Err(crate::Error::Model { expected: QUERY_FEATURES, found: model.calibration.query.len() });
+        }
+        self.model = model;
+        Ok(self)
+    }
+
+    pub fn with_options(mut self, options: Options) -> Matcher {
+        self.options = options;
+        self
+    }
+
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Matcher {
+        self.thresholds = thresholds;
+        self
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// The `top` best fact-checks for `text`, best first, without explanations (the fast path).
+    pub fn rank(&self, text: &str, top: usize) -> Vec<Ranked> {
+        let mut scored = self.scored(text);
+        scored.truncate(top);
+        scored.into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// The `top` best fact-checks for `text` with their explanations, best first.
+    pub fn best(&self, text: &str, top: usize) -> Vec<Match<'_>> {
+        let mut scored = self.scored(text);
+        scored.truncate(top);
+        let analysis = self.analyzer.analyze(text);
+        let seq: Vec<Option<u32>> = analysis.stems.iter().map(|s| self.index.term(s)).collect();
+        scored
+            .into_iter()
+            .map(|(r, values)| Match {
+                factcheck: self.index.record(r.doc),
+                score: r.score,
+                explanation: self.explain(&analysis.terms, &seq, r.doc, &values),
+            })
+            .collect()
+    }
+
+    /// Candidates with their feature vectors (built-in features, then signals), in BM25F order.
+    /// Exposed for fitting a [`Model`], which needs exactly what ranking sees.
+    pub fn candidate_features(&self, text: &str) -> Vec<(u32, Vec<f32>)> {
+        self.candidates(text)
+    }
+
+    /// Every candidate with its calibrated score and feature values, best first.
+    fn scored(&self, text: &str) -> Vec<(Ranked, Vec<f32>)> {
+        let mut ranked: Vec<(f64, u32, Vec<f32>)> = self
+            .candidates(text)
+            .into_iter()
+            .map(|(doc, values)| (self.model.rank_value(&values), doc, values))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let Some(best) = ranked.first() else { return Vec::new() };
+        let query = text_level(&best.2, ranked.get(1).map_or(best.0, |second| second.0), best.0);
+        ranked
+            .into_iter()
+            .map(|(value, doc, values)| (Ranked { doc, score: self.model.probability(value, &query) }, values))
+            .collect()
+    }
+
+    /// Candidates, best first by the ranker, with the text-level calibration inputs: what
+    /// `examples/calibrate.rs` fits the models on.
+    pub fn judged_candidates(&self, text: &str) -> (Vec<(u32, Vec<f32>)>, Vec<f32>) {
+        let mut ranked: Vec<(f64, u32, Vec<f32>)> = self
+            .candidates(text)
+            .into_iter()
+            .map(|(doc, values)| (self.model.rank_value(&values), doc, values))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let query = match ranked.first() {
+            Some(best) => text_level(&best.2, ranked.get(1).map_or(best.0, |s| s.0), best.0),
+            None => vec![0.0; QUERY_FEATURES],
+        };
+        (ranked.into_iter().map(|(_, doc, values)| (doc, values)).collect(), query)
+    }
+
+    fn candidates(&self, text: &str) -> Vec<(u32, Vec<f32>)> {
+        let mut s = self.take_scratch();
+        let query = self.prepare(text, &mut s);
+        let candidates = self.retrieve(&query, &mut s);
+        let best = candidates.first().map_or(0.0, |c| c.1).max(f32::MIN_POSITIVE);
+        if s.query_idf.len() != self.index.vocabulary_len() {
+            s.query_idf = vec![0.0; self.index.vocabulary_len()];
+        }
+        for &t in &query.terms {
+            s.query_idf[t as usize] = self.index.idf(t);
+        }
+        let mut out: Vec<(u32, Vec<f32>)> = candidates
+            .iter()
+            .enumerate()
+            .map(|(rank, &(doc, bm25))| {
+                let mut values = Vec::with_capacity(FEATURES + self.signals.len());
+                values.extend_from_slice(&self.features(&query, &s.query_idf, doc, rank, bm25, best).values);
+                (doc, values)
+            })
+            .collect();
+        for &t in &query.terms {
+            s.query_idf[t as usize] = 0.0;
+        }
+        self.return_scratch(s);
+        if !self.signals.is_empty() && !out.is_empty() {
+            let docs: Vec<u32> = out.iter().map(|c| c.0).collect();
+            let mut scores = vec![0f32; docs.len()];
+            for signal in &self.signals {
+                signal.score(text, &docs, &mut scores);
+                for (c, &s) in out.iter_mut().zip(&scores) {
+                    c.1.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    fn take_scratch(&self) -> Scratch {
+        self.scratch.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default()
+    }
+
+    fn return_scratch(&self, scratch: Scratch) {
+        if let Ok(mut pool) = self.scratch.lock() {
+            pool.push(scratch);
+        }
+    }
+
+    /// Words in standard spelling via the analyzer's allocation-free canonical form; only words the
+    /// records never used are stemmed here (the index knows the stem of every other word). The
+    /// result equals looking up `Analyzer::analyze(text).stems`.
+    fn prepare(&self, text: &str, s: &mut Scratch) -> Query {
+        s.canonical.clear();
+        self.analyzer.canonical_into(text, &mut s.folded, &mut s.canonical);
+        let mut seq = Vec::new();
+        for word in s.canonical.split(' ').filter(|w| !w.is_empty()) {
+            let id = self.index.word(word).or_else(|| {
+                s.stem.clear();
+                self.analyzer.stemmer().stem_word_into(word, &mut s.stem_scratch, &mut s.stem);
+                self.index.term(&s.stem)
+            });
+            seq.push(id);
+        }
+        let mut terms: Vec<u32> = seq.iter().flatten().copied().collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let mut pairs: Vec<u64> = seq
+            .windows(2)
+            .filter_map(|w| match (w[0], w[1]) {
+                (Some(a), Some(b)) => Some(pair(a, b)),
+                _ => None,
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mass = terms.iter().map(|&t| self.index.idf(t)).sum();
+        Query { terms, pairs, mass }
+    }
+
+    /// BM25F over the query's distinct selective terms; the best `options.candidates` (doc, score),
+    /// best first.
+    fn retrieve(&self, query: &Query, scratch: &mut Scratch) -> Vec<(u32, f32)> {
+        let n = self.index.len() as f32;
+        let common_df = ((n * COMMON_SHARE) as usize).max(64);
+        let rare_df = ((n * RARE_SHARE) as usize).max(64);
+        let mut terms: Vec<(usize, u32)> =
+            query.terms.iter().map(|&t| (self.index.df(t), t)).filter(|&(df, _)| df <= common_df).collect();
+        if terms.is_empty() {
+            // A text of common words only still gets candidates.
+            terms = query.terms.iter().map(|&t| (self.index.df(t), t)).collect();
+        }
+        // Rarest first: they open candidates; mid-frequency terms (and rare ones beyond
+        // MAX_OPENING) only add to opened ones, which keeps the candidate set, and its selection,
+        // small. A text without rare terms lets every term open.
+        terms.sort_unstable();
+        terms.truncate(MAX_SCORING);
+        let opens_all = terms.first().is_none_or(|&(df, _)| df > rare_df);
+        if scratch.acc.len() != self.index.len() {
+            scratch.acc = vec![0.0; self.index.len()];
+        }
+        let Scratch { acc, touched, .. } = scratch;
+        for (i, &(df, t)) in terms.iter().enumerate() {
+            let (docs, impacts) = self.index.postings(t);
+            if i < MAX_OPENING && (opens_all || df <= rare_df) {
+                for (&d, &imp) in docs.iter().zip(impacts) {
+                    let slot = &mut acc[d as usize];
+                    if *slot == 0.0 {
+                        touched.push(d);
+                    }
+                    *slot += imp;
+                }
+            } else {
+                for (&d, &imp) in docs.iter().zip(impacts) {
+                    let slot = &mut acc[d as usize];
+                    if *slot != 0.0 {
+                        *slot += imp;
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<(u32, f32)> = touched.iter().map(|&d| (d, acc[d as usize])).collect();
+        for &d in touched.iter() {
+            acc[d as usize] = 0.0;
+        }
+        touched.clear();
+        top_by_score(&mut hits, self.options.candidates);
+        hits
+    }
+
+    /// `query_idf[t]` is the IDF of term `t` if the query has it, else 0.
+    #[allow(clippy::too_many_arguments)]
+    fn features(&self, query: &Query, query_idf: &[f32], doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
+        let qmass = query.mass.max(f32::MIN_POSITIVE);
+        let claim = self.index.claim_terms(doc);
+        let shared: f32 = claim.iter().map(|&t| query_idf[t as usize]).sum();
+        let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
+        let pairs = self.index.claim_pairs(doc);
+        let shared_pairs = pairs.iter().filter(|p| query.pairs.binary_search(p).is_ok()).count() as f32;
+        let claim_covered = shared / claim_mass;
+        let query_in_claim = shared / qmass;
+        Features {
+            values: [
+                bm25 / qmass,
+                bm25 / best,
+                claim_covered,
+                query_in_claim,
+                if pairs.is_empty() { claim_covered } else { shared_pairs / pairs.len() as f32 },
+                claim_covered * query_in_claim,
+                (1.0 + claim_mass).ln(),
+                (1.0 + query.mass).ln(),
+                claim_covered * claim_covered,
+                (claim_mass - shared).max(0.0) / 10.0,
+                shared / 10.0,
+                1.0 / (1.0 + rank as f32),
+            ],
+        }
+    }
+
+    fn explain(&self, words: &[String], seq: &[Option<u32>], doc: u32, values: &[f32]) -> Explanation {
+        let claim = self.index.claim_terms(doc);
+        let pairs = self.index.claim_pairs(doc);
+        let mut out = Explanation::default();
+        let mut run: Vec<&str> = Vec::new();
+        for (i, t) in seq.iter().enumerate() {
+            let in_claim = t.is_some_and(|t| claim.binary_search(&t).is_ok());
+            let in_body = !in_claim && t.is_some_and(|t| self.index.postings(t).0.binary_search(&doc).is_ok());
+            let word = words[i].as_str();
+            if in_claim && !out.claim_words.iter().any(|w| w == word) {
+                out.claim_words.push(word.to_owned());
+            } else if in_body && !out.body_words.iter().any(|w| w == word) {
+                out.body_words.push(word.to_owned());
+            }
+            let continues =
+                i > 0 && matches!((seq[i - 1], *t), (Some(a), Some(b)) if pairs.binary_search(&pair(a, b)).is_ok());
+            if continues {
+                if run.is_empty() {
+                    run.push(words[i - 1].as_str());
+                }
+                run.push(word);
+            } else {
+                flush_phrase(&mut run, &mut out.phrases);
+            }
+        }
+        flush_phrase(&mut run, &mut out.phrases);
+        let names = FEATURE_NAMES.iter().map(|n| n.to_string()).chain(self.signals.iter().map(|s| s.name().to_owned()));
+        out.evidence = names.zip(values.iter().copied()).collect();
+        out
+    }
+}
+
+fn flush_phrase(run: &mut Vec<&str>, phrases: &mut Vec<String>) {
+    if run.len() >= 2 {
+        let phrase = run.join(" ");
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    }
+    run.clear();
+}
+
+/// Text-level calibration inputs from the best candidate's features and its lead over the second.
+fn text_level(best: &[f32], second_value: f64, best_value: f64) -> Vec<f32> {
+    vec![(best_value - second_value) as f32, best[2], best[3], best[4], best[7], best[9], best[0]]
+}
+
+/// Keeps the `k` best (doc, score) pairs, best first; ties by record position so output is
+/// deterministic.
+fn top_by_score(hits: &mut Vec<(u32, f32)>, k: usize) {
+    let by_score = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if k == 0 {
+        hits.clear();
+        return;
+    }
+    if k < hits.len() {
+        hits.select_nth_unstable_by(k - 1, by_score);
+        hits.truncate(k);
+    }
+    hits.sort_unstable_by(by_score);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FieldWeights, Index};
+
+    fn fc(id: &str, title: &str, explanation: Option<&str>) -> FactCheck {
+        FactCheck {
+            id: id.into(),
+            title: title.into(),
+            claim: None,
+            rating: Some("SALAH".into()),
+            misinformation_type: None,
+            explanation: explanation.map(Into::into),
+            conclusion: None,
+            url: None,
+            publisher: None,
+            date: None,
+            lang: Some("id".into()),
+            provenance: None,
+        }
+    }
+
+    fn matcher() -> Matcher {
+        let records = vec![
+            fc("vaksin", "Vaksin Covid-19 mengandung microchip untuk melacak warga", None),
+            fc("bansos", "Pendaftaran bantuan sosial tunai Rp 600 ribu lewat tautan WhatsApp", None),
+            fc("banjir", "Video banjir bandang di Jakarta tahun ini", Some("Video itu rekaman banjir di Brasil 2019.")),
+            fc("loker", "Lowongan kerja PT Kereta Api Indonesia tanpa tes", None),
+            fc("gempa", "Prediksi gempa besar mengguncang Jawa minggu depan", None),
+            fc("listrik", "Subsidi listrik gratis untuk semua pelanggan PLN", None),
+        ];
+        let analyzer = Analyzer::new();
+        Matcher::new(Index::build(records, &analyzer, FieldWeights::default()), analyzer)
+    }
+
+    #[test]
+    fn a_post_repeating_a_claim_finds_its_fact_check_first_with_evidence() {
+        let m = matcher();
+        let best = m.best("AWAS!!! vaksin covid itu ada microchip nya buat melacak warga, sebarkan!", 3);
+        assert_eq!(best[0].factcheck.id, "vaksin");
+        assert!(best.windows(2).all(|w| w[0].score >= w[1].score));
+        let e = &best[0].explanation;
+        assert!(e.claim_words.iter().any(|w| w == "microchip"), "{e:?}");
+        assert!(e.phrases.iter().any(|p| p.contains("melacak warga")), "{e:?}");
+        assert_eq!(e.evidence.len(), FEATURES);
+    }
+
+    #[test]
+    fn related_texts_outscore_unrelated_ones() {
+        let m = matcher();
+        let hit = m.rank("Daftar bantuan sosial tunai 600 ribu lewat link WhatsApp ini", 1);
+        assert_eq!(m.index().record(hit[0].doc).id, "bansos");
+        let unrelated = m.rank("Resep rendang daging sapi empuk dan bumbu meresap", 1);
+        assert!(unrelated.first().is_none_or(|r| r.score < hit[0].score));
+        assert!(m.rank("", 5).is_empty());
+    }
+
+    struct Constant;
+
+    impl Signal for Constant {
+        fn name(&self) -> &str {
+            "constant"
+        }
+        fn score(&self, _text: &str, _candidates: &[u32], out: &mut [f32]) {
+            out.fill(0.5);
+        }
+    }
+
+    #[test]
+    fn a_signal_needs_a_model_with_its_weight() {
+        let model = crate::model::default_model();
+        assert!(matcher().with_signal(Box::new(Constant), model.clone()).is_err());
+        let mut wider = model;
+        wider.rank.push(1.0);
+        let m = matcher().with_signal(Box::new(Constant), wider).unwrap();
+        let best = m.best("vaksin covid microchip melacak warga", 1);
+        assert_eq!(best[0].explanation.evidence.last().unwrap(), &("constant".to_owned(), 0.5));
+    }
+}
