@@ -22,7 +22,99 @@ pub(crate) fn fast_hash() -> FastHash {
 /// A set of root words. Cloning is cheap: the word set is shared.
 #[derive(Clone, Debug)]
 pub struct Dictionary {
-    words: Arc<HashSet<Box<[u8]>, FastHash>>,
+    words: Arc<Words>,
+}
+
+/// Words of up to [`INLINE`] bytes are stored inline in the hash table, so a lookup touches one
+/// table slot instead of chasing a pointer to the key's bytes (the stemmer does millions of lookups
+/// a second, most of them misses). Longer words live in a plain set.
+///
+/// In front of the table sits a one-hash Bloom filter of 2^19 bits (64 KiB, cache-resident): for
+/// the Sastrawi list it turns away about 94% of absent words without touching the table.
+#[derive(Clone, Debug)]
+struct Words {
+    short: HashSet<Key, FastHash>,
+    long: HashSet<Box<[u8]>, FastHash>,
+    filter: Box<[u64]>,
+}
+
+const FILTER_BITS: u32 = 19;
+
+const INLINE: usize = 24;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Key {
+    bytes: [u64; 3],
+    len: u8,
+}
+
+impl Key {
+    #[inline]
+    fn new(word: &[u8]) -> Option<Key> {
+        if word.len() > INLINE {
+            return None;
+        }
+        let mut buf = [0u8; INLINE];
+        buf[..word.len()].copy_from_slice(word);
+        let lane = |i: usize| u64::from_le_bytes(buf[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+        Some(Key { bytes: [lane(0), lane(1), lane(2)], len: word.len() as u8 })
+    }
+
+    /// The filter bit of this key: a folded multiply of its lanes.
+    #[inline]
+    fn bit(&self) -> usize {
+        let a = self.bytes[0] ^ 0x243f_6a88_85a3_08d3;
+        let b = self.bytes[1] ^ self.bytes[2].rotate_left(29) ^ (self.len as u64) << 56 ^ 0x1319_8a2e_0370_7344;
+        let m = (a as u128).wrapping_mul(b as u128);
+        let h = (m as u64) ^ ((m >> 64) as u64);
+        (h >> (64 - FILTER_BITS)) as usize
+    }
+}
+
+impl Words {
+    fn new() -> Words {
+        Words {
+            short: HashSet::with_hasher(fast_hash()),
+            long: HashSet::with_hasher(fast_hash()),
+            filter: vec![0u64; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
+        }
+    }
+
+    fn insert(&mut self, word: &[u8]) {
+        match Key::new(word) {
+            Some(key) => {
+                let bit = key.bit();
+                self.filter[bit / 64] |= 1 << (bit % 64);
+                self.short.insert(key);
+            }
+            None => {
+                self.long.insert(Box::from(word));
+            }
+        }
+    }
+
+    /// Removal leaves the filter bit set: the filter may only err towards "maybe".
+    fn remove(&mut self, word: &[u8]) {
+        match Key::new(word) {
+            Some(key) => self.short.remove(&key),
+            None => self.long.remove(word),
+        };
+    }
+
+    #[inline]
+    fn contains(&self, word: &[u8]) -> bool {
+        match Key::new(word) {
+            Some(key) => {
+                let bit = key.bit();
+                self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.short.contains(&key)
+            }
+            None => !self.long.is_empty() && self.long.contains(word),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
 }
 
 impl Dictionary {
@@ -39,8 +131,10 @@ impl Dictionary {
 
     /// A dictionary of exactly the given non-empty words.
     pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Dictionary {
-        let mut set = HashSet::with_hasher(fast_hash());
-        set.extend(words.into_iter().filter(|w| !w.is_empty()).map(|w| Box::from(w.as_bytes())));
+        let mut set = Words::new();
+        for w in words.into_iter().filter(|w| !w.is_empty()) {
+            set.insert(w.as_bytes());
+        }
         Dictionary { words: Arc::new(set) }
     }
 
@@ -51,7 +145,9 @@ impl Dictionary {
         remove: impl IntoIterator<Item = &'a str>,
     ) -> Dictionary {
         let mut words = (*self.words).clone();
-        words.extend(add.into_iter().filter(|w| !w.is_empty()).map(|w| Box::from(w.as_bytes())));
+        for w in add.into_iter().filter(|w| !w.is_empty()) {
+            words.insert(w.as_bytes());
+        }
         for w in remove {
             words.remove(w.as_bytes());
         }
@@ -71,7 +167,7 @@ impl Dictionary {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.words.len() == 0
     }
 }
 
@@ -91,6 +187,18 @@ mod tests {
         assert_eq!(d.len(), 29_932);
         assert!(d.contains("ajar") && d.contains("bolak-balik") && d.contains("oper \"v,\""));
         assert!(!d.contains("") && !d.contains("mengajar"));
+    }
+
+    #[test]
+    fn long_words_are_kept_too() {
+        let long = "x".repeat(INLINE + 1);
+        let exact = "y".repeat(INLINE);
+        let d = Dictionary::from_words([long.as_str(), exact.as_str(), "a"]);
+        assert_eq!(d.len(), 3);
+        assert!(d.contains(&long) && d.contains(&exact) && d.contains("a"));
+        assert!(!d.contains(&long[1..]) && !d.contains("a\0"));
+        let e = d.edited([], [long.as_str()]);
+        assert!(!e.contains(&long) && e.len() == 2);
     }
 
     #[test]

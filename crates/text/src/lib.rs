@@ -201,12 +201,13 @@ impl Analyzer {
             // Fast path: an ASCII word without digits or stretched letters is folded straight into
             // `out`, and kept unless it is a lexicon entry.
             let raw = &text[span.start..span.end];
-            if plain_ascii(raw) {
-                out.push_str(raw);
-                out[word_start..].make_ascii_lowercase();
-                if self.normalizer.lexicon().get(&out[word_start..]).is_none() {
+            let mut buf = [0u8; 48];
+            if let Some(lower) = plain_ascii_lower(raw, &mut buf) {
+                if self.normalizer.lexicon().get(lower).is_none() {
+                    out.push_str(lower);
                     continue;
                 }
+                out.push_str(lower);
             } else {
                 span.fold_into(text, out);
             }
@@ -231,18 +232,24 @@ impl Analyzer {
     }
 }
 
-/// ASCII letters only, with hyphens/apostrophes, and no letter three times in a row: such a word
-/// folds to its lower-case form and only a lexicon entry can change it.
-fn plain_ascii(raw: &str) -> bool {
+/// The lower-case form of a word of ASCII letters (with hyphens/apostrophes) and no letter three
+/// times in a row, written into `buf`: such a word folds to it and only a lexicon entry can change
+/// it. `None` for anything else, and for words longer than `buf`.
+fn plain_ascii_lower<'b>(raw: &str, buf: &'b mut [u8; 48]) -> Option<&'b str> {
+    let bytes = raw.as_bytes();
+    if bytes.len() > buf.len() {
+        return None;
+    }
     let (mut a, mut b) = (0u8, 1u8);
-    for &c in raw.as_bytes() {
-        let lower = c | 0x20;
+    for (slot, &c) in buf.iter_mut().zip(bytes) {
+        let lower = if c.is_ascii_uppercase() { c | 0x20 } else { c };
         if !(lower.is_ascii_lowercase() || c == b'-' || c == b'\'') || (lower == a && lower == b) {
-            return false;
+            return None;
         }
+        *slot = lower;
         (a, b) = (b, lower);
     }
-    true
+    std::str::from_utf8(&buf[..bytes.len()]).ok()
 }
 
 fn is_term(kind: TokenKind) -> bool {

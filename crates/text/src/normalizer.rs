@@ -41,9 +41,9 @@ static DEFAULT: LazyLock<Normalizer> =
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     entries: HashMap<Box<str>, Box<str>, FastHash>,
-    /// For each first byte, bit `min(len, 15)` is set if some entry has that first byte and length:
-    /// most words are ruled out without hashing.
-    filter: Vec<u16>,
+    /// One bit per (first byte, second byte, last byte, length) class, hashed into 2^16 bits: a word
+    /// whose class no entry has is ruled out without hashing (most words are).
+    filter: Vec<u64>,
 }
 
 /// A malformed lexicon line, with where it is.
@@ -99,9 +99,10 @@ impl Lexicon {
     }
 
     fn from_entries(entries: HashMap<Box<str>, Box<str>, FastHash>) -> Lexicon {
-        let mut filter = vec![0u16; 256];
+        let mut filter = vec![0u64; 1 << 10];
         for key in entries.keys() {
-            filter[key.as_bytes()[0] as usize] |= 1 << key.len().min(15);
+            let bit = filter_bit(key.as_bytes());
+            filter[bit / 64] |= 1 << (bit % 64);
         }
         Lexicon { entries, filter }
     }
@@ -114,8 +115,8 @@ impl Lexicon {
     }
 
     pub fn get(&self, informal: &str) -> Option<&str> {
-        let first = *informal.as_bytes().first()?;
-        if self.filter[first as usize] & (1 << informal.len().min(15)) == 0 {
+        let bit = filter_bit(informal.as_bytes());
+        if self.filter.get(bit / 64).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
             return None;
         }
         self.entries.get(informal).map(|s| &**s)
@@ -132,6 +133,14 @@ impl Lexicon {
     fn is_standard_form(&self, word: &str) -> bool {
         self.entries.values().any(|s| &**s == word)
     }
+}
+
+#[inline]
+fn filter_bit(w: &[u8]) -> usize {
+    let (Some(&first), Some(&last)) = (w.first(), w.last()) else { return 0 };
+    let second = w.get(1).copied().unwrap_or(0);
+    let class = (first as u32) | (second as u32) << 8 | (last as u32) << 16 | (w.len().min(255) as u32) << 24;
+    (class.wrapping_mul(0x9e37_79b1) >> 16) as usize
 }
 
 /// What the normaliser did to a word, for display and debugging.
