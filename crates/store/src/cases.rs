@@ -61,6 +61,8 @@ pub trait CaseStore {
     fn list_cases(&self, filter: &CaseFilter, now: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<CaseSummary>>;
     fn count_cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<u64>;
     fn update_case(&mut self, id: i64, change: Change, actor: &Actor, now: DateTime<Utc>) -> Result<CaseUpdate>;
+    /// Cases whose approved verdict has gone public (status `responding` or `closed`), newest first.
+    fn published_cases(&self, limit: u64, offset: u64) -> Result<Vec<Case>>;
 }
 
 fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
@@ -494,6 +496,20 @@ impl CaseStore for SqliteStore {
         let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
         tx.commit()?;
         Ok(CaseUpdate::Done(Box::new(stored)))
+    }
+
+    fn published_cases(&self, limit: u64, offset: u64) -> Result<Vec<Case>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id FROM cases c
+                 WHERE c.status IN ('responding', 'closed')
+                   AND EXISTS (SELECT 1 FROM verdicts v WHERE v.case_id = c.id AND v.approved = 1)
+                 ORDER BY c.id DESC LIMIT ?1 OFFSET ?2",
+            )?
+            .query_map(params![to_i64(limit, "limit")?, to_i64(offset, "offset")?], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().filter_map(|id| load_case(&self.conn, id).transpose()).collect()
     }
 }
 

@@ -5,19 +5,25 @@
 //! seconds for times, `ON CONFLICT` upserts, no SQLite-only types), so that a PostgreSQL backend is one more
 //! implementation of the same traits, not a change to any caller.
 
+mod audit;
+mod cases;
 mod error;
 mod items;
 mod migrate;
 mod sqlite;
+mod users;
 
+pub use audit::{AuditFilter, AuditStore};
+pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use error::StoreError;
 pub use items::{ItemFilter, ItemRecord, ItemStore, SourceRef, StoredItem, WriteCounts};
 pub use sqlite::SqliteStore;
+pub use users::{ApiToken, NewUser, User, UserStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the application persists. Each concept adds its trait as a supertrait here.
-pub trait Store: ItemStore + Send {}
+pub trait Store: ItemStore + UserStore + CaseStore + AuditStore + Send {}
 
 impl Store for SqliteStore {}
 

@@ -11,8 +11,14 @@ struct Migration {
 }
 
 /// Append only: a released migration is never edited, a change is a new file.
-const SQLITE_MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql") }];
+const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql") },
+    Migration {
+        version: 2,
+        name: "accounts_cases_audit",
+        sql: include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql"),
+    },
+];
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

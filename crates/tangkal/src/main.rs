@@ -41,6 +41,17 @@ enum Command {
     /// List, show and count stored items
     #[command(subcommand)]
     Items(cmd::items::Command),
+    /// Serve the HTTP API (cases, verdicts, accounts, audit trail)
+    Serve(cmd::serve::Args),
+    /// Add, list and disable user accounts
+    #[command(subcommand)]
+    User(cmd::user::Command),
+    /// Create, revoke and list API tokens
+    #[command(subcommand)]
+    Token(cmd::token::Command),
+    /// Check the audit trail for tampering
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
 }
 
 /// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
@@ -80,6 +91,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),
+        Command::Serve(args) => cmd::serve::run(&config, args),
+        Command::User(command) => cmd::user::run(&config, command),
+        Command::Token(command) => cmd::token::run(&config, command),
+        Command::Audit(command) => cmd::audit::run(&config, command),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,40 @@
+//! The audit trail: read it, and check that nobody edited or deleted any of it.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use tangkal_cases::audit::{AuditEvent, AuditReport};
+use tangkal_store::AuditFilter;
+use utoipa::IntoParams;
+
+use super::{page, Params};
+use crate::{AppState, Problem};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// `case`, `user` or `token`.
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Audit events, oldest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEvent>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Params(q): Params<AuditQuery>,
+) -> Result<Json<Vec<AuditEvent>>, Problem> {
+    let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id };
+    let (limit, offset) = (page(q.limit), q.offset.unwrap_or(0));
+    Ok(Json(state.pool.run(move |s| s.audit_events(&filter, limit, offset)).await?))
+}
+
+/// Verify the hash chain: lists every edited, replaced or deleted event.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses((status = 200, body = AuditReport)))]
+pub async fn verify(State(state): State<AppState>) -> Result<Json<AuditReport>, Problem> {
+    Ok(Json(state.pool.run(|s| s.verify_audit()).await?))
+}

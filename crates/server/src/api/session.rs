@@ -1,0 +1,98 @@
+//! Signing in and out with a password (JSON API), and who the caller is.
+
+use std::time::Duration;
+
+use axum::extract::{Extension, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Body;
+use crate::auth::{self, Caller, Credential};
+use crate::views::{Me, UserView};
+use crate::{AppState, Problem};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+/// Checks a password and opens a session; returns the `Set-Cookie` value and the CSRF token.
+pub async fn open_session(state: &AppState, username: String, password: String) -> Result<(Me, String), Problem> {
+    state.limiter.check(&username)?;
+    let name = username.clone();
+    let found = state
+        .pool
+        .run(move |s| {
+            let Some(user) = s.user_by_name(&name)? else { return Ok(None) };
+            let hash = s.password_hash(user.id)?;
+            Ok(Some((user, hash.unwrap_or_default())))
+        })
+        .await?;
+    let checked = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => auth::verify_password(&password, &hash).then_some(user),
+        None => {
+            auth::verify_password(&password, auth::dummy_hash());
+            None
+        }
+    })
+    .await
+    .map_err(Problem::internal)?;
+    let user = match checked {
+        Some(user) if !user.disabled => user,
+        _ => {
+            state.limiter.record(&username, false);
+            return Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "bad-credentials",
+                "Wrong username or password / Nama pengguna atau kata sandi salah",
+                None,
+            ));
+        }
+    };
+    state.limiter.record(&username, true);
+    let (secret, csrf) = (auth::new_secret(), auth::new_secret());
+    let now = state.clock.now();
+    let lifetime = state.config.session_lifetime;
+    let expires = now + chrono::Duration::from_std(lifetime).map_err(Problem::internal)?;
+    let (hash, user_id, csrf_stored) = (auth::secret_hash(&secret), user.id, csrf.clone());
+    state.pool.run(move |s| s.create_session(&hash, user_id, &csrf_stored, now, expires)).await?;
+    let cookie = auth::set_cookie(auth::SESSION_COOKIE, &secret, lifetime, state.config.secure_cookies);
+    Ok((Me { role: user.role, user: UserView::from(user), csrf_token: Some(csrf) }, cookie))
+}
+
+/// Ends the caller's session (no-op for token callers) and returns the cookie-clearing header.
+pub async fn close_session(state: &AppState, caller: &Caller) -> Result<String, Problem> {
+    if let Credential::Session { token_hash, .. } = &caller.credential {
+        let hash = token_hash.clone();
+        state.pool.run(move |s| s.delete_session(&hash)).await?;
+    }
+    Ok(auth::set_cookie(auth::SESSION_COOKIE, "", Duration::ZERO, state.config.secure_cookies))
+}
+
+/// Sign in with a password; sets an HttpOnly session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
+    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn login(State(state): State<AppState>, Body(login): Body<Login>) -> Result<Response, Problem> {
+    let (me, cookie) = open_session(&state, login.username, login.password).await?;
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(me)).into_response())
+}
+
+/// Sign out.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response, Problem> {
+    let cookie = close_session(&state, &caller).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// The caller: user, effective role, and (for sessions) the CSRF token to echo.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = Me)))]
+pub async fn me(Extension(caller): Extension<Caller>) -> axum::Json<Me> {
+    let csrf_token = match caller.credential {
+        Credential::Session { csrf_token, .. } => Some(csrf_token),
+        Credential::Token { .. } => None,
+    };
+    axum::Json(Me { role: caller.role, user: UserView::from(caller.user), csrf_token })
+}

@@ -1,0 +1,270 @@
+//! Who is calling: passwords (argon2id), login sessions (cookie + CSRF token), API tokens (bearer), and
+//! the per-route guard that turns a route's declared [`Access`] into 401 or 403.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tangkal_cases::{Actor, Permission, Role, UserRef};
+use tangkal_store::User;
+
+use crate::{AppState, Problem};
+
+pub const SESSION_COOKIE: &str = "tangkal_session";
+/// Double-submit cookie protecting the login form itself.
+pub const LOGIN_CSRF_COOKIE: &str = "tangkal_login_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Prefix that makes leaked tokens easy to recognise (and to scan for).
+pub const TOKEN_PREFIX: &str = "tkl_";
+
+/// A random secret: 256 bits, URL-safe text.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new API token's secret, shown once.
+pub fn new_api_token() -> String {
+    format!("{TOKEN_PREFIX}{}", new_secret())
+}
+
+/// Session and token secrets are random, so a fast hash is enough to make a stolen table useless.
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// argon2id with the crate's defaults (OWASP's 19 MiB, 2 passes).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    anyhow::ensure!(password.chars().count() >= 12, "passwords need at least 12 characters");
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A fixed hash checked when the user does not exist, so timing does not reveal which usernames do.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not a real password at all").unwrap_or_default())
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session { csrf_token: String, token_hash: Vec<u8> },
+    Token { id: i64 },
+}
+
+/// An authenticated caller, placed in the request's extensions by the guard.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    /// The token's role for token callers, the user's role for sessions.
+    pub role: Role,
+    pub credential: Credential,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: UserRef { id: self.user.id, name: self.user.username.clone() },
+            role: self.role,
+            platform: self.user.platform.clone(),
+        }
+    }
+}
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    SignedIn,
+    /// Signed in, posting an HTML form whose body carries the CSRF token; the handler checks it.
+    SignedInForm,
+    Allowed(Permission),
+}
+
+impl Access {
+    /// The roles that get through, for the route table and the API document.
+    pub fn roles(self) -> Vec<Role> {
+        match self {
+            Access::Public | Access::SignedIn | Access::SignedInForm => Role::ALL.to_vec(),
+            Access::Allowed(p) => p.roles(),
+        }
+    }
+}
+
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.trim_matches('"').to_string())
+}
+
+/// Finds the caller from a bearer token or a session cookie. A presented but unknown credential (a
+/// revoked token, an expired session) is a 401 with its own message, not anonymity.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Problem> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(Problem::unauthenticated)?;
+        let hash = secret_hash(token.trim());
+        let found = state.pool.run(move |s| s.token_user(&hash)).await?;
+        let (user, token) = found.ok_or_else(Problem::unauthenticated)?;
+        return Ok(Some(Caller { role: token.role, user, credential: Credential::Token { id: token.id } }));
+    }
+    if let Some(secret) = cookie_value(headers, SESSION_COOKIE) {
+        let hash = secret_hash(&secret);
+        let now = state.clock.now();
+        let lookup = hash.clone();
+        let found = state.pool.run(move |s| s.session_user(&lookup, now)).await?;
+        let (user, csrf_token) = found.ok_or_else(Problem::unauthenticated)?;
+        return Ok(Some(Caller {
+            role: user.role,
+            user,
+            credential: Credential::Session { csrf_token, token_hash: hash },
+        }));
+    }
+    Ok(None)
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The guard every route is wrapped in: authenticates, checks the CSRF token of cookie-signed unsafe
+/// requests, checks the role, and hands the [`Caller`] to the handler.
+pub async fn guard(State(state): State<AppState>, access: Access, mut request: Request, next: Next) -> Response {
+    if access == Access::Public {
+        return next.run(request).await;
+    }
+    let caller = match authenticate(&state, request.headers()).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return Problem::unauthenticated().into_response(),
+        Err(problem) => return problem.into_response(),
+    };
+    {
+        let caller = &caller;
+        if let Access::Allowed(permission) = access {
+            if !caller.role.allows(permission) {
+                return Problem::forbidden(format!("role {} may not use this endpoint", caller.role)).into_response();
+            }
+        }
+        if let Credential::Session { csrf_token, .. } = &caller.credential {
+            if is_unsafe(request.method()) && access != Access::SignedInForm {
+                let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if !constant_time_eq(sent, csrf_token) {
+                    return Problem::csrf().into_response();
+                }
+            }
+        }
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure when served behind TLS. `value` is one of our
+/// URL-safe secrets (or empty to delete), so it needs no quoting.
+pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs())
+}
+
+/// Failed logins per username: after `MAX_FAILURES` in `WINDOW`, further attempts are refused until the
+/// window ends, which makes online password guessing slow without locking anyone out for long.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+const MAX_FAILURES: u32 = 5;
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+impl LoginLimiter {
+    pub fn check(&self, username: &str) -> Result<(), Problem> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&username.to_lowercase()) {
+            Some((start, n)) if *n >= MAX_FAILURES && start.elapsed() < WINDOW => {
+                Err(Problem::too_many("too many failed sign-ins for this account; try again in 15 minutes"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record(&self, username: &str, success: bool) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let key = username.to_lowercase();
+        if success {
+            map.remove(&key);
+            return;
+        }
+        // Bounded memory under a spray of usernames: forget finished windows first.
+        if map.len() > 10_000 {
+            map.retain(|_, (start, _)| start.elapsed() < WINDOW);
+        }
+        let entry = map.entry(key).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= WINDOW {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("kata sandi yang panjang").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("kata sandi yang panjang", &hash));
+        assert!(!verify_password("kata sandi yang salah!", &hash));
+        assert!(hash_password("short").is_err());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let (a, b) = (new_api_token(), new_api_token());
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() > 40);
+        assert_eq!(secret_hash(&a), secret_hash(&a));
+        assert_ne!(secret_hash(&a), secret_hash(&b));
+    }
+
+    #[test]
+    fn the_limiter_blocks_after_five_failures_and_resets_on_success() {
+        let limiter = LoginLimiter::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(limiter.check("Ana").is_ok());
+            limiter.record("Ana", false);
+        }
+        assert!(limiter.check("ana").is_err());
+        assert!(limiter.check("budi").is_ok());
+        limiter.record("ana", true);
+        assert!(limiter.check("ana").is_ok());
+    }
+}

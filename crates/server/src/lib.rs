@@ -1,0 +1,174 @@
+//! Tangkal's HTTP server: the REST API (`/api/v1`) for cases, verdicts, accounts and the audit trail.
+//!
+//! [`app`] builds the whole application from an [`AppState`]; [`serve`] runs it until a shutdown
+//! signal, letting in-flight requests finish. Every endpoint is declared once in the route table
+//! ([`route_table`]) with the access it requires, and the router is built from that table only. Errors
+//! are RFC 9457 problem documents; the OpenAPI 3.1 document is generated from the handlers and served at
+//! `/api/v1/openapi.json`.
+//!
+//! The case rules live in `tangkal-cases` and persistence in `tangkal-store`; this crate only speaks
+//! HTTP, so detectors open cases without depending on it.
+
+pub mod api;
+pub mod auth;
+mod evidence;
+mod login;
+mod metrics;
+mod openapi;
+mod ops;
+mod pool;
+mod problem;
+mod routes;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tangkal_cases::{Clock, Role};
+use tangkal_store::{NewUser, Store};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+pub use openapi::document as openapi_document;
+pub use pool::StorePool;
+pub use problem::{Problem, PROBLEM_JSON};
+pub use routes::{route_table, RouteSpec};
+
+/// How the server runs. `Default` suits a local install; `tangkal serve` fills it from flags.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    /// Mark cookies `Secure`: set when TLS terminates in front of the server.
+    pub secure_cookies: bool,
+    /// Largest evidence file accepted.
+    pub max_upload_bytes: u64,
+    pub session_lifetime: Duration,
+    /// Store connections working at once.
+    pub pool_size: usize,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: PathBuf) -> ServerConfig {
+        ServerConfig {
+            data_dir,
+            secure_cookies: false,
+            max_upload_bytes: 20 * 1024 * 1024,
+            session_lifetime: Duration::from_secs(12 * 3600),
+            pool_size: 8,
+        }
+    }
+}
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Arc<StorePool>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<ServerConfig>,
+    metrics: Arc<metrics::Metrics>,
+    limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    /// Opens (and migrates) the store in the data directory.
+    pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
+        let pool = StorePool::open(&config.data_dir, config.pool_size)?;
+        Ok(AppState {
+            pool: Arc::new(pool),
+            clock,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+            limiter: Arc::default(),
+        })
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    // One method router per path, so each path answers unknown methods with a problem document.
+    let mut paths: Vec<(&'static str, axum::routing::MethodRouter<AppState>)> = Vec::new();
+    for route in routes::table(state.config.max_upload_bytes) {
+        let (spec, handler) = routes::guarded(&state, route);
+        match paths.iter_mut().find(|(path, _)| *path == spec.path) {
+            Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
+            None => paths.push((spec.path, handler)),
+        }
+    }
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| router.route(path, handler.fallback(ops::method_not_allowed)))
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and waits for in-flight requests. Store
+/// writes are single transactions, so a stop never leaves half a change behind.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// The account created on first start.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// On a store without users, creates the `admin` account with a random password and returns that
+/// password, to be shown once. Returns None when users exist.
+pub fn bootstrap_admin(store: &mut dyn Store, clock: &dyn Clock) -> anyhow::Result<Option<String>> {
+    if store.count_users()? > 0 {
+        return Ok(None);
+    }
+    let password = auth::new_secret();
+    let hash = auth::hash_password(&password)?;
+    let admin = NewUser {
+        username: FIRST_ADMIN,
+        display_name: "Administrator",
+        role: Role::Admin,
+        platform: None,
+        organisation: api::accounts::DEFAULT_ORGANISATION,
+        password_hash: &hash,
+        time_zone: views::DEFAULT_TIME_ZONE.name(),
+    };
+    store.add_user(&admin, "system:first-start", clock.now())?;
+    Ok(Some(password))
+}

@@ -1,0 +1,77 @@
+//! Prometheus metrics: request counts and latencies per route, and the case load against its deadlines.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pub open_cases: Gauge,
+    pub breached_cases: Gauge,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms to about 8 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("tangkal");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let (open_cases, breached_cases) = (Gauge::default(), Gauge::default());
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
+        registry.register("cases_open", "Open cases", open_cases.clone());
+        registry.register("cases_breached", "Open cases past their response deadline", breached_cases.clone());
+        Metrics { registry, requests, latency, open_cases, breached_cases }
+    }
+}
+
+impl Metrics {
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+/// Records every request under its route template (`/api/v1/cases/{id}`), never the raw path, so the
+/// label set stays bounded.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().to_string();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let m = &state.metrics;
+    m.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
+    m.latency.get_or_create(&RouteLabels { method, route }).observe(start.elapsed().as_secs_f64());
+    response
+}

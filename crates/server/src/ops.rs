@@ -1,0 +1,58 @@
+//! Endpoints for operators and machines: liveness, readiness, metrics, the API document.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tangkal_cases::SlaState;
+use tangkal_store::CaseFilter;
+
+use crate::{AppState, Problem};
+
+/// The process is up.
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The store answers; load balancers send traffic only then.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.pool.run(|s| s.count_users()).await {
+        Ok(_) => "ready\n".into_response(),
+        Err(_) => Problem::unavailable("the store does not answer").into_response(),
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
+    let now = state.clock.now();
+    let (open, breached) = state
+        .pool
+        .run(move |s| {
+            let open = CaseFilter { open: Some(true), ..CaseFilter::default() };
+            let breached = CaseFilter { sla: Some(SlaState::Breached), ..CaseFilter::default() };
+            Ok((s.count_cases(&open, now)?, s.count_cases(&breached, now)?))
+        })
+        .await?;
+    state.metrics.open_cases.set(open as i64);
+    state.metrics.breached_cases.set(breached as i64);
+    let body = state.metrics.encode().map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response())
+}
+
+pub async fn openapi() -> Response {
+    match crate::openapi::document().to_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => Problem::internal(e).into_response(),
+    }
+}
+
+pub async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint; the API is described at /api/v1/openapi.json")
+}
+
+pub async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed / Metode tidak diizinkan",
+        None,
+    )
+}

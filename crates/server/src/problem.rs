@@ -1,0 +1,134 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tangkal_cases::CaseError;
+use tangkal_store::StoreError;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document. `type` is a relative URI naming the kind of problem, stable for
+/// clients to match on; `detail` is for people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<Option<String>>) -> Problem {
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthenticated() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign in required / Perlu masuk",
+            "send a session cookie or an `Authorization: Bearer` API token".to_string(),
+        )
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed / Tidak diizinkan", detail.into())
+    }
+
+    pub fn csrf() -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "Missing or wrong CSRF token / Token CSRF salah",
+            "requests signed in with a session cookie must echo the session's CSRF token".to_string(),
+        )
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found / Tidak ditemukan", what.into())
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input / Masukan tidak valid", detail.into())
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request / Permintaan salah", detail.into())
+    }
+
+    pub fn too_many(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many attempts / Terlalu banyak percobaan",
+            detail.into(),
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Unavailable / Tidak tersedia", detail.into())
+    }
+
+    /// The detail is logged, not sent: it may name files or SQL.
+    pub fn internal(detail: impl std::fmt::Display) -> Problem {
+        tracing::error!(error = %detail, "internal error");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error / Kesalahan internal", None)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, axum::Json(&self)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            StoreError::Invalid(detail) => Problem::invalid(detail),
+            other => Problem::internal(other),
+        }
+    }
+}
+
+impl From<CaseError> for Problem {
+    fn from(e: CaseError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            CaseError::NotPermitted { .. } => Problem::forbidden(detail),
+            CaseError::SameReviewer => {
+                Problem::new(StatusCode::FORBIDDEN, "two-person-rule", "Two-person rule / Aturan dua orang", detail)
+            }
+            CaseError::Invalid { .. } => Problem::invalid(detail),
+            CaseError::IllegalTransition { .. }
+            | CaseError::VerdictStep { .. }
+            | CaseError::Finished { .. }
+            | CaseError::AlreadyReviewed
+            | CaseError::NoProposal => Problem::new(
+                StatusCode::CONFLICT,
+                "illegal-transition",
+                "Not possible in this state / Tidak bisa pada status ini",
+                detail,
+            ),
+        }
+    }
+}

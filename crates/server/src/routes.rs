@@ -1,0 +1,85 @@
+//! The route table: every endpoint with the access it requires. The router is built from this table
+//! only, so no route can exist without a declared [`Access`].
+
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use tangkal_cases::Permission::*;
+
+use crate::api::{accounts, audit, cases, session};
+use crate::auth::{self, Access};
+use crate::{login, ops, AppState};
+
+/// One endpoint as declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    /// Axum's template syntax, which OpenAPI shares: `/api/v1/cases/{id}`.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+pub(crate) struct Route {
+    pub spec: RouteSpec,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("standard method");
+    Route { spec: RouteSpec { method, path, access }, handler: on(filter, handler) }
+}
+
+/// `max_upload_bytes` bounds the evidence upload route's body; nothing else depends on configuration.
+pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
+    use Access::*;
+    let upload_limit = cases::upload_limit(max_upload_bytes);
+    vec![
+        route(Method::GET, "/healthz", Public, ops::healthz),
+        route(Method::GET, "/readyz", Public, ops::readyz),
+        route(Method::GET, "/metrics", Public, ops::metrics),
+        route(Method::GET, "/api/v1/openapi.json", Public, ops::openapi),
+        route(Method::GET, "/login", Public, login::form),
+        route(Method::POST, "/login", Public, login::submit),
+        route(Method::POST, "/logout", SignedInForm, login::logout),
+        route(Method::POST, "/api/v1/session", Public, session::login),
+        route(Method::DELETE, "/api/v1/session", SignedIn, session::logout),
+        route(Method::GET, "/api/v1/me", SignedIn, session::me),
+        route(Method::GET, "/api/v1/users", Allowed(ManageUsers), accounts::list_users),
+        route(Method::POST, "/api/v1/users", Allowed(ManageUsers), accounts::create_user),
+        route(Method::POST, "/api/v1/users/{id}/disable", Allowed(ManageUsers), accounts::disable_user),
+        route(Method::GET, "/api/v1/tokens", Allowed(ManageUsers), accounts::list_tokens),
+        route(Method::POST, "/api/v1/tokens", Allowed(ManageUsers), accounts::create_token),
+        route(Method::DELETE, "/api/v1/tokens/{id}", Allowed(ManageUsers), accounts::revoke_token),
+        route(Method::GET, "/api/v1/cases", Allowed(ReadCases), cases::list),
+        route(Method::POST, "/api/v1/cases", Allowed(WorkCases), cases::open),
+        route(Method::GET, "/api/v1/cases/{id}", Allowed(ReadCases), cases::get),
+        route(Method::POST, "/api/v1/cases/{id}/status", Allowed(WorkCases), cases::move_status),
+        route(Method::POST, "/api/v1/cases/{id}/assign", Allowed(WorkCases), cases::assign),
+        route(Method::POST, "/api/v1/cases/{id}/priority", Allowed(WorkCases), cases::reprioritise),
+        route(Method::POST, "/api/v1/cases/{id}/evidence", Allowed(WorkCases), cases::add_evidence.layer(upload_limit)),
+        route(Method::GET, "/api/v1/cases/{id}/evidence/{evidence_id}/file", Allowed(ReadCases), cases::evidence_file),
+        route(Method::POST, "/api/v1/cases/{id}/verdict", Allowed(ProposeVerdict), cases::propose_verdict),
+        route(Method::POST, "/api/v1/cases/{id}/verdict/review", Allowed(ReviewVerdict), cases::review_verdict),
+        route(Method::POST, "/api/v1/cases/{id}/response", Allowed(Respond), cases::respond),
+        route(Method::GET, "/api/v1/published", Allowed(ReadPublished), cases::published),
+        route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
+        route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
+    ]
+}
+
+/// The declared endpoints, for documentation and for tests that walk them all.
+pub fn route_table() -> Vec<RouteSpec> {
+    table(0).into_iter().map(|r| r.spec).collect()
+}
+
+/// Wraps each route's handler in the guard for its declared access.
+pub(crate) fn guarded(state: &AppState, route: Route) -> (RouteSpec, MethodRouter<AppState>) {
+    let access = route.spec.access;
+    let guard = middleware::from_fn_with_state(state.clone(), move |st, req, next| auth::guard(st, access, req, next));
+    (route.spec, route.handler.route_layer(guard))
+}

@@ -1,0 +1,567 @@
+//! The server driven over HTTP: a case's whole life, the two-person rule, the SLA clock, the role
+//! matrix over the whole route table, CSRF, problem documents and audit tamper detection.
+
+mod harness;
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use harness::{draft, read, spawn, t0, TestApp, PASSWORD};
+use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
+use reqwest::Method;
+use serde_json::{json, Value};
+use tangkal_cases::{Role, Status, Urgency};
+
+#[tokio::test]
+async fn a_case_lives_from_detection_to_publication() {
+    let app = spawn().await;
+    let id = app.open_case("Foto banjir Jakarta 2026 hasil suntingan", Urgency::Normal);
+    let case_path = format!("/api/v1/cases/{id}");
+
+    let (status, case) = app.call(Method::GET, &case_path, Role::Analyst, None).await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["status"], "new");
+    assert_eq!(case["origin"], "detector");
+    assert_eq!(case["due_at"], "2026-03-03T01:00:00Z");
+    assert_eq!(case["deadline"]["due_at_local"], "2026-03-03T08:00:00+07:00");
+    assert_eq!(case["deadline"]["state"], "on_track");
+
+    for to in ["triage", "investigating"] {
+        let (status, body) =
+            app.call(Method::POST, &format!("{case_path}/status"), Role::Analyst, Some(json!({"to": to}))).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some(to)), "{body}");
+    }
+    let analyst_id = app.user(Role::Analyst).id;
+    let (status, body) = app
+        .call(Method::POST, &format!("{case_path}/assign"), Role::Analyst, Some(json!({"assignee": analyst_id})))
+        .await;
+    assert_eq!((status, body["assignee"]["id"].as_i64()), (200, Some(analyst_id)));
+
+    // Evidence: a link, and a file that is stored and served back byte for byte.
+    let link = reqwest::multipart::Form::new().text("kind", "link").text("url", "https://turnbackhoax.id/x");
+    let r = app.request(Method::POST, &format!("{case_path}/evidence"), Some(app.user(Role::Analyst))).multipart(link);
+    assert_eq!(read(r.send().await.unwrap()).await.0, 200);
+    let png = b"\x89PNG\r\n\x1a\n-not-really-an-image".to_vec();
+    let part = reqwest::multipart::Part::bytes(png.clone()).file_name("../../bukti.png");
+    let file = reqwest::multipart::Form::new().text("kind", "file").part("file", part);
+    let r = app.request(Method::POST, &format!("{case_path}/evidence"), Some(app.user(Role::Analyst))).multipart(file);
+    let (status, body) = read(r.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    let stored = &body["evidence"][1];
+    assert_eq!(
+        (stored["file"]["name"].as_str(), stored["file"]["content_type"].as_str()),
+        (Some("bukti.png"), Some("image/png"))
+    );
+    let exe = reqwest::multipart::Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("x.png");
+    let r = app
+        .request(Method::POST, &format!("{case_path}/evidence"), Some(app.user(Role::Analyst)))
+        .multipart(reqwest::multipart::Form::new().text("kind", "file").part("file", exe));
+    assert_eq!(read(r.send().await.unwrap()).await.0, 422, "content decides the type, not the name");
+    let file_url = format!("{case_path}/evidence/{}/file", stored["id"]);
+    let download = app.request(Method::GET, &file_url, Some(app.user(Role::Reviewer))).send().await.unwrap();
+    assert_eq!(download.headers()[CONTENT_TYPE], "image/png");
+    assert_eq!(download.bytes().await.unwrap().to_vec(), png);
+
+    let (status, body) =
+        app.call(Method::POST, &format!("{case_path}/verdict"), Role::Analyst, Some(json!(draft()))).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("verdict_proposed")), "{body}");
+    let (status, _) = app
+        .call(Method::POST, &format!("{case_path}/response"), Role::Communicator, Some(json!({"to": "responding"})))
+        .await;
+    assert_eq!(status, 409, "no response before approval");
+    let (status, body) = app
+        .call(Method::POST, &format!("{case_path}/verdict/review"), Role::Reviewer, Some(json!({"approve": true})))
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("verdict_approved")), "{body}");
+
+    // Partners see nothing until the response goes out.
+    let (_, published) = app.call(Method::GET, "/api/v1/published", Role::Partner, None).await;
+    assert_eq!(published, json!([]));
+    for to in ["responding", "closed"] {
+        app.clock.advance(Duration::hours(2));
+        let (status, body) =
+            app.call(Method::POST, &format!("{case_path}/response"), Role::Communicator, Some(json!({"to": to}))).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some(to)), "{body}");
+    }
+    let (_, case) = app.call(Method::GET, &case_path, Role::Admin, None).await;
+    assert_eq!(case["deadline"]["state"], "met");
+    assert_eq!(case["finished_at"], "2026-03-02T05:00:00Z");
+    let (status, body) =
+        app.call(Method::POST, &format!("{case_path}/assign"), Role::Analyst, Some(json!({"assignee": null}))).await;
+    assert_eq!((status, body["type"].as_str()), (409, Some("/problems/illegal-transition")));
+
+    let (_, published) = app.call(Method::GET, "/api/v1/published", Role::Partner, None).await;
+    assert_eq!(published[0]["case_id"], id);
+    assert_eq!(published[0]["rating"], "HOAKS");
+    assert!(published[0].get("evidence").is_none(), "partners get the public part only");
+
+    // Every step is in the audit trail, in order, with who did it.
+    let (_, events) =
+        app.call(Method::GET, &format!("/api/v1/audit?entity=case&entity_id={id}"), Role::Reviewer, None).await;
+    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "case.open",
+            "case.move",
+            "case.move",
+            "case.assign",
+            "case.evidence",
+            "case.evidence",
+            "verdict.propose",
+            "verdict.approve",
+            "case.move",
+            "case.move"
+        ]
+    );
+    assert!(events[7]["actor"].as_str().unwrap().starts_with("reviewer-user#"));
+    let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
+    assert_eq!(report["problems"], json!([]));
+}
+
+#[tokio::test]
+async fn a_verdict_needs_a_second_person() {
+    let app = spawn().await;
+    let id = app.open_case("Klaim vaksin", Urgency::Urgent);
+    app.advance(id, Status::Investigating);
+    let path = format!("/api/v1/cases/{id}/verdict");
+    // The admin proposes, then tries to approve with a reviewer-scoped token of their own.
+    let (status, _) = app.call(Method::POST, &path, Role::Admin, Some(json!(draft()))).await;
+    assert_eq!(status, 200);
+    let admin = app.user(Role::Admin);
+    let (status, token) = app
+        .call(Method::POST, "/api/v1/tokens", Role::Admin, Some(json!({"name": "review bot", "role": "reviewer"})))
+        .await;
+    assert_eq!(status, 201, "{token}");
+    let review = json!({"approve": true});
+    let r = app
+        .request(Method::POST, &format!("{path}/review"), None)
+        .bearer_auth(token["secret"].as_str().unwrap())
+        .json(&review);
+    let (status, body) = read(r.send().await.unwrap()).await;
+    assert_eq!((status, body["type"].as_str()), (403, Some("/problems/two-person-rule")), "{body}");
+
+    // A different reviewer approves; the verdict records both people.
+    let (status, body) = app.call(Method::POST, &format!("{path}/review"), Role::Reviewer, Some(review)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verdict"]["proposed_by"]["id"], admin.id);
+    assert_eq!(body["verdict"]["review"]["by"]["id"], app.user(Role::Reviewer).id);
+    assert_eq!(body["verdict"]["review"]["approved"], true);
+
+    // A non-reviewer cannot approve at all, and a non-reviewer token cannot be minted by a non-admin.
+    let (status, _) =
+        app.call(Method::POST, &format!("{path}/review"), Role::Analyst, Some(json!({"approve": true}))).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_sla_breaches_at_the_right_minute() {
+    let app = spawn().await;
+    let urgent = app.open_case("Seruan kerusuhan", Urgency::Urgent);
+    let normal = app.open_case("Klaim harga beras", Urgency::Normal);
+    let app = &app;
+    let state_at = |offset: Duration| {
+        app.clock.set(t0() + offset);
+        async move {
+            let (_, case) = app.call(Method::GET, &format!("/api/v1/cases/{urgent}"), Role::Analyst, None).await;
+            (
+                case["deadline"]["state"].as_str().unwrap().to_string(),
+                case["deadline"]["seconds_left"].as_i64().unwrap(),
+            )
+        }
+    };
+    assert_eq!(state_at(Duration::minutes(179)).await, ("on_track".into(), 61 * 60));
+    assert_eq!(state_at(Duration::minutes(180)).await, ("at_risk".into(), 60 * 60));
+    assert_eq!(state_at(Duration::minutes(240)).await, ("at_risk".into(), 0));
+    assert_eq!(state_at(Duration::minutes(241)).await, ("breached".into(), -60));
+
+    let (_, list) = app.call(Method::GET, "/api/v1/cases?sla=breached", Role::Analyst, None).await;
+    assert_eq!((list["total"].as_u64(), list["cases"][0]["id"].as_i64()), (Some(1), Some(urgent)));
+    let (_, list) = app.call(Method::GET, "/api/v1/cases", Role::Analyst, None).await;
+    let order: Vec<i64> = list["cases"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(order, [urgent, normal], "soonest deadline first");
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("tangkal_cases_breached 1"), "{metrics}");
+    assert!(metrics.contains("tangkal_cases_open 2"));
+    assert!(metrics.contains("route=\"/api/v1/cases/{id}\""), "latency is recorded per route template");
+}
+
+/// Everything a route needs to succeed for an allowed caller, made fresh for each call.
+async fn request_for(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+) -> (String, Option<Value>, Option<reqwest::multipart::Form>) {
+    let case = |to: Option<Status>| {
+        let id = app.open_case("Matriks peran", Urgency::Normal);
+        if let Some(to) = to {
+            app.advance(id, to);
+        }
+        id
+    };
+    let fill = |id: i64| path.replace("{id}", &id.to_string());
+    let unique = format!("u{}", rand_suffix());
+    match (method.as_str(), path) {
+        ("POST", "/login") => unreachable!("handled by the caller"),
+        ("POST", "/api/v1/session") => {
+            (path.into(), Some(json!({"username": "analyst-user", "password": PASSWORD})), None)
+        }
+        ("POST", "/api/v1/users") => (
+            path.into(),
+            Some(json!({"username": unique, "role": "analyst", "password": "sandi yang cukup panjang"})),
+            None,
+        ),
+        ("POST", "/api/v1/users/{id}/disable") => {
+            let new = tangkal_store::NewUser {
+                username: &unique,
+                display_name: &unique,
+                role: Role::Analyst,
+                platform: None,
+                organisation: "Tangkal",
+                password_hash: &app.password_hash,
+                time_zone: "Asia/Jakarta",
+            };
+            let user =
+                tangkal_store::UserStore::add_user(app.store.lock().unwrap().as_mut(), &new, "test", t0()).unwrap();
+            (fill(user.id), None, None)
+        }
+        ("POST", "/api/v1/tokens") => (path.into(), Some(json!({"name": unique, "role": "partner"})), None),
+        ("DELETE", "/api/v1/tokens/{id}") => {
+            let secret = tangkal_server::auth::new_api_token();
+            let hash = tangkal_server::auth::secret_hash(&secret);
+            let admin = app.user(Role::Admin).id;
+            let token = tangkal_store::UserStore::create_token(
+                app.store.lock().unwrap().as_mut(),
+                admin,
+                &unique,
+                Role::Partner,
+                &hash,
+                "test",
+                t0(),
+            )
+            .unwrap();
+            (fill(token.id), None, None)
+        }
+        ("POST", "/api/v1/cases") => (path.into(), Some(json!({"title": "Dibuka manual", "platforms": ["x"]})), None),
+        ("GET", "/api/v1/cases/{id}") => (fill(case(None)), None, None),
+        ("POST", "/api/v1/cases/{id}/status") => (fill(case(None)), Some(json!({"to": "triage"})), None),
+        ("POST", "/api/v1/cases/{id}/assign") => {
+            (fill(case(None)), Some(json!({"assignee": app.user(Role::Analyst).id})), None)
+        }
+        ("POST", "/api/v1/cases/{id}/priority") => {
+            (fill(case(None)), Some(json!({"priority": "P1", "reason": "menyebar cepat"})), None)
+        }
+        ("POST", "/api/v1/cases/{id}/evidence") => {
+            (fill(case(None)), None, Some(reqwest::multipart::Form::new().text("kind", "note").text("note", "catatan")))
+        }
+        ("GET", "/api/v1/cases/{id}/evidence/{evidence_id}/file") => {
+            let id = case(None);
+            let form = reqwest::multipart::Form::new()
+                .text("kind", "file")
+                .part("file", reqwest::multipart::Part::bytes(b"teks bukti".to_vec()).file_name("bukti.txt"));
+            let r = app
+                .request(Method::POST, &format!("/api/v1/cases/{id}/evidence"), Some(app.user(Role::Admin)))
+                .multipart(form);
+            let (status, body) = read(r.send().await.unwrap()).await;
+            assert_eq!(status, 200, "{body}");
+            (fill(id).replace("{evidence_id}", &body["evidence"][0]["id"].to_string()), None, None)
+        }
+        ("POST", "/api/v1/cases/{id}/verdict") => (fill(case(Some(Status::Investigating))), Some(json!(draft())), None),
+        ("POST", "/api/v1/cases/{id}/verdict/review") => {
+            (fill(case(Some(Status::VerdictProposed))), Some(json!({"approve": true})), None)
+        }
+        ("POST", "/api/v1/cases/{id}/response") => {
+            (fill(case(Some(Status::VerdictApproved))), Some(json!({"to": "responding"})), None)
+        }
+        _ => (path.into(), None, None),
+    }
+}
+
+fn rand_suffix() -> String {
+    tangkal_server::auth::new_secret().chars().filter(char::is_ascii_alphanumeric).take(10).collect()
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_its_roles() {
+    use Role::*;
+    const ALL: &[Role] = &Role::ALL;
+    const PUBLIC: Option<&[Role]> = None;
+    // Written out by hand, independently of the route table, which must match it exactly.
+    let expected: Vec<(&str, &str, Option<&[Role]>)> = vec![
+        ("GET", "/healthz", PUBLIC),
+        ("GET", "/readyz", PUBLIC),
+        ("GET", "/metrics", PUBLIC),
+        ("GET", "/api/v1/openapi.json", PUBLIC),
+        ("GET", "/login", PUBLIC),
+        ("POST", "/login", PUBLIC),
+        ("POST", "/logout", Some(ALL)),
+        ("POST", "/api/v1/session", PUBLIC),
+        ("DELETE", "/api/v1/session", Some(ALL)),
+        ("GET", "/api/v1/me", Some(ALL)),
+        ("GET", "/api/v1/users", Some(&[Admin])),
+        ("POST", "/api/v1/users", Some(&[Admin])),
+        ("POST", "/api/v1/users/{id}/disable", Some(&[Admin])),
+        ("GET", "/api/v1/tokens", Some(&[Admin])),
+        ("POST", "/api/v1/tokens", Some(&[Admin])),
+        ("DELETE", "/api/v1/tokens/{id}", Some(&[Admin])),
+        ("GET", "/api/v1/cases", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("POST", "/api/v1/cases", Some(&[Admin, Analyst])),
+        ("GET", "/api/v1/cases/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("POST", "/api/v1/cases/{id}/status", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/cases/{id}/assign", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/cases/{id}/priority", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/cases/{id}/evidence", Some(&[Admin, Analyst])),
+        (
+            "GET",
+            "/api/v1/cases/{id}/evidence/{evidence_id}/file",
+            Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison]),
+        ),
+        ("POST", "/api/v1/cases/{id}/verdict", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/cases/{id}/verdict/review", Some(&[Reviewer])),
+        ("POST", "/api/v1/cases/{id}/response", Some(&[Admin, Communicator])),
+        ("GET", "/api/v1/published", Some(ALL)),
+        ("GET", "/api/v1/audit", Some(&[Admin, Reviewer])),
+        ("GET", "/api/v1/audit/verify", Some(&[Admin, Reviewer])),
+    ];
+    let declared: BTreeSet<(String, String)> =
+        tangkal_server::route_table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let listed: BTreeSet<(String, String)> = expected.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(declared, listed, "the route table and this test's list differ");
+
+    let app = spawn().await;
+    let mut failures = Vec::new();
+    for (method, path, allowed) in &expected {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+        for caller in callers {
+            let status = if (method.as_str(), *path) == ("POST", "/login") {
+                form_login(&app, "analyst-user", PASSWORD).await
+            } else {
+                let (url, body, form) = request_for(&app, &method, path).await;
+                let mut req = app.request(method.clone(), &url, caller.map(|r| app.user(r)));
+                if let Some(body) = body {
+                    req = req.json(&body);
+                }
+                if let Some(form) = form {
+                    req = req.multipart(form);
+                }
+                if url == "/logout" {
+                    req = req.form(&[("csrf_token", "")]);
+                }
+                req.send().await.unwrap().status().as_u16()
+            };
+            let want = match (allowed, caller) {
+                (None, _) => "success",
+                (Some(_), None) => "401",
+                (Some(roles), Some(r)) if roles.contains(&r) => "success",
+                (Some(_), Some(_)) => "403",
+            };
+            let got = match status {
+                200..=399 => "success",
+                401 => "401",
+                403 => "403",
+                _ => "other",
+            };
+            if want != got {
+                failures.push(format!("{method} {path} as {caller:?}: want {want}, got {status}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Signs in through the HTML form, CSRF cookie and all; returns the POST's status.
+async fn form_login(app: &TestApp, username: &str, password: &str) -> u16 {
+    let page = app.client.get(format!("{}/login", app.base)).send().await.unwrap();
+    let cookie = page.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = app.client.post(format!("{}/login", app.base)).header("cookie", cookie).form(&[
+        ("username", username),
+        ("password", password),
+        ("csrf_token", &token),
+    ]);
+    r.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn session_cookies_need_the_csrf_token_for_changes() {
+    let app = spawn().await;
+    let login = app
+        .client
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"username": "admin", "password": app.admin_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let set_cookie = login.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain HTTP in tests; Secure is set behind TLS");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let csrf = login.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+
+    let open = |header: Option<&str>| {
+        let mut r = app
+            .client
+            .post(format!("{}/api/v1/cases", app.base))
+            .header("cookie", &cookie)
+            .json(&json!({"title": "t"}));
+        if let Some(h) = header {
+            r = r.header("x-csrf-token", h);
+        }
+        r.send()
+    };
+    let (status, body) = read(open(None).await.unwrap()).await;
+    assert_eq!((status, body["type"].as_str()), (403, Some("/problems/csrf")));
+    assert_eq!(read(open(Some("wrong")).await.unwrap()).await.0, 403);
+    assert_eq!(read(open(Some(&csrf)).await.unwrap()).await.0, 201);
+    // Reads need no token.
+    let me = app.client.get(format!("{}/api/v1/me", app.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+
+    // The HTML forms: a login post without the form's token, or a logout post without the session's.
+    let forged = app
+        .client
+        .post(format!("{}/login", app.base))
+        .form(&[("username", "admin"), ("password", &app.admin_password)]);
+    assert_eq!(forged.send().await.unwrap().status(), 403);
+    let logout = |token: &str| {
+        app.client.post(format!("{}/logout", app.base)).header("cookie", &cookie).form(&[("csrf_token", token)]).send()
+    };
+    assert_eq!(logout("nope").await.unwrap().status(), 403);
+    assert_eq!(logout(&csrf).await.unwrap().status(), 303);
+    let after = app.client.get(format!("{}/api/v1/me", app.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(after.status(), 401, "the session is gone after logout");
+
+    // Wrong passwords are refused, and repeated failures are rate-limited.
+    for _ in 0..5 {
+        assert_eq!(form_login(&app, "admin", "salah salah salah").await, 401);
+    }
+    assert_eq!(form_login(&app, "admin", &app.admin_password).await, 429);
+}
+
+#[tokio::test]
+async fn revoked_tokens_and_disabled_users_are_locked_out() {
+    let app = spawn().await;
+    let partner = app.user(Role::Partner).clone();
+    let me = |token: String| {
+        let r = app.client.get(format!("{}/api/v1/me", app.base)).bearer_auth(token);
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(me(partner.token.clone()).await, 200);
+    let (status, _) = app.call(Method::POST, &format!("/api/v1/users/{}/disable", partner.id), Role::Admin, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(me(partner.token.clone()).await, 401);
+
+    let (_, token) =
+        app.call(Method::POST, "/api/v1/tokens", Role::Admin, Some(json!({"name": "ci", "role": "analyst"}))).await;
+    let secret = token["secret"].as_str().unwrap().to_string();
+    assert_eq!(me(secret.clone()).await, 200);
+    let (status, _) = app.call(Method::DELETE, &format!("/api/v1/tokens/{}", token["id"]), Role::Admin, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(me(secret).await, 401);
+    let (_, tokens) = app.call(Method::GET, "/api/v1/tokens", Role::Admin, None).await;
+    assert!(!tokens.to_string().contains("tkl_"), "secrets are never listed");
+}
+
+#[tokio::test]
+async fn errors_are_problem_documents_and_the_api_is_documented() {
+    let app = spawn().await;
+    let r = app.request(Method::GET, "/api/v1/nothing", None).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()[CONTENT_TYPE], "application/problem+json");
+    let (status, body) = app.call(Method::POST, "/api/v1/cases", Role::Analyst, Some(json!({"title": ""}))).await;
+    assert_eq!((status, body["type"].as_str()), (422, Some("/problems/invalid")));
+    assert!(body["detail"].as_str().unwrap().contains("title"), "{body}");
+    let r = app
+        .request(Method::POST, "/api/v1/cases", Some(app.user(Role::Analyst)))
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()[CONTENT_TYPE], "application/problem+json");
+    let (status, body) =
+        app.call(Method::POST, "/api/v1/cases/999/status", Role::Analyst, Some(json!({"to": "triage"}))).await;
+    assert_eq!((status, body["status"].as_u64()), (404, Some(404)));
+    let id = app.open_case("x", Urgency::Normal);
+    let (status, body) = app
+        .call(Method::POST, &format!("/api/v1/cases/{id}/status"), Role::Analyst, Some(json!({"to": "investigating"})))
+        .await;
+    assert_eq!((status, body["detail"].as_str()), (409, Some("a case cannot move from new to investigating")));
+
+    let (status, doc) = read(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
+        .collect();
+    let api_routes: BTreeSet<(String, String)> = tangkal_server::route_table()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(documented, api_routes, "every API route is documented, and nothing else");
+    assert!(doc["paths"]["/api/v1/cases/{id}/verdict/review"]["post"]["description"]
+        .as_str()
+        .unwrap()
+        .ends_with("Roles: reviewer"));
+}
+
+#[tokio::test]
+async fn a_liaison_sees_only_their_platform() {
+    let app = spawn().await;
+    let ours = app.open_case("TikTok", Urgency::Normal);
+    let other = {
+        let new = tangkal_cases::NewCase {
+            title: "Facebook".into(),
+            platforms: vec!["facebook".into()],
+            ..Default::default()
+        };
+        tangkal_store::CaseStore::open_case(app.store.lock().unwrap().as_mut(), &new, "manual", t0()).unwrap().id
+    };
+    let (_, list) = app.call(Method::GET, "/api/v1/cases?platform=facebook", Role::PlatformLiaison, None).await;
+    assert_eq!((list["total"].as_u64(), list["cases"][0]["id"].as_i64()), (Some(1), Some(ours)));
+    let (status, _) = app.call(Method::GET, &format!("/api/v1/cases/{other}"), Role::PlatformLiaison, None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn tampering_with_the_audit_trail_is_detected() {
+    let app = spawn().await;
+    let id = app.open_case("Audit", Urgency::Normal);
+    app.advance(id, Status::VerdictApproved);
+    let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Reviewer, None).await;
+    assert_eq!(report["problems"], json!([]));
+    let checked = report["events_checked"].as_u64().unwrap();
+    assert!(checked >= 17, "users, tokens, the case and its steps: {checked}");
+
+    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
+    let (_, events) =
+        app.call(Method::GET, &format!("/api/v1/audit?entity=case&entity_id={id}"), Role::Admin, None).await;
+    let seq_of = |action: &str| {
+        events.as_array().unwrap().iter().find(|e| e["action"] == action).unwrap()["seq"].as_i64().unwrap()
+    };
+    let (proposal, last) = (seq_of("verdict.propose"), seq_of("verdict.approve"));
+    assert_eq!(last, checked as i64, "the approval is the newest event");
+    db.execute("UPDATE audit_events SET actor = 'reviewer-user#4 (reviewer)' WHERE seq = ?1", [proposal]).unwrap();
+    let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
+    assert_eq!(report["problems"], json!([{"problem": "edited", "seq": proposal}]));
+
+    db.execute("DELETE FROM audit_events WHERE seq = 2", []).unwrap();
+    db.execute("DELETE FROM audit_events WHERE seq = ?1", [last]).unwrap();
+    let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
+    assert_eq!(
+        report["problems"],
+        json!([
+            {"problem": "missing", "from": 2, "to": 2},
+            {"problem": "edited", "seq": proposal},
+            {"problem": "missing", "from": last, "to": last}
+        ])
+    );
+}

@@ -1,0 +1,59 @@
+//! `tangkal serve`: the HTTP API.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tangkal_cases::SystemClock;
+use tangkal_server::{AppState, ServerConfig};
+
+use crate::config::Config;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    bind: SocketAddr,
+    /// Mark session cookies Secure: set this when TLS terminates in front of Tangkal
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Largest evidence file accepted, in MiB
+    #[arg(long, default_value_t = 20, value_name = "MIB")]
+    max_upload_mib: u64,
+    /// Store connections working at once
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pool_size: usize,
+}
+
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    let clock = Arc::new(SystemClock);
+    let mut store = tangkal_store::open(&config.data_dir)
+        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    if let Some(password) = tangkal_server::bootstrap_admin(store.as_mut(), clock.as_ref())? {
+        // Printed, never logged: logs are often shipped elsewhere.
+        println!(
+            "First start: created user `{}` with password\n\n    {password}\n\n\
+             It is shown only this once. / Kata sandi ini hanya ditampilkan sekali.",
+            tangkal_server::FIRST_ADMIN
+        );
+    }
+    drop(store);
+    let server = ServerConfig {
+        secure_cookies: args.secure_cookies,
+        max_upload_bytes: args.max_upload_mib.saturating_mul(1024 * 1024),
+        pool_size: args.pool_size,
+        ..ServerConfig::new(config.data_dir.clone())
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let state = AppState::new(server, clock)?;
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving");
+        tangkal_server::serve(listener, state, tangkal_server::shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
