@@ -8,6 +8,7 @@
 mod audit;
 mod cases;
 mod error;
+mod factchecks;
 mod items;
 mod migrate;
 mod sqlite;
@@ -16,6 +17,7 @@ mod users;
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use error::StoreError;
+pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
 pub use items::{ItemFilter, ItemRecord, ItemStore, SourceRef, StoredItem, WriteCounts};
 pub use sqlite::SqliteStore;
 pub use users::{ApiToken, NewUser, User, UserStore};
@@ -23,7 +25,7 @@ pub use users::{ApiToken, NewUser, User, UserStore};
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the application persists. Each concept adds its trait as a supertrait here.
-pub trait Store: ItemStore + UserStore + CaseStore + AuditStore + Send {}
+pub trait Store: ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + Send {}
 
 impl Store for SqliteStore {}
 

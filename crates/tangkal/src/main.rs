@@ -52,6 +52,11 @@ enum Command {
     /// Check the audit trail for tampering
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Import, export, list and show fact-checks
+    #[command(subcommand)]
+    Factchecks(cmd::factchecks::Command),
+    /// Find the published fact-checks of each text ("was this debunked before?")
+    Match(cmd::matching::Args),
 }
 
 /// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
         Command::User(command) => cmd::user::run(&config, command),
         Command::Token(command) => cmd::token::run(&config, command),
         Command::Audit(command) => cmd::audit::run(&config, command),
+        Command::Factchecks(command) => cmd::factchecks::run(&config, command),
+        Command::Match(args) => cmd::matching::run(&config, args),
     };
     match outcome {
         Ok(code) => code,

@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod demo;
+pub mod factchecks;
 pub mod ingest;
 pub mod items;
+pub mod matching;
 pub mod serve;
 pub mod token;
 pub mod user;
