@@ -57,6 +57,9 @@ enum Command {
     Factchecks(cmd::factchecks::Command),
     /// Find the published fact-checks of each text ("was this debunked before?")
     Match(cmd::matching::Args),
+    /// Indonesian text analysis: stem words, show every analysis step for a text
+    #[command(subcommand)]
+    Text(cmd::text::Command),
 }
 
 /// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Audit(command) => cmd::audit::run(&config, command),
         Command::Factchecks(command) => cmd::factchecks::run(&config, command),
         Command::Match(args) => cmd::matching::run(&config, args),
+        Command::Text(command) => cmd::text::run(&config, command),
     };
     match outcome {
         Ok(code) => code,

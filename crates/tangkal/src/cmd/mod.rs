@@ -7,5 +7,6 @@ pub mod ingest;
 pub mod items;
 pub mod matching;
 pub mod serve;
+pub mod text;
 pub mod token;
 pub mod user;
