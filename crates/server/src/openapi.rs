@@ -12,7 +12,7 @@ use crate::routes::route_table;
 #[openapi(
     info(title = "Tangkal API", description = "Cases, verdicts, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents."),
     paths(
-        session::login, session::logout, session::me,
+        session::login, session::logout, session::me, session::change_password,
         accounts::list_users, accounts::create_user, accounts::disable_user,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
         cases::list, cases::open, cases::get, cases::move_status, cases::assign, cases::reprioritise,

@@ -49,6 +49,7 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/api/v1/session", Public, session::login),
         route(Method::DELETE, "/api/v1/session", SignedIn, session::logout),
         route(Method::GET, "/api/v1/me", SignedIn, session::me),
+        route(Method::POST, "/api/v1/me/password", SignedIn, session::change_password),
         route(Method::GET, "/api/v1/users", Allowed(ManageUsers), accounts::list_users),
         route(Method::POST, "/api/v1/users", Allowed(ManageUsers), accounts::create_user),
         route(Method::POST, "/api/v1/users/{id}/disable", Allowed(ManageUsers), accounts::disable_user),

@@ -206,6 +206,8 @@ async fn request_for(
         ("POST", "/api/v1/session") => {
             (path.into(), Some(json!({"username": "analyst-user", "password": PASSWORD})), None)
         }
+        // The same password again, so later sign-ins in the walk still work.
+        ("POST", "/api/v1/me/password") => (path.into(), Some(json!({"current": PASSWORD, "new": PASSWORD})), None),
         ("POST", "/api/v1/users") => (
             path.into(),
             Some(json!({"username": unique, "role": "analyst", "password": "sandi yang cukup panjang"})),
@@ -298,6 +300,7 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/api/v1/session", PUBLIC),
         ("DELETE", "/api/v1/session", Some(ALL)),
         ("GET", "/api/v1/me", Some(ALL)),
+        ("POST", "/api/v1/me/password", Some(ALL)),
         ("GET", "/api/v1/users", Some(&[Admin])),
         ("POST", "/api/v1/users", Some(&[Admin])),
         ("POST", "/api/v1/users/{id}/disable", Some(&[Admin])),
@@ -564,4 +567,35 @@ async fn tampering_with_the_audit_trail_is_detected() {
             {"problem": "missing", "from": last, "to": last}
         ])
     );
+}
+
+#[tokio::test]
+async fn the_first_start_password_can_be_changed() {
+    let app = spawn().await;
+    let login = |password: String| {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/session", app.base))
+            .json(&json!({"username": "admin", "password": password}));
+        async move { r.send().await.unwrap() }
+    };
+    let first = login(app.admin_password.clone()).await;
+    let cookie = first.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = first.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let change = |current: &str, new: &str| {
+        app.client
+            .post(format!("{}/api/v1/me/password", app.base))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"current": current, "new": new}))
+            .send()
+    };
+    assert_eq!(change("not it", "sandi baru yang panjang").await.unwrap().status(), 422);
+    assert_eq!(change(&app.admin_password, "pendek").await.unwrap().status(), 422);
+    assert_eq!(change(&app.admin_password, "sandi baru yang panjang").await.unwrap().status(), 204);
+    assert_eq!(login(app.admin_password.clone()).await.status(), 401);
+    assert_eq!(login("sandi baru yang panjang".into()).await.status(), 200);
+    let (_, events) = app.call(Method::GET, "/api/v1/audit?entity=user", Role::Admin, None).await;
+    let change = events.as_array().unwrap().iter().find(|e| e["action"] == "user.password").unwrap();
+    assert_eq!((change["before"].is_null(), change["after"].is_null()), (true, true), "no hashes in the trail");
 }

@@ -59,6 +59,16 @@ pub trait UserStore {
     /// The stored password hash, for login.
     fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
     fn list_users(&self) -> Result<Vec<User>>;
+    /// Replaces the password hash and ends the user's other sessions (all of them when `keep_session`
+    /// is None).
+    fn set_password(
+        &mut self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&[u8]>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Disabling also ends the user's sessions; tokens stop working while the user is disabled.
     fn set_user_disabled(&mut self, id: i64, disabled: bool, actor: &str, now: DateTime<Utc>) -> Result<Option<User>>;
 
@@ -239,6 +249,36 @@ impl UserStore for SqliteStore {
         let mut stmt = self.conn.prepare(&format!("{SELECT_USER} ORDER BY u.id"))?;
         let rows = stmt.query_map([], user_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_password(
+        &mut self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&[u8]>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])? == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
+            params![id, keep_session],
+        )?;
+        // The hash itself stays out of the trail.
+        let entry = Entry {
+            actor,
+            entity: "user",
+            entity_id: id.to_string(),
+            action: "user.password",
+            before: None,
+            after: None,
+        };
+        audit::append(&tx, entry, now)?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn set_user_disabled(&mut self, id: i64, disabled: bool, actor: &str, now: DateTime<Utc>) -> Result<Option<User>> {

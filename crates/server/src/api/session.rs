@@ -96,3 +96,39 @@ pub async fn me(Extension(caller): Extension<Caller>) -> axum::Json<Me> {
     };
     axum::Json(Me { role: caller.role, user: UserView::from(caller.user), csrf_token })
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    /// At least 12 characters.
+    pub new: String,
+}
+
+/// Change one's own password (for example the one-time password printed on first start). Other
+/// sessions of the user end; this one stays.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(change): Body<PasswordChange>,
+) -> Result<StatusCode, Problem> {
+    let user_id = caller.user.id;
+    let stored = state.pool.run(move |s| s.password_hash(user_id)).await?.unwrap_or_default();
+    let hash = tokio::task::spawn_blocking(move || {
+        if !auth::verify_password(&change.current, &stored) {
+            return Err(Problem::invalid("current: wrong password"));
+        }
+        auth::hash_password(&change.new).map_err(|e| Problem::invalid(format!("new: {e}")))
+    })
+    .await
+    .map_err(Problem::internal)??;
+    let keep = match &caller.credential {
+        Credential::Session { token_hash, .. } => Some(token_hash.clone()),
+        Credential::Token { .. } => None,
+    };
+    let (actor, now) = (caller.actor().label(), state.clock.now());
+    state.pool.run(move |s| s.set_password(user_id, &hash, keep.as_deref(), &actor, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
