@@ -63,3 +63,54 @@ fn accounts_tokens_and_a_tampered_audit_trail() {
     assert!(report.contains("event 2 was deleted"), "{report}");
     assert!(report.contains("event 4 was edited"), "{report}");
 }
+
+#[test]
+fn serve_prints_the_first_password_once_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let start = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_tangkal"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = start(dir.path());
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("created user `admin`"), "{first}");
+    // Wait until it answers, then ask it to stop.
+    let mut up = false;
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the server did not start listening");
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = server.wait().unwrap();
+    let mut log = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(status.success(), "exit {status:?}: {log}");
+    assert!(log.contains("stopped"), "{log}");
+
+    // Second start: users exist, nothing is printed.
+    let mut again = start(dir.path());
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Command::new("kill").args(["-TERM", &again.id().to_string()]).status().unwrap();
+    let output = again.wait_with_output().unwrap();
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+}
