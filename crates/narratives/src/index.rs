@@ -66,7 +66,7 @@ impl Default for Config {
             posting_cap: 48,
             verify: 12,
             join: 0.42,
-            merge: 0.6,
+            merge: 0.7,
             novelty: 0.7,
             containment_weight: 0.6,
             containment_min: 8,
@@ -214,17 +214,17 @@ impl NarrativeIndex {
         }
 
         let scored = self.best_per_narrative(&features.shingles);
-        let best = scored.first().copied().filter(|&(_, _, score)| score >= self.config.join);
+        let best = scored.first().copied().filter(|s| s.2 >= self.config.join);
         let (narrative, started, mut representative, score) = match best {
-            Some((narrative, rep, score)) => (narrative, false, rep, score),
+            Some((narrative, rep, score, _)) => (narrative, false, rep, score),
             None => (self.start_narrative(), true, NONE, scored.first().map_or(0.0, |s| s.2)),
         };
         let mut merged = Vec::new();
         let mut into = narrative;
-        if !started {
-            for &(other, _, s) in &scored[1..] {
-                if s < self.config.merge {
-                    break;
+        if !started && scored[0].3 >= self.config.merge {
+            for &(other, _, _, jaccard) in &scored[1..] {
+                if jaccard < self.config.merge {
+                    continue;
                 }
                 let (a, b) = (self.resolve(into), self.resolve(other));
                 if a == b {
@@ -264,27 +264,21 @@ impl NarrativeIndex {
         self.representatives.len() as u32 - 1
     }
 
-    /// Files a representative under its keys, except where the list is full or already holds a
-    /// representative of the same narrative: one entry per narrative and key finds the narrative,
-    /// and lists stay short however many variants a narrative has.
+    /// Files a representative under its keys, except where the list is full.
     fn file_representative(&mut self, rep: u32) {
         let r = self.representatives[rep as usize];
-        let narrative = self.resolve(r.narrative);
         let keys = r.len.min(self.config.keys as u32);
         for i in 0..keys {
             let key = self.shingles[(r.start + i) as usize];
-            let list = self.postings.get(key);
-            if list.len() >= self.config.posting_cap as usize
-                || list.iter().any(|&other| self.resolve(self.representatives[other as usize].narrative) == narrative)
-            {
-                continue;
+            if self.postings.get(key).len() < self.config.posting_cap as usize {
+                self.postings.push(key, rep);
             }
-            self.postings.push(key, rep);
         }
     }
 
-    /// (narrative today, best representative, score) for the candidates, best first, one per narrative.
-    fn best_per_narrative(&mut self, shingles: &[u32]) -> Vec<(NarrativeId, u32, f32)> {
+    /// (narrative today, best representative, its score, best Jaccard) for the candidates, best
+    /// first, one per narrative.
+    fn best_per_narrative(&mut self, shingles: &[u32]) -> Vec<(NarrativeId, u32, f32, f32)> {
         if self.shared_keys.len() < self.representatives.len() {
             self.shared_keys.resize(self.representatives.len(), 0);
         }
@@ -307,31 +301,36 @@ impl NarrativeIndex {
             candidates.select_nth_unstable_by(verify, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             candidates.truncate(verify);
         }
-        let mut scored: Vec<(NarrativeId, u32, f32)> = Vec::with_capacity(candidates.len());
+        let mut scored: Vec<(NarrativeId, u32, f32, f32)> = Vec::with_capacity(candidates.len());
         for &(_, rep) in &candidates {
             let r = self.representatives[rep as usize];
             let other = &self.shingles[r.start as usize..(r.start + r.len) as usize];
-            let score = self.score(shingles, other);
+            let (score, jaccard) = self.score(shingles, other);
             let narrative = self.resolve(r.narrative);
             match scored.iter_mut().find(|s| s.0 == narrative) {
-                Some(s) if score > s.2 || (score == s.2 && rep < s.1) => *s = (narrative, rep, score),
-                Some(_) => {}
-                None => scored.push((narrative, rep, score)),
+                Some(s) => {
+                    if score > s.2 || (score == s.2 && rep < s.1) {
+                        (s.1, s.2) = (rep, score);
+                    }
+                    s.3 = s.3.max(jaccard);
+                }
+                None => scored.push((narrative, rep, score, jaccard)),
             }
         }
         scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
         scored
     }
 
-    fn score(&self, a: &[u32], b: &[u32]) -> f32 {
+    /// (score, Jaccard similarity) of two shingle sets.
+    fn score(&self, a: &[u32], b: &[u32]) -> (f32, f32) {
         let shared = intersection_len(a, b) as f32;
         let (na, nb) = (a.len() as f32, b.len() as f32);
         let jaccard = shared / (na + nb - shared);
         let smaller = na.min(nb);
         if smaller < self.config.containment_min as f32 {
-            return jaccard;
+            return (jaccard, jaccard);
         }
-        jaccard.max(self.config.containment_weight * shared / smaller)
+        (jaccard.max(self.config.containment_weight * shared / smaller), jaccard)
     }
 }
 

@@ -1,10 +1,13 @@
 //! How far and how fast each narrative travels, updated as items arrive.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Read, Write};
 
 use serde::Serialize;
 
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::features::PrehashedMap;
 use crate::index::NarrativeId;
 use crate::snapshot::{Decoder, Encoder, SnapshotError};
 
@@ -111,7 +114,8 @@ impl Accounts {
 pub struct SpreadBook {
     spreads: Vec<Spread>,
     platforms: Vec<String>,
-    accounts: HashMap<(u16, String), u32>,
+    /// Hash of (platform, account id) → account number.
+    accounts: PrehashedMap<u64, u32>,
     /// Item of each representative, by representative number.
     representative_items: Vec<u64>,
 }
@@ -128,7 +132,8 @@ impl SpreadBook {
         let platform = self.platform(sighting.platform);
         let account = sighting.account.map(|a| {
             let next = self.accounts.len() as u32;
-            *self.accounts.entry((platform, a.to_owned())).or_insert(next)
+            let key = xxh3_64_with_seed(a.as_bytes(), platform as u64);
+            *self.accounts.entry(key).or_insert(next)
         });
         let s = &mut self.spreads[n];
         let t = sighting.published_at;
@@ -258,12 +263,12 @@ impl SpreadBook {
         for p in &self.platforms {
             e.str(p)?;
         }
-        let mut accounts: Vec<(&(u16, String), &u32)> = self.accounts.iter().collect();
-        accounts.sort_unstable_by_key(|(_, &id)| id);
+        let mut accounts: Vec<(u64, u32)> = self.accounts.iter().map(|(&k, &v)| (k, v)).collect();
+        accounts.sort_unstable();
         e.len(accounts.len())?;
-        for ((platform, name), _) in accounts {
-            e.u32(*platform as u32)?;
-            e.str(name)?;
+        for (key, id) in accounts {
+            e.u64(key)?;
+            e.u32(id)?;
         }
         e.len(self.representative_items.len())?;
         for &item in &self.representative_items {
@@ -301,9 +306,9 @@ impl SpreadBook {
         for _ in 0..d.len()? {
             book.platforms.push(d.str()?);
         }
-        for id in 0..d.len()? {
-            let platform = d.u32()? as u16;
-            book.accounts.insert((platform, d.str()?), id as u32);
+        for _ in 0..d.len()? {
+            let key = d.u64()?;
+            book.accounts.insert(key, d.u32()?);
         }
         for _ in 0..d.len()? {
             book.representative_items.push(d.u64()?);
