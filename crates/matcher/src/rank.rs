@@ -84,7 +84,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.80, suggest: 0.35 }
+        Thresholds { auto_answer: 0.85, suggest: 0.45 }
     }
 }
 
@@ -97,7 +97,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { candidates: 40 }
+        Options { candidates: 30 }
     }
 }
 
@@ -117,18 +117,33 @@ pub struct Matcher {
 struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
-    /// IDF of each query term by term id, 0 elsewhere.
-    query_idf: Vec<f32>,
+    /// (record, BM25F) of the touched records; the best `Options::candidates` after retrieval.
+    hits: Vec<(u32, f32)>,
     folded: String,
     canonical: String,
     stem: String,
     stem_scratch: StemScratch,
 }
 
+/// Candidate records with their feature rows (built-in features, then signals), in BM25F order.
+struct Candidates {
+    docs: Vec<u32>,
+    width: usize,
+    values: Vec<f32>,
+}
+
+impl Candidates {
+    fn row(&self, i: usize) -> &[f32] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+}
+
 /// A text prepared for matching.
 struct Query {
     /// Sorted distinct known term ids.
     terms: Vec<u32>,
+    /// IDF of each of `terms`.
+    idfs: Vec<f32>,
     /// Sorted distinct adjacent known-term pairs.
     pairs: Vec<u64>,
     /// Sum of IDF over `terms`.
@@ -152,6 +167,13 @@ const MAX_OPENING: usize = 32;
 const MAX_SCORING: usize = 96;
 
 impl Matcher {
+    /// A matcher over `records` with the default analyzer, field weights and model: what callers
+    /// matching narratives or reports need.
+    pub fn build(records: Vec<FactCheck>) -> Matcher {
+        let analyzer = Analyzer::new();
+        Matcher::new(Index::build(records, &analyzer, crate::FieldWeights::default()), analyzer)
+    }
+
     pub fn new(index: Index, analyzer: Analyzer) -> Matcher {
         Matcher {
             index,
@@ -202,23 +224,22 @@ impl Matcher {
 
     /// The `top` best fact-checks for `text`, best first, without explanations (the fast path).
     pub fn rank(&self, text: &str, top: usize) -> Vec<Ranked> {
-        let mut scored = self.scored(text);
-        scored.truncate(top);
-        scored.into_iter().map(|(r, _)| r).collect()
+        let (_, scored) = self.scored(text);
+        scored.into_iter().take(top).map(|(_, r)| r).collect()
     }
 
     /// The `top` best fact-checks for `text` with their explanations, best first.
     pub fn best(&self, text: &str, top: usize) -> Vec<Match<'_>> {
-        let mut scored = self.scored(text);
-        scored.truncate(top);
+        let (candidates, scored) = self.scored(text);
         let analysis = self.analyzer.analyze(text);
         let seq: Vec<Option<u32>> = analysis.stems.iter().map(|s| self.index.term(s)).collect();
         scored
             .into_iter()
-            .map(|(r, values)| Match {
+            .take(top)
+            .map(|(row, r)| Match {
                 factcheck: self.index.record(r.doc),
                 score: r.score,
-                explanation: self.explain(&analysis.terms, &seq, r.doc, &values),
+                explanation: self.explain(&analysis.terms, &seq, r.doc, candidates.row(row)),
             })
             .collect()
     }
@@ -226,76 +247,67 @@ impl Matcher {
     /// Candidates with their feature vectors (built-in features, then signals), in BM25F order.
     /// Exposed for fitting a [`Model`], which needs exactly what ranking sees.
     pub fn candidate_features(&self, text: &str) -> Vec<(u32, Vec<f32>)> {
-        self.candidates(text)
-    }
-
-    /// Every candidate with its calibrated score and feature values, best first.
-    fn scored(&self, text: &str) -> Vec<(Ranked, Vec<f32>)> {
-        let mut ranked: Vec<(f64, u32, Vec<f32>)> = self
-            .candidates(text)
-            .into_iter()
-            .map(|(doc, values)| (self.model.rank_value(&values), doc, values))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let Some(best) = ranked.first() else { return Vec::new() };
-        let query = text_level(&best.2, ranked.get(1).map_or(best.0, |second| second.0), best.0);
-        ranked
-            .into_iter()
-            .map(|(value, doc, values)| (Ranked { doc, score: self.model.probability(value, &query) }, values))
-            .collect()
+        let c = self.candidates(text);
+        c.docs.iter().enumerate().map(|(i, &d)| (d, c.row(i).to_vec())).collect()
     }
 
     /// Candidates, best first by the ranker, with the text-level calibration inputs: what
     /// `examples/calibrate.rs` fits the models on.
     pub fn judged_candidates(&self, text: &str) -> (Vec<(u32, Vec<f32>)>, Vec<f32>) {
-        let mut ranked: Vec<(f64, u32, Vec<f32>)> = self
-            .candidates(text)
-            .into_iter()
-            .map(|(doc, values)| (self.model.rank_value(&values), doc, values))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let query = match ranked.first() {
-            Some(best) => text_level(&best.2, ranked.get(1).map_or(best.0, |s| s.0), best.0),
-            None => vec![0.0; QUERY_FEATURES],
-        };
-        (ranked.into_iter().map(|(_, doc, values)| (doc, values)).collect(), query)
+        let (c, order, query) = self.ranked(text);
+        (order.iter().map(|&(_, i)| (c.docs[i], c.row(i).to_vec())).collect(), query)
     }
 
-    fn candidates(&self, text: &str) -> Vec<(u32, Vec<f32>)> {
+    /// Candidates and their order by the ranker (value, row), best first, with the text-level
+    /// calibration inputs.
+    fn ranked(&self, text: &str) -> (Candidates, Vec<(f64, usize)>, Vec<f32>) {
+        let c = self.candidates(text);
+        let mut order: Vec<(f64, usize)> = (0..c.docs.len()).map(|i| (self.model.rank_value(c.row(i)), i)).collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(c.docs[a.1].cmp(&c.docs[b.1])));
+        let query = match order.first() {
+            Some(&(value, i)) => text_level(c.row(i), order.get(1).map_or(value, |s| s.0), value),
+            None => vec![0.0; QUERY_FEATURES],
+        };
+        (c, order, query)
+    }
+
+    /// Every candidate's row and calibrated score, best first.
+    fn scored(&self, text: &str) -> (Candidates, Vec<(usize, Ranked)>) {
+        let (c, order, query) = self.ranked(text);
+        let scored = order
+            .into_iter()
+            .map(|(value, i)| (i, Ranked { doc: c.docs[i], score: self.model.probability(value, &query) }))
+            .collect();
+        (c, scored)
+    }
+
+    fn candidates(&self, text: &str) -> Candidates {
         let mut s = self.take_scratch();
         let query = self.prepare(text, &mut s);
-        let candidates = self.retrieve(&query, &mut s);
-        let best = candidates.first().map_or(0.0, |c| c.1).max(f32::MIN_POSITIVE);
-        if s.query_idf.len() != self.index.vocabulary_len() {
-            s.query_idf = vec![0.0; self.index.vocabulary_len()];
-        }
-        for &t in &query.terms {
-            s.query_idf[t as usize] = self.index.idf(t);
-        }
-        let mut out: Vec<(u32, Vec<f32>)> = candidates
-            .iter()
-            .enumerate()
-            .map(|(rank, &(doc, bm25))| {
-                let mut values = Vec::with_capacity(FEATURES + self.signals.len());
-                values.extend_from_slice(&self.features(&query, &s.query_idf, doc, rank, bm25, best).values);
-                (doc, values)
-            })
-            .collect();
-        for &t in &query.terms {
-            s.query_idf[t as usize] = 0.0;
+        self.retrieve(&query, &mut s);
+        let width = FEATURES + self.signals.len();
+        let mut c = Candidates {
+            docs: Vec::with_capacity(s.hits.len()),
+            width,
+            values: Vec::with_capacity(s.hits.len() * width),
+        };
+        let best = s.hits.first().map_or(0.0, |h| h.1).max(f32::MIN_POSITIVE);
+        for (rank, &(doc, bm25)) in s.hits.iter().enumerate() {
+            c.docs.push(doc);
+            c.values.extend_from_slice(&self.features(&query, doc, rank, bm25, best).values);
+            c.values.resize(c.values.len() + self.signals.len(), 0.0);
         }
         self.return_scratch(s);
-        if !self.signals.is_empty() && !out.is_empty() {
-            let docs: Vec<u32> = out.iter().map(|c| c.0).collect();
-            let mut scores = vec![0f32; docs.len()];
-            for signal in &self.signals {
-                signal.score(text, &docs, &mut scores);
-                for (c, &s) in out.iter_mut().zip(&scores) {
-                    c.1.push(s);
+        if !self.signals.is_empty() && !c.docs.is_empty() {
+            let mut scores = vec![0f32; c.docs.len()];
+            for (k, signal) in self.signals.iter().enumerate() {
+                signal.score(text, &c.docs, &mut scores);
+                for (i, &v) in scores.iter().enumerate() {
+                    c.values[i * width + FEATURES + k] = v;
                 }
             }
         }
-        out
+        c
     }
 
     fn take_scratch(&self) -> Scratch {
@@ -335,13 +347,14 @@ impl Matcher {
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let mass = terms.iter().map(|&t| self.index.idf(t)).sum();
-        Query { terms, pairs, mass }
+        let idfs: Vec<f32> = terms.iter().map(|&t| self.index.idf(t)).collect();
+        let mass = idfs.iter().sum();
+        Query { terms, idfs, pairs, mass }
     }
 
-    /// BM25F over the query's distinct selective terms; the best `options.candidates` (doc, score),
-    /// best first.
-    fn retrieve(&self, query: &Query, scratch: &mut Scratch) -> Vec<(u32, f32)> {
+    /// BM25F over the query's distinct selective terms: leaves the best `options.candidates`
+    /// (record, score) in `scratch.hits`, best first.
+    fn retrieve(&self, query: &Query, scratch: &mut Scratch) {
         let n = self.index.len() as f32;
         let common_df = ((n * COMMON_SHARE) as usize).max(64);
         let rare_df = ((n * RARE_SHARE) as usize).max(64);
@@ -360,7 +373,7 @@ impl Matcher {
         if scratch.acc.len() != self.index.len() {
             scratch.acc = vec![0.0; self.index.len()];
         }
-        let Scratch { acc, touched, .. } = scratch;
+        let Scratch { acc, touched, hits, .. } = scratch;
         for (i, &(df, t)) in terms.iter().enumerate() {
             let (docs, impacts) = self.index.postings(t);
             if i < MAX_OPENING && (opens_all || df <= rare_df) {
@@ -380,21 +393,19 @@ impl Matcher {
                 }
             }
         }
-        let mut hits: Vec<(u32, f32)> = touched.iter().map(|&d| (d, acc[d as usize])).collect();
+        hits.clear();
+        hits.extend(touched.iter().map(|&d| (d, acc[d as usize])));
         for &d in touched.iter() {
             acc[d as usize] = 0.0;
         }
         touched.clear();
-        top_by_score(&mut hits, self.options.candidates);
-        hits
+        top_by_score(hits, self.options.candidates);
     }
 
-    /// `query_idf[t]` is the IDF of term `t` if the query has it, else 0.
-    #[allow(clippy::too_many_arguments)]
-    fn features(&self, query: &Query, query_idf: &[f32], doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
+    fn features(&self, query: &Query, doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
         let qmass = query.mass.max(f32::MIN_POSITIVE);
         let claim = self.index.claim_terms(doc);
-        let shared: f32 = claim.iter().map(|&t| query_idf[t as usize]).sum();
+        let shared: f32 = claim.iter().filter_map(|t| query.terms.binary_search(t).ok()).map(|i| query.idfs[i]).sum();
         let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
         let pairs = self.index.claim_pairs(doc);
         let shared_pairs = pairs.iter().filter(|p| query.pairs.binary_search(p).is_ok()).count() as f32;
