@@ -11,6 +11,7 @@ mod error;
 mod factchecks;
 mod items;
 mod migrate;
+mod narratives;
 mod sqlite;
 mod users;
 
@@ -19,13 +20,16 @@ pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
 pub use items::{ItemFilter, ItemRecord, ItemStore, SourceRef, StoredItem, WriteCounts};
+pub use narratives::{
+    NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,
+};
 pub use sqlite::SqliteStore;
 pub use users::{ApiToken, NewUser, User, UserStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the application persists. Each concept adds its trait as a supertrait here.
-pub trait Store: ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + Send {}
+pub trait Store: ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + NarrativeStore + Send {}
 
 impl Store for SqliteStore {}
 

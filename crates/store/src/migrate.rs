@@ -19,6 +19,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql"),
     },
     Migration { version: 3, name: "factchecks", sql: include_str!("../migrations/sqlite/0003_factchecks.sql") },
+    Migration { version: 4, name: "narratives", sql: include_str!("../migrations/sqlite/0004_narratives.sql") },
 ];
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.

@@ -1,0 +1,343 @@
+//! Narratives: each item's narrative, the figures per narrative, and the merge history.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use crate::{Result, SqliteStore};
+
+/// What the narrative index reads of a stored item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NarrativeInput {
+    pub id: i64,
+    pub platform: String,
+    /// The platform's account id.
+    pub account: Option<String>,
+    pub text: String,
+    pub published_at: i64,
+    pub views: u64,
+    pub shares: u64,
+}
+
+/// The figures of one narrative, as the tracker computed them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NarrativeRow {
+    pub id: i64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub items: u64,
+    pub accounts: u64,
+    pub platforms: Vec<String>,
+    pub views: u64,
+    pub shares: u64,
+    pub velocity_1h: f64,
+    pub velocity_6h: f64,
+    pub velocity_24h: f64,
+    pub accelerating: bool,
+    pub representative_item_id: i64,
+}
+
+/// One merge: `absorbed` is now part of `into`, proved by `item_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NarrativeMerge {
+    pub absorbed: i64,
+    pub into: i64,
+    pub item_id: i64,
+}
+
+/// Everything one step of the narrative stage writes, atomically.
+#[derive(Debug, Clone, Default)]
+pub struct NarrativeUpdate {
+    /// (item, narrative, copy): the narrative each item joined and the variant it copied.
+    pub assignments: Vec<(i64, i64, i64)>,
+    pub merges: Vec<NarrativeMerge>,
+    /// Narratives whose figures changed.
+    pub figures: Vec<NarrativeRow>,
+}
+
+/// How `list_narratives` orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NarrativeOrder {
+    Velocity,
+    Size,
+    Reach,
+    Recent,
+}
+
+/// A stored post as coordination detection reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NarrativePost {
+    pub item_id: i64,
+    pub narrative: i64,
+    pub copy: i64,
+    pub platform_account: i64,
+    pub published_at: i64,
+}
+
+pub trait NarrativeStore {
+    /// Items stored after `after_id`, in storage order: what the narrative stage has not seen yet.
+    fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>>;
+    /// Writes assignments, merges and figures in one transaction. Items of an absorbed narrative
+    /// move to the narrative that absorbed it.
+    fn save_narratives(&mut self, update: &NarrativeUpdate) -> Result<()>;
+    /// Live narratives (not merged away).
+    fn list_narratives(&self, order: NarrativeOrder, limit: u64, offset: u64) -> Result<Vec<NarrativeRow>>;
+    /// A narrative by any id it ever had: merged ids resolve to the narrative that absorbed them.
+    fn get_narrative(&self, id: i64) -> Result<Option<NarrativeRow>>;
+    /// Narratives merged into `id`, directly or through others.
+    fn narrative_merges(&self, id: i64) -> Result<Vec<NarrativeMerge>>;
+    /// Ids of the items of a narrative, newest first.
+    fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>>;
+    /// Every post with a narrative and an account, for coordination detection.
+    fn narrative_posts(&self) -> Result<Vec<NarrativePost>>;
+}
+
+const SELECT_NARRATIVE: &str = "SELECT id, first_seen, last_seen, items, accounts, platforms, views, shares,
+        velocity_1h, velocity_6h, velocity_24h, accelerating, representative_item_id FROM narratives";
+
+fn narrative_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NarrativeRow> {
+    let platforms: String = r.get(5)?;
+    Ok(NarrativeRow {
+        id: r.get(0)?,
+        first_seen: r.get(1)?,
+        last_seen: r.get(2)?,
+        items: r.get::<_, i64>(3)? as u64,
+        accounts: r.get::<_, i64>(4)? as u64,
+        platforms: platforms.split_whitespace().map(str::to_owned).collect(),
+        views: r.get::<_, i64>(6)? as u64,
+        shares: r.get::<_, i64>(7)? as u64,
+        velocity_1h: r.get(8)?,
+        velocity_6h: r.get(9)?,
+        velocity_24h: r.get(10)?,
+        accelerating: r.get::<_, i64>(11)? != 0,
+        representative_item_id: r.get::<_, Option<i64>>(12)?.unwrap_or_default(),
+    })
+}
+
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl NarrativeStore for SqliteStore {
+    fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.id, i.platform, a.external_id, i.text, i.published_at, i.views, i.shares
+             FROM items i LEFT JOIN accounts a ON a.id = i.account_id
+             WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_id, clamp(limit)], |r| {
+            Ok(NarrativeInput {
+                id: r.get(0)?,
+                platform: r.get(1)?,
+                account: r.get(2)?,
+                text: r.get(3)?,
+                published_at: r.get(4)?,
+                views: r.get::<_, i64>(5)?.max(0) as u64,
+                shares: r.get::<_, i64>(6)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn save_narratives(&mut self, update: &NarrativeUpdate) -> Result<()> {
+        let now = chrono::Utc::now().timestamp();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut assign =
+                tx.prepare_cached("UPDATE items SET narrative_id = ?2, narrative_copy = ?3 WHERE id = ?1")?;
+            for &(item, narrative, copy) in &update.assignments {
+                assign.execute(params![item, narrative, copy])?;
+            }
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO narratives (id, first_seen, last_seen, items, accounts, platforms, views, shares,
+                     velocity_1h, velocity_6h, velocity_24h, accelerating, representative_item_id, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (id) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                     items = excluded.items, accounts = excluded.accounts, platforms = excluded.platforms,
+                     views = excluded.views, shares = excluded.shares, velocity_1h = excluded.velocity_1h,
+                     velocity_6h = excluded.velocity_6h, velocity_24h = excluded.velocity_24h,
+                     accelerating = excluded.accelerating,
+                     representative_item_id = excluded.representative_item_id, updated_at = excluded.updated_at",
+            )?;
+            for n in &update.figures {
+                upsert.execute(params![
+                    n.id,
+                    n.first_seen,
+                    n.last_seen,
+                    clamp(n.items),
+                    clamp(n.accounts),
+                    n.platforms.join(" "),
+                    clamp(n.views),
+                    clamp(n.shares),
+                    n.velocity_1h,
+                    n.velocity_6h,
+                    n.velocity_24h,
+                    n.accelerating as i64,
+                    n.representative_item_id,
+                    now,
+                ])?;
+            }
+            let mut record = tx.prepare_cached(
+                "INSERT INTO narrative_merges (absorbed, into_id, item_id, merged_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (absorbed) DO NOTHING",
+            )?;
+            let mut retire = tx.prepare_cached(
+                "UPDATE narratives SET merged_into = ?2, items = 0, velocity_1h = 0, velocity_6h = 0,
+                     velocity_24h = 0, updated_at = ?3 WHERE id = ?1",
+            )?;
+            let mut move_items = tx.prepare_cached("UPDATE items SET narrative_id = ?2 WHERE narrative_id = ?1")?;
+            for m in &update.merges {
+                record.execute(params![m.absorbed, m.into, m.item_id, now])?;
+                retire.execute(params![m.absorbed, m.into, now])?;
+                move_items.execute(params![m.absorbed, m.into])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn list_narratives(&self, order: NarrativeOrder, limit: u64, offset: u64) -> Result<Vec<NarrativeRow>> {
+        let order_by = match order {
+            NarrativeOrder::Velocity => "velocity_1h DESC, velocity_6h DESC, velocity_24h DESC, items DESC",
+            NarrativeOrder::Size => "items DESC, last_seen DESC",
+            NarrativeOrder::Reach => "views + shares DESC, items DESC",
+            NarrativeOrder::Recent => "last_seen DESC",
+        };
+        let sql = format!("{SELECT_NARRATIVE} WHERE merged_into IS NULL ORDER BY {order_by}, id LIMIT ?1 OFFSET ?2");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![clamp(limit), clamp(offset)], narrative_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn get_narrative(&self, id: i64) -> Result<Option<NarrativeRow>> {
+        let mut id = id;
+        // Merges always point to an older id, so this walk ends.
+        while let Some(into) = self
+            .conn
+            .query_row("SELECT into_id FROM narrative_merges WHERE absorbed = ?1", params![id], |r| r.get(0))
+            .optional()?
+        {
+            id = into;
+        }
+        let sql = format!("{SELECT_NARRATIVE} WHERE id = ?1");
+        Ok(self.conn.query_row(&sql, params![id], narrative_row).optional()?)
+    }
+
+    fn narrative_merges(&self, id: i64) -> Result<Vec<NarrativeMerge>> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH RECURSIVE absorbed (id) AS (
+                 SELECT absorbed FROM narrative_merges WHERE into_id = ?1
+                 UNION SELECT m.absorbed FROM narrative_merges m JOIN absorbed a ON m.into_id = a.id)
+             SELECT m.absorbed, m.into_id, m.item_id FROM narrative_merges m JOIN absorbed a ON m.absorbed = a.id
+             ORDER BY m.absorbed",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok(NarrativeMerge {
+                absorbed: r.get(0)?,
+                into: r.get(1)?,
+                item_id: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM items WHERE narrative_id = ?1 ORDER BY published_at DESC, id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![id, clamp(limit)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narrative_posts(&self) -> Result<Vec<NarrativePost>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, narrative_id, COALESCE(narrative_copy, 0), account_id, published_at FROM items
+             WHERE narrative_id IS NOT NULL AND account_id IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(NarrativePost {
+                item_id: r.get(0)?,
+                narrative: r.get(1)?,
+                copy: r.get(2)?,
+                platform_account: r.get(3)?,
+                published_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ItemRecord, ItemStore, SourceRef};
+    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+
+    fn store_items(store: &mut SqliteStore, n: usize) {
+        let items: Vec<_> = (0..n)
+            .map(|i| {
+                let line = format!(
+                    r#"{{"id":"x:{i}","platform":"x","author":{{"id":"u{i}"}},"text":"teks {i}","published_at":"2024-02-03T05:12:4{i}Z","metrics":{{"views":{i}}}}}"#
+                );
+                parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
+        store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
+    }
+
+    fn row(id: i64, items: u64, velocity: f64, representative: i64) -> NarrativeRow {
+        NarrativeRow {
+            id,
+            first_seen: 10,
+            last_seen: 20,
+            items,
+            accounts: items,
+            platforms: vec!["x".into(), "facebook".into()],
+            views: 5,
+            shares: 1,
+            velocity_1h: velocity,
+            velocity_6h: velocity,
+            velocity_24h: velocity,
+            accelerating: velocity > 1.0,
+            representative_item_id: representative,
+        }
+    }
+
+    #[test]
+    fn assignments_figures_and_merges_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        store_items(&mut store, 4);
+        let pending = store.items_after(0, 10).unwrap();
+        assert_eq!(pending.len(), 4);
+        assert_eq!(pending[1].account.as_deref(), Some("u1"));
+        let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+        assert_eq!(store.items_after(ids[2], 10).unwrap().len(), 1);
+
+        let update = NarrativeUpdate {
+            assignments: vec![(ids[0], 1, 0), (ids[1], 1, 0), (ids[2], 2, 1)],
+            merges: vec![],
+            figures: vec![row(1, 2, 0.5, ids[0]), row(2, 1, 3.0, ids[2])],
+        };
+        store.save_narratives(&update).unwrap();
+        let by_velocity = store.list_narratives(NarrativeOrder::Velocity, 10, 0).unwrap();
+        assert_eq!(by_velocity.iter().map(|n| n.id).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(by_velocity[0].platforms, vec!["x", "facebook"]);
+        let by_size = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
+        assert_eq!(by_size[0].id, 1);
+
+        let merge = NarrativeUpdate {
+            assignments: vec![(ids[3], 1, 0)],
+            merges: vec![NarrativeMerge { absorbed: 2, into: 1, item_id: ids[3] }],
+            figures: vec![row(1, 4, 1.0, ids[0])],
+        };
+        store.save_narratives(&merge).unwrap();
+        assert_eq!(store.get_narrative(2).unwrap().unwrap().id, 1, "a merged id resolves");
+        assert_eq!(store.narrative_merges(1).unwrap(), merge.merges);
+        assert_eq!(store.narrative_item_ids(1, 10).unwrap().len(), 4);
+        assert_eq!(store.list_narratives(NarrativeOrder::Recent, 10, 0).unwrap().len(), 1);
+        assert_eq!(store.narrative_posts().unwrap().len(), 4);
+        assert!(store.get_narrative(99).unwrap().is_none());
+    }
+}
