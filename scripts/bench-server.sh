@@ -19,7 +19,8 @@ if ! command -v wrk >/dev/null; then
     (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; })
 fi
 
-cargo build --release --locked -p tangkal -p tangkal-server --example seed_cases >&2
+cargo build --release -p tangkal --bin tangkal >&2
+cargo build --release -p tangkal-server --example seed_cases >&2
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
