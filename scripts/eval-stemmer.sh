@@ -10,8 +10,11 @@ DATA=${DATA:-../shared/data/sastrawi}
 
 cargo run --release -q -p tangkal-text --example sastrawi_eval -- "$DATA"
 
-cargo build --release -q -p tangkal
-bin="${CARGO_TARGET_DIR:-target}/release/tangkal"
+# A debug build is enough here (and much quicker to build); TANGKAL_BIN points at an existing binary.
+if [ -z "${TANGKAL_BIN:-}" ]; then
+  cargo build -q -p tangkal
+fi
+bin="${TANGKAL_BIN:-${CARGO_TARGET_DIR:-target}/debug/tangkal}"
 total=$(wc -l < "$DATA/reference_stems.tsv")
 agree=$(cut -f1 "$DATA/reference_stems.tsv" | "$bin" text stem - | paste - <(cut -f2 "$DATA/reference_stems.tsv") \
   | awk -F'\t' '$2 == $3' | wc -l)

@@ -189,6 +189,7 @@ impl Analyzer {
     /// tokens or stems: the entry point for hot loops. `folded` is working memory.
     pub fn canonical_into(&self, text: &str, folded: &mut String, out: &mut String) {
         let start = out.len();
+        let mut buf = [0u8; 48];
         for span in tokenizer::spans(text) {
             if !is_term(span.kind) {
                 continue;
@@ -201,7 +202,6 @@ impl Analyzer {
             // Fast path: an ASCII word without digits or stretched letters is folded straight into
             // `out`, and kept unless it is a lexicon entry.
             let raw = &text[span.start..span.end];
-            let mut buf = [0u8; 48];
             if let Some(lower) = plain_ascii_lower(raw, &mut buf) {
                 if self.normalizer.lexicon().get(lower).is_none() {
                     out.push_str(lower);

@@ -87,6 +87,7 @@ pub struct Spans<'a> {
 impl Iterator for Spans<'_> {
     type Item = Span;
 
+    #[inline]
     fn next(&mut self) -> Option<Span> {
         let text = self.text;
         let bytes = text.as_bytes();

@@ -178,16 +178,31 @@ fn analyze(analyzer: &Analyzer, text: &str, json: bool) -> Result<()> {
         return Ok(());
     }
     match guess {
-        Some(g) => writeln!(out, "language     {} ({:.2})  scores {}", g.language.code(), g.confidence, serde_json::Value::Object(lang_scores))?,
+        Some(g) => writeln!(
+            out,
+            "language     {} ({:.2})  scores {}",
+            g.language.code(),
+            g.confidence,
+            serde_json::Value::Object(lang_scores)
+        )?,
         None => writeln!(out, "language     unknown (no words)")?,
     }
-    writeln!(out, "{:<4} {:<8} {:<11} {:<20} {:<20} {:<24} stems", "#", "kind", "bytes", "original", "folded", "normalized")?;
+    writeln!(
+        out,
+        "{:<4} {:<8} {:<11} {:<20} {:<20} {:<24} stems",
+        "#", "kind", "bytes", "original", "folded", "normalized"
+    )?;
     for (i, t) in tokens.iter().enumerate() {
         let normalized = match t["normalized"].as_str() {
             None => "-".to_owned(),
             Some(n) => {
-                let changes: Vec<&str> = t["changes"].as_array().into_iter().flatten().filter_map(|c| c.as_str()).collect();
-                if changes.is_empty() { n.to_owned() } else { format!("{n} ({})", changes.join("+")) }
+                let changes: Vec<&str> =
+                    t["changes"].as_array().into_iter().flatten().filter_map(|c| c.as_str()).collect();
+                if changes.is_empty() {
+                    n.to_owned()
+                } else {
+                    format!("{n} ({})", changes.join("+"))
+                }
             }
         };
         let stems: Vec<&str> = t["stems"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).collect();
