@@ -108,7 +108,18 @@ fn hash_words(words: &[String]) -> u64 {
 
 static DEFAULT: LazyLock<Analyzer> = LazyLock::new(|| Analyzer { normalizer: Normalizer::new() });
 
+/// Most words a thread's stem memo holds before it starts over.
+const STEM_MEMO_WORDS: usize = 100_000;
+
+#[derive(Default)]
+struct StemMemo {
+    dict_id: u64,
+    stems: std::collections::HashMap<Box<str>, Box<str>, dictionary::FastHash>,
+    scratch: StemScratch,
+}
+
 thread_local! {
+    static STEM_MEMO: RefCell<StemMemo> = RefCell::default();
     /// Buffers for [`fingerprint`]: the folded token and the canonical form.
     static BUFFERS: RefCell<(String, String)> = RefCell::default();
 }
@@ -164,7 +175,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Analysis {
         let mut a = Analysis::default();
         let mut normal = String::new();
-        let mut scratch = StemScratch::default();
+        let dict_id = self.stemmer().dictionary().id();
         for (index, span) in tokenizer::spans(text).enumerate() {
             let mut folded = String::new();
             span.fold_into(text, &mut folded);
@@ -172,10 +183,8 @@ impl Analyzer {
                 normal.clear();
                 self.normalizer.normalize_into(&folded, &mut normal);
                 for term in normal.split(' ').filter(|t| !t.is_empty()) {
-                    let mut stem = String::with_capacity(term.len());
-                    self.stemmer().stem_word_into(term, &mut scratch, &mut stem);
                     a.terms.push(term.to_owned());
-                    a.stems.push(stem);
+                    a.stems.push(self.cached_stem(dict_id, term));
                     a.term_tokens.push(index);
                 }
             }
@@ -183,6 +192,25 @@ impl Analyzer {
         }
         a.canonical = a.terms.join(" ");
         a
+    }
+
+    /// Stems through a per-thread memo: running text repeats words, and a stem depends only on the
+    /// word and the dictionary. Bounded: cleared when it reaches [`STEM_MEMO_WORDS`] words.
+    fn cached_stem(&self, dict_id: u64, term: &str) -> String {
+        STEM_MEMO.with(|m| {
+            let memo = &mut *m.borrow_mut();
+            if memo.dict_id != dict_id || memo.stems.len() >= STEM_MEMO_WORDS {
+                memo.stems.clear();
+                memo.dict_id = dict_id;
+            }
+            if let Some(stem) = memo.stems.get(term) {
+                return stem.to_string();
+            }
+            let mut stem = String::with_capacity(term.len());
+            self.stemmer().stem_word_into(term, &mut memo.scratch, &mut stem);
+            memo.stems.insert(term.into(), stem.as_str().into());
+            stem
+        })
     }
 
     /// Appends the canonical form of `text` (see [`Analysis::canonical`]) to `out` without building
@@ -283,6 +311,15 @@ mod tests {
         assert_eq!(a.stems, ["tidak", "apa", "perintah", "dan", "lain"]);
         assert_eq!(a.term_tokens, [0, 0, 2, 3, 3]);
         assert_eq!(a.content_stems(), ["apa", "perintah", "lain"]);
+    }
+
+    #[test]
+    fn stem_memo_is_per_dictionary() {
+        let custom =
+            Analyzer::with(Normalizer::with(Lexicon::builtin(), Stemmer::new(Dictionary::from_words(["mak"]))));
+        assert_eq!(Analyzer::new().analyze("dimakan").stems, ["makan"]);
+        assert_eq!(custom.analyze("dimakan").stems, ["mak"]);
+        assert_eq!(Analyzer::new().analyze("dimakan").stems, ["makan"]);
     }
 
     #[test]
