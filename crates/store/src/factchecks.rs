@@ -295,7 +295,7 @@ mod tests {
         let b = fc("fc-b", "Bansos 2024 cair", None);
         let counts = store.upsert_factchecks(&[a.clone(), b.clone()]).unwrap();
         assert_eq!(counts, FactCheckCounts { new: 2, updated: 0, unchanged: 0 });
-        assert_eq!(store.upsert_factchecks(&[a.clone()]).unwrap().unchanged, 1);
+        assert_eq!(store.upsert_factchecks(std::slice::from_ref(&a)).unwrap().unchanged, 1);
 
         let edited = FactCheck { id: "fc-other".into(), url: Some("http://www.cek.id/vaksin/".into()), ..a.clone() };
         let edited = FactCheck { rating: Some("HOAKS".into()), ..edited };
