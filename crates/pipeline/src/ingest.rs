@@ -1,7 +1,7 @@
 use std::sync::mpsc;
 
 use serde::Serialize;
-use tangkal_model::Item;
+use tangkal_model::{Identity, Item};
 use tangkal_store::{ItemRecord, Store};
 
 use crate::source::Source;
@@ -38,8 +38,14 @@ impl Progress for () {
     fn batch_committed(&self, _: &IngestSummary) {}
 }
 
+/// Work that follows every committed batch on the writing thread, such as narrative assignment.
+pub trait Stage {
+    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
+}
+
+/// Items with what the worker derived from them: identity and fingerprint.
 struct Batch {
-    items: Vec<(Item, u64)>,
+    items: Vec<(Item, Identity, u64)>,
     rejects: Vec<Reject>,
 }
 
@@ -52,6 +58,18 @@ pub fn ingest(
     rejects: &mut RejectWriter,
     options: &IngestOptions,
     progress: &dyn Progress,
+) -> anyhow::Result<IngestSummary> {
+    ingest_with_stages(store, sources, rejects, options, progress, &mut [])
+}
+
+/// [`ingest`], running `stages` after every committed batch.
+pub fn ingest_with_stages(
+    store: &mut dyn Store,
+    sources: Vec<Box<dyn Source>>,
+    rejects: &mut RejectWriter,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+    stages: &mut [&mut dyn Stage],
 ) -> anyhow::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let batch_size = options.batch_size.max(1);
@@ -66,9 +84,16 @@ pub fn ingest(
                 let records: Vec<ItemRecord<'_>> = batch
                     .items
                     .iter()
-                    .map(|(item, fingerprint)| ItemRecord { item, fingerprint: *fingerprint })
+                    .map(|(item, identity, fingerprint)| ItemRecord {
+                        item,
+                        identity: *identity,
+                        fingerprint: *fingerprint,
+                    })
                     .collect();
                 let counts = store.write_items(&described, &records)?;
+                for stage in stages.iter_mut() {
+                    stage.after_batch(store)?;
+                }
                 for reject in &batch.rejects {
                     tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
                     rejects.write(reject)?;
@@ -95,7 +120,8 @@ fn read_batches(source: &mut dyn Source, batch_size: usize, sender: mpsc::SyncSe
         match source.next_record() {
             Ok(Some(Ok(item))) => {
                 let fingerprint = tangkal_text::fingerprint(&item.text);
-                batch.items.push((item, fingerprint));
+                let identity = item.identity();
+                batch.items.push((item, identity, fingerprint));
             }
             Ok(Some(Err(reject))) => batch.rejects.push(reject),
             Ok(None) => {

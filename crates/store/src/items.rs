@@ -1,15 +1,19 @@
 //! Posts and articles: idempotent batch writes and filtered reads.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use tangkal_model::{Author, Item, Metrics};
+use tangkal_model::{Author, Identity, Item, Metrics};
 
 use crate::{Result, SqliteStore, StoreError};
 
 /// An item on its way in, with what the pipeline derived from it.
 pub struct ItemRecord<'a> {
     pub item: &'a Item,
+    /// `item.identity()`, computed by the caller, off the writing thread.
+    pub identity: Identity,
     /// Hash of the text's canonical form (`tangkal_text::fingerprint`), for exact-duplicate lookups.
     pub fingerprint: u64,
 }
@@ -76,8 +80,125 @@ pub trait ItemStore {
     fn get_item(&self, id: i64) -> Result<Option<StoredItem>>;
 }
 
+fn account_key(platform: &str, account_id: &str) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(platform.as_bytes());
+    h.update(&[0]);
+    h.update(account_id.as_bytes());
+    h.digest128()
+}
+
 fn to_sql_int(value: u64, field: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large to store")))
+}
+
+/// Identities looked up per statement when checking which records of a batch are already stored.
+const LOOKUP_CHUNK: usize = 256;
+/// Rows per INSERT statement: fewer statement executions, well under SQLite's bound-parameter limit.
+const INSERT_CHUNK: usize = 32;
+const INSERT_COLUMNS: usize = 15;
+
+/// A record of the batch that is not stored yet, with its account resolved.
+struct NewRow<'a> {
+    record: &'a ItemRecord<'a>,
+    metrics: [i64; 4],
+    account_id: Option<i64>,
+}
+
+impl SqliteStore {
+    /// Which of these identities are stored, with their row id and metrics.
+    fn stored_metrics(
+        tx: &rusqlite::Transaction<'_>,
+        records: &[ItemRecord<'_>],
+    ) -> Result<HashMap<[u8; 16], (i64, [i64; 4])>> {
+        let mut stored = HashMap::new();
+        for chunk in records.chunks(LOOKUP_CHUNK) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT identity, id, views, shares, likes, replies FROM items WHERE identity IN ({placeholders})"
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(chunk.iter().map(|r| &r.identity.0[..])))?;
+            while let Some(row) = rows.next()? {
+                let identity: [u8; 16] = row.get(0)?;
+                stored.insert(identity, (row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?]));
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The account row for an item's author, from the cache or upserted.
+    fn account_id(
+        accounts: &mut HashMap<u128, (i64, Option<String>)>,
+        tx: &rusqlite::Transaction<'_>,
+        item: &Item,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let Some(author) = &item.author else { return Ok(None) };
+        let key = account_key(&item.platform, &author.id);
+        if let Some((id, handle)) = accounts.get(&key) {
+            if author.handle.is_none() || *handle == author.handle {
+                return Ok(Some(*id));
+            }
+        }
+        // A plain insert, then the row id it made: much cheaper than an upsert with RETURNING, and an
+        // existing account (a cache miss after a restart) costs one more lookup.
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO accounts (platform, external_id, handle, first_seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (platform, external_id) DO NOTHING",
+            )?
+            .execute(params![item.platform, author.id, author.handle, now])?;
+        let id: i64 = if inserted == 1 {
+            tx.last_insert_rowid()
+        } else {
+            let mut find = tx.prepare_cached(
+                "UPDATE accounts SET handle = COALESCE(?3, handle) WHERE platform = ?1 AND external_id = ?2
+                 RETURNING id",
+            )?;
+            find.query_row(params![item.platform, author.id, author.handle], |r| r.get(0))?
+        };
+        accounts.insert(key, (id, author.handle.clone()));
+        Ok(Some(id))
+    }
+
+    fn insert_rows(tx: &rusqlite::Transaction<'_>, rows: &[NewRow<'_>], now: i64, source_id: i64) -> Result<()> {
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let row_placeholders = format!("({})", vec!["?"; INSERT_COLUMNS].join(","));
+            let sql = format!(
+                "INSERT OR ROLLBACK INTO items (identity, platform, external_id, url, account_id, text, published_at,
+                                    first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw)
+                 VALUES {}",
+                vec![row_placeholders; chunk.len()].join(",")
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * INSERT_COLUMNS);
+            let published: Vec<i64> = chunk.iter().map(|r| r.record.item.published_at.timestamp()).collect();
+            let fingerprints: Vec<i64> = chunk.iter().map(|r| r.record.fingerprint as i64).collect();
+            for (i, row) in chunk.iter().enumerate() {
+                let item = row.record.item;
+                args.extend_from_slice(&[
+                    &row.record.identity.0 as &dyn rusqlite::ToSql,
+                    &item.platform,
+                    &item.external_id,
+                    &item.url,
+                    &row.account_id,
+                    &item.text,
+                    &published[i],
+                    &now,
+                    &row.metrics[0],
+                    &row.metrics[1],
+                    &row.metrics[2],
+                    &row.metrics[3],
+                    &fingerprints[i],
+                    &source_id,
+                    &item.raw,
+                ]);
+            }
+            stmt.execute(args.as_slice())?;
+        }
+        Ok(())
+    }
 }
 
 impl ItemStore for SqliteStore {
@@ -91,83 +212,47 @@ impl ItemStore for SqliteStore {
             params![source.kind, source.location, now],
             |r| r.get(0),
         )?;
+        let mut stored = Self::stored_metrics(&tx, records)?;
         let mut counts = WriteCounts::default();
-        {
-            let mut find =
-                tx.prepare_cached("SELECT id, views, shares, likes, replies FROM items WHERE identity = ?1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO items (identity, platform, external_id, url, account_id, text, published_at,
-                                    first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?;
-            let mut update =
-                tx.prepare_cached("UPDATE items SET views = ?2, shares = ?3, likes = ?4, replies = ?5 WHERE id = ?1")?;
-            let mut upsert_account = tx.prepare_cached(
-                "INSERT INTO accounts (platform, external_id, handle, first_seen_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (platform, external_id) DO UPDATE SET handle = COALESCE(excluded.handle, accounts.handle)
-                 RETURNING id",
-            )?;
-            for record in records {
-                let item = record.item;
-                let m = item.metrics;
-                let metrics = [
-                    to_sql_int(m.views, "views")?,
-                    to_sql_int(m.shares, "shares")?,
-                    to_sql_int(m.likes, "likes")?,
-                    to_sql_int(m.replies, "replies")?,
-                ];
-                let identity = item.identity().0;
-                let existing = find
-                    .query_row(params![&identity[..]], |r| {
-                        Ok((r.get::<_, i64>(0)?, [r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
-                    })
-                    .optional()?;
-                match existing {
-                    Some((_, stored)) if stored == metrics => counts.duplicate += 1,
-                    Some((id, _)) => {
-                        update.execute(params![id, metrics[0], metrics[1], metrics[2], metrics[3]])?;
-                        counts.updated += 1;
-                    }
-                    None => {
-                        let account_id = match &item.author {
-                            None => None,
-                            Some(author) => {
-                                let key = (item.platform.clone(), author.id.clone());
-                                match self.accounts.get(&key) {
-                                    Some((id, handle)) if author.handle.is_none() || *handle == author.handle => {
-                                        Some(*id)
-                                    }
-                                    _ => {
-                                        let id: i64 = upsert_account
-                                            .query_row(params![key.0, key.1, author.handle, now], |r| r.get(0))?;
-                                        self.accounts.insert(key, (id, author.handle.clone()));
-                                        Some(id)
-                                    }
-                                }
-                            }
-                        };
-                        insert.execute(params![
-                            &identity[..],
-                            item.platform,
-                            item.external_id,
-                            item.url,
-                            account_id,
-                            item.text,
-                            item.published_at.timestamp(),
-                            now,
-                            metrics[0],
-                            metrics[1],
-                            metrics[2],
-                            metrics[3],
-                            record.fingerprint as i64,
-                            source_id,
-                            item.raw,
-                        ])?;
-                        counts.new += 1;
-                    }
+        let mut new_rows = Vec::new();
+        let mut new_in_batch: HashMap<[u8; 16], usize> = HashMap::new();
+        let mut update =
+            tx.prepare_cached("UPDATE items SET views = ?2, shares = ?3, likes = ?4, replies = ?5 WHERE id = ?1")?;
+        for record in records {
+            let m = record.item.metrics;
+            let metrics = [
+                to_sql_int(m.views, "views")?,
+                to_sql_int(m.shares, "shares")?,
+                to_sql_int(m.likes, "likes")?,
+                to_sql_int(m.replies, "replies")?,
+            ];
+            let identity = record.identity.0;
+            if let Some((id, stored_metrics)) = stored.get_mut(&identity) {
+                if *stored_metrics == metrics {
+                    counts.duplicate += 1;
+                } else {
+                    update.execute(params![*id, metrics[0], metrics[1], metrics[2], metrics[3]])?;
+                    *stored_metrics = metrics;
+                    counts.updated += 1;
                 }
+            } else if let Some(&i) = new_in_batch.get(&identity) {
+                // A repeat inside this batch: the last copy's metrics win, as they would across batches.
+                let row: &mut NewRow<'_> = &mut new_rows[i];
+                if row.metrics == metrics {
+                    counts.duplicate += 1;
+                } else {
+                    row.metrics = metrics;
+                    counts.updated += 1;
+                }
+            } else {
+                let account_id = Self::account_id(&mut self.accounts, &tx, record.item, now)?;
+                new_in_batch.insert(identity, new_rows.len());
+                new_rows.push(NewRow { record, metrics, account_id });
+                counts.new += 1;
             }
         }
+        drop(update);
+        Self::insert_rows(&tx, &new_rows, now, source_id)?;
         if let Err(e) = tx.commit() {
             // The account cache may name rows that the rollback removed.
             self.accounts.clear();
@@ -290,7 +375,8 @@ mod tests {
 
     fn write(store: &mut SqliteStore, items: &[Item]) -> WriteCounts {
         let source = SourceRef { kind: "file".into(), location: "test.jsonl".into() };
-        let records: Vec<_> = items.iter().map(|item| ItemRecord { item, fingerprint: 7 }).collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 7 }).collect();
         store.write_items(&source, &records).unwrap()
     }
 

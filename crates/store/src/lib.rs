@@ -37,3 +37,10 @@ impl Store for SqliteStore {}
 pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     Ok(Box::new(SqliteStore::open_in(data_dir)?))
 }
+
+/// Like [`open`], tuned for a bulk import: housekeeping runs beside the writer instead of inside it.
+pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
+    let mut store = SqliteStore::open_in(data_dir)?;
+    store.checkpoint_in_background()?;
+    Ok(Box::new(store))
+}

@@ -10,9 +10,17 @@ use crate::{migrate::migrate, Result, StoreError};
 pub struct SqliteStore {
     pub(crate) conn: Connection,
     path: PathBuf,
-    /// (platform, account id) → (row id, handle), so an import touches the accounts table only for new
-    /// accounts or changed handles.
-    pub(crate) accounts: HashMap<(String, String), (i64, Option<String>)>,
+    /// Hash of (platform, account id) → (row id, handle), so an import touches the accounts table only for
+    /// new accounts or changed handles, without allocating a key per item.
+    pub(crate) accounts: HashMap<u128, (i64, Option<String>)>,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// A thread with its own connection that copies the write-ahead log into the database file, so that a bulk
+/// import's writing thread never stops to do it.
+struct Checkpointer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// The database file's name inside the data directory.
@@ -37,11 +45,45 @@ impl SqliteStore {
              PRAGMA temp_store = MEMORY;",
         )?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn, path: path.to_path_buf(), accounts: HashMap::new() })
+        Ok(SqliteStore { conn, path: path.to_path_buf(), accounts: HashMap::new(), checkpointer: None })
+    }
+
+    /// For bulk imports: checkpoints run on a background thread instead of inside the writer's commits.
+    /// The log is fully checkpointed when the store is dropped.
+    pub fn checkpoint_in_background(&mut self) -> Result<()> {
+        if self.checkpointer.is_some() {
+            return Ok(());
+        }
+        let background = Connection::open(&self.path)?;
+        background.busy_timeout(std::time::Duration::from_secs(30))?;
+        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(50))
+            {
+                if let Err(e) = background.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!("background checkpoint failed: {e}");
+                }
+            }
+        });
+        self.checkpointer = Some(Checkpointer { stop, thread });
+        Ok(())
     }
 
     /// The database file, for reporting its size.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            let _ = checkpointer.stop.send(());
+            let _ = checkpointer.thread.join();
+            // Leave a small log behind, as automatic checkpoints would have.
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 }

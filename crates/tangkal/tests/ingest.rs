@@ -18,7 +18,8 @@ fn run(cmd: &mut Command) -> Output {
 
 fn summary(output: &Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout:?} / {}", String::from_utf8_lossy(&output.stderr)))
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout:?} / {}", String::from_utf8_lossy(&output.stderr)))
 }
 
 fn item_line(n: u64, views: u64) -> String {
@@ -83,7 +84,8 @@ fb:2,facebook,Video lama banjir 2019 disebut terjadi kemarin,2024-02-03T06:00:00
     let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
     gz.write_all(csv.as_bytes()).unwrap();
     gz.finish().unwrap();
-    let map = ["--map", "id=post_id", "--map", "platform=network", "--map", "text=message", "--map", "published_at=time"];
+    let map =
+        ["--map", "id=post_id", "--map", "platform=network", "--map", "text=message", "--map", "published_at=time"];
     let out = run(tangkal(&data).arg("ingest").arg(&path).args(map).arg("--json"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(summary(&out)["new"], 2);

@@ -1,4 +1,5 @@
 -- Times are UTC seconds since the Unix epoch; identities are 16-byte keys (see tangkal_model::Identity).
+-- Item foreign keys are deferred to commit: checked all the same, without a statement journal per insert.
 CREATE TABLE sources (
     id            INTEGER PRIMARY KEY,
     kind          TEXT    NOT NULL,   -- file, feed, api
@@ -23,7 +24,7 @@ CREATE TABLE items (
     platform      TEXT    NOT NULL,
     external_id   TEXT,
     url           TEXT,
-    account_id    INTEGER REFERENCES accounts (id),
+    account_id    INTEGER REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED,
     text          TEXT    NOT NULL,
     published_at  INTEGER NOT NULL,
     first_seen_at INTEGER NOT NULL,
@@ -32,9 +33,8 @@ CREATE TABLE items (
     likes         INTEGER NOT NULL DEFAULT 0,
     replies       INTEGER NOT NULL DEFAULT 0,
     fingerprint   INTEGER NOT NULL,
-    source_id     INTEGER REFERENCES sources (id),
+    source_id     INTEGER REFERENCES sources (id) DEFERRABLE INITIALLY DEFERRED,
     raw           TEXT    NOT NULL
 );
 
 CREATE INDEX items_published_at ON items (published_at);
-CREATE INDEX items_account ON items (account_id);
