@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data/claims}
 OUT=${1:-$(mktemp -d)}
 mkdir -p "$OUT"
-AUTO=$(grep -o 'auto_answer: [0-9.]*' crates/matcher/src/rank.rs | head -1 | cut -d' ' -f2)
+AUTO=$(grep -o 'auto_answer: [0-9][0-9.]*' crates/matcher/src/rank.rs | head -1 | cut -d' ' -f2)
 
 cargo build --release -q -p tangkal
 bin="${CARGO_TARGET_DIR:-target}/release/tangkal"
