@@ -222,6 +222,11 @@ impl SpreadBook {
         })
     }
 
+    /// When a narrative with items was last seen.
+    pub fn last_seen(&self, narrative: NarrativeId) -> Option<i64> {
+        self.spreads.get(narrative as usize).filter(|s| s.items > 0).map(|s| s.last_seen)
+    }
+
     /// Narratives that have items (merged-away ones have none), in id order.
     pub fn narratives(&self) -> impl Iterator<Item = NarrativeId> + '_ {
         self.spreads.iter().enumerate().filter(|(_, s)| s.items > 0).map(|(i, _)| i as NarrativeId)

@@ -11,11 +11,13 @@ mod csv_source;
 mod feed;
 mod ingest;
 mod jsonl;
+mod narratives_stage;
 mod rejects;
 mod source;
 
 pub use csv_source::ColumnMap;
 pub use feed::{fetch_feed, FeedSource};
-pub use ingest::{ingest, IngestOptions, IngestSummary, Progress};
+pub use ingest::{ingest, ingest_with_stages, IngestOptions, IngestSummary, Progress, Stage};
+pub use narratives_stage::{NarrativeStage, SNAPSHOT_FILE as NARRATIVES_SNAPSHOT_FILE};
 pub use rejects::{Reject, RejectWriter};
 pub use source::{open_file, open_reader, Format, Record, Source};

@@ -41,6 +41,9 @@ enum Command {
     /// List, show and count stored items
     #[command(subcommand)]
     Items(cmd::items::Command),
+    /// Cluster near-duplicate copies into narratives; list and show them
+    #[command(subcommand)]
+    Narratives(cmd::narratives::Command),
     /// Serve the HTTP API (cases, verdicts, accounts, audit trail)
     Serve(cmd::serve::Args),
     /// Add, list and disable user accounts
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),
+        Command::Narratives(command) => cmd::narratives::run(&config, command),
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::User(command) => cmd::user::run(&config, command),
         Command::Token(command) => cmd::token::run(&config, command),

@@ -86,8 +86,17 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;
     let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
     let options = IngestOptions { batch_size: config.ingest.batch_size };
-    let summary = tangkal_pipeline::ingest(store.as_mut(), sources, &mut rejects, &options, &progress)
-        .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
+    let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store.as_mut())?;
+    let summary = tangkal_pipeline::ingest_with_stages(
+        store.as_mut(),
+        sources,
+        &mut rejects,
+        &options,
+        &progress,
+        &mut [&mut narratives],
+    )
+    .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
+    narratives.finish()?;
     if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod factchecks;
 pub mod ingest;
 pub mod items;
+pub mod narratives;
 pub mod matching;
 pub mod serve;
 pub mod text;

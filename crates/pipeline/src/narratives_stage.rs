@@ -1,0 +1,234 @@
+//! Narrative assignment as an ingest stage: after every committed batch, each newly stored item gets
+//! its narrative, and the figures of the narratives it touched are written with it.
+//!
+//! The stage works from the store, not from the batch: it asks for the items stored after the last
+//! one it assigned. Re-ingested duplicates are never new rows, so they are never assigned again, and
+//! an import killed between the item write and the narrative write is completed on the next start.
+//!
+//! The index survives restarts as a snapshot in the data directory, written by [`NarrativeStage::finish`]
+//! together with the id of the last item it covers. On start-up the snapshot is loaded and the items
+//! stored after that id are replayed; assignment is deterministic, so the replay gives the same ids
+//! that were written before. Without a usable snapshot the index is rebuilt from the whole store.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use tangkal_narratives::index::{Config, NarrativeId};
+use tangkal_narratives::spread::Sighting;
+use tangkal_narratives::Tracker;
+use tangkal_store::{NarrativeMerge, NarrativeRow, NarrativeUpdate, Store};
+
+/// The snapshot's file name inside the data directory.
+pub const SNAPSHOT_FILE: &str = "narratives.snapshot";
+
+/// Items read from the store per step.
+const STEP: u64 = 20_000;
+
+pub struct NarrativeStage {
+    tracker: Tracker,
+    /// Id of the last stored item the tracker has seen.
+    covered: i64,
+    snapshot: PathBuf,
+    /// Narratives with items in the last 24 hours: their velocity changes as time moves on.
+    hot: BTreeSet<NarrativeId>,
+    /// Newest publication time seen: the reference for velocities.
+    now: i64,
+}
+
+impl NarrativeStage {
+    /// Loads the snapshot from `data_dir` (or starts empty) and catches up with the store.
+    pub fn open(data_dir: &Path, store: &mut dyn Store) -> anyhow::Result<NarrativeStage> {
+        let snapshot = data_dir.join(SNAPSHOT_FILE);
+        let (tracker, covered) = match File::open(&snapshot) {
+            Ok(file) => match read_snapshot(BufReader::with_capacity(1 << 20, file)) {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    tracing::warn!(target: "tangkal::narratives", "rebuilding the narrative index: {e:#}");
+                    (new_tracker(), 0)
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (new_tracker(), 0),
+            Err(e) => return Err(e).with_context(|| format!("cannot open {}", snapshot.display())),
+        };
+        let now = tracker.spread().narratives().filter_map(|n| tracker.spread().last_seen(n)).max().unwrap_or(0);
+        let hot = tracker
+            .spread()
+            .narratives()
+            .filter(|&n| tracker.spread().last_seen(n).is_some_and(|t| t > now - 24 * 3600))
+            .collect();
+        let mut stage = NarrativeStage { tracker, covered, snapshot, hot, now };
+        let replayed = stage.catch_up(store)?;
+        if replayed > 0 {
+            tracing::info!(target: "tangkal::narratives", "assigned {replayed} stored items to narratives");
+        }
+        Ok(stage)
+    }
+
+    /// Assigns every item stored since the last call; returns how many.
+    pub fn catch_up(&mut self, store: &mut dyn Store) -> anyhow::Result<u64> {
+        let mut assigned = 0;
+        loop {
+            let items = store.items_after(self.covered, STEP)?;
+            let Some(last) = items.last() else { return Ok(assigned) };
+            let last = last.id;
+            let mut update = NarrativeUpdate::default();
+            let mut touched = BTreeSet::new();
+            for item in &items {
+                let sighting = Sighting {
+                    item: item.id as u64,
+                    platform: &item.platform,
+                    account: item.account.as_deref(),
+                    published_at: item.published_at,
+                    views: item.views,
+                    shares: item.shares,
+                };
+                let a = self.tracker.observe(&item.text, &sighting).assignment;
+                for &absorbed in &a.merged {
+                    update.merges.push(NarrativeMerge {
+                        absorbed: absorbed as i64,
+                        into: a.narrative as i64,
+                        item_id: item.id,
+                    });
+                    touched.remove(&absorbed);
+                    self.hot.remove(&absorbed);
+                }
+                touched.insert(a.narrative);
+                update.assignments.push((item.id, a.narrative as i64, a.representative as i64));
+                self.now = self.now.max(item.published_at);
+            }
+            self.hot.extend(touched.iter().copied());
+            let spread = self.tracker.spread();
+            update.figures = self
+                .hot
+                .iter()
+                .filter_map(|&n| spread.figures(n, self.now))
+                .map(|f| NarrativeRow {
+                    id: f.narrative as i64,
+                    first_seen: f.first_seen,
+                    last_seen: f.last_seen,
+                    items: f.items,
+                    accounts: f.accounts,
+                    platforms: f.platforms,
+                    views: f.views,
+                    shares: f.shares,
+                    velocity_1h: f.velocity_1h,
+                    velocity_6h: f.velocity_6h,
+                    velocity_24h: f.velocity_24h,
+                    accelerating: f.accelerating,
+                    representative_item_id: f.representative_item as i64,
+                })
+                .collect();
+            let now = self.now;
+            self.hot.retain(|&n| spread.last_seen(n).is_some_and(|t| t > now - 24 * 3600));
+            store.save_narratives(&update)?;
+            assigned += items.len() as u64;
+            self.covered = last;
+        }
+    }
+
+    /// Writes the snapshot (through a temporary file, so a crash leaves the old one intact).
+    pub fn finish(&self) -> anyhow::Result<()> {
+        let tmp = self.snapshot.with_extension("snapshot.tmp");
+        let write = || -> std::io::Result<()> {
+            let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+            out.write_all(&self.covered.to_le_bytes())?;
+            self.tracker.write_snapshot(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        };
+        write().with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &self.snapshot).with_context(|| format!("cannot replace {}", self.snapshot.display()))
+    }
+
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+}
+
+impl crate::Stage for NarrativeStage {
+    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        self.catch_up(store).map(drop)
+    }
+}
+
+fn new_tracker() -> Tracker {
+    Tracker::new(tangkal_text::Analyzer::new(), Config::default())
+}
+
+fn read_snapshot(mut input: impl Read) -> anyhow::Result<(Tracker, i64)> {
+    let mut covered = [0u8; 8];
+    input.read_exact(&mut covered)?;
+    let tracker = Tracker::read_snapshot(tangkal_text::Analyzer::new(), input)?;
+    Ok((tracker, i64::from_le_bytes(covered)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+    use tangkal_store::{ItemRecord, NarrativeOrder, SourceRef};
+
+    const TEXTS: [&str; 3] = [
+        "Beredar kabar pemerintah membagikan bantuan sosial dua juta rupiah kepada semua warga yang mendaftar lewat tautan ini sebelum akhir bulan",
+        "Vaksin di puskesmas mengandung bahan berbahaya yang merusak kesehatan anak dalam jangka panjang kata seorang dokter",
+        "Harga beras premium di pasar tradisional naik tipis pekan ini setelah pasokan dari daerah sentra produksi berkurang",
+    ];
+
+    fn write(store: &mut dyn Store, from: usize, to: usize) {
+        let items: Vec<_> = (from..to)
+            .map(|i| {
+                let text = format!("{} {}", ["Sebarkan!", "Info", "Copas"][i % 3], TEXTS[i % 3]);
+                let line = format!(
+                    r#"{{"id":"x:{i}","platform":"x","author":{{"id":"u{}"}},"text":"{text}","published_at":"2024-02-03T05:{:02}:00Z"}}"#,
+                    i % 5,
+                    i % 60
+                );
+                parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 0 }).collect();
+        store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
+    }
+
+    fn assignments(store: &dyn Store) -> Vec<(i64, i64)> {
+        store.items_after(0, 1000).unwrap().iter().map(|i| (i.id, store_narrative(store, i.id))).collect()
+    }
+
+    fn store_narrative(store: &dyn Store, item: i64) -> i64 {
+        store
+            .list_narratives(NarrativeOrder::Size, 100, 0)
+            .unwrap()
+            .into_iter()
+            .find(|n| store.narrative_item_ids(n.id, 1000).unwrap().contains(&item))
+            .map_or(0, |n| n.id)
+    }
+
+    #[test]
+    fn items_keep_their_narratives_across_restarts_and_rebuilds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = tangkal_store::open(dir.path()).unwrap();
+        write(store.as_mut(), 0, 12);
+        let stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        stage.finish().unwrap();
+        let narratives = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
+        assert_eq!(narratives.len(), 3);
+        assert!(narratives.iter().all(|n| n.items == 4 && n.accounts >= 1));
+
+        // New items while the stage is down, and one re-ingested duplicate.
+        write(store.as_mut(), 11, 20);
+        let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        assert_eq!(stage.catch_up(store.as_mut()).unwrap(), 0);
+        stage.finish().unwrap();
+        let after_restart = assignments(store.as_ref());
+        assert_eq!(after_restart.len(), 20);
+        assert!(after_restart.iter().all(|&(_, n)| n > 0));
+
+        // Without the snapshot the index is rebuilt from the store, with the same result.
+        std::fs::remove_file(dir.path().join(SNAPSHOT_FILE)).unwrap();
+        NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        assert_eq!(assignments(store.as_ref()), after_restart);
+    }
+}

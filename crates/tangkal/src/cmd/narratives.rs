@@ -1,0 +1,318 @@
+//! `tangkal narratives`: cluster a JSONL stream for evaluation, and list or show stored narratives.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tangkal_narratives::coordination::{self, Detection, Params as CoordinationParams, Post};
+use tangkal_narratives::index::Config as IndexConfig;
+use tangkal_narratives::spread::Sighting;
+use tangkal_narratives::Tracker;
+
+use tangkal_store::{NarrativeOrder, StoredItem};
+
+use crate::config::Config;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Cluster a JSONL item stream in file order and write one prediction line per item
+    Cluster(ClusterArgs),
+    /// List stored narratives (figures as of the newest item ingested)
+    List {
+        #[arg(long, value_enum, default_value = "velocity")]
+        sort: Sort,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one narrative: figures, central copy, merges, recent items and coordination flags
+    Show {
+        /// A narrative id; ids of narratives merged away resolve to the one that absorbed them
+        id: i64,
+        /// Recent items to show
+        #[arg(long, default_value_t = 10)]
+        items: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Sort {
+    /// Items per hour over the last hour, then 6 and 24 hours
+    Velocity,
+    /// Number of items
+    Size,
+    /// Views plus shares
+    Reach,
+    /// Last seen
+    Recent,
+}
+
+#[derive(clap::Args)]
+pub struct ClusterArgs {
+    /// Items in the JSONL item format, in arrival order
+    #[arg(long)]
+    input: PathBuf,
+    /// Where to write `{"id", "cluster", "coordinated"}` lines
+    #[arg(long)]
+    output: PathBuf,
+    /// Print timings and index size as JSON on standard error
+    #[arg(long)]
+    timings: bool,
+}
+
+pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Cluster(args) => cluster(config, args),
+        Command::List { sort, limit, offset, json } => list(config, sort, limit, offset, json),
+        Command::Show { id, items, json } => show(config, id, items, json),
+    }
+}
+
+fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let input = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut tracker = Tracker::new(tangkal_text::Analyzer::new(), IndexConfig::default());
+    let mut ids = Vec::new();
+    let mut clusters = Vec::new();
+    let mut posts = Vec::new();
+    let mut accounts: HashMap<(String, String), u32> = HashMap::new();
+    let mut platforms: HashMap<String, u16> = HashMap::new();
+    let mut assign_time = Duration::ZERO;
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let item = tangkal_model::parse_json_item(trim_newline(&line), config.ingest.max_text_bytes)
+            .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", args.input.display()))?;
+        let id = item
+            .external_id
+            .with_context(|| format!("{}:{number}: missing required field `id`", args.input.display()))?;
+        let author = item.author.as_ref().map(|a| a.id.as_str());
+        let sighting = Sighting {
+            item: ids.len() as u64,
+            platform: &item.platform,
+            account: author,
+            published_at: item.published_at.timestamp(),
+            views: item.metrics.views,
+            shares: item.metrics.shares,
+        };
+        let t0 = Instant::now();
+        let observed = tracker.observe(&item.text, &sighting);
+        assign_time += t0.elapsed();
+        if let Some(author) = author {
+            let next = accounts.len() as u32;
+            let account = *accounts.entry((item.platform.clone(), author.to_owned())).or_insert(next);
+            let next = platforms.len() as u16;
+            let platform = *platforms.entry(item.platform.clone()).or_insert(next);
+            posts.push(Post {
+                item: ids.len() as u64,
+                narrative: observed.assignment.narrative,
+                platform,
+                account,
+                time: sighting.published_at,
+                text: observed.assignment.representative as u64,
+            });
+        }
+        ids.push(id);
+        clusters.push(observed.assignment.narrative);
+    }
+    let index = tracker.index();
+    for post in &mut posts {
+        post.narrative = index.resolve(post.narrative);
+    }
+    let detect_start = Instant::now();
+    let detection = coordination::detect(&posts, &CoordinationParams::default());
+    let detect_time = detect_start.elapsed();
+    let mut coordinated = vec![false; ids.len()];
+    for flag in &detection.flags {
+        for &item in &flag.items {
+            coordinated[item as usize] = true;
+        }
+    }
+    let mut out =
+        BufWriter::new(File::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?);
+    for (i, id) in ids.iter().enumerate() {
+        let line = serde_json::json!({"id": id, "cluster": index.resolve(clusters[i]), "coordinated": coordinated[i]});
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    if args.timings {
+        let n = ids.len() as f64;
+        let report = serde_json::json!({
+            "items": ids.len(),
+            "narratives": index.narratives(),
+            "merges": index.merges().len(),
+            "representatives": index.representatives(),
+            "assign_s": assign_time.as_secs_f64(),
+            "assign_items_per_s": n / assign_time.as_secs_f64(),
+            "coordination_s": detect_time.as_secs_f64(),
+            "coordination_interval_s": detection.interval,
+            "coordination_flags": detection.flags.len(),
+            "process_s": started.elapsed().as_secs_f64(),
+            "process_items_per_s": n / started.elapsed().as_secs_f64(),
+            "index_bytes": index.heap_bytes(),
+            "index_bytes_per_item": index.heap_bytes() as f64 / n,
+        });
+        eprintln!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> anyhow::Result<ExitCode> {
+    let store = tangkal_store::open(&config.data_dir)?;
+    let order = match sort {
+        Sort::Velocity => NarrativeOrder::Velocity,
+        Sort::Size => NarrativeOrder::Size,
+        Sort::Reach => NarrativeOrder::Reach,
+        Sort::Recent => NarrativeOrder::Recent,
+    };
+    let rows = store.list_narratives(order, limit, offset)?;
+    if json {
+        for row in &rows {
+            println!("{}", serde_json::to_string(row)?);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    table.set_header(["id", "items", "accounts", "platforms", "reach", "per h (1h/6h/24h)", "last seen", "copy"]);
+    for row in &rows {
+        let text = store.get_item(row.representative_item_id)?.map(|i| i.text).unwrap_or_default();
+        table.add_row([
+            row.id.to_string(),
+            row.items.to_string(),
+            row.accounts.to_string(),
+            row.platforms.join(" "),
+            (row.views + row.shares).to_string(),
+            format!(
+                "{:.0}/{:.1}/{:.1}{}",
+                row.velocity_1h,
+                row.velocity_6h,
+                row.velocity_24h,
+                if row.accelerating { " ↑" } else { "" }
+            ),
+            time(row.last_seen),
+            excerpt(&text, 60),
+        ]);
+    }
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<ExitCode> {
+    let store = tangkal_store::open(&config.data_dir)?;
+    let Some(row) = store.get_narrative(id)? else {
+        eprintln!("no narrative {id}");
+        return Ok(ExitCode::from(2));
+    };
+    let representative = store.get_item(row.representative_item_id)?;
+    let merges = store.narrative_merges(row.id)?;
+    let items: Vec<StoredItem> = store
+        .narrative_item_ids(row.id, recent)?
+        .into_iter()
+        .filter_map(|i| store.get_item(i).transpose())
+        .collect::<Result<_, _>>()?;
+    let flags = coordination_flags(store.as_ref(), row.id)?;
+    if json {
+        let value = serde_json::json!({
+            "narrative": row,
+            "representative": representative,
+            "merged": merges,
+            "recent_items": items,
+            "coordination": flags,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("narrative {}{}", row.id, if row.id != id { format!(" (absorbed {id})") } else { String::new() });
+    println!("  first seen {}  last seen {}", time(row.first_seen), time(row.last_seen));
+    println!("  items {}  accounts {}  platforms {}", row.items, row.accounts, row.platforms.join(" "));
+    println!("  reach: views {}  shares {}", row.views, row.shares);
+    println!(
+        "  items per hour: last 1 h {:.0}, 6 h {:.1}, 24 h {:.1}{}",
+        row.velocity_1h,
+        row.velocity_6h,
+        row.velocity_24h,
+        if row.accelerating { "  (accelerating)" } else { "" }
+    );
+    if let Some(item) = &representative {
+        println!("  central copy (item {}): {}", item.id, excerpt(&item.text, 300));
+    }
+    for m in &merges {
+        println!("  merged: narrative {} into {} (bridging item {})", m.absorbed, m.into, m.item_id);
+    }
+    for flag in &flags.flags {
+        println!(
+            "  coordinated: {} .. {}: items {:?}: {}",
+            time(flag.window_start),
+            time(flag.window_end),
+            flag.items,
+            flag.reason
+        );
+    }
+    println!("  recent items:");
+    for item in &items {
+        println!("    {} {} {}", item.id, time(item.published_at.timestamp()), excerpt(&item.text, 80));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs coordination detection over every stored post and keeps the flags of one narrative: the
+/// interval and the repetition are properties of the whole stream, not of one narrative.
+fn coordination_flags(store: &dyn tangkal_store::Store, narrative: i64) -> anyhow::Result<Detection> {
+    let posts: Vec<Post> = store
+        .narrative_posts()?
+        .into_iter()
+        .map(|p| Post {
+            item: p.item_id as u64,
+            narrative: p.narrative as u32,
+            // Account rows are per platform already.
+            platform: 0,
+            account: p.platform_account as u32,
+            time: p.published_at,
+            text: p.copy as u64,
+        })
+        .collect();
+    let mut detection = coordination::detect(&posts, &CoordinationParams::default());
+    detection.flags.retain(|f| f.narrative as i64 == narrative);
+    Ok(detection)
+}
+
+fn time(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map_or_else(|| secs.to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+fn excerpt(text: &str, chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat,
+    }
+}
