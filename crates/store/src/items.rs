@@ -98,6 +98,9 @@ const LOOKUP_CHUNK: usize = 256;
 const INSERT_CHUNK: usize = 32;
 const INSERT_COLUMNS: usize = 15;
 
+/// Row id and metrics (views, shares, likes, replies) of stored items, by identity.
+type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
+
 /// A record of the batch that is not stored yet, with its account resolved.
 struct NewRow<'a> {
     record: &'a ItemRecord<'a>,
@@ -110,7 +113,7 @@ impl SqliteStore {
     fn stored_metrics(
         tx: &rusqlite::Transaction<'_>,
         records: &[ItemRecord<'_>],
-    ) -> Result<HashMap<[u8; 16], (i64, [i64; 4])>> {
+    ) -> Result<StoredMetrics> {
         let mut stored = HashMap::new();
         for chunk in records.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");
