@@ -103,7 +103,7 @@ fn serve_prints_the_first_password_once_and_stops_cleanly_on_sigterm() {
     assert!(log.contains("stopped"), "{log}");
 
     // Second start: users exist, nothing is printed.
-    let mut again = start(dir.path());
+    let again = start(dir.path());
     for _ in 0..300 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;
