@@ -16,6 +16,21 @@ pub struct Config {
     /// Where the embedded store, reject files and uploads live.
     pub data_dir: PathBuf,
     pub ingest: IngestConfig,
+    pub server: ServerSettings,
+}
+
+/// `tangkal serve`; each setting can also be given on its command line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub bind: std::net::SocketAddr,
+    /// Mark session cookies Secure: set when TLS terminates in front of Tangkal.
+    pub secure_cookies: bool,
+    /// Largest evidence file accepted, in MiB.
+    pub max_upload_mib: u64,
+    /// Store connections working at once.
+    pub pool_size: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +47,12 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("tangkal-data"),
             ingest: IngestConfig { batch_size: 20_000, max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES },
+            server: ServerSettings {
+                bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+                secure_cookies: false,
+                max_upload_mib: 20,
+                pool_size: 8,
+            },
         }
     }
 }

@@ -12,18 +12,18 @@ use crate::config::Config;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Address and port to listen on
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-    bind: SocketAddr,
+    /// Address and port to listen on [default: server.bind, 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR:PORT")]
+    bind: Option<SocketAddr>,
     /// Mark session cookies Secure: set this when TLS terminates in front of Tangkal
     #[arg(long)]
     secure_cookies: bool,
-    /// Largest evidence file accepted, in MiB
-    #[arg(long, default_value_t = 20, value_name = "MIB")]
-    max_upload_mib: u64,
-    /// Store connections working at once
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pool_size: usize,
+    /// Largest evidence file accepted, in MiB [default: server.max_upload_mib, 20]
+    #[arg(long, value_name = "MIB")]
+    max_upload_mib: Option<u64>,
+    /// Store connections working at once [default: server.pool_size, 8]
+    #[arg(long, value_name = "N")]
+    pool_size: Option<usize>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -39,18 +39,18 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     drop(store);
+    let settings = &config.server;
+    let bind = args.bind.unwrap_or(settings.bind);
     let server = ServerConfig {
-        secure_cookies: args.secure_cookies,
-        max_upload_bytes: args.max_upload_mib.saturating_mul(1024 * 1024),
-        pool_size: args.pool_size,
+        secure_cookies: args.secure_cookies || settings.secure_cookies,
+        max_upload_bytes: args.max_upload_mib.unwrap_or(settings.max_upload_mib).saturating_mul(1024 * 1024),
+        pool_size: args.pool_size.unwrap_or(settings.pool_size),
         ..ServerConfig::new(config.data_dir.clone())
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
-        let listener = tokio::net::TcpListener::bind(args.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving");
         tangkal_server::serve(listener, state, tangkal_server::shutdown_signal()).await?;
         tracing::info!("stopped");
