@@ -185,7 +185,15 @@ impl NarrativeStore for SqliteStore {
                      velocity_24h = 0, updated_at = ?3 WHERE id = ?1",
             )?;
             let mut move_items = tx.prepare_cached("UPDATE items SET narrative_id = ?2 WHERE narrative_id = ?1")?;
+            // A narrative can start and be absorbed within one update, before it ever had figures.
+            let mut ensure = tx.prepare_cached(
+                "INSERT INTO narratives (id, first_seen, last_seen, items, accounts, platforms, views, shares,
+                     velocity_1h, velocity_6h, velocity_24h, accelerating, updated_at)
+                 VALUES (?1, 0, 0, 0, 0, '', 0, 0, 0, 0, 0, 0, ?2) ON CONFLICT (id) DO NOTHING",
+            )?;
             for m in &update.merges {
+                ensure.execute(params![m.absorbed, now])?;
+                ensure.execute(params![m.into, now])?;
                 record.execute(params![m.absorbed, m.into, m.item_id, now])?;
                 retire.execute(params![m.absorbed, m.into, now])?;
                 move_items.execute(params![m.absorbed, m.into])?;
@@ -329,11 +337,15 @@ mod tests {
 
         let merge = NarrativeUpdate {
             assignments: vec![(ids[3], 1, 0)],
-            merges: vec![NarrativeMerge { absorbed: 2, into: 1, item_id: ids[3] }],
+            merges: vec![
+                NarrativeMerge { absorbed: 2, into: 1, item_id: ids[3] },
+                NarrativeMerge { absorbed: 3, into: 1, item_id: ids[3] },
+            ],
             figures: vec![row(1, 4, 1.0, ids[0])],
         };
         store.save_narratives(&merge).unwrap();
         assert_eq!(store.get_narrative(2).unwrap().unwrap().id, 1, "a merged id resolves");
+        assert_eq!(store.get_narrative(3).unwrap().unwrap().id, 1, "so does one that never had figures");
         assert_eq!(store.narrative_merges(1).unwrap(), merge.merges);
         assert_eq!(store.narrative_item_ids(1, 10).unwrap().len(), 4);
         assert_eq!(store.list_narratives(NarrativeOrder::Recent, 10, 0).unwrap().len(), 1);
