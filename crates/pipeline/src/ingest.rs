@@ -43,11 +43,6 @@ pub trait Stage {
     fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
 }
 
-/// Work that follows every committed batch on the writing thread, such as narrative assignment.
-pub trait Stage {
-    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
-}
-
 /// Items with what the worker derived from them: identity and fingerprint.
 struct Batch {
     items: Vec<(Item, Identity, u64)>,
@@ -63,18 +58,6 @@ pub fn ingest(
     rejects: &mut RejectWriter,
     options: &IngestOptions,
     progress: &dyn Progress,
-) -> anyhow::Result<IngestSummary> {
-    ingest_with_stages(store, sources, rejects, options, progress, &mut [])
-}
-
-/// [`ingest`], running `stages` after every committed batch.
-pub fn ingest_with_stages(
-    store: &mut dyn Store,
-    sources: Vec<Box<dyn Source>>,
-    rejects: &mut RejectWriter,
-    options: &IngestOptions,
-    progress: &dyn Progress,
-    stages: &mut [&mut dyn Stage],
 ) -> anyhow::Result<IngestSummary> {
     ingest_with_stages(store, sources, rejects, options, progress, &mut [])
 }
@@ -108,9 +91,6 @@ pub fn ingest_with_stages(
                     })
                     .collect();
                 let counts = store.write_items(&described, &records)?;
-                for stage in stages.iter_mut() {
-                    stage.after_batch(store)?;
-                }
                 for stage in stages.iter_mut() {
                     stage.after_batch(store)?;
                 }

@@ -110,10 +110,7 @@ struct NewRow<'a> {
 
 impl SqliteStore {
     /// Which of these identities are stored, with their row id and metrics.
-    fn stored_metrics(
-        tx: &rusqlite::Transaction<'_>,
-        records: &[ItemRecord<'_>],
-    ) -> Result<StoredMetrics> {
+    fn stored_metrics(tx: &rusqlite::Transaction<'_>, records: &[ItemRecord<'_>]) -> Result<StoredMetrics> {
         let mut stored = HashMap::new();
         for chunk in records.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");

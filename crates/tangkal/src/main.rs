@@ -41,9 +41,6 @@ enum Command {
     /// List, show and count stored items
     #[command(subcommand)]
     Items(cmd::items::Command),
-    /// Cluster near-duplicate copies into narratives; list and show them
-    #[command(subcommand)]
-    Narratives(cmd::narratives::Command),
     /// Serve the HTTP API (cases, verdicts, accounts, audit trail)
     Serve(cmd::serve::Args),
     /// Add, list and disable user accounts
@@ -60,6 +57,9 @@ enum Command {
     Factchecks(cmd::factchecks::Command),
     /// Find the published fact-checks of each text ("was this debunked before?")
     Match(cmd::matching::Args),
+    /// Cluster near-duplicate copies into narratives; list and show them
+    #[command(subcommand)]
+    Narratives(cmd::narratives::Command),
     /// Indonesian text analysis: stem words, show every analysis step for a text
     #[command(subcommand)]
     Text(cmd::text::Command),
@@ -102,13 +102,13 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),
-        Command::Narratives(command) => cmd::narratives::run(&config, command),
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::User(command) => cmd::user::run(&config, command),
         Command::Token(command) => cmd::token::run(&config, command),
         Command::Audit(command) => cmd::audit::run(&config, command),
         Command::Factchecks(command) => cmd::factchecks::run(&config, command),
         Command::Match(args) => cmd::matching::run(&config, args),
+        Command::Narratives(command) => cmd::narratives::run(&config, command),
         Command::Text(command) => cmd::text::run(&config, command),
     };
     match outcome {

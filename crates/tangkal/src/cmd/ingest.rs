@@ -61,7 +61,10 @@ impl Progress for Bar {
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(!args.files.is_empty() || !args.feed.is_empty(), "nothing to ingest: name files, `-` or --feed URL");
+    anyhow::ensure!(
+        !args.files.is_empty() || !args.feed.is_empty(),
+        "nothing to ingest: name files, `-` or --feed URL"
+    );
     let started = Instant::now();
     let column_map = ColumnMap::parse(&args.column_map)?;
     let max_text = config.ingest.max_text_bytes;
@@ -80,7 +83,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     for url in &args.feed {
         sources.push(Box::new(tangkal_pipeline::fetch_feed(url, max_text)?));
     }
-    let mut store = tangkal_store::open(&config.data_dir)?;
+    let mut store = tangkal_store::open_for_import(&config.data_dir)?;
     let rejects_path = args.rejects.unwrap_or_else(|| default_rejects_path(config));
     let mut rejects = RejectWriter::new(rejects_path);
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;
