@@ -37,7 +37,8 @@ def main():
     ap.add_argument("--skip-peer", action="store_true")
     args = ap.parse_args()
     os.chdir(ROOT)
-    stream = f"target/items-{args.items // 1000}k.jsonl"
+    size = "1m" if args.items == 1_000_000 else f"{args.items // 1000}k"
+    stream = f"target/items-{size}.jsonl"
     if not os.path.exists(stream):
         print(f"generating {stream} ...", flush=True)
         subprocess.run([sys.executable, f"{SHARED}/tools/gen_stream.py", "--seeds", f"{SHARED}/data/stream/seeds.jsonl",
