@@ -10,6 +10,7 @@ mod cases;
 mod error;
 mod factchecks;
 mod items;
+mod matches;
 mod migrate;
 mod narratives;
 mod sqlite;
@@ -20,6 +21,7 @@ pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
 pub use items::{ItemFilter, ItemRecord, ItemStore, SourceRef, StoredItem, WriteCounts};
+pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, PendingNarrative};
 pub use narratives::{
     NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,
 };
@@ -29,7 +31,10 @@ pub use users::{ApiToken, NewUser, User, UserStore};
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the application persists. Each concept adds its trait as a supertrait here.
-pub trait Store: ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + NarrativeStore + Send {}
+pub trait Store:
+    ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + NarrativeStore + MatchStore + Send
+{
+}
 
 impl Store for SqliteStore {}
 

@@ -20,6 +20,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 3, name: "factchecks", sql: include_str!("../migrations/sqlite/0003_factchecks.sql") },
     Migration { version: 4, name: "narratives", sql: include_str!("../migrations/sqlite/0004_narratives.sql") },
+    Migration {
+        version: 5,
+        name: "narrative_matches",
+        sql: include_str!("../migrations/sqlite/0005_narrative_matches.sql"),
+    },
 ];
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.

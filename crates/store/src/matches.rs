@@ -1,0 +1,418 @@
+//! Claim matches of narratives: the published fact-checks found for each narrative's central copy,
+//! replaced whenever the narrative is matched again, and the outcome analysts see (debunked, priority,
+//! the case opened for it).
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use tangkal_cases::Priority;
+
+use crate::{Result, SqliteStore, StoreError};
+
+/// A fact-check found for a narrative.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactCheckMatch {
+    pub factcheck_id: String,
+    /// Calibrated 0..=1: the estimated probability that the fact-check is about the narrative's claim.
+    pub score: f32,
+    /// Why it matched, as the matcher explained it (matched words, phrases, evidence).
+    pub explanation: serde_json::Value,
+}
+
+/// A stored match with what an analyst needs to judge it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NarrativeMatch {
+    /// 1 is the best.
+    pub rank: u32,
+    #[serde(flatten)]
+    pub found: FactCheckMatch,
+    pub title: String,
+    pub rating: Option<String>,
+    pub url: Option<String>,
+}
+
+/// The outcome of matching one narrative.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NarrativeClaim {
+    pub narrative_id: i64,
+    /// The copy that was matched: the narrative's central copy at the time.
+    pub representative_item_id: i64,
+    pub matcher_version: String,
+    pub factchecks_revision: String,
+    pub matched_at: i64,
+    /// The best score at or above the suggest threshold, if any.
+    pub best_score: Option<f32>,
+    /// The best match reached the auto-answer threshold: the claim was debunked before.
+    pub debunked: bool,
+    /// The narrative's priority, raised by a debunked match; `None` when not debunked.
+    pub priority: Option<Priority>,
+    pub case_id: Option<i64>,
+}
+
+/// A narrative waiting to be matched, with the text of its central copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNarrative {
+    pub narrative_id: i64,
+    pub representative_item_id: i64,
+    pub text: String,
+}
+
+pub trait MatchStore {
+    /// A token that changes whenever a fact-check is added or updated; `None` when there are none.
+    fn factchecks_revision(&self) -> Result<Option<String>>;
+    /// Live narratives updated at or after `updated_since` whose central copy was never matched, or
+    /// was matched as another copy, by another matcher version or against another revision of the
+    /// fact-checks. Ordered by id.
+    fn narratives_to_match(
+        &self,
+        matcher_version: &str,
+        factchecks_revision: &str,
+        updated_since: i64,
+        limit: u64,
+    ) -> Result<Vec<PendingNarrative>>;
+    /// Replaces the narrative's earlier outcome and matches (`matches` best first) in one transaction.
+    /// A case recorded earlier stays recorded when `claim.case_id` is `None`.
+    fn save_narrative_matches(&mut self, claim: &NarrativeClaim, matches: &[FactCheckMatch]) -> Result<()>;
+    fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>>;
+    /// The stored matches of a narrative, best first.
+    fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>>;
+    /// The oldest case linking the narrative or a narrative merged into it, whoever opened it.
+    fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>>;
+}
+
+impl MatchStore for SqliteStore {
+    fn factchecks_revision(&self) -> Result<Option<String>> {
+        let (count, newest, versions): (i64, i64, i64) = self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(SUM(version), 0) FROM factchecks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        // An update bumps a version; an insert adds a row.
+        Ok((count > 0).then(|| format!("{count}.{versions}.{newest}")))
+    }
+
+    fn narratives_to_match(
+        &self,
+        matcher_version: &str,
+        factchecks_revision: &str,
+        updated_since: i64,
+        limit: u64,
+    ) -> Result<Vec<PendingNarrative>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.id, n.representative_item_id, i.text
+             FROM narratives n
+             JOIN items i ON i.id = n.representative_item_id
+             LEFT JOIN narrative_claims c ON c.narrative_id = n.id
+             WHERE n.merged_into IS NULL AND n.updated_at >= ?3
+               AND (c.narrative_id IS NULL OR c.representative_item_id <> n.representative_item_id
+                    OR c.matcher_version <> ?1 OR c.factchecks_revision <> ?2)
+             ORDER BY n.id LIMIT ?4",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![matcher_version, factchecks_revision, updated_since, limit], |r| {
+            Ok(PendingNarrative { narrative_id: r.get(0)?, representative_item_id: r.get(1)?, text: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn save_narrative_matches(&mut self, claim: &NarrativeClaim, matches: &[FactCheckMatch]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "INSERT INTO narrative_claims (narrative_id, representative_item_id, matcher_version,
+                 factchecks_revision, matched_at, best_score, debunked, priority, case_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (narrative_id) DO UPDATE SET representative_item_id = excluded.representative_item_id,
+                 matcher_version = excluded.matcher_version, factchecks_revision = excluded.factchecks_revision,
+                 matched_at = excluded.matched_at, best_score = excluded.best_score, debunked = excluded.debunked,
+                 priority = excluded.priority, case_id = COALESCE(excluded.case_id, narrative_claims.case_id)",
+        )?
+        .execute(params![
+            claim.narrative_id,
+            claim.representative_item_id,
+            claim.matcher_version,
+            claim.factchecks_revision,
+            claim.matched_at,
+            claim.best_score,
+            claim.debunked as i64,
+            claim.priority.map(Priority::level),
+            claim.case_id,
+        ])?;
+        tx.prepare_cached("DELETE FROM narrative_matches WHERE narrative_id = ?1")?
+            .execute(params![claim.narrative_id])?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO narrative_matches (narrative_id, rank, factcheck_id, score, explanation)
+                 SELECT ?1, ?2, id, ?4, ?5 FROM factchecks WHERE external_id = ?3",
+            )?;
+            for (rank, m) in (1i64..).zip(matches) {
+                let explanation = serde_json::to_string(&m.explanation)
+                    .map_err(|e| StoreError::Invalid(format!("cannot serialise an explanation: {e}")))?;
+                if insert.execute(params![claim.narrative_id, rank, m.factcheck_id, m.score, explanation])? != 1 {
+                    return Err(StoreError::Invalid(format!("no fact-check {}", m.factcheck_id)));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>> {
+        let claim = self
+            .conn
+            .prepare_cached(
+                "SELECT narrative_id, representative_item_id, matcher_version, factchecks_revision, matched_at,
+                        best_score, debunked, priority, case_id
+                 FROM narrative_claims WHERE narrative_id = ?1",
+            )?
+            .query_row(params![narrative_id], |r| {
+                Ok(NarrativeClaim {
+                    narrative_id: r.get(0)?,
+                    representative_item_id: r.get(1)?,
+                    matcher_version: r.get(2)?,
+                    factchecks_revision: r.get(3)?,
+                    matched_at: r.get(4)?,
+                    best_score: r.get(5)?,
+                    debunked: r.get::<_, i64>(6)? != 0,
+                    priority: r.get::<_, Option<i64>>(7)?.and_then(Priority::from_level),
+                    case_id: r.get(8)?,
+                })
+            })
+            .optional()?;
+        Ok(claim)
+    }
+
+    fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.rank, f.external_id, m.score, m.explanation, f.title, f.rating, f.url
+             FROM narrative_matches m JOIN factchecks f ON f.id = m.factcheck_id
+             WHERE m.narrative_id = ?1 ORDER BY m.rank",
+        )?;
+        let rows = stmt.query_map(params![narrative_id], |r| {
+            let explanation: String = r.get(3)?;
+            Ok(NarrativeMatch {
+                rank: r.get(0)?,
+                found: FactCheckMatch {
+                    factcheck_id: r.get(1)?,
+                    score: r.get(2)?,
+                    explanation: serde_json::from_str(&explanation).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+                    })?,
+                },
+                title: r.get(4)?,
+                rating: r.get(5)?,
+                url: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>> {
+        let case = self
+            .conn
+            .prepare_cached(
+                "WITH RECURSIVE family (id) AS (
+                     SELECT CAST(?1 AS BIGINT)
+                     UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
+                 SELECT MIN(l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
+                 WHERE l.kind = 'narrative'",
+            )?
+            .query_row(params![narrative_id], |r| r.get(0))?;
+        Ok(case)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeRow, NarrativeStore};
+    use crate::{NarrativeUpdate, SourceRef};
+    use tangkal_matcher::FactCheck;
+    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+
+    const VERSION: &str = "matcher 1";
+
+    /// A store with `items` items, each the only item of the narrative with its own id.
+    fn store_with_narratives(items: usize) -> (tempfile::TempDir, SqliteStore, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let parsed: Vec<_> = (0..items)
+            .map(|i| {
+                let line = format!(
+                    r#"{{"id":"x:{i}","platform":"x","text":"teks nomor {i}","published_at":"2024-02-03T05:12:0{i}Z"}}"#
+                );
+                parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            parsed.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
+        store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
+        let ids: Vec<i64> = store.items_after(0, 100).unwrap().iter().map(|i| i.id).collect();
+        let update = NarrativeUpdate {
+            assignments: ids.iter().map(|&id| (id, id, 0)).collect(),
+            merges: vec![],
+            figures: ids.iter().map(|&id| figures(id, id)).collect(),
+        };
+        store.save_narratives(&update).unwrap();
+        (dir, store, ids)
+    }
+
+    fn figures(id: i64, representative: i64) -> NarrativeRow {
+        NarrativeRow {
+            id,
+            first_seen: 1,
+            last_seen: 2,
+            items: 1,
+            accounts: 1,
+            platforms: vec!["x".into()],
+            views: 0,
+            shares: 0,
+            velocity_1h: 0.0,
+            velocity_6h: 0.0,
+            velocity_24h: 0.0,
+            accelerating: false,
+            representative_item_id: representative,
+        }
+    }
+
+    fn factcheck(id: &str, title: &str) -> FactCheck {
+        FactCheck {
+            id: id.into(),
+            title: title.into(),
+            claim: None,
+            rating: Some("SALAH".into()),
+            misinformation_type: None,
+            explanation: None,
+            conclusion: None,
+            url: Some(format!("https://example.org/cek-fakta/{id}")),
+            publisher: None,
+            date: None,
+            lang: Some("id".into()),
+            provenance: None,
+        }
+    }
+
+    fn found(id: &str, score: f32) -> FactCheckMatch {
+        FactCheckMatch {
+            factcheck_id: id.into(),
+            score,
+            explanation: serde_json::json!({"claim_words": ["teks"], "phrases": []}),
+        }
+    }
+
+    fn claim(narrative: i64, representative: i64, revision: &str, case_id: Option<i64>) -> NarrativeClaim {
+        NarrativeClaim {
+            narrative_id: narrative,
+            representative_item_id: representative,
+            matcher_version: VERSION.into(),
+            factchecks_revision: revision.into(),
+            matched_at: 100,
+            best_score: Some(0.9),
+            debunked: true,
+            priority: Some(Priority::P2),
+            case_id,
+        }
+    }
+
+    fn pending(store: &SqliteStore, revision: &str) -> Vec<i64> {
+        store.narratives_to_match(VERSION, revision, 0, 100).unwrap().iter().map(|p| p.narrative_id).collect()
+    }
+
+    #[test]
+    fn the_revision_follows_every_insert_and_update() {
+        let (_dir, mut store, _) = store_with_narratives(0);
+        assert_eq!(store.factchecks_revision().unwrap(), None);
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
+        let first = store.factchecks_revision().unwrap().unwrap();
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
+        assert_eq!(store.factchecks_revision().unwrap().unwrap(), first, "an unchanged record changes nothing");
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu, diperbarui")]).unwrap();
+        let updated = store.factchecks_revision().unwrap().unwrap();
+        assert_ne!(updated, first);
+        store.upsert_factchecks(&[factcheck("fc-2", "Hoaks dua")]).unwrap();
+        assert_ne!(store.factchecks_revision().unwrap().unwrap(), updated);
+    }
+
+    #[test]
+    fn saving_again_replaces_and_only_changed_narratives_are_pending() {
+        let (_dir, mut store, ids) = store_with_narratives(3);
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu"), factcheck("fc-2", "Hoaks dua")]).unwrap();
+        assert_eq!(pending(&store, "r1"), ids);
+        assert_eq!(store.narratives_to_match(VERSION, "r1", 0, 2).unwrap().len(), 2, "the limit holds");
+        assert_eq!(store.narratives_to_match(VERSION, "r1", i64::MAX, 100).unwrap(), vec![], "nothing updated since");
+        let text = &store.narratives_to_match(VERSION, "r1", 0, 1).unwrap()[0].text;
+        assert_eq!(text, "teks nomor 0");
+
+        let n = ids[0];
+        store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        let matches = store.narrative_matches(n).unwrap();
+        assert_eq!(
+            matches.iter().map(|m| (m.rank, m.found.factcheck_id.as_str())).collect::<Vec<_>>(),
+            [(1, "fc-1"), (2, "fc-2")]
+        );
+        assert_eq!(matches[0].title, "Hoaks satu");
+        assert_eq!(matches[0].rating.as_deref(), Some("SALAH"));
+        assert_eq!(matches[0].found.explanation["claim_words"][0], "teks");
+        assert_eq!(pending(&store, "r1"), &ids[1..], "a matched narrative is skipped");
+        assert_eq!(pending(&store, "r2"), ids, "a new revision of the fact-checks matches everything again");
+
+        // The central copy changes: matched again; the fewer new matches replace the old ones.
+        store
+            .save_narratives(&NarrativeUpdate {
+                assignments: vec![(ids[1], n, 1)],
+                merges: vec![],
+                figures: vec![figures(n, ids[1])],
+            })
+            .unwrap();
+        assert_eq!(pending(&store, "r1")[0], n);
+        let mut rematched = claim(n, ids[1], "r1", None);
+        rematched.debunked = false;
+        rematched.priority = None;
+        store.save_narrative_matches(&rematched, &[found("fc-2", 0.6)]).unwrap();
+        assert_eq!(store.narrative_matches(n).unwrap().len(), 1);
+        assert_eq!(store.narrative_claim(n).unwrap().unwrap(), rematched);
+        assert!(!pending(&store, "r1").contains(&n));
+    }
+
+    #[test]
+    fn an_unknown_factcheck_is_refused_and_nothing_is_written() {
+        let (_dir, mut store, ids) = store_with_narratives(1);
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
+        let n = ids[0];
+        let err = store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-9", 0.5)]);
+        assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+        assert_eq!(store.narrative_claim(n).unwrap(), None);
+        assert_eq!(store.narrative_matches(n).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn cases_are_found_through_merges_and_stay_recorded() {
+        let (_dir, mut store, ids) = store_with_narratives(2);
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
+        let (kept, absorbed) = (ids[0], ids[1]);
+        assert_eq!(store.narrative_case(absorbed).unwrap(), None);
+        let new = tangkal_cases::NewCase {
+            title: "Hoaks satu".into(),
+            origin: Some(tangkal_cases::Origin::Detector),
+            narratives: vec![absorbed.to_string()],
+            ..Default::default()
+        };
+        let case = store.open_case(&new, "detector:claims", chrono::Utc::now()).unwrap();
+        assert_eq!(store.narrative_case(absorbed).unwrap(), Some(case.id));
+        assert_eq!(store.narrative_case(kept).unwrap(), None);
+        store
+            .save_narratives(&NarrativeUpdate {
+                assignments: vec![],
+                merges: vec![NarrativeMerge { absorbed, into: kept, item_id: absorbed }],
+                figures: vec![],
+            })
+            .unwrap();
+        assert_eq!(store.narrative_case(kept).unwrap(), Some(case.id), "the absorbed narrative's case counts");
+
+        store.save_narrative_matches(&claim(kept, kept, "r1", Some(case.id)), &[found("fc-1", 0.9)]).unwrap();
+        store.save_narrative_matches(&claim(kept, kept, "r2", None), &[]).unwrap();
+        let stored = store.narrative_claim(kept).unwrap().unwrap();
+        assert_eq!(stored.case_id, Some(case.id));
+        assert_eq!(stored.factchecks_revision, "r2");
+        assert_eq!(stored.priority, Some(Priority::P2));
+    }
+}
