@@ -1,0 +1,391 @@
+//! Claim matching as an ingest stage: after every committed batch, each narrative that is new, or whose
+//! central copy changed since it was last matched, is matched against the stored fact-checks ("was this
+//! debunked before?").
+//!
+//! Like the narrative stage it works from the store, after it: the narratives table says which copy is
+//! central, `narrative_claims` which copy was matched, by which matcher and against which revision of the
+//! fact-checks. A narrative whose record still agrees is skipped, so re-running an import matches
+//! nothing, and importing new fact-checks re-matches every narrative once on the next ingest.
+//!
+//! The best matches at or above the suggest threshold are stored with their explanations. A best match
+//! at or above the auto-answer threshold marks the narrative debunked, raises its priority (the known
+//! hoax's risk is the match score) and opens a case for it, unless a case already links the narrative
+//! or one merged into it.
+
+use anyhow::Context;
+use serde::Serialize;
+use tangkal_cases::{NewCase, Origin, Priority, Signals, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
+use tangkal_matcher::{Match, Matcher, Thresholds};
+use tangkal_store::{FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeRow, PendingNarrative, Store};
+
+/// Who opens the cases of debunked narratives, in the cases and the audit trail.
+pub const DETECTOR: &str = "detector:claims";
+
+/// Matches kept per narrative.
+const STORED_MATCHES: usize = 5;
+
+/// Narratives read from the store per step.
+const STEP: u64 = 5_000;
+
+/// What the stage did since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MatchingTotals {
+    /// Narratives matched (with or without a match above the suggest threshold).
+    pub matched: u64,
+    /// Of those, narratives whose best match reached the auto-answer threshold.
+    pub debunked: u64,
+    pub cases_opened: u64,
+}
+
+pub struct MatchingStage {
+    /// `None` while the fact-check store is empty: the stage then does nothing.
+    active: Option<Active>,
+    totals: MatchingTotals,
+}
+
+struct Active {
+    factchecks_revision: String,
+    matcher_version: String,
+    /// Built when the first narrative needs it, so a run that changes no narrative never builds it.
+    matcher: Option<Matcher>,
+    /// Narratives last updated before this time (UTC seconds) were looked at already.
+    checked_since: i64,
+}
+
+impl MatchingStage {
+    /// Reads the fact-checks' revision and matches the narratives stored before that were not matched
+    /// against it yet.
+    pub fn open(store: &mut dyn Store) -> anyhow::Result<MatchingStage> {
+        let active = store.factchecks_revision()?.map(|factchecks_revision| Active {
+            factchecks_revision,
+            matcher_version: matcher_version(Thresholds::default()),
+            matcher: None,
+            checked_since: i64::MIN,
+        });
+        let mut stage = MatchingStage { active, totals: MatchingTotals::default() };
+        stage.catch_up(store)?;
+        Ok(stage)
+    }
+
+    /// Matches every narrative that is pending since the last call.
+    pub fn catch_up(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        let Some(active) = &mut self.active else { return Ok(()) };
+        let started = chrono::Utc::now().timestamp();
+        let before = self.totals;
+        loop {
+            let pending = store.narratives_to_match(
+                &active.matcher_version,
+                &active.factchecks_revision,
+                active.checked_since,
+                STEP,
+            )?;
+            if pending.is_empty() {
+                break;
+            }
+            if active.matcher.is_none() {
+                active.matcher = Some(build_matcher(store)?);
+            }
+            let matcher = active.matcher.as_ref().expect("built above");
+            for narrative in &pending {
+                let outcome = match_narrative(store, matcher, active, narrative)?;
+                self.totals.matched += 1;
+                self.totals.debunked += u64::from(outcome.debunked);
+                self.totals.cases_opened += u64::from(outcome.case_opened);
+            }
+            if (pending.len() as u64) < STEP {
+                break;
+            }
+        }
+        // Seconds are coarse: a narrative updated in this same second is looked at again next time,
+        // and skipped there if its record agrees.
+        active.checked_since = started;
+        if self.totals.matched > before.matched {
+            tracing::info!(
+                target: "tangkal::matching",
+                "matched {} narratives against the fact-checks: {} debunked, {} cases opened",
+                self.totals.matched - before.matched,
+                self.totals.debunked - before.debunked,
+                self.totals.cases_opened - before.cases_opened
+            );
+        }
+        Ok(())
+    }
+
+    pub fn totals(&self) -> MatchingTotals {
+        self.totals
+    }
+}
+
+impl crate::Stage for MatchingStage {
+    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        self.catch_up(store)
+    }
+}
+
+/// Stored records carry the version and thresholds that produced them: a change to either means
+/// matching again.
+fn matcher_version(thresholds: Thresholds) -> String {
+    format!(
+        "tangkal-matcher {} auto {} suggest {}",
+        env!("CARGO_PKG_VERSION"),
+        thresholds.auto_answer,
+        thresholds.suggest
+    )
+}
+
+fn build_matcher(store: &dyn Store) -> anyhow::Result<Matcher> {
+    let started = std::time::Instant::now();
+    let records: Vec<_> = store
+        .list_factchecks(&FactCheckFilter::default(), u64::MAX >> 1, 0)?
+        .into_iter()
+        .map(|s| s.factcheck)
+        .collect();
+    let count = records.len();
+    let matcher = Matcher::build(records);
+    tracing::debug!(target: "tangkal::matching", "indexed {count} fact-checks in {:.2?}", started.elapsed());
+    Ok(matcher)
+}
+
+struct Outcome {
+    debunked: bool,
+    case_opened: bool,
+}
+
+fn match_narrative(
+    store: &mut dyn Store,
+    matcher: &Matcher,
+    active: &Active,
+    narrative: &PendingNarrative,
+) -> anyhow::Result<Outcome> {
+    let thresholds = matcher.thresholds();
+    let found: Vec<Match<'_>> = matcher
+        .best(&narrative.text, STORED_MATCHES)
+        .into_iter()
+        .take_while(|m| m.score >= thresholds.suggest)
+        .collect();
+    let best = found.first().filter(|m| m.score >= thresholds.auto_answer);
+    let mut claim = NarrativeClaim {
+        narrative_id: narrative.narrative_id,
+        representative_item_id: narrative.representative_item_id,
+        matcher_version: active.matcher_version.clone(),
+        factchecks_revision: active.factchecks_revision.clone(),
+        matched_at: chrono::Utc::now().timestamp(),
+        best_score: found.first().map(|m| m.score),
+        debunked: best.is_some(),
+        priority: None,
+        case_id: None,
+    };
+    let mut case_opened = false;
+    if let Some(best) = best {
+        let row = store
+            .get_narrative(narrative.narrative_id)?
+            .with_context(|| format!("narrative {} is gone", narrative.narrative_id))?;
+        let signals = signals(&row, best.score);
+        claim.priority = Some(signals.priority());
+        claim.case_id = match store.narrative_case(row.id)? {
+            Some(existing) => Some(existing),
+            None => {
+                let new = new_case(&row, best, signals);
+                let case = store.open_case(&new, DETECTOR, chrono::Utc::now())?;
+                case_opened = true;
+                Some(case.id)
+            }
+        };
+    }
+    let matches = found
+        .iter()
+        .map(|m| {
+            Ok(FactCheckMatch {
+                factcheck_id: m.factcheck.id.clone(),
+                score: m.score,
+                explanation: serde_json::to_value(&m.explanation)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    store.save_narrative_matches(&claim, &matches)?;
+    Ok(Outcome { debunked: claim.debunked, case_opened })
+}
+
+/// The spread as the case priority reads it, with the match score as the risk: a debunked claim is a
+/// known hoax. A known risk this high never lowers the priority that reach and velocity alone give.
+fn signals(row: &NarrativeRow, score: f32) -> Signals {
+    Signals {
+        risk: Some(f64::from(score)),
+        reach: Some(row.views.saturating_add(row.shares)),
+        velocity: Some(row.velocity_1h),
+    }
+}
+
+fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals) -> NewCase {
+    let factcheck = best.factcheck;
+    let title = format!("Debunked before: {}", factcheck.title);
+    let mut summary = format!(
+        "Narrative {} ({} items from {} accounts on {}) repeats a claim already checked.\n\
+         Fact-check {}: {}{}{}\nMatch score {:.2} (priority {}).",
+        row.id,
+        row.items,
+        row.accounts,
+        row.platforms.join(", "),
+        factcheck.id,
+        factcheck.title,
+        factcheck.rating.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default(),
+        factcheck.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default(),
+        best.score,
+        priority_name(signals.priority()),
+    );
+    if !best.explanation.phrases.is_empty() {
+        summary.push_str(&format!("\nShared phrases: {}.", best.explanation.phrases.join("; ")));
+    }
+    if !best.explanation.claim_words.is_empty() {
+        summary.push_str(&format!("\nShared words: {}.", best.explanation.claim_words.join(", ")));
+    }
+    NewCase {
+        title: truncate(&title, MAX_TITLE_CHARS),
+        summary: truncate(&summary, MAX_SUMMARY_CHARS),
+        origin: Some(Origin::Detector),
+        origin_ref: Some(format!("factcheck:{}", factcheck.id)),
+        narratives: vec![row.id.to_string()],
+        items: vec![row.representative_item_id],
+        platforms: row.platforms.clone(),
+        signals,
+        ..NewCase::default()
+    }
+}
+
+fn priority_name(priority: Priority) -> String {
+    format!("P{}", priority.level())
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NarrativeStage;
+    use tangkal_matcher::FactCheck;
+    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+    use tangkal_store::{AuditFilter, CaseFilter, ItemRecord, NarrativeOrder, SourceRef};
+
+    /// A post restating a claim that `data/sample/factchecks.jsonl` debunks (`fc-75ae4b3994c2`), so
+    /// that any sane ranking puts it above the auto-answer threshold.
+    const HOAX: &str = "Sebarkan!! BLT Rp 600 ribu tahap 2 cair, daftar lewat link dengan NIK dan foto KTP. BLT Rp \
+        600.000 tahap 2 cair Februari 2024 dan warga bisa mendaftar lewat tautan dengan mengunggah KTP dan KK.";
+    const NEWS: &str = "Harga beras premium di pasar tradisional naik tipis pekan ini setelah pasokan dari daerah \
+        sentra produksi berkurang";
+
+    fn write(store: &mut dyn Store, texts: &[(usize, &str)]) {
+        let items: Vec<_> = texts
+            .iter()
+            .map(|&(i, text)| {
+                let line = format!(
+                    r#"{{"id":"x:{i}","platform":"x","author":{{"id":"u{i}"}},"text":"{text}","published_at":"2024-02-03T05:{:02}:00Z","metrics":{{"views":{}}}}}"#,
+                    i % 60,
+                    100 * i
+                );
+                parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 0 }).collect();
+        store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
+    }
+
+    fn factchecks() -> Vec<FactCheck> {
+        let sample = include_str!("../../../data/sample/factchecks.jsonl");
+        tangkal_matcher::formats::read_jsonl(sample.as_bytes(), "factchecks.jsonl").unwrap().records
+    }
+
+    fn narrative_of(store: &dyn Store, text: &str) -> NarrativeRow {
+        store
+            .list_narratives(NarrativeOrder::Size, 100, 0)
+            .unwrap()
+            .into_iter()
+            .find(|n| store.get_item(n.representative_item_id).unwrap().unwrap().text == text)
+            .unwrap()
+    }
+
+    fn case_count(store: &dyn Store) -> u64 {
+        store.count_cases(&CaseFilter::default(), chrono::Utc::now()).unwrap()
+    }
+
+    #[test]
+    fn without_factchecks_nothing_is_matched() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = tangkal_store::open(dir.path()).unwrap();
+        write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
+        NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        let stage = MatchingStage::open(store.as_mut()).unwrap();
+        assert!(stage.active.is_none());
+        assert_eq!(stage.totals(), MatchingTotals::default());
+        assert_eq!(store.narrative_claim(narrative_of(store.as_ref(), HOAX).id).unwrap(), None);
+    }
+
+    #[test]
+    fn a_debunked_narrative_gets_its_match_and_one_audited_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = tangkal_store::open(dir.path()).unwrap();
+        store.upsert_factchecks(&factchecks()).unwrap();
+        write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
+        let mut narratives = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        let mut stage = MatchingStage::open(store.as_mut()).unwrap();
+        assert_eq!(stage.totals().matched, 2);
+
+        let hoax = narrative_of(store.as_ref(), HOAX);
+        let claim = store.narrative_claim(hoax.id).unwrap().unwrap();
+        assert!(claim.debunked, "{claim:?}");
+        let matches = store.narrative_matches(hoax.id).unwrap();
+        assert_eq!(matches[0].found.factcheck_id, "fc-75ae4b3994c2");
+        assert_eq!(claim.best_score, Some(matches[0].found.score));
+        assert!(matches.iter().all(|m| m.found.score >= Thresholds::default().suggest));
+        let words = matches[0].found.explanation["claim_words"].as_array().unwrap();
+        assert!(words.iter().any(|w| w == "blt"), "{words:?}");
+        let quiet = Signals { risk: None, ..signals(&hoax, 0.0) }.priority();
+        assert!(claim.priority.unwrap() <= quiet, "a debunked match never lowers the priority");
+
+        let case_id = claim.case_id.unwrap();
+        let case = store.case(case_id).unwrap().unwrap();
+        assert_eq!(case.opened_by, DETECTOR);
+        assert_eq!(case.origin, Origin::Detector);
+        assert_eq!(case.origin_ref.as_deref(), Some("factcheck:fc-75ae4b3994c2"));
+        assert_eq!(case.narratives, vec![hoax.id.to_string()]);
+        assert_eq!(case.priority, claim.priority.unwrap());
+        let events = store
+            .audit_events(&AuditFilter { entity: Some("case".into()), entity_id: Some(case_id.to_string()) }, 10, 0)
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].actor.as_str(), events[0].action.as_str()), (DETECTOR, "case.open"));
+
+        let news = narrative_of(store.as_ref(), NEWS);
+        let news_claim = store.narrative_claim(news.id).unwrap().unwrap();
+        assert!(!news_claim.debunked && news_claim.case_id.is_none() && news_claim.priority.is_none());
+        assert_eq!(case_count(store.as_ref()), 1);
+
+        // More copies of the hoax: nothing to match when the central copy stays.
+        let copy = format!("Sebarkan! {HOAX}");
+        write(store.as_mut(), &[(3, HOAX.to_uppercase().as_str()), (4, copy.as_str())]);
+        narratives.catch_up(store.as_mut()).unwrap();
+        stage.catch_up(store.as_mut()).unwrap();
+        let rep_changed =
+            narrative_of_id(store.as_ref(), hoax.id).representative_item_id != hoax.representative_item_id;
+        assert_eq!(stage.totals().matched, 2 + u64::from(rep_changed));
+
+        // New fact-checks: every narrative is matched again, and no second case opens.
+        let mut updated = factchecks().remove(0);
+        updated.conclusion = Some("Diperbarui dengan tanggapan resmi.".into());
+        store.upsert_factchecks(&[updated]).unwrap();
+        let again = MatchingStage::open(store.as_mut()).unwrap();
+        assert_eq!(again.totals(), MatchingTotals { matched: 2, debunked: 1, cases_opened: 0 });
+        assert_eq!(case_count(store.as_ref()), 1);
+        assert_eq!(store.narrative_claim(hoax.id).unwrap().unwrap().case_id, Some(case_id));
+        assert_eq!(MatchingStage::open(store.as_mut()).unwrap().totals().matched, 0, "re-running matches nothing");
+    }
+
+    fn narrative_of_id(store: &dyn Store, id: i64) -> NarrativeRow {
+        store.get_narrative(id).unwrap().unwrap()
+    }
+}
