@@ -90,13 +90,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
     let options = IngestOptions { batch_size: config.ingest.batch_size };
     let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store.as_mut())?;
+    let mut matching = tangkal_pipeline::MatchingStage::open(store.as_mut())?;
     let summary = tangkal_pipeline::ingest_with_stages(
         store.as_mut(),
         sources,
         &mut rejects,
         &options,
         &progress,
-        &mut [&mut narratives],
+        &mut [&mut narratives, &mut matching],
     )
     .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
     narratives.finish()?;
@@ -117,6 +118,13 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             elapsed,
             summary.read as f64 / elapsed.max(1e-9)
         );
+        let matched = matching.totals();
+        if matched.matched > 0 {
+            println!(
+                "narratives matched against fact-checks {}  debunked {}  cases opened {}",
+                matched.matched, matched.debunked, matched.cases_opened
+            );
+        }
     }
     if summary.rejected > 0 {
         eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());

@@ -13,7 +13,7 @@ use tangkal_narratives::index::Config as IndexConfig;
 use tangkal_narratives::spread::Sighting;
 use tangkal_narratives::Tracker;
 
-use tangkal_store::{NarrativeOrder, StoredItem};
+use tangkal_store::{NarrativeClaim, NarrativeMatch, NarrativeOrder, StoredItem};
 
 use crate::config::Config;
 
@@ -33,7 +33,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show one narrative: figures, central copy, merges, recent items and coordination flags
+    /// Show one narrative: figures, central copy, matched fact-checks, merges, recent items and coordination
+    /// flags
     Show {
         /// A narrative id; ids of narratives merged away resolve to the one that absorbed them
         id: i64,
@@ -195,13 +196,25 @@ fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> any
     let rows = store.list_narratives(order, limit, offset)?;
     if json {
         for row in &rows {
-            println!("{}", serde_json::to_string(row)?);
+            let mut value = serde_json::to_value(row)?;
+            value["claim"] = serde_json::to_value(store.narrative_claim(row.id)?)?;
+            println!("{value}");
         }
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
-    table.set_header(["id", "items", "accounts", "platforms", "reach", "per h (1h/6h/24h)", "last seen", "copy"]);
+    table.set_header([
+        "id",
+        "items",
+        "accounts",
+        "platforms",
+        "reach",
+        "per h (1h/6h/24h)",
+        "last seen",
+        "fact-check",
+        "copy",
+    ]);
     for row in &rows {
         let text = store.get_item(row.representative_item_id)?.map(|i| i.text).unwrap_or_default();
         table.add_row([
@@ -218,6 +231,7 @@ fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> any
                 if row.accelerating { " ↑" } else { "" }
             ),
             time(row.last_seen),
+            store.narrative_claim(row.id)?.as_ref().map(claim_label).unwrap_or_default(),
             excerpt(&text, 60),
         ]);
     }
@@ -239,10 +253,14 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
         .filter_map(|i| store.get_item(i).transpose())
         .collect::<Result<_, _>>()?;
     let flags = coordination_flags(store.as_ref(), row.id)?;
+    let claim = store.narrative_claim(row.id)?;
+    let matches = store.narrative_matches(row.id)?;
     if json {
         let value = serde_json::json!({
             "narrative": row,
             "representative": representative,
+            "claim": claim,
+            "matched_factchecks": matches,
             "merged": merges,
             "recent_items": items,
             "coordination": flags,
@@ -264,6 +282,7 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
     if let Some(item) = &representative {
         println!("  central copy (item {}): {}", item.id, excerpt(&item.text, 300));
     }
+    print_matches(claim.as_ref(), &matches);
     for m in &merges {
         println!("  merged: narrative {} into {} (bridging item {})", m.absorbed, m.into, m.item_id);
     }
@@ -281,6 +300,59 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
         println!("    {} {} {}", item.id, time(item.published_at.timestamp()), excerpt(&item.text, 80));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "debunked P2, case 7" for a narrative a fact-check answers, "suggested" when one may.
+fn claim_label(claim: &NarrativeClaim) -> String {
+    match (claim.debunked, claim.best_score) {
+        (true, _) => format!(
+            "debunked{}{}",
+            claim.priority.map(|p| format!(" P{}", p.level())).unwrap_or_default(),
+            claim.case_id.map(|c| format!(", case {c}")).unwrap_or_default()
+        ),
+        (false, Some(_)) => "suggested".into(),
+        (false, None) => String::new(),
+    }
+}
+
+fn print_matches(claim: Option<&NarrativeClaim>, matches: &[NarrativeMatch]) {
+    let Some(claim) = claim else {
+        println!("  matched fact-checks: not matched yet");
+        return;
+    };
+    let outcome = match claim_label(claim) {
+        label if label.is_empty() => "none at or above the suggest threshold".to_string(),
+        label => label,
+    };
+    println!(
+        "  matched fact-checks (central copy item {}, {}): {outcome}",
+        claim.representative_item_id,
+        time(claim.matched_at)
+    );
+    for m in matches {
+        println!(
+            "    {}. {:.2} {}{} {}{}",
+            m.rank,
+            m.found.score,
+            m.found.factcheck_id,
+            m.rating.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default(),
+            excerpt(&m.title, 100),
+            m.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+        );
+        let words = |key: &str| -> Vec<String> {
+            m.found.explanation[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        let (phrases, claim_words) = (words("phrases"), words("claim_words"));
+        if !phrases.is_empty() {
+            println!("       phrases: {}", phrases.join("; "));
+        }
+        if !claim_words.is_empty() {
+            println!("       words: {}", claim_words.join(", "));
+        }
+    }
 }
 
 /// Runs coordination detection over every stored post and keeps the flags of one narrative: the
