@@ -1,0 +1,269 @@
+//! Claim matching wired into `tangkal ingest`, on the bundled sample (`data/sample`): narratives are
+//! matched against the imported fact-checks, debunked ones get a case, and nothing is opened twice.
+//! Expectations come from the sample's truth files, never from a previous run.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use tangkal_matcher::Thresholds;
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample").join(name)
+}
+
+fn jsonl(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Runs `tangkal --data-dir DIR ARGS...`, asserts it succeeded and returns its standard output.
+fn tangkal(data_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tangkal"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("TANGKAL_CONFIG")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("tangkal runs");
+    assert!(out.status.success(), "tangkal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn ingest(data_dir: &Path, file: &Path) -> String {
+    tangkal(data_dir, &["ingest", file.to_str().unwrap()])
+}
+
+/// (matched, debunked, cases opened) from the ingest report, all zero when the stage matched nothing.
+fn matching_report(stdout: &str) -> (u64, u64, u64) {
+    let Some(line) = stdout.lines().find(|l| l.starts_with("narratives matched against fact-checks")) else {
+        return (0, 0, 0);
+    };
+    let numbers: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    (numbers[0], numbers[1], numbers[2])
+}
+
+/// Live narratives as `narratives list --json` shows them, by id.
+fn narratives(data_dir: &Path) -> BTreeMap<i64, Value> {
+    tangkal(data_dir, &["narratives", "list", "--json", "--sort", "size", "--limit", "100000"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|n| (n["id"].as_i64().unwrap(), n))
+        .collect()
+}
+
+fn stored_matches(data_dir: &Path, narrative: i64) -> Vec<Value> {
+    let shown: Value =
+        serde_json::from_str(&tangkal(data_dir, &["narratives", "show", &narrative.to_string(), "--json"])).unwrap();
+    shown["matched_factchecks"].as_array().unwrap().clone()
+}
+
+fn db(data_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data_dir.join("tangkal.sqlite3")).unwrap()
+}
+
+/// Every case with the narratives it links: (id, opened_by, origin_ref, narratives).
+fn cases(data_dir: &Path) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
+    let conn = db(data_dir);
+    let mut stmt = conn.prepare("SELECT id, opened_by, origin_ref FROM cases ORDER BY id").unwrap();
+    let rows: Vec<(i64, String, Option<String>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    rows.into_iter()
+        .map(|(id, by, origin_ref)| {
+            let links = conn
+                .prepare("SELECT target FROM case_links WHERE case_id = ?1 AND kind = 'narrative'")
+                .unwrap()
+                .query_map([id], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|t| t.unwrap().parse().unwrap())
+                .collect();
+            (id, by, origin_ref, links)
+        })
+        .collect()
+}
+
+/// Cases linking `narrative` or a narrative merged into it.
+fn family_cases(data_dir: &Path, narrative: i64) -> i64 {
+    db(data_dir)
+        .query_row(
+            "WITH RECURSIVE family (id) AS (
+                 SELECT ?1 UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
+             SELECT COUNT(DISTINCT l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
+             WHERE l.kind = 'narrative'",
+            [narrative],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// What the sample's truth files say.
+struct Truth {
+    /// Item id → its narrative's name.
+    narrative_of_item: HashMap<String, String>,
+    /// Narrative name → the fact-check that debunks it.
+    factcheck_of: HashMap<String, String>,
+}
+
+impl Truth {
+    fn load() -> Truth {
+        let pairs = |file: &str| -> Vec<(String, Option<String>)> {
+            jsonl(&sample(file))
+                .iter()
+                .map(|r| (r["id"].as_str().unwrap().to_owned(), r["narrative"].as_str().map(str::to_owned)))
+                .collect()
+        };
+        Truth {
+            narrative_of_item: pairs("items.truth.jsonl").into_iter().filter_map(|(i, n)| Some((i, n?))).collect(),
+            factcheck_of: pairs("factchecks.truth.jsonl").into_iter().filter_map(|(f, n)| Some((n?, f))).collect(),
+        }
+    }
+
+    /// Stored narrative → (the truth narrative most of its items belong to, how many do), for narratives
+    /// whose items mostly belong to one.
+    fn stored_narratives(&self, data_dir: &Path) -> BTreeMap<i64, (String, usize)> {
+        let conn = db(data_dir);
+        let mut stmt =
+            conn.prepare("SELECT narrative_id, external_id FROM items WHERE narrative_id IS NOT NULL").unwrap();
+        let mut votes: BTreeMap<i64, (usize, HashMap<String, usize>)> = BTreeMap::new();
+        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).unwrap() {
+            let (narrative, item) = row.unwrap();
+            let entry = votes.entry(narrative).or_default();
+            entry.0 += 1;
+            if let Some(truth) = self.narrative_of_item.get(&item) {
+                *entry.1.entry(truth.clone()).or_default() += 1;
+            }
+        }
+        votes
+            .into_iter()
+            .filter_map(|(narrative, (items, counts))| {
+                let (truth, n) = counts.into_iter().max_by_key(|(name, n)| (*n, std::cmp::Reverse(name.clone())))?;
+                (2 * n > items).then_some((narrative, (truth, n)))
+            })
+            .collect()
+    }
+}
+
+/// The checks that must hold after every ingest once fact-checks are stored. Returns the cases.
+fn check_matches(data_dir: &Path, truth: &Truth) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
+    let thresholds = Thresholds::default();
+    let live = narratives(data_dir);
+    let stored = truth.stored_narratives(data_dir);
+    let cases = cases(data_dir);
+    let mut matches = BTreeMap::new();
+    for (&id, narrative) in &live {
+        let claim = &narrative["claim"];
+        assert!(claim.is_object(), "narrative {id} was not matched: {narrative}");
+        assert_eq!(claim["representative_item_id"], narrative["representative_item_id"], "narrative {id}");
+        let found = stored_matches(data_dir, id);
+        let scores: Vec<f64> = found.iter().map(|m| m["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+        assert!(scores.iter().all(|&s| s >= f64::from(thresholds.suggest) - 1e-6), "{scores:?}");
+        assert_eq!(claim["best_score"].as_f64(), scores.first().copied(), "narrative {id}");
+        let debunked = scores.first().is_some_and(|&s| s >= f64::from(thresholds.auto_answer) - 1e-6);
+        assert_eq!(claim["debunked"], debunked, "narrative {id}");
+        assert_eq!(claim["priority"].is_string(), debunked, "a priority is set exactly when debunked: {claim}");
+        if debunked {
+            assert_eq!(family_cases(data_dir, id), 1, "narrative {id} has exactly one case");
+            let case_id = claim["case_id"].as_i64().expect("the case is recorded on the narrative");
+            let (_, opened_by, origin_ref, linked) = cases.iter().find(|c| c.0 == case_id).unwrap();
+            assert!(linked.contains(&id) || linked.iter().all(|n| !live.contains_key(n)), "case {case_id}: {linked:?}");
+            if linked.contains(&id) {
+                assert_eq!(opened_by, "detector:claims");
+                let best = found[0]["factcheck_id"].as_str().unwrap();
+                assert_eq!(origin_ref.clone(), Some(format!("factcheck:{best}")), "case {case_id}");
+            }
+        }
+        matches.insert(id, found);
+    }
+
+    // Against the truth: every debunked narrative's main stored narrative (the largest one) has the
+    // fact-check that debunks it among its matches, and no narrative is called debunked by the wrong one.
+    let mut main: HashMap<&str, (i64, usize)> = HashMap::new();
+    for (&id, (name, n)) in &stored {
+        if live.contains_key(&id) && main.get(name.as_str()).is_none_or(|&(_, best)| *n > best) {
+            main.insert(name, (id, *n));
+        }
+    }
+    let mut debunked_with_case = 0;
+    for (name, factcheck) in &truth.factcheck_of {
+        let Some(&(id, _)) = main.get(name.as_str()) else { continue };
+        let ids: Vec<&str> = matches[&id].iter().map(|m| m["factcheck_id"].as_str().unwrap()).collect();
+        assert!(ids.contains(&factcheck.as_str()), "{name} (narrative {id}) should match {factcheck}, got {ids:?}");
+        if live[&id]["claim"]["debunked"] == true {
+            debunked_with_case += 1;
+        }
+    }
+    assert!(debunked_with_case > 0, "no debunked narrative of the sample reached the auto-answer threshold");
+    for (id, (name, _)) in &stored {
+        let Some(narrative) = live.get(id) else { continue };
+        if narrative["claim"]["debunked"] == true {
+            if let Some(factcheck) = truth.factcheck_of.get(name) {
+                assert_eq!(matches[id][0]["factcheck_id"], factcheck.as_str(), "{name} (narrative {id})");
+            }
+        }
+    }
+
+    for (case_id, opened_by, _, linked) in &cases {
+        assert_eq!(opened_by, "detector:claims");
+        assert_eq!(linked.len(), 1, "case {case_id} links one narrative");
+    }
+    let opened: i64 = db(data_dir)
+        .query_row(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'case.open' AND actor = 'detector:claims'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(opened, cases.len() as i64, "every case opening is audited");
+    assert!(tangkal(data_dir, &["audit", "verify"]).contains("intact"));
+    cases
+}
+
+#[test]
+fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = Truth::load();
+    let items = std::fs::read_to_string(sample("items.jsonl")).unwrap();
+    let lines: Vec<&str> = items.lines().collect();
+    let first_half = dir.path().join("first.jsonl");
+    std::fs::write(&first_half, lines[..lines.len() / 2].join("\n")).unwrap();
+
+    // Without fact-checks the stage does nothing.
+    assert_eq!(matching_report(&ingest(&data, &first_half)), (0, 0, 0));
+    assert!(narratives(&data).values().all(|n| n["claim"].is_null()));
+    assert!(cases(&data).is_empty());
+
+    // Fact-checks, then the whole stream: the narratives of the first half are matched on start-up,
+    // new and re-centred ones after each batch.
+    tangkal(&data, &["factchecks", "import", sample("factchecks.jsonl").to_str().unwrap()]);
+    let (matched, debunked, opened) = matching_report(&ingest(&data, &sample("items.jsonl")));
+    assert!(matched >= narratives(&data).len() as u64, "{matched}");
+    assert!(debunked > 0 && opened > 0, "{debunked} debunked, {opened} cases");
+    let cases = check_matches(&data, &truth);
+    let (debunked_id, _) = narratives(&data).into_iter().find(|(_, n)| n["claim"]["debunked"] == true).unwrap();
+    let text = tangkal(&data, &["narratives", "show", &debunked_id.to_string()]);
+    assert!(text.contains("matched fact-checks") && text.contains("debunked"), "{text}");
+
+    // Re-running the import, and updated metrics: nothing is matched again, no case is opened.
+    assert_eq!(matching_report(&ingest(&data, &sample("items.jsonl"))), (0, 0, 0));
+    ingest(&data, &sample("items-update.jsonl"));
+    assert_eq!(check_matches(&data, &truth), cases);
+
+    // A revised fact-check changes the collection: every narrative is matched again on the next
+    // ingest. A narrative the new scores call debunked for the first time gets its case; none gets a
+    // second one.
+    let mut records = jsonl(&sample("factchecks.jsonl"));
+    records[0]["conclusion"] = Value::String("Diperbarui: tanggapan resmi ditambahkan.".into());
+    let revised = dir.path().join("revised.jsonl");
+    std::fs::write(&revised, records.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")).unwrap();
+    tangkal(&data, &["factchecks", "import", revised.to_str().unwrap()]);
+    let (matched, _, opened) = matching_report(&ingest(&data, &sample("items-update.jsonl")));
+    assert_eq!(matched, narratives(&data).len() as u64);
+    let after = check_matches(&data, &truth);
+    assert_eq!(after[..cases.len()], cases[..], "earlier cases stay as they were");
+    assert_eq!(after.len() - cases.len(), opened as usize);
+    let linked: BTreeSet<i64> = after.iter().flat_map(|c| c.3.iter().copied()).collect();
+    assert_eq!(linked.len(), after.len(), "no narrative is linked by two cases");
+}
