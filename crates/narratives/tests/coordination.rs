@@ -41,6 +41,8 @@ fn a_network_posting_in_bursts_again_and_again_is_flagged() {
         assert_eq!(flag.items.len(), 5);
         assert!(flag.window_end - flag.window_start <= 16);
         assert!(flag.reason.contains("5 accounts"), "{}", flag.reason);
+        assert!(flag.expected_by_chance < Params::default().alpha);
+        assert_eq!(flag.repeat_accounts, vec![0, 1, 2, 3, 4]);
     }
     let organic: Vec<u64> = posts.iter().filter(|p| p.account >= 100).map(|p| p.item).collect();
     assert!(detection.flags.iter().all(|f| f.items.iter().all(|i| !organic.contains(i))));
@@ -62,4 +64,28 @@ fn the_interval_comes_from_the_data() {
     let slow: Vec<Post> = posts.iter().map(|p| Post { time: p.time * 10, ..*p }).collect();
     let (fast, slow) = (detect(&posts, &Params::default()).interval, detect(&slow, &Params::default()).interval);
     assert!(slow > fast, "{slow} vs {fast}");
+}
+
+/// A viral narrative: copies arrive every few seconds for hours from a pool of busy accounts, so
+/// groups of accounts post within seconds of each other again and again, by chance alone.
+#[test]
+fn organic_copies_of_a_viral_narrative_are_not_a_burst() {
+    let mut posts = timeline();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    let mut time = 900_000i64;
+    for item in 0..4_000u64 {
+        // Exponential gaps with a mean of 5 s, from a uniform draw.
+        let uniform = (next(1 << 20) as f64 + 0.5) / (1u64 << 20) as f64;
+        time += (-5.0 * uniform.ln()).round() as i64;
+        posts.push(post(1_000 + item, 20, 200 + next(60) as u32, time, next(3)));
+    }
+    let detection = detect(&posts, &Params::default());
+    assert!(detection.flags.iter().all(|f| f.narrative != 20), "{:#?}", detection.flags);
+    assert_eq!(detection.flags.len(), 2);
 }

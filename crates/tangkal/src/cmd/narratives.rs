@@ -166,6 +166,7 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
             "assign_items_per_s": n / assign_time.as_secs_f64(),
             "coordination_s": detect_time.as_secs_f64(),
             "coordination_interval_s": detection.interval,
+            "coordination_window_s": detection.window,
             "coordination_flags": detection.flags.len(),
             "process_s": started.elapsed().as_secs_f64(),
             "process_items_per_s": n / started.elapsed().as_secs_f64(),
