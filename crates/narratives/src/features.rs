@@ -53,6 +53,11 @@ impl Featurizer {
         }
     }
 
+    /// A featurizer with the same analyser and shingle length, and an empty cache.
+    pub fn fresh(&self) -> Featurizer {
+        Featurizer::new(self.analyzer.clone(), self.shingle_words)
+    }
+
     pub fn features(&mut self, text: &str) -> Features {
         let mut out = Features::default();
         self.features_into(text, &mut out);

@@ -42,14 +42,28 @@ impl Tracker {
 
     /// Assigns the next item of the stream and updates the figures of its narrative.
     pub fn observe(&mut self, text: &str, sighting: &Sighting<'_>) -> Observation {
-        self.featurizer.features_into(text, &mut self.features);
-        let assignment = self.index.assign(&self.features);
+        let mut features = std::mem::take(&mut self.features);
+        self.featurizer.features_into(text, &mut features);
+        let observation = self.observe_features(&features, sighting);
+        self.features = features;
+        observation
+    }
+
+    /// [`Tracker::observe`] for features computed elsewhere, e.g. on another thread, by a
+    /// [`Featurizer`] made with [`Tracker::featurizer`].
+    pub fn observe_features(&mut self, features: &Features, sighting: &Sighting<'_>) -> Observation {
+        let assignment = self.index.assign(features);
         for &absorbed in &assignment.merged {
             self.spread.merge(absorbed, assignment.narrative);
         }
         let (_, copies) = self.index.representative(assignment.representative);
         self.spread.record(assignment.narrative, assignment.representative, copies, sighting);
-        Observation { assignment, exact: self.features.exact }
+        Observation { assignment, exact: features.exact }
+    }
+
+    /// A featurizer that computes exactly the features this tracker's index expects.
+    pub fn featurizer(&self) -> Featurizer {
+        self.featurizer.fresh()
     }
 
     pub fn index(&self) -> &NarrativeIndex {

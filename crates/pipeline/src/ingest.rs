@@ -2,7 +2,8 @@ use std::sync::mpsc;
 
 use serde::Serialize;
 use tangkal_model::{Identity, Item};
-use tangkal_store::{ItemRecord, Store};
+use tangkal_narratives::features::{Features, Featurizer};
+use tangkal_store::{ItemRecord, Placement, Store};
 
 use crate::source::Source;
 use crate::{Reject, RejectWriter};
@@ -38,14 +39,24 @@ impl Progress for () {
     fn batch_committed(&self, _: &IngestSummary) {}
 }
 
-/// Work that follows every committed batch on the writing thread, such as narrative assignment.
+/// Work that goes with writing: placing each new item (in a narrative) as its batch is written, and
+/// whatever follows every committed batch on the writing thread.
 pub trait Stage {
+    /// The featurizer whose features [`Stage::place`] expects, for a stage that places items.
+    fn featurizer(&self) -> Option<Featurizer> {
+        None
+    }
+    /// Told of each item the store does not have yet, in order, with the row id it will get.
+    fn place(&mut self, _id: i64, _item: &Item, _features: &Features) -> Option<Placement> {
+        None
+    }
     fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
 }
 
-/// Items with what the worker derived from them: identity and fingerprint.
+/// Items with what the worker derived from them: identity and text features (whose exact-form hash
+/// is the stored fingerprint).
 struct Batch {
-    items: Vec<(Item, Identity, u64)>,
+    items: Vec<(Item, Identity, Features)>,
     rejects: Vec<Reject>,
 }
 
@@ -73,24 +84,35 @@ pub fn ingest_with_stages(
 ) -> anyhow::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let batch_size = options.batch_size.max(1);
+    let featurizer = stages.iter().find_map(|stage| stage.featurizer()).unwrap_or_else(|| {
+        Featurizer::new(tangkal_text::Analyzer::new(), tangkal_narratives::index::Config::default().shingle_words)
+    });
     for mut source in sources {
         let described = source.describe();
+        let mut featurizer = featurizer.fresh();
         std::thread::scope(|scope| -> anyhow::Result<()> {
             // Two batches in flight bound memory while keeping both threads busy.
             let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(2);
-            scope.spawn(move || read_batches(source.as_mut(), batch_size, sender));
+            scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, batch_size, sender));
             for batch in receiver {
                 let batch = batch?;
                 let records: Vec<ItemRecord<'_>> = batch
                     .items
                     .iter()
-                    .map(|(item, identity, fingerprint)| ItemRecord {
+                    .map(|(item, identity, features)| ItemRecord {
                         item,
                         identity: *identity,
-                        fingerprint: *fingerprint,
+                        fingerprint: features.exact,
                     })
                     .collect();
-                let counts = store.write_items(&described, &records)?;
+                let counts = store.write_placed_items(&described, &records, &mut |id, position| {
+                    let (item, _, features) = &batch.items[position];
+                    let mut placement = None;
+                    for stage in stages.iter_mut() {
+                        placement = placement.or(stage.place(id, item, features));
+                    }
+                    placement
+                })?;
                 for stage in stages.iter_mut() {
                     stage.after_batch(store)?;
                 }
@@ -112,16 +134,21 @@ pub fn ingest_with_stages(
     Ok(summary)
 }
 
-/// The worker side: parse and fingerprint records into batches. Stops early if the writer has gone.
-fn read_batches(source: &mut dyn Source, batch_size: usize, sender: mpsc::SyncSender<anyhow::Result<Batch>>) {
+/// The worker side: parse and analyse records into batches. Stops early if the writer has gone.
+fn read_batches(
+    source: &mut dyn Source,
+    featurizer: &mut Featurizer,
+    batch_size: usize,
+    sender: mpsc::SyncSender<anyhow::Result<Batch>>,
+) {
     let new_batch = || Batch { items: Vec::with_capacity(batch_size), rejects: Vec::new() };
     let mut batch = new_batch();
     loop {
         match source.next_record() {
             Ok(Some(Ok(item))) => {
-                let fingerprint = tangkal_text::fingerprint(&item.text);
+                let features = featurizer.features(&item.text);
                 let identity = item.identity();
-                batch.items.push((item, identity, fingerprint));
+                batch.items.push((item, identity, features));
             }
             Ok(Some(Err(reject))) => batch.rejects.push(reject),
             Ok(None) => {

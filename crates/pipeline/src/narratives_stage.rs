@@ -1,9 +1,11 @@
-//! Narrative assignment as an ingest stage: after every committed batch, each newly stored item gets
-//! its narrative, and the figures of the narratives it touched are written with it.
+//! Narrative assignment as an ingest stage: each new item is assigned as its batch is written, so the
+//! row is stored with its narrative, and after the commit the figures of the narratives it touched
+//! are written.
 //!
-//! The stage works from the store, not from the batch: it asks for the items stored after the last
-//! one it assigned. Re-ingested duplicates are never new rows, so they are never assigned again, and
-//! an import killed between the item write and the narrative write is completed on the next start.
+//! Items can also reach the store without the stage (an import killed between the item write and the
+//! figures write, another writer): on start-up and after every batch the stage asks the store for the
+//! items stored after the last one it assigned and assigns them after the fact. Re-ingested
+//! duplicates are never new rows, so they are never assigned twice.
 //!
 //! The index survives restarts as a snapshot in the data directory, written by [`NarrativeStage::finish`]
 //! together with the id of the last item it covers. On start-up the snapshot is loaded and the items
@@ -16,10 +18,12 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use tangkal_narratives::index::{Config, NarrativeId};
-use tangkal_narratives::spread::Sighting;
+use tangkal_model::Item;
+use tangkal_narratives::features::{Features, Featurizer};
+use tangkal_narratives::index::{Assignment, Config, NarrativeId};
+use tangkal_narratives::spread::{Sighting, SpreadBook};
 use tangkal_narratives::Tracker;
-use tangkal_store::{NarrativeMerge, NarrativeRow, NarrativeUpdate, Store};
+use tangkal_store::{NarrativeMerge, NarrativeRow, NarrativeUpdate, Placement, Store};
 
 /// The snapshot's file name inside the data directory.
 pub const SNAPSHOT_FILE: &str = "narratives.snapshot";
@@ -36,6 +40,9 @@ pub struct NarrativeStage {
     hot: BTreeSet<NarrativeId>,
     /// Newest publication time seen: the reference for velocities.
     now: i64,
+    /// What the items observed since the last write changed, waiting for [`NarrativeStage::write`].
+    pending: NarrativeUpdate,
+    touched: BTreeSet<NarrativeId>,
 }
 
 impl NarrativeStage {
@@ -59,7 +66,15 @@ impl NarrativeStage {
             .narratives()
             .filter(|&n| tracker.spread().last_seen(n).is_some_and(|t| t > now - 24 * 3600))
             .collect();
-        let mut stage = NarrativeStage { tracker, covered, snapshot, hot, now };
+        let mut stage = NarrativeStage {
+            tracker,
+            covered,
+            snapshot,
+            hot,
+            now,
+            pending: NarrativeUpdate::default(),
+            touched: BTreeSet::new(),
+        };
         let replayed = stage.catch_up(store)?;
         if replayed > 0 {
             tracing::info!(target: "tangkal::narratives", "assigned {replayed} stored items to narratives");
@@ -67,15 +82,15 @@ impl NarrativeStage {
         Ok(stage)
     }
 
-    /// Assigns every item stored since the last call; returns how many.
+    /// Assigns every stored item the tracker has not seen (stored while it was not running); returns
+    /// how many.
     pub fn catch_up(&mut self, store: &mut dyn Store) -> anyhow::Result<u64> {
         let mut assigned = 0;
         loop {
             let items = store.items_after(self.covered, STEP)?;
-            let Some(last) = items.last() else { return Ok(assigned) };
-            let last = last.id;
-            let mut update = NarrativeUpdate::default();
-            let mut touched = BTreeSet::new();
+            if items.is_empty() {
+                return Ok(assigned);
+            }
             for item in &items {
                 let sighting = Sighting {
                     item: item.id as u64,
@@ -85,52 +100,55 @@ impl NarrativeStage {
                     views: item.views,
                     shares: item.shares,
                 };
-                let a = self.tracker.observe(&item.text, &sighting).assignment;
-                for &absorbed in &a.merged {
-                    update.merges.push(NarrativeMerge {
-                        absorbed: absorbed as i64,
-                        into: a.narrative as i64,
-                        item_id: item.id,
-                    });
-                    touched.remove(&absorbed);
-                    self.hot.remove(&absorbed);
-                }
-                touched.insert(a.narrative);
-                update.assignments.push((item.id, a.narrative as i64, a.representative as i64));
                 self.now = self.now.max(item.published_at);
+                let observation = self.tracker.observe(&item.text, &sighting);
+                let placement = self.record(item.id, &observation.assignment);
+                self.pending.assignments.push((item.id, placement.narrative, placement.copy));
             }
-            self.hot.extend(touched.iter().copied());
-            let spread = self.tracker.spread();
-            update.figures = self
-                .hot
-                .iter()
-                .filter_map(|&n| spread.figures(n, self.now))
-                .map(|f| NarrativeRow {
-                    id: f.narrative as i64,
-                    first_seen: f.first_seen,
-                    last_seen: f.last_seen,
-                    items: f.items,
-                    accounts: f.accounts,
-                    platforms: f.platforms,
-                    views: f.views,
-                    shares: f.shares,
-                    velocity_1h: f.velocity_1h,
-                    velocity_6h: f.velocity_6h,
-                    velocity_24h: f.velocity_24h,
-                    accelerating: f.accelerating,
-                    representative_item_id: f.representative_item as i64,
-                })
-                .collect();
-            let now = self.now;
-            self.hot.retain(|&n| spread.last_seen(n).is_some_and(|t| t > now - 24 * 3600));
-            store.save_narratives(&update)?;
             assigned += items.len() as u64;
-            self.covered = last;
+            self.write(store)?;
         }
     }
 
-    /// Writes the snapshot (through a temporary file, so a crash leaves the old one intact).
-    pub fn finish(&self) -> anyhow::Result<()> {
+    /// Notes what one assignment changed; the item's id becomes the newest covered.
+    fn record(&mut self, item: i64, a: &Assignment) -> Placement {
+        for &absorbed in &a.merged {
+            self.pending.merges.push(NarrativeMerge {
+                absorbed: absorbed as i64,
+                into: a.narrative as i64,
+                item_id: item,
+            });
+            self.touched.remove(&absorbed);
+            self.hot.remove(&absorbed);
+        }
+        self.touched.insert(a.narrative);
+        self.covered = item;
+        Placement { narrative: a.narrative as i64, copy: a.representative as i64 }
+    }
+
+    /// Writes what is pending: merges, assignments made after the fact, and the figures of the
+    /// narratives that changed or that just left the last 24 hours (their velocities fell to zero).
+    fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        let now = self.now;
+        let spread = self.tracker.spread();
+        let cooled: Vec<NarrativeId> =
+            self.hot.iter().copied().filter(|&n| !spread.last_seen(n).is_some_and(|t| t > now - 24 * 3600)).collect();
+        for n in &cooled {
+            self.hot.remove(n);
+        }
+        self.hot.extend(self.touched.iter().copied());
+        let mut update = std::mem::take(&mut self.pending);
+        update.figures = self.touched.iter().chain(&cooled).filter_map(|&n| figures_row(spread, n, now)).collect();
+        self.touched.clear();
+        store.save_narratives(&update)?;
+        Ok(())
+    }
+
+    /// Writes the figures of every narrative seen in the last 24 hours, so that velocities are as of the
+    /// newest item, then the snapshot (through a temporary file, so a crash leaves the old one intact).
+    pub fn finish(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        self.touched.extend(self.hot.iter().copied());
+        self.write(store)?;
         let tmp = self.snapshot.with_extension("snapshot.tmp");
         let write = || -> std::io::Result<()> {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
@@ -147,9 +165,49 @@ impl NarrativeStage {
     }
 }
 
+fn figures_row(spread: &SpreadBook, narrative: NarrativeId, now: i64) -> Option<NarrativeRow> {
+    let f = spread.figures(narrative, now)?;
+    Some(NarrativeRow {
+        id: f.narrative as i64,
+        first_seen: f.first_seen,
+        last_seen: f.last_seen,
+        items: f.items,
+        accounts: f.accounts,
+        platforms: f.platforms,
+        views: f.views,
+        shares: f.shares,
+        velocity_1h: f.velocity_1h,
+        velocity_6h: f.velocity_6h,
+        velocity_24h: f.velocity_24h,
+        accelerating: f.accelerating,
+        representative_item_id: f.representative_item as i64,
+    })
+}
+
 impl crate::Stage for NarrativeStage {
+    fn featurizer(&self) -> Option<Featurizer> {
+        Some(self.tracker.featurizer())
+    }
+
+    /// Items arriving through ingest are assigned here, before they are written, so that each row is
+    /// stored with its narrative.
+    fn place(&mut self, id: i64, item: &Item, features: &Features) -> Option<Placement> {
+        let sighting = Sighting {
+            item: id as u64,
+            platform: &item.platform,
+            account: item.author.as_ref().map(|a| a.id.as_str()),
+            published_at: item.published_at.timestamp(),
+            views: item.metrics.views,
+            shares: item.metrics.shares,
+        };
+        self.now = self.now.max(sighting.published_at);
+        let observation = self.tracker.observe_features(features, &sighting);
+        Some(self.record(id, &observation.assignment))
+    }
+
     fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
-        self.catch_up(store).map(drop)
+        self.catch_up(store)?;
+        self.write(store)
     }
 }
 
@@ -176,18 +234,18 @@ mod tests {
         "Harga beras premium di pasar tradisional naik tipis pekan ini setelah pasokan dari daerah sentra produksi berkurang",
     ];
 
+    fn line(i: usize) -> String {
+        let text = format!("{} {}", ["Sebarkan!", "Info", "Copas"][i % 3], TEXTS[i % 3]);
+        format!(
+            r#"{{"id":"x:{i}","platform":"x","author":{{"id":"u{}"}},"text":"{text}","published_at":"2024-02-03T05:{:02}:00Z"}}"#,
+            i % 5,
+            i % 60
+        )
+    }
+
     fn write(store: &mut dyn Store, from: usize, to: usize) {
-        let items: Vec<_> = (from..to)
-            .map(|i| {
-                let text = format!("{} {}", ["Sebarkan!", "Info", "Copas"][i % 3], TEXTS[i % 3]);
-                let line = format!(
-                    r#"{{"id":"x:{i}","platform":"x","author":{{"id":"u{}"}},"text":"{text}","published_at":"2024-02-03T05:{:02}:00Z"}}"#,
-                    i % 5,
-                    i % 60
-                );
-                parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
-            })
-            .collect();
+        let items: Vec<_> =
+            (from..to).map(|i| parse_json_item(line(i).as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()).collect();
         let records: Vec<_> =
             items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 0 }).collect();
         store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
@@ -211,8 +269,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = tangkal_store::open(dir.path()).unwrap();
         write(store.as_mut(), 0, 12);
-        let stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
-        stage.finish().unwrap();
+        let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        stage.finish(store.as_mut()).unwrap();
         let narratives = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
         assert_eq!(narratives.len(), 3);
         assert!(narratives.iter().all(|n| n.items == 4 && n.accounts >= 1));
@@ -221,7 +279,7 @@ mod tests {
         write(store.as_mut(), 11, 20);
         let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
         assert_eq!(stage.catch_up(store.as_mut()).unwrap(), 0);
-        stage.finish().unwrap();
+        stage.finish(store.as_mut()).unwrap();
         let after_restart = assignments(store.as_ref());
         assert_eq!(after_restart.len(), 20);
         assert!(after_restart.iter().all(|&(_, n)| n > 0));
@@ -230,5 +288,42 @@ mod tests {
         std::fs::remove_file(dir.path().join(SNAPSHOT_FILE)).unwrap();
         NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
         assert_eq!(assignments(store.as_ref()), after_restart);
+    }
+
+    #[test]
+    fn items_placed_while_ingesting_get_the_narratives_a_rebuild_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        // Two sources, the second repeating part of the first: repeats are not placed again.
+        let sources = [(0, 12), (6, 20)].map(|(from, to)| {
+            let lines: String = (from..to).map(|i| line(i) + "\n").collect();
+            crate::open_reader(
+                "t.jsonl".into(),
+                Box::new(std::io::Cursor::new(lines)),
+                crate::Format::Jsonl,
+                &Default::default(),
+                DEFAULT_MAX_TEXT_BYTES,
+            )
+            .unwrap()
+        });
+        let mut rejects = crate::RejectWriter::new(dir.path().join("rejects.jsonl"));
+        let options = crate::IngestOptions { batch_size: 5 };
+        let summary =
+            crate::ingest_with_stages(store.as_mut(), sources.into(), &mut rejects, &options, &(), &mut [&mut stage])
+                .unwrap();
+        assert_eq!((summary.new, summary.duplicate), (20, 6));
+        stage.finish(store.as_mut()).unwrap();
+        let placed = assignments(store.as_ref());
+        assert_eq!(placed.len(), 20);
+        assert!(placed.iter().all(|&(_, n)| n > 0));
+        let narratives = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
+        assert_eq!(narratives.iter().map(|n| n.items).sum::<u64>(), 20, "figures count every placed item once");
+
+        let rebuilt_dir = tempfile::tempdir().unwrap();
+        let mut rebuilt = tangkal_store::open(rebuilt_dir.path()).unwrap();
+        write(rebuilt.as_mut(), 0, 20);
+        NarrativeStage::open(rebuilt_dir.path(), rebuilt.as_mut()).unwrap();
+        assert_eq!(assignments(rebuilt.as_ref()), placed);
     }
 }

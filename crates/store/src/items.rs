@@ -14,8 +14,17 @@ pub struct ItemRecord<'a> {
     pub item: &'a Item,
     /// `item.identity()`, computed by the caller, off the writing thread.
     pub identity: Identity,
-    /// Hash of the text's canonical form (`tangkal_text::fingerprint`), for exact-duplicate lookups.
+    /// Hash of the text's analysed form, equal for copies that differ only in case, spelling variants,
+    /// emoji or links: for exact-duplicate lookups.
     pub fingerprint: u64,
+}
+
+/// Where a new item belongs, decided while its batch is written so that the row is stored complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub narrative: i64,
+    /// Which variant of the narrative the item copied.
+    pub copy: i64,
 }
 
 /// Where a batch came from: `kind` is `file`, `feed` or `api`; `location` a path or URL.
@@ -70,10 +79,24 @@ pub struct ItemFilter {
     pub text_contains: Option<String>,
 }
 
+/// Told of every record that a write stores for the first time, in batch order, with the row id it
+/// gets and its position in the batch; answers where the item belongs, if anywhere.
+pub type PlaceNew<'p> = dyn FnMut(i64, usize) -> Option<Placement> + 'p;
+
 pub trait ItemStore {
     /// Stores a batch atomically: either every record of it is written or none is. Records whose
     /// identity is already stored only update their metrics, so replaying a batch is harmless.
-    fn write_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<WriteCounts>;
+    fn write_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<WriteCounts> {
+        self.write_placed_items(source, records, &mut |_, _| None)
+    }
+    /// [`ItemStore::write_items`], asking `place` where each new item belongs. If the write fails,
+    /// nothing of the batch is stored although `place` may have been told of its records.
+    fn write_placed_items(
+        &mut self,
+        source: &SourceRef,
+        records: &[ItemRecord<'_>],
+        place: &mut PlaceNew<'_>,
+    ) -> Result<WriteCounts>;
     /// Newest first.
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>>;
     fn count_items(&self, filter: &ItemFilter) -> Result<u64>;
@@ -96,16 +119,18 @@ fn to_sql_int(value: u64, field: &str) -> Result<i64> {
 const LOOKUP_CHUNK: usize = 256;
 /// Rows per INSERT statement: fewer statement executions, well under SQLite's bound-parameter limit.
 const INSERT_CHUNK: usize = 32;
-const INSERT_COLUMNS: usize = 15;
+const INSERT_COLUMNS: usize = 18;
 
 /// Row id and metrics (views, shares, likes, replies) of stored items, by identity.
 type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
 
 /// A record of the batch that is not stored yet, with its account resolved.
 struct NewRow<'a> {
+    id: i64,
     record: &'a ItemRecord<'a>,
     metrics: [i64; 4],
     account_id: Option<i64>,
+    placement: Option<Placement>,
 }
 
 impl SqliteStore {
@@ -166,8 +191,9 @@ impl SqliteStore {
         for chunk in rows.chunks(INSERT_CHUNK) {
             let row_placeholders = format!("({})", vec!["?"; INSERT_COLUMNS].join(","));
             let sql = format!(
-                "INSERT OR ROLLBACK INTO items (identity, platform, external_id, url, account_id, text, published_at,
-                                    first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw)
+                "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text,
+                                    published_at, first_seen_at, views, shares, likes, replies, fingerprint,
+                                    source_id, raw, narrative_id, narrative_copy)
                  VALUES {}",
                 vec![row_placeholders; chunk.len()].join(",")
             );
@@ -175,10 +201,13 @@ impl SqliteStore {
             let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * INSERT_COLUMNS);
             let published: Vec<i64> = chunk.iter().map(|r| r.record.item.published_at.timestamp()).collect();
             let fingerprints: Vec<i64> = chunk.iter().map(|r| r.record.fingerprint as i64).collect();
+            let narratives: Vec<[Option<i64>; 2]> =
+                chunk.iter().map(|r| [r.placement.map(|p| p.narrative), r.placement.map(|p| p.copy)]).collect();
             for (i, row) in chunk.iter().enumerate() {
                 let item = row.record.item;
                 args.extend_from_slice(&[
-                    &row.record.identity.0 as &dyn rusqlite::ToSql,
+                    &row.id as &dyn rusqlite::ToSql,
+                    &row.record.identity.0,
                     &item.platform,
                     &item.external_id,
                     &item.url,
@@ -193,6 +222,8 @@ impl SqliteStore {
                     &fingerprints[i],
                     &source_id,
                     &item.raw,
+                    &narratives[i][0],
+                    &narratives[i][1],
                 ]);
             }
             stmt.execute(args.as_slice())?;
@@ -202,7 +233,12 @@ impl SqliteStore {
 }
 
 impl ItemStore for SqliteStore {
-    fn write_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<WriteCounts> {
+    fn write_placed_items(
+        &mut self,
+        source: &SourceRef,
+        records: &[ItemRecord<'_>],
+        place: &mut PlaceNew<'_>,
+    ) -> Result<WriteCounts> {
         let now = Utc::now().timestamp();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let source_id: i64 = tx.query_row(
@@ -213,12 +249,15 @@ impl ItemStore for SqliteStore {
             |r| r.get(0),
         )?;
         let mut stored = Self::stored_metrics(&tx, records)?;
+        // Ids are handed out here rather than by the insert, so that `place` knows them; this
+        // transaction is the only writer, so they are the ids SQLite would have chosen.
+        let mut next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
         let mut counts = WriteCounts::default();
         let mut new_rows = Vec::new();
         let mut new_in_batch: HashMap<[u8; 16], usize> = HashMap::new();
         let mut update =
             tx.prepare_cached("UPDATE items SET views = ?2, shares = ?3, likes = ?4, replies = ?5 WHERE id = ?1")?;
-        for record in records {
+        for (position, record) in records.iter().enumerate() {
             let m = record.item.metrics;
             let metrics = [
                 to_sql_int(m.views, "views")?,
@@ -247,7 +286,9 @@ impl ItemStore for SqliteStore {
             } else {
                 let account_id = Self::account_id(&mut self.accounts, &tx, record.item, now)?;
                 new_in_batch.insert(identity, new_rows.len());
-                new_rows.push(NewRow { record, metrics, account_id });
+                let placement = place(next_id, position);
+                new_rows.push(NewRow { id: next_id, record, metrics, account_id, placement });
+                next_id += 1;
                 counts.new += 1;
             }
         }

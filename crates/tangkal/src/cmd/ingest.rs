@@ -100,7 +100,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         &mut [&mut narratives, &mut matching],
     )
     .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
-    narratives.finish()?;
+    narratives.finish(store.as_mut())?;
     if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }
