@@ -22,9 +22,10 @@
 //! 3. **Repetition.** Chance can still produce a burst now and then; a network produces them again
 //!    and again. A *repeat account* took part in at least two unusual bursts (other narratives, or
 //!    other waves of one narrative), and more of its posts lie in bursts than chance would put
-//!    there: with a share `b` of the posts of accounts without repetition inside bursts,
-//!    `P(Binomial(its posts, b) ≥ its posts in bursts)` is below [`Params::alpha`]. A busy ordinary account lands in a viral narrative's
-//!    crowd now and then; a network account posts in bursts and little else. A burst is flagged
+//!    there: with a share `b` of the posts of ordinary accounts (those that also post outside
+//!    bursts) inside bursts, `P(Binomial(its posts, b) ≥ its posts in bursts)` is below
+//!    [`Params::alpha`]. A busy ordinary account lands in a viral narrative's crowd now and then;
+//!    a network account posts in bursts and little else. A burst is flagged
 //!    when at least [`Params::min_repeat_accounts`] of its accounts, and at least
 //!    [`Params::min_repeat_share`] of them, are repeat accounts: a crowd of a hundred ordinary
 //!    accounts holds one or two that pass the account test by chance (it errs with probability
@@ -172,10 +173,10 @@ fn repeat_accounts(posts: &[Post], bursts: &[Burst], params: &Params, ln_factori
             activity.get_mut(&posts[i].account).expect("every account has posts").1 += 1;
         }
     }
-    // The chance that an ordinary post lands in a burst, from the accounts that show no repetition.
+    // The chance that an ordinary post lands in a burst, from the accounts that also post outside.
     let (in_bursts, all) = activity
         .values()
-        .filter(|&&(bursts, _, _)| bursts < 2)
+        .filter(|&&(_, in_bursts, all)| in_bursts < all)
         .fold((0u64, 0u64), |(b, a), &(_, in_bursts, all)| (b + in_bursts as u64, a + all as u64));
     let share = in_bursts as f64 / all.max(1) as f64;
     let ln_alpha = params.alpha.ln();
