@@ -15,21 +15,21 @@
 //!    is busier), over the window's span, and over 1 h, 6 h and 24 h with the window's own posts
 //!    counted in too; the highest rate is kept. Taking the busier side and the busiest scale is
 //!    conservative: the onset of a viral narrative, where copies pile up, explains itself. A
-//!    window with `k` distinct accounts
-//!    over `d` seconds is expected `n · P(Poisson(rate · d) ≥ k − 1)` times by chance in a series of
-//!    `n` posts; the most unusual window is a burst when that expectation is below
-//!    [`Params::alpha`], and the rest of the series is scanned again.
+//!    window with `k` distinct accounts over `d` seconds is expected
+//!    `n · P(Poisson(rate · d) ≥ k − 1)` times by chance in a series of `n` posts; the most
+//!    unusual window is a burst when that expectation is below [`Params::alpha`], and the rest of
+//!    the series is scanned again.
 //! 3. **Repetition.** Chance can still produce a burst now and then; a network produces them again
 //!    and again. A *repeat account* took part in at least two unusual bursts (other narratives, or
 //!    other waves of one narrative), and more of its posts lie in bursts than chance would put
 //!    there: with a share `b` of the posts of ordinary accounts (those that also post outside
 //!    bursts) inside bursts, `P(Binomial(its posts, b) ≥ its posts in bursts)` is below
 //!    [`Params::alpha`]. A busy ordinary account lands in a viral narrative's crowd now and then;
-//!    a network account posts in bursts and little else. A burst is flagged
-//!    when at least [`Params::min_repeat_accounts`] of its accounts, and at least
-//!    [`Params::min_repeat_share`] of them, are repeat accounts: a crowd of a hundred ordinary
-//!    accounts holds one or two that pass the account test by chance (it errs with probability
-//!    `alpha` per account); a network's burst is made of them.
+//!    a network account posts in bursts and little else. A burst is flagged when at least
+//!    [`Params::min_repeat_accounts`] of its accounts, and at least [`Params::min_repeat_share`]
+//!    of them, are repeat accounts: a crowd of a hundred ordinary accounts holds one or two that
+//!    pass the account test by chance (it errs with probability `alpha` per account); a network's
+//!    burst is made of them.
 //! 4. **Flags.** Each flag names its accounts, its posts, its window and why it was raised: the
 //!    narrative's rate there, the chance expectation and the accounts seen in other bursts.
 //!
