@@ -1,12 +1,16 @@
-//! Fits the calibration model shipped in `src/model.rs`.
+//! Fits the ranker and calibration shipped in `src/model.json`.
 //!
-//! usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl]
+//! usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl] [--save MODEL.json]
 //!
 //! Queries and negatives are split in two halves by a hash of their id; only half A is used for
-//! fitting. The ranker is fitted on pairs of a relevant and a wrong candidate of half A's queries;
+//! fitting. The linear ranker is fitted on pairs of a relevant and a wrong candidate of half A's
+//! queries, then boosted trees (LambdaMART) on the same candidates, starting from the linear value;
 //! the calibration on the best candidate of every half-A query and negative (right: it is one of
-//! the query's relevant fact-checks; a negative's best candidate is always wrong). The printed
-//! score levels are read off half A's negatives.
+//! the query's relevant fact-checks; a negative's best candidate is always wrong; negatives weighted
+//! by [`UNRELATED_WEIGHT`]). The printed score levels are read off half A's negatives: the shipped
+//! auto-answer threshold is the 1% level, the suggest threshold the 10% level.
+//! Environment: K1, CLAIM_W, CLAIM_B, BODY_W, BODY_B, BODY_TERMS (field weights), CANDIDATES,
+//! TREES, DEPTH, SHRINK, MINLEAF (forest size).
 //! With RUN.jsonl, every query and negative is ranked with the fitted model and written in the
 //! scorer's run format, so half B (never seen by the fit) can be scored apart.
 
@@ -14,8 +18,8 @@ use std::io::{BufRead, Write};
 
 use serde::Deserialize;
 use tangkal_matcher::{
-    fit_calibration, fit_ranker, Calibration, FactCheck, FieldWeights, Index, Matcher, Model, Options, FEATURE_NAMES,
-    QUERY_FEATURES, QUERY_FEATURE_NAMES,
+    fit_calibration, fit_forest, fit_ranker, linear_value, Calibration, FactCheck, FieldWeights, ForestParams, Index,
+    Matcher, Model, Options, FEATURE_NAMES, QUERY_FEATURES, QUERY_FEATURE_NAMES,
 };
 use tangkal_text::Analyzer;
 
@@ -32,6 +36,11 @@ fn read<T: for<'de> Deserialize<'de>>(path: &str) -> Vec<T> {
     f.lines().map(|l| serde_json::from_str(&l.unwrap()).expect(path)).collect()
 }
 
+/// Each unrelated text (a negative) counts this many times in the calibration fit: in a stream most
+/// texts are about no fact-check, and the auto-answer must hold its false-positive budget there, so
+/// the fit spends its effort on pushing unrelated texts down rather than on average log-loss.
+const UNRELATED_WEIGHT: usize = 20;
+
 fn half_a(id: &str) -> bool {
     fnv1a(id).is_multiple_of(2)
 }
@@ -42,9 +51,15 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let save = args.iter().position(|a| a == "--save").map(|i| {
+        let path = args.get(i + 1).cloned().unwrap_or_default();
+        args.drain(i..(i + 2).min(args.len()));
+        path
+    });
+    let save = save.as_deref();
     if args.len() < 4 {
-        eprintln!("usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl]");
+        eprintln!("usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl] [--save MODEL.json]");
         std::process::exit(2);
     }
     let records: Vec<FactCheck> = read(&args[1]);
@@ -75,36 +90,39 @@ fn main() {
     let covered = texts.iter().filter(|c| c.iter().any(|x| x.1)).count();
     eprintln!("half A: {} queries, candidates hold a relevant one for {covered}", texts.len());
     let rank = fit_ranker(&texts, 10, 1.0);
-    let first = Model {
-        rank: rank.clone(),
-        calibration: Calibration { bias: 0.0, rank: 1.0, query: vec![0.0; QUERY_FEATURES] },
+    let defaults = ForestParams::default();
+    let params = ForestParams {
+        trees: env("TREES", defaults.trees as f32) as usize,
+        depth: env("DEPTH", defaults.depth as f32) as usize,
+        shrinkage: f64::from(env("SHRINK", defaults.shrinkage as f32)),
+        min_leaf: f64::from(env("MINLEAF", defaults.min_leaf as f32)),
+        ..defaults
     };
-    let matcher = matcher.with_model(first).expect("model size");
+    let forest = fit_forest(&texts, |x| linear_value(&rank, x), params);
+    let first =
+        Model { rank, forest, calibration: Calibration { bias: 0.0, rank: 1.0, query: vec![0.0; QUERY_FEATURES] } };
+    let matcher = matcher.with_model(first.clone()).expect("model size");
     let tops: Vec<(f64, Vec<f32>, bool)> = train
         .iter()
         .filter_map(|t| {
             let (cands, query) = matcher.judged_candidates(&t.text);
             let (d, values) = cands.first()?;
-            Some((matcher_value(&rank, values), query, is_right(t, *d)))
+            Some((t, (first.rank_value(values), query, is_right(t, *d))))
         })
+        .flat_map(|(t, top)| std::iter::repeat_n(top, if t.relevant.is_empty() { UNRELATED_WEIGHT } else { 1 }))
         .collect();
-    let calibration = fit_calibration(&tops, 1.0);
-    let model = Model { rank, calibration };
+    let model = Model { calibration: fit_calibration(&tops, 1.0), ..first };
     for (n, w) in FEATURE_NAMES.iter().zip(&model.rank) {
         println!("rank {n}: {w:.4}");
     }
+    println!("{} trees of depth {}", model.forest.len(), model.forest.depth);
     println!("calibration bias {:.4} rank {:.4}", model.calibration.bias, model.calibration.rank);
     for (n, w) in QUERY_FEATURE_NAMES.iter().zip(&model.calibration.query) {
         println!("calibration {n}: {w:.4}");
     }
-    let r4 = |v: &[f64]| v.iter().map(|w| (w * 1e4).round() / 1e4).collect::<Vec<_>>();
-    println!(
-        "Model {{ rank: vec!{:?}, calibration: Calibration {{ bias: {:.4}, rank: {:.4}, query: vec!{:?} }} }}",
-        r4(&model.rank),
-        model.calibration.bias,
-        model.calibration.rank,
-        r4(&model.calibration.query)
-    );
+    if let Some(path) = save {
+        std::fs::write(path, serde_json::to_string(&model).expect("model") + "\n").expect(path);
+    }
     let matcher = matcher.with_model(model).expect("model size");
 
     let mut neg_tops: Vec<f32> = negatives
@@ -139,8 +157,4 @@ fn main() {
             }
         }
     }
-}
-
-fn matcher_value(rank: &[f64], values: &[f32]) -> f64 {
-    rank.iter().zip(values).map(|(w, &x)| w * f64::from(x)).sum()
 }

@@ -51,6 +51,59 @@ pub struct Index {
     claim_pairs: Vec<u64>,
     /// Sum of the IDF of each record's distinct claim terms.
     claim_mass: Vec<f32>,
+    /// What each record offers a reader beyond its headline; see [`Completeness`].
+    completeness: Vec<Completeness>,
+    /// Sorted distinct character trigrams of each record's claim text in standard spelling (see
+    /// [`trigrams_into`]): evidence from words the stems miss (typos, numbers, unknown names).
+    trigram_start: Vec<u32>,
+    claim_trigrams: Vec<u32>,
+}
+
+/// Calls `f` with every byte trigram of the words of `canonical` (repeats included), each word padded
+/// with a space on both sides, packed exactly into a u32.
+pub(crate) fn for_each_trigram(canonical: &str, mut f: impl FnMut(u32)) {
+    for word in canonical.split(' ').filter(|w| !w.is_empty()) {
+        let bytes = word.as_bytes();
+        let at = |i: usize| if i == 0 || i > bytes.len() { b' ' } else { bytes[i - 1] };
+        for i in 0..bytes.len() {
+            f(u32::from(at(i)) << 16 | u32::from(at(i + 1)) << 8 | u32::from(at(i + 2)));
+        }
+    }
+}
+
+/// Appends the sorted distinct trigrams of [`for_each_trigram`] to `out`.
+pub(crate) fn trigrams_into(canonical: &str, out: &mut Vec<u32>) {
+    let start = out.len();
+    for_each_trigram(canonical, |t| out.push(t));
+    out[start..].sort_unstable();
+    let mut kept = start;
+    for i in start..out.len() {
+        if kept == start || out[i] != out[kept - 1] {
+            out[kept] = out[i];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
+}
+
+/// Which of the parts a reader needs to follow up a fact-check a record has: a link to send, a
+/// date to judge it by, the fact-checker's explanation to quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Completeness {
+    pub url: bool,
+    pub date: bool,
+    pub explanation: bool,
+}
+
+impl Completeness {
+    fn of(record: &FactCheck) -> Completeness {
+        let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+        Completeness {
+            url: present(&record.url),
+            date: record.date.is_some(),
+            explanation: present(&record.explanation),
+        }
+    }
 }
 
 /// A key for two adjacent terms.
@@ -87,13 +140,24 @@ impl Index {
                 .collect()
         };
         let mut docs = Vec::with_capacity(records.len());
+        let (mut folded, mut canonical) = (String::new(), String::new());
+        let mut trigram_start = vec![0u32];
+        let mut claim_trigrams = Vec::new();
         for record in &records {
-            let claim = intern(&record.claim_text());
+            let claim_text = record.claim_text();
+            canonical.clear();
+            analyzer.canonical_into(&claim_text, &mut folded, &mut canonical);
+            trigrams_into(&canonical, &mut claim_trigrams);
+            trigram_start.push(claim_trigrams.len() as u32);
+            let claim = intern(&claim_text);
             let body = intern(&record.body_text());
             let (claim_len, body_len) = (claim.len() as u32, body.len() as u32);
             docs.push(Doc { claim, body_tf: term_counts(body), claim_len, body_len });
         }
-        Index::from_docs(records, vocab, words, docs, weights)
+        let mut index = Index::from_docs(records, vocab, words, docs, weights);
+        index.trigram_start = trigram_start;
+        index.claim_trigrams = claim_trigrams;
+        index
     }
 
     fn from_docs(
@@ -187,7 +251,11 @@ impl Index {
             claim_terms.extend_from_slice(&terms);
             claim_start.push(claim_terms.len() as u32);
         }
+        let completeness = records.iter().map(Completeness::of).collect();
         Index {
+            trigram_start: Vec::new(),
+            claim_trigrams: Vec::new(),
+            completeness,
             records,
             vocab,
             words,
@@ -236,6 +304,8 @@ impl Index {
             + (self.claim_start.len() + self.claim_terms.len() + self.pair_start.len()) * 4
             + self.claim_pairs.len() * 8
             + self.claim_mass.len() * 4
+            + self.completeness.len() * std::mem::size_of::<Completeness>()
+            + (self.trigram_start.len() + self.claim_trigrams.len()) * 4
     }
 
     pub(crate) fn term(&self, stem: &str) -> Option<u32> {
@@ -271,6 +341,14 @@ impl Index {
 
     pub(crate) fn claim_mass(&self, doc: u32) -> f32 {
         self.claim_mass[doc as usize]
+    }
+
+    pub(crate) fn claim_trigrams(&self, doc: u32) -> &[u32] {
+        &self.claim_trigrams[self.trigram_start[doc as usize] as usize..self.trigram_start[doc as usize + 1] as usize]
+    }
+
+    pub(crate) fn completeness(&self, doc: u32) -> Completeness {
+        self.completeness[doc as usize]
     }
 }
 

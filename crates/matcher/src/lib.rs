@@ -20,7 +20,10 @@ mod index;
 mod model;
 mod rank;
 
-pub use calibrate::{fit_calibration, fit_ranker, logistic, Calibration, Model, QUERY_FEATURES, QUERY_FEATURE_NAMES};
+pub use calibrate::{
+    fit_calibration, fit_forest, fit_ranker, linear_value, logistic, Calibration, Forest, ForestParams, Model,
+    QUERY_FEATURES, QUERY_FEATURE_NAMES,
+};
 pub use factcheck::FactCheck;
 pub use index::{FieldWeights, Index};
 pub use rank::{Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES};

@@ -5,11 +5,11 @@ use std::sync::Mutex;
 use tangkal_text::{Analyzer, StemScratch};
 
 use crate::calibrate::{Model, QUERY_FEATURES};
-use crate::index::{pair, Index};
+use crate::index::{for_each_trigram, pair, Index};
 use crate::FactCheck;
 
 /// Number of built-in features (the length of [`Features::values`]).
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 21;
 
 /// Names of the built-in features, in the order of [`Features::values`].
 pub const FEATURE_NAMES: [&str; FEATURES] = [
@@ -25,6 +25,15 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "claim_missing_mass",
     "shared_mass",
     "bm25_rank_inv",
+    "has_url",
+    "has_date",
+    "has_explanation",
+    "claim_terms_log",
+    "claim_terms_covered",
+    "query_terms_log",
+    "bm25_log",
+    "claim_trigrams_covered",
+    "query_trigrams_in_claim",
 ];
 
 /// Evidence about one (text, fact-check) pair, each value scale-free so it reads the same for every
@@ -84,7 +93,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.85, suggest: 0.45 }
+        Thresholds { auto_answer: 0.55, suggest: 0.15 }
     }
 }
 
@@ -123,6 +132,7 @@ struct Scratch {
     canonical: String,
     stem: String,
     stem_scratch: StemScratch,
+    marks: QueryMarks,
 }
 
 /// Candidate records with their feature rows (built-in features, then signals), in BM25F order.
@@ -142,12 +152,67 @@ impl Candidates {
 struct Query {
     /// Sorted distinct known term ids.
     terms: Vec<u32>,
-    /// IDF of each of `terms`.
-    idfs: Vec<f32>,
-    /// Sorted distinct adjacent known-term pairs.
-    pairs: Vec<u64>,
     /// Sum of IDF over `terms`.
     mass: f32,
+    /// Number of distinct character trigrams of the words, known to the index or not.
+    trigrams: usize,
+}
+
+/// A set of 64-bit keys as a bitmap of their hashes: one bit test per lookup. With 2^16 bits, a
+/// typical post's few hundred keys let about 0.5% of absent keys pass, noise far below what the
+/// features built on it measure.
+struct HashedSet {
+    bits: Vec<u64>,
+    members: Vec<u64>,
+}
+
+impl Default for HashedSet {
+    fn default() -> Self {
+        HashedSet { bits: vec![0; HashedSet::WORDS], members: Vec::new() }
+    }
+}
+
+impl HashedSet {
+    const WORDS: usize = (1 << 16) / 64;
+
+    fn slot(key: u64) -> (usize, u64) {
+        let h = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as usize;
+        (h / 64, 1 << (h % 64))
+    }
+
+    fn clear(&mut self) {
+        for &key in &self.members {
+            let (word, bit) = HashedSet::slot(key);
+            self.bits[word] &= !bit;
+        }
+        self.members.clear();
+    }
+
+    /// Adds `key`; false if it was (as far as the bitmap tells) already there.
+    fn insert(&mut self, key: u64) -> bool {
+        let (word, bit) = HashedSet::slot(key);
+        if self.bits[word] & bit != 0 {
+            return false;
+        }
+        self.bits[word] |= bit;
+        self.members.push(key);
+        true
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let (word, bit) = HashedSet::slot(key);
+        self.bits[word] & bit != 0
+    }
+}
+
+/// The current text's terms, adjacent term pairs and character trigrams, for constant-time lookups
+/// from each candidate's claim.
+#[derive(Default)]
+struct QueryMarks {
+    /// IDF of each term of the text, 0 for every other term of the vocabulary.
+    term_idf: Vec<f32>,
+    pairs: HashedSet,
+    trigrams: HashedSet,
 }
 
 /// Terms in more than this share of the records are left out of BM25 (their posting lists are the
@@ -197,6 +262,10 @@ impl Matcher {
         if model.rank.len() != want {
             return Err(crate::Error::Model { expected: want, found: model.rank.len() });
         }
+        let widest = model.forest.features.iter().map(|&f| usize::from(f) + 1).max().unwrap_or(0);
+        if widest > want.min(crate::Forest::MAX_FEATURES) {
+            return Err(crate::Error::Model { expected: want, found: widest });
+        }
         if model.calibration.query.len() != QUERY_FEATURES {
             return Err(crate::Error::Model { expected: QUERY_FEATURES, found: model.calibration.query.len() });
         }
@@ -224,18 +293,17 @@ impl Matcher {
 
     /// The `top` best fact-checks for `text`, best first, without explanations (the fast path).
     pub fn rank(&self, text: &str, top: usize) -> Vec<Ranked> {
-        let (_, scored) = self.scored(text);
-        scored.into_iter().take(top).map(|(_, r)| r).collect()
+        let (_, scored) = self.scored(text, top);
+        scored.into_iter().map(|(_, r)| r).collect()
     }
 
     /// The `top` best fact-checks for `text` with their explanations, best first.
     pub fn best(&self, text: &str, top: usize) -> Vec<Match<'_>> {
-        let (candidates, scored) = self.scored(text);
+        let (candidates, scored) = self.scored(text, top);
         let analysis = self.analyzer.analyze(text);
         let seq: Vec<Option<u32>> = analysis.stems.iter().map(|s| self.index.term(s)).collect();
         scored
             .into_iter()
-            .take(top)
             .map(|(row, r)| Match {
                 factcheck: self.index.record(r.doc),
                 score: r.score,
@@ -271,12 +339,15 @@ impl Matcher {
         (c, order, query)
     }
 
-    /// Every candidate's row and calibrated score, best first.
-    fn scored(&self, text: &str) -> (Candidates, Vec<(usize, Ranked)>) {
-        let (c, order, query) = self.ranked(text);
+    /// The `top` best candidates' rows and calibrated scores, best first.
+    fn scored(&self, text: &str, top: usize) -> (Candidates, Vec<(usize, Ranked)>) {
+        let (c, mut order, query) = self.ranked(text);
+        order.truncate(top);
+        let calibration = &self.model.calibration;
+        let offset = calibration.text_offset(&query);
         let scored = order
             .into_iter()
-            .map(|(value, i)| (i, Ranked { doc: c.docs[i], score: self.model.probability(value, &query) }))
+            .map(|(value, i)| (i, Ranked { doc: c.docs[i], score: calibration.probability(value, offset) }))
             .collect();
         (c, scored)
     }
@@ -294,8 +365,11 @@ impl Matcher {
         let best = s.hits.first().map_or(0.0, |h| h.1).max(f32::MIN_POSITIVE);
         for (rank, &(doc, bm25)) in s.hits.iter().enumerate() {
             c.docs.push(doc);
-            c.values.extend_from_slice(&self.features(&query, doc, rank, bm25, best).values);
+            c.values.extend_from_slice(&self.features(&query, &s.marks, doc, rank, bm25, best).values);
             c.values.resize(c.values.len() + self.signals.len(), 0.0);
+        }
+        for &t in &query.terms {
+            s.marks.term_idf[t as usize] = 0.0;
         }
         self.return_scratch(s);
         if !self.signals.is_empty() && !c.docs.is_empty() {
@@ -338,18 +412,24 @@ impl Matcher {
         let mut terms: Vec<u32> = seq.iter().flatten().copied().collect();
         terms.sort_unstable();
         terms.dedup();
-        let mut pairs: Vec<u64> = seq
-            .windows(2)
-            .filter_map(|w| match (w[0], w[1]) {
-                (Some(a), Some(b)) => Some(pair(a, b)),
-                _ => None,
-            })
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        let idfs: Vec<f32> = terms.iter().map(|&t| self.index.idf(t)).collect();
-        let mass = idfs.iter().sum();
-        Query { terms, idfs, pairs, mass }
+        let marks = &mut s.marks;
+        marks.term_idf.resize(self.index.vocabulary_len(), 0.0);
+        let mut mass = 0.0;
+        for &t in &terms {
+            let idf = self.index.idf(t);
+            marks.term_idf[t as usize] = idf;
+            mass += idf;
+        }
+        marks.pairs.clear();
+        for w in seq.windows(2) {
+            if let (Some(a), Some(b)) = (w[0], w[1]) {
+                marks.pairs.insert(pair(a, b));
+            }
+        }
+        marks.trigrams.clear();
+        let mut trigrams = 0;
+        for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(u64::from(t))));
+        Query { terms, mass, trigrams }
     }
 
     /// BM25F over the query's distinct selective terms: leaves the best `options.candidates`
@@ -402,13 +482,22 @@ impl Matcher {
         top_by_score(hits, self.options.candidates);
     }
 
-    fn features(&self, query: &Query, doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
+    fn features(&self, query: &Query, marks: &QueryMarks, doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
         let qmass = query.mass.max(f32::MIN_POSITIVE);
         let claim = self.index.claim_terms(doc);
-        let shared: f32 = claim.iter().filter_map(|t| query.terms.binary_search(t).ok()).map(|i| query.idfs[i]).sum();
+        let (mut shared, mut shared_terms) = (0f32, 0usize);
+        for &t in claim {
+            let idf = marks.term_idf[t as usize];
+            shared += idf;
+            shared_terms += usize::from(idf > 0.0);
+        }
+        let complete = self.index.completeness(doc);
+        let claim_trigrams = self.index.claim_trigrams(doc);
+        let shared_trigrams = claim_trigrams.iter().filter(|&&t| marks.trigrams.contains(u64::from(t))).count() as f32;
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
         let pairs = self.index.claim_pairs(doc);
-        let shared_pairs = pairs.iter().filter(|p| query.pairs.binary_search(p).is_ok()).count() as f32;
+        let shared_pairs = pairs.iter().filter(|&&p| marks.pairs.contains(p)).count() as f32;
         let claim_covered = shared / claim_mass;
         let query_in_claim = shared / qmass;
         Features {
@@ -425,6 +514,15 @@ impl Matcher {
                 (claim_mass - shared).max(0.0) / 10.0,
                 shared / 10.0,
                 1.0 / (1.0 + rank as f32),
+                flag(complete.url),
+                flag(complete.date),
+                flag(complete.explanation),
+                (1.0 + claim.len() as f32).ln(),
+                shared_terms as f32 / claim.len().max(1) as f32,
+                (1.0 + query.terms.len() as f32).ln(),
+                bm25.ln_1p(),
+                shared_trigrams / claim_trigrams.len().max(1) as f32,
+                shared_trigrams / query.trigrams.max(1) as f32,
             ],
         }
     }
@@ -473,7 +571,19 @@ fn flush_phrase(run: &mut Vec<&str>, phrases: &mut Vec<String>) {
 
 /// Text-level calibration inputs from the best candidate's features and its lead over the second.
 fn text_level(best: &[f32], second_value: f64, best_value: f64) -> Vec<f32> {
-    vec![(best_value - second_value) as f32, best[2], best[3], best[4], best[7], best[9], best[0]]
+    vec![
+        (best_value - second_value) as f32,
+        best[2],
+        best[3],
+        best[4],
+        best[7],
+        best[9],
+        best[0],
+        best[16],
+        best[19],
+        best[20],
+        best[17],
+    ]
 }
 
 /// Keeps the `k` best (doc, score) pairs, best first; ties by record position so output is
