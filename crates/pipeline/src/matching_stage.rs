@@ -16,7 +16,9 @@ use anyhow::Context;
 use serde::Serialize;
 use tangkal_cases::{NewCase, Origin, Priority, Signals, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
 use tangkal_matcher::{Match, Matcher, Thresholds};
-use tangkal_store::{FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeRow, PendingNarrative, Store};
+use tangkal_store::{
+    FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, Store,
+};
 
 /// Who opens the cases of debunked narratives, in the cases and the audit trail.
 pub const DETECTOR: &str = "detector:claims";
@@ -86,12 +88,17 @@ impl MatchingStage {
                 active.matcher = Some(build_matcher(store)?);
             }
             let matcher = active.matcher.as_ref().expect("built above");
+            let mut batch = Vec::with_capacity(pending.len());
             for narrative in &pending {
-                let outcome = match_narrative(store, matcher, active, narrative)?;
+                let (matched, case_opened) = match_narrative(store, matcher, active, narrative)?;
                 self.totals.matched += 1;
-                self.totals.debunked += u64::from(outcome.debunked);
-                self.totals.cases_opened += u64::from(outcome.case_opened);
+                self.totals.debunked += u64::from(matched.claim.debunked);
+                self.totals.cases_opened += u64::from(case_opened);
+                batch.push(matched);
             }
+            // Cases are opened first: if the process dies before this write, the narratives are matched
+            // again and find their cases.
+            store.save_narrative_matches(&batch)?;
             if (pending.len() as u64) < STEP {
                 break;
             }
@@ -146,23 +153,19 @@ fn build_matcher(store: &dyn Store) -> anyhow::Result<Matcher> {
     Ok(matcher)
 }
 
-struct Outcome {
-    debunked: bool,
-    case_opened: bool,
-}
-
+/// Matches one narrative, opening its case when it is debunked and has none; returns what to store and
+/// whether a case was opened.
 fn match_narrative(
     store: &mut dyn Store,
     matcher: &Matcher,
     active: &Active,
     narrative: &PendingNarrative,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<(NarrativeMatches, bool)> {
     let thresholds = matcher.thresholds();
-    let found: Vec<Match<'_>> = matcher
-        .best(&narrative.text, STORED_MATCHES)
-        .into_iter()
-        .take_while(|m| m.score >= thresholds.suggest)
-        .collect();
+    // Most narratives match nothing worth showing: the ranking alone says so, without explanations.
+    let shown =
+        matcher.rank(&narrative.text, STORED_MATCHES).iter().take_while(|r| r.score >= thresholds.suggest).count();
+    let found: Vec<Match<'_>> = if shown == 0 { Vec::new() } else { matcher.best(&narrative.text, shown) };
     let best = found.first().filter(|m| m.score >= thresholds.auto_answer);
     let mut claim = NarrativeClaim {
         narrative_id: narrative.narrative_id,
@@ -202,8 +205,7 @@ fn match_narrative(
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    store.save_narrative_matches(&claim, &matches)?;
-    Ok(Outcome { debunked: claim.debunked, case_opened })
+    Ok((NarrativeMatches { claim, matches }, case_opened))
 }
 
 /// The spread as the case priority reads it, with the match score as the risk: a debunked claim is a

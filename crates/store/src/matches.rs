@@ -48,6 +48,13 @@ pub struct NarrativeClaim {
     pub case_id: Option<i64>,
 }
 
+/// One matching of a narrative: the outcome and the fact-checks found, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NarrativeMatches {
+    pub claim: NarrativeClaim,
+    pub matches: Vec<FactCheckMatch>,
+}
+
 /// A narrative waiting to be matched, with the text of its central copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingNarrative {
@@ -69,9 +76,9 @@ pub trait MatchStore {
         updated_since: i64,
         limit: u64,
     ) -> Result<Vec<PendingNarrative>>;
-    /// Replaces the narrative's earlier outcome and matches (`matches` best first) in one transaction.
-    /// A case recorded earlier stays recorded when `claim.case_id` is `None`.
-    fn save_narrative_matches(&mut self, claim: &NarrativeClaim, matches: &[FactCheckMatch]) -> Result<()>;
+    /// Replaces each narrative's earlier outcome and matches, all in one transaction. A case recorded
+    /// earlier stays recorded when `claim.case_id` is `None`.
+    fn save_narrative_matches(&mut self, batch: &[NarrativeMatches]) -> Result<()>;
     fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>>;
     /// The stored matches of a narrative, best first.
     fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>>;
@@ -114,40 +121,44 @@ impl MatchStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn save_narrative_matches(&mut self, claim: &NarrativeClaim, matches: &[FactCheckMatch]) -> Result<()> {
+    fn save_narrative_matches(&mut self, batch: &[NarrativeMatches]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.prepare_cached(
-            "INSERT INTO narrative_claims (narrative_id, representative_item_id, matcher_version,
-                 factchecks_revision, matched_at, best_score, debunked, priority, case_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (narrative_id) DO UPDATE SET representative_item_id = excluded.representative_item_id,
-                 matcher_version = excluded.matcher_version, factchecks_revision = excluded.factchecks_revision,
-                 matched_at = excluded.matched_at, best_score = excluded.best_score, debunked = excluded.debunked,
-                 priority = excluded.priority, case_id = COALESCE(excluded.case_id, narrative_claims.case_id)",
-        )?
-        .execute(params![
-            claim.narrative_id,
-            claim.representative_item_id,
-            claim.matcher_version,
-            claim.factchecks_revision,
-            claim.matched_at,
-            claim.best_score,
-            claim.debunked as i64,
-            claim.priority.map(Priority::level),
-            claim.case_id,
-        ])?;
-        tx.prepare_cached("DELETE FROM narrative_matches WHERE narrative_id = ?1")?
-            .execute(params![claim.narrative_id])?;
         {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO narrative_claims (narrative_id, representative_item_id, matcher_version,
+                     factchecks_revision, matched_at, best_score, debunked, priority, case_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (narrative_id) DO UPDATE SET
+                     representative_item_id = excluded.representative_item_id,
+                     matcher_version = excluded.matcher_version, factchecks_revision = excluded.factchecks_revision,
+                     matched_at = excluded.matched_at, best_score = excluded.best_score,
+                     debunked = excluded.debunked, priority = excluded.priority,
+                     case_id = COALESCE(excluded.case_id, narrative_claims.case_id)",
+            )?;
+            let mut clear = tx.prepare_cached("DELETE FROM narrative_matches WHERE narrative_id = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO narrative_matches (narrative_id, rank, factcheck_id, score, explanation)
                  SELECT ?1, ?2, id, ?4, ?5 FROM factchecks WHERE external_id = ?3",
             )?;
-            for (rank, m) in (1i64..).zip(matches) {
-                let explanation = serde_json::to_string(&m.explanation)
-                    .map_err(|e| StoreError::Invalid(format!("cannot serialise an explanation: {e}")))?;
-                if insert.execute(params![claim.narrative_id, rank, m.factcheck_id, m.score, explanation])? != 1 {
-                    return Err(StoreError::Invalid(format!("no fact-check {}", m.factcheck_id)));
+            for NarrativeMatches { claim, matches } in batch {
+                upsert.execute(params![
+                    claim.narrative_id,
+                    claim.representative_item_id,
+                    claim.matcher_version,
+                    claim.factchecks_revision,
+                    claim.matched_at,
+                    claim.best_score,
+                    claim.debunked as i64,
+                    claim.priority.map(Priority::level),
+                    claim.case_id,
+                ])?;
+                clear.execute(params![claim.narrative_id])?;
+                for (rank, m) in (1i64..).zip(matches) {
+                    let explanation = serde_json::to_string(&m.explanation)
+                        .map_err(|e| StoreError::Invalid(format!("cannot serialise an explanation: {e}")))?;
+                    if insert.execute(params![claim.narrative_id, rank, m.factcheck_id, m.score, explanation])? != 1 {
+                        return Err(StoreError::Invalid(format!("no fact-check {}", m.factcheck_id)));
+                    }
                 }
             }
         }
@@ -298,6 +309,10 @@ mod tests {
         }
     }
 
+    fn save(store: &mut SqliteStore, claim: NarrativeClaim, matches: Vec<FactCheckMatch>) -> Result<()> {
+        store.save_narrative_matches(&[NarrativeMatches { claim, matches }])
+    }
+
     fn claim(narrative: i64, representative: i64, revision: &str, case_id: Option<i64>) -> NarrativeClaim {
         NarrativeClaim {
             narrative_id: narrative,
@@ -342,8 +357,8 @@ mod tests {
         assert_eq!(text, "teks nomor 0");
 
         let n = ids[0];
-        store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
-        store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
         let matches = store.narrative_matches(n).unwrap();
         assert_eq!(
             matches.iter().map(|m| (m.rank, m.found.factcheck_id.as_str())).collect::<Vec<_>>(),
@@ -367,7 +382,7 @@ mod tests {
         let mut rematched = claim(n, ids[1], "r1", None);
         rematched.debunked = false;
         rematched.priority = None;
-        store.save_narrative_matches(&rematched, &[found("fc-2", 0.6)]).unwrap();
+        save(&mut store, rematched.clone(), vec![found("fc-2", 0.6)]).unwrap();
         assert_eq!(store.narrative_matches(n).unwrap().len(), 1);
         assert_eq!(store.narrative_claim(n).unwrap().unwrap(), rematched);
         assert!(!pending(&store, "r1").contains(&n));
@@ -375,13 +390,18 @@ mod tests {
 
     #[test]
     fn an_unknown_factcheck_is_refused_and_nothing_is_written() {
-        let (_dir, mut store, ids) = store_with_narratives(1);
+        let (_dir, mut store, ids) = store_with_narratives(2);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
         let n = ids[0];
-        let err = store.save_narrative_matches(&claim(n, n, "r1", None), &[found("fc-1", 0.9), found("fc-9", 0.5)]);
+        let other = ids[1];
+        let err = store.save_narrative_matches(&[
+            NarrativeMatches { claim: claim(other, other, "r1", None), matches: vec![found("fc-1", 0.8)] },
+            NarrativeMatches { claim: claim(n, n, "r1", None), matches: vec![found("fc-1", 0.9), found("fc-9", 0.5)] },
+        ]);
         assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
         assert_eq!(store.narrative_claim(n).unwrap(), None);
         assert_eq!(store.narrative_matches(n).unwrap(), vec![]);
+        assert_eq!(store.narrative_claim(other).unwrap(), None, "the whole batch is rolled back");
     }
 
     #[test]
@@ -408,8 +428,8 @@ mod tests {
             .unwrap();
         assert_eq!(store.narrative_case(kept).unwrap(), Some(case.id), "the absorbed narrative's case counts");
 
-        store.save_narrative_matches(&claim(kept, kept, "r1", Some(case.id)), &[found("fc-1", 0.9)]).unwrap();
-        store.save_narrative_matches(&claim(kept, kept, "r2", None), &[]).unwrap();
+        save(&mut store, claim(kept, kept, "r1", Some(case.id)), vec![found("fc-1", 0.9)]).unwrap();
+        save(&mut store, claim(kept, kept, "r2", None), vec![]).unwrap();
         let stored = store.narrative_claim(kept).unwrap().unwrap();
         assert_eq!(stored.case_id, Some(case.id));
         assert_eq!(stored.factchecks_revision, "r2");

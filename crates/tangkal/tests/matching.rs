@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tangkal_matcher::Thresholds;
+use tangkal_matcher::Matcher;
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample").join(name)
@@ -144,65 +144,96 @@ impl Truth {
     }
 }
 
-/// The checks that must hold after every ingest once fact-checks are stored. Returns the cases.
-fn check_matches(data_dir: &Path, truth: &Truth) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
-    let thresholds = Thresholds::default();
+/// The matcher over the fact-checks of `file`, as the stage builds it from the store.
+fn matcher_for(file: &Path) -> Matcher {
+    let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
+    Matcher::build(tangkal_matcher::formats::read_jsonl(reader, "factchecks.jsonl").unwrap().records)
+}
+
+fn item_text(data_dir: &Path, item: i64) -> String {
+    db(data_dir).query_row("SELECT text FROM items WHERE id = ?1", [item], |r| r.get(0)).unwrap()
+}
+
+/// The checks that must hold after every ingest once the fact-checks of `factchecks` are stored.
+/// Returns the cases.
+fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
+    let matcher = matcher_for(factchecks);
+    let thresholds = matcher.thresholds();
     let live = narratives(data_dir);
-    let stored = truth.stored_narratives(data_dir);
     let cases = cases(data_dir);
+
+    // The stored outcome of every narrative is what the matcher says about its central copy.
     let mut matches = BTreeMap::new();
     for (&id, narrative) in &live {
         let claim = &narrative["claim"];
         assert!(claim.is_object(), "narrative {id} was not matched: {narrative}");
-        assert_eq!(claim["representative_item_id"], narrative["representative_item_id"], "narrative {id}");
+        let central = narrative["representative_item_id"].as_i64().unwrap();
+        assert_eq!(claim["representative_item_id"], central, "narrative {id}");
         let found = stored_matches(data_dir, id);
-        let scores: Vec<f64> = found.iter().map(|m| m["score"].as_f64().unwrap()).collect();
-        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
-        assert!(scores.iter().all(|&s| s >= f64::from(thresholds.suggest) - 1e-6), "{scores:?}");
-        assert_eq!(claim["best_score"].as_f64(), scores.first().copied(), "narrative {id}");
-        let debunked = scores.first().is_some_and(|&s| s >= f64::from(thresholds.auto_answer) - 1e-6);
+        let got: Vec<(String, f64)> = found
+            .iter()
+            .map(|m| (m["factcheck_id"].as_str().unwrap().to_owned(), m["score"].as_f64().unwrap()))
+            .collect();
+        let expected: Vec<(String, f64)> = matcher
+            .best(&item_text(data_dir, central), 5)
+            .into_iter()
+            .take_while(|m| m.score >= thresholds.suggest)
+            .map(|m| (m.factcheck.id.clone(), f64::from(m.score)))
+            .collect();
+        assert_eq!(got.len(), expected.len(), "narrative {id}: {got:?} vs {expected:?}");
+        for ((got_id, got_score), (want_id, want_score)) in got.iter().zip(&expected) {
+            assert_eq!(got_id, want_id, "narrative {id}: {got:?} vs {expected:?}");
+            assert!((got_score - want_score).abs() < 1e-4, "narrative {id}: {got:?} vs {expected:?}");
+        }
+        assert_eq!(claim["best_score"].as_f64(), got.first().map(|m| m.1), "narrative {id}");
+        let debunked = expected.first().is_some_and(|m| m.1 >= f64::from(thresholds.auto_answer));
         assert_eq!(claim["debunked"], debunked, "narrative {id}");
         assert_eq!(claim["priority"].is_string(), debunked, "a priority is set exactly when debunked: {claim}");
         if debunked {
             assert_eq!(family_cases(data_dir, id), 1, "narrative {id} has exactly one case");
             let case_id = claim["case_id"].as_i64().expect("the case is recorded on the narrative");
-            let (_, opened_by, origin_ref, linked) = cases.iter().find(|c| c.0 == case_id).unwrap();
-            assert!(linked.contains(&id) || linked.iter().all(|n| !live.contains_key(n)), "case {case_id}: {linked:?}");
+            let (_, _, origin_ref, linked) = cases.iter().find(|c| c.0 == case_id).unwrap();
             if linked.contains(&id) {
-                assert_eq!(opened_by, "detector:claims");
-                let best = found[0]["factcheck_id"].as_str().unwrap();
-                assert_eq!(origin_ref.clone(), Some(format!("factcheck:{best}")), "case {case_id}");
+                assert_eq!(origin_ref.clone(), Some(format!("factcheck:{}", got[0].0)), "case {case_id}");
+            } else {
+                assert!(linked.iter().all(|n| !live.contains_key(n)), "case {case_id} is on an absorbed narrative");
             }
         }
-        matches.insert(id, found);
+        matches.insert(id, got);
     }
 
-    // Against the truth: every debunked narrative's main stored narrative (the largest one) has the
-    // fact-check that debunks it among its matches, and no narrative is called debunked by the wrong one.
+    // Against the truth. Whenever a narrative of a debunked hoax matches anything, the fact-check that
+    // debunks it comes first; narratives nobody has checked yet are never called debunked; and the
+    // wiring finds the right fact-check for most hoaxes (how many is the matcher's business: its
+    // evaluation measures that, this floor only catches matching the wrong text or dropping results).
+    let stored = truth.stored_narratives(data_dir);
     let mut main: HashMap<&str, (i64, usize)> = HashMap::new();
-    for (&id, (name, n)) in &stored {
-        if live.contains_key(&id) && main.get(name.as_str()).is_none_or(|&(_, best)| *n > best) {
+    for (&id, (name, n)) in stored.iter().filter(|(id, _)| live.contains_key(id)) {
+        let found = &matches[&id];
+        match truth.factcheck_of.get(name) {
+            Some(factcheck) => {
+                assert!(found.first().is_none_or(|m| &m.0 == factcheck), "{name} (narrative {id}): {found:?}");
+            }
+            None => assert_eq!(live[&id]["claim"]["debunked"], false, "{name} (narrative {id}) has no fact-check yet"),
+        }
+        if main.get(name.as_str()).is_none_or(|&(_, most)| *n > most) {
             main.insert(name, (id, *n));
         }
     }
-    let mut debunked_with_case = 0;
+    let mut hoaxes = 0;
+    let mut found_right = Vec::new();
+    let mut debunked = 0;
     for (name, factcheck) in &truth.factcheck_of {
         let Some(&(id, _)) = main.get(name.as_str()) else { continue };
-        let ids: Vec<&str> = matches[&id].iter().map(|m| m["factcheck_id"].as_str().unwrap()).collect();
-        assert!(ids.contains(&factcheck.as_str()), "{name} (narrative {id}) should match {factcheck}, got {ids:?}");
-        if live[&id]["claim"]["debunked"] == true {
-            debunked_with_case += 1;
+        hoaxes += 1;
+        if matches[&id].iter().any(|m| &m.0 == factcheck) {
+            found_right.push(name.as_str());
         }
+        debunked += usize::from(live[&id]["claim"]["debunked"] == true);
     }
-    assert!(debunked_with_case > 0, "no debunked narrative of the sample reached the auto-answer threshold");
-    for (id, (name, _)) in &stored {
-        let Some(narrative) = live.get(id) else { continue };
-        if narrative["claim"]["debunked"] == true {
-            if let Some(factcheck) = truth.factcheck_of.get(name) {
-                assert_eq!(matches[id][0]["factcheck_id"], factcheck.as_str(), "{name} (narrative {id})");
-            }
-        }
-    }
+    assert!(hoaxes >= 10, "the sample's hoaxes form narratives: {hoaxes}");
+    assert!(2 * found_right.len() >= hoaxes, "right fact-check stored for only {found_right:?} of {hoaxes}");
+    assert!(debunked > 0, "no hoax of the sample reached the auto-answer threshold");
 
     for (case_id, opened_by, _, linked) in &cases {
         assert_eq!(opened_by, "detector:claims");
@@ -241,7 +272,7 @@ fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
     let (matched, debunked, opened) = matching_report(&ingest(&data, &sample("items.jsonl")));
     assert!(matched >= narratives(&data).len() as u64, "{matched}");
     assert!(debunked > 0 && opened > 0, "{debunked} debunked, {opened} cases");
-    let cases = check_matches(&data, &truth);
+    let cases = check_matches(&data, &truth, &sample("factchecks.jsonl"));
     let (debunked_id, _) = narratives(&data).into_iter().find(|(_, n)| n["claim"]["debunked"] == true).unwrap();
     let text = tangkal(&data, &["narratives", "show", &debunked_id.to_string()]);
     assert!(text.contains("matched fact-checks") && text.contains("debunked"), "{text}");
@@ -249,7 +280,7 @@ fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
     // Re-running the import, and updated metrics: nothing is matched again, no case is opened.
     assert_eq!(matching_report(&ingest(&data, &sample("items.jsonl"))), (0, 0, 0));
     ingest(&data, &sample("items-update.jsonl"));
-    assert_eq!(check_matches(&data, &truth), cases);
+    assert_eq!(check_matches(&data, &truth, &sample("factchecks.jsonl")), cases);
 
     // A revised fact-check changes the collection: every narrative is matched again on the next
     // ingest. A narrative the new scores call debunked for the first time gets its case; none gets a
@@ -261,7 +292,7 @@ fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
     tangkal(&data, &["factchecks", "import", revised.to_str().unwrap()]);
     let (matched, _, opened) = matching_report(&ingest(&data, &sample("items-update.jsonl")));
     assert_eq!(matched, narratives(&data).len() as u64);
-    let after = check_matches(&data, &truth);
+    let after = check_matches(&data, &truth, &revised);
     assert_eq!(after[..cases.len()], cases[..], "earlier cases stay as they were");
     assert_eq!(after.len() - cases.len(), opened as usize);
     let linked: BTreeSet<i64> = after.iter().flat_map(|c| c.3.iter().copied()).collect();
