@@ -34,15 +34,17 @@ measure() {
     awk -F': ' '/Maximum resident/ {rss=$2/1024} /Elapsed \(wall/ {n=split($2,t,":"); w=(n==3)?t[1]*3600+t[2]*60+t[3]:t[1]*60+t[2]}
                 /User time/ {u=$2} /System time/ {s=$2} END {printf "%.1f %.2f %.2f\n", rss, w, u+s}' "$log.time"
 }
-# The peer script with its perf_counter timer reading CPU time instead of wall time.
-peer() {
-    python3 -c 'import runpy, sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
-        "$SHARED/tools/peers/minhash_peer.py" "$@"
-}
+# The peer script with its perf_counter timer reading CPU time instead of wall time (a command, not a
+# shell function, so that /usr/bin/time can run it).
+PEER=(python3 -c 'import runpy, sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")'
+    "$SHARED/tools/peers/minhash_peer.py")
+python3 -c 'import datasketch, rensa' 2> /dev/null || { echo "needs: pip install datasketch rensa" >&2; exit 1; }
+# Prints "B-cubed-F1 pairwise-F1 coordinated-P coordinated-R" ("-" where not available).
 score() {
-    [ -f "$TRUTH" ] || { echo "- -"; return; }
-    python3 "$SHARED/tools/eval_clusters.py" "$1" "$TRUTH" |
-        python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f %.3f" % (d["bcubed"]["f1"], d["pairwise"]["f1"]))'
+    [ -f "$TRUTH" ] || { echo "- - - -"; return; }
+    python3 "$SHARED/tools/eval_clusters.py" "$1" "$TRUTH" | python3 -c 'import json,sys
+d = json.load(sys.stdin); c = d.get("coordinated")
+print("%.3f %.3f %s %s" % (d["bcubed"]["f1"], d["pairwise"]["f1"], "%.3f" % c["precision"] if c else "-", "%.3f" % c["recall"] if c else "-"))'
 }
 N=$(wc -l < "$ITEMS")
 
@@ -50,21 +52,21 @@ read -r loop_rss _ _ < <(measure "$OUT/loop" "$BIN/examples/assign_loop" "$ITEMS
 ours_loop=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["assign_items_per_cpu_s"])' "$OUT/loop.out")
 bpi=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["index_bytes_per_item"]))' "$OUT/loop.out")
 read -r ours_rss ours_wall ours_cpu < <(measure "$OUT/ours" "$BIN/tangkal" narratives cluster --input "$ITEMS" --output "$OUT/ours.pred")
-read -r ours_b3 ours_pw < <(score "$OUT/ours.pred")
+read -r ours_b3 ours_pw coord_p coord_r < <(score "$OUT/ours.pred")
 
 declare -A loop rss wall cpu b3 pw
 for impl in rensa datasketch; do
-    read -r rss[$impl] wall[$impl] cpu[$impl] < <(measure "$OUT/$impl" peer --impl $impl --items "$ITEMS" --pred "$OUT/$impl.pred")
+    read -r rss[$impl] wall[$impl] cpu[$impl] < <(measure "$OUT/$impl" "${PEER[@]}" --impl $impl --items "$ITEMS" --pred "$OUT/$impl.pred")
     loop[$impl]=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["items_per_s"])' "$OUT/$impl.out")
-    read -r b3[$impl] pw[$impl] < <(score "$OUT/$impl.pred")
+    read -r b3[$impl] pw[$impl] _ _ < <(score "$OUT/$impl.pred")
 done
 
-python3 - "$N" "$ours_loop" "$ours_wall" "$ours_cpu" "$ours_rss" "$bpi" "$ours_b3" "$ours_pw" \
+python3 - "$N" "$coord_p" "$coord_r" "$ours_loop" "$ours_wall" "$ours_cpu" "$ours_rss" "$bpi" "$ours_b3" "$ours_pw" \
     "${loop[rensa]}" "${wall[rensa]}" "${cpu[rensa]}" "${rss[rensa]}" "${b3[rensa]}" "${pw[rensa]}" \
     "${loop[datasketch]}" "${wall[datasketch]}" "${cpu[datasketch]}" "${rss[datasketch]}" "${b3[datasketch]}" "${pw[datasketch]}" <<'PY'
 import sys
-a = sys.argv[1:]
-n = int(a[0])
+n, coord_p, coord_r = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+a = [sys.argv[1]] + sys.argv[4:]
 rows = [("tangkal", a[1:8]), ("rensa", a[8:14] + ["-"]), ("datasketch", a[14:20] + ["-"])]
 def f(x, d=0):
     try:
@@ -82,4 +84,5 @@ for name, v in rows:
 ours = float(a[1])
 for name, idx in (("rensa", 8), ("datasketch", 14)):
     print(f"tangkal / {name}: assign loop x{ours/float(a[idx]):.1f}, whole process (CPU) x{float(a[idx+2])/float(a[3]):.1f}")
+print(f"tangkal coordinated flags: precision {coord_p}, recall {coord_r}")
 PY
