@@ -101,6 +101,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     )
     .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
     narratives.finish(store.as_mut())?;
+    // The narrative stage writes its last figures when it finishes: match what they changed.
+    matching.catch_up(store.as_mut())?;
     if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }
