@@ -1,5 +1,7 @@
 //! Ranking: BM25F retrieval of candidates, then a calibrated rescoring of the best of them.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Mutex;
 
 use tangkal_text::{Analyzer, StemScratch};
@@ -128,6 +130,8 @@ struct Scratch {
     touched: Vec<u32>,
     /// (record, BM25F) of the touched records; the best `Options::candidates` after retrieval.
     hits: Vec<(u32, f32)>,
+    /// The best hits during selection, worst on top.
+    heap: BinaryHeap<Reverse<u64>>,
     folded: String,
     canonical: String,
     stem: String,
@@ -453,7 +457,7 @@ impl Matcher {
         if scratch.acc.len() != self.index.len() {
             scratch.acc = vec![0.0; self.index.len()];
         }
-        let Scratch { acc, touched, hits, .. } = scratch;
+        let Scratch { acc, touched, hits, heap, .. } = scratch;
         for (i, &(df, t)) in terms.iter().enumerate() {
             let (docs, impacts) = self.index.postings(t);
             if i < MAX_OPENING && (opens_all || df <= rare_df) {
@@ -473,13 +477,11 @@ impl Matcher {
                 }
             }
         }
-        hits.clear();
-        hits.extend(touched.iter().map(|&d| (d, acc[d as usize])));
-        for &d in touched.iter() {
-            acc[d as usize] = 0.0;
-        }
+        top_by_score(touched.iter().map(|&d| (d, std::mem::take(&mut acc[d as usize]))), self.options.candidates, heap);
         touched.clear();
-        top_by_score(hits, self.options.candidates);
+        hits.clear();
+        hits.extend(heap.drain().map(|Reverse(key)| unrank_key(key)));
+        hits.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
 
     fn features(&self, query: &Query, marks: &QueryMarks, doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
@@ -586,19 +588,33 @@ fn text_level(best: &[f32], second_value: f64, best_value: f64) -> Vec<f32> {
     ]
 }
 
-/// Keeps the `k` best (doc, score) pairs, best first; ties by record position so output is
-/// deterministic.
-fn top_by_score(hits: &mut Vec<(u32, f32)>, k: usize) {
-    let by_score = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+/// Keeps the `k` best (doc, score) pairs in `heap` (as [`rank_key`]s, worst on top): one compare
+/// per hit once the heap is full. Ties go to the lower record position so output is deterministic.
+fn top_by_score(hits: impl Iterator<Item = (u32, f32)>, k: usize, heap: &mut BinaryHeap<Reverse<u64>>) {
+    heap.clear();
     if k == 0 {
-        hits.clear();
         return;
     }
-    if k < hits.len() {
-        hits.select_nth_unstable_by(k - 1, by_score);
-        hits.truncate(k);
+    for (doc, score) in hits {
+        let key = rank_key(doc, score);
+        if heap.len() < k {
+            heap.push(Reverse(key));
+        } else if let Some(mut worst) = heap.peek_mut() {
+            if key > worst.0 {
+                *worst = Reverse(key);
+            }
+        }
     }
-    hits.sort_unstable_by(by_score);
+}
+
+/// A key that orders (doc, score) pairs by score, then by lower record position; scores are
+/// non-negative, so their bits order like the values.
+fn rank_key(doc: u32, score: f32) -> u64 {
+    (u64::from(score.max(0.0).to_bits()) << 32) | u64::from(u32::MAX - doc)
+}
+
+fn unrank_key(key: u64) -> (u32, f32) {
+    (u32::MAX - key as u32, f32::from_bits((key >> 32) as u32))
 }
 
 #[cfg(test)]
