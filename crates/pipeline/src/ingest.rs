@@ -16,7 +16,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> IngestOptions {
-        IngestOptions { batch_size: 20_000 }
+        IngestOptions { batch_size: 10_000 }
     }
 }
 
@@ -91,8 +91,8 @@ pub fn ingest_with_stages(
         let described = source.describe();
         let mut featurizer = featurizer.fresh();
         std::thread::scope(|scope| -> anyhow::Result<()> {
-            // Two batches in flight bound memory while keeping both threads busy.
-            let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(2);
+            // One batch waiting while one is written and one is read keeps both threads busy.
+            let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(1);
             scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, batch_size, sender));
             for batch in receiver {
                 let batch = batch?;

@@ -1,6 +1,6 @@
 //! Narrative assignment as an ingest stage: each new item is assigned as its batch is written, so the
-//! row is stored with its narrative, and after the commit the figures of the narratives it touched
-//! are written.
+//! row is stored with its narrative; the figures of the narratives that changed follow every few
+//! seconds and when the import ends.
 //!
 //! Items can also reach the store without the stage (an import killed between the item write and the
 //! figures write, another writer): on start-up and after every batch the stage asks the store for the
@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tangkal_model::Item;
@@ -31,6 +32,10 @@ pub const SNAPSHOT_FILE: &str = "narratives.snapshot";
 /// Items read from the store per step.
 const STEP: u64 = 20_000;
 
+/// How often figures are written during an import: often enough for analysts watching it, rarely
+/// enough that a live narrative is not rewritten with every batch.
+const FIGURES_EVERY: Duration = Duration::from_secs(2);
+
 pub struct NarrativeStage {
     tracker: Tracker,
     /// Id of the last stored item the tracker has seen.
@@ -43,6 +48,7 @@ pub struct NarrativeStage {
     /// What the items observed since the last write changed, waiting for [`NarrativeStage::write`].
     pending: NarrativeUpdate,
     touched: BTreeSet<NarrativeId>,
+    written_at: Instant,
 }
 
 impl NarrativeStage {
@@ -74,6 +80,7 @@ impl NarrativeStage {
             now,
             pending: NarrativeUpdate::default(),
             touched: BTreeSet::new(),
+            written_at: Instant::now(),
         };
         let replayed = stage.catch_up(store)?;
         if replayed > 0 {
@@ -132,7 +139,7 @@ impl NarrativeStage {
         let now = self.now;
         let spread = self.tracker.spread();
         let cooled: Vec<NarrativeId> =
-            self.hot.iter().copied().filter(|&n| !spread.last_seen(n).is_some_and(|t| t > now - 24 * 3600)).collect();
+            self.hot.iter().copied().filter(|&n| spread.last_seen(n).is_none_or(|t| t <= now - 24 * 3600)).collect();
         for n in &cooled {
             self.hot.remove(n);
         }
@@ -141,6 +148,7 @@ impl NarrativeStage {
         update.figures = self.touched.iter().chain(&cooled).filter_map(|&n| figures_row(spread, n, now)).collect();
         self.touched.clear();
         store.save_narratives(&update)?;
+        self.written_at = Instant::now();
         Ok(())
     }
 
@@ -207,7 +215,10 @@ impl crate::Stage for NarrativeStage {
 
     fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
         self.catch_up(store)?;
-        self.write(store)
+        if self.written_at.elapsed() >= FIGURES_EVERY {
+            self.write(store)?;
+        }
+        Ok(())
     }
 }
 
