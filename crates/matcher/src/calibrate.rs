@@ -1,14 +1,17 @@
 //! Learning the ranking and the calibrated score from judged examples.
 //!
-//! Two small linear models, each fitted by logistic regression:
-//! - the **ranker** orders a text's candidates: it is fitted on pairs (a right and a wrong
-//!   candidate of the same text), so it learns what separates them, not how many wrong ones there are;
-//! - the **calibration** turns the ranker's value into a probability that the match is right, using
-//!   evidence about the text's best candidate (its coverage, its lead over the runner-up). Those
-//!   inputs are the same for every candidate of a text, so the probability only ever falls down the
-//!   ranking, and the same threshold means the same thing for a five-word post and a long article.
+//! Two models:
+//! - the **ranker** orders a text's candidates: a linear sum fitted by logistic regression on pairs
+//!   (a right and a wrong candidate of the same text), so it learns what separates them, not how
+//!   many wrong ones there are; then boosted regression trees fitted on the same candidates from that
+//!   sum (LambdaMART), for what a weighted sum cannot express;
+//! - the **calibration**, a logistic regression, turns the ranker's value into a probability that
+//!   the match is right, using evidence about the text's best candidate (its coverage, its lead over
+//!   the runner-up). Those inputs are the same for every candidate of a text, so the probability
+//!   only ever falls down the ranking, and the same threshold means the same thing for a five-word
+//!   post and a long article.
 //!
-//! The shipped weights (`src/model.rs`) were fitted by `examples/calibrate.rs` (see its header).
+//! The shipped model (`src/model.json`) was fitted by `examples/calibrate.rs` (see its header).
 
 use serde::{Deserialize, Serialize};
 

@@ -6,9 +6,11 @@
 //! (auto-answer, suggest) mean the same for every text.
 //!
 //! Ranking is two-stage: BM25F over Indonesian stems (claim fields weighted above the explanation)
-//! picks candidates, then a logistic model over scale-free evidence (share of the claim's words the
-//! text covers, shared adjacent word pairs, score relative to the best candidate ...) orders and
-//! scores them. A semantic scorer joins as one more [`Signal`] with its own model weight.
+//! picks candidates, then a learned ranker (a weighted sum plus boosted regression trees) over
+//! evidence about each pair (share of the claim's words and character trigrams the text covers,
+//! shared adjacent word pairs, score relative to the best candidate, how complete the record is ...)
+//! orders them, and a logistic calibration scores them. A semantic scorer joins as one more
+//! [`Signal`] with its own model weight.
 //!
 //! [`formats`] reads and writes the fact-check exchange formats (JSONL, schema.org ClaimReview,
 //! CSV with a column map).

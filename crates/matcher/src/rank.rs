@@ -38,8 +38,8 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "query_trigrams_in_claim",
 ];
 
-/// Evidence about one (text, fact-check) pair, each value scale-free so it reads the same for every
-/// query.
+/// Evidence about one (text, fact-check) pair: mostly shares and ratios, so a value reads the same
+/// for every text, plus a few sizes and record flags for the ranker's trees to condition on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Features {
     pub values: [f32; FEATURES],
