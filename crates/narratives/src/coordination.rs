@@ -22,10 +22,12 @@
 //! 3. **Repetition.** Chance can still produce a burst now and then; a network produces them again
 //!    and again. A *repeat account* took part in at least two unusual bursts (other narratives, or
 //!    other waves of one narrative), and more of its posts lie in bursts than chance would put
-//!    there: with a share `b` of the posts of ordinary accounts (those that also post outside
-//!    bursts) inside bursts, `P(Binomial(its posts, b) ≥ its posts in bursts)` is below
-//!    [`Params::alpha`]. A busy ordinary account lands in a viral narrative's crowd now and then;
-//!    a network account posts in bursts and little else. A burst is flagged when at least
+//!    there. The chance is measured on ordinary accounts (those that also post outside bursts):
+//!    the share of their posts in each narrative and platform that lie in bursts, shrunk towards
+//!    the stream's overall share ([`Params::prior_posts`]). Summed over an account's posts it gives
+//!    the posts in bursts expected by chance, and `P(Poisson(expected) ≥ its posts in bursts)`
+//!    must be below [`Params::alpha`]. A busy ordinary account posts where the crowds are and lands
+//!    in them now and then; a network account posts in bursts and little else. A burst is flagged when at least
 //!    [`Params::min_repeat_accounts`] of its accounts, and at least [`Params::min_repeat_share`]
 //!    of them, are repeat accounts: a crowd of a hundred ordinary accounts holds one or two that
 //!    pass the account test by chance (it errs with probability `alpha` per account); a network's
@@ -73,6 +75,9 @@ pub struct Params {
     pub min_repeat_accounts: usize,
     /// Share of a burst's accounts that must be repeat accounts.
     pub min_repeat_share: f64,
+    /// Weight, in posts, of the stream's overall chance that a post lands in a burst against the
+    /// share seen in one narrative on one platform.
+    pub prior_posts: f64,
 }
 
 impl Default for Params {
@@ -84,7 +89,8 @@ impl Default for Params {
             min_accounts: 3,
             alpha: 0.01,
             min_repeat_accounts: 1,
-            min_repeat_share: 0.1,
+            min_repeat_share: 0.05,
+            prior_posts: 100.0,
         }
     }
 }
@@ -160,6 +166,7 @@ pub fn detect(posts: &[Post], params: &Params) -> Detection {
 
 /// Accounts in two or more bursts with more of their posts in bursts than chance would put there.
 fn repeat_accounts(posts: &[Post], bursts: &[Burst], params: &Params, ln_factorial: &mut LnFactorial) -> HashSet<u32> {
+    let mut in_burst = vec![false; posts.len()];
     // Per account: (bursts, posts in bursts, all posts).
     let mut activity: HashMap<u32, (u32, u32, u32)> = HashMap::new();
     for post in posts {
@@ -170,23 +177,41 @@ fn repeat_accounts(posts: &[Post], bursts: &[Burst], params: &Params, ln_factori
             activity.get_mut(&account).expect("every account has posts").0 += 1;
         }
         for &i in &burst.posts {
+            in_burst[i] = true;
             activity.get_mut(&posts[i].account).expect("every account has posts").1 += 1;
         }
     }
-    // The chance that an ordinary post lands in a burst, from the accounts that also post outside.
-    let (in_bursts, all) = activity
-        .values()
-        .filter(|&&(_, in_bursts, all)| in_bursts < all)
-        .fold((0u64, 0u64), |(b, a), &(_, in_bursts, all)| (b + in_bursts as u64, a + all as u64));
-    let share = in_bursts as f64 / all.max(1) as f64;
+    // How often an ordinary post (by an account that also posts outside bursts) of each narrative
+    // and platform lands in a burst: busy accounts post where the crowds are, so the chance
+    // depends on where an account posts.
+    let mut series: HashMap<(u32, u16), (u32, u32)> = HashMap::new();
+    let (mut ordinary_in, mut ordinary_all) = (0u64, 0u64);
+    for (i, post) in posts.iter().enumerate() {
+        let (_, account_in, account_all) = activity[&post.account];
+        if account_in < account_all {
+            let counts = series.entry((post.narrative, post.platform)).or_default();
+            counts.0 += in_burst[i] as u32;
+            counts.1 += 1;
+            ordinary_in += in_burst[i] as u64;
+            ordinary_all += 1;
+        }
+    }
+    let overall = ordinary_in as f64 / ordinary_all.max(1) as f64;
+    // Expected posts in bursts per account: the chance of each of its posts, summed. A series'
+    // share is shrunk towards the overall one, which counts as `prior_posts` posts: only the large
+    // narratives, where the crowds are, get a chance of their own.
+    let mut expected: HashMap<u32, f64> = HashMap::new();
+    for post in posts {
+        let (inside, all) = series.get(&(post.narrative, post.platform)).copied().unwrap_or_default();
+        *expected.entry(post.account).or_default() +=
+            (inside as f64 + params.prior_posts * overall) / (all as f64 + params.prior_posts);
+    }
     let ln_alpha = params.alpha.ln();
     activity
         .into_iter()
-        .filter(|&(_, (bursts, in_bursts, all))| {
+        .filter(|&(account, (bursts, in_bursts, _))| {
             bursts >= 2
-                && ln_factorial
-                    .binomial_tail(in_bursts as usize, all as usize, share)
-                    .is_some_and(|ln_p| ln_p < ln_alpha)
+                && ln_factorial.poisson_tail(in_bursts as usize, expected[&account]).is_some_and(|ln_p| ln_p < ln_alpha)
         })
         .map(|(account, _)| account)
         .collect()
@@ -399,21 +424,6 @@ impl LnFactorial {
         let ln_first = -mean + k as f64 * mean.ln() - self.get(k);
         let ratio = mean / (k as f64 + 1.0);
         Some((ln_first - (1.0 - ratio).ln()).min(0.0))
-    }
-
-    /// ln P(Binomial(n, p) ≥ k), bounded the same way; `None` when `k` does not exceed the mean.
-    fn binomial_tail(&mut self, k: usize, n: usize, p: f64) -> Option<f64> {
-        if (k as f64) <= n as f64 * p || k > n {
-            return None;
-        }
-        if p <= 0.0 {
-            return Some(f64::NEG_INFINITY);
-        }
-        let ln_choose = self.get(n) - self.get(k) - self.get(n - k);
-        let ln_first = ln_choose + k as f64 * p.ln() + (n - k) as f64 * (-p).ln_1p();
-        // Ratio of consecutive terms, largest at k and below 1 above the mean.
-        let ratio = ((n - k) as f64 / (k as f64 + 1.0)) * (p / (1.0 - p));
-        Some((ln_first - (1.0 - ratio.min(1.0 - 1e-12)).ln()).min(0.0))
     }
 }
 
