@@ -39,10 +39,9 @@ pub struct Index {
     /// stems words the records never used.
     words: FastMap<String, u32>,
     idf: Vec<f32>,
-    /// Posting list of term `t` is `post_docs[post_start[t]..post_start[t + 1]]`.
+    /// Posting list of term `t` is `postings[post_start[t]..post_start[t + 1]]`, by record.
     post_start: Vec<u64>,
-    post_docs: Vec<u32>,
-    post_impact: Vec<f32>,
+    postings: Vec<Posting>,
     /// Sorted distinct term ids of each record's claim text (CSR like the postings).
     claim_start: Vec<u32>,
     claim_terms: Vec<u32>,
@@ -104,6 +103,13 @@ impl Completeness {
             explanation: present(&record.explanation),
         }
     }
+}
+
+/// One record containing a term, with the term's precomputed BM25F contribution to its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Posting {
+    pub doc: u32,
+    pub impact: f32,
 }
 
 /// A key for two adjacent terms.
@@ -219,8 +225,7 @@ impl Index {
         }
         let total = post_start[n_terms] as usize;
         let mut fill: Vec<u64> = post_start[..n_terms].to_vec();
-        let mut post_docs = vec![0u32; total];
-        let mut post_impact = vec![0f32; total];
+        let mut postings = vec![Posting { doc: 0, impact: 0.0 }; total];
         for (doc, (d, terms)) in docs.iter().zip(&merged).enumerate() {
             let claim_norm = w.claim_weight / (1.0 - w.claim_b + w.claim_b * d.claim_len as f32 / claim_avg);
             let body_norm = w.body_weight / (1.0 - w.body_b + w.body_b * d.body_len as f32 / body_avg);
@@ -228,8 +233,7 @@ impl Index {
                 let tf = claim_tf as f32 * claim_norm + body_tf as f32 * body_norm;
                 let slot = fill[t as usize] as usize;
                 fill[t as usize] += 1;
-                post_docs[slot] = doc as u32;
-                post_impact[slot] = idf[t as usize] * tf * (w.k1 + 1.0) / (tf + w.k1);
+                postings[slot] = Posting { doc: doc as u32, impact: idf[t as usize] * tf * (w.k1 + 1.0) / (tf + w.k1) };
             }
         }
 
@@ -261,8 +265,7 @@ impl Index {
             words,
             idf,
             post_start,
-            post_docs,
-            post_impact,
+            postings,
             claim_start,
             claim_terms,
             pair_start,
@@ -299,8 +302,7 @@ impl Index {
         vocab
             + self.idf.len() * 4
             + self.post_start.len() * 8
-            + self.post_docs.len() * 4
-            + self.post_impact.len() * 4
+            + self.postings.len() * std::mem::size_of::<Posting>()
             + (self.claim_start.len() + self.claim_terms.len() + self.pair_start.len()) * 4
             + self.claim_pairs.len() * 8
             + self.claim_mass.len() * 4
@@ -326,9 +328,8 @@ impl Index {
         self.idf[term as usize]
     }
 
-    pub(crate) fn postings(&self, term: u32) -> (&[u32], &[f32]) {
-        let (a, b) = (self.post_start[term as usize] as usize, self.post_start[term as usize + 1] as usize);
-        (&self.post_docs[a..b], &self.post_impact[a..b])
+    pub(crate) fn postings(&self, term: u32) -> &[Posting] {
+        &self.postings[self.post_start[term as usize] as usize..self.post_start[term as usize + 1] as usize]
     }
 
     pub(crate) fn claim_terms(&self, doc: u32) -> &[u32] {

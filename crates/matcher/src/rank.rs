@@ -459,20 +459,20 @@ impl Matcher {
         }
         let Scratch { acc, touched, hits, heap, .. } = scratch;
         for (i, &(df, t)) in terms.iter().enumerate() {
-            let (docs, impacts) = self.index.postings(t);
+            let postings = self.index.postings(t);
             if i < MAX_OPENING && (opens_all || df <= rare_df) {
-                for (&d, &imp) in docs.iter().zip(impacts) {
-                    let slot = &mut acc[d as usize];
+                for p in postings {
+                    let slot = &mut acc[p.doc as usize];
                     if *slot == 0.0 {
-                        touched.push(d);
+                        touched.push(p.doc);
                     }
-                    *slot += imp;
+                    *slot += p.impact;
                 }
             } else {
-                for (&d, &imp) in docs.iter().zip(impacts) {
-                    let slot = &mut acc[d as usize];
+                for p in postings {
+                    let slot = &mut acc[p.doc as usize];
                     if *slot != 0.0 {
-                        *slot += imp;
+                        *slot += p.impact;
                     }
                 }
             }
@@ -536,7 +536,8 @@ impl Matcher {
         let mut run: Vec<&str> = Vec::new();
         for (i, t) in seq.iter().enumerate() {
             let in_claim = t.is_some_and(|t| claim.binary_search(&t).is_ok());
-            let in_body = !in_claim && t.is_some_and(|t| self.index.postings(t).0.binary_search(&doc).is_ok());
+            let in_body =
+                !in_claim && t.is_some_and(|t| self.index.postings(t).binary_search_by_key(&doc, |p| p.doc).is_ok());
             let word = words[i].as_str();
             if in_claim && !out.claim_words.iter().any(|w| w == word) {
                 out.claim_words.push(word.to_owned());
