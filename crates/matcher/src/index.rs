@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use tangkal_text::Analyzer;
+use tangkal_text::{Analysis, Analyzer};
 
 use crate::FactCheck;
 
@@ -129,8 +129,7 @@ impl Index {
     pub fn build(records: Vec<FactCheck>, analyzer: &Analyzer, weights: FieldWeights) -> Index {
         let mut vocab: FastMap<String, u32> = FastMap::default();
         let mut words: FastMap<String, u32> = FastMap::default();
-        let mut intern = |text: &str| -> Vec<u32> {
-            let a = analyzer.analyze(text);
+        let mut intern = |a: Analysis| -> Vec<u32> {
             a.terms
                 .into_iter()
                 .zip(a.stems)
@@ -146,17 +145,14 @@ impl Index {
                 .collect()
         };
         let mut docs = Vec::with_capacity(records.len());
-        let (mut folded, mut canonical) = (String::new(), String::new());
         let mut trigram_start = vec![0u32];
         let mut claim_trigrams = Vec::new();
         for record in &records {
-            let claim_text = record.claim_text();
-            canonical.clear();
-            analyzer.canonical_into(&claim_text, &mut folded, &mut canonical);
-            trigrams_into(&canonical, &mut claim_trigrams);
+            let claim_analysis = analyzer.analyze(&record.claim_text());
+            trigrams_into(&claim_analysis.canonical, &mut claim_trigrams);
             trigram_start.push(claim_trigrams.len() as u32);
-            let claim = intern(&claim_text);
-            let body = intern(&record.body_text());
+            let claim = intern(claim_analysis);
+            let body = intern(analyzer.analyze(&record.body_text()));
             let (claim_len, body_len) = (claim.len() as u32, body.len() as u32);
             docs.push(Doc { claim, body_tf: term_counts(body), claim_len, body_len });
         }
