@@ -19,7 +19,7 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 
 
 def measure(cmd, **kwargs):
-    """Runs cmd, returns (seconds, peak RSS in MiB of that process, stdout)."""
+    """Runs cmd, returns (seconds, peak RSS in MiB of that process, CPU seconds, stdout)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, **kwargs)
     out = proc.stdout.read()
@@ -28,7 +28,7 @@ def measure(cmd, **kwargs):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"{' '.join(cmd)} exited {code}")
-    return elapsed, usage.ru_maxrss / 1024, out.decode()
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, out.decode()
 
 
 def main():
@@ -51,27 +51,27 @@ def main():
     try:
         data = os.path.join(work, "data")
         cmd = [binary, "--data-dir", data, "ingest", "--json", stream]
-        first_s, first_rss, first_out = measure(cmd, env=env)
+        first_s, first_rss, first_cpu, first_out = measure(cmd, env=env)
         first = json.loads(first_out)
-        again_s, again_rss, again_out = measure(cmd, env=env)
+        again_s, again_rss, again_cpu, again_out = measure(cmd, env=env)
         again = json.loads(again_out)
         db_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data)
                        if f.startswith("tangkal.sqlite3"))
-        rows = [("tangkal ingest (fresh store)", first_s, first_rss, first),
-                ("tangkal ingest (same file again)", again_s, again_rss, again)]
+        rows = [("tangkal ingest (fresh store)", first_s, first_rss, first_cpu, first),
+                ("tangkal ingest (same file again)", again_s, again_rss, again_cpu, again)]
         peer = None
         if not args.skip_peer:
             if shutil.which("sqlite-utils") is None:
                 subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sqlite-utils"], check=True)
             peer_db = os.path.join(work, "peer.db")
-            peer_s, peer_rss, _ = measure(["sqlite-utils", "insert", peer_db, "items", stream, "--nl", "--pk", "id"])
-            peer = (peer_s, peer_rss)
+            peer = measure(["sqlite-utils", "insert", peer_db, "items", stream, "--nl", "--pk", "id"])[:3]
         print(f"\nstream: {stream} ({os.path.getsize(stream) / 1e6:.0f} MB, {args.items:,} items)")
-        print(f"{'run':36} {'seconds':>8} {'items/s':>10} {'peak RSS MiB':>13}  summary")
-        for name, s, rss, summary in rows:
-            print(f"{name:36} {s:8.2f} {args.items / s:10,.0f} {rss:13.0f}  {json.dumps(summary)}")
+        print(f"{'run':36} {'seconds':>8} {'items/s':>10} {'CPU s':>7} {'peak RSS MiB':>13}  summary")
+        for name, s, rss, cpu, summary in rows:
+            print(f"{name:36} {s:8.2f} {args.items / s:10,.0f} {cpu:7.1f} {rss:13.0f}  {json.dumps(summary)}")
         if peer:
-            print(f"{'sqlite-utils insert --nl --pk id':36} {peer[0]:8.2f} {args.items / peer[0]:10,.0f} {peer[1]:13.0f}")
+            print(f"{'sqlite-utils insert --nl --pk id':36} {peer[0]:8.2f} {args.items / peer[0]:10,.0f} "
+                  f"{peer[2]:7.1f} {peer[1]:13.0f}")
             print(f"\nratio tangkal / sqlite-utils (items/s): {peer[0] / first_s:.1f}x")
         print(f"re-ingest speed relative to first ingest: {first_s / again_s:.2f}x")
         print(f"store on disk: {db_bytes / 1e6:.0f} MB, {db_bytes / max(first['new'], 1):.0f} bytes per item")

@@ -118,7 +118,7 @@ fn to_sql_int(value: u64, field: &str) -> Result<i64> {
 /// Identities looked up per statement when checking which records of a batch are already stored.
 const LOOKUP_CHUNK: usize = 256;
 /// Rows per INSERT statement: fewer statement executions, well under SQLite's bound-parameter limit.
-const INSERT_CHUNK: usize = 32;
+const INSERT_CHUNK: usize = 256;
 const INSERT_COLUMNS: usize = 18;
 
 /// Row id and metrics (views, shares, likes, replies) of stored items, by identity.

@@ -147,34 +147,46 @@ impl NarrativeStore for SqliteStore {
             for &(item, narrative, copy) in &update.assignments {
                 assign.execute(params![item, narrative, copy])?;
             }
-            let mut upsert = tx.prepare_cached(
+            // An update of the figures, then an insert when there was no row: unlike an upsert, neither
+            // statement needs a statement journal (a copy of every page it touches), and the rare
+            // change of the central copy, a foreign key, is a statement of its own.
+            let mut figures = tx.prepare_cached(
+                "UPDATE narratives SET first_seen = ?2, last_seen = ?3, items = ?4, accounts = ?5, platforms = ?6,
+                     views = ?7, shares = ?8, velocity_1h = ?9, velocity_6h = ?10, velocity_24h = ?11,
+                     accelerating = ?12, updated_at = ?13
+                 WHERE id = ?1",
+            )?;
+            let mut recentre = tx.prepare_cached(
+                "UPDATE narratives SET representative_item_id = ?2 WHERE id = ?1 AND representative_item_id IS NOT ?2",
+            )?;
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO narratives (id, first_seen, last_seen, items, accounts, platforms, views, shares,
-                     velocity_1h, velocity_6h, velocity_24h, accelerating, representative_item_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (id) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-                     items = excluded.items, accounts = excluded.accounts, platforms = excluded.platforms,
-                     views = excluded.views, shares = excluded.shares, velocity_1h = excluded.velocity_1h,
-                     velocity_6h = excluded.velocity_6h, velocity_24h = excluded.velocity_24h,
-                     accelerating = excluded.accelerating,
-                     representative_item_id = excluded.representative_item_id, updated_at = excluded.updated_at",
+                     velocity_1h, velocity_6h, velocity_24h, accelerating, updated_at, representative_item_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for n in &update.figures {
-                upsert.execute(params![
+                let platforms = n.platforms.join(" ");
+                let values = params![
                     n.id,
                     n.first_seen,
                     n.last_seen,
                     clamp(n.items),
                     clamp(n.accounts),
-                    n.platforms.join(" "),
+                    platforms,
                     clamp(n.views),
                     clamp(n.shares),
                     n.velocity_1h,
                     n.velocity_6h,
                     n.velocity_24h,
                     n.accelerating as i64,
-                    n.representative_item_id,
                     now,
-                ])?;
+                    n.representative_item_id,
+                ];
+                if figures.execute(&values[..13])? == 1 {
+                    recentre.execute(params![n.id, n.representative_item_id])?;
+                } else {
+                    insert.execute(values)?;
+                }
             }
             let mut record = tx.prepare_cached(
                 "INSERT INTO narrative_merges (absorbed, into_id, item_id, merged_at) VALUES (?1, ?2, ?3, ?4)
