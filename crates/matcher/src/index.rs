@@ -53,36 +53,28 @@ pub struct Index {
     /// What each record offers a reader beyond its headline; see [`Completeness`].
     completeness: Vec<Completeness>,
     /// Sorted distinct character trigrams of each record's claim text in standard spelling (see
-    /// [`trigrams_into`]): evidence from words the stems miss (typos, numbers, unknown names).
+    /// [`for_each_trigram`]): evidence from words the stems miss (typos, numbers, unknown names).
     trigram_start: Vec<u32>,
-    claim_trigrams: Vec<u32>,
+    claim_trigrams: Vec<u16>,
 }
 
-/// Calls `f` with every byte trigram of the words of `canonical` (repeats included), each word padded
-/// with a space on both sides, packed exactly into a u32.
-pub(crate) fn for_each_trigram(canonical: &str, mut f: impl FnMut(u32)) {
+/// Calls `f` with the [`hash16`] of every byte trigram of the words of `canonical` (repeats
+/// included), each word padded with a space on both sides.
+pub(crate) fn for_each_trigram(canonical: &str, mut f: impl FnMut(u16)) {
     for word in canonical.split(' ').filter(|w| !w.is_empty()) {
         let bytes = word.as_bytes();
         let at = |i: usize| if i == 0 || i > bytes.len() { b' ' } else { bytes[i - 1] };
         for i in 0..bytes.len() {
-            f(u32::from(at(i)) << 16 | u32::from(at(i + 1)) << 8 | u32::from(at(i + 2)));
+            f(hash16(u64::from(at(i)) << 16 | u64::from(at(i + 1)) << 8 | u64::from(at(i + 2))));
         }
     }
 }
 
-/// Appends the sorted distinct trigrams of [`for_each_trigram`] to `out`.
-pub(crate) fn trigrams_into(canonical: &str, out: &mut Vec<u32>) {
-    let start = out.len();
-    for_each_trigram(canonical, |t| out.push(t));
-    out[start..].sort_unstable();
-    let mut kept = start;
-    for i in start..out.len() {
-        if kept == start || out[i] != out[kept - 1] {
-            out[kept] = out[i];
-            kept += 1;
-        }
-    }
-    out.truncate(kept);
+/// A 16-bit hash: trigrams and word pairs are kept and compared as these, in records and in a
+/// text's bitmap alike. Two trigrams of one headline with the same hash merge, noise far below what the
+/// features built on them measure.
+pub(crate) fn hash16(key: u64) -> u16 {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as u16
 }
 
 /// Which of the parts a reader needs to follow up a fact-check a record has: a link to send, a
@@ -149,7 +141,11 @@ impl Index {
         let mut claim_trigrams = Vec::new();
         for record in &records {
             let claim_analysis = analyzer.analyze(&record.claim_text());
-            trigrams_into(&claim_analysis.canonical, &mut claim_trigrams);
+            let start = claim_trigrams.len();
+            for_each_trigram(&claim_analysis.canonical, |t| claim_trigrams.push(t));
+            claim_trigrams[start..].sort_unstable();
+            let distinct = dedup_from(&mut claim_trigrams[start..]);
+            claim_trigrams.truncate(start + distinct);
             trigram_start.push(claim_trigrams.len() as u32);
             let claim = intern(claim_analysis);
             let body = intern(analyzer.analyze(&record.body_text()));
@@ -303,7 +299,8 @@ impl Index {
             + self.claim_pairs.len() * 8
             + self.claim_mass.len() * 4
             + self.completeness.len() * std::mem::size_of::<Completeness>()
-            + (self.trigram_start.len() + self.claim_trigrams.len()) * 4
+            + self.trigram_start.len() * 4
+            + self.claim_trigrams.len() * 2
     }
 
     pub(crate) fn term(&self, stem: &str) -> Option<u32> {
@@ -340,13 +337,26 @@ impl Index {
         self.claim_mass[doc as usize]
     }
 
-    pub(crate) fn claim_trigrams(&self, doc: u32) -> &[u32] {
+    /// Sorted distinct trigram [`hash16`]s of a record's claim text.
+    pub(crate) fn claim_trigrams(&self, doc: u32) -> &[u16] {
         &self.claim_trigrams[self.trigram_start[doc as usize] as usize..self.trigram_start[doc as usize + 1] as usize]
     }
 
     pub(crate) fn completeness(&self, doc: u32) -> Completeness {
         self.completeness[doc as usize]
     }
+}
+
+/// Moves the distinct values of sorted `values` to its front; returns how many there are.
+fn dedup_from(values: &mut [u16]) -> usize {
+    let mut kept = 0;
+    for i in 0..values.len() {
+        if kept == 0 || values[i] != values[kept - 1] {
+            values[kept] = values[i];
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// Sorted (term, count) pairs.

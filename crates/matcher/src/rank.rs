@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use tangkal_text::{Analyzer, StemScratch};
 
 use crate::calibrate::{Model, QUERY_FEATURES};
-use crate::index::{for_each_trigram, pair, Index};
+use crate::index::{for_each_trigram, hash16, pair, Index};
 use crate::FactCheck;
 
 /// Number of built-in features (the length of [`Features::values`]).
@@ -95,7 +95,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.55, suggest: 0.15 }
+        Thresholds { auto_answer: 0.52, suggest: 0.15 }
     }
 }
 
@@ -162,50 +162,41 @@ struct Query {
     trigrams: usize,
 }
 
-/// A set of 64-bit keys as a bitmap of their hashes: one bit test per lookup. With 2^16 bits, a
-/// typical post's few hundred keys let about 0.5% of absent keys pass, noise far below what the
+/// A set of [`hash16`] values as a bitmap: one bit test per lookup. A typical post's few hundred
+/// keys fill about 0.5% of it, so that share of absent keys passes: noise far below what the
 /// features built on it measure.
-struct HashedSet {
+struct SlotSet {
     bits: Vec<u64>,
-    members: Vec<u64>,
+    members: Vec<u16>,
 }
 
-impl Default for HashedSet {
+impl Default for SlotSet {
     fn default() -> Self {
-        HashedSet { bits: vec![0; HashedSet::WORDS], members: Vec::new() }
+        SlotSet { bits: vec![0; (1 << 16) / 64], members: Vec::new() }
     }
 }
 
-impl HashedSet {
-    const WORDS: usize = (1 << 16) / 64;
-
-    fn slot(key: u64) -> (usize, u64) {
-        let h = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as usize;
-        (h / 64, 1 << (h % 64))
-    }
-
+impl SlotSet {
     fn clear(&mut self) {
-        for &key in &self.members {
-            let (word, bit) = HashedSet::slot(key);
-            self.bits[word] &= !bit;
+        for &s in &self.members {
+            self.bits[usize::from(s) / 64] &= !(1 << (s % 64));
         }
         self.members.clear();
     }
 
-    /// Adds `key`; false if it was (as far as the bitmap tells) already there.
-    fn insert(&mut self, key: u64) -> bool {
-        let (word, bit) = HashedSet::slot(key);
+    /// Adds `slot`; false if it was already there.
+    fn insert(&mut self, slot: u16) -> bool {
+        let (word, bit) = (usize::from(slot) / 64, 1u64 << (slot % 64));
         if self.bits[word] & bit != 0 {
             return false;
         }
         self.bits[word] |= bit;
-        self.members.push(key);
+        self.members.push(slot);
         true
     }
 
-    fn contains(&self, key: u64) -> bool {
-        let (word, bit) = HashedSet::slot(key);
-        self.bits[word] & bit != 0
+    fn contains(&self, slot: u16) -> bool {
+        self.bits[usize::from(slot) / 64] & (1 << (slot % 64)) != 0
     }
 }
 
@@ -215,8 +206,8 @@ impl HashedSet {
 struct QueryMarks {
     /// IDF of each term of the text, 0 for every other term of the vocabulary.
     term_idf: Vec<f32>,
-    pairs: HashedSet,
-    trigrams: HashedSet,
+    pairs: SlotSet,
+    trigrams: SlotSet,
 }
 
 /// Terms in more than this share of the records are left out of BM25 (their posting lists are the
@@ -427,12 +418,12 @@ impl Matcher {
         marks.pairs.clear();
         for w in seq.windows(2) {
             if let (Some(a), Some(b)) = (w[0], w[1]) {
-                marks.pairs.insert(pair(a, b));
+                marks.pairs.insert(hash16(pair(a, b)));
             }
         }
         marks.trigrams.clear();
         let mut trigrams = 0;
-        for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(u64::from(t))));
+        for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(t)));
         Query { terms, mass, trigrams }
     }
 
@@ -495,11 +486,11 @@ impl Matcher {
         }
         let complete = self.index.completeness(doc);
         let claim_trigrams = self.index.claim_trigrams(doc);
-        let shared_trigrams = claim_trigrams.iter().filter(|&&t| marks.trigrams.contains(u64::from(t))).count() as f32;
+        let shared_trigrams = claim_trigrams.iter().filter(|&&t| marks.trigrams.contains(t)).count() as f32;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
         let pairs = self.index.claim_pairs(doc);
-        let shared_pairs = pairs.iter().filter(|&&p| marks.pairs.contains(p)).count() as f32;
+        let shared_pairs = pairs.iter().filter(|&&p| marks.pairs.contains(hash16(p))).count() as f32;
         let claim_covered = shared / claim_mass;
         let query_in_claim = shared / qmass;
         Features {
