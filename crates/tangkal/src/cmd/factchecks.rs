@@ -48,13 +48,8 @@ pub enum Command {
         /// Verdict, e.g. SALAH, HOAKS, BENAR
         #[arg(long)]
         rating: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: u64,
-        #[arg(long, default_value_t = 0)]
-        offset: u64,
-        /// One JSON object per line
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        list: super::ListArgs,
     },
     /// Show one fact-check with its earlier versions
     Show {
@@ -151,7 +146,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             out.flush()?;
             eprintln!("exported {} fact-checks", records.len());
         }
-        Command::List { search, publisher, rating, limit, offset, json } => {
+        Command::List { search, publisher, rating, list: super::ListArgs { limit, offset, json } } => {
             let filter = FactCheckFilter { search, publisher, rating };
             let found = store.list_factchecks(&filter, limit, offset)?;
             if json {

@@ -13,15 +13,8 @@ pub enum Command {
     List {
         #[command(flatten)]
         filter: FilterArgs,
-        /// At most this many items
-        #[arg(long, default_value_t = 50)]
-        limit: u64,
-        /// Skip this many items first
-        #[arg(long, default_value_t = 0)]
-        offset: u64,
-        /// One JSON object per line
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        list: super::ListArgs,
     },
     /// Show one item with its raw record
     Show {
@@ -71,7 +64,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     let store = tangkal_store::open(&config.data_dir)?;
     match command {
         Command::Count { filter } => println!("{}", store.count_items(&filter.into())?),
-        Command::List { filter, limit, offset, json } => {
+        Command::List { filter, list: super::ListArgs { limit, offset, json } } => {
             let items = store.list_items(&filter.into(), limit, offset)?;
             if json {
                 for item in &items {

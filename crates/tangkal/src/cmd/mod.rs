@@ -11,3 +11,17 @@ pub mod serve;
 pub mod text;
 pub mod token;
 pub mod user;
+
+/// Paging and output options shared by the list commands.
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// At most this many rows
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    /// Skip this many rows first
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}

@@ -25,13 +25,8 @@ pub enum Command {
     List {
         #[arg(long, value_enum, default_value = "velocity")]
         sort: Sort,
-        #[arg(long, default_value_t = 20)]
-        limit: u64,
-        #[arg(long, default_value_t = 0)]
-        offset: u64,
-        /// One JSON object per line
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        list: super::ListArgs,
     },
     /// Show one narrative: figures, central copy, matched fact-checks, merges, recent items and coordination
     /// flags
@@ -74,7 +69,9 @@ pub struct ClusterArgs {
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Cluster(args) => cluster(config, args),
-        Command::List { sort, limit, offset, json } => list(config, sort, limit, offset, json),
+        Command::List { sort, list: super::ListArgs { limit, offset, json } } => {
+            list(config, sort, limit, offset, json)
+        }
         Command::Show { id, items, json } => show(config, id, items, json),
     }
 }
