@@ -32,6 +32,38 @@ pub(crate) struct Entry<'a> {
     pub after: Option<String>,
 }
 
+impl<'a> Entry<'a> {
+    /// The event of `record` coming into being.
+    pub fn created<T: Serialize>(
+        actor: &'a str,
+        entity: &'a str,
+        entity_id: i64,
+        action: &'a str,
+        record: &T,
+    ) -> Result<Entry<'a>> {
+        Ok(Entry { actor, entity, entity_id: entity_id.to_string(), action, before: None, after: Some(json(record)?) })
+    }
+
+    /// The event of a record changing from `before` to `after`.
+    pub fn changed<T: Serialize>(
+        actor: &'a str,
+        entity: &'a str,
+        entity_id: i64,
+        action: &'a str,
+        before: &T,
+        after: &T,
+    ) -> Result<Entry<'a>> {
+        Ok(Entry {
+            actor,
+            entity,
+            entity_id: entity_id.to_string(),
+            action,
+            before: Some(json(before)?),
+            after: Some(json(after)?),
+        })
+    }
+}
+
 pub(crate) fn json<T: Serialize>(record: &T) -> Result<String> {
     serde_json::to_string(record).map_err(|e| StoreError::Invalid(format!("cannot record audit event: {e}")))
 }

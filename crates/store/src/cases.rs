@@ -399,15 +399,7 @@ impl CaseStore for SqliteStore {
                 link.execute(params![case.id, "item", i.to_string()])?;
             }
         }
-        let entry = Entry {
-            actor: opened_by,
-            entity: "case",
-            entity_id: case.id.to_string(),
-            action: "case.open",
-            before: None,
-            after: Some(audit::json(&case)?),
-        };
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
         tx.commit()?;
         Ok(case)
     }
@@ -483,15 +475,7 @@ impl CaseStore for SqliteStore {
             return Ok(CaseUpdate::Refused(refusal));
         }
         save_case(&tx, &after)?;
-        let entry = Entry {
-            actor: &actor.label(),
-            entity: "case",
-            entity_id: id.to_string(),
-            action,
-            before: Some(audit::json(&before)?),
-            after: Some(audit::json(&after)?),
-        };
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, Entry::changed(&actor.label(), "case", id, action, &before, &after)?, now)?;
         // Read back so new verdict and evidence rows carry their ids.
         let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
         tx.commit()?;

@@ -212,15 +212,7 @@ impl UserStore for SqliteStore {
         )?;
         let id = tx.last_insert_rowid();
         let created = tx.query_row(&format!("{SELECT_USER} WHERE u.id = ?1"), params![id], user_row)?;
-        let entry = Entry {
-            actor,
-            entity: "user",
-            entity_id: id.to_string(),
-            action: "user.add",
-            before: None,
-            after: Some(audit::json(&created)?),
-        };
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, Entry::created(actor, "user", id, "user.add", &created)?, now)?;
         tx.commit()?;
         Ok(created)
     }
@@ -292,14 +284,8 @@ impl UserStore for SqliteStore {
             tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
         }
         let after = tx.query_row(&select, params![id], user_row)?;
-        let entry = Entry {
-            actor,
-            entity: "user",
-            entity_id: id.to_string(),
-            action: if disabled { "user.disable" } else { "user.enable" },
-            before: Some(audit::json(&before)?),
-            after: Some(audit::json(&after)?),
-        };
+        let entry =
+            Entry::changed(actor, "user", id, if disabled { "user.disable" } else { "user.enable" }, &before, &after)?;
         audit::append(&tx, entry, now)?;
         tx.commit()?;
         Ok(Some(after))
@@ -365,15 +351,7 @@ impl UserStore for SqliteStore {
         )?;
         let id = tx.last_insert_rowid();
         let token = tx.query_row(&format!("{SELECT_TOKEN} WHERE t.id = ?1"), params![id], token_row)?;
-        let entry = Entry {
-            actor,
-            entity: "token",
-            entity_id: id.to_string(),
-            action: "token.create",
-            before: None,
-            after: Some(audit::json(&token)?),
-        };
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, Entry::created(actor, "token", id, "token.create", &token)?, now)?;
         tx.commit()?;
         Ok(token)
     }
@@ -413,14 +391,7 @@ impl UserStore for SqliteStore {
         }
         tx.execute("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1", params![id, now.timestamp()])?;
         let after = tx.query_row(&select, params![id], token_row)?;
-        let entry = Entry {
-            actor,
-            entity: "token",
-            entity_id: id.to_string(),
-            action: "token.revoke",
-            before: Some(audit::json(&before)?),
-            after: Some(audit::json(&after)?),
-        };
+        let entry = Entry::changed(actor, "token", id, "token.revoke", &before, &after)?;
         audit::append(&tx, entry, now)?;
         tx.commit()?;
         Ok(Some(after))
