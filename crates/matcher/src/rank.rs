@@ -95,7 +95,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.52, suggest: 0.15 }
+        Thresholds { auto_answer: 0.56, suggest: 0.15 }
     }
 }
 
@@ -206,8 +206,17 @@ impl SlotSet {
 struct QueryMarks {
     /// IDF of each term of the text, 0 for every other term of the vocabulary.
     term_idf: Vec<f32>,
+    /// The pairs' hashes screen a claim's pairs; `pair_keys` (sorted) confirms the few that pass, so
+    /// the count is exact: pair keys are term ids, which depend on the order records were indexed in.
     pairs: SlotSet,
+    pair_keys: Vec<u64>,
     trigrams: SlotSet,
+}
+
+impl QueryMarks {
+    fn has_pair(&self, key: u64) -> bool {
+        self.pairs.contains(hash16(key)) && self.pair_keys.binary_search(&key).is_ok()
+    }
 }
 
 /// Terms in more than this share of the records are left out of BM25 (their posting lists are the
@@ -416,11 +425,15 @@ impl Matcher {
             mass += idf;
         }
         marks.pairs.clear();
+        marks.pair_keys.clear();
         for w in seq.windows(2) {
             if let (Some(a), Some(b)) = (w[0], w[1]) {
                 marks.pairs.insert(hash16(pair(a, b)));
+                marks.pair_keys.push(pair(a, b));
             }
         }
+        marks.pair_keys.sort_unstable();
+        marks.pair_keys.dedup();
         marks.trigrams.clear();
         let mut trigrams = 0;
         for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(t)));
@@ -468,7 +481,10 @@ impl Matcher {
                 }
             }
         }
-        top_by_score(touched.iter().map(|&d| (d, std::mem::take(&mut acc[d as usize]))), self.options.candidates, heap);
+        top_by_score(touched.iter().map(|&d| (d, acc[d as usize])), self.options.candidates, heap);
+        for &d in touched.iter() {
+            acc[d as usize] = 0.0;
+        }
         touched.clear();
         hits.clear();
         hits.extend(heap.drain().map(|Reverse(key)| unrank_key(key)));
@@ -490,7 +506,7 @@ impl Matcher {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
         let pairs = self.index.claim_pairs(doc);
-        let shared_pairs = pairs.iter().filter(|&&p| marks.pairs.contains(hash16(p))).count() as f32;
+        let shared_pairs = pairs.iter().filter(|&&p| marks.has_pair(p)).count() as f32;
         let claim_covered = shared / claim_mass;
         let query_in_claim = shared / qmass;
         Features {
@@ -632,16 +648,39 @@ mod tests {
     }
 
     fn matcher() -> Matcher {
-        let records = vec![
+        matcher_over(records())
+    }
+
+    fn matcher_over(records: Vec<FactCheck>) -> Matcher {
+        let analyzer = Analyzer::new();
+        Matcher::new(Index::build(records, &analyzer, FieldWeights::default()), analyzer)
+    }
+
+    fn records() -> Vec<FactCheck> {
+        vec![
             fc("vaksin", "Vaksin Covid-19 mengandung microchip untuk melacak warga", None),
             fc("bansos", "Pendaftaran bantuan sosial tunai Rp 600 ribu lewat tautan WhatsApp", None),
             fc("banjir", "Video banjir bandang di Jakarta tahun ini", Some("Video itu rekaman banjir di Brasil 2019.")),
             fc("loker", "Lowongan kerja PT Kereta Api Indonesia tanpa tes", None),
             fc("gempa", "Prediksi gempa besar mengguncang Jawa minggu depan", None),
             fc("listrik", "Subsidi listrik gratis untuk semua pelanggan PLN", None),
-        ];
-        let analyzer = Analyzer::new();
-        Matcher::new(Index::build(records, &analyzer, FieldWeights::default()), analyzer)
+        ]
+    }
+
+    #[test]
+    fn scores_do_not_depend_on_the_order_records_were_indexed_in() {
+        let text = "Vaksin covid mengandung microchip untuk melacak warga, banjir bandang di Jakarta";
+        let scores = |m: &Matcher| -> Vec<(String, f32)> {
+            m.rank(text, 6).iter().map(|r| (m.index().record(r.doc).id.clone(), r.score)).collect()
+        };
+        let mut reversed = records();
+        reversed.reverse();
+        let (forward, backward) = (scores(&matcher()), scores(&matcher_over(reversed)));
+        assert_eq!(forward.len(), backward.len());
+        // Equal up to the order of float additions.
+        for (a, b) in forward.iter().zip(&backward) {
+            assert!(a.0 == b.0 && (a.1 - b.1).abs() < 1e-6, "{forward:?} vs {backward:?}");
+        }
     }
 
     #[test]
