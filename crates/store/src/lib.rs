@@ -47,5 +47,7 @@ pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
 pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     let mut store = SqliteStore::open_in(data_dir)?;
     store.checkpoint_in_background()?;
+    // Appends touch few pages again; the memory is better left to the import's own indexes.
+    store.set_cache_mib(16)?;
     Ok(Box::new(store))
 }

@@ -49,6 +49,12 @@ impl SqliteStore {
         Ok(SqliteStore { conn, path: path.to_path_buf(), accounts: HashMap::new(), checkpointer: None })
     }
 
+    /// Sets the page cache of this connection.
+    pub fn set_cache_mib(&mut self, mib: u32) -> Result<()> {
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))?;
+        Ok(())
+    }
+
     /// For bulk imports: checkpoints run on a background thread instead of inside the writer's commits.
     /// The log is fully checkpointed when the store is dropped.
     pub fn checkpoint_in_background(&mut self) -> Result<()> {
