@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One published fact-check. Only `id` and `title` are required; everything else is kept when the
 /// source states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactCheck {
     /// Stable identifier, unique in a collection (derived from the URL or title when absent).
     #[serde(default)]

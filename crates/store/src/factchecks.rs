@@ -274,16 +274,13 @@ mod tests {
         FactCheck {
             id: id.into(),
             title: title.into(),
-            claim: None,
             rating: Some("SALAH".into()),
-            misinformation_type: None,
-            explanation: None,
             conclusion: Some("Faktanya 100% keliru".into()),
             url: url.map(Into::into),
             publisher: Some("Cek".into()),
             date: chrono::NaiveDate::from_ymd_opt(2024, 5, 1),
             lang: Some("id".into()),
-            provenance: None,
+            ..FactCheck::default()
         }
     }
 

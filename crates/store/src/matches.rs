@@ -288,16 +288,10 @@ mod tests {
         FactCheck {
             id: id.into(),
             title: title.into(),
-            claim: None,
             rating: Some("SALAH".into()),
-            misinformation_type: None,
-            explanation: None,
-            conclusion: None,
             url: Some(format!("https://example.org/cek-fakta/{id}")),
-            publisher: None,
-            date: None,
             lang: Some("id".into()),
-            provenance: None,
+            ..FactCheck::default()
         }
     }
 
