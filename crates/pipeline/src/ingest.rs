@@ -16,7 +16,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> IngestOptions {
-        IngestOptions { batch_size: 10_000 }
+        IngestOptions { batch_size: 5_000 }
     }
 }
 
