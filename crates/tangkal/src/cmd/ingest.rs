@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use tangkal_pipeline::{ColumnMap, Format, IngestOptions, IngestSummary, Progress, RejectWriter, Source};
+use tangkal_pipeline::{
+    ColumnMap, Format, IngestOptions, IngestSummary, MatchingTotals, Progress, RejectWriter, Source,
+};
+use tangkal_store::Store;
 
 use crate::config::Config;
 
@@ -88,21 +91,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let mut rejects = RejectWriter::new(rejects_path);
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;
     let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
-    let options = IngestOptions { batch_size: config.ingest.batch_size };
-    let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store.as_mut())?;
-    let mut matching = tangkal_pipeline::MatchingStage::open(store.as_mut())?;
-    let summary = tangkal_pipeline::ingest_with_stages(
-        store.as_mut(),
-        sources,
-        &mut rejects,
-        &options,
-        &progress,
-        &mut [&mut narratives, &mut matching],
-    )
-    .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
-    narratives.finish(store.as_mut())?;
-    // The narrative stage writes its last figures when it finishes: match what they changed.
-    matching.catch_up(store.as_mut())?;
+    let (summary, matched) = ingest_and_detect(config, store.as_mut(), sources, &mut rejects, &progress)
+        .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
     if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }
@@ -120,7 +110,6 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             elapsed,
             summary.read as f64 / elapsed.max(1e-9)
         );
-        let matched = matching.totals();
         if matched.matched > 0 {
             println!(
                 "narratives matched against fact-checks {}  debunked {}  cases opened {}",
@@ -133,6 +122,32 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_SOME_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ingests `sources` with everything that follows arrival: each new item placed in its narrative, and
+/// new or changed narratives matched against the stored fact-checks.
+pub(crate) fn ingest_and_detect(
+    config: &Config,
+    store: &mut dyn Store,
+    sources: Vec<Box<dyn Source>>,
+    rejects: &mut RejectWriter,
+    progress: &dyn Progress,
+) -> anyhow::Result<(IngestSummary, MatchingTotals)> {
+    let options = IngestOptions { batch_size: config.ingest.batch_size };
+    let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store)?;
+    let mut matching = tangkal_pipeline::MatchingStage::open(store)?;
+    let summary = tangkal_pipeline::ingest_with_stages(
+        store,
+        sources,
+        rejects,
+        &options,
+        progress,
+        &mut [&mut narratives, &mut matching],
+    )?;
+    narratives.finish(store)?;
+    // The narrative stage writes its last figures when it finishes: match what they changed.
+    matching.catch_up(store)?;
+    Ok((summary, matching.totals()))
 }
 
 fn default_rejects_path(config: &Config) -> PathBuf {
