@@ -73,42 +73,68 @@ pub struct Fields<'a> {
     pub metrics: Metrics,
 }
 
+/// A record's fields after validation, borrowed from its [`Fields`]: what a reader that keeps no
+/// copy of the record (a one-pass evaluation, a filter) needs, without the allocations of an [`Item`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckedFields<'f> {
+    pub platform: &'f str,
+    pub id: Option<&'f str>,
+    pub url: Option<&'f str>,
+    pub author_id: Option<&'f str>,
+    pub author_handle: Option<&'f str>,
+    pub text: &'f str,
+    pub published_at: DateTime<Utc>,
+    pub metrics: Metrics,
+}
+
 impl Fields<'_> {
-    /// Checks the fields and builds the item; `raw` is the record as received.
-    pub fn into_item(self, raw: String, max_text_bytes: usize) -> Result<Item, ItemError> {
-        let platform = non_empty(self.platform).ok_or(ItemError::MissingField("platform"))?;
+    /// Validates the fields exactly as [`Fields::into_item`] does, without copying them.
+    pub fn check(&self, max_text_bytes: usize) -> Result<CheckedFields<'_>, ItemError> {
+        let platform = non_empty(&self.platform).ok_or(ItemError::MissingField("platform"))?;
         if !platform.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
             return Err(ItemError::BadField {
                 field: "platform",
                 reason: format!("{platform:?} is not a lower-case identifier such as \"x\" or \"facebook\""),
             });
         }
-        let text = self.text.ok_or(ItemError::MissingField("text"))?;
+        let text = self.text.as_deref().ok_or(ItemError::MissingField("text"))?;
         if text.len() > max_text_bytes {
             return Err(ItemError::TextTooLarge { len: text.len(), cap: max_text_bytes });
         }
         if text.trim().is_empty() {
             return Err(ItemError::BadField { field: "text", reason: "is empty".into() });
         }
-        let published = non_empty(self.published_at).ok_or(ItemError::MissingField("published_at"))?;
-        let published_at = DateTime::parse_from_rfc3339(&published)
+        let published = non_empty(&self.published_at).ok_or(ItemError::MissingField("published_at"))?;
+        let published_at = DateTime::parse_from_rfc3339(published)
             .map_err(|e| ItemError::BadField {
                 field: "published_at",
                 reason: format!("{published:?} is not an RFC 3339 timestamp ({e})"),
             })?
             .with_timezone(&Utc);
-        let author = match non_empty(self.author_id) {
-            Some(id) => {
-                Some(Author { id: id.into_owned(), handle: non_empty(self.author_handle).map(Cow::into_owned) })
-            }
-            None => None,
-        };
+        let author_id = non_empty(&self.author_id);
+        Ok(CheckedFields {
+            platform,
+            id: non_empty(&self.id),
+            url: non_empty(&self.url),
+            author_id,
+            author_handle: author_id.and(non_empty(&self.author_handle)),
+            text,
+            published_at,
+            metrics: self.metrics,
+        })
+    }
+
+    /// Checks the fields and builds the item; `raw` is the record as received.
+    pub fn into_item(self, raw: String, max_text_bytes: usize) -> Result<Item, ItemError> {
+        let published_at = self.check(max_text_bytes)?.published_at;
+        let owned = |value: Option<Cow<'_, str>>| value.filter(|v| !v.trim().is_empty()).map(Cow::into_owned);
+        let author = owned(self.author_id).map(|id| Author { id, handle: owned(self.author_handle) });
         Ok(Item {
-            platform: platform.into_owned(),
-            external_id: non_empty(self.id).map(Cow::into_owned),
-            url: non_empty(self.url).map(Cow::into_owned),
+            platform: owned(self.platform).expect("checked"),
+            external_id: owned(self.id),
+            url: owned(self.url),
             author,
-            text: text.into_owned(),
+            text: self.text.expect("checked").into_owned(),
             published_at,
             metrics: self.metrics,
             raw,
@@ -116,8 +142,8 @@ impl Fields<'_> {
     }
 }
 
-fn non_empty(value: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    value.filter(|v| !v.trim().is_empty())
+fn non_empty<'f>(value: &'f Option<Cow<'_, str>>) -> Option<&'f str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
 impl Item {
@@ -127,20 +153,22 @@ impl Item {
     }
 }
 
+/// The item format's fields as serde sees them. Strings are [`WireStr`] so that they borrow from the
+/// line: serde borrows a `Cow<str>` field, but not one inside an `Option`.
 #[derive(Deserialize)]
 struct WireItem<'a> {
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Option<WireStr<'a>>,
     #[serde(borrow, default)]
-    platform: Option<Cow<'a, str>>,
+    platform: Option<WireStr<'a>>,
     #[serde(borrow, default)]
-    url: Option<Cow<'a, str>>,
+    url: Option<WireStr<'a>>,
     #[serde(borrow, default)]
     author: Option<WireAuthor<'a>>,
     #[serde(borrow, default)]
-    text: Option<Cow<'a, str>>,
+    text: Option<WireStr<'a>>,
     #[serde(borrow, default)]
-    published_at: Option<Cow<'a, str>>,
+    published_at: Option<WireStr<'a>>,
     #[serde(default)]
     metrics: Option<Metrics>,
 }
@@ -148,30 +176,54 @@ struct WireItem<'a> {
 #[derive(Deserialize)]
 struct WireAuthor<'a> {
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Option<WireStr<'a>>,
     #[serde(borrow, default)]
-    handle: Option<Cow<'a, str>>,
+    handle: Option<WireStr<'a>>,
+}
+
+/// A JSON string, borrowed unless it holds escapes.
+#[derive(Deserialize)]
+struct WireStr<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// Parses one line of the JSONL item format into its fields, borrowing them from `line` (strings
+/// with escapes excepted). [`Fields::check`] validates them without copies; [`parse_json_item`]
+/// builds the [`Item`] from them.
+pub fn parse_json_fields(line: &[u8]) -> Result<Fields<'_>, ItemError> {
+    fields_of(utf8(line)?)
 }
 
 /// Parses one line of the JSONL item format. Unknown fields are allowed and kept in [`Item::raw`].
 pub fn parse_json_item(line: &[u8], max_text_bytes: usize) -> Result<Item, ItemError> {
-    let text = std::str::from_utf8(line).map_err(|e| ItemError::InvalidUtf8(e.valid_up_to()))?;
-    let wire: WireItem<'_> = serde_json::from_str(text).map_err(|e| ItemError::NotJson(e.to_string()))?;
+    let line = utf8(line)?;
+    fields_of(line)?.into_item(line.to_owned(), max_text_bytes)
+}
+
+fn utf8(line: &[u8]) -> Result<&str, ItemError> {
+    std::str::from_utf8(line).map_err(|e| ItemError::InvalidUtf8(e.valid_up_to()))
+}
+
+fn fields_of(line: &str) -> Result<Fields<'_>, ItemError> {
+    let wire: WireItem<'_> = serde_json::from_str(line).map_err(|e| ItemError::NotJson(e.to_string()))?;
     let (author_id, author_handle) = match wire.author {
         Some(a) => (a.id, a.handle),
         None => (None, None),
     };
-    Fields {
-        platform: wire.platform,
-        id: wire.id,
-        url: wire.url,
-        author_id,
-        author_handle,
-        text: wire.text,
-        published_at: wire.published_at,
+    Ok(Fields {
+        platform: WireStr::cow(wire.platform),
+        id: WireStr::cow(wire.id),
+        url: WireStr::cow(wire.url),
+        author_id: WireStr::cow(author_id),
+        author_handle: WireStr::cow(author_handle),
+        text: WireStr::cow(wire.text),
+        published_at: WireStr::cow(wire.published_at),
         metrics: wire.metrics.unwrap_or_default(),
+    })
+}
+
+impl<'a> WireStr<'a> {
+    fn cow(value: Option<WireStr<'a>>) -> Option<Cow<'a, str>> {
+        value.map(|s| s.0)
     }
-    .into_item(text.to_owned(), max_text_bytes)
 }
 
 #[cfg(test)]
@@ -189,6 +241,22 @@ mod tests {
         assert_eq!(item.metrics, Metrics { views: 812, shares: 3, likes: 40, replies: 2 });
         assert_eq!(item.published_at.timestamp(), 1_706_937_165);
         assert!(item.raw.contains(r#""lang":"id""#));
+    }
+
+    #[test]
+    fn fields_borrow_from_the_line_and_check_like_the_item() {
+        let fields = parse_json_fields(GOOD.as_bytes()).unwrap();
+        assert!(matches!(fields.text, Some(Cow::Borrowed(_))));
+        let checked = fields.check(DEFAULT_MAX_TEXT_BYTES).unwrap();
+        let item = parse_json_item(GOOD.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap();
+        assert_eq!(checked.platform, item.platform);
+        assert_eq!(checked.id, item.external_id.as_deref());
+        assert_eq!(checked.author_id, item.author.as_ref().map(|a| a.id.as_str()));
+        assert_eq!(checked.author_handle, Some("budi"));
+        assert_eq!(checked.text, item.text);
+        assert_eq!(checked.published_at, item.published_at);
+        let escaped = parse_json_fields(br#"{"text":"a \"b\""}"#).unwrap();
+        assert_eq!(escaped.text.as_deref(), Some(r#"a "b""#));
     }
 
     #[test]

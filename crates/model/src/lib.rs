@@ -11,4 +11,6 @@ mod identity;
 mod item;
 
 pub use identity::{normalize_url, Identity};
-pub use item::{parse_json_item, Author, Fields, Item, ItemError, Metrics, DEFAULT_MAX_TEXT_BYTES};
+pub use item::{
+    parse_json_fields, parse_json_item, Author, CheckedFields, Fields, Item, ItemError, Metrics, DEFAULT_MAX_TEXT_BYTES,
+};

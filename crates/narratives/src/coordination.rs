@@ -137,11 +137,12 @@ struct Burst {
 /// Runs the detection over `posts` (any order).
 pub fn detect(posts: &[Post], params: &Params) -> Detection {
     let mut order: Vec<usize> = (0..posts.len()).collect();
-    order.sort_by_key(|&i| (posts[i].narrative, posts[i].time, i));
+    // The keys end with the index, so an unstable sort gives the one order there is.
+    order.sort_unstable_by_key(|&i| (posts[i].narrative, posts[i].time, i));
     let interval = estimate_interval(posts, &order, params);
     let window = interval * params.window_intervals.max(1);
 
-    order.sort_by_key(|&i| (posts[i].narrative, posts[i].platform, posts[i].time, i));
+    order.sort_unstable_by_key(|&i| (posts[i].narrative, posts[i].platform, posts[i].time, i));
     let mut scanner = Scanner::new(window, params);
     let mut bursts = Vec::new();
     for series in
@@ -260,7 +261,13 @@ struct Scanner<'p> {
     /// Per rate scale and post: posts of the series within the scale before it, and after it.
     before: Vec<Vec<u32>>,
     after: Vec<Vec<u32>>,
-    seen: HashSet<u32>,
+    /// The series' accounts renumbered 0.. (`accounts` indexes into it), so that the window scan
+    /// tracks distinct accounts in a plain array rather than a hash set.
+    local_accounts: Vec<u32>,
+    local: Vec<u32>,
+    /// Per local account: the number of the window scan (one per first post) that last saw it.
+    seen_in: Vec<u64>,
+    scans: u64,
     ln_factorial: LnFactorial,
 }
 
@@ -282,7 +289,10 @@ impl<'p> Scanner<'p> {
             accounts: Vec::new(),
             before: vec![Vec::new(); scales],
             after: vec![Vec::new(); scales],
-            seen: HashSet::new(),
+            local_accounts: Vec::new(),
+            local: Vec::new(),
+            seen_in: Vec::new(),
+            scans: 0,
             ln_factorial: LnFactorial(vec![0.0]),
         }
     }
@@ -299,6 +309,13 @@ impl<'p> Scanner<'p> {
         self.times.extend(series.iter().map(|&i| posts[i].time));
         self.accounts.clear();
         self.accounts.extend(series.iter().map(|&i| posts[i].account));
+        self.local_accounts.clone_from(&self.accounts);
+        self.local_accounts.sort_unstable();
+        self.local_accounts.dedup();
+        self.local.clear();
+        self.local.extend(self.accounts.iter().map(|a| self.local_accounts.binary_search(a).expect("listed") as u32));
+        self.seen_in.clear();
+        self.seen_in.resize(self.local_accounts.len(), 0);
         self.count_neighbours();
 
         // Posts further apart than a window never share one: scan the runs in between separately.
@@ -365,13 +382,20 @@ impl<'p> Scanner<'p> {
         let scales: Vec<f64> = self.scales().map(|s| s as f64).collect();
         let mut best: Option<Window> = None;
         for first in start..end {
-            self.seen.clear();
+            self.scans += 1;
+            let mut distinct = 0;
             for last in first..end {
                 let span = self.times[last] - self.times[first];
                 if span > self.window {
                     break;
                 }
-                if !self.seen.insert(self.accounts[last]) || self.seen.len() < self.params.min_accounts {
+                let seen_in = &mut self.seen_in[self.local[last] as usize];
+                if *seen_in == self.scans {
+                    continue;
+                }
+                *seen_in = self.scans;
+                distinct += 1;
+                if distinct < self.params.min_accounts {
                     continue;
                 }
                 let span = span.max(1) as f64;
@@ -390,7 +414,7 @@ impl<'p> Scanner<'p> {
                         }
                     })
                     .fold(0.0, f64::max);
-                let Some(ln_tail) = self.ln_factorial.poisson_tail(self.seen.len() - 1, rate * span) else {
+                let Some(ln_tail) = self.ln_factorial.poisson_tail(distinct - 1, rate * span) else {
                     continue;
                 };
                 let ln_expected = ln_n + ln_tail;

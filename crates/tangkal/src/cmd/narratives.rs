@@ -81,11 +81,12 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
     let input = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut tracker = Tracker::new(tangkal_text::Analyzer::new(), IndexConfig::default());
-    let mut ids = Vec::new();
+    // The ids end to end in one string: a million items are not a million allocations.
+    let mut ids = String::new();
+    let mut id_ends: Vec<usize> = Vec::new();
     let mut clusters = Vec::new();
     let mut posts = Vec::new();
-    let mut accounts: HashMap<(String, String), u32> = HashMap::new();
-    let mut platforms: HashMap<String, u16> = HashMap::new();
+    let mut accounts = AccountNumbers::default();
     let mut assign_time = Duration::ZERO;
     let mut line = Vec::new();
     let mut number = 0u64;
@@ -98,30 +99,26 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let item = tangkal_model::parse_json_item(trim_newline(&line), config.ingest.max_text_bytes)
-            .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", args.input.display()))?;
-        let id = item
-            .external_id
-            .with_context(|| format!("{}:{number}: missing required field `id`", args.input.display()))?;
-        let author = item.author.as_ref().map(|a| a.id.as_str());
+        let bad_line = |e: tangkal_model::ItemError| anyhow::anyhow!("{}:{number}: {e}", args.input.display());
+        // Only the fields clustering reads, checked as ingest checks them, borrowed from the line.
+        let fields = tangkal_model::parse_json_fields(trim_newline(&line)).map_err(bad_line)?;
+        let item = fields.check(config.ingest.max_text_bytes).map_err(bad_line)?;
+        let id = item.id.with_context(|| format!("{}:{number}: missing required field `id`", args.input.display()))?;
         let sighting = Sighting {
-            item: ids.len() as u64,
-            platform: &item.platform,
-            account: author,
+            item: clusters.len() as u64,
+            platform: item.platform,
+            account: item.author_id,
             published_at: item.published_at.timestamp(),
             views: item.metrics.views,
             shares: item.metrics.shares,
         };
         let t0 = Instant::now();
-        let observed = tracker.observe(&item.text, &sighting);
+        let observed = tracker.observe(item.text, &sighting);
         assign_time += t0.elapsed();
-        if let Some(author) = author {
-            let next = accounts.len() as u32;
-            let account = *accounts.entry((item.platform.clone(), author.to_owned())).or_insert(next);
-            let next = platforms.len() as u16;
-            let platform = *platforms.entry(item.platform.clone()).or_insert(next);
+        if let Some(author) = item.author_id {
+            let (platform, account) = accounts.number(item.platform, author);
             posts.push(Post {
-                item: ids.len() as u64,
+                item: sighting.item,
                 narrative: observed.assignment.narrative,
                 platform,
                 account,
@@ -129,7 +126,8 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
                 text: observed.assignment.representative as u64,
             });
         }
-        ids.push(id);
+        ids.push_str(id);
+        id_ends.push(ids.len());
         clusters.push(observed.assignment.narrative);
     }
     let index = tracker.index();
@@ -139,23 +137,26 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
     let detect_start = Instant::now();
     let detection = coordination::detect(&posts, &CoordinationParams::default());
     let detect_time = detect_start.elapsed();
-    let mut coordinated = vec![false; ids.len()];
+    let mut coordinated = vec![false; clusters.len()];
     for flag in &detection.flags {
         for &item in &flag.items {
             coordinated[item as usize] = true;
         }
     }
-    let mut out =
-        BufWriter::new(File::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?);
-    for (i, id) in ids.iter().enumerate() {
-        let line = serde_json::json!({"id": id, "cluster": index.resolve(clusters[i]), "coordinated": coordinated[i]});
-        writeln!(out, "{line}")?;
+    let mut out = BufWriter::with_capacity(
+        1 << 20,
+        File::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?,
+    );
+    let mut id_start = 0;
+    for (i, &id_end) in id_ends.iter().enumerate() {
+        write_prediction(&mut out, &ids[id_start..id_end], index.resolve(clusters[i]), coordinated[i])?;
+        id_start = id_end;
     }
     out.flush()?;
     if args.timings {
-        let n = ids.len() as f64;
+        let n = clusters.len() as f64;
         let report = serde_json::json!({
-            "items": ids.len(),
+            "items": clusters.len(),
             "narratives": index.narratives(),
             "merges": index.merges().len(),
             "representatives": index.representatives(),
@@ -173,6 +174,52 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{report}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Numbers platforms and (platform, account id) pairs in order of first appearance, for
+/// coordination detection; a look-up of a known account allocates nothing.
+#[derive(Default)]
+struct AccountNumbers {
+    platforms: Vec<String>,
+    /// `platform NUL account id` → number (platforms never hold a NUL).
+    accounts: HashMap<String, u32>,
+    key: String,
+}
+
+impl AccountNumbers {
+    fn number(&mut self, platform: &str, account: &str) -> (u16, u32) {
+        let platform_number = match self.platforms.iter().position(|p| p == platform) {
+            Some(i) => i,
+            None => {
+                self.platforms.push(platform.to_owned());
+                self.platforms.len() - 1
+            }
+        } as u16;
+        self.key.clear();
+        self.key.push_str(platform);
+        self.key.push('\0');
+        self.key.push_str(account);
+        let account_number = match self.accounts.get(self.key.as_str()) {
+            Some(&n) => n,
+            None => {
+                let n = self.accounts.len() as u32;
+                self.accounts.insert(self.key.clone(), n);
+                n
+            }
+        };
+        (platform_number, account_number)
+    }
+}
+
+/// One prediction line, `{"cluster":7,"coordinated":false,"id":"x:1"}`, written straight to `out`
+/// (keys in sorted order, as `serde_json::Value` prints them).
+fn write_prediction(out: &mut impl Write, id: &str, cluster: u32, coordinated: bool) -> anyhow::Result<()> {
+    out.write_all(b"{\"cluster\":")?;
+    serde_json::to_writer(&mut *out, &cluster)?;
+    out.write_all(if coordinated { b",\"coordinated\":true,\"id\":" } else { b",\"coordinated\":false,\"id\":" })?;
+    serde_json::to_writer(&mut *out, id)?;
+    out.write_all(b"}\n")?;
+    Ok(())
 }
 
 fn trim_newline(line: &[u8]) -> &[u8] {
