@@ -185,14 +185,22 @@ fn match_narrative(
             .with_context(|| format!("narrative {} is gone", narrative.narrative_id))?;
         let signals = signals(&row, best.score);
         claim.priority = Some(signals.priority());
+        // One case per debunked claim: a second narrative repeating it joins the open case.
+        let origin_ref = format!("factcheck:{}", best.factcheck.id);
         claim.case_id = match store.narrative_case(row.id)? {
             Some(existing) => Some(existing),
-            None => {
-                let new = new_case(&row, best, signals);
-                let case = store.open_case(&new, DETECTOR, chrono::Utc::now())?;
-                case_opened = true;
-                Some(case.id)
-            }
+            None => match store.open_case_for_origin(&origin_ref)? {
+                Some(open) => {
+                    store.link_narrative(open, row.id, row.representative_item_id, DETECTOR, chrono::Utc::now())?;
+                    Some(open)
+                }
+                None => {
+                    let new = new_case(&row, best, signals, origin_ref);
+                    let case = store.open_case(&new, DETECTOR, chrono::Utc::now())?;
+                    case_opened = true;
+                    Some(case.id)
+                }
+            },
         };
     }
     let matches = found
@@ -218,7 +226,7 @@ fn signals(row: &NarrativeRow, score: f32) -> Signals {
     }
 }
 
-fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals) -> NewCase {
+fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals, origin_ref: String) -> NewCase {
     let factcheck = best.factcheck;
     let title = format!("Debunked before: {}", factcheck.title);
     let mut summary = format!(
@@ -245,7 +253,7 @@ fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals) -> NewCase {
         title: truncate(&title, MAX_TITLE_CHARS),
         summary: truncate(&summary, MAX_SUMMARY_CHARS),
         origin: Some(Origin::Detector),
-        origin_ref: Some(format!("factcheck:{}", factcheck.id)),
+        origin_ref: Some(origin_ref),
         narratives: vec![row.id.to_string()],
         items: vec![row.representative_item_id],
         platforms: row.platforms.clone(),

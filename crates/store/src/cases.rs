@@ -63,6 +63,18 @@ pub trait CaseStore {
     fn update_case(&mut self, id: i64, change: Change, actor: &Actor, now: DateTime<Utc>) -> Result<CaseUpdate>;
     /// Cases whose approved verdict has gone public (status `responding` or `closed`), newest first.
     fn published_cases(&self, limit: u64, offset: u64) -> Result<Vec<Case>>;
+    /// The oldest open case opened for `origin_ref` (e.g. `factcheck:ID`): where more of the same belongs.
+    fn open_case_for_origin(&self, origin_ref: &str) -> Result<Option<i64>>;
+    /// Adds a narrative and its central item to a case, audited as `case.link`; false when the case
+    /// already had the narrative.
+    fn link_narrative(
+        &mut self,
+        case_id: i64,
+        narrative: i64,
+        item: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
@@ -495,6 +507,35 @@ impl CaseStore for SqliteStore {
             .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().filter_map(|id| load_case(&self.conn, id).transpose()).collect()
     }
+
+    fn open_case_for_origin(&self, origin_ref: &str) -> Result<Option<i64>> {
+        let sql = format!("SELECT MIN(c.id) FROM cases c WHERE c.origin_ref = ?1 AND {OPEN}");
+        Ok(self.conn.query_row(&sql, params![origin_ref], |r| r.get(0))?)
+    }
+
+    fn link_narrative(
+        &mut self,
+        case_id: i64,
+        narrative: i64,
+        item: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut link = tx.prepare_cached(
+            "INSERT INTO case_links (case_id, kind, target) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )?;
+        if link.execute(params![case_id, "narrative", narrative.to_string()])? == 0 {
+            return Ok(false);
+        }
+        link.execute(params![case_id, "item", item.to_string()])?;
+        drop(link);
+        tx.execute("UPDATE cases SET updated_at = ?2 WHERE id = ?1", params![case_id, now.timestamp()])?;
+        let linked = serde_json::json!({ "narrative": narrative, "item": item });
+        audit::append(&tx, Entry::created(actor, "case", case_id, "case.link", &linked)?, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -577,6 +618,31 @@ mod tests {
         assert_eq!((verdict.proposed_by.id, verdict.review.unwrap().by.id), (analyst.user.id, reviewer.user.id));
         assert_eq!(store.case(normal.id).unwrap().unwrap().status, Status::VerdictApproved);
         assert_eq!(store.update_case(999, Change::Assign { to: None }, &analyst, t0).unwrap(), CaseUpdate::NotFound);
+    }
+
+    #[test]
+    fn more_narratives_of_a_claim_join_its_open_case() {
+        let (_dir, mut store, analyst, _) = store_with_users();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let claim = NewCase { origin_ref: Some("factcheck:fc-1".into()), ..new_case("hoax", Urgency::Normal) };
+        assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), None);
+        let case = store.open_case(&claim, "detector:claims", t0).unwrap();
+        assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), Some(case.id));
+        assert_eq!(store.open_case_for_origin("factcheck:fc-2").unwrap(), None);
+
+        assert!(store.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap());
+        assert!(!store.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap(), "linked once");
+        let linked = store.case(case.id).unwrap().unwrap();
+        assert_eq!(linked.narratives, vec!["n-1".to_string(), "7".to_string()]);
+        assert!(linked.items.contains(&70));
+        let filter = crate::AuditFilter { entity: Some("case".into()), entity_id: Some(case.id.to_string()) };
+        let actions: Vec<_> = store.audit_events(&filter, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.iter().filter(|a| *a == "case.link").count(), 1, "{actions:?}");
+
+        // A finished case no longer gathers narratives.
+        let dismiss = Change::Move { to: Status::Dismissed, reason: Some("duplicate".into()) };
+        store.update_case(case.id, dismiss, &analyst, t0).unwrap();
+        assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), None);
     }
 
     #[test]

@@ -235,9 +235,11 @@ fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64,
     assert!(2 * found_right.len() >= hoaxes, "right fact-check stored for only {found_right:?} of {hoaxes}");
     assert!(debunked > 0, "no hoax of the sample reached the auto-answer threshold");
 
-    for (case_id, opened_by, _, linked) in &cases {
+    let mut claims = std::collections::HashSet::new();
+    for (case_id, opened_by, origin_ref, linked) in &cases {
         assert_eq!(opened_by, "detector:claims");
-        assert_eq!(linked.len(), 1, "case {case_id} links one narrative");
+        assert!(!linked.is_empty(), "case {case_id} links a narrative");
+        assert!(claims.insert(origin_ref.clone()), "one open case per debunked claim: {origin_ref:?} twice");
     }
     let opened: i64 = db(data_dir)
         .query_row(
