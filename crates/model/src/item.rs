@@ -389,7 +389,8 @@ impl<'a> Scan<'a> {
                     });
                 }
                 b'\\' => {
-                    let text = owned.get_or_insert_with(String::new);
+                    // Decoding never lengthens the rest of the line: one allocation.
+                    let text = owned.get_or_insert_with(|| String::with_capacity(self.bytes.len() - start));
                     text.push_str(&self.line[run..at]);
                     self.at = at + 1;
                     self.escape(text)?;
@@ -513,19 +514,20 @@ fn special_byte(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
-    let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    for (n, chunk) in chunks.by_ref().enumerate() {
         let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
         // The lowest flagged byte of each test is exact, so the lowest of all three is too.
         let found = has_zero_byte(w ^ (ONES * b'"' as u64))
             | has_zero_byte(w ^ (ONES * b'\\' as u64))
             | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
         if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+            return Some(from + n * 8 + (found.trailing_zeros() / 8) as usize);
         }
-        at += 8;
     }
-    bytes.get(at..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|i| at + i)
+    let tail = from + rest.len() / 8 * 8;
+    chunks.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|i| tail + i)
 }
 
 #[cfg(test)]

@@ -136,13 +136,11 @@ struct Burst {
 
 /// Runs the detection over `posts` (any order).
 pub fn detect(posts: &[Post], params: &Params) -> Detection {
-    let mut order: Vec<usize> = (0..posts.len()).collect();
-    // The keys end with the index, so an unstable sort gives the one order there is.
-    order.sort_unstable_by_key(|&i| (posts[i].narrative, posts[i].time, i));
+    let order = ordered_by(posts, |p| (p.narrative, p.time));
     let interval = estimate_interval(posts, &order, params);
     let window = interval * params.window_intervals.max(1);
 
-    order.sort_unstable_by_key(|&i| (posts[i].narrative, posts[i].platform, posts[i].time, i));
+    let order = ordered_by(posts, |p| (p.narrative, p.platform, p.time));
     let mut scanner = Scanner::new(window, params);
     let mut bursts = Vec::new();
     for series in
@@ -163,6 +161,14 @@ pub fn detect(posts: &[Post], params: &Params) -> Detection {
     }
     flags.sort_by_key(|f| (f.window_start, f.narrative));
     Detection { interval, window, flags }
+}
+
+/// Indices of `posts` ordered by `key`, ties by index. The keys are computed once and sorted with
+/// their index, rather than looked up through the index on every comparison.
+fn ordered_by<K: Ord>(posts: &[Post], key: impl Fn(&Post) -> K) -> Vec<usize> {
+    let mut keyed: Vec<(K, usize)> = posts.iter().enumerate().map(|(i, p)| (key(p), i)).collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Accounts in two or more bursts with more of their posts in bursts than chance would put there.
