@@ -67,10 +67,8 @@ impl Featurizer {
     /// Like [`Featurizer::features`], reusing `out`'s allocation.
     pub fn features_into(&mut self, text: &str, out: &mut Features) {
         self.terms.clear();
-        let mut rest = text;
-        while let Some((chunk, after)) = next_chunk(rest) {
+        for chunk in text.split(|c: char| c.is_whitespace()).filter(|c| !c.is_empty()) {
             self.push_chunk_terms(chunk);
-            rest = after;
         }
         out.exact = xxh3_64(words_as_bytes(&self.terms));
         out.shingles.clear();
@@ -104,35 +102,6 @@ impl Featurizer {
         self.terms.extend_from_slice(&self.arena[start..]);
         self.cache.insert(key, (start as u32, (self.arena.len() - start) as u32));
     }
-}
-
-/// The first non-empty run of non-whitespace in `text` and what follows it: the pieces of
-/// `text.split(char::is_whitespace)` that are not empty, with ASCII bytes tested one by one rather
-/// than decoded as chars.
-fn next_chunk(text: &str) -> Option<(&str, &str)> {
-    let bytes = text.as_bytes();
-    let whitespace_at = |i: usize| -> Option<usize> {
-        match bytes[i] {
-            b'\t'..=b'\r' | b' ' => Some(1),
-            b if b < 0x80 => None,
-            _ => text[i..].chars().next().filter(|c| c.is_whitespace()).map(char::len_utf8),
-        }
-    };
-    let mut start = 0;
-    while start < bytes.len() {
-        match whitespace_at(start) {
-            Some(width) => start += width,
-            None => break,
-        }
-    }
-    if start == bytes.len() {
-        return None;
-    }
-    let mut end = start;
-    while end < bytes.len() && whitespace_at(end).is_none() {
-        end += if bytes[end] < 0x80 { 1 } else { text[end..].chars().next().map_or(1, char::len_utf8) };
-    }
-    Some((&text[start..end], &text[end..]))
 }
 
 fn words_as_bytes(words: &[u64]) -> &[u8] {
@@ -196,20 +165,6 @@ mod tests {
         warm.features("berbahaya itu vaksin");
         let text = "vaksin itu berbahaya";
         assert_eq!(warm.features(text), featurizer().features(text));
-    }
-
-    #[test]
-    fn chunks_are_the_non_empty_pieces_between_unicode_whitespace() {
-        let text = " a\u{a0}bé\t\u{3000}🙏x\u{2029}\u{1c}y  ";
-        let mut chunks = Vec::new();
-        let mut rest = text;
-        while let Some((chunk, after)) = next_chunk(rest) {
-            chunks.push(chunk);
-            rest = after;
-        }
-        let expected: Vec<&str> = text.split(char::is_whitespace).filter(|c| !c.is_empty()).collect();
-        assert_eq!(chunks, expected);
-        assert_eq!(chunks, ["a", "bé", "🙏x", "\u{1c}y"]);
     }
 
     #[test]
