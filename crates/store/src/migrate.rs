@@ -29,6 +29,13 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let pending = pending(conn)?;
+    apply(conn, &pending)
+}
+
+/// Every migration not yet applied, so one that was added with a lower number than an applied one
+/// (parallel branches) still runs.
+fn pending(conn: &Connection) -> Result<Vec<&'static Migration>> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY,
@@ -44,11 +51,20 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     if let Some(&found) = applied.iter().find(|v| !SQLITE_MIGRATIONS.iter().any(|m| m.version == **v)) {
         return Err(StoreError::NewerSchema { found, known });
     }
-    // Every migration not yet applied, so one that was added with a lower number than an applied one
-    // (parallel branches) still runs.
-    for m in SQLITE_MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    Ok(SQLITE_MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)).collect())
+}
+
+fn apply(conn: &mut Connection, migrations: &[&Migration]) -> Result<()> {
+    for m in migrations {
         let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        // Another process opening the same store may have applied it while this one waited for the lock.
+        let done: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [m.version], |r| r.get(0))
+            .map_err(fail)?;
+        if done {
+            continue;
+        }
         tx.execute_batch(m.sql).map_err(fail)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -69,6 +85,20 @@ mod tests {
         for pair in SQLITE_MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version, "{} then {}", pair[0].name, pair[1].name);
         }
+    }
+
+    #[test]
+    fn processes_opening_a_new_store_together_migrate_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let mut first = Connection::open(&path).unwrap();
+        let mut second = Connection::open(&path).unwrap();
+        // The second process saw nothing applied, then the first migrated while it waited for the lock.
+        let seen_by_second = pending(&second).unwrap();
+        migrate(&mut first).unwrap();
+        apply(&mut second, &seen_by_second).unwrap();
+        let n: u32 = second.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(n as usize, SQLITE_MIGRATIONS.len());
     }
 
     #[test]
