@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::features::PrehashedMap;
 use crate::index::NarrativeId;
@@ -132,7 +132,12 @@ impl SpreadBook {
         let platform = self.platform(sighting.platform);
         let account = sighting.account.map(|a| {
             let next = self.accounts.len() as u32;
-            let key = xxh3_64_with_seed(a.as_bytes(), platform as u64);
+            // Platform and account hashed together: a small seed does not separate short ids
+            // (`u0016355` on one platform and a neighbour id on another hashed alike).
+            let mut key = Xxh3::new();
+            key.update(&u32::from(platform).to_le_bytes());
+            key.update(a.as_bytes());
+            let key = key.digest();
             *self.accounts.entry(key).or_insert(next)
         });
         let s = &mut self.spreads[n];

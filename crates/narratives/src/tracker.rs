@@ -12,7 +12,7 @@ use crate::spread::{Sighting, SpreadBook};
 const MAGIC: &[u8; 8] = b"TKNARRAT";
 
 /// Version of the snapshot format written by [`Tracker::write_snapshot`].
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// What observing one item gave.
 #[derive(Debug, Clone, PartialEq)]

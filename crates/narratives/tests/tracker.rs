@@ -151,3 +151,15 @@ fn velocity_counts_recent_items_and_sees_acceleration() {
     assert_eq!(calm.velocity_24h, 0.0);
     assert!(!calm.accelerating);
 }
+
+#[test]
+fn accounts_are_told_apart_across_platforms() {
+    // Ids whose hashes once coincided when the platform was only a hash seed.
+    let mut t = tracker();
+    let first = Sighting { platform: "x", ..sighting(1, "u0003000", 0) };
+    let second = Sighting { platform: "facebook", ..sighting(2, "u0010000", 60) };
+    let n = t.observe(HOAX, &second).assignment.narrative;
+    assert_eq!(t.observe(HOAX, &first).assignment.narrative, n);
+    let f = t.spread().figures(n, 120).unwrap();
+    assert_eq!((f.items, f.accounts), (2, 2));
+}
