@@ -10,7 +10,8 @@
 //! by [`UNRELATED_WEIGHT`]). The printed score levels are read off half A's negatives: the shipped
 //! auto-answer threshold is the 1% level, the suggest threshold the 10% level.
 //! Environment: K1, CLAIM_W, CLAIM_B, BODY_W, BODY_B, BODY_TERMS (field weights), CANDIDATES,
-//! TREES, DEPTH, SHRINK, MINLEAF (forest size).
+//! QUADGRAM_CANDIDATES, COVERAGE_CANDIDATES, DEPTH_BM25, RERANKED,
+//! SCREENING_TREES, QUADGRAM_BELOW (candidate stage), TREES, DEPTH, SHRINK, MINLEAF (forest size).
 //! With RUN.jsonl, every query and negative is ranked with the fitted model and written in the
 //! scorer's run format, so half B (never seen by the fit) can be scored apart.
 
@@ -76,7 +77,15 @@ fn main() {
         body_b: env("BODY_B", defaults.body_b),
         body_terms: env("BODY_TERMS", defaults.body_terms as f32) as usize,
     };
-    let options = Options { candidates: env("CANDIDATES", Options::default().candidates as f32) as usize };
+    let options = Options {
+        candidates: env("CANDIDATES", Options::default().candidates as f32) as usize,
+        quadgram_candidates: env("QUADGRAM_CANDIDATES", Options::default().quadgram_candidates as f32) as usize,
+        coverage_candidates: env("COVERAGE_CANDIDATES", Options::default().coverage_candidates as f32) as usize,
+        depth: env("DEPTH_BM25", Options::default().depth as f32) as usize,
+        reranked: env("RERANKED", Options::default().reranked as f32) as usize,
+        screening_trees: env("SCREENING_TREES", Options::default().screening_trees as f32) as usize,
+        quadgram_below: env("QUADGRAM_BELOW", Options::default().quadgram_below),
+    };
     let matcher = Matcher::new(Index::build(records, &analyzer, weights), analyzer).with_options(options);
     let ids: Vec<String> = matcher.index().records().iter().map(|r| r.id.clone()).collect();
 

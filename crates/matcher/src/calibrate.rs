@@ -77,57 +77,68 @@ impl Forest {
     /// Sum of the trees' leaf values for one candidate. Features beyond [`Forest::MAX_FEATURES`]
     /// are not seen.
     pub fn value(&self, features: &[f32]) -> f64 {
+        self.value_of(features, 0..self.len())
+    }
+
+    /// Sum of the leaf values of the trees in `trees` (by position, the first fitted first) for one
+    /// candidate: a ranking can screen candidates with the first trees and finish the best.
+    pub fn value_of(&self, features: &[f32], trees: std::ops::Range<usize>) -> f64 {
         let mut row = [0f32; Forest::MAX_FEATURES];
         let n = features.len().min(Forest::MAX_FEATURES);
         row[..n].copy_from_slice(&features[..n]);
+        let width = 1usize << self.depth;
+        let (start, end) = (trees.start.min(self.len()) * width, trees.end.min(self.len()) * width);
+        let slices = (&self.features[start..end], &self.thresholds[start..end], &self.leaves[start..end]);
         f64::from(match self.depth {
-            0 => self.leaves.iter().sum(),
-            1 => self.sum::<2>(&row),
-            2 => self.sum::<4>(&row),
-            3 => self.sum::<8>(&row),
-            4 => self.sum::<16>(&row),
-            5 => self.sum::<32>(&row),
-            6 => self.sum::<64>(&row),
-            _ => self.sum_any(&row),
+            0 => slices.2.iter().sum(),
+            1 => sum::<2>(slices, &row),
+            2 => sum::<4>(slices, &row),
+            3 => sum::<8>(slices, &row),
+            4 => sum::<16>(slices, &row),
+            5 => sum::<32>(slices, &row),
+            6 => sum::<64>(slices, &row),
+            _ => sum_any(slices, width, &row),
         })
     }
+}
 
-    /// [`Forest::value`] for trees of `WIDTH` (= 2^depth) slots: the descent unrolls and indexes
-    /// fixed-size arrays.
-    fn sum<const WIDTH: usize>(&self, row: &[f32; Forest::MAX_FEATURES]) -> f32 {
-        let mut sum = 0f32;
-        let trees = self.features.chunks_exact(WIDTH).zip(self.thresholds.chunks_exact(WIDTH));
-        for ((split, threshold), leaves) in trees.zip(self.leaves.chunks_exact(WIDTH)) {
-            let (split, threshold, leaves): (&[u16; WIDTH], &[f32; WIDTH], &[f32; WIDTH]) =
-                match (split.try_into(), threshold.try_into(), leaves.try_into()) {
-                    (Ok(s), Ok(t), Ok(l)) => (s, t, l),
-                    _ => continue,
-                };
-            let mut node = 1;
-            for _ in 0..WIDTH.trailing_zeros() {
-                let at = node & (WIDTH - 1);
-                let x = row[usize::from(split[at]) & (Forest::MAX_FEATURES - 1)];
-                node = 2 * node + usize::from(x >= threshold[at]);
-            }
-            sum += leaves[node & (WIDTH - 1)];
-        }
-        sum
-    }
+/// Split features, thresholds and leaves of consecutive trees, in [`Forest`]'s layout.
+type Trees<'a> = (&'a [u16], &'a [f32], &'a [f32]);
 
-    fn sum_any(&self, row: &[f32; Forest::MAX_FEATURES]) -> f32 {
-        let width = 1usize << self.depth;
-        let mut sum = 0f32;
-        let trees = self.features.chunks_exact(width).zip(self.thresholds.chunks_exact(width));
-        for ((split, threshold), leaves) in trees.zip(self.leaves.chunks_exact(width)) {
-            let mut node = 1;
-            while node < width {
-                let x = row[usize::from(split[node]) & (Forest::MAX_FEATURES - 1)];
-                node = 2 * node + usize::from(x >= threshold[node]);
-            }
-            sum += leaves[node - width];
+/// [`Forest::value_of`] for trees of `WIDTH` (= 2^depth) slots: the descent unrolls and indexes
+/// fixed-size arrays.
+fn sum<const WIDTH: usize>((features, thresholds, leaves): Trees, row: &[f32; Forest::MAX_FEATURES]) -> f32 {
+    let mut sum = 0f32;
+    let trees = features.chunks_exact(WIDTH).zip(thresholds.chunks_exact(WIDTH));
+    for ((split, threshold), leaves) in trees.zip(leaves.chunks_exact(WIDTH)) {
+        let (split, threshold, leaves): (&[u16; WIDTH], &[f32; WIDTH], &[f32; WIDTH]) =
+            match (split.try_into(), threshold.try_into(), leaves.try_into()) {
+                (Ok(s), Ok(t), Ok(l)) => (s, t, l),
+                _ => continue,
+            };
+        let mut node = 1;
+        for _ in 0..WIDTH.trailing_zeros() {
+            let at = node & (WIDTH - 1);
+            let x = row[usize::from(split[at]) & (Forest::MAX_FEATURES - 1)];
+            node = 2 * node + usize::from(x >= threshold[at]);
         }
-        sum
+        sum += leaves[node & (WIDTH - 1)];
     }
+    sum
+}
+
+fn sum_any((features, thresholds, leaves): Trees, width: usize, row: &[f32; Forest::MAX_FEATURES]) -> f32 {
+    let mut sum = 0f32;
+    let trees = features.chunks_exact(width).zip(thresholds.chunks_exact(width));
+    for ((split, threshold), leaves) in trees.zip(leaves.chunks_exact(width)) {
+        let mut node = 1;
+        while node < width {
+            let x = row[usize::from(split[node]) & (Forest::MAX_FEATURES - 1)];
+            node = 2 * node + usize::from(x >= threshold[node]);
+        }
+        sum += leaves[node - width];
+    }
+    sum
 }
 
 /// Size and regularisation of a [`fit_forest`] run.
@@ -144,7 +155,7 @@ pub struct ForestParams {
 
 impl Default for ForestParams {
     fn default() -> Self {
-        ForestParams { trees: 40, depth: 5, shrinkage: 0.3, min_leaf: 1.0, l2: 1.0 }
+        ForestParams { trees: 30, depth: 5, shrinkage: 0.3, min_leaf: 1.0, l2: 1.0 }
     }
 }
 

@@ -56,18 +56,45 @@ pub struct Index {
     /// [`for_each_trigram`]): evidence from words the stems miss (typos, numbers, unknown names).
     trigram_start: Vec<u32>,
     claim_trigrams: Vec<u16>,
+    /// Records by the character 4-grams of their claim text ([`for_each_quadgram`]): records holding
+    /// 4-gram slot `g` are `quadgram_docs[quadgram_start[g]..quadgram_start[g + 1]]`. A second way
+    /// to candidates for texts whose words differ from the headline's in spelling or word breaks
+    /// (see `Matcher::retrieve`); 4-grams rather than trigrams because their posting lists are
+    /// far shorter.
+    quadgram_start: Vec<u32>,
+    quadgram_docs: Vec<u32>,
+    /// Squared IDF of each 4-gram slot, and each record's inverse norm of its 4-grams' IDF vector:
+    /// a text's 4-gram score for a record is a cosine up to the text's own norm.
+    quadgram_weight: Vec<f32>,
+    quadgram_inv_norm: Vec<f32>,
+}
+
+/// Calls `f` with every byte `n`-gram (n ≤ 8, packed big-endian) of the words of `canonical`
+/// (repeats included), each word padded with a space on both sides.
+fn for_each_gram(canonical: &str, n: usize, mut f: impl FnMut(u64)) {
+    for word in canonical.split(' ').filter(|w| !w.is_empty()) {
+        let bytes = word.as_bytes();
+        let at = |i: usize| if i == 0 || i > bytes.len() { b' ' } else { bytes[i - 1] };
+        for i in 0..(bytes.len() + 3).saturating_sub(n) {
+            f((i..i + n).fold(0u64, |key, j| key << 8 | u64::from(at(j))));
+        }
+    }
 }
 
 /// Calls `f` with the [`hash16`] of every byte trigram of the words of `canonical` (repeats
 /// included), each word padded with a space on both sides.
 pub(crate) fn for_each_trigram(canonical: &str, mut f: impl FnMut(u16)) {
-    for word in canonical.split(' ').filter(|w| !w.is_empty()) {
-        let bytes = word.as_bytes();
-        let at = |i: usize| if i == 0 || i > bytes.len() { b' ' } else { bytes[i - 1] };
-        for i in 0..bytes.len() {
-            f(hash16(u64::from(at(i)) << 16 | u64::from(at(i + 1)) << 8 | u64::from(at(i + 2))));
-        }
-    }
+    for_each_gram(canonical, 3, |key| f(hash16(key)));
+}
+
+/// Bits of a 4-gram slot: a quarter of a million slots, so the tables stay small enough for the
+/// caches; the few 4-grams that share a slot only add noise.
+pub(crate) const QUADGRAM_BITS: u32 = 18;
+
+/// Calls `f` with the slot of every 4-gram of the words of `canonical` (repeats included), padded
+/// like [`for_each_trigram`]; words of one letter have none.
+pub(crate) fn for_each_quadgram(canonical: &str, mut f: impl FnMut(u32)) {
+    for_each_gram(canonical, 4, |key| f((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - QUADGRAM_BITS)) as u32));
 }
 
 /// A 16-bit hash: trigrams and word pairs are kept and compared as these, in records and in a
@@ -139,6 +166,7 @@ impl Index {
         let mut docs = Vec::with_capacity(records.len());
         let mut trigram_start = vec![0u32];
         let mut claim_trigrams = Vec::new();
+        let mut quadgrams: Vec<Vec<u32>> = Vec::with_capacity(records.len());
         for record in &records {
             let claim_analysis = analyzer.analyze(&record.claim_text());
             let start = claim_trigrams.len();
@@ -147,6 +175,11 @@ impl Index {
             let distinct = dedup_from(&mut claim_trigrams[start..]);
             claim_trigrams.truncate(start + distinct);
             trigram_start.push(claim_trigrams.len() as u32);
+            let mut grams = Vec::new();
+            for_each_quadgram(&claim_analysis.canonical, |g| grams.push(g));
+            grams.sort_unstable();
+            grams.dedup();
+            quadgrams.push(grams);
             let claim = intern(claim_analysis);
             let body = intern(analyzer.analyze(&record.body_text()));
             let (claim_len, body_len) = (claim.len() as u32, body.len() as u32);
@@ -155,7 +188,46 @@ impl Index {
         let mut index = Index::from_docs(records, vocab, words, docs, weights);
         index.trigram_start = trigram_start;
         index.claim_trigrams = claim_trigrams;
+        index.invert_quadgrams(&quadgrams);
         index
+    }
+
+    /// Builds the 4-gram postings, weights and norms from each record's distinct 4-gram slots.
+    fn invert_quadgrams(&mut self, quadgrams: &[Vec<u32>]) {
+        let slots = 1usize << QUADGRAM_BITS;
+        let mut df = vec![0u32; slots];
+        for &g in quadgrams.iter().flatten() {
+            df[g as usize] += 1;
+        }
+        let mut start = vec![0u32; slots + 1];
+        for g in 0..slots {
+            start[g + 1] = start[g] + df[g];
+        }
+        let mut fill = start[..slots].to_vec();
+        let mut docs = vec![0u32; start[slots] as usize];
+        let n_docs = self.records.len().max(1) as f32;
+        let weight: Vec<f32> = df
+            .iter()
+            .map(|&n| {
+                let idf = (1.0 + n_docs / (1.0 + n as f32)).ln();
+                idf * idf
+            })
+            .collect();
+        let mut inv_norm = Vec::with_capacity(quadgrams.len());
+        for (doc, grams) in quadgrams.iter().enumerate() {
+            let mut squares = 0f32;
+            for &g in grams {
+                let slot = &mut fill[g as usize];
+                docs[*slot as usize] = doc as u32;
+                *slot += 1;
+                squares += weight[g as usize];
+            }
+            inv_norm.push(if squares > 0.0 { 1.0 / squares.sqrt() } else { 0.0 });
+        }
+        self.quadgram_start = start;
+        self.quadgram_docs = docs;
+        self.quadgram_weight = weight;
+        self.quadgram_inv_norm = inv_norm;
     }
 
     fn from_docs(
@@ -251,6 +323,10 @@ impl Index {
         Index {
             trigram_start: Vec::new(),
             claim_trigrams: Vec::new(),
+            quadgram_start: Vec::new(),
+            quadgram_docs: Vec::new(),
+            quadgram_weight: Vec::new(),
+            quadgram_inv_norm: Vec::new(),
             completeness,
             records,
             vocab,
@@ -301,6 +377,8 @@ impl Index {
             + self.completeness.len() * std::mem::size_of::<Completeness>()
             + self.trigram_start.len() * 4
             + self.claim_trigrams.len() * 2
+            + (self.quadgram_start.len() + self.quadgram_docs.len() + self.quadgram_weight.len()) * 4
+            + self.quadgram_inv_norm.len() * 4
     }
 
     pub(crate) fn term(&self, stem: &str) -> Option<u32> {
@@ -340,6 +418,22 @@ impl Index {
     /// Sorted distinct trigram [`hash16`]s of a record's claim text.
     pub(crate) fn claim_trigrams(&self, doc: u32) -> &[u16] {
         &self.claim_trigrams[self.trigram_start[doc as usize] as usize..self.trigram_start[doc as usize + 1] as usize]
+    }
+
+    /// Records whose claim text has a 4-gram of slot `g`, by record.
+    pub(crate) fn quadgram_docs(&self, g: u32) -> &[u32] {
+        let g = g as usize;
+        &self.quadgram_docs[self.quadgram_start[g] as usize..self.quadgram_start[g + 1] as usize]
+    }
+
+    /// Squared IDF of 4-gram slot `g` among the records' claim texts.
+    pub(crate) fn quadgram_weight(&self, g: u32) -> f32 {
+        self.quadgram_weight[g as usize]
+    }
+
+    /// One over the norm of a record's 4-gram IDF vector (0 for a record without 4-grams).
+    pub(crate) fn quadgram_inv_norm(&self, doc: u32) -> f32 {
+        self.quadgram_inv_norm[doc as usize]
     }
 
     pub(crate) fn completeness(&self, doc: u32) -> Completeness {

@@ -6,12 +6,12 @@ use std::sync::Mutex;
 
 use tangkal_text::{Analyzer, StemScratch};
 
-use crate::calibrate::{Model, QUERY_FEATURES};
-use crate::index::{for_each_trigram, hash16, pair, Index};
+use crate::calibrate::{linear_value, Model, QUERY_FEATURES};
+use crate::index::{for_each_quadgram, for_each_trigram, hash16, pair, Index, QUADGRAM_BITS};
 use crate::FactCheck;
 
 /// Number of built-in features (the length of [`Features::values`]).
-pub const FEATURES: usize = 21;
+pub const FEATURES: usize = 22;
 
 /// Names of the built-in features, in the order of [`Features::values`].
 pub const FEATURE_NAMES: [&str; FEATURES] = [
@@ -36,6 +36,7 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "bm25_log",
     "claim_trigrams_covered",
     "query_trigrams_in_claim",
+    "quadgram_cosine",
 ];
 
 /// Evidence about one (text, fact-check) pair: mostly shares and ratios, so a value reads the same
@@ -95,7 +96,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.56, suggest: 0.15 }
+        Thresholds { auto_answer: 0.53, suggest: 0.13 }
     }
 }
 
@@ -104,11 +105,38 @@ impl Default for Thresholds {
 pub struct Options {
     /// BM25F candidates rescored per query.
     pub candidates: usize,
+    /// Further candidates by character 4-gram similarity to the headline and claim, for texts
+    /// whose words the stems do not match (typos, spellings, names written together or apart).
+    pub quadgram_candidates: usize,
+    /// Further candidates from BM25F's next best (down to [`Options::depth`]): those whose headline
+    /// and claim the text covers best (share of their IDF mass), which BM25F ranks low when a long
+    /// explanation or a long text outweighs a short headline.
+    pub coverage_candidates: usize,
+    /// BM25F rank down to which coverage candidates are picked.
+    pub depth: usize,
+    /// Candidates the ranker fully orders: the best this many (or as many as are asked for, if
+    /// more) by its weighted sum and its first [`Options::screening_trees`] trees. The trees cost
+    /// more than the rest of a candidate's scoring.
+    pub reranked: usize,
+    /// Trees of the ranker that screen every candidate.
+    pub screening_trees: usize,
+    /// The 4-gram candidates are looked for only when the best BM25F candidate's headline and
+    /// claim have less than this share of their IDF mass in the text: when the words already
+    /// match, spelling variants add nothing, and the 4-gram pass is the costliest part of retrieval.
+    pub quadgram_below: f32,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { candidates: 30 }
+        Options {
+            candidates: 30,
+            quadgram_candidates: 5,
+            coverage_candidates: 15,
+            depth: 100,
+            reranked: 20,
+            screening_trees: 6,
+            quadgram_below: 0.5,
+        }
     }
 }
 
@@ -132,6 +160,16 @@ struct Scratch {
     hits: Vec<(u32, f32)>,
     /// The best hits during selection, worst on top.
     heap: BinaryHeap<Reverse<u64>>,
+    /// The selected hits as [`rank_key`]s, best first.
+    keys: Vec<u64>,
+    /// 4-gram scores of the records touched by the 4-gram pass, like `acc` and `touched`.
+    quadgram_acc: Vec<f32>,
+    quadgram_touched: Vec<u32>,
+    /// The text's 4-gram slots.
+    quadgrams: SlotSet,
+    /// IDF-weighted cosine of the 4-grams of each of `hits` with the text's (over the 4-grams the
+    /// pass uses).
+    hit_quadgram: Vec<f32>,
     folded: String,
     canonical: String,
     stem: String,
@@ -152,22 +190,34 @@ impl Candidates {
     }
 }
 
+/// What candidate retrieval found about one record: its BM25F rank and score, the best BM25F
+/// score, and its 4-gram cosine with the text.
+struct Evidence {
+    rank: usize,
+    bm25: f32,
+    best: f32,
+    quadgram: f32,
+}
+
 /// A text prepared for matching.
 struct Query {
     /// Sorted distinct known term ids.
     terms: Vec<u32>,
     /// Sum of IDF over `terms`.
     mass: f32,
+    /// `ln(1 + mass)` and `ln(1 + terms.len())`, features of every candidate.
+    mass_log: f32,
+    terms_log: f32,
     /// Number of distinct character trigrams of the words, known to the index or not.
     trigrams: usize,
 }
 
-/// A set of [`hash16`] values as a bitmap: one bit test per lookup. A typical post's few hundred
-/// keys fill about 0.5% of it, so that share of absent keys passes: noise far below what the
-/// features built on it measure.
+/// A set of hash slots ([`hash16`] values unless made wider) as a bitmap: one bit test per
+/// lookup. A typical post's few hundred keys fill about 0.5% of 16 bits, so that share of absent
+/// keys passes: noise far below what the features built on it measure.
 struct SlotSet {
     bits: Vec<u64>,
-    members: Vec<u16>,
+    members: Vec<u32>,
 }
 
 impl Default for SlotSet {
@@ -177,16 +227,24 @@ impl Default for SlotSet {
 }
 
 impl SlotSet {
+    /// Makes room for slots of `width` bits.
+    fn widen(&mut self, width: u32) {
+        let words = (1usize << width) / 64;
+        if self.bits.len() < words {
+            self.bits.resize(words, 0);
+        }
+    }
+
     fn clear(&mut self) {
         for &s in &self.members {
-            self.bits[usize::from(s) / 64] &= !(1 << (s % 64));
+            self.bits[s as usize / 64] &= !(1 << (s % 64));
         }
         self.members.clear();
     }
 
     /// Adds `slot`; false if it was already there.
-    fn insert(&mut self, slot: u16) -> bool {
-        let (word, bit) = (usize::from(slot) / 64, 1u64 << (slot % 64));
+    fn insert(&mut self, slot: u32) -> bool {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
         if self.bits[word] & bit != 0 {
             return false;
         }
@@ -195,8 +253,8 @@ impl SlotSet {
         true
     }
 
-    fn contains(&self, slot: u16) -> bool {
-        self.bits[usize::from(slot) / 64] & (1 << (slot % 64)) != 0
+    fn contains(&self, slot: u32) -> bool {
+        self.bits[slot as usize / 64] & (1 << (slot % 64)) != 0
     }
 }
 
@@ -215,7 +273,7 @@ struct QueryMarks {
 
 impl QueryMarks {
     fn has_pair(&self, key: u64) -> bool {
-        self.pairs.contains(hash16(key)) && self.pair_keys.binary_search(&key).is_ok()
+        self.pairs.contains(u32::from(hash16(key))) && self.pair_keys.binary_search(&key).is_ok()
     }
 }
 
@@ -234,6 +292,10 @@ const MAX_OPENING: usize = 32;
 /// At most this many of a text's rarest terms count in BM25 at all (all of them still count in the
 /// coverage features).
 const MAX_SCORING: usize = 96;
+
+/// 4-grams in more than this share of the records' claim texts are left out of the 4-gram pass:
+/// their posting lists are the longest and their weight the smallest.
+const QUADGRAM_COMMON_SHARE: f32 = 0.003;
 
 impl Matcher {
     /// A matcher over `records` with the default analyzer, field weights and model: what callers
@@ -323,19 +385,34 @@ impl Matcher {
         c.docs.iter().enumerate().map(|(i, &d)| (d, c.row(i).to_vec())).collect()
     }
 
-    /// Candidates, best first by the ranker, with the text-level calibration inputs: what
-    /// `examples/calibrate.rs` fits the models on.
+    /// The candidates [`Matcher::rank`] orders, best first, with the text-level calibration
+    /// inputs: what `examples/calibrate.rs` fits the calibration on.
     pub fn judged_candidates(&self, text: &str) -> (Vec<(u32, Vec<f32>)>, Vec<f32>) {
-        let (c, order, query) = self.ranked(text);
+        let (c, order, query) = self.ranked(text, 0);
         (order.iter().map(|&(_, i)| (c.docs[i], c.row(i).to_vec())).collect(), query)
     }
 
-    /// Candidates and their order by the ranker (value, row), best first, with the text-level
+    /// Candidates and the ranker's order (value, row), best first, of the best
+    /// `max(top, options.reranked)` of them by the screening value, with the text-level
     /// calibration inputs.
-    fn ranked(&self, text: &str) -> (Candidates, Vec<(f64, usize)>, Vec<f32>) {
+    fn ranked(&self, text: &str, top: usize) -> (Candidates, Vec<(f64, usize)>, Vec<f32>) {
         let c = self.candidates(text);
-        let mut order: Vec<(f64, usize)> = (0..c.docs.len()).map(|i| (self.model.rank_value(c.row(i)), i)).collect();
-        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(c.docs[a.1].cmp(&c.docs[b.1])));
+        // Higher value first, then the lower record position.
+        let by_value = |&(value, i): &(f64, usize)| Reverse((ordered_bits(value), Reverse(c.docs[i])));
+        let forest = &self.model.forest;
+        let screening = self.options.screening_trees.min(forest.len());
+        let mut order: Vec<(f64, usize)> = (0..c.docs.len())
+            .map(|i| (linear_value(&self.model.rank, c.row(i)) + forest.value_of(c.row(i), 0..screening), i))
+            .collect();
+        let keep = top.max(self.options.reranked);
+        if order.len() > keep {
+            order.select_nth_unstable_by_key(keep, by_value);
+            order.truncate(keep);
+        }
+        for entry in &mut order {
+            entry.0 += forest.value_of(c.row(entry.1), screening..forest.len());
+        }
+        order.sort_unstable_by_key(by_value);
         let query = match order.first() {
             Some(&(value, i)) => text_level(c.row(i), order.get(1).map_or(value, |s| s.0), value),
             None => vec![0.0; QUERY_FEATURES],
@@ -345,7 +422,7 @@ impl Matcher {
 
     /// The `top` best candidates' rows and calibrated scores, best first.
     fn scored(&self, text: &str, top: usize) -> (Candidates, Vec<(usize, Ranked)>) {
-        let (c, mut order, query) = self.ranked(text);
+        let (c, mut order, query) = self.ranked(text, top);
         order.truncate(top);
         let calibration = &self.model.calibration;
         let offset = calibration.text_offset(&query);
@@ -367,9 +444,10 @@ impl Matcher {
             values: Vec::with_capacity(s.hits.len() * width),
         };
         let best = s.hits.first().map_or(0.0, |h| h.1).max(f32::MIN_POSITIVE);
-        for (rank, &(doc, bm25)) in s.hits.iter().enumerate() {
+        for (rank, (&(doc, bm25), &quadgram)) in s.hits.iter().zip(&s.hit_quadgram).enumerate() {
             c.docs.push(doc);
-            c.values.extend_from_slice(&self.features(&query, &s.marks, doc, rank, bm25, best).values);
+            let evidence = Evidence { rank, bm25, best, quadgram };
+            c.values.extend_from_slice(&self.features(&query, &s.marks, doc, evidence).values);
             c.values.resize(c.values.len() + self.signals.len(), 0.0);
         }
         for &t in &query.terms {
@@ -428,7 +506,7 @@ impl Matcher {
         marks.pair_keys.clear();
         for w in seq.windows(2) {
             if let (Some(a), Some(b)) = (w[0], w[1]) {
-                marks.pairs.insert(hash16(pair(a, b)));
+                marks.pairs.insert(u32::from(hash16(pair(a, b))));
                 marks.pair_keys.push(pair(a, b));
             }
         }
@@ -436,8 +514,9 @@ impl Matcher {
         marks.pair_keys.dedup();
         marks.trigrams.clear();
         let mut trigrams = 0;
-        for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(t)));
-        Query { terms, mass, trigrams }
+        for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(u32::from(t))));
+        let terms_log = (1.0 + terms.len() as f32).ln();
+        Query { terms, mass, mass_log: (1.0 + mass).ln(), terms_log, trigrams }
     }
 
     /// BM25F over the query's distinct selective terms: leaves the best `options.candidates`
@@ -461,7 +540,20 @@ impl Matcher {
         if scratch.acc.len() != self.index.len() {
             scratch.acc = vec![0.0; self.index.len()];
         }
-        let Scratch { acc, touched, hits, heap, .. } = scratch;
+        let Scratch {
+            acc,
+            touched,
+            hits,
+            heap,
+            keys,
+            quadgram_acc,
+            quadgram_touched,
+            quadgrams,
+            hit_quadgram,
+            marks,
+            canonical,
+            ..
+        } = scratch;
         for (i, &(df, t)) in terms.iter().enumerate() {
             let postings = self.index.postings(t);
             if i < MAX_OPENING && (opens_all || df <= rare_df) {
@@ -481,17 +573,112 @@ impl Matcher {
                 }
             }
         }
-        top_by_score(touched.iter().map(|&d| (d, acc[d as usize])), self.options.candidates, heap);
+        let first = self.options.candidates;
+        top_by_score(touched.iter().map(|&d| (d, acc[d as usize])), self.options.depth.max(first), heap);
+        keys.clear();
+        keys.extend(heap.drain().map(|Reverse(key)| key));
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let top_covered = keys.first().map_or(0.0, |&key| self.claim_covered(marks, unrank_key(key).0));
+        hits.clear();
+        hits.extend(keys.iter().take(first).map(|&key| unrank_key(key)));
+        if keys.len() > first {
+            // The rest by how much of their headline's IDF mass the text has, then back to BM25F.
+            let next = &mut keys[first..];
+            for key in next.iter_mut() {
+                let doc = unrank_key(*key).0;
+                *key = rank_key(doc, self.claim_covered(marks, doc));
+            }
+            let keep = self.options.coverage_candidates.min(next.len());
+            if keep < next.len() {
+                next.select_nth_unstable_by(keep, |a, b| b.cmp(a));
+            }
+            hits.extend(next[..keep].iter().map(|&key| {
+                let doc = unrank_key(key).0;
+                (doc, acc[doc as usize])
+            }));
+        }
+        if quadgram_acc.len() != self.index.len() {
+            *quadgram_acc = vec![0.0; self.index.len()];
+        }
+        let quadgram_norm = if top_covered >= self.options.quadgram_below {
+            heap.clear();
+            0.0
+        } else {
+            quadgrams.widen(QUADGRAM_BITS);
+            quadgrams.clear();
+            for_each_quadgram(canonical, |g| {
+                quadgrams.insert(g);
+            });
+            self.quadgram_candidates(&quadgrams.members, quadgram_acc, quadgram_touched, heap)
+        };
+        for Reverse(key) in heap.drain() {
+            let (doc, _) = unrank_key(key);
+            if !hits.iter().any(|h| h.0 == doc) {
+                // Its BM25F as far as the pass above summed it (0 if no opening term reached it).
+                hits.push((doc, acc[doc as usize]));
+            }
+        }
         for &d in touched.iter() {
             acc[d as usize] = 0.0;
         }
         touched.clear();
-        hits.clear();
-        hits.extend(heap.drain().map(|Reverse(key)| unrank_key(key)));
-        hits.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.sort_unstable_by_key(|&(doc, bm25)| Reverse(rank_key(doc, bm25)));
+        hit_quadgram.clear();
+        let inv_query_norm = if quadgram_norm > 0.0 { 1.0 / quadgram_norm } else { 0.0 };
+        hit_quadgram.extend(
+            hits.iter().map(|&(d, _)| quadgram_acc[d as usize] * self.index.quadgram_inv_norm(d) * inv_query_norm),
+        );
+        for &d in quadgram_touched.iter() {
+            quadgram_acc[d as usize] = 0.0;
+        }
+        quadgram_touched.clear();
     }
 
-    fn features(&self, query: &Query, marks: &QueryMarks, doc: u32, rank: usize, bm25: f32, best: f32) -> Features {
+    /// The records most similar to the text by the IDF-weighted cosine of their claim 4-grams with
+    /// the text's (`quadgrams`, distinct slots), left in `heap` as [`rank_key`]s; their sums stay in
+    /// `acc` (records in `touched`) for the caller to read and clear. Returns the norm of the
+    /// text's 4-gram vector over the 4-grams used.
+    fn quadgram_candidates(
+        &self,
+        quadgrams: &[u32],
+        acc: &mut [f32],
+        touched: &mut Vec<u32>,
+        heap: &mut BinaryHeap<Reverse<u64>>,
+    ) -> f32 {
+        heap.clear();
+        if self.options.quadgram_candidates == 0 {
+            return 0.0;
+        }
+        let common = ((self.index.len() as f32 * QUADGRAM_COMMON_SHARE) as usize).max(16);
+        let mut squares = 0f32;
+        for &g in quadgrams {
+            let docs = self.index.quadgram_docs(g);
+            if docs.len() > common {
+                continue;
+            }
+            let weight = self.index.quadgram_weight(g);
+            squares += weight;
+            for &d in docs {
+                let slot = &mut acc[d as usize];
+                if *slot == 0.0 {
+                    touched.push(d);
+                }
+                *slot += weight;
+            }
+        }
+        let score = |d: u32| acc[d as usize] * self.index.quadgram_inv_norm(d);
+        top_by_score(touched.iter().map(|&d| (d, score(d))), self.options.quadgram_candidates, heap);
+        squares.sqrt()
+    }
+
+    /// Share of the IDF mass of `doc`'s headline and claim terms that the text has.
+    fn claim_covered(&self, marks: &QueryMarks, doc: u32) -> f32 {
+        let shared: f32 = self.index.claim_terms(doc).iter().map(|&t| marks.term_idf[t as usize]).sum();
+        shared / self.index.claim_mass(doc).max(f32::MIN_POSITIVE)
+    }
+
+    fn features(&self, query: &Query, marks: &QueryMarks, doc: u32, retrieved: Evidence) -> Features {
+        let Evidence { rank, bm25, best, quadgram } = retrieved;
         let qmass = query.mass.max(f32::MIN_POSITIVE);
         let claim = self.index.claim_terms(doc);
         let (mut shared, mut shared_terms) = (0f32, 0usize);
@@ -502,7 +689,7 @@ impl Matcher {
         }
         let complete = self.index.completeness(doc);
         let claim_trigrams = self.index.claim_trigrams(doc);
-        let shared_trigrams = claim_trigrams.iter().filter(|&&t| marks.trigrams.contains(t)).count() as f32;
+        let shared_trigrams = claim_trigrams.iter().filter(|&&t| marks.trigrams.contains(u32::from(t))).count() as f32;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let claim_mass = self.index.claim_mass(doc).max(f32::MIN_POSITIVE);
         let pairs = self.index.claim_pairs(doc);
@@ -518,7 +705,7 @@ impl Matcher {
                 if pairs.is_empty() { claim_covered } else { shared_pairs / pairs.len() as f32 },
                 claim_covered * query_in_claim,
                 (1.0 + claim_mass).ln(),
-                (1.0 + query.mass).ln(),
+                query.mass_log,
                 claim_covered * claim_covered,
                 (claim_mass - shared).max(0.0) / 10.0,
                 shared / 10.0,
@@ -528,10 +715,11 @@ impl Matcher {
                 flag(complete.explanation),
                 (1.0 + claim.len() as f32).ln(),
                 shared_terms as f32 / claim.len().max(1) as f32,
-                (1.0 + query.terms.len() as f32).ln(),
+                query.terms_log,
                 bm25.ln_1p(),
                 shared_trigrams / claim_trigrams.len().max(1) as f32,
                 shared_trigrams / query.trigrams.max(1) as f32,
+                quadgram,
             ],
         }
     }
@@ -619,6 +807,16 @@ fn top_by_score(hits: impl Iterator<Item = (u32, f32)>, k: usize, heap: &mut Bin
 /// non-negative, so their bits order like the values.
 fn rank_key(doc: u32, score: f32) -> u64 {
     (u64::from(score.max(0.0).to_bits()) << 32) | u64::from(u32::MAX - doc)
+}
+
+/// The bits of `value` as an integer that orders like the value (total order).
+fn ordered_bits(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
 }
 
 fn unrank_key(key: u64) -> (u32, f32) {
