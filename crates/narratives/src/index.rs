@@ -124,7 +124,6 @@ pub struct NarrativeIndex {
     assigned: u64,
     shared_keys: Vec<u16>,
     touched: Vec<u32>,
-    query: QuerySet,
 }
 
 const NONE: u32 = u32::MAX;
@@ -142,7 +141,6 @@ impl NarrativeIndex {
             assigned: 0,
             shared_keys: Vec::new(),
             touched: Vec::new(),
-            query: QuerySet::default(),
         }
     }
 
@@ -292,27 +290,19 @@ impl NarrativeIndex {
                 self.shared_keys[rep as usize] += 1;
             }
         }
-        // Most shared keys first, then the older representative, as one integer: the selection
-        // compares plain numbers.
-        let mut candidates: Vec<u64> = self
-            .touched
-            .iter()
-            .map(|&rep| (u64::from(u16::MAX - self.shared_keys[rep as usize]) << 32) | u64::from(rep))
-            .collect();
+        let mut candidates: Vec<(u16, u32)> =
+            self.touched.iter().map(|&rep| (self.shared_keys[rep as usize], rep)).collect();
         for &rep in &self.touched {
             self.shared_keys[rep as usize] = 0;
         }
         self.touched.clear();
         let verify = self.config.verify.min(candidates.len());
         if verify < candidates.len() {
-            candidates.select_nth_unstable(verify);
+            candidates.select_nth_unstable_by(verify, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             candidates.truncate(verify);
         }
         let mut scored: Vec<(NarrativeId, u32, f32, f32)> = Vec::with_capacity(candidates.len());
-        if !candidates.is_empty() {
-            self.query.fill(shingles);
-        }
-        for rep in candidates.iter().map(|&key| key as u32) {
+        for &(_, rep) in &candidates {
             let r = self.representatives[rep as usize];
             let other = &self.shingles[r.start as usize..(r.start + r.len) as usize];
             let (score, jaccard) = self.score(shingles, other);
@@ -331,9 +321,9 @@ impl NarrativeIndex {
         scored
     }
 
-    /// (score, Jaccard similarity) of the query `a` (filled into `self.query`) and a set `b`.
+    /// (score, Jaccard similarity) of two shingle sets.
     fn score(&self, a: &[u32], b: &[u32]) -> (f32, f32) {
-        let shared = self.query.intersection_len(b) as f32;
+        let shared = intersection_len(a, b) as f32;
         let (na, nb) = (a.len() as f32, b.len() as f32);
         let jaccard = shared / (na + nb - shared);
         let smaller = na.min(nb);
@@ -445,71 +435,13 @@ impl NarrativeIndex {
     }
 }
 
-/// The query's shingles as an open-addressing hash set: each candidate is then intersected in one
-/// pass over its own shingles, rather than a merge over both sorted lists per candidate.
-#[derive(Default)]
-struct QuerySet {
-    /// `OCCUPIED | shingle`, or 0 for an empty slot.
-    slots: Vec<u64>,
-    shift: u32,
-}
-
-const OCCUPIED: u64 = 1 << 32;
-
-impl QuerySet {
-    /// Holds exactly `shingles` (distinct values) from now on.
-    fn fill(&mut self, shingles: &[u32]) {
-        let bits = (shingles.len() * 2).next_power_of_two().max(16).trailing_zeros();
-        self.shift = 32 - bits;
-        self.slots.clear();
-        self.slots.resize(1 << bits, 0);
-        let mask = self.slots.len() - 1;
-        for &shingle in shingles {
-            let mut i = self.slot(shingle);
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = OCCUPIED | u64::from(shingle);
-        }
+fn intersection_len(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        n += (x == y) as usize;
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
     }
-
-    fn slot(&self, shingle: u32) -> usize {
-        (shingle.wrapping_mul(0x9e37_79b9) >> self.shift) as usize
-    }
-
-    fn contains(&self, shingle: u32) -> bool {
-        let mask = self.slots.len() - 1;
-        let wanted = OCCUPIED | u64::from(shingle);
-        let mut i = self.slot(shingle);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                slot if slot == wanted => return true,
-                _ => i = (i + 1) & mask,
-            }
-        }
-    }
-
-    /// How many of `other`'s (distinct) shingles the query holds.
-    fn intersection_len(&self, other: &[u32]) -> usize {
-        other.iter().filter(|&&shingle| self.contains(shingle)).count()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::QuerySet;
-
-    #[test]
-    fn query_set_counts_shared_shingles_including_extreme_values() {
-        let query: Vec<u32> = (0..200).map(|i| i * 7).chain([u32::MAX - 1, u32::MAX]).collect();
-        let other: Vec<u32> = (0..300).map(|i| i * 5).chain([u32::MAX]).collect();
-        let mut set = QuerySet::default();
-        set.fill(&query);
-        let expected = other.iter().filter(|s| query.contains(s)).count();
-        assert_eq!(set.intersection_len(&other), expected);
-        assert_eq!(expected, 41);
-        set.fill(&[3]);
-        assert_eq!(set.intersection_len(&[0, 3, 6]), 1);
-    }
+    n
 }
