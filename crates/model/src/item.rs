@@ -256,10 +256,7 @@ impl<'a> Scan<'a> {
             let field =
                 ["id", "platform", "url", "author", "text", "published_at", "metrics"].iter().position(|&k| k == key);
             if let Some(i) = field {
-                if seen & 1 << i != 0 {
-                    return None;
-                }
-                seen |= 1 << i;
+                first_time(&mut seen, 1 << i)?;
             }
             match key {
                 "id" => fields.id = scan.string_or_null()?,
@@ -275,10 +272,7 @@ impl<'a> Scan<'a> {
                             "handle" => (2, &mut fields.author_handle),
                             _ => return scan.scalar(),
                         };
-                        if seen & bit != 0 {
-                            return None;
-                        }
-                        seen |= bit;
+                        first_time(&mut seen, bit)?;
                         *value = scan.string_or_null()?;
                         Some(())
                     })?
@@ -294,10 +288,7 @@ impl<'a> Scan<'a> {
                             "replies" => (8, &mut m.replies),
                             _ => return scan.scalar(),
                         };
-                        if seen & bit != 0 {
-                            return None;
-                        }
-                        seen |= bit;
+                        first_time(&mut seen, bit)?;
                         *value = scan.count()?;
                         Some(())
                     })?
@@ -510,6 +501,16 @@ impl<'a> Scan<'a> {
 
 /// The position of the first `"`, `\` or control character at or after `from`, eight bytes at a
 /// time.
+/// Marks `bit` as read; `None` when it was already, so a repeated key sends the line to serde, which
+/// decides what a repeat means.
+fn first_time(seen: &mut u8, bit: u8) -> Option<()> {
+    if *seen & bit != 0 {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
 fn special_byte(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
