@@ -124,13 +124,16 @@ const INSERT_COLUMNS: usize = 18;
 /// Row id and metrics (views, shares, likes, replies) of stored items, by identity.
 type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
 
-/// A record of the batch that is not stored yet, with its account resolved.
+/// A record of the batch that is not stored yet, with the column values derived from it.
 struct NewRow<'a> {
     id: i64,
     record: &'a ItemRecord<'a>,
     metrics: [i64; 4],
     account_id: Option<i64>,
-    placement: Option<Placement>,
+    published_at: i64,
+    fingerprint: i64,
+    narrative: Option<i64>,
+    narrative_copy: Option<i64>,
 }
 
 impl SqliteStore {
@@ -199,11 +202,7 @@ impl SqliteStore {
             );
             let mut stmt = tx.prepare_cached(&sql)?;
             let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * INSERT_COLUMNS);
-            let published: Vec<i64> = chunk.iter().map(|r| r.record.item.published_at.timestamp()).collect();
-            let fingerprints: Vec<i64> = chunk.iter().map(|r| r.record.fingerprint as i64).collect();
-            let narratives: Vec<[Option<i64>; 2]> =
-                chunk.iter().map(|r| [r.placement.map(|p| p.narrative), r.placement.map(|p| p.copy)]).collect();
-            for (i, row) in chunk.iter().enumerate() {
+            for row in chunk {
                 let item = row.record.item;
                 args.extend_from_slice(&[
                     &row.id as &dyn rusqlite::ToSql,
@@ -213,17 +212,17 @@ impl SqliteStore {
                     &item.url,
                     &row.account_id,
                     &item.text,
-                    &published[i],
+                    &row.published_at,
                     &now,
                     &row.metrics[0],
                     &row.metrics[1],
                     &row.metrics[2],
                     &row.metrics[3],
-                    &fingerprints[i],
+                    &row.fingerprint,
                     &source_id,
                     &item.raw,
-                    &narratives[i][0],
-                    &narratives[i][1],
+                    &row.narrative,
+                    &row.narrative_copy,
                 ]);
             }
             stmt.execute(args.as_slice())?;
@@ -287,7 +286,16 @@ impl ItemStore for SqliteStore {
                 let account_id = Self::account_id(&mut self.accounts, &tx, record.item, now)?;
                 new_in_batch.insert(identity, new_rows.len());
                 let placement = place(next_id, position);
-                new_rows.push(NewRow { id: next_id, record, metrics, account_id, placement });
+                new_rows.push(NewRow {
+                    id: next_id,
+                    record,
+                    metrics,
+                    account_id,
+                    published_at: record.item.published_at.timestamp(),
+                    fingerprint: record.fingerprint as i64,
+                    narrative: placement.map(|p| p.narrative),
+                    narrative_copy: placement.map(|p| p.copy),
+                });
                 next_id += 1;
                 counts.new += 1;
             }
