@@ -71,7 +71,7 @@ pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
             case.priority.level(),
             case.status.as_str(),
             case.due_at.format("%Y-%m-%d %H:%M UTC"),
-            excerpt(&case.title, 70)
+            super::excerpt(&case.title, 70)
         );
     }
     println!(
@@ -96,19 +96,11 @@ fn print_narratives(store: &dyn Store) -> anyhow::Result<()> {
             narrative.accounts,
             narrative.platforms.join(","),
             verdict,
-            excerpt(&central, 60)
+            super::excerpt(&central, 60)
         );
         if let Some(best) = store.narrative_matches(narrative.id)?.first() {
-            println!("         ↳ {:.2} {}", best.found.score, excerpt(&best.title, 80));
+            println!("         ↳ {:.2} {}", best.found.score, super::excerpt(&best.title, 80));
         }
     }
     Ok(())
-}
-
-fn excerpt(text: &str, chars: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(chars) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat,
-    }
 }

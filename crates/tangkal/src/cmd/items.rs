@@ -117,18 +117,10 @@ fn table(items: &[StoredItem]) -> comfy_table::Table {
             author.unwrap_or_default(),
             item.metrics.views.to_string(),
             item.metrics.shares.to_string(),
-            shorten(&item.text, 60),
+            super::excerpt(&item.text, 60),
         ]);
     }
     table
-}
-
-fn shorten(text: &str, chars: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(chars) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat,
-    }
 }
 
 fn print_item(item: &StoredItem) {

@@ -25,3 +25,12 @@ pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// `text` on one line, cut to `chars` characters with an ellipsis, for tables and listings.
+pub(crate) fn excerpt(text: &str, chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}

@@ -277,7 +277,7 @@ fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> any
             ),
             time(row.last_seen),
             store.narrative_claim(row.id)?.as_ref().map(claim_label).unwrap_or_default(),
-            excerpt(&text, 60),
+            super::excerpt(&text, 60),
         ]);
     }
     println!("{table}");
@@ -325,7 +325,7 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
         if row.accelerating { "  (accelerating)" } else { "" }
     );
     if let Some(item) = &representative {
-        println!("  central copy (item {}): {}", item.id, excerpt(&item.text, 300));
+        println!("  central copy (item {}): {}", item.id, super::excerpt(&item.text, 300));
     }
     print_matches(claim.as_ref(), &matches);
     for m in &merges {
@@ -342,7 +342,7 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
     }
     println!("  recent items:");
     for item in &items {
-        println!("    {} {} {}", item.id, time(item.published_at.timestamp()), excerpt(&item.text, 80));
+        println!("    {} {} {}", item.id, time(item.published_at.timestamp()), super::excerpt(&item.text, 80));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -381,7 +381,7 @@ fn print_matches(claim: Option<&NarrativeClaim>, matches: &[NarrativeMatch]) {
             m.found.score,
             m.found.factcheck_id,
             m.rating.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default(),
-            excerpt(&m.title, 100),
+            super::excerpt(&m.title, 100),
             m.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
         );
         let words = |key: &str| -> Vec<String> {
@@ -424,12 +424,4 @@ fn coordination_flags(store: &dyn tangkal_store::Store, narrative: i64) -> anyho
 fn time(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map_or_else(|| secs.to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
-
-fn excerpt(text: &str, chars: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(chars) {
-        Some((at, _)) => format!("{}…", &flat[..at]),
-        None => flat,
-    }
 }
