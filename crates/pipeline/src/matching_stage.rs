@@ -10,7 +10,7 @@
 //! The best matches at or above the suggest threshold are stored with their explanations. A best match
 //! at or above the auto-answer threshold marks the narrative debunked, raises its priority (the known
 //! hoax's risk is the match score) and opens a case for it, unless a case already links the narrative
-//! or one merged into it.
+//! or one merged into it; when an open case already answers the same fact-check, the narrative joins it.
 
 use anyhow::Context;
 use serde::Serialize;
