@@ -40,6 +40,13 @@ pub struct Featurizer {
 /// streams with endless unique chunks (typos, links) without changing any result.
 const DEFAULT_CACHE_LIMIT: usize = 1 << 20;
 
+/// The default analyser and the index's default shingle length.
+impl Default for Featurizer {
+    fn default() -> Featurizer {
+        Featurizer::new(Analyzer::new(), crate::index::Config::default().shingle_words)
+    }
+}
+
 impl Featurizer {
     /// `shingle_words` is the number of consecutive terms per shingle (at least 1).
     pub fn new(analyzer: Analyzer, shingle_words: usize) -> Featurizer {

@@ -84,9 +84,7 @@ pub fn ingest_with_stages(
 ) -> anyhow::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let batch_size = options.batch_size.max(1);
-    let featurizer = stages.iter().find_map(|stage| stage.featurizer()).unwrap_or_else(|| {
-        Featurizer::new(tangkal_text::Analyzer::new(), tangkal_narratives::index::Config::default().shingle_words)
-    });
+    let featurizer = stages.iter().find_map(|stage| stage.featurizer()).unwrap_or_default();
     for mut source in sources {
         let described = source.describe();
         let mut featurizer = featurizer.fresh();
