@@ -22,6 +22,10 @@ pub struct Item {
     pub metrics: Metrics,
     /// The record exactly as received (for CSV rows and feed entries: a JSON object built from them).
     pub raw: String,
+    /// Whether `raw` is a JSON object whose `text` member is exactly `text` (true for the item format),
+    /// so that a store can keep the text once, inside the raw record.
+    #[serde(default)]
+    pub text_in_raw: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +142,7 @@ impl Fields<'_> {
             published_at,
             metrics: self.metrics,
             raw,
+            text_in_raw: false,
         })
     }
 }
@@ -195,7 +200,8 @@ pub fn parse_json_fields(line: &[u8]) -> Result<Fields<'_>, ItemError> {
 /// Parses one line of the JSONL item format. Unknown fields are allowed and kept in [`Item::raw`].
 pub fn parse_json_item(line: &[u8], max_text_bytes: usize) -> Result<Item, ItemError> {
     let line = utf8(line)?;
-    fields_of(line)?.into_item(line.to_owned(), max_text_bytes)
+    let item = fields_of(line)?.into_item(line.to_owned(), max_text_bytes)?;
+    Ok(Item { text_in_raw: true, ..item })
 }
 
 fn utf8(line: &[u8]) -> Result<&str, ItemError> {

@@ -10,15 +10,20 @@ use crate::{Reject, RejectWriter};
 
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
-    /// Records per transaction.
+    /// Records per transaction: larger is faster (each commit rewrites the index pages it touched),
+    /// smaller loses less work to a crash.
     pub batch_size: usize,
 }
 
 impl Default for IngestOptions {
     fn default() -> IngestOptions {
-        IngestOptions { batch_size: 5_000 }
+        IngestOptions { batch_size: 100_000 }
     }
 }
+
+/// Records handed from the parsing thread to the writing thread at a time: small, so that memory stays
+/// flat however large a transaction is.
+const HANDOFF: usize = 4_096;
 
 /// What an import did. `read` = `new` + `updated` + `duplicate` + `rejected`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -30,7 +35,7 @@ pub struct IngestSummary {
     pub rejected: u64,
 }
 
-/// Told after every committed batch, e.g. to move a progress bar.
+/// Told after every commit, e.g. to move a progress bar.
 pub trait Progress {
     fn batch_committed(&self, so_far: &IngestSummary);
 }
@@ -39,8 +44,8 @@ impl Progress for () {
     fn batch_committed(&self, _: &IngestSummary) {}
 }
 
-/// Work that goes with writing: placing each new item (in a narrative) as its batch is written, and
-/// whatever follows every committed batch on the writing thread.
+/// Work that goes with writing: placing each new item (in a narrative) as it is written, and whatever
+/// follows every commit on the writing thread.
 pub trait Stage {
     /// The featurizer whose features [`Stage::place`] expects, for a stage that places items.
     fn featurizer(&self) -> Option<Featurizer> {
@@ -50,7 +55,7 @@ pub trait Stage {
     fn place(&mut self, _id: i64, _item: &Item, _features: &Features) -> Option<Placement> {
         None
     }
-    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
+    fn after_commit(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
 }
 
 /// Items with what the worker derived from them: identity and text features (whose exact-form hash
@@ -61,8 +66,8 @@ struct Batch {
 }
 
 /// Reads every source in turn into the store. Parsing and analysis run on a second thread while this one
-/// writes, one transaction per batch; a fatal error (unreadable file, store failure) stops the run after
-/// the batches already committed, which a re-run will recognise as duplicates.
+/// writes, one transaction per `batch_size` records; a fatal error (unreadable file, store failure) stops
+/// the run after the transactions already committed, which a re-run will recognise as duplicates.
 pub fn ingest(
     store: &mut dyn Store,
     sources: Vec<Box<dyn Source>>,
@@ -73,7 +78,7 @@ pub fn ingest(
     ingest_with_stages(store, sources, rejects, options, progress, &mut [])
 }
 
-/// [`ingest`], running `stages` after every committed batch.
+/// [`ingest`], with `stages` placing new items and running after every commit.
 pub fn ingest_with_stages(
     store: &mut dyn Store,
     sources: Vec<Box<dyn Source>>,
@@ -89,11 +94,28 @@ pub fn ingest_with_stages(
         let described = source.describe();
         let mut featurizer = featurizer.fresh();
         std::thread::scope(|scope| -> anyhow::Result<()> {
-            // One batch waiting while one is written and one is read keeps both threads busy.
+            // One hand-off waiting while one is written and one is read keeps both threads busy.
             let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(1);
-            scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, batch_size, sender));
-            for batch in receiver {
-                let batch = batch?;
+            // Written batches go back to be emptied there: the memory is freed by the thread that
+            // allocated it, off the writing thread, and the vectors are reused.
+            let (recycle, recycled) = mpsc::channel::<Batch>();
+            let handoff = HANDOFF.min(batch_size);
+            scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, handoff, sender, recycled));
+            // What the open transaction holds, added to `summary` when it commits.
+            let mut open = IngestSummary::default();
+            let mut receiver = receiver.into_iter().peekable();
+            while let Some(batch) = receiver.next() {
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        // Keep what was read well before the source failed.
+                        commit(store, stages, rejects, &mut open, &mut summary, progress)?;
+                        return Err(e);
+                    }
+                };
+                if open.read == 0 {
+                    store.begin_writes()?;
+                }
                 let records: Vec<ItemRecord<'_>> = batch
                     .items
                     .iter()
@@ -111,20 +133,19 @@ pub fn ingest_with_stages(
                     }
                     placement
                 })?;
-                for stage in stages.iter_mut() {
-                    stage.after_batch(store)?;
-                }
                 for reject in &batch.rejects {
                     tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
                     rejects.write(reject)?;
                 }
-                rejects.flush()?;
-                summary.read += (batch.items.len() + batch.rejects.len()) as u64;
-                summary.new += counts.new;
-                summary.updated += counts.updated;
-                summary.duplicate += counts.duplicate;
-                summary.rejected += batch.rejects.len() as u64;
-                progress.batch_committed(&summary);
+                open.read += (batch.items.len() + batch.rejects.len()) as u64;
+                open.new += counts.new;
+                open.updated += counts.updated;
+                open.duplicate += counts.duplicate;
+                open.rejected += batch.rejects.len() as u64;
+                let _ = recycle.send(batch);
+                if open.read >= batch_size as u64 || receiver.peek().is_none() {
+                    commit(store, stages, rejects, &mut open, &mut summary, progress)?;
+                }
             }
             Ok(())
         })?;
@@ -132,14 +153,48 @@ pub fn ingest_with_stages(
     Ok(summary)
 }
 
-/// The worker side: parse and analyse records into batches. Stops early if the writer has gone.
+/// Commits the open transaction, then runs what follows a commit; `open` (what the transaction held)
+/// moves into `summary`.
+fn commit(
+    store: &mut dyn Store,
+    stages: &mut [&mut dyn Stage],
+    rejects: &mut RejectWriter,
+    open: &mut IngestSummary,
+    summary: &mut IngestSummary,
+    progress: &dyn Progress,
+) -> anyhow::Result<()> {
+    store.commit_writes()?;
+    rejects.flush()?;
+    for stage in stages.iter_mut() {
+        stage.after_commit(store)?;
+    }
+    let open = std::mem::take(open);
+    summary.read += open.read;
+    summary.new += open.new;
+    summary.updated += open.updated;
+    summary.duplicate += open.duplicate;
+    summary.rejected += open.rejected;
+    progress.batch_committed(summary);
+    Ok(())
+}
+
+/// The worker side: parse and analyse records into hand-offs of `batch_size`. Stops early if the writer
+/// has gone.
 fn read_batches(
     source: &mut dyn Source,
     featurizer: &mut Featurizer,
     batch_size: usize,
     sender: mpsc::SyncSender<anyhow::Result<Batch>>,
+    recycled: mpsc::Receiver<Batch>,
 ) {
-    let new_batch = || Batch { items: Vec::with_capacity(batch_size), rejects: Vec::new() };
+    let new_batch = || match recycled.try_recv() {
+        Ok(mut batch) => {
+            batch.items.clear();
+            batch.rejects.clear();
+            batch
+        }
+        Err(_) => Batch { items: Vec::with_capacity(batch_size), rejects: Vec::new() },
+    };
     let mut batch = new_batch();
     loop {
         match source.next_record() {

@@ -124,7 +124,7 @@ impl MatchingStage {
 }
 
 impl crate::Stage for MatchingStage {
-    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+    fn after_commit(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
         self.catch_up(store)
     }
 }

@@ -213,7 +213,7 @@ impl crate::Stage for NarrativeStage {
         Some(self.record(id, &observation.assignment))
     }
 
-    fn after_batch(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+    fn after_commit(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
         self.catch_up(store)?;
         if self.written_at.elapsed() >= FIGURES_EVERY {
             self.write(store)?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 use tangkal_model::{Author, Identity, Item, Metrics};
 
@@ -97,6 +97,13 @@ pub trait ItemStore {
         records: &[ItemRecord<'_>],
         place: &mut PlaceNew<'_>,
     ) -> Result<WriteCounts>;
+    /// Opens a transaction that the following writes join until [`ItemStore::commit_writes`], for bulk
+    /// imports: a commit rewrites every index page its writes touched, and identities are random, so a
+    /// commit per batch would rewrite most of the identity index each time. If a write fails, everything
+    /// since `begin_writes` is rolled back and the group ends.
+    fn begin_writes(&mut self) -> Result<()>;
+    /// Commits the writes since [`ItemStore::begin_writes`] (nothing to do when none is open).
+    fn commit_writes(&mut self) -> Result<()>;
     /// Newest first.
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>>;
     fn count_items(&self, filter: &ItemFilter) -> Result<u64>;
@@ -117,9 +124,6 @@ fn to_sql_int(value: u64, field: &str) -> Result<i64> {
 
 /// Identities looked up per statement when checking which records of a batch are already stored.
 const LOOKUP_CHUNK: usize = 256;
-/// Rows per INSERT statement: fewer statement executions, well under SQLite's bound-parameter limit.
-const INSERT_CHUNK: usize = 256;
-const INSERT_COLUMNS: usize = 18;
 
 /// Row id and metrics (views, shares, likes, replies) of stored items, by identity.
 type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
@@ -138,7 +142,7 @@ struct NewRow<'a> {
 
 impl SqliteStore {
     /// Which of these identities are stored, with their row id and metrics.
-    fn stored_metrics(tx: &rusqlite::Transaction<'_>, records: &[ItemRecord<'_>]) -> Result<StoredMetrics> {
+    fn stored_metrics(tx: &rusqlite::Connection, records: &[ItemRecord<'_>]) -> Result<StoredMetrics> {
         let mut stored = HashMap::new();
         for chunk in records.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");
@@ -158,7 +162,7 @@ impl SqliteStore {
     /// The account row for an item's author, from the cache or upserted.
     fn account_id(
         accounts: &mut HashMap<u128, (i64, Option<String>)>,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &rusqlite::Connection,
         item: &Item,
         now: i64,
     ) -> Result<Option<i64>> {
@@ -190,56 +194,52 @@ impl SqliteStore {
         Ok(Some(id))
     }
 
-    fn insert_rows(tx: &rusqlite::Transaction<'_>, rows: &[NewRow<'_>], now: i64, source_id: i64) -> Result<()> {
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            let row_placeholders = format!("({})", vec!["?"; INSERT_COLUMNS].join(","));
-            let sql = format!(
-                "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text,
-                                    published_at, first_seen_at, views, shares, likes, replies, fingerprint,
-                                    source_id, raw, narrative_id, narrative_copy)
-                 VALUES {}",
-                vec![row_placeholders; chunk.len()].join(",")
-            );
-            let mut stmt = tx.prepare_cached(&sql)?;
-            let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * INSERT_COLUMNS);
-            for row in chunk {
-                let item = row.record.item;
-                args.extend_from_slice(&[
-                    &row.id as &dyn rusqlite::ToSql,
-                    &row.record.identity.0,
-                    &item.platform,
-                    &item.external_id,
-                    &item.url,
-                    &row.account_id,
-                    &item.text,
-                    &row.published_at,
-                    &now,
-                    &row.metrics[0],
-                    &row.metrics[1],
-                    &row.metrics[2],
-                    &row.metrics[3],
-                    &row.fingerprint,
-                    &source_id,
-                    &item.raw,
-                    &row.narrative,
-                    &row.narrative_copy,
-                ]);
-            }
-            stmt.execute(args.as_slice())?;
+    /// One row per statement: a statement that writes several rows needs a statement journal (a copy of
+    /// every page it changes) in case it fails half-way, which costs more than the extra executions.
+    fn insert_rows(tx: &rusqlite::Connection, rows: &[NewRow<'_>], now: i64, source_id: i64) -> Result<()> {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text_copy,
+                                published_at, first_seen_at, views, shares, likes, replies, fingerprint,
+                                source_id, raw, narrative_id, narrative_copy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        )?;
+        for row in rows {
+            let item = row.record.item;
+            // Kept once: inside the raw record when that holds it (migration 0006).
+            let text_copy = if item.text_in_raw { "" } else { item.text.as_str() };
+            insert.execute(params![
+                row.id,
+                row.record.identity.0,
+                item.platform,
+                item.external_id,
+                item.url,
+                row.account_id,
+                text_copy,
+                row.published_at,
+                now,
+                row.metrics[0],
+                row.metrics[1],
+                row.metrics[2],
+                row.metrics[3],
+                row.fingerprint,
+                source_id,
+                item.raw,
+                row.narrative,
+                row.narrative_copy,
+            ])?;
         }
         Ok(())
     }
-}
 
-impl ItemStore for SqliteStore {
-    fn write_placed_items(
+    /// The body of [`ItemStore::write_placed_items`], inside a transaction that the caller ends.
+    fn write_in_transaction(
         &mut self,
         source: &SourceRef,
         records: &[ItemRecord<'_>],
         place: &mut PlaceNew<'_>,
     ) -> Result<WriteCounts> {
         let now = Utc::now().timestamp();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = &self.conn;
         let source_id: i64 = tx.query_row(
             "INSERT INTO sources (kind, location, first_seen_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)
              ON CONFLICT (kind, location) DO UPDATE SET last_seen_at = excluded.last_seen_at
@@ -247,7 +247,7 @@ impl ItemStore for SqliteStore {
             params![source.kind, source.location, now],
             |r| r.get(0),
         )?;
-        let mut stored = Self::stored_metrics(&tx, records)?;
+        let mut stored = Self::stored_metrics(tx, records)?;
         // Ids are handed out here rather than by the insert, so that `place` knows them; this
         // transaction is the only writer, so they are the ids SQLite would have chosen.
         let mut next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
@@ -283,7 +283,7 @@ impl ItemStore for SqliteStore {
                     counts.updated += 1;
                 }
             } else {
-                let account_id = Self::account_id(&mut self.accounts, &tx, record.item, now)?;
+                let account_id = Self::account_id(&mut self.accounts, tx, record.item, now)?;
                 new_in_batch.insert(identity, new_rows.len());
                 let placement = place(next_id, position);
                 new_rows.push(NewRow {
@@ -301,13 +301,61 @@ impl ItemStore for SqliteStore {
             }
         }
         drop(update);
-        Self::insert_rows(&tx, &new_rows, now, source_id)?;
-        if let Err(e) = tx.commit() {
-            // The account cache may name rows that the rollback removed.
-            self.accounts.clear();
+        Self::insert_rows(tx, &new_rows, now, source_id)?;
+        Ok(counts)
+    }
+
+    /// Ends the open transaction without keeping it: after a failed write, or a failed commit (a
+    /// deferred constraint leaves the transaction open).
+    fn abandon_writes(&mut self) {
+        self.writes_open = false;
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        // The account cache may name rows that the rollback removed.
+        self.accounts.clear();
+    }
+}
+
+impl ItemStore for SqliteStore {
+    fn write_placed_items(
+        &mut self,
+        source: &SourceRef,
+        records: &[ItemRecord<'_>],
+        place: &mut PlaceNew<'_>,
+    ) -> Result<WriteCounts> {
+        let grouped = self.writes_open;
+        if !grouped {
+            self.begin_writes()?;
+        }
+        match self.write_in_transaction(source, records, place) {
+            Ok(counts) if grouped => Ok(counts),
+            Ok(counts) => self.commit_writes().map(|()| counts),
+            Err(e) => {
+                self.abandon_writes();
+                Err(e)
+            }
+        }
+    }
+
+    fn begin_writes(&mut self) -> Result<()> {
+        if !self.writes_open {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.writes_open = true;
+        }
+        Ok(())
+    }
+
+    fn commit_writes(&mut self) -> Result<()> {
+        if !self.writes_open {
+            return Ok(());
+        }
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            self.abandon_writes();
             return Err(e.into());
         }
-        Ok(counts)
+        self.writes_open = false;
+        Ok(())
     }
 
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>> {
@@ -337,9 +385,12 @@ impl ItemStore for SqliteStore {
     }
 }
 
-const SELECT_ITEM: &str = "SELECT i.id, i.platform, i.external_id, i.url, a.external_id, a.handle, i.text,
-        i.published_at, i.first_seen_at, i.views, i.shares, i.likes, i.replies, i.fingerprint, i.raw
-    FROM items i LEFT JOIN accounts a ON a.id = i.account_id";
+const SELECT_ITEM: &str = concat!(
+    "SELECT i.id, i.platform, i.external_id, i.url, a.external_id, a.handle, ",
+    item_text!("i"),
+    ", i.published_at, i.first_seen_at, i.views, i.shares, i.likes, i.replies, i.fingerprint, i.raw
+    FROM items i LEFT JOIN accounts a ON a.id = i.account_id"
+);
 
 enum SqlArg {
     Int(i64),
@@ -374,7 +425,7 @@ fn where_clause(filter: &ItemFilter) -> (String, Vec<SqlArg>) {
     if let Some(needle) = &filter.text_contains {
         let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         args.push(SqlArg::Text(format!("%{escaped}%")));
-        conditions.push(format!("LOWER(i.text) LIKE ?{} ESCAPE '\\'", args.len()));
+        conditions.push(format!("LOWER({}) LIKE ?{} ESCAPE '\\'", item_text!("i"), args.len()));
     }
     if conditions.is_empty() {
         (String::new(), args)
@@ -454,6 +505,56 @@ mod tests {
         let mut store = SqliteStore::open_in(dir.path()).unwrap();
         let counts = write(&mut store, &[item("1", "a", 1), item("1", "a", 1)]);
         assert_eq!(counts, WriteCounts { new: 1, updated: 0, duplicate: 1 });
+    }
+
+    #[test]
+    fn texts_read_back_exactly_whether_kept_in_the_raw_record_or_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        // Escapes, a surrogate pair, an unknown nested field and a key order of its own.
+        let line = r#"{"lang":{"tags":["id",1]},"text":"Kata \"Pak\" RT:\nBLT cair \u00e9 \ud83d\ude4f 100%","platform":"x","id":"x:9","published_at":"2024-02-03T05:12:45Z"}"#;
+        let from_json = parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap();
+        assert!(from_json.text_in_raw);
+        // As a CSV row or feed entry arrives: the raw record does not hold the text under `text`.
+        let mut from_csv = item("csv-1", "placeholder", 1);
+        from_csv.text = "Teks dari CSV, bukan dari raw".into();
+        from_csv.text_in_raw = false;
+        write(&mut store, &[from_json.clone(), from_csv.clone()]);
+        let stored = store.list_items(&ItemFilter::default(), 10, 0).unwrap();
+        let text_of = |item: &Item| stored.iter().find(|s| s.external_id == item.external_id).unwrap().text.clone();
+        assert_eq!(text_of(&from_json), "Kata \"Pak\" RT:\nBLT cair é 🙏 100%");
+        assert_eq!(text_of(&from_csv), from_csv.text);
+        let kept_once: i64 =
+            store.conn.query_row("SELECT COUNT(*) FROM items WHERE text_copy = ''", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept_once, 1, "only the JSON record's text lives in its raw record alone");
+        for needle in ["pak", "DARI CSV"] {
+            let filter = ItemFilter { text_contains: Some(needle.into()), ..Default::default() };
+            assert_eq!(store.count_items(&filter).unwrap(), 1, "{needle}");
+        }
+    }
+
+    #[test]
+    fn a_group_of_writes_commits_together_and_a_failure_drops_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        store.begin_writes().unwrap();
+        write(&mut store, &[item("1", "satu", 1)]);
+        let reader = SqliteStore::open_in(dir.path()).unwrap();
+        assert_eq!(reader.count_items(&ItemFilter::default()).unwrap(), 0, "not visible before the commit");
+        store.commit_writes().unwrap();
+        assert_eq!(reader.count_items(&ItemFilter::default()).unwrap(), 1);
+
+        store.begin_writes().unwrap();
+        write(&mut store, &[item("22", "dua", 1)]);
+        let too_many_views = item("333", "tiga", u64::MAX);
+        let source = SourceRef { kind: "file".into(), location: "test.jsonl".into() };
+        let record = ItemRecord { item: &too_many_views, identity: too_many_views.identity(), fingerprint: 7 };
+        let error = store.write_items(&source, &[record]).unwrap_err();
+        assert!(error.to_string().contains("views"), "{error}");
+        assert_eq!(store.count_items(&ItemFilter::default()).unwrap(), 1, "the group's first write is gone too");
+        // The group has ended: the next write stands on its own.
+        assert_eq!(write(&mut store, &[item("22", "dua", 1)]).new, 1);
+        assert_eq!(reader.count_items(&ItemFilter::default()).unwrap(), 2);
     }
 
     #[test]

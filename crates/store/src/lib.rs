@@ -5,6 +5,22 @@
 //! seconds for times, `ON CONFLICT` upserts, no SQLite-only types), so that a PostgreSQL backend is one more
 //! implementation of the same traits, not a change to any caller.
 
+/// SQL for the text of the item row aliased `$row` (migration 0006: the text is kept once, inside the raw
+/// record when that holds it).
+macro_rules! item_text {
+    ($row:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $row,
+            ".text_copy = '' THEN json_extract(",
+            $row,
+            ".raw, '$.text') ELSE ",
+            $row,
+            ".text_copy END"
+        )
+    };
+}
+
 mod audit;
 mod cases;
 mod error;
@@ -48,6 +64,6 @@ pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     let mut store = SqliteStore::open_in(data_dir)?;
     store.checkpoint_in_background()?;
     // Appends touch few pages again; the memory is better left to the import's own indexes.
-    store.set_cache_mib(16)?;
+    store.set_cache_mib(64)?;
     Ok(Box::new(store))
 }

@@ -104,16 +104,18 @@ impl MatchStore for SqliteStore {
         updated_since: i64,
         limit: u64,
     ) -> Result<Vec<PendingNarrative>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT n.id, n.representative_item_id, i.text
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT n.id, n.representative_item_id, ",
+            item_text!("i"),
+            "
              FROM narratives n
              JOIN items i ON i.id = n.representative_item_id
              LEFT JOIN narrative_claims c ON c.narrative_id = n.id
              WHERE n.merged_into IS NULL AND n.updated_at >= ?3
                AND (c.narrative_id IS NULL OR c.representative_item_id <> n.representative_item_id
                     OR c.matcher_version <> ?1 OR c.factchecks_revision <> ?2)
-             ORDER BY n.id LIMIT ?4",
-        )?;
+             ORDER BY n.id LIMIT ?4"
+        ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query_map(params![matcher_version, factchecks_revision, updated_since, limit], |r| {
             Ok(PendingNarrative { narrative_id: r.get(0)?, representative_item_id: r.get(1)?, text: r.get(2)? })

@@ -25,6 +25,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "narrative_matches",
         sql: include_str!("../migrations/sqlite/0005_narrative_matches.sql"),
     },
+    Migration { version: 6, name: "lean_items", sql: include_str!("../migrations/sqlite/0006_lean_items.sql") },
 ];
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.

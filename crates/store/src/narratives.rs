@@ -119,11 +119,13 @@ fn clamp(v: u64) -> i64 {
 
 impl NarrativeStore for SqliteStore {
     fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT i.id, i.platform, a.external_id, i.text, i.published_at, i.views, i.shares
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT i.id, i.platform, a.external_id, ",
+            item_text!("i"),
+            ", i.published_at, i.views, i.shares
              FROM items i LEFT JOIN accounts a ON a.id = i.account_id
-             WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
-        )?;
+             WHERE i.id > ?1 ORDER BY i.id LIMIT ?2"
+        ))?;
         let rows = stmt.query_map(params![after_id, clamp(limit)], |r| {
             Ok(NarrativeInput {
                 id: r.get(0)?,

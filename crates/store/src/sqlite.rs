@@ -13,6 +13,8 @@ pub struct SqliteStore {
     /// Hash of (platform, account id) → (row id, handle), so an import touches the accounts table only for
     /// new accounts or changed handles, without allocating a key per item.
     pub(crate) accounts: HashMap<u128, (i64, Option<String>)>,
+    /// A transaction opened by [`crate::ItemStore::begin_writes`] is open.
+    pub(crate) writes_open: bool,
     checkpointer: Option<Checkpointer>,
 }
 
@@ -46,7 +48,13 @@ impl SqliteStore {
              PRAGMA temp_store = MEMORY;",
         )?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn, path: path.to_path_buf(), accounts: HashMap::new(), checkpointer: None })
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            accounts: HashMap::new(),
+            writes_open: false,
+            checkpointer: None,
+        })
     }
 
     /// Sets the page cache of this connection.

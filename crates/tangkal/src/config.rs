@@ -46,7 +46,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             data_dir: PathBuf::from("tangkal-data"),
-            ingest: IngestConfig { batch_size: 5_000, max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES },
+            ingest: IngestConfig { batch_size: 100_000, max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES },
             server: ServerSettings {
                 bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
                 secure_cookies: false,
@@ -59,7 +59,7 @@ impl Default for Config {
 
 impl Config {
     /// Loads the configuration. An explicitly named file must exist; the default one is optional.
-    /// Environment variables use `__` between levels: `TANGKAL_INGEST__BATCH_SIZE=5000`.
+    /// Environment variables use `__` between levels: `TANGKAL_INGEST__BATCH_SIZE=100000`.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match explicit {

@@ -38,6 +38,9 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Take in posts and articles from JSONL, CSV or a feed
     Ingest(cmd::ingest::Args),
+    /// Place stored items that are in no narrative yet and match new or changed narratives (after
+    /// `ingest --no-detect`)
+    Detect(cmd::detect::Args),
     /// List, show and count stored items
     #[command(subcommand)]
     Items(cmd::items::Command),
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
+        Command::Detect(args) => cmd::detect::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::User(command) => cmd::user::run(&config, command),

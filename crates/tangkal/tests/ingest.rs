@@ -172,3 +172,45 @@ fn kill_9_mid_import_then_rerun_stores_exactly_the_distinct_items() {
     assert_eq!(s["new"].as_u64().unwrap() + after_kill, distinct);
     assert_eq!(count(&data), distinct);
 }
+
+/// Narratives as `narratives list --json` prints them: (items, id) per narrative.
+fn narrative_sizes(data_dir: &Path) -> Vec<(u64, i64)> {
+    let out = run(tangkal(data_dir).args(["narratives", "list", "--json", "--limit", "1000"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut sizes: Vec<(u64, i64)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            (row["items"].as_u64().unwrap(), row["id"].as_i64().unwrap())
+        })
+        .collect();
+    sizes.sort();
+    sizes
+}
+
+#[test]
+fn no_detect_only_stores_and_detect_later_places_as_an_ingest_would_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..300).map(|n| item_line(n, 5) + "\n").collect();
+    let input = dir.path().join("items.jsonl");
+    std::fs::write(&input, lines).unwrap();
+
+    let later = dir.path().join("later");
+    let out = run(tangkal(&later).arg("ingest").arg("--json").arg("--no-detect").arg(&input));
+    assert_eq!(summary(&out)["new"], 300);
+    assert_eq!(count(&later), 300);
+    assert!(narrative_sizes(&later).is_empty(), "nothing placed yet");
+    let out = run(tangkal(&later).arg("detect"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let at_once = dir.path().join("at-once");
+    let out = run(tangkal(&at_once).arg("ingest").arg("--json").arg(&input));
+    assert_eq!(summary(&out)["new"], 300);
+    let placed = narrative_sizes(&later);
+    assert_eq!(placed.iter().map(|(items, _)| items).sum::<u64>(), 300);
+    assert_eq!(placed, narrative_sizes(&at_once));
+    // Caught up: a second run has nothing left to place.
+    let out = run(tangkal(&later).arg("detect"));
+    assert!(out.status.success());
+    assert_eq!(narrative_sizes(&later), placed);
+}

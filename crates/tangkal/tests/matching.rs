@@ -151,7 +151,9 @@ fn matcher_for(file: &Path) -> Matcher {
 }
 
 fn item_text(data_dir: &Path, item: i64) -> String {
-    db(data_dir).query_row("SELECT text FROM items WHERE id = ?1", [item], |r| r.get(0)).unwrap()
+    use tangkal_store::ItemStore;
+    let store = tangkal_store::SqliteStore::open_in(data_dir).unwrap();
+    store.get_item(item).unwrap().expect("stored item").text
 }
 
 /// The checks that must hold after every ingest once the fact-checks of `factchecks` are stored.

@@ -41,6 +41,10 @@ pub struct Args {
     /// Print the end summary as one JSON object
     #[arg(long)]
     json: bool,
+    /// Only store the items, for bulk back-fills: placing them in narratives and matching those against
+    /// the fact-checks is left to `tangkal detect` or the next `tangkal ingest`
+    #[arg(long)]
+    no_detect: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -91,8 +95,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let mut rejects = RejectWriter::new(rejects_path);
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;
     let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
-    let (summary, matched) = ingest_and_detect(config, store.as_mut(), sources, &mut rejects, &progress)
-        .context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
+    let outcome = if args.no_detect {
+        tangkal_pipeline::ingest(store.as_mut(), sources, &mut rejects, &ingest_options(config), &progress)
+            .map(|summary| (summary, MatchingTotals::default()))
+    } else {
+        ingest_and_detect(config, store.as_mut(), sources, &mut rejects, &progress)
+    };
+    let (summary, matched) =
+        outcome.context("ingest stopped; batches committed before the error are kept, re-run to continue")?;
     if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }
@@ -133,7 +143,7 @@ pub(crate) fn ingest_and_detect(
     rejects: &mut RejectWriter,
     progress: &dyn Progress,
 ) -> anyhow::Result<(IngestSummary, MatchingTotals)> {
-    let options = IngestOptions { batch_size: config.ingest.batch_size };
+    let options = ingest_options(config);
     let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store)?;
     let mut matching = tangkal_pipeline::MatchingStage::open(store)?;
     let summary = tangkal_pipeline::ingest_with_stages(
@@ -148,6 +158,10 @@ pub(crate) fn ingest_and_detect(
     // The narrative stage writes its last figures when it finishes: match what they changed.
     matching.catch_up(store)?;
     Ok((summary, matching.totals()))
+}
+
+fn ingest_options(config: &Config) -> IngestOptions {
+    IngestOptions { batch_size: config.ingest.batch_size }
 }
 
 fn default_rejects_path(config: &Config) -> PathBuf {

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod detect;
 pub mod factchecks;
 pub mod ingest;
 pub mod items;
