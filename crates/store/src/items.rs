@@ -7,6 +7,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 use tangkal_model::{Author, Identity, Item, Metrics};
 
+use crate::identity_filter::IdentityFilter;
 use crate::{Result, SqliteStore, StoreError};
 
 /// An item on its way in, with what the pipeline derived from it.
@@ -142,15 +143,15 @@ struct NewRow<'a> {
 
 impl SqliteStore {
     /// Which of these identities are stored, with their row id and metrics.
-    fn stored_metrics(tx: &rusqlite::Connection, records: &[ItemRecord<'_>]) -> Result<StoredMetrics> {
+    fn stored_metrics(tx: &rusqlite::Connection, identities: &[&[u8; 16]]) -> Result<StoredMetrics> {
         let mut stored = HashMap::new();
-        for chunk in records.chunks(LOOKUP_CHUNK) {
+        for chunk in identities.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");
             let sql = format!(
                 "SELECT identity, id, views, shares, likes, replies FROM items WHERE identity IN ({placeholders})"
             );
             let mut stmt = tx.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(chunk.iter().map(|r| &r.identity.0[..])))?;
+            let mut rows = stmt.query(params_from_iter(chunk.iter().map(|identity| &identity[..])))?;
             while let Some(row) = rows.next()? {
                 let identity: [u8; 16] = row.get(0)?;
                 stored.insert(identity, (row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?]));
@@ -247,7 +248,16 @@ impl SqliteStore {
             params![source.kind, source.location, now],
             |r| r.get(0),
         )?;
-        let mut stored = Self::stored_metrics(tx, records)?;
+        if self.bulk && !self.identity_filter.as_ref().map(|filter| filter.is_current(tx)).transpose()?.unwrap_or(false)
+        {
+            self.identity_filter = Some(IdentityFilter::build(tx)?);
+        }
+        let maybe_stored: Vec<&[u8; 16]> = records
+            .iter()
+            .map(|record| &record.identity.0)
+            .filter(|identity| self.identity_filter.as_ref().is_none_or(|filter| filter.may_contain(identity)))
+            .collect();
+        let mut stored = Self::stored_metrics(tx, &maybe_stored)?;
         // Ids are handed out here rather than by the insert, so that `place` knows them; this
         // transaction is the only writer, so they are the ids SQLite would have chosen.
         let mut next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
@@ -285,6 +295,9 @@ impl SqliteStore {
             } else {
                 let account_id = Self::account_id(&mut self.accounts, tx, record.item, now)?;
                 new_in_batch.insert(identity, new_rows.len());
+                if let Some(filter) = &mut self.identity_filter {
+                    filter.insert(&identity);
+                }
                 let placement = place(next_id, position);
                 new_rows.push(NewRow {
                     id: next_id,
@@ -312,6 +325,7 @@ impl SqliteStore {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        let _ = self.conn.execute_batch("PRAGMA foreign_keys = ON");
         // The account cache may name rows that the rollback removed.
         self.accounts.clear();
     }
@@ -340,6 +354,10 @@ impl ItemStore for SqliteStore {
 
     fn begin_writes(&mut self) -> Result<()> {
         if !self.writes_open {
+            if self.bulk {
+                // See `SqliteStore::tune_for_import`; `PRAGMA foreign_keys` only works outside a transaction.
+                self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+            }
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.writes_open = true;
         }
@@ -355,7 +373,7 @@ impl ItemStore for SqliteStore {
             return Err(e.into());
         }
         self.writes_open = false;
-        Ok(())
+        Ok(self.conn.execute_batch("PRAGMA foreign_keys = ON")?)
     }
 
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>> {
@@ -555,6 +573,36 @@ mod tests {
         // The group has ended: the next write stands on its own.
         assert_eq!(write(&mut store, &[item("22", "dua", 1)]).new, 1);
         assert_eq!(reader.count_items(&ItemFilter::default()).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_bulk_import_finds_what_other_writers_stored_and_checks_references_again_after_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bulk = SqliteStore::open_in(dir.path()).unwrap();
+        bulk.tune_for_import().unwrap();
+        let mut other = SqliteStore::open_in(dir.path()).unwrap();
+        let foreign_keys =
+            |store: &SqliteStore| -> i64 { store.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap() };
+
+        bulk.begin_writes().unwrap();
+        assert_eq!(write(&mut bulk, &[item("1", "satu", 1), item("22", "dua", 1)]).new, 2);
+        assert_eq!(foreign_keys(&bulk), 0, "the items' references come from the same transaction");
+        bulk.commit_writes().unwrap();
+        assert_eq!(foreign_keys(&bulk), 1);
+        // Another connection stores an item after the bulk writer's identity filter was built.
+        assert_eq!(write(&mut other, &[item("333", "tiga", 1)]).new, 1);
+        let again = write(&mut bulk, &[item("1", "satu", 1), item("333", "tiga", 5), item("4444", "empat", 1)]);
+        assert_eq!(again, WriteCounts { new: 1, updated: 1, duplicate: 1 });
+        assert_eq!(bulk.count_items(&ItemFilter::default()).unwrap(), 4);
+        let broken: Vec<String> = bulk
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
     }
 
     #[test]

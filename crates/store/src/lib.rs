@@ -25,6 +25,7 @@ mod audit;
 mod cases;
 mod error;
 mod factchecks;
+mod identity_filter;
 mod items;
 mod matches;
 mod migrate;
@@ -62,8 +63,6 @@ pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
 /// Like [`open`], tuned for a bulk import: housekeeping runs beside the writer instead of inside it.
 pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     let mut store = SqliteStore::open_in(data_dir)?;
-    store.checkpoint_in_background()?;
-    // Appends touch few pages again; the memory is better left to the import's own indexes.
-    store.set_cache_mib(64)?;
+    store.tune_for_import()?;
     Ok(Box::new(store))
 }
