@@ -1,9 +1,11 @@
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
+
+use anyhow::Context;
 
 use serde::Serialize;
 use tangkal_model::{Identity, Item};
 use tangkal_narratives::features::{Features, Featurizer};
-use tangkal_store::{ItemRecord, Placement, Store};
+use tangkal_store::{ItemPlan, ItemRecord, Placement, Store};
 
 use crate::source::Source;
 use crate::{Reject, RejectWriter};
@@ -44,9 +46,9 @@ impl Progress for () {
     fn batch_committed(&self, _: &IngestSummary) {}
 }
 
-/// Work that goes with writing: placing each new item (in a narrative) as it is written, and whatever
-/// follows every commit on the writing thread.
-pub trait Stage {
+/// Work that goes with writing: placing each new item (in a narrative) before it is written, on a
+/// thread of its own, and whatever follows every commit, on the writing thread.
+pub trait Stage: Send {
     /// The featurizer whose features [`Stage::place`] expects, for a stage that places items.
     fn featurizer(&self) -> Option<Featurizer> {
         None
@@ -65,9 +67,12 @@ struct Batch {
     rejects: Vec<Reject>,
 }
 
-/// Reads every source in turn into the store. Parsing and analysis run on a second thread while this one
-/// writes, one transaction per `batch_size` records; a fatal error (unreadable file, store failure) stops
-/// the run after the transactions already committed, which a re-run will recognise as duplicates.
+/// Reads every source in turn into the store, one transaction per `batch_size` records. Three threads
+/// overlap: one parses and analyses records, one places new items (the stages' [`Stage::place`]), and
+/// this one writes: it plans a hand-off (which records are new, their row ids), passes it on to be
+/// placed, and meanwhile inserts the hand-off placed before. A fatal error (unreadable file, store
+/// failure) stops the run after the transactions already committed, which a re-run will recognise as
+/// duplicates.
 pub fn ingest(
     store: &mut dyn Store,
     sources: Vec<Box<dyn Source>>,
@@ -90,18 +95,41 @@ pub fn ingest_with_stages(
     let mut summary = IngestSummary::default();
     let batch_size = options.batch_size.max(1);
     let featurizer = stages.iter().find_map(|stage| stage.featurizer()).unwrap_or_default();
+    let stages = Mutex::new(stages);
     for mut source in sources {
         let described = source.describe();
         let mut featurizer = featurizer.fresh();
         std::thread::scope(|scope| -> anyhow::Result<()> {
-            // One hand-off waiting while one is written and one is read keeps both threads busy.
+            // One hand-off waiting while one is written and one is read keeps the threads busy.
             let (sender, receiver) = mpsc::sync_channel::<anyhow::Result<Batch>>(1);
             // Written batches go back to be emptied there: the memory is freed by the thread that
             // allocated it, off the writing thread, and the vectors are reused.
             let (recycle, recycled) = mpsc::channel::<Batch>();
             let handoff = HANDOFF.min(batch_size);
             scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, handoff, sender, recycled));
-            // What the open transaction holds, added to `summary` when it commits.
+            let (to_place, placing) = mpsc::sync_channel::<(Arc<Batch>, Vec<(usize, i64)>)>(1);
+            let (placed, placements) = mpsc::sync_channel::<Vec<Option<Placement>>>(1);
+            let stages = &stages;
+            scope.spawn(move || {
+                for (batch, new) in placing {
+                    let placements = place(&mut stages.lock().expect("no stage panicked"), &batch, &new);
+                    drop(batch);
+                    if placed.send(placements).is_err() {
+                        return;
+                    }
+                }
+            });
+            // The planned hand-off waiting for its placements, and what the open transaction holds.
+            let mut waiting: Option<(Arc<Batch>, ItemPlan)> = None;
+            let insert_waiting = |store: &mut dyn Store, waiting: &mut Option<(Arc<Batch>, ItemPlan)>| {
+                let Some((batch, plan)) = waiting.take() else { return Ok(()) };
+                let placements = placements.recv().context("the placing thread stopped")?;
+                store.insert_planned(plan, &records(&batch), &placements)?;
+                if let Ok(batch) = Arc::try_unwrap(batch) {
+                    let _ = recycle.send(batch);
+                }
+                anyhow::Ok(())
+            };
             let mut open = IngestSummary::default();
             let mut receiver = receiver.into_iter().peekable();
             while let Some(batch) = receiver.next() {
@@ -109,6 +137,7 @@ pub fn ingest_with_stages(
                     Ok(batch) => batch,
                     Err(e) => {
                         // Keep what was read well before the source failed.
+                        insert_waiting(store, &mut waiting)?;
                         commit(store, stages, rejects, &mut open, &mut summary, progress)?;
                         return Err(e);
                     }
@@ -116,34 +145,22 @@ pub fn ingest_with_stages(
                 if open.read == 0 {
                     store.begin_writes()?;
                 }
-                let records: Vec<ItemRecord<'_>> = batch
-                    .items
-                    .iter()
-                    .map(|(item, identity, features)| ItemRecord {
-                        item,
-                        identity: *identity,
-                        fingerprint: features.exact,
-                    })
-                    .collect();
-                let counts = store.write_placed_items(&described, &records, &mut |id, position| {
-                    let (item, _, features) = &batch.items[position];
-                    let mut placement = None;
-                    for stage in stages.iter_mut() {
-                        placement = placement.or(stage.place(id, item, features));
-                    }
-                    placement
-                })?;
+                let plan = store.plan_items(&described, &records(&batch))?;
+                let batch = Arc::new(batch);
+                to_place.send((batch.clone(), plan.new.clone())).context("the placing thread stopped")?;
+                insert_waiting(store, &mut waiting)?;
                 for reject in &batch.rejects {
                     tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
                     rejects.write(reject)?;
                 }
                 open.read += (batch.items.len() + batch.rejects.len()) as u64;
-                open.new += counts.new;
-                open.updated += counts.updated;
-                open.duplicate += counts.duplicate;
+                open.new += plan.counts.new;
+                open.updated += plan.counts.updated;
+                open.duplicate += plan.counts.duplicate;
                 open.rejected += batch.rejects.len() as u64;
-                let _ = recycle.send(batch);
+                waiting = Some((batch, plan));
                 if open.read >= batch_size as u64 || receiver.peek().is_none() {
+                    insert_waiting(store, &mut waiting)?;
                     commit(store, stages, rejects, &mut open, &mut summary, progress)?;
                 }
             }
@@ -153,11 +170,34 @@ pub fn ingest_with_stages(
     Ok(summary)
 }
 
+/// The records of a batch as the store takes them.
+fn records(batch: &Batch) -> Vec<ItemRecord<'_>> {
+    batch
+        .items
+        .iter()
+        .map(|(item, identity, features)| ItemRecord { item, identity: *identity, fingerprint: features.exact })
+        .collect()
+}
+
+/// Where the stages place the new items (`new`: position in the batch and row id) of a batch.
+fn place(stages: &mut [&mut dyn Stage], batch: &Batch, new: &[(usize, i64)]) -> Vec<Option<Placement>> {
+    new.iter()
+        .map(|&(position, id)| {
+            let (item, _, features) = &batch.items[position];
+            let mut placement = None;
+            for stage in stages.iter_mut() {
+                placement = placement.or(stage.place(id, item, features));
+            }
+            placement
+        })
+        .collect()
+}
+
 /// Commits the open transaction, then runs what follows a commit; `open` (what the transaction held)
 /// moves into `summary`.
 fn commit(
     store: &mut dyn Store,
-    stages: &mut [&mut dyn Stage],
+    stages: &Mutex<&mut [&mut dyn Stage]>,
     rejects: &mut RejectWriter,
     open: &mut IngestSummary,
     summary: &mut IngestSummary,
@@ -165,7 +205,7 @@ fn commit(
 ) -> anyhow::Result<()> {
     store.commit_writes()?;
     rejects.flush()?;
-    for stage in stages.iter_mut() {
+    for stage in stages.lock().expect("no stage panicked").iter_mut() {
         stage.after_commit(store)?;
     }
     let open = std::mem::take(open);

@@ -97,14 +97,38 @@ pub trait ItemStore {
         source: &SourceRef,
         records: &[ItemRecord<'_>],
         place: &mut PlaceNew<'_>,
-    ) -> Result<WriteCounts>;
+    ) -> Result<WriteCounts> {
+        let opened = self.begin_writes()?;
+        let plan = self.plan_items(source, records)?;
+        let placements: Vec<_> = plan.new.iter().map(|&(position, id)| place(id, position)).collect();
+        let counts = self.insert_planned(plan, records, &placements)?;
+        if opened {
+            self.commit_writes()?;
+        }
+        Ok(counts)
+    }
     /// Opens a transaction that the following writes join until [`ItemStore::commit_writes`], for bulk
     /// imports: a commit rewrites every index page its writes touched, and identities are random, so a
     /// commit per batch would rewrite most of the identity index each time. If a write fails, everything
-    /// since `begin_writes` is rolled back and the group ends.
-    fn begin_writes(&mut self) -> Result<()>;
-    /// Commits the writes since [`ItemStore::begin_writes`] (nothing to do when none is open).
+    /// since `begin_writes` is rolled back and the group ends. Returns whether it opened one (false: one
+    /// was open already).
+    fn begin_writes(&mut self) -> Result<bool>;
+    /// Commits the writes since [`ItemStore::begin_writes`] (nothing to do when none is open). Every
+    /// planned batch must have been inserted.
     fn commit_writes(&mut self) -> Result<()>;
+    /// The first half of a write, inside [`ItemStore::begin_writes`]: finds which records are new and
+    /// hands out their row ids; records already stored (or planned) have their metrics updated. Batches
+    /// can be planned ahead of inserting the ones before, so that placing one batch (on another thread)
+    /// overlaps writing the previous one; they must be inserted in the order they were planned.
+    fn plan_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<ItemPlan>;
+    /// The second half: inserts the new records of `plan` (made from the same `records`), each with its
+    /// placement (`placements[i]` for `plan.new[i]`).
+    fn insert_planned(
+        &mut self,
+        plan: ItemPlan,
+        records: &[ItemRecord<'_>],
+        placements: &[Option<Placement>],
+    ) -> Result<WriteCounts>;
     /// Newest first.
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>>;
     fn count_items(&self, filter: &ItemFilter) -> Result<u64>;
@@ -126,19 +150,20 @@ fn to_sql_int(value: u64, field: &str) -> Result<i64> {
 /// Identities looked up per statement when checking which records of a batch are already stored.
 const LOOKUP_CHUNK: usize = 256;
 
-/// Row id and metrics (views, shares, likes, replies) of stored items, by identity.
-type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
+/// Row id and metrics (views, shares, likes, replies) of items, by identity.
+pub(crate) type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
 
-/// A record of the batch that is not stored yet, with the column values derived from it.
-struct NewRow<'a> {
-    id: i64,
-    record: &'a ItemRecord<'a>,
-    metrics: [i64; 4],
-    account_id: Option<i64>,
-    published_at: i64,
-    fingerprint: i64,
-    narrative: Option<i64>,
-    narrative_copy: Option<i64>,
+/// The new records of a planned batch (see [`ItemStore::plan_items`]).
+#[derive(Debug, Default)]
+pub struct ItemPlan {
+    /// Position in the batch and row id of each new record, in batch order.
+    pub new: Vec<(usize, i64)>,
+    /// What the write does with the batch's records.
+    pub counts: WriteCounts,
+    /// The account row of each new record's author.
+    accounts: Vec<Option<i64>>,
+    source_id: i64,
+    now: i64,
 }
 
 impl SqliteStore {
@@ -195,50 +220,10 @@ impl SqliteStore {
         Ok(Some(id))
     }
 
-    /// One row per statement: a statement that writes several rows needs a statement journal (a copy of
-    /// every page it changes) in case it fails half-way, which costs more than the extra executions.
-    fn insert_rows(tx: &rusqlite::Connection, rows: &[NewRow<'_>], now: i64, source_id: i64) -> Result<()> {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text_copy,
-                                published_at, first_seen_at, views, shares, likes, replies, fingerprint,
-                                source_id, raw, narrative_id, narrative_copy)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        )?;
-        for row in rows {
-            let item = row.record.item;
-            // Kept once: inside the raw record when that holds it (migration 0006).
-            let text_copy = if item.text_in_raw { "" } else { item.text.as_str() };
-            insert.execute(params![
-                row.id,
-                row.record.identity.0,
-                item.platform,
-                item.external_id,
-                item.url,
-                row.account_id,
-                text_copy,
-                row.published_at,
-                now,
-                row.metrics[0],
-                row.metrics[1],
-                row.metrics[2],
-                row.metrics[3],
-                row.fingerprint,
-                source_id,
-                item.raw,
-                row.narrative,
-                row.narrative_copy,
-            ])?;
+    fn plan_in_transaction(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<ItemPlan> {
+        if !self.writes_open {
+            return Err(StoreError::Invalid("items planned outside begin_writes".into()));
         }
-        Ok(())
-    }
-
-    /// The body of [`ItemStore::write_placed_items`], inside a transaction that the caller ends.
-    fn write_in_transaction(
-        &mut self,
-        source: &SourceRef,
-        records: &[ItemRecord<'_>],
-        place: &mut PlaceNew<'_>,
-    ) -> Result<WriteCounts> {
         let now = Utc::now().timestamp();
         let tx = &self.conn;
         let source_id: i64 = tx.query_row(
@@ -255,15 +240,15 @@ impl SqliteStore {
         let maybe_stored: Vec<&[u8; 16]> = records
             .iter()
             .map(|record| &record.identity.0)
+            .filter(|identity| !self.planned.contains_key(*identity))
             .filter(|identity| self.identity_filter.as_ref().is_none_or(|filter| filter.may_contain(identity)))
             .collect();
         let mut stored = Self::stored_metrics(tx, &maybe_stored)?;
-        // Ids are handed out here rather than by the insert, so that `place` knows them; this
-        // transaction is the only writer, so they are the ids SQLite would have chosen.
-        let mut next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
-        let mut counts = WriteCounts::default();
-        let mut new_rows = Vec::new();
-        let mut new_in_batch: HashMap<[u8; 16], usize> = HashMap::new();
+        // Ids are handed out here rather than by the insert, so that placing knows them; this transaction
+        // is the only writer, so after the planned ones they are the ids SQLite would have chosen.
+        let max_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM items", [], |r| r.get(0))?;
+        let mut next_id = self.planned.values().map(|&(id, _)| id).max().unwrap_or(max_id).max(max_id) + 1;
+        let mut plan = ItemPlan { source_id, now, ..ItemPlan::default() };
         let mut update =
             tx.prepare_cached("UPDATE items SET views = ?2, shares = ?3, likes = ?4, replies = ?5 WHERE id = ?1")?;
         for (position, record) in records.iter().enumerate() {
@@ -275,47 +260,89 @@ impl SqliteStore {
                 to_sql_int(m.replies, "replies")?,
             ];
             let identity = record.identity.0;
-            if let Some((id, stored_metrics)) = stored.get_mut(&identity) {
+            if let Some((_, planned_metrics)) = self.planned.get_mut(&identity) {
+                // A repeat of a record not inserted yet: the last copy's metrics win, as they would once
+                // it is stored.
+                if *planned_metrics == metrics {
+                    plan.counts.duplicate += 1;
+                } else {
+                    *planned_metrics = metrics;
+                    plan.counts.updated += 1;
+                }
+            } else if let Some((id, stored_metrics)) = stored.get_mut(&identity) {
                 if *stored_metrics == metrics {
-                    counts.duplicate += 1;
+                    plan.counts.duplicate += 1;
                 } else {
                     update.execute(params![*id, metrics[0], metrics[1], metrics[2], metrics[3]])?;
                     *stored_metrics = metrics;
-                    counts.updated += 1;
-                }
-            } else if let Some(&i) = new_in_batch.get(&identity) {
-                // A repeat inside this batch: the last copy's metrics win, as they would across batches.
-                let row: &mut NewRow<'_> = &mut new_rows[i];
-                if row.metrics == metrics {
-                    counts.duplicate += 1;
-                } else {
-                    row.metrics = metrics;
-                    counts.updated += 1;
+                    plan.counts.updated += 1;
                 }
             } else {
-                let account_id = Self::account_id(&mut self.accounts, tx, record.item, now)?;
-                new_in_batch.insert(identity, new_rows.len());
+                plan.accounts.push(Self::account_id(&mut self.accounts, tx, record.item, now)?);
+                self.planned.insert(identity, (next_id, metrics));
                 if let Some(filter) = &mut self.identity_filter {
                     filter.insert(&identity);
                 }
-                let placement = place(next_id, position);
-                new_rows.push(NewRow {
-                    id: next_id,
-                    record,
-                    metrics,
-                    account_id,
-                    published_at: record.item.published_at.timestamp(),
-                    fingerprint: record.fingerprint as i64,
-                    narrative: placement.map(|p| p.narrative),
-                    narrative_copy: placement.map(|p| p.copy),
-                });
+                plan.new.push((position, next_id));
                 next_id += 1;
-                counts.new += 1;
+                plan.counts.new += 1;
             }
         }
-        drop(update);
-        Self::insert_rows(tx, &new_rows, now, source_id)?;
-        Ok(counts)
+        Ok(plan)
+    }
+
+    /// One row per statement: a statement that writes several rows needs a statement journal (a copy of
+    /// every page it changes) in case it fails half-way, which costs more than the extra executions.
+    fn insert_in_transaction(
+        &mut self,
+        plan: &ItemPlan,
+        records: &[ItemRecord<'_>],
+        placements: &[Option<Placement>],
+    ) -> Result<()> {
+        if placements.len() != plan.new.len() {
+            return Err(StoreError::Invalid(format!(
+                "{} placements for {} new items",
+                placements.len(),
+                plan.new.len()
+            )));
+        }
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text_copy,
+                                published_at, first_seen_at, views, shares, likes, replies, fingerprint,
+                                source_id, raw, narrative_id, narrative_copy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        )?;
+        for ((&(position, id), account_id), placement) in plan.new.iter().zip(&plan.accounts).zip(placements) {
+            let record = &records[position];
+            let item = record.item;
+            let metrics = match self.planned.remove(&record.identity.0) {
+                Some((planned_id, metrics)) if planned_id == id => metrics,
+                _ => return Err(StoreError::Invalid(format!("item {id} was not planned in this order"))),
+            };
+            // Kept once: inside the raw record when that holds it (migration 0006).
+            let text_copy = if item.text_in_raw { "" } else { item.text.as_str() };
+            insert.execute(params![
+                id,
+                record.identity.0,
+                item.platform,
+                item.external_id,
+                item.url,
+                account_id,
+                text_copy,
+                item.published_at.timestamp(),
+                plan.now,
+                metrics[0],
+                metrics[1],
+                metrics[2],
+                metrics[3],
+                record.fingerprint as i64,
+                plan.source_id,
+                item.raw,
+                placement.map(|p| p.narrative),
+                placement.map(|p| p.copy),
+            ])?;
+        }
+        Ok(())
     }
 
     /// Ends the open transaction without keeping it: after a failed write, or a failed commit (a
@@ -328,45 +355,31 @@ impl SqliteStore {
         let _ = self.conn.execute_batch("PRAGMA foreign_keys = ON");
         // The account cache may name rows that the rollback removed.
         self.accounts.clear();
+        self.planned.clear();
     }
 }
 
 impl ItemStore for SqliteStore {
-    fn write_placed_items(
-        &mut self,
-        source: &SourceRef,
-        records: &[ItemRecord<'_>],
-        place: &mut PlaceNew<'_>,
-    ) -> Result<WriteCounts> {
-        let grouped = self.writes_open;
-        if !grouped {
-            self.begin_writes()?;
+    fn begin_writes(&mut self) -> Result<bool> {
+        if self.writes_open {
+            return Ok(false);
         }
-        match self.write_in_transaction(source, records, place) {
-            Ok(counts) if grouped => Ok(counts),
-            Ok(counts) => self.commit_writes().map(|()| counts),
-            Err(e) => {
-                self.abandon_writes();
-                Err(e)
-            }
+        if self.bulk {
+            // See `SqliteStore::tune_for_import`; `PRAGMA foreign_keys` only works outside a transaction.
+            self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         }
-    }
-
-    fn begin_writes(&mut self) -> Result<()> {
-        if !self.writes_open {
-            if self.bulk {
-                // See `SqliteStore::tune_for_import`; `PRAGMA foreign_keys` only works outside a transaction.
-                self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-            }
-            self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            self.writes_open = true;
-        }
-        Ok(())
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.writes_open = true;
+        Ok(true)
     }
 
     fn commit_writes(&mut self) -> Result<()> {
         if !self.writes_open {
             return Ok(());
+        }
+        if !self.planned.is_empty() {
+            self.abandon_writes();
+            return Err(StoreError::Invalid("commit with planned items not inserted".into()));
         }
         if let Err(e) = self.conn.execute_batch("COMMIT") {
             self.abandon_writes();
@@ -374,6 +387,20 @@ impl ItemStore for SqliteStore {
         }
         self.writes_open = false;
         Ok(self.conn.execute_batch("PRAGMA foreign_keys = ON")?)
+    }
+
+    fn plan_items(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<ItemPlan> {
+        self.plan_in_transaction(source, records).inspect_err(|_| self.abandon_writes())
+    }
+
+    fn insert_planned(
+        &mut self,
+        plan: ItemPlan,
+        records: &[ItemRecord<'_>],
+        placements: &[Option<Placement>],
+    ) -> Result<WriteCounts> {
+        self.insert_in_transaction(&plan, records, placements).inspect_err(|_| self.abandon_writes())?;
+        Ok(plan.counts)
     }
 
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>> {
@@ -603,6 +630,40 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert!(broken.is_empty(), "{broken:?}");
+    }
+
+    #[test]
+    fn a_batch_planned_before_the_previous_one_is_inserted_sees_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let source = SourceRef { kind: "file".into(), location: "test.jsonl".into() };
+        let first = [item("1", "satu", 1), item("22", "dua", 1)];
+        let second = [item("22", "dua", 7), item("333", "tiga", 1), item("1", "satu", 1)];
+        fn records(items: &[Item]) -> Vec<ItemRecord<'_>> {
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 7 }).collect()
+        }
+        store.begin_writes().unwrap();
+        let plan_first = store.plan_items(&source, &records(&first)).unwrap();
+        let plan_second = store.plan_items(&source, &records(&second)).unwrap();
+        assert_eq!(plan_first.new.iter().map(|&(_, id)| id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(plan_second.new, [(1, 3)], "only `333` is new; ids continue after the planned ones");
+        assert_eq!(plan_second.counts, WriteCounts { new: 1, updated: 1, duplicate: 1 });
+        assert!(store.commit_writes().is_err(), "planned items must be inserted before a commit");
+
+        store.begin_writes().unwrap();
+        let plan_first = store.plan_items(&source, &records(&first)).unwrap();
+        let plan_second = store.plan_items(&source, &records(&second)).unwrap();
+        let placement = Some(Placement { narrative: 9, copy: 1 });
+        store.insert_planned(plan_first, &records(&first), &[placement, None]).unwrap();
+        store.insert_planned(plan_second, &records(&second), &[None]).unwrap();
+        store.commit_writes().unwrap();
+        let stored = store.list_items(&ItemFilter::default(), 10, 0).unwrap();
+        assert_eq!(stored.len(), 3);
+        let views_of_22 = stored.iter().find(|s| s.external_id.as_deref() == Some("22")).unwrap().metrics.views;
+        assert_eq!(views_of_22, 7, "the later copy's metrics, planned before the first was inserted");
+        let narrative: Option<i64> =
+            store.conn.query_row("SELECT narrative_id FROM items WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(narrative, Some(9));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
-pub use items::{ItemFilter, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
+pub use items::{ItemFilter, ItemPlan, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
 pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, NarrativeMatches, PendingNarrative};
 pub use narratives::{
     NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 use crate::identity_filter::IdentityFilter;
+use crate::items::StoredMetrics;
 use crate::{migrate::migrate, Result, StoreError};
 
 /// The embedded store: one SQLite file in WAL mode, so readers (the web app, `items list`) never block
@@ -18,6 +19,8 @@ pub struct SqliteStore {
     pub(crate) writes_open: bool,
     /// Set by [`SqliteStore::tune_for_import`].
     pub(crate) bulk: bool,
+    /// Items planned by [`crate::ItemStore::plan_items`] and not inserted yet: row id and metrics.
+    pub(crate) planned: StoredMetrics,
     /// For bulk imports: the stored identities, so that only those it cannot rule out are looked up.
     pub(crate) identity_filter: Option<IdentityFilter>,
     checkpointer: Option<Checkpointer>,
@@ -59,6 +62,7 @@ impl SqliteStore {
             accounts: HashMap::new(),
             writes_open: false,
             bulk: false,
+            planned: StoredMetrics::new(),
             identity_filter: None,
             checkpointer: None,
         })

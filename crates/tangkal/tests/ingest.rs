@@ -191,7 +191,15 @@ fn narrative_sizes(data_dir: &Path) -> Vec<(u64, i64)> {
 #[test]
 fn no_detect_only_stores_and_detect_later_places_as_an_ingest_would_have() {
     let dir = tempfile::tempdir().unwrap();
-    let lines: String = (0..300).map(|n| item_line(n, 5) + "\n").collect();
+    // Several messages, each copied many times, so that there are narratives to get right.
+    let messages = [
+        "bansos cair hari ini, sebarkan!",
+        "awas vaksin baru mengandung chip pelacak dari luar negeri",
+        "kotak suara sudah dicoblos sebelum hari pemilu di kecamatan kami",
+    ];
+    let lines: String = (0..300)
+        .map(|n| item_line(n, 5).replace("bansos cair hari ini, sebarkan!", messages[n as usize % 3]) + "\n")
+        .collect();
     let input = dir.path().join("items.jsonl");
     std::fs::write(&input, lines).unwrap();
 
@@ -203,11 +211,13 @@ fn no_detect_only_stores_and_detect_later_places_as_an_ingest_would_have() {
     let out = run(tangkal(&later).arg("detect"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
+    // Small transactions, so that placing one hand-off overlaps writing the one before, many times.
     let at_once = dir.path().join("at-once");
-    let out = run(tangkal(&at_once).arg("ingest").arg("--json").arg(&input));
+    let out = run(tangkal(&at_once).arg("ingest").arg("--json").arg(&input).env("TANGKAL_INGEST__BATCH_SIZE", "40"));
     assert_eq!(summary(&out)["new"], 300);
     let placed = narrative_sizes(&later);
     assert_eq!(placed.iter().map(|(items, _)| items).sum::<u64>(), 300);
+    assert!(placed.iter().filter(|(items, _)| *items >= 50).count() >= 3, "{placed:?}");
     assert_eq!(placed, narrative_sizes(&at_once));
     // Caught up: a second run has nothing left to place.
     let out = run(tangkal(&later).arg("detect"));
