@@ -71,13 +71,15 @@ impl Featurizer {
         out
     }
 
+    /// [`Features::exact`] alone, for a reader that keeps the fingerprint and compares nothing.
+    pub fn fingerprint(&mut self, text: &str) -> u64 {
+        self.analyze_terms(text);
+        xxh3_64(words_as_bytes(&self.terms))
+    }
+
     /// Like [`Featurizer::features`], reusing `out`'s allocation.
     pub fn features_into(&mut self, text: &str, out: &mut Features) {
-        self.terms.clear();
-        for chunk in text.split(|c: char| c.is_whitespace()).filter(|c| !c.is_empty()) {
-            self.push_chunk_terms(chunk);
-        }
-        out.exact = xxh3_64(words_as_bytes(&self.terms));
+        out.exact = self.fingerprint(text);
         out.shingles.clear();
         let k = self.shingle_words;
         if self.terms.is_empty() {
@@ -90,6 +92,14 @@ impl Featurizer {
         }
         out.shingles.sort_unstable();
         out.shingles.dedup();
+    }
+
+    /// The term hashes of `text` into `self.terms`.
+    fn analyze_terms(&mut self, text: &str) {
+        self.terms.clear();
+        for chunk in text.split(|c: char| c.is_whitespace()).filter(|c| !c.is_empty()) {
+            self.push_chunk_terms(chunk);
+        }
     }
 
     fn push_chunk_terms(&mut self, chunk: &str) {
@@ -155,6 +165,16 @@ mod tests {
 
     fn featurizer() -> Featurizer {
         Featurizer::new(Analyzer::new(), 2)
+    }
+
+    #[test]
+    fn the_fingerprint_alone_is_the_features_exact_hash() {
+        let mut f = featurizer();
+        for text in ["Vaksin itu berbahaya, jangan mau!", "BLT cair 🙏 https://t.co/x", "!!!"] {
+            let exact = f.features(text).exact;
+            assert_eq!(f.fingerprint(text), exact, "{text}");
+            assert_eq!(featurizer().fingerprint(text), exact, "{text}, cold cache");
+        }
     }
 
     #[test]

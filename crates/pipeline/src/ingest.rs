@@ -94,7 +94,10 @@ pub fn ingest_with_stages(
 ) -> anyhow::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let batch_size = options.batch_size.max(1);
-    let featurizer = stages.iter().find_map(|stage| stage.featurizer()).unwrap_or_default();
+    let placing_featurizer = stages.iter().find_map(|stage| stage.featurizer());
+    // Without a stage that places items, only the stored fingerprint is needed of the text features.
+    let fingerprint_only = placing_featurizer.is_none();
+    let featurizer = placing_featurizer.unwrap_or_default();
     let stages = Mutex::new(stages);
     for mut source in sources {
         let described = source.describe();
@@ -106,7 +109,16 @@ pub fn ingest_with_stages(
             // allocated it, off the writing thread, and the vectors are reused.
             let (recycle, recycled) = mpsc::channel::<Batch>();
             let handoff = HANDOFF.min(batch_size);
-            scope.spawn(move || read_batches(source.as_mut(), &mut featurizer, handoff, sender, recycled));
+            scope.spawn(move || {
+                let mut analyse = |text: &str| {
+                    if fingerprint_only {
+                        Features { exact: featurizer.fingerprint(text), shingles: Vec::new() }
+                    } else {
+                        featurizer.features(text)
+                    }
+                };
+                read_batches(source.as_mut(), &mut analyse, handoff, sender, recycled)
+            });
             let (to_place, placing) = mpsc::sync_channel::<(Arc<Batch>, Vec<(usize, i64)>)>(1);
             let (placed, placements) = mpsc::sync_channel::<Vec<Option<Placement>>>(1);
             let stages = &stages;
@@ -222,7 +234,7 @@ fn commit(
 /// has gone.
 fn read_batches(
     source: &mut dyn Source,
-    featurizer: &mut Featurizer,
+    analyse: &mut dyn FnMut(&str) -> Features,
     batch_size: usize,
     sender: mpsc::SyncSender<anyhow::Result<Batch>>,
     recycled: mpsc::Receiver<Batch>,
@@ -239,7 +251,7 @@ fn read_batches(
     loop {
         match source.next_record() {
             Ok(Some(Ok(item))) => {
-                let features = featurizer.features(&item.text);
+                let features = analyse(&item.text);
                 let identity = item.identity();
                 batch.items.push((item, identity, features));
             }

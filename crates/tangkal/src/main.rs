@@ -10,6 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 
+/// An import allocates a few strings per record on one thread and frees them in batches: mimalloc does
+/// that markedly cheaper than the system allocator (about a sixth of the ingest's CPU time).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tangkal", version, about = "Tangkal: monitor, detect and answer misinformation (tangkal hoaks)")]
 struct Cli {
