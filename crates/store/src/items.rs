@@ -1,9 +1,8 @@
 //! Posts and articles: idempotent batch writes and filtered reads.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tangkal_model::{Author, Identity, Item, Metrics};
 
@@ -150,8 +149,9 @@ fn to_sql_int(value: u64, field: &str) -> Result<i64> {
 /// Identities looked up per statement when checking which records of a batch are already stored.
 const LOOKUP_CHUNK: usize = 256;
 
-/// Row id and metrics (views, shares, likes, replies) of items, by identity.
-pub(crate) type StoredMetrics = HashMap<[u8; 16], (i64, [i64; 4])>;
+/// Row id and metrics (views, shares, likes, replies) of items, by identity. Identities and account keys
+/// are hashes already: the cheap Fx hash serves these maps, which an import consults for every record.
+pub(crate) type StoredMetrics = FxHashMap<[u8; 16], (i64, [i64; 4])>;
 
 /// The new records of a planned batch (see [`ItemStore::plan_items`]).
 #[derive(Debug, Default)]
@@ -169,7 +169,7 @@ pub struct ItemPlan {
 impl SqliteStore {
     /// Which of these identities are stored, with their row id and metrics.
     fn stored_metrics(tx: &rusqlite::Connection, identities: &[&[u8; 16]]) -> Result<StoredMetrics> {
-        let mut stored = HashMap::new();
+        let mut stored = StoredMetrics::default();
         for chunk in identities.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");
             let sql = format!(
@@ -187,7 +187,7 @@ impl SqliteStore {
 
     /// The account row for an item's author, from the cache or upserted.
     fn account_id(
-        accounts: &mut HashMap<u128, (i64, Option<String>)>,
+        accounts: &mut FxHashMap<u128, (i64, Option<String>)>,
         tx: &rusqlite::Connection,
         item: &Item,
         now: i64,

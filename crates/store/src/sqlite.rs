@@ -1,7 +1,7 @@
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use rustc_hash::FxHashMap;
 
 use crate::identity_filter::IdentityFilter;
 use crate::items::StoredMetrics;
@@ -14,7 +14,7 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Hash of (platform, account id) → (row id, handle), so an import touches the accounts table only for
     /// new accounts or changed handles, without allocating a key per item.
-    pub(crate) accounts: HashMap<u128, (i64, Option<String>)>,
+    pub(crate) accounts: FxHashMap<u128, (i64, Option<String>)>,
     /// A transaction opened by [`crate::ItemStore::begin_writes`] is open.
     pub(crate) writes_open: bool,
     /// Set by [`SqliteStore::tune_for_import`].
@@ -59,10 +59,10 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
-            accounts: HashMap::new(),
+            accounts: FxHashMap::default(),
             writes_open: false,
             bulk: false,
-            planned: StoredMetrics::new(),
+            planned: StoredMetrics::default(),
             identity_filter: None,
             checkpointer: None,
         })
