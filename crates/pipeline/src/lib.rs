@@ -1,11 +1,11 @@
 //! Tangkal's intake: sources → analysis → the store.
 //!
 //! A [`Source`] yields raw records with their place (file and line); [`ingest`] parses and analyses them on
-//! a worker thread while the calling thread writes batches to the store, one transaction per batch. Every
-//! record ends up counted exactly once: new, updated, duplicate or rejected. Rejected records go to a
-//! dead-letter JSONL file with their place and reason, and the run goes on. Because a batch is atomic and
-//! every item has a stable identity, killing an import at any moment and running it again stores exactly the
-//! distinct items of the input.
+//! a worker thread, places new items in narratives on another (the stages), and writes them to the store on
+//! the calling thread, one transaction per `batch_size` records. Every record ends up counted exactly once:
+//! new, updated, duplicate or rejected. Rejected records go to a dead-letter JSONL file with their place and
+//! reason, and the run goes on. Because a transaction is atomic and every item has a stable identity,
+//! killing an import at any moment and running it again stores exactly the distinct items of the input.
 
 mod csv_source;
 mod feed;

@@ -1,4 +1,4 @@
-//! Claim matching as an ingest stage: after every committed batch, each narrative that is new, or whose
+//! Claim matching as an ingest stage: after every commit, each narrative that is new, or whose
 //! central copy changed since it was last matched, is matched against the stored fact-checks ("was this
 //! debunked before?").
 //!

@@ -1,9 +1,10 @@
-//! Narrative assignment as an ingest stage: each new item is assigned as its batch is written, so the
-//! row is stored with its narrative; the figures of the narratives that changed follow every few
-//! seconds and when the import ends.
+//! Narrative assignment as an ingest stage: each new item is assigned before it is written, so the row
+//! is stored with its narrative; the figures of the narratives that changed follow every few seconds
+//! and when the import ends.
 //!
-//! Items can also reach the store without the stage (an import killed between the item write and the
-//! figures write, another writer): on start-up and after every batch the stage asks the store for the
+//! Items can also reach the store without the stage (`tangkal ingest --no-detect`, an import killed
+//! between the item write and the figures write, another writer): on start-up and after every commit the
+//! stage asks the store for the
 //! items stored after the last one it assigned and assigns them after the fact. Re-ingested
 //! duplicates are never new rows, so they are never assigned twice.
 //!

@@ -68,7 +68,7 @@ impl RejectWriter {
         Ok(())
     }
 
-    /// Called after each committed batch, so the reject file never lags behind the store.
+    /// Called after each commit, so the reject file never lags behind the store.
     pub fn flush(&mut self) -> anyhow::Result<()> {
         if let Some(file) = self.file.as_mut() {
             file.flush().with_context(|| format!("cannot write reject file {}", self.path.display()))?;

@@ -8,7 +8,7 @@ use crate::items::StoredMetrics;
 use crate::{migrate::migrate, Result, StoreError};
 
 /// The embedded store: one SQLite file in WAL mode, so readers (the web app, `items list`) never block
-/// the writer (an import), and a crash loses at most the uncommitted batch.
+/// the writer (an import), and a crash loses at most the uncommitted transaction.
 pub struct SqliteStore {
     pub(crate) conn: Connection,
     path: PathBuf,
