@@ -25,7 +25,7 @@ impl Default for IngestOptions {
 
 /// Records handed from the parsing thread to the writing thread at a time: small, so that memory stays
 /// flat however large a transaction is.
-const HANDOFF: usize = 4_096;
+const HANDOFF: usize = 2_048;
 
 /// What an import did. `read` = `new` + `updated` + `duplicate` + `rejected`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -15,6 +15,16 @@ use crate::config::Config;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in the bundled mimalloc 2.3 (`mimalloc.h`, `mi_option_e`).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed memory goes back to the system at once rather than after 10 ms (100 ms for arenas): an import
+/// frees a hand-off of records every few milliseconds, and the delay kept about 50 MB more resident.
+fn return_freed_memory_at_once() {
+    // SAFETY: sets an option of the allocator; valid at any time, and called before any thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 #[derive(Parser)]
 #[command(name = "tangkal", version, about = "Tangkal: monitor, detect and answer misinformation (tangkal hoaks)")]
 struct Cli {
@@ -93,6 +103,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn main() -> ExitCode {
+    return_freed_memory_at_once();
     restore_default_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.log_format);
