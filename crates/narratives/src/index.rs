@@ -26,7 +26,7 @@
 //! out stays resolvable through [`NarrativeIndex::resolve`].
 //!
 //! Everything is deterministic: the same texts in the same order give the same assignments, and an
-//! index restored from [`NarrativeIndex::write_snapshot`] continues exactly as the original would.
+//! index restored from [`crate::Tracker::write_snapshot`] continues exactly as the original would.
 
 use std::io::{Read, Write};
 

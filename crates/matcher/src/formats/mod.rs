@@ -38,7 +38,7 @@ pub struct Parsed {
     pub rejected: Vec<Rejected>,
 }
 
-/// The formats [`read`] understands.
+/// The fact-check file formats, each with its reader in this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Jsonl,

@@ -1,5 +1,5 @@
 //! The `/api/v1` handlers, one module per resource. Each handler documents itself for the OpenAPI
-//! document; which roles reach it is declared once, in [`crate::routes`].
+//! document; which roles reach it is declared once, in `crate::routes`.
 
 pub mod accounts;
 pub mod audit;

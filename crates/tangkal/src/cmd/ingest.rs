@@ -35,7 +35,7 @@ pub struct Args {
     /// CSV column for an item field, e.g. `--map text=message` (repeatable)
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     column_map: Vec<String>,
-    /// Dead-letter file for rejected records [default: DATA_DIR/rejects/ingest-<time>.jsonl]
+    /// Dead-letter file for rejected records [default: DATA_DIR/rejects/ingest-TIME.jsonl]
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Print the end summary as one JSON object
