@@ -36,6 +36,33 @@ struct Checkpointer {
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "tangkal.sqlite3";
 
+/// How long a statement waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Puts the database in WAL mode (a no-op once it is). Switching a new database needs every other
+/// connection to let go of it, and SQLite neither waits for that nor always says it failed (it may just
+/// answer with the old mode), so when another process is creating the same store at the same moment the
+/// switch is retried until it takes, for as long as any other lock would be waited for.
+fn switch_to_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let mode = match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) => mode,
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy => {
+                "busy".to_string()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        if started.elapsed() >= BUSY_TIMEOUT {
+            return Err(StoreError::Invalid(format!("cannot switch the store to WAL mode (still {mode})")));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 impl SqliteStore {
     /// Opens `DATA_DIR/tangkal.sqlite3`, creating the directory and the schema as needed.
     pub fn open_in(data_dir: &Path) -> Result<SqliteStore> {
@@ -46,11 +73,11 @@ impl SqliteStore {
 
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.execute_batch("PRAGMA page_size = 16384")?;
+        switch_to_wal(&conn)?;
         conn.execute_batch(
-            "PRAGMA page_size = 16384;
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
+            "PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -65536;
              PRAGMA temp_store = MEMORY;",
@@ -83,7 +110,7 @@ impl SqliteStore {
             return Ok(());
         }
         let background = Connection::open(&self.path)?;
-        background.busy_timeout(std::time::Duration::from_secs(30))?;
+        background.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -112,6 +139,37 @@ impl Drop for SqliteStore {
             let _ = checkpointer.thread.join();
             // Leave a small log behind, as automatic checkpoints would have.
             let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_created_by_two_openers_at_once_both_open_in_wal_mode() {
+        // `tangkal serve` and `tangkal ingest` started together on a new data directory: whichever switches
+        // the new file to WAL second used to get "database is locked" (about every other time).
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(DATABASE_FILE);
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let openers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        SqliteStore::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().unwrap();
+            }
+            let mode: String =
+                Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+            assert_eq!(mode, "wal");
         }
     }
 }
