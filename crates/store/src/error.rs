@@ -4,6 +4,8 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("cannot create data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot take the import lock {path}: {source}")]
+    ImportLock { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration {version} ({name}) failed: {source}")]

@@ -60,9 +60,58 @@ pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     Ok(Box::new(SqliteStore::open_in(data_dir)?))
 }
 
-/// Like [`open`], tuned for a bulk import: housekeeping runs beside the writer instead of inside it.
+/// The file in a data directory whose lock marks an import in progress.
+pub const IMPORT_LOCK_FILE: &str = "import.lock";
+
+/// Like [`open`], tuned for a bulk import (see [`SqliteStore::tune_for_import`]). Imports into one data
+/// directory run one at a time: this waits while another process holds the directory's import lock,
+/// because an import's narrative placement assumes it is the only one (two would hand out the same
+/// narrative ids, and items one stores between the other's transactions would be skipped). The lock is
+/// released when the store is dropped.
 pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
+    let lock_path = data_dir.join(IMPORT_LOCK_FILE);
+    let lock_error = |source| StoreError::ImportLock { path: lock_path.clone(), source };
+    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
+    let lock =
+        std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&lock_path).map_err(lock_error)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::info!("waiting for another import into {} to finish", data_dir.display());
+            lock.lock().map_err(lock_error)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
+    }
     let mut store = SqliteStore::open_in(data_dir)?;
     store.tune_for_import()?;
+    store.import_lock = Some(lock);
     Ok(Box::new(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn imports_into_one_data_directory_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = open_for_import(dir.path()).unwrap();
+        let first_done = Arc::new(AtomicBool::new(false));
+        let second = {
+            let (path, first_done) = (dir.path().to_path_buf(), first_done.clone());
+            std::thread::spawn(move || {
+                let store = open_for_import(&path).unwrap();
+                (first_done.load(Ordering::SeqCst), store.count_items(&ItemFilter::default()).unwrap())
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        first_done.store(true, Ordering::SeqCst);
+        drop(first);
+        let (waited, items) = second.join().unwrap();
+        assert!(waited, "the second import opened while the first still held the store");
+        assert_eq!(items, 0);
+    }
 }

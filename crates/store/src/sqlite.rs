@@ -24,6 +24,9 @@ pub struct SqliteStore {
     /// For bulk imports: the stored identities, so that only those it cannot rule out are looked up.
     pub(crate) identity_filter: Option<IdentityFilter>,
     checkpointer: Option<Checkpointer>,
+    /// The data directory's import lock, held while this connection imports (see
+    /// [`crate::open_for_import`]); dropped last, after the final checkpoint.
+    pub(crate) import_lock: Option<std::fs::File>,
 }
 
 /// A thread with its own connection that copies the write-ahead log into the database file, so that a bulk
@@ -92,6 +95,7 @@ impl SqliteStore {
             planned: StoredMetrics::default(),
             identity_filter: None,
             checkpointer: None,
+            import_lock: None,
         })
     }
 
