@@ -24,6 +24,8 @@ pub struct SqliteStore {
     /// For bulk imports: the stored identities, so that only those it cannot rule out are looked up.
     pub(crate) identity_filter: Option<IdentityFilter>,
     checkpointer: Option<Checkpointer>,
+    /// Write-ahead log size past which a bulk import makes the log start over (`keep_log_small`).
+    pub(crate) log_limit: u64,
     /// The data directory's import lock, held while this connection imports (see
     /// [`crate::open_for_import`]); dropped last, after the final checkpoint.
     pub(crate) import_lock: Option<std::fs::File>,
@@ -95,6 +97,7 @@ impl SqliteStore {
             planned: StoredMetrics::default(),
             identity_filter: None,
             checkpointer: None,
+            log_limit: 256 << 20,
             import_lock: None,
         })
     }
@@ -128,6 +131,13 @@ impl SqliteStore {
         });
         self.checkpointer = Some(Checkpointer { stop, thread });
         Ok(())
+    }
+
+    /// The write-ahead log beside the database file.
+    pub(crate) fn wal_path(&self) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push("-wal");
+        PathBuf::from(name)
     }
 
     /// The database file, for reporting its size.
