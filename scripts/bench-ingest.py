@@ -22,6 +22,8 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 
 def measure(cmd, **kwargs):
     """Runs cmd, returns (seconds, peak RSS in MiB of that process, CPU seconds, stdout)."""
+    # The previous run's writes are flushed first, so that no run pays for another's.
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, **kwargs)
     out = proc.stdout.read()
