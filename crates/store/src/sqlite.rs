@@ -79,7 +79,9 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.execute_batch("PRAGMA page_size = 16384")?;
+        // For new stores: with 32 KiB pages a bulk import splits and rebalances half as many pages as with
+        // 16 KiB (about a tenth faster, measured) and a small transaction still writes little.
+        conn.execute_batch("PRAGMA page_size = 32768")?;
         switch_to_wal(&conn)?;
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL;
