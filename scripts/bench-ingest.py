@@ -4,7 +4,7 @@ with `sqlite-utils insert --nl --pk id` loading the same file: storing only (`--
 the peer's), then with detection (each new item placed in its narrative as it is written, the default), then
 a re-ingest of the same file.
 
-Usage: python3 scripts/bench-ingest.py [--items 1000000] [--skip-peer]
+Usage: python3 scripts/bench-ingest.py [--items 1000000] [--repeat 3] [--skip-peer]
 Needs ../shared (the stream generator); installs sqlite-utils with pip if it is missing.
 """
 import argparse
@@ -38,6 +38,7 @@ def measure(cmd, **kwargs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each row reports its median round")
     ap.add_argument("--skip-peer", action="store_true")
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -49,39 +50,46 @@ def main():
                         "--items", str(args.items), "--seed", "2", "--out", stream,
                         "--truth", stream.replace(".jsonl", ".truth.jsonl")], check=True)
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "tangkal"], check=True)
+    if not args.skip_peer and shutil.which("sqlite-utils") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sqlite-utils"], check=True)
     binary = os.path.join(ROOT, "target/release/tangkal")
-    work = tempfile.mkdtemp(prefix="tangkal-bench-")
     env = dict(os.environ, RUST_LOG="warn")
-    try:
-        rows = []
-        for name, flags in [("tangkal ingest --no-detect", ["--no-detect"]), ("tangkal ingest (detecting)", [])]:
-            data = os.path.join(work, "data" + "".join(flags))
-            s, rss, cpu, out = measure([binary, "--data-dir", data, "ingest", "--json", *flags, stream], env=env)
-            rows.append((name, s, rss, cpu, json.loads(out)))
-        db_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data)
-                       if f.startswith("tangkal.sqlite3"))
-        s, rss, cpu, out = measure([binary, "--data-dir", data, "ingest", "--json", stream], env=env)
-        rows.append(("tangkal ingest (same file again)", s, rss, cpu, json.loads(out)))
-        peer = None
-        if not args.skip_peer:
-            if shutil.which("sqlite-utils") is None:
-                subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sqlite-utils"], check=True)
-            peer_db = os.path.join(work, "peer.db")
-            peer = measure(["sqlite-utils", "insert", peer_db, "items", stream, "--nl", "--pk", "id"])[:3]
-        print(f"\nstream: {stream} ({os.path.getsize(stream) / 1e6:.0f} MB, {args.items:,} items)")
-        print(f"{'run':36} {'seconds':>8} {'items/s':>10} {'CPU s':>7} {'peak RSS MiB':>13}  summary")
-        for name, s, rss, cpu, summary in rows:
-            print(f"{name:36} {s:8.2f} {args.items / s:10,.0f} {cpu:7.1f} {rss:13.0f}  {json.dumps(summary)}")
-        if peer:
-            print(f"{'sqlite-utils insert --nl --pk id':36} {peer[0]:8.2f} {args.items / peer[0]:10,.0f} "
-                  f"{peer[2]:7.1f} {peer[1]:13.0f}")
-            print()
-            for name, s, *_ in rows[:2]:
-                print(f"ratio {name} / sqlite-utils (items/s): {peer[0] / s:.1f}x")
-        print(f"re-ingest speed relative to the detecting ingest: {rows[1][1] / rows[2][1]:.2f}x")
-        print(f"store on disk: {db_bytes / 1e6:.0f} MB, {db_bytes / max(rows[1][4]['new'], 1):.0f} bytes per item")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    names = ["tangkal ingest --no-detect", "tangkal ingest (detecting)", "tangkal ingest (same file again)",
+             "sqlite-utils insert --nl --pk id"]
+    # Rounds interleave the runs, so that a slower spell of the shared machine hits every row alike.
+    runs = {name: [] for name in names}
+    for round_ in range(args.repeat):
+        work = tempfile.mkdtemp(prefix="tangkal-bench-")
+        try:
+            storing, detecting = os.path.join(work, "storing"), os.path.join(work, "detecting")
+            for name, data, flags in [(names[0], storing, ["--no-detect"]), (names[1], detecting, []),
+                                      (names[2], detecting, [])]:
+                s, rss, cpu, out = measure([binary, "--data-dir", data, "ingest", "--json", *flags, stream], env=env)
+                runs[name].append((s, rss, cpu, json.loads(out)))
+            db_bytes = sum(os.path.getsize(os.path.join(detecting, f)) for f in os.listdir(detecting)
+                           if f.startswith("tangkal.sqlite3"))
+            if not args.skip_peer:
+                s, rss, cpu, _ = measure(["sqlite-utils", "insert", os.path.join(work, "peer.db"), "items", stream,
+                                          "--nl", "--pk", "id"])
+                runs[names[3]].append((s, rss, cpu, None))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"round {round_ + 1}: " + ", ".join(f"{n.split(' (')[0] if n.startswith('sqlite') else n} "
+                                                    f"{runs[n][-1][0]:.2f} s" for n in names if runs[n]), flush=True)
+    median = {name: sorted(r, key=lambda run: run[0])[len(r) // 2] for name, r in runs.items() if r}
+    print(f"\nstream: {stream} ({os.path.getsize(stream) / 1e6:.0f} MB, {args.items:,} items); "
+          f"median of {args.repeat} rounds, peak RSS the largest of all rounds")
+    print(f"{'run':36} {'seconds':>8} {'items/s':>10} {'CPU s':>7} {'peak RSS MiB':>13}  summary")
+    for name, (s, _, cpu, summary) in median.items():
+        rss = max(run[1] for run in runs[name])
+        print(f"{name:36} {s:8.2f} {args.items / s:10,.0f} {cpu:7.1f} {rss:13.0f}  "
+              f"{json.dumps(summary) if summary else ''}")
+    if names[3] in median:
+        print()
+        for name in names[:2]:
+            print(f"ratio {name} / sqlite-utils (items/s): {median[names[3]][0] / median[name][0]:.1f}x")
+    print(f"re-ingest speed relative to the detecting ingest: {median[names[1]][0] / median[names[2]][0]:.2f}x")
+    print(f"store on disk: {db_bytes / 1e6:.0f} MB, {db_bytes / max(median[names[1]][3]['new'], 1):.0f} bytes per item")
 
 
 if __name__ == "__main__":
