@@ -37,6 +37,16 @@ pub struct IngestSummary {
     pub rejected: u64,
 }
 
+impl std::ops::AddAssign for IngestSummary {
+    fn add_assign(&mut self, other: IngestSummary) {
+        self.read += other.read;
+        self.new += other.new;
+        self.updated += other.updated;
+        self.duplicate += other.duplicate;
+        self.rejected += other.rejected;
+    }
+}
+
 /// Told after every commit, e.g. to move a progress bar.
 pub trait Progress {
     fn batch_committed(&self, so_far: &IngestSummary);
@@ -165,11 +175,14 @@ pub fn ingest_with_stages(
                     tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
                     rejects.write(reject)?;
                 }
-                open.read += (batch.items.len() + batch.rejects.len()) as u64;
-                open.new += plan.counts.new;
-                open.updated += plan.counts.updated;
-                open.duplicate += plan.counts.duplicate;
-                open.rejected += batch.rejects.len() as u64;
+                let rejected = batch.rejects.len() as u64;
+                open += IngestSummary {
+                    read: batch.items.len() as u64 + rejected,
+                    new: plan.counts.new,
+                    updated: plan.counts.updated,
+                    duplicate: plan.counts.duplicate,
+                    rejected,
+                };
                 waiting = Some((batch, plan));
                 if open.read >= batch_size as u64 || receiver.peek().is_none() {
                     insert_waiting(store, &mut waiting)?;
@@ -220,12 +233,7 @@ fn commit(
     for stage in stages.lock().expect("no stage panicked").iter_mut() {
         stage.after_commit(store)?;
     }
-    let open = std::mem::take(open);
-    summary.read += open.read;
-    summary.new += open.new;
-    summary.updated += open.updated;
-    summary.duplicate += open.duplicate;
-    summary.rejected += open.rejected;
+    *summary += std::mem::take(open);
     progress.batch_committed(summary);
     Ok(())
 }

@@ -45,6 +45,20 @@ pub struct WriteCounts {
     pub duplicate: u64,
 }
 
+impl WriteCounts {
+    /// Counts a record whose identity is known already, with the metrics known for it: a duplicate when
+    /// `metrics` are the same, else an update, and `known` takes them. Returns whether they changed.
+    fn count_repeat(&mut self, known: &mut [i64; 4], metrics: [i64; 4]) -> bool {
+        if *known == metrics {
+            self.duplicate += 1;
+            return false;
+        }
+        *known = metrics;
+        self.updated += 1;
+        true
+    }
+}
+
 impl std::ops::AddAssign for WriteCounts {
     fn add_assign(&mut self, other: WriteCounts) {
         self.new += other.new;
@@ -263,19 +277,10 @@ impl SqliteStore {
             if let Some((_, planned_metrics)) = self.planned.get_mut(&identity) {
                 // A repeat of a record not inserted yet: the last copy's metrics win, as they would once
                 // it is stored.
-                if *planned_metrics == metrics {
-                    plan.counts.duplicate += 1;
-                } else {
-                    *planned_metrics = metrics;
-                    plan.counts.updated += 1;
-                }
+                plan.counts.count_repeat(planned_metrics, metrics);
             } else if let Some((id, stored_metrics)) = stored.get_mut(&identity) {
-                if *stored_metrics == metrics {
-                    plan.counts.duplicate += 1;
-                } else {
+                if plan.counts.count_repeat(stored_metrics, metrics) {
                     update.execute(params![*id, metrics[0], metrics[1], metrics[2], metrics[3]])?;
-                    *stored_metrics = metrics;
-                    plan.counts.updated += 1;
                 }
             } else {
                 plan.accounts.push(Self::account_id(&mut self.accounts, tx, record.item, now)?);
