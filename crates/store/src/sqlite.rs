@@ -26,6 +26,9 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     /// Write-ahead log size past which a bulk import makes the log start over (`keep_log_small`).
     pub(crate) log_limit: u64,
+    /// Bytes of the write-ahead log in use after the last commit, once [`SqliteStore::measure_log`] is
+    /// on. (The file's size says nothing: it keeps its largest size when the log starts over.)
+    pub(crate) log_used: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The data directory's import lock, held while this connection imports (see
     /// [`crate::open_for_import`]); dropped last, after the final checkpoint.
     pub(crate) import_lock: Option<std::fs::File>,
@@ -100,6 +103,7 @@ impl SqliteStore {
             identity_filter: None,
             checkpointer: None,
             log_limit: 256 << 20,
+            log_used: Default::default(),
             import_lock: None,
         })
     }
@@ -121,6 +125,7 @@ impl SqliteStore {
         let background = Connection::open(&self.path)?;
         background.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        self.measure_log()?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
@@ -135,11 +140,16 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// The write-ahead log beside the database file.
-    pub(crate) fn wal_path(&self) -> PathBuf {
-        let mut name = self.path.clone().into_os_string();
-        name.push("-wal");
-        PathBuf::from(name)
+    /// Keeps [`SqliteStore::log_used`] up to date after every commit. This replaces automatic
+    /// checkpoints on this connection (both are SQLite's one commit hook), so it is for bulk imports only.
+    pub(crate) fn measure_log(&mut self) -> Result<()> {
+        let page_size = self.conn.query_row("PRAGMA page_size", [], |r| r.get::<_, u32>(0))? as u64;
+        let log_used = self.log_used.clone();
+        self.conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+            log_used.store(pages.max(0) as u64 * page_size, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }))?;
+        Ok(())
     }
 
     /// The database file, for reporting its size.
