@@ -38,10 +38,10 @@ impl IdentityFilter {
             capacity,
             data_version: data_version(conn)?,
         };
-        let mut stmt = conn.prepare("SELECT identity FROM items")?;
+        let mut stmt = conn.prepare("SELECT identity_key FROM items")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            filter.insert(&row.get::<_, [u8; 16]>(0)?);
+            filter.insert(row.get(0)?);
         }
         Ok(filter)
     }
@@ -52,8 +52,9 @@ impl IdentityFilter {
         Ok(self.identities < self.capacity && data_version(conn)? == self.data_version)
     }
 
-    pub(crate) fn insert(&mut self, identity: &[u8; 16]) {
-        let (block, bits) = self.probes(identity);
+    /// `key`: an identity's [`tangkal_model::Identity::key`].
+    pub(crate) fn insert(&mut self, key: i64) {
+        let (block, bits) = self.probes(key);
         for bit in bits {
             self.bits[block + bit / 64] |= 1 << (bit % 64);
         }
@@ -61,18 +62,20 @@ impl IdentityFilter {
     }
 
     /// False only if the identity is certainly not stored.
-    pub(crate) fn may_contain(&self, identity: &[u8; 16]) -> bool {
-        let (block, mut bits) = self.probes(identity);
+    pub(crate) fn may_contain(&self, key: i64) -> bool {
+        let (block, mut bits) = self.probes(key);
         bits.all(|bit| self.bits[block + bit / 64] & (1 << (bit % 64)) != 0)
     }
 
-    /// The first word of the identity's block and its bits there. Identities are already uniform 128-bit
-    /// hashes: the low half picks the block, nine bits of the high half each probe.
-    fn probes(&self, identity: &[u8; 16]) -> (usize, impl Iterator<Item = usize>) {
-        let low = u64::from_le_bytes(identity[..8].try_into().expect("8 bytes"));
-        let high = u64::from_le_bytes(identity[8..].try_into().expect("8 bytes"));
-        let block = ((low & self.block_mask) * BLOCK_WORDS) as usize;
-        (block, (0..PROBES).map(move |i| ((high >> (9 * i)) & 511) as usize))
+    /// The first word of the key's block and its bits there. Keys are uniform hashes already: their low
+    /// bits pick the block; nine bits each of a remix (the SplitMix64 finaliser) make the probes.
+    fn probes(&self, key: i64) -> (usize, impl Iterator<Item = usize>) {
+        let key = key as u64;
+        let block = ((key & self.block_mask) * BLOCK_WORDS) as usize;
+        let mut mixed = (key ^ (key >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        mixed ^= mixed >> 31;
+        (block, (0..PROBES).map(move |i| ((mixed >> (9 * i)) & 511) as usize))
     }
 }
 
@@ -84,20 +87,20 @@ fn data_version(conn: &Connection) -> Result<i64> {
 mod tests {
     use super::*;
 
-    fn identity(n: u64) -> [u8; 16] {
-        xxhash_rust::xxh3::xxh3_128(&n.to_le_bytes()).to_le_bytes()
+    fn key(n: u64) -> i64 {
+        xxhash_rust::xxh3::xxh3_64(&n.to_le_bytes()) as i64
     }
 
     #[test]
     fn inserted_identities_are_always_found_and_few_others_pass() {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE items (identity BLOB)").unwrap();
+        conn.execute_batch("CREATE TABLE items (identity_key INTEGER)").unwrap();
         let mut filter = IdentityFilter::build(&conn).unwrap();
         for n in 0..100_000 {
-            filter.insert(&identity(n));
+            filter.insert(key(n));
         }
-        assert!((0..100_000).all(|n| filter.may_contain(&identity(n))));
-        let passed = (100_000..200_000).filter(|&n| filter.may_contain(&identity(n))).count();
+        assert!((0..100_000).all(|n| filter.may_contain(key(n))));
+        let passed = (100_000..200_000).filter(|&n| filter.may_contain(key(n))).count();
         // Sized for a million identities, a tenth full: far under the 1% of a full filter.
         assert!(passed < 100, "{passed} false positives in 100,000");
     }
@@ -107,15 +110,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE items (identity BLOB)").unwrap();
-        conn.execute("INSERT INTO items VALUES (?1)", [identity(1)]).unwrap();
+        conn.execute_batch("CREATE TABLE items (identity_key INTEGER)").unwrap();
+        conn.execute("INSERT INTO items VALUES (?1)", [key(1)]).unwrap();
         let filter = IdentityFilter::build(&conn).unwrap();
-        assert!(filter.may_contain(&identity(1)));
-        assert!(!filter.may_contain(&identity(2)));
-        conn.execute("INSERT INTO items VALUES (?1)", [identity(3)]).unwrap();
+        assert!(filter.may_contain(key(1)));
+        assert!(!filter.may_contain(key(2)));
+        conn.execute("INSERT INTO items VALUES (?1)", [key(3)]).unwrap();
         assert!(filter.is_current(&conn).unwrap(), "this connection's own commits are its own to add");
         let other = Connection::open(&path).unwrap();
-        other.execute("INSERT INTO items VALUES (?1)", [identity(2)]).unwrap();
+        other.execute("INSERT INTO items VALUES (?1)", [key(2)]).unwrap();
         assert!(!filter.is_current(&conn).unwrap());
     }
 }

@@ -181,16 +181,17 @@ pub struct ItemPlan {
 }
 
 impl SqliteStore {
-    /// Which of these identities are stored, with their row id and metrics.
-    fn stored_metrics(tx: &rusqlite::Connection, identities: &[&[u8; 16]]) -> Result<StoredMetrics> {
+    /// Which of these identities are stored, with their row id and metrics. The index holds their keys, so
+    /// stored items of other identities with the same key may come along: true all the same.
+    fn stored_metrics(tx: &rusqlite::Connection, identities: &[Identity]) -> Result<StoredMetrics> {
         let mut stored = StoredMetrics::default();
         for chunk in identities.chunks(LOOKUP_CHUNK) {
             let placeholders = vec!["?"; chunk.len()].join(",");
             let sql = format!(
-                "SELECT identity, id, views, shares, likes, replies FROM items WHERE identity IN ({placeholders})"
+                "SELECT identity, id, views, shares, likes, replies FROM items WHERE identity_key IN ({placeholders})"
             );
             let mut stmt = tx.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(chunk.iter().map(|identity| &identity[..])))?;
+            let mut rows = stmt.query(params_from_iter(chunk.iter().map(Identity::key)))?;
             while let Some(row) = rows.next()? {
                 let identity: [u8; 16] = row.get(0)?;
                 stored.insert(identity, (row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?]));
@@ -251,11 +252,11 @@ impl SqliteStore {
         {
             self.identity_filter = Some(IdentityFilter::build(tx)?);
         }
-        let maybe_stored: Vec<&[u8; 16]> = records
+        let maybe_stored: Vec<Identity> = records
             .iter()
-            .map(|record| &record.identity.0)
-            .filter(|identity| !self.planned.contains_key(*identity))
-            .filter(|identity| self.identity_filter.as_ref().is_none_or(|filter| filter.may_contain(identity)))
+            .map(|record| record.identity)
+            .filter(|identity| !self.planned.contains_key(&identity.0))
+            .filter(|identity| self.identity_filter.as_ref().is_none_or(|filter| filter.may_contain(identity.key())))
             .collect();
         let mut stored = Self::stored_metrics(tx, &maybe_stored)?;
         // Ids are handed out here rather than by the insert, so that placing knows them; this transaction
@@ -286,7 +287,7 @@ impl SqliteStore {
                 plan.accounts.push(Self::account_id(&mut self.accounts, tx, record.item, now)?);
                 self.planned.insert(identity, (next_id, metrics));
                 if let Some(filter) = &mut self.identity_filter {
-                    filter.insert(&identity);
+                    filter.insert(record.identity.key());
                 }
                 plan.new.push((position, next_id));
                 next_id += 1;
@@ -312,10 +313,10 @@ impl SqliteStore {
             )));
         }
         let mut insert = self.conn.prepare_cached(
-            "INSERT OR ROLLBACK INTO items (id, identity, platform, external_id, url, account_id, text_copy,
-                                published_at, first_seen_at, views, shares, likes, replies, fingerprint,
-                                source_id, raw, narrative_id, narrative_copy)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            "INSERT OR ROLLBACK INTO items (id, identity, identity_key, platform, external_id, url, account_id,
+                                text_copy, published_at, first_seen_at, views, shares, likes, replies,
+                                fingerprint, source_id, raw, narrative_id, narrative_copy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?;
         for ((&(position, id), account_id), placement) in plan.new.iter().zip(&plan.accounts).zip(placements) {
             let record = &records[position];
@@ -329,6 +330,7 @@ impl SqliteStore {
             insert.execute(params![
                 id,
                 record.identity.0,
+                record.identity.key(),
                 item.platform,
                 item.external_id,
                 item.url,
@@ -563,6 +565,33 @@ mod tests {
         assert_eq!(stored[0].metrics.views, 99);
         assert_eq!(stored[0].text, "Bansos cair", "an edited copy updates metrics only");
         assert_eq!(stored[0].author.as_ref().unwrap().handle.as_deref(), Some("budi"));
+    }
+
+    #[test]
+    fn identities_sharing_an_index_key_stay_distinct_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let items = [item("1", "Bansos cair", 10), item("22", "Vaksin berbahaya", 5)];
+        // Identities whose first eight bytes (the indexed key) are equal, as a hash collision would make.
+        let first = Identity([7; 16]);
+        let mut second = first;
+        second.0[15] = 8;
+        assert_eq!(first.key(), second.key());
+        let source = SourceRef { kind: "file".into(), location: "test.jsonl".into() };
+        let records = [
+            ItemRecord { item: &items[0], identity: first, fingerprint: 7 },
+            ItemRecord { item: &items[1], identity: second, fingerprint: 7 },
+        ];
+        assert_eq!(store.write_items(&source, &records).unwrap(), WriteCounts { new: 2, updated: 0, duplicate: 0 });
+        // Through the identity filter too, as an import looks them up.
+        store.tune_for_import().unwrap();
+        for _ in 0..2 {
+            let counts = store.write_items(&source, &records).unwrap();
+            assert_eq!(counts, WriteCounts { new: 0, updated: 0, duplicate: 2 });
+        }
+        let counts = store.write_items(&source, &records[1..]).unwrap();
+        assert_eq!(counts, WriteCounts { new: 0, updated: 0, duplicate: 1 });
+        assert_eq!(store.count_items(&ItemFilter::default()).unwrap(), 2);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Schema migrations embedded in the binary and applied in order at start-up.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::{Result, StoreError};
 
@@ -8,30 +8,68 @@ struct Migration {
     version: u32,
     name: &'static str,
     sql: &'static str,
+    /// Rebuilds a table that others reference: runs with foreign keys off (dropping the old table would
+    /// otherwise break the references), and checks them all before committing.
+    rebuilds: bool,
 }
 
 /// Append only: a released migration is never edited, a change is a new file.
 const SQLITE_MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql") },
+    Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql"), rebuilds: false },
     Migration {
         version: 2,
         name: "accounts_cases_audit",
         sql: include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql"),
+        rebuilds: false,
     },
-    Migration { version: 3, name: "factchecks", sql: include_str!("../migrations/sqlite/0003_factchecks.sql") },
-    Migration { version: 4, name: "narratives", sql: include_str!("../migrations/sqlite/0004_narratives.sql") },
+    Migration {
+        version: 3,
+        name: "factchecks",
+        sql: include_str!("../migrations/sqlite/0003_factchecks.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 4,
+        name: "narratives",
+        sql: include_str!("../migrations/sqlite/0004_narratives.sql"),
+        rebuilds: false,
+    },
     Migration {
         version: 5,
         name: "narrative_matches",
         sql: include_str!("../migrations/sqlite/0005_narrative_matches.sql"),
+        rebuilds: false,
     },
-    Migration { version: 6, name: "lean_items", sql: include_str!("../migrations/sqlite/0006_lean_items.sql") },
+    Migration {
+        version: 6,
+        name: "lean_items",
+        sql: include_str!("../migrations/sqlite/0006_lean_items.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 7,
+        name: "identity_key",
+        sql: include_str!("../migrations/sqlite/0007_identity_key.sql"),
+        rebuilds: true,
+    },
 ];
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    define_identity_key(conn)?;
     let pending = pending(conn)?;
     apply(conn, &pending)
+}
+
+/// `identity_key(identity)`: [`tangkal_model::Identity::key`] in SQL, for migration 7.
+fn define_identity_key(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("identity_key", 1, flags, |ctx| {
+        let identity: [u8; 16] = ctx.get(0)?;
+        Ok(tangkal_model::Identity(identity).key())
+    })?;
+    Ok(())
 }
 
 /// Every migration not yet applied, so one that was added with a lower number than an applied one
@@ -58,23 +96,43 @@ fn pending(conn: &Connection) -> Result<Vec<&'static Migration>> {
 fn apply(conn: &mut Connection, migrations: &[&Migration]) -> Result<()> {
     for m in migrations {
         let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
-        // Another process opening the same store may have applied it while this one waited for the lock.
-        let done: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [m.version], |r| r.get(0))
-            .map_err(fail)?;
-        if done {
-            continue;
+        if m.rebuilds {
+            // Only takes effect outside a transaction.
+            conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(fail)?;
         }
-        tx.execute_batch(m.sql).map_err(fail)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![m.version, m.name, chrono::Utc::now().timestamp()],
-        )
-        .map_err(fail)?;
-        tx.commit().map_err(fail)?;
+        let applied = apply_one(conn, m).map_err(fail);
+        if m.rebuilds {
+            conn.execute_batch("PRAGMA foreign_keys = ON").map_err(fail)?;
+        }
+        applied?;
     }
     Ok(())
+}
+
+/// One migration in its own transaction, with its version record, unless another process applied it while
+/// this one waited for the lock.
+fn apply_one(conn: &mut Connection, m: &Migration) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [m.version], |r| r.get(0))?;
+    if done {
+        return Ok(());
+    }
+    tx.execute_batch(m.sql)?;
+    if m.rebuilds {
+        let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!("a foreign key of {table} no longer holds")),
+            ));
+        }
+    }
+    tx.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![m.version, m.name, chrono::Utc::now().timestamp()],
+    )?;
+    tx.commit()
 }
 
 #[cfg(test)]
@@ -109,6 +167,52 @@ mod tests {
         migrate(&mut conn).unwrap();
         let n: u32 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(n as usize, SQLITE_MIGRATIONS.len());
+    }
+
+    #[test]
+    fn the_identity_key_migration_keeps_items_and_what_refers_to_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("t.sqlite3")).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        define_identity_key(&conn).unwrap();
+        pending(&conn).unwrap();
+        let before: Vec<_> = SQLITE_MIGRATIONS.iter().filter(|m| m.version < 7).collect();
+        apply(&mut conn, &before).unwrap();
+        let identity = tangkal_model::Identity([3; 16]);
+        conn.execute_batch(
+            "INSERT INTO sources VALUES (1, 'file', 'a.jsonl', 0, 0);
+             INSERT INTO accounts VALUES (1, 'x', 'u1', 'budi', 0);",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO items (id, identity, platform, account_id, text_copy, published_at, first_seen_at,
+                                views, fingerprint, source_id, raw, narrative_id)
+             VALUES (5, ?1, 'x', 1, 'Bansos cair', 100, 200, 42, 9, 1, '{}', 1)",
+            [identity.0],
+        )
+        .unwrap();
+        conn.execute_batch("INSERT INTO narratives VALUES (1, NULL, 100, 100, 1, 1, 'x', 42, 0, 0, 0, 0, 0, 5, 200);")
+            .unwrap();
+
+        migrate(&mut conn).unwrap();
+        let (key, views, narrative): (i64, i64, i64) = conn
+            .query_row("SELECT identity_key, views, narrative_id FROM items WHERE id = 5", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((key, views, narrative), (identity.key(), 42, 1));
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'items' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes, ["items_identity", "items_narrative", "items_published_at"]);
+        let foreign_keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert!(foreign_keys, "foreign keys are back on");
+        // References to items still hold: deleting the narrative's representative is refused.
+        assert!(conn.execute("DELETE FROM items WHERE id = 5", []).is_err());
     }
 
     #[test]

@@ -113,7 +113,7 @@ impl SqliteStore {
     ///   checkpointed when the store is dropped);
     /// - a 32 MiB page cache: enough for the index pages a transaction touches (64 MiB was no faster);
     /// - item writes look up only the identities that a Bloom filter of the stored ones cannot rule out
-    ///   (built by the first write: a scan of the identity index, 1.25 MB per million items);
+    ///   (built by the first write: a scan of the identity key index, 1.25 MB per million items);
     /// - while items are written, their references (account and source rows, read or written in the same
     ///   transaction) are not checked again: foreign keys are off from `begin_writes` to the commit.
     pub fn tune_for_import(&mut self) -> Result<()> {
