@@ -2,7 +2,8 @@
 """Ingest benchmark: whole-process `tangkal ingest` of the 1M-item stream into a fresh store, side by side
 with `sqlite-utils insert --nl --pk id` loading the same file: storing only (`--no-detect`, the same job as
 the peer's), then with detection (each new item placed in its narrative as it is written, the default), then
-a re-ingest of the same file.
+a re-ingest of the same file. A last row times SQLite alone writing the rows of the storing run into a new
+store (scripts/sqlite-floor.py): the floor under any SQLite import of them.
 
 Usage: python3 scripts/bench-ingest.py [--items 1000000] [--repeat 3] [--skip-peer]
 Needs ../shared (the stream generator); installs sqlite-utils with pip if it is missing.
@@ -55,7 +56,7 @@ def main():
     binary = os.path.join(ROOT, "target/release/tangkal")
     env = dict(os.environ, RUST_LOG="warn")
     names = ["tangkal ingest --no-detect", "tangkal ingest (detecting)", "tangkal ingest (same file again)",
-             "sqlite-utils insert --nl --pk id"]
+             "sqlite-utils insert --nl --pk id", "SQLite alone, the same rows"]
     # Rounds interleave the runs, so that a slower spell of the shared machine hits every row alike.
     runs = {name: [] for name in names}
     for round_ in range(args.repeat):
@@ -66,6 +67,10 @@ def main():
                                       (names[2], detecting, [])]:
                 s, rss, cpu, out = measure([binary, "--data-dir", data, "ingest", "--json", *flags, stream], env=env)
                 runs[name].append((s, rss, cpu, json.loads(out)))
+            # The floor: SQLite storing the rows the storing run made, with nothing else to do.
+            s, rss, cpu, _ = measure([sys.executable, os.path.join(ROOT, "scripts/sqlite-floor.py"),
+                                      os.path.join(storing, "tangkal.sqlite3"), os.path.join(work, "floor.sqlite3")])
+            runs[names[4]].append((s, rss, cpu, None))
             db_bytes = sum(os.path.getsize(os.path.join(detecting, f)) for f in os.listdir(detecting)
                            if f.startswith("tangkal.sqlite3"))
             if not args.skip_peer:
@@ -86,7 +91,7 @@ def main():
               f"{json.dumps(summary) if summary else ''}")
     if names[3] in median:
         print()
-        for name in names[:2]:
+        for name in [*names[:2], names[4]]:
             print(f"ratio {name} / sqlite-utils (items/s): {median[names[3]][0] / median[name][0]:.1f}x")
     print(f"re-ingest speed relative to the detecting ingest: {median[names[1]][0] / median[names[2]][0]:.2f}x")
     print(f"store on disk: {db_bytes / 1e6:.0f} MB, {db_bytes / max(median[names[1]][3]['new'], 1):.0f} bytes per item")
