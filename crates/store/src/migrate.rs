@@ -15,44 +15,18 @@ struct Migration {
 
 /// Append only: a released migration is never edited, a change is a new file.
 const SQLITE_MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "items", sql: include_str!("../migrations/sqlite/0001_items.sql"), rebuilds: false },
-    Migration {
-        version: 2,
-        name: "accounts_cases_audit",
-        sql: include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql"),
-        rebuilds: false,
-    },
-    Migration {
-        version: 3,
-        name: "factchecks",
-        sql: include_str!("../migrations/sqlite/0003_factchecks.sql"),
-        rebuilds: false,
-    },
-    Migration {
-        version: 4,
-        name: "narratives",
-        sql: include_str!("../migrations/sqlite/0004_narratives.sql"),
-        rebuilds: false,
-    },
-    Migration {
-        version: 5,
-        name: "narrative_matches",
-        sql: include_str!("../migrations/sqlite/0005_narrative_matches.sql"),
-        rebuilds: false,
-    },
-    Migration {
-        version: 6,
-        name: "lean_items",
-        sql: include_str!("../migrations/sqlite/0006_lean_items.sql"),
-        rebuilds: false,
-    },
-    Migration {
-        version: 7,
-        name: "identity_key",
-        sql: include_str!("../migrations/sqlite/0007_identity_key.sql"),
-        rebuilds: true,
-    },
+    step(1, "items", include_str!("../migrations/sqlite/0001_items.sql")),
+    step(2, "accounts_cases_audit", include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql")),
+    step(3, "factchecks", include_str!("../migrations/sqlite/0003_factchecks.sql")),
+    step(4, "narratives", include_str!("../migrations/sqlite/0004_narratives.sql")),
+    step(5, "narrative_matches", include_str!("../migrations/sqlite/0005_narrative_matches.sql")),
+    step(6, "lean_items", include_str!("../migrations/sqlite/0006_lean_items.sql")),
+    Migration { rebuilds: true, ..step(7, "identity_key", include_str!("../migrations/sqlite/0007_identity_key.sql")) },
 ];
+
+const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {
+    Migration { version, name, sql, rebuilds: false }
+}
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
