@@ -58,17 +58,20 @@ struct Spread {
     platforms: u64,
     views: u64,
     shares: u64,
-    /// (bucket start, items), ascending, within `HISTORY` of `last_seen`.
-    buckets: Vec<(i64, u32)>,
+    /// (bucket number, items), ascending, within `HISTORY` of `last_seen`: numbers rather than start
+    /// times halve the pairs, which most of the many one-item narratives hold one of.
+    buckets: Vec<(i32, u32)>,
     representative: u32,
     representative_copies: u32,
 }
 
-/// Exact distinct-account counting that stays small for the many tiny narratives.
+/// Exact distinct-account counting that stays small for the many tiny narratives (the set is boxed so
+/// that it does not widen every narrative's entry).
 #[derive(Debug, Clone)]
 enum Accounts {
     Few(Vec<u32>),
-    Many(HashSet<u32>),
+    #[allow(clippy::box_collection, reason = "a set inline would widen all the entries, mostly `Few`")]
+    Many(Box<HashSet<u32>>),
 }
 
 impl Default for Accounts {
@@ -84,7 +87,7 @@ impl Accounts {
                 if let Err(at) = list.binary_search(&account) {
                     list.insert(at, account);
                     if list.len() > 64 {
-                        *self = Accounts::Many(list.iter().copied().collect());
+                        *self = Accounts::Many(Box::new(list.iter().copied().collect()));
                     }
                 }
             }
@@ -157,7 +160,7 @@ impl SpreadBook {
         }
         s.views = s.views.saturating_add(sighting.views);
         s.shares = s.shares.saturating_add(sighting.shares);
-        add_bucket(&mut s.buckets, t.div_euclid(BUCKET) * BUCKET, 1, s.last_seen);
+        add_bucket(&mut s.buckets, bucket_of(t), 1, s.last_seen);
         if rep_copies > s.representative_copies || s.items == 1 {
             s.representative = rep;
             s.representative_copies = rep_copies;
@@ -201,7 +204,7 @@ impl SpreadBook {
         let since = |hours: i64| -> u64 {
             s.buckets
                 .iter()
-                .filter(|(b, _)| *b + BUCKET > now - hours * 3600 && *b <= now)
+                .filter(|&&(b, _)| bucket_start(b) + BUCKET > now - hours * 3600 && bucket_start(b) <= now)
                 .map(|(_, c)| *c as u64)
                 .sum()
         };
@@ -263,7 +266,7 @@ impl SpreadBook {
             e.u32s(&accounts)?;
             e.len(s.buckets.len())?;
             for &(bucket, count) in &s.buckets {
-                e.i64(bucket)?;
+                e.i64(bucket_start(bucket))?;
                 e.u32(count)?;
             }
             e.u32(s.representative)?;
@@ -293,11 +296,14 @@ impl SpreadBook {
             let (first_seen, last_seen) = (d.i64()?, d.i64()?);
             let (items, platforms, views, shares) = (d.u64()?, d.u64()?, d.u64()?, d.u64()?);
             let list = d.u32s()?;
-            let accounts =
-                if list.len() > 64 { Accounts::Many(list.into_iter().collect()) } else { Accounts::Few(list) };
+            let accounts = if list.len() > 64 {
+                Accounts::Many(Box::new(list.into_iter().collect()))
+            } else {
+                Accounts::Few(list)
+            };
             let mut buckets = Vec::new();
             for _ in 0..d.len()? {
-                buckets.push((d.i64()?, d.u32()?));
+                buckets.push((bucket_of(d.i64()?), d.u32()?));
             }
             let (representative, representative_copies) = (d.u32()?, d.u32()?);
             book.spreads.push(Spread {
@@ -331,12 +337,22 @@ impl SpreadBook {
     }
 }
 
-fn add_bucket(buckets: &mut Vec<(i64, u32)>, bucket: i64, count: u32, last_seen: i64) {
+/// The number of the bucket holding time `t` (UTC seconds); times beyond ±20,000 years share the end ones.
+fn bucket_of(t: i64) -> i32 {
+    let number = t.div_euclid(BUCKET);
+    i32::try_from(number).unwrap_or(if number < 0 { i32::MIN } else { i32::MAX })
+}
+
+fn bucket_start(bucket: i32) -> i64 {
+    i64::from(bucket) * BUCKET
+}
+
+fn add_bucket(buckets: &mut Vec<(i32, u32)>, bucket: i32, count: u32, last_seen: i64) {
     match buckets.binary_search_by_key(&bucket, |b| b.0) {
         Ok(i) => buckets[i].1 += count,
         Err(i) => buckets.insert(i, (bucket, count)),
     }
     let keep_from = last_seen - HISTORY;
-    let old = buckets.partition_point(|b| b.0 + BUCKET <= keep_from);
+    let old = buckets.partition_point(|b| bucket_start(b.0) + BUCKET <= keep_from);
     buckets.drain(..old);
 }
