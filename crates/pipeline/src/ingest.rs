@@ -238,12 +238,12 @@ fn commit(
     Ok(())
 }
 
-/// The worker side: parse and analyse records into hand-offs of `batch_size`. Stops early if the writer
-/// has gone.
+/// The worker side: parse and analyse records into hand-offs of `handoff` records. Stops early if the
+/// writer has gone.
 fn read_batches(
     source: &mut dyn Source,
     analyse: &mut dyn FnMut(&str) -> Features,
-    batch_size: usize,
+    handoff: usize,
     sender: mpsc::SyncSender<anyhow::Result<Batch>>,
     recycled: mpsc::Receiver<Batch>,
 ) {
@@ -253,7 +253,7 @@ fn read_batches(
             batch.rejects.clear();
             batch
         }
-        Err(_) => Batch { items: Vec::with_capacity(batch_size), rejects: Vec::new() },
+        Err(_) => Batch { items: Vec::with_capacity(handoff), rejects: Vec::new() },
     };
     let mut batch = new_batch();
     loop {
@@ -274,7 +274,7 @@ fn read_batches(
                 return;
             }
         }
-        if batch.items.len() + batch.rejects.len() >= batch_size
+        if batch.items.len() + batch.rejects.len() >= handoff
             && sender.send(Ok(std::mem::replace(&mut batch, new_batch()))).is_err()
         {
             return;

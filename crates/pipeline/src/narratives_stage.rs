@@ -4,9 +4,8 @@
 //!
 //! Items can also reach the store without the stage (`tangkal ingest --no-detect`, an import killed
 //! between the item write and the figures write, another writer): on start-up and after every commit the
-//! stage asks the store for the
-//! items stored after the last one it assigned and assigns them after the fact. Re-ingested
-//! duplicates are never new rows, so they are never assigned twice.
+//! stage asks the store for the items stored after the last one it assigned and assigns them after the
+//! fact. Re-ingested duplicates are never new rows, so they are never assigned twice.
 //!
 //! The index survives restarts as a snapshot in the data directory, written by [`NarrativeStage::finish`]
 //! together with the id of the last item it covers. On start-up the snapshot is loaded and the items

@@ -30,8 +30,10 @@ const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration 
 
 /// Brings the schema up to date; each migration runs in its own transaction with its version record.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    define_identity_key(conn)?;
     let pending = pending(conn)?;
+    if !pending.is_empty() {
+        define_identity_key(conn)?;
+    }
     apply(conn, &pending)
 }
 

@@ -46,7 +46,10 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             data_dir: PathBuf::from("tangkal-data"),
-            ingest: IngestConfig { batch_size: 100_000, max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES },
+            ingest: IngestConfig {
+                batch_size: tangkal_pipeline::IngestOptions::default().batch_size,
+                max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES,
+            },
             server: ServerSettings {
                 bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
                 secure_cookies: false,
