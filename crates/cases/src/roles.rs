@@ -27,8 +27,14 @@ pub enum Permission {
     ProposeVerdict,
     /// Approve or reject someone else's proposed verdict.
     ReviewVerdict,
-    /// Start and close the public response once a verdict is approved.
+    /// Start and close the public response once a verdict is approved: clarifications among it.
     Respond,
+    /// Send takedown requests to platforms and add URLs to them.
+    RequestTakedown,
+    /// Record what a platform did with the URLs of a takedown request.
+    RecordTakedownOutcome,
+    /// Read, link and dismiss citizen reports.
+    WorkReports,
     /// Read approved, published fact-checks.
     ReadPublished,
     ManageUsers,
@@ -63,6 +69,10 @@ impl Role {
             // Deliberately not admin: approval is the second pair of eyes, kept to the people trained for it.
             ReviewVerdict => self == Reviewer,
             Respond => matches!(self, Admin | Communicator),
+            RequestTakedown => matches!(self, Admin | Analyst | Communicator),
+            // Liaisons report their platform's answers; communicators record answers that came by letter.
+            RecordTakedownOutcome => matches!(self, Admin | Communicator | PlatformLiaison),
+            WorkReports => matches!(self, Admin | Analyst),
             ReadPublished => true,
             ManageUsers => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
@@ -101,7 +111,18 @@ mod tests {
     #[test]
     fn partners_only_read_what_is_published() {
         use Permission::*;
-        for p in [ReadCases, WorkCases, ProposeVerdict, ReviewVerdict, Respond, ManageUsers, ReadAudit] {
+        for p in [
+            ReadCases,
+            WorkCases,
+            ProposeVerdict,
+            ReviewVerdict,
+            Respond,
+            RequestTakedown,
+            RecordTakedownOutcome,
+            WorkReports,
+            ManageUsers,
+            ReadAudit,
+        ] {
             assert!(!Role::Partner.allows(p), "{p:?}");
         }
         assert!(Role::Partner.allows(ReadPublished));
