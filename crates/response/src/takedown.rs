@@ -276,6 +276,24 @@ pub struct Outcome {
     pub note: Option<String>,
 }
 
+/// A change to a sent request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TakedownChange {
+    AddUrls(Vec<String>),
+    RecordOutcomes(Vec<Outcome>),
+}
+
+impl TakedownChange {
+    /// The audit trail's name for this change.
+    pub fn action(&self) -> &'static str {
+        match self {
+            TakedownChange::AddUrls(_) => "takedown.add_urls",
+            TakedownChange::RecordOutcomes(_) => "takedown.outcomes",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TakedownRequest {
@@ -390,6 +408,14 @@ impl TakedownRequest {
         match actor.role {
             Role::PlatformLiaison => actor.platform.as_deref() == Some(self.platform.as_str()),
             role => role.allows(Permission::ReadCases),
+        }
+    }
+
+    /// Applies `change` if the rules allow it; on refusal the request is left untouched.
+    pub fn apply(&mut self, change: &TakedownChange, actor: &Actor, now: DateTime<Utc>) -> Result<(), ResponseError> {
+        match change {
+            TakedownChange::AddUrls(urls) => self.add_urls(urls, actor, now).map(|_| ()),
+            TakedownChange::RecordOutcomes(outcomes) => self.record_outcomes(outcomes, actor, now),
         }
     }
 

@@ -77,7 +77,7 @@ pub trait CaseStore {
     ) -> Result<bool>;
 }
 
-fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+pub(crate) fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     parse(&text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -93,7 +93,7 @@ fn priority_of(level: i64) -> rusqlite::Result<Priority> {
     })
 }
 
-fn json_enum<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+pub(crate) fn json_enum<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(text.clone())).map_err(|_| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -103,7 +103,7 @@ fn json_enum<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T
     })
 }
 
-fn json_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn json_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => unreachable!("unit enum variants serialise as strings"),
@@ -114,7 +114,7 @@ fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
     Some(UserRef { id: id?, name: name.unwrap_or_default() })
 }
 
-fn load_case(conn: &Connection, id: i64) -> Result<Option<Case>> {
+pub(crate) fn load_case(conn: &Connection, id: i64) -> Result<Option<Case>> {
     let row = conn
         .prepare_cached(
             "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,
@@ -366,7 +366,7 @@ fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
     (clause, args)
 }
 
-fn to_i64(value: u64, field: &str) -> Result<i64> {
+pub(crate) fn to_i64(value: u64, field: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large")))
 }
 

@@ -23,6 +23,7 @@ macro_rules! item_text {
 
 mod audit;
 mod cases;
+mod clarifications;
 mod error;
 mod factchecks;
 mod identity_filter;
@@ -30,11 +31,16 @@ mod items;
 mod matches;
 mod migrate;
 mod narratives;
+mod reports;
+#[cfg(test)]
+mod response_fixtures;
 mod sqlite;
+mod takedowns;
 mod users;
 
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
+pub use clarifications::{ClarificationFilter, ClarificationStore};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
 pub use items::{ItemFilter, ItemPlan, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
@@ -42,14 +48,37 @@ pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, Na
 pub use narratives::{
     NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,
 };
+pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
+pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
 pub use users::{ApiToken, NewUser, User, UserStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The outcome of a change to a takedown request, clarification or citizen report when storage itself
+/// worked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseUpdate<T> {
+    Done(Box<T>),
+    /// No such record, or none the actor may see.
+    NotFound,
+    /// The rules refused the change; nothing was written.
+    Refused(tangkal_response::ResponseError),
+}
+
 /// Everything the application persists. Each concept adds its trait as a supertrait here.
 pub trait Store:
-    ItemStore + FactCheckStore + UserStore + CaseStore + AuditStore + NarrativeStore + MatchStore + Send
+    ItemStore
+    + FactCheckStore
+    + UserStore
+    + CaseStore
+    + AuditStore
+    + NarrativeStore
+    + MatchStore
+    + TakedownStore
+    + ClarificationStore
+    + ReportStore
+    + Send
 {
 }
 

@@ -1,0 +1,254 @@
+//! Public clarifications, drafts and published, with their open corrections. Changes go through
+//! `tangkal_response::clarification::Clarification::apply`, checked against the case as stored in the same
+//! transaction, and are written with their audit event.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tangkal_cases::{Actor, Rating};
+use tangkal_response::clarification::{
+    numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction,
+};
+
+use crate::audit::{self, Entry};
+use crate::cases::{json_enum, json_name, load_case, text_enum, to_i64};
+use crate::users::time;
+use crate::{ResponseUpdate, Result, SqliteStore, StoreError};
+
+/// Which clarifications to list; every condition optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ClarificationFilter {
+    pub case_id: Option<i64>,
+    pub status: Option<ClarificationStatus>,
+    /// Changed (created, edited, published or corrected) at or after this instant: incremental pulls.
+    pub changed_since: Option<DateTime<Utc>>,
+}
+
+pub trait ClarificationStore {
+    /// Stores a draft made by `Clarification::draft`, with a free slug.
+    fn create_clarification(&mut self, draft: &Clarification) -> Result<Clarification>;
+    fn clarification(&self, id: i64) -> Result<Option<Clarification>>;
+    fn clarification_by_slug(&self, slug: &str) -> Result<Option<Clarification>>;
+    /// Published ones by publication, newest first; the rest by creation, newest first.
+    fn list_clarifications(&self, filter: &ClarificationFilter, limit: u64, offset: u64) -> Result<Vec<Clarification>>;
+    fn count_clarifications(&self, filter: &ClarificationFilter) -> Result<u64>;
+    /// Edits a draft (its slug follows its title), publishes it, or corrects it once published.
+    fn update_clarification(
+        &mut self,
+        id: i64,
+        change: ClarificationChange,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ResponseUpdate<Clarification>>;
+}
+
+const SELECT: &str = "SELECT id, case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
+                             created_at, updated_at, published_at FROM clarifications";
+
+fn clarification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clarification> {
+    let sources: String = r.get(7)?;
+    Ok(Clarification {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        slug: r.get(2)?,
+        rating: json_enum::<Rating>(r.get(3)?)?,
+        title: r.get(4)?,
+        claim: r.get(5)?,
+        body_markdown: r.get(6)?,
+        sources: serde_json::from_str(&sources)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+        status: text_enum(r.get(8)?, ClarificationStatus::parse)?,
+        created_by: r.get(9)?,
+        created_at: time(r.get(10)?),
+        updated_at: time(r.get(11)?),
+        published_at: r.get::<_, Option<i64>>(12)?.map(time),
+        corrections: Vec::new(),
+    })
+}
+
+fn with_corrections(conn: &Connection, c: Option<Clarification>) -> Result<Option<Clarification>> {
+    let Some(mut c) = c else { return Ok(None) };
+    c.corrections = conn
+        .prepare_cached(
+            "SELECT at, by, reason, previous_title, previous_body_markdown FROM clarification_corrections
+             WHERE clarification_id = ?1 ORDER BY id",
+        )?
+        .query_map(params![c.id], |r| {
+            Ok(Correction {
+                at: time(r.get(0)?),
+                by: r.get(1)?,
+                reason: r.get(2)?,
+                previous_title: r.get(3)?,
+                previous_body_markdown: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(c))
+}
+
+fn load(conn: &Connection, id: i64) -> Result<Option<Clarification>> {
+    let c = conn
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row(params![id], clarification_row)
+        .optional()?;
+    with_corrections(conn, c)
+}
+
+/// The first of `slug`, `slug-2`, `slug-3`, … that no other clarification has.
+fn free_slug(conn: &Connection, title: &str, own_id: i64) -> Result<String> {
+    let base = slug_for(title);
+    let mut taken = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM clarifications WHERE slug = ?1 AND id <> ?2)")?;
+    for n in 1.. {
+        let candidate = numbered_slug(&base, n);
+        if !taken.query_row(params![candidate, own_id], |r| r.get::<_, bool>(0))? {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("some numbered slug is free")
+}
+
+fn sources_json(c: &Clarification) -> Result<String> {
+    serde_json::to_string(&c.sources).map_err(|e| StoreError::Invalid(format!("clarification sources: {e}")))
+}
+
+fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE clarifications SET slug = ?2, rating = ?3, title = ?4, claim = ?5, body_markdown = ?6, sources = ?7,
+                                   status = ?8, updated_at = ?9, published_at = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        after.id,
+        after.slug,
+        json_name(&after.rating),
+        after.title,
+        after.claim,
+        after.body_markdown,
+        sources_json(after)?,
+        after.status.as_str(),
+        after.updated_at.timestamp(),
+        after.published_at.map(|t| t.timestamp())
+    ])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO clarification_corrections (clarification_id, at, by, reason, previous_title, previous_body_markdown)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for c in &after.corrections[before.corrections.len()..] {
+        insert.execute(params![
+            after.id,
+            c.at.timestamp(),
+            c.by,
+            c.reason,
+            c.previous_title,
+            c.previous_body_markdown
+        ])?;
+    }
+    Ok(())
+}
+
+/// Parameters: `?1` case, `?2` changed since, `?3` status.
+const MATCHING: &str =
+    "WHERE (?1 IS NULL OR case_id = ?1) AND (?2 IS NULL OR updated_at >= ?2) AND (?3 IS NULL OR status = ?3)";
+
+impl ClarificationStore for SqliteStore {
+    fn create_clarification(&mut self, draft: &Clarification) -> Result<Clarification> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut stored = draft.clone();
+        stored.slug = free_slug(&tx, &stored.title, 0)?;
+        tx.prepare_cached(
+            "INSERT INTO clarifications (case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
+                                         created_at, updated_at, published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            stored.case_id,
+            stored.slug,
+            json_name(&stored.rating),
+            stored.title,
+            stored.claim,
+            stored.body_markdown,
+            sources_json(&stored)?,
+            stored.status.as_str(),
+            stored.created_by,
+            stored.created_at.timestamp(),
+            stored.updated_at.timestamp(),
+            stored.published_at.map(|t| t.timestamp())
+        ])?;
+        stored.id = tx.last_insert_rowid();
+        let entry = Entry::created(&stored.created_by, "clarification", stored.id, "clarification.draft", &stored)?;
+        audit::append(&tx, entry, stored.created_at)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn clarification(&self, id: i64) -> Result<Option<Clarification>> {
+        load(&self.conn, id)
+    }
+
+    fn clarification_by_slug(&self, slug: &str) -> Result<Option<Clarification>> {
+        let c = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE slug = ?1"))?
+            .query_row(params![slug], clarification_row)
+            .optional()?;
+        with_corrections(&self.conn, c)
+    }
+
+    fn list_clarifications(&self, filter: &ClarificationFilter, limit: u64, offset: u64) -> Result<Vec<Clarification>> {
+        // Published ones have a publication date: they sort by it, drafts by their creation.
+        let sql =
+            format!("{SELECT} {MATCHING} ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT ?4 OFFSET ?5");
+        let found: Vec<Clarification> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(
+                params![
+                    filter.case_id,
+                    filter.changed_since.map(|t| t.timestamp()),
+                    filter.status.map(ClarificationStatus::as_str),
+                    to_i64(limit, "limit")?,
+                    to_i64(offset, "offset")?
+                ],
+                clarification_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        found.into_iter().filter_map(|c| with_corrections(&self.conn, Some(c)).transpose()).collect()
+    }
+
+    fn count_clarifications(&self, filter: &ClarificationFilter) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM clarifications {MATCHING}");
+        let n: i64 = self.conn.prepare_cached(&sql)?.query_row(
+            params![
+                filter.case_id,
+                filter.changed_since.map(|t| t.timestamp()),
+                filter.status.map(ClarificationStatus::as_str)
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn update_clarification(
+        &mut self,
+        id: i64,
+        change: ClarificationChange,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ResponseUpdate<Clarification>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(before) = load(&tx, id)? else { return Ok(ResponseUpdate::NotFound) };
+        let case = load_case(&tx, before.case_id)?
+            .ok_or_else(|| StoreError::Invalid(format!("clarification {id}: case {} is missing", before.case_id)))?;
+        let action = change.action();
+        let mut after = before.clone();
+        if let Err(refusal) = after.apply(change, &case, actor, now) {
+            return Ok(ResponseUpdate::Refused(refusal));
+        }
+        if after.status == ClarificationStatus::Draft && after.title != before.title {
+            after.slug = free_slug(&tx, &after.title, id)?;
+        }
+        save(&tx, &before, &after)?;
+        audit::append(&tx, Entry::changed(&actor.label(), "clarification", id, action, &before, &after)?, now)?;
+        tx.commit()?;
+        Ok(ResponseUpdate::Done(Box::new(after)))
+    }
+}

@@ -1,0 +1,493 @@
+//! Takedown requests with their URLs and every answer a platform gave. Changes go through
+//! `tangkal_response::takedown::TakedownRequest::apply` and are written with their audit event in one
+//! transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tangkal_cases::{Actor, Urgency};
+use tangkal_response::takedown::{
+    OutcomeCounts, RequestState, TakedownChange, TakedownRequest, TakedownUrl, UrlEvent, UrlStatus,
+};
+
+use crate::audit::{self, Entry};
+use crate::cases::{text_enum, to_i64};
+use crate::users::time;
+use crate::{ResponseUpdate, Result, SqliteStore, StoreError};
+
+/// Which requests to list; every condition optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct TakedownFilter {
+    pub platform: Option<String>,
+    pub case_id: Option<i64>,
+    /// Where the request stands at the `now` given to the query.
+    pub state: Option<RequestState>,
+}
+
+/// The outcome of [`TakedownStore::create_takedown`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TakedownCreate {
+    Created(Box<TakedownRequest>),
+    /// The case already has a request to this platform: add URLs to that one.
+    Duplicate {
+        id: i64,
+        reference: String,
+    },
+}
+
+pub trait TakedownStore {
+    /// Stores a request prepared by `TakedownRequest::prepare`, giving it its id and reference.
+    fn create_takedown(&mut self, request: &TakedownRequest) -> Result<TakedownCreate>;
+    fn takedown(&self, id: i64) -> Result<Option<TakedownRequest>>;
+    /// Newest first.
+    fn list_takedowns(
+        &self,
+        filter: &TakedownFilter,
+        now: DateTime<Utc>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<TakedownRequest>>;
+    fn count_takedowns(&self, filter: &TakedownFilter, now: DateTime<Utc>) -> Result<u64>;
+    /// Adds URLs or records outcomes. A request the actor may not see is [`ResponseUpdate::NotFound`].
+    fn update_takedown(
+        &mut self,
+        id: i64,
+        change: &TakedownChange,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ResponseUpdate<TakedownRequest>>;
+    /// Requests sent at or before `sent_until` (what the transparency log may show), newest first.
+    fn public_takedowns(&self, sent_until: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<TakedownRequest>>;
+}
+
+fn status(text: String) -> rusqlite::Result<UrlStatus> {
+    text_enum(text, UrlStatus::parse)
+}
+
+fn load_takedown(conn: &Connection, id: i64) -> Result<Option<TakedownRequest>> {
+    let request = conn
+        .prepare_cached(
+            "SELECT id, case_id, reference, platform, urgency, legal_basis, sent_by, sent_at, due_at
+             FROM takedown_requests WHERE id = ?1",
+        )?
+        .query_row(params![id], |r| {
+            Ok(TakedownRequest {
+                id: r.get(0)?,
+                case_id: r.get(1)?,
+                reference: r.get(2)?,
+                platform: r.get(3)?,
+                urgency: text_enum(r.get(4)?, Urgency::parse)?,
+                legal_basis: r.get(5)?,
+                sent_by: r.get(6)?,
+                sent_at: time(r.get(7)?),
+                due_at: time(r.get(8)?),
+                urls: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut request) = request else { return Ok(None) };
+    let mut ids = Vec::new();
+    let mut urls = conn.prepare_cached(
+        "SELECT id, url, host, status, note, added_at, due_at, answered_at, complied_at
+         FROM takedown_urls WHERE request_id = ?1 ORDER BY id",
+    )?;
+    for row in urls.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            TakedownUrl {
+                url: r.get(1)?,
+                host: r.get(2)?,
+                status: status(r.get(3)?)?,
+                note: r.get(4)?,
+                added_at: time(r.get(5)?),
+                due_at: time(r.get(6)?),
+                answered_at: r.get::<_, Option<i64>>(7)?.map(time),
+                complied_at: r.get::<_, Option<i64>>(8)?.map(time),
+                history: Vec::new(),
+            },
+        ))
+    })? {
+        let (url_id, url) = row?;
+        ids.push(url_id);
+        request.urls.push(url);
+    }
+    let mut events = conn.prepare_cached(
+        "SELECT e.url_id, e.status, e.note, e.at, e.by FROM takedown_url_events e
+         JOIN takedown_urls u ON u.id = e.url_id WHERE u.request_id = ?1 ORDER BY e.id",
+    )?;
+    for row in events.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            UrlEvent { status: status(r.get(1)?)?, note: r.get(2)?, at: time(r.get(3)?), by: r.get(4)? },
+        ))
+    })? {
+        let (url_id, event) = row?;
+        let i = ids
+            .iter()
+            .position(|u| *u == url_id)
+            .ok_or_else(|| StoreError::Invalid(format!("takedown {id}: stray URL event")))?;
+        request.urls[i].history.push(event);
+    }
+    Ok(Some(request))
+}
+
+/// Writes the URLs of `after` that are new or changed since `before` (absent for a new request), with
+/// their new answers.
+fn save_urls(conn: &Connection, before: Option<&TakedownRequest>, after: &TakedownRequest) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO takedown_urls (request_id, url, host, status, note, added_at, due_at, answered_at, complied_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut update = conn.prepare_cached(
+        "UPDATE takedown_urls SET status = ?3, note = ?4, answered_at = ?5, complied_at = ?6
+         WHERE request_id = ?1 AND url = ?2",
+    )?;
+    let mut event = conn.prepare_cached(
+        "INSERT INTO takedown_url_events (url_id, status, note, at, by)
+         VALUES ((SELECT id FROM takedown_urls WHERE request_id = ?1 AND url = ?2), ?3, ?4, ?5, ?6)",
+    )?;
+    for url in &after.urls {
+        let old = before.and_then(|b| b.urls.iter().find(|u| u.url == url.url));
+        match old {
+            None => {
+                insert.execute(params![
+                    after.id,
+                    url.url,
+                    url.host,
+                    url.status.as_str(),
+                    url.note,
+                    url.added_at.timestamp(),
+                    url.due_at.timestamp(),
+                    url.answered_at.map(|t| t.timestamp()),
+                    url.complied_at.map(|t| t.timestamp())
+                ])?;
+            }
+            Some(old) if old == url => continue,
+            Some(_) => {
+                update.execute(params![
+                    after.id,
+                    url.url,
+                    url.status.as_str(),
+                    url.note,
+                    url.answered_at.map(|t| t.timestamp()),
+                    url.complied_at.map(|t| t.timestamp())
+                ])?;
+            }
+        }
+        for e in &url.history[old.map_or(0, |o| o.history.len())..] {
+            event.execute(params![after.id, url.url, e.status.as_str(), e.note, e.at.timestamp(), e.by])?;
+        }
+    }
+    Ok(())
+}
+
+/// The ids of matching requests, newest first. The state is derived per request by the domain's own
+/// rule from its outcome counts, not restated in SQL.
+fn matching_ids(conn: &Connection, filter: &TakedownFilter, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id,
+                SUM(u.status = 'pending'), SUM(u.status = 'removed'), SUM(u.status = 'restricted'),
+                SUM(u.status = 'rejected'), SUM(u.status = 'not_found'),
+                MIN(CASE WHEN u.status = 'pending' THEN u.due_at END)
+         FROM takedown_requests r JOIN takedown_urls u ON u.request_id = r.id
+         WHERE (?1 IS NULL OR r.platform = ?1) AND (?2 IS NULL OR r.case_id = ?2)
+         GROUP BY r.id ORDER BY r.sent_at DESC, r.id DESC",
+    )?;
+    let platform = filter.platform.as_deref().map(|p| p.trim().to_lowercase());
+    let rows = stmt.query_map(params![platform, filter.case_id], |r| {
+        let n = |i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        let counts =
+            OutcomeCounts { pending: n(1)?, removed: n(2)?, restricted: n(3)?, rejected: n(4)?, not_found: n(5)? };
+        Ok((r.get::<_, i64>(0)?, RequestState::derive(&counts, r.get::<_, Option<i64>>(6)?.map(time), now)))
+    })?;
+    let mut ids = Vec::new();
+    for row in rows {
+        let (id, state) = row?;
+        if filter.state.is_none_or(|wanted| wanted == state) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn load_all(conn: &Connection, ids: impl IntoIterator<Item = i64>) -> Result<Vec<TakedownRequest>> {
+    ids.into_iter().filter_map(|id| load_takedown(conn, id).transpose()).collect()
+}
+
+fn page(limit: u64, offset: u64) -> (usize, usize) {
+    (usize::try_from(limit).unwrap_or(usize::MAX), usize::try_from(offset).unwrap_or(usize::MAX))
+}
+
+impl TakedownStore for SqliteStore {
+    fn create_takedown(&mut self, request: &TakedownRequest) -> Result<TakedownCreate> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, reference FROM takedown_requests WHERE case_id = ?1 AND platform = ?2",
+                params![request.case_id, request.platform],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, reference)) = existing {
+            return Ok(TakedownCreate::Duplicate { id, reference });
+        }
+        // Writers take turns (immediate transactions), so the next id is free.
+        let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM takedown_requests", [], |r| r.get(0))?;
+        let mut stored = request.clone();
+        stored.assign_reference(id);
+        tx.prepare_cached(
+            "INSERT INTO takedown_requests (id, case_id, platform, reference, urgency, legal_basis, sent_by, sent_at, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            id,
+            stored.case_id,
+            stored.platform,
+            stored.reference,
+            stored.urgency.as_str(),
+            stored.legal_basis,
+            stored.sent_by,
+            stored.sent_at.timestamp(),
+            stored.due_at.timestamp()
+        ])?;
+        save_urls(&tx, None, &stored)?;
+        audit::append(&tx, Entry::created(&stored.sent_by, "takedown", id, "takedown.send", &stored)?, stored.sent_at)?;
+        tx.commit()?;
+        Ok(TakedownCreate::Created(Box::new(stored)))
+    }
+
+    fn takedown(&self, id: i64) -> Result<Option<TakedownRequest>> {
+        load_takedown(&self.conn, id)
+    }
+
+    fn list_takedowns(
+        &self,
+        filter: &TakedownFilter,
+        now: DateTime<Utc>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<TakedownRequest>> {
+        let (limit, offset) = page(limit, offset);
+        load_all(&self.conn, matching_ids(&self.conn, filter, now)?.into_iter().skip(offset).take(limit))
+    }
+
+    fn count_takedowns(&self, filter: &TakedownFilter, now: DateTime<Utc>) -> Result<u64> {
+        Ok(matching_ids(&self.conn, filter, now)?.len() as u64)
+    }
+
+    fn update_takedown(
+        &mut self,
+        id: i64,
+        change: &TakedownChange,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ResponseUpdate<TakedownRequest>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(before) = load_takedown(&tx, id)? else { return Ok(ResponseUpdate::NotFound) };
+        if !before.visible_to(actor) {
+            return Ok(ResponseUpdate::NotFound);
+        }
+        let mut after = before.clone();
+        if let Err(refusal) = after.apply(change, actor, now) {
+            return Ok(ResponseUpdate::Refused(refusal));
+        }
+        save_urls(&tx, Some(&before), &after)?;
+        // The change itself, not two copies of a request that may list a thousand URLs.
+        audit::append(&tx, Entry::created(&actor.label(), "takedown", id, change.action(), change)?, now)?;
+        tx.commit()?;
+        Ok(ResponseUpdate::Done(Box::new(after)))
+    }
+
+    fn public_takedowns(&self, sent_until: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<TakedownRequest>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM takedown_requests WHERE sent_at <= ?1 ORDER BY sent_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+            )?
+            .query_map(params![sent_until.timestamp(), to_i64(limit, "limit")?, to_i64(offset, "offset")?], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        load_all(&self.conn, ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use tangkal_cases::Rating;
+    use tangkal_response::takedown::{NewTakedown, Outcome, TakedownConfig};
+
+    use tangkal_response::ResponseError;
+
+    use super::*;
+    use crate::response_fixtures::{desk, t0, Desk};
+    use crate::{AuditFilter, AuditStore, CaseStore};
+
+    const A: &str = "https://www.tiktok.com/@a/video/1";
+    const B: &str = "https://www.tiktok.com/@b/video/2";
+
+    fn send(desk: &mut Desk, case_id: i64, platform: &str, urls: &[&str], at: DateTime<Utc>) -> TakedownCreate {
+        let case = desk.store.case(case_id).unwrap().unwrap();
+        let new = NewTakedown {
+            platform: platform.into(),
+            urls: Some(urls.iter().map(|u| u.to_string()).collect()),
+            ..NewTakedown::default()
+        };
+        let request =
+            TakedownRequest::prepare(&case, &new, &[], &TakedownConfig::default(), &desk.communicator, at).unwrap();
+        desk.store.create_takedown(&request).unwrap()
+    }
+
+    fn created(c: TakedownCreate) -> TakedownRequest {
+        match c {
+            TakedownCreate::Created(r) => *r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn outcomes(list: &[(&str, UrlStatus, Option<&str>)]) -> TakedownChange {
+        TakedownChange::RecordOutcomes(
+            list.iter()
+                .map(|(u, s, n)| Outcome { url: u.to_string(), status: *s, note: n.map(str::to_string) })
+                .collect(),
+        )
+    }
+
+    fn done(update: ResponseUpdate<TakedownRequest>) -> TakedownRequest {
+        match update {
+            ResponseUpdate::Done(r) => *r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn requests_round_trip_with_references_and_one_per_platform_per_case() {
+        let mut desk = desk();
+        let case = desk.case("Surat suara", Some(Rating::Hoaks));
+        let first = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
+        assert_eq!(first.reference, "TKL/2026/12/000001");
+        assert_eq!(desk.store.takedown(first.id).unwrap().unwrap(), first);
+        let again = send(&mut desk, case.id, "TikTok", &[A], t0());
+        assert_eq!(again, TakedownCreate::Duplicate { id: first.id, reference: first.reference.clone() });
+        let other = created(send(&mut desk, case.id, "x", &["https://x.com/a/status/1"], t0()));
+        assert_eq!(other.reference, "TKL/2026/12/000002");
+        assert_eq!(desk.store.takedown(99).unwrap(), None);
+        let audit = AuditFilter { entity: Some("takedown".into()), entity_id: Some(first.id.to_string()) };
+        let actions: Vec<String> =
+            desk.store.audit_events(&audit, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["takedown.send"]);
+    }
+
+    #[test]
+    fn outcomes_and_added_urls_are_stored_with_their_history() {
+        let mut desk = desk();
+        let case = desk.case("Surat suara", Some(Rating::Hoaks));
+        let r = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
+        let liaison = desk.liaison.clone();
+        let t1 = t0() + Duration::hours(3);
+        let answers = outcomes(&[(A, UrlStatus::Removed, None), (B, UrlStatus::Rejected, Some("satire"))]);
+        done(desk.store.update_takedown(r.id, &answers, &liaison, t1).unwrap());
+        let t2 = t1 + Duration::days(1);
+        let appeal = outcomes(&[(B, UrlStatus::Restricted, Some("geo ID"))]);
+        done(desk.store.update_takedown(r.id, &appeal, &liaison, t2).unwrap());
+        let c = "https://www.tiktok.com/@c/video/3".to_string();
+        let communicator = desk.communicator.clone();
+        let after =
+            done(desk.store.update_takedown(r.id, &TakedownChange::AddUrls(vec![c]), &communicator, t2).unwrap());
+        let stored = desk.store.takedown(r.id).unwrap().unwrap();
+        assert_eq!(stored, after);
+        assert_eq!(
+            stored.urls[1].history.iter().map(|e| e.status).collect::<Vec<_>>(),
+            [UrlStatus::Rejected, UrlStatus::Restricted]
+        );
+        assert_eq!(stored.urls[1].time_to_comply(), Some(Duration::hours(27)));
+        assert_eq!(stored.urls[2].due_at, t2 + Duration::hours(24));
+        let audit = AuditFilter { entity: Some("takedown".into()), entity_id: Some(r.id.to_string()) };
+        assert_eq!(desk.store.audit_events(&audit, 10, 0).unwrap().len(), 4);
+        assert!(desk.store.verify_audit().unwrap().is_intact());
+    }
+
+    #[test]
+    fn refused_changes_write_nothing_and_other_platforms_see_nothing() {
+        let mut desk = desk();
+        let case = desk.case("Surat suara", Some(Rating::Hoaks));
+        let r = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
+        let liaison = desk.liaison.clone();
+        let events = |desk: &Desk| desk.store.audit_events(&AuditFilter::default(), 1000, 0).unwrap().len();
+        let before = events(&desk);
+        let half_bad = outcomes(&[(A, UrlStatus::Removed, None), ("https://evil.example/", UrlStatus::Removed, None)]);
+        let update = desk.store.update_takedown(r.id, &half_bad, &liaison, t0()).unwrap();
+        assert!(
+            matches!(update, ResponseUpdate::Refused(ResponseError::Invalid { field: "outcomes", .. })),
+            "{update:?}"
+        );
+        assert_eq!(desk.store.takedown(r.id).unwrap().unwrap(), r, "nothing half-stored");
+        assert_eq!(events(&desk), before);
+
+        let mut youtube = liaison.clone();
+        youtube.platform = Some("youtube".into());
+        let change = outcomes(&[(A, UrlStatus::Removed, None)]);
+        assert_eq!(desk.store.update_takedown(r.id, &change, &youtube, t0()).unwrap(), ResponseUpdate::NotFound);
+        assert_eq!(desk.store.update_takedown(404, &change, &liaison, t0()).unwrap(), ResponseUpdate::NotFound);
+    }
+
+    #[test]
+    fn every_state_filter_agrees_with_the_requests_own_state() {
+        let mut desk = desk();
+        let liaison = desk.liaison.clone();
+        let answers: [&[(&str, UrlStatus, Option<&str>)]; 5] = [
+            &[],
+            &[(A, UrlStatus::Removed, None)],
+            &[(A, UrlStatus::Removed, None), (B, UrlStatus::NotFound, None)],
+            &[(A, UrlStatus::Removed, None), (B, UrlStatus::Rejected, Some("no"))],
+            &[(A, UrlStatus::Rejected, Some("no")), (B, UrlStatus::Rejected, Some("no"))],
+        ];
+        for (i, answer) in answers.iter().enumerate() {
+            let case = desk.case(&format!("case {i}"), Some(Rating::Hoaks));
+            let sent = t0() + Duration::hours(i as i64);
+            let r = created(send(&mut desk, case.id, "tiktok", &[A, B], sent));
+            if !answer.is_empty() {
+                done(desk.store.update_takedown(r.id, &outcomes(answer), &liaison, sent).unwrap());
+            }
+        }
+        let youtube_case = desk.case("yt", Some(Rating::Hoaks));
+        created(send(&mut desk, youtube_case.id, "youtube", &["https://youtube.com/watch?v=1"], t0()));
+
+        let all = desk.store.list_takedowns(&TakedownFilter::default(), t0(), 100, 0).unwrap();
+        assert_eq!(all.len(), 6);
+        assert!(all.windows(2).all(|w| (w[0].sent_at, w[0].id) >= (w[1].sent_at, w[1].id)), "newest first");
+        for now in [t0(), t0() + Duration::hours(24) + Duration::minutes(30), t0() + Duration::days(3)] {
+            let mut seen = 0;
+            for state in RequestState::ALL {
+                let filter = TakedownFilter { state: Some(state), ..TakedownFilter::default() };
+                let listed: Vec<i64> =
+                    desk.store.list_takedowns(&filter, now, 100, 0).unwrap().iter().map(|r| r.id).collect();
+                let expected: Vec<i64> = all.iter().filter(|r| r.state(now) == state).map(|r| r.id).collect();
+                assert_eq!(listed, expected, "{state:?} at {now}");
+                assert_eq!(desk.store.count_takedowns(&filter, now).unwrap(), expected.len() as u64);
+                seen += listed.len();
+            }
+            assert_eq!(seen, all.len());
+        }
+        let half_day = t0() + Duration::hours(24) + Duration::minutes(30);
+        let overdue = TakedownFilter { state: Some(RequestState::Overdue), ..TakedownFilter::default() };
+        assert_eq!(desk.store.count_takedowns(&overdue, half_day).unwrap(), 2, "the unanswered and the half-answered");
+
+        let youtube = TakedownFilter { platform: Some("YouTube".into()), ..TakedownFilter::default() };
+        assert_eq!(desk.store.count_takedowns(&youtube, t0()).unwrap(), 1);
+        let by_case = TakedownFilter { case_id: Some(youtube_case.id), ..TakedownFilter::default() };
+        assert_eq!(desk.store.list_takedowns(&by_case, t0(), 10, 0).unwrap()[0].platform, "youtube");
+        let page: Vec<i64> =
+            desk.store.list_takedowns(&TakedownFilter::default(), t0(), 2, 1).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(page, [all[1].id, all[2].id]);
+    }
+
+    #[test]
+    fn the_transparency_log_sees_requests_sent_before_its_cutoff() {
+        let mut desk = desk();
+        let case = desk.case("a", Some(Rating::Hoaks));
+        let old = created(send(&mut desk, case.id, "tiktok", &[A], t0()));
+        created(send(&mut desk, case.id, "x", &["https://x.com/1"], t0() + Duration::days(10)));
+        let public = desk.store.public_takedowns(t0() + Duration::days(1), 10, 0).unwrap();
+        assert_eq!(public.iter().map(|r| r.id).collect::<Vec<_>>(), [old.id]);
+        assert_eq!(desk.store.public_takedowns(t0() + Duration::days(10), 10, 0).unwrap().len(), 2);
+    }
+}
