@@ -252,3 +252,131 @@ impl ClarificationStore for SqliteStore {
         Ok(ResponseUpdate::Done(Box::new(after)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use tangkal_response::clarification::{CorrectionInput, NewClarification, Source};
+    use tangkal_response::ResponseError;
+
+    use super::*;
+    use crate::response_fixtures::{desk, t0, Desk};
+    use crate::{AuditFilter, AuditStore};
+
+    fn new(title: &str) -> NewClarification {
+        NewClarification {
+            title: title.into(),
+            body_markdown: "Foto itu **lama**.".into(),
+            sources: vec![Source { title: "KPU".into(), url: "https://kpu.go.id/a".into() }],
+            claim: None,
+        }
+    }
+
+    fn draft(desk: &mut Desk, case_id: i64, title: &str) -> Clarification {
+        let case = load_case(&desk.store.conn, case_id).unwrap().unwrap();
+        let draft = Clarification::draft(&case, &new(title), &desk.communicator, t0()).unwrap();
+        desk.store.create_clarification(&draft).unwrap()
+    }
+
+    fn done(update: ResponseUpdate<Clarification>) -> Clarification {
+        match update {
+            ResponseUpdate::Done(c) => *c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn drafts_get_free_slugs_that_follow_their_title_until_published() {
+        let mut desk = desk();
+        let case = desk.case("Surat suara tercoblos", Some(Rating::Hoaks));
+        let first = draft(&mut desk, case.id, "Surat suara");
+        let second = draft(&mut desk, case.id, "[HOAKS] Surat Suara!");
+        assert_eq!((first.slug.as_str(), second.slug.as_str()), ("surat-suara", "surat-suara-2"));
+        assert_eq!(desk.store.clarification(first.id).unwrap().unwrap(), first);
+        assert_eq!(desk.store.clarification_by_slug("surat-suara-2").unwrap().unwrap(), second);
+
+        let communicator = desk.communicator.clone();
+        let edited = done(
+            desk.store
+                .update_clarification(second.id, ClarificationChange::Edit(new("Kotak suara")), &communicator, t0())
+                .unwrap(),
+        );
+        assert_eq!((edited.slug.as_str(), edited.title.as_str()), ("kotak-suara", "[HOAKS] Kotak suara"));
+        let published = done(
+            desk.store.update_clarification(second.id, ClarificationChange::Publish, &communicator, t0()).unwrap(),
+        );
+        let fix = CorrectionInput {
+            reason: "Judul diperjelas".into(),
+            title: Some("Kotak suara di Bogor".into()),
+            ..CorrectionInput::default()
+        };
+        let later = t0() + Duration::days(1);
+        let corrected = done(
+            desk.store
+                .update_clarification(second.id, ClarificationChange::Correct(fix), &communicator, later)
+                .unwrap(),
+        );
+        assert_eq!(corrected.slug, published.slug, "a published page keeps its address");
+        assert_eq!(corrected.corrections[0].previous_title.as_deref(), Some("[HOAKS] Kotak suara"));
+        assert_eq!(desk.store.clarification_by_slug("kotak-suara").unwrap().unwrap(), corrected);
+        let audit = AuditFilter { entity: Some("clarification".into()), entity_id: Some(second.id.to_string()) };
+        let actions: Vec<String> =
+            desk.store.audit_events(&audit, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions,
+            ["clarification.draft", "clarification.edit", "clarification.publish", "clarification.correct"]
+        );
+    }
+
+    #[test]
+    fn publishing_is_checked_against_the_stored_case_and_refusals_write_nothing() {
+        let mut desk = desk();
+        let approved = desk.case("Surat suara", Some(Rating::Hoaks));
+        let unreviewed = desk.case("Belum ditinjau", None);
+        // A draft whose case has no approved verdict (say, written against another case's verdict).
+        let case = load_case(&desk.store.conn, approved.id).unwrap().unwrap();
+        let mut stray = Clarification::draft(&case, &new("x"), &desk.communicator, t0()).unwrap();
+        stray.case_id = unreviewed.id;
+        let stray = desk.store.create_clarification(&stray).unwrap();
+        let communicator = desk.communicator.clone();
+        let refused =
+            desk.store.update_clarification(stray.id, ClarificationChange::Publish, &communicator, t0()).unwrap();
+        assert!(matches!(refused, ResponseUpdate::Refused(ResponseError::NotAllowed(_))), "{refused:?}");
+        assert_eq!(desk.store.clarification(stray.id).unwrap().unwrap(), stray);
+
+        let analyst = desk.analyst.clone();
+        let refused = desk.store.update_clarification(stray.id, ClarificationChange::Publish, &analyst, t0()).unwrap();
+        assert!(matches!(refused, ResponseUpdate::Refused(ResponseError::Case(_))));
+        let missing = desk.store.update_clarification(999, ClarificationChange::Publish, &communicator, t0()).unwrap();
+        assert_eq!(missing, ResponseUpdate::NotFound);
+    }
+
+    #[test]
+    fn lists_filter_by_status_case_and_change_time() {
+        let mut desk = desk();
+        let a = desk.case("a", Some(Rating::Hoaks));
+        let b = desk.case("b", Some(Rating::Benar));
+        let communicator = desk.communicator.clone();
+        let publish = |desk: &mut Desk, case_id, title, at| {
+            let c = draft(desk, case_id, title);
+            done(desk.store.update_clarification(c.id, ClarificationChange::Publish, &communicator, at).unwrap())
+        };
+        let p1 = publish(&mut desk, a.id, "satu", t0() + Duration::hours(1));
+        let p2 = publish(&mut desk, b.id, "dua", t0() + Duration::hours(2));
+        let d = draft(&mut desk, a.id, "tiga");
+        let ids = |desk: &Desk, f: &ClarificationFilter| {
+            desk.store.list_clarifications(f, 10, 0).unwrap().iter().map(|c| c.id).collect::<Vec<_>>()
+        };
+        let published = ClarificationFilter { status: Some(ClarificationStatus::Published), ..Default::default() };
+        assert_eq!(ids(&desk, &published), [p2.id, p1.id], "newest publication first");
+        assert_eq!(desk.store.count_clarifications(&published).unwrap(), 2);
+        let drafts = ClarificationFilter { status: Some(ClarificationStatus::Draft), ..Default::default() };
+        assert_eq!(ids(&desk, &drafts), [d.id]);
+        let of_a = ClarificationFilter { case_id: Some(a.id), ..published.clone() };
+        assert_eq!(ids(&desk, &of_a), [p1.id]);
+        let since = ClarificationFilter { changed_since: Some(t0() + Duration::hours(2)), ..published };
+        assert_eq!(ids(&desk, &since), [p2.id]);
+        assert_eq!(desk.store.count_clarifications(&ClarificationFilter::default()).unwrap(), 3);
+        assert_eq!(desk.store.list_clarifications(&ClarificationFilter::default(), 1, 1).unwrap().len(), 1);
+    }
+}

@@ -232,3 +232,114 @@ impl ReportStore for SqliteStore {
         erased
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use rand_core::OsRng;
+    use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
+    use tangkal_response::takedown::TakedownConfig;
+
+    use super::*;
+    use crate::response_fixtures::{desk, t0, Desk};
+    use crate::{AuditFilter, AuditStore};
+
+    fn receive(desk: &mut Desk, text: &str, contact: Option<&str>, at: DateTime<Utc>) -> (CitizenReport, StatusToken) {
+        let new = NewReport {
+            text: Some(text.into()),
+            url: None,
+            platform: "whatsapp-channel".into(),
+            contact: contact.map(str::to_string),
+        };
+        let valid = new.validate(&TakedownConfig::default()).unwrap();
+        let token = StatusToken::generate(&mut OsRng);
+        let report = CitizenReport::received(&valid, &ReportIntake::default(), at);
+        (desk.store.add_report(&report, &token.hash()).unwrap(), token)
+    }
+
+    #[test]
+    fn reporters_follow_their_report_with_its_token_only() {
+        let mut desk = desk();
+        let (report, token) = receive(&mut desk, "Bansos cair hari ini", Some("budi@example.id"), t0());
+        assert_eq!(report.reference, "ADU/2026/12/000001");
+        assert_eq!(desk.store.report(report.id).unwrap().unwrap(), report);
+        assert_eq!(desk.store.report_for_reporter(&report.reference, token.as_str()).unwrap().unwrap(), report);
+        let other = StatusToken::generate(&mut OsRng);
+        assert_eq!(desk.store.report_for_reporter(&report.reference, other.as_str()).unwrap(), None);
+        assert_eq!(desk.store.report_for_reporter("ADU/2026/12/000002", token.as_str()).unwrap(), None);
+        let stored: Vec<u8> =
+            desk.store.conn.query_row("SELECT token_hash FROM citizen_reports", [], |r| r.get(0)).unwrap();
+        assert_ne!(stored, token.as_str().as_bytes(), "only the hash is kept");
+        let (second, _) = receive(&mut desk, "Vaksin", None, t0());
+        assert_eq!(second.reference, "ADU/2026/12/000002");
+    }
+
+    #[test]
+    fn analysts_link_and_dismiss_and_the_trail_keeps_no_personal_data() {
+        let mut desk = desk();
+        let case = desk.case("Bansos", None);
+        let (report, _) = receive(&mut desk, "Pesan dari Budi Santoso", Some("budi@example.id"), t0());
+        let analyst = desk.analyst.clone();
+        let nowhere =
+            desk.store.update_report(report.id, ReportChange::LinkCase { case_id: 999 }, &analyst, t0()).unwrap();
+        assert!(matches!(nowhere, ResponseUpdate::Refused(ResponseError::Invalid { field: "case_id", .. })));
+        let communicator = desk.communicator.clone();
+        let refused = desk
+            .store
+            .update_report(report.id, ReportChange::LinkCase { case_id: case.id }, &communicator, t0())
+            .unwrap();
+        assert!(matches!(refused, ResponseUpdate::Refused(ResponseError::Case(_))));
+        assert_eq!(desk.store.report(report.id).unwrap().unwrap(), report, "refusals write nothing");
+
+        let linked =
+            desk.store.update_report(report.id, ReportChange::LinkCase { case_id: case.id }, &analyst, t0()).unwrap();
+        let ResponseUpdate::Done(linked) = linked else { panic!("{linked:?}") };
+        assert_eq!((linked.status, linked.case_id), (ReportStatus::Linked, Some(case.id)));
+        assert_eq!(desk.store.report(report.id).unwrap().unwrap(), *linked);
+        let by_case = ReportFilter { case_id: Some(case.id), ..ReportFilter::default() };
+        assert_eq!(desk.store.count_reports(&by_case).unwrap(), 1);
+        desk.store
+            .update_report(report.id, ReportChange::Dismiss { reason: "duplikat".into() }, &analyst, t0())
+            .unwrap();
+
+        let trail = serde_json::to_string(&desk.store.audit_events(&AuditFilter::default(), 100, 0).unwrap()).unwrap();
+        assert!(trail.contains("report.link") && trail.contains("report.dismiss"));
+        assert!(!trail.contains("budi") && !trail.contains("Budi"), "{trail}");
+    }
+
+    #[test]
+    fn contacts_are_erased_after_the_retention_period() {
+        let mut desk = desk();
+        let (old, _) = receive(&mut desk, "lama", Some("budi@example.id"), t0() - Duration::days(91));
+        let (recent, _) = receive(&mut desk, "baru", Some("+62 812 3456 7890"), t0() - Duration::days(10));
+        let (anonymous, _) = receive(&mut desk, "tanpa kontak", None, t0() - Duration::days(100));
+        let cutoff = t0() - Duration::days(90);
+        assert_eq!(desk.store.erase_expired_contacts(cutoff, t0()).unwrap(), 1);
+        let erased = desk.store.report(old.id).unwrap().unwrap();
+        assert_eq!((erased.contact, erased.contact_erased, erased.text.as_deref()), (None, true, Some("lama")));
+        assert_eq!(desk.store.report(recent.id).unwrap().unwrap().contact.as_deref(), Some("+62 812 3456 7890"));
+        assert!(!desk.store.report(anonymous.id).unwrap().unwrap().contact_erased, "nothing to erase there");
+        assert_eq!(desk.store.erase_expired_contacts(cutoff, t0()).unwrap(), 0, "once");
+        let secure_delete: i64 = desk.store.conn.query_row("PRAGMA secure_delete", [], |r| r.get(0)).unwrap();
+        assert_eq!(secure_delete, 0, "imports are not slowed down afterwards");
+    }
+
+    #[test]
+    fn lists_filter_by_status_and_platform() {
+        let mut desk = desk();
+        let (a, _) = receive(&mut desk, "a", None, t0());
+        let (b, _) = receive(&mut desk, "b", None, t0() + Duration::hours(1));
+        let analyst = desk.analyst.clone();
+        desk.store.update_report(a.id, ReportChange::Dismiss { reason: "spam".into() }, &analyst, t0()).unwrap();
+        let ids = |desk: &Desk, f: &ReportFilter| {
+            desk.store.list_reports(f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&desk, &ReportFilter::default()), [b.id, a.id]);
+        let received = ReportFilter { status: Some(ReportStatus::Received), ..ReportFilter::default() };
+        assert_eq!(ids(&desk, &received), [b.id]);
+        let platform = ReportFilter { platform: Some("WhatsApp-Channel".into()), ..ReportFilter::default() };
+        assert_eq!(desk.store.count_reports(&platform).unwrap(), 2);
+        let other = ReportFilter { platform: Some("x".into()), ..ReportFilter::default() };
+        assert_eq!(desk.store.count_reports(&other).unwrap(), 0);
+    }
+}
