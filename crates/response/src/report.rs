@@ -234,7 +234,9 @@ pub struct CitizenReport {
     pub text: Option<String>,
     pub url: Option<String>,
     pub platform: String,
-    /// None when none was given or once erased.
+    /// None when none was given or once erased. Never serialised, so that no list, export or page shows
+    /// it by accident: whatever tells the reporter the outcome reads the field itself.
+    #[serde(default, skip_serializing)]
     pub contact: Option<String>,
     pub contact_erased: bool,
     pub status: ReportStatus,
@@ -437,6 +439,8 @@ mod tests {
         assert_eq!((r.reference.as_str(), r.status), ("ADU/2026/12/000045", ReportStatus::Received));
         let public = serde_json::to_string(&r.public_status()).unwrap();
         assert!(!public.contains("budi") && !public.contains("Bansos"), "{public}");
+        let staff = serde_json::to_string(&r).unwrap();
+        assert!(staff.contains("Bansos") && !staff.contains("budi"), "{staff}");
 
         assert!(r.apply(ReportChange::LinkCase { case_id: 7 }, &actor(3, Role::Communicator, None), t0()).is_err());
         let analyst = actor(1, Role::Analyst, None);

@@ -258,6 +258,7 @@ pub struct NewTakedown {
     /// When absent, the URLs of the case's items on the platform.
     #[serde(default)]
     pub urls: Option<Vec<String>>,
+    /// When absent, the case's urgency.
     #[serde(default)]
     pub urgency: Option<Urgency>,
     /// When absent, the configured legal basis.
@@ -494,7 +495,7 @@ impl TakedownRequest {
 
 #[cfg(test)]
 mod tests {
-    use tangkal_cases::NewCase;
+    use tangkal_cases::{Clock, ManualClock, NewCase};
 
     use super::*;
     use crate::fixtures::{actor, case_rated, t0};
@@ -596,9 +597,12 @@ mod tests {
     fn state_follows_outcomes_and_the_clock() {
         let liaison = actor(4, Role::PlatformLiaison, Some("tiktok"));
         let mut r = request(&[A, B], Some(Urgency::Urgent));
-        assert_eq!(r.state(t0()), RequestState::Open);
-        assert_eq!(r.state(t0() + Duration::hours(4)), RequestState::Open, "due at the instant itself");
-        assert_eq!(r.state(t0() + Duration::hours(4) + Duration::seconds(1)), RequestState::Overdue);
+        let clock = ManualClock::new(t0());
+        assert_eq!(r.state(clock.now()), RequestState::Open);
+        clock.advance(Duration::hours(4));
+        assert_eq!(r.state(clock.now()), RequestState::Open, "due at the instant itself");
+        clock.advance(Duration::seconds(1));
+        assert_eq!(r.state(clock.now()), RequestState::Overdue);
 
         let at = t0() + Duration::hours(2);
         r.record_outcomes(&[outcome(A, UrlStatus::Removed, None)], &liaison, at).unwrap();
