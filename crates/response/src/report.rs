@@ -98,12 +98,10 @@ impl NewReport {
     /// given); a text without words (emoji, symbols) counts as no text; one of text or link must remain.
     pub fn validate(&self, platforms: &TakedownConfig) -> Result<ValidReport, ResponseError> {
         let platform = match self.platform.trim().to_lowercase() {
-            p if p == OTHER_PLATFORM => p,
-            _ => platforms.platform(&self.platform).map_err(|e| match e {
-                ResponseError::Invalid { reason, .. } => {
-                    ResponseError::invalid("platform", format!("{reason}, or {OTHER_PLATFORM}"))
-                }
-                other => other,
+            other if other == OTHER_PLATFORM => other,
+            named => platforms.platform(&named).map_err(|_| {
+                let known = platforms.platforms.join(", ");
+                ResponseError::invalid("platform", format!("must be one of {known}, or {OTHER_PLATFORM}"))
             })?,
         };
         let text = match &self.text {
