@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -14,17 +15,39 @@ use prometheus_client::registry::Registry;
 
 use crate::AppState;
 
+// Every label value comes from a closed set (standard methods, declared route templates, status
+// codes), so no client can add series: a label taken from the request would let each invented method
+// or path grow the registry, and the scrape, for good.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
+}
+
+/// The label for requests that matched no route.
+const UNMATCHED: &str = "unmatched";
+
+/// Standard methods by name; anything else (extension methods, invented ones) is `other`.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN.iter().find(|known| *known == method).map_or("other", Method::as_str)
 }
 
 pub struct Metrics {
@@ -62,16 +85,28 @@ impl Metrics {
     }
 }
 
-/// Records every request under its route template (`/api/v1/cases/{id}`), never the raw path, so the
-/// label set stays bounded.
+/// Records every request under its route template (`/api/v1/cases/{id}`), never the raw path, and its
+/// method if standard, so the label set stays bounded.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string());
+    let method = method_label(request.method());
+    let route = request.extensions().get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str).to_string();
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let m = &state.metrics;
-    m.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
+    m.requests.get_or_create(&RequestLabels { method, route: route.clone(), status }).inc();
     m.latency.get_or_create(&RouteLabels { method, route }).observe(start.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_standard_set_share_one_label() {
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "other");
+    }
 }
