@@ -16,6 +16,9 @@ pub enum Role {
     PlatformLiaison,
     /// An outside organisation reading published fact-checks through the API.
     Partner,
+    /// A monitoring system (a Prometheus scraper): reads the operational metrics and nothing else, so
+    /// its token, kept in a scraper's configuration, opens no case or account.
+    Monitor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,11 +42,20 @@ pub enum Permission {
     ReadPublished,
     ManageUsers,
     ReadAudit,
+    /// Read `/metrics`: request figures and the case load, which are not for the public.
+    ReadMetrics,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Analyst, Role::Reviewer, Role::Communicator, Role::PlatformLiaison, Role::Partner];
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Analyst,
+        Role::Reviewer,
+        Role::Communicator,
+        Role::PlatformLiaison,
+        Role::Partner,
+        Role::Monitor,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,6 +65,7 @@ impl Role {
             Role::Communicator => "communicator",
             Role::PlatformLiaison => "platform_liaison",
             Role::Partner => "partner",
+            Role::Monitor => "monitor",
         }
     }
 
@@ -73,9 +86,10 @@ impl Role {
             // Liaisons report their platform's answers; communicators record answers that came by letter.
             RecordTakedownOutcome => matches!(self, Admin | Communicator | PlatformLiaison),
             WorkReports => matches!(self, Admin | Analyst),
-            ReadPublished => true,
+            ReadPublished => self != Monitor,
             ManageUsers => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
+            ReadMetrics => matches!(self, Admin | Monitor),
         }
     }
 
@@ -122,10 +136,32 @@ mod tests {
             WorkReports,
             ManageUsers,
             ReadAudit,
+            ReadMetrics,
         ] {
             assert!(!Role::Partner.allows(p), "{p:?}");
         }
         assert!(Role::Partner.allows(ReadPublished));
+    }
+
+    #[test]
+    fn monitors_only_read_metrics_and_metrics_are_for_operators() {
+        use Permission::*;
+        for p in [
+            ReadCases,
+            WorkCases,
+            ProposeVerdict,
+            ReviewVerdict,
+            Respond,
+            RequestTakedown,
+            RecordTakedownOutcome,
+            WorkReports,
+            ReadPublished,
+            ManageUsers,
+            ReadAudit,
+        ] {
+            assert!(!Role::Monitor.allows(p), "{p:?}");
+        }
+        assert_eq!(ReadMetrics.roles(), vec![Role::Admin, Role::Monitor]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics, for operators only (admins, and `monitor` tokens for scrapers): the case load
+/// and the request figures describe the service's workload, which is not public information.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
     let now = state.clock.now();
     let (open, breached) = state

@@ -41,7 +41,7 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
     vec![
         route(Method::GET, "/healthz", Public, ops::healthz),
         route(Method::GET, "/readyz", Public, ops::readyz),
-        route(Method::GET, "/metrics", Public, ops::metrics),
+        route(Method::GET, "/metrics", Allowed(ReadMetrics), ops::metrics),
         route(Method::GET, "/api/v1/openapi.json", Public, ops::openapi),
         route(Method::GET, "/login", Public, login::form),
         route(Method::POST, "/login", Public, login::submit),

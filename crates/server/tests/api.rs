@@ -180,7 +180,8 @@ async fn the_sla_breaches_at_the_right_minute() {
     let (_, list) = app.call(Method::GET, "/api/v1/cases", Role::Analyst, None).await;
     let order: Vec<i64> = list["cases"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
     assert_eq!(order, [urgent, normal], "soonest deadline first");
-    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let metrics = app.request(Method::GET, "/metrics", Some(app.user(Role::Monitor))).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
     assert!(metrics.contains("tangkal_cases_breached 1"), "{metrics}");
     assert!(metrics.contains("tangkal_cases_open 2"));
     assert!(metrics.contains("route=\"/api/v1/cases/{id}\""), "latency is recorded per route template");
@@ -292,7 +293,7 @@ async fn every_route_admits_exactly_its_roles() {
     let expected: Vec<(&str, &str, Option<&[Role]>)> = vec![
         ("GET", "/healthz", PUBLIC),
         ("GET", "/readyz", PUBLIC),
-        ("GET", "/metrics", PUBLIC),
+        ("GET", "/metrics", Some(&[Admin, Monitor])),
         ("GET", "/api/v1/openapi.json", PUBLIC),
         ("GET", "/login", PUBLIC),
         ("POST", "/login", PUBLIC),
@@ -322,7 +323,7 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/api/v1/cases/{id}/verdict", Some(&[Admin, Analyst])),
         ("POST", "/api/v1/cases/{id}/verdict/review", Some(&[Reviewer])),
         ("POST", "/api/v1/cases/{id}/response", Some(&[Admin, Communicator])),
-        ("GET", "/api/v1/published", Some(ALL)),
+        ("GET", "/api/v1/published", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison, Partner])),
         ("GET", "/api/v1/audit", Some(&[Admin, Reviewer])),
         ("GET", "/api/v1/audit/verify", Some(&[Admin, Reviewer])),
     ];
