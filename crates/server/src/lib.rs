@@ -77,6 +77,7 @@ impl AppState {
     /// Opens (and migrates) the store in the data directory.
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
         let pool = StorePool::open(&config.data_dir, config.pool_size)?;
+        evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
         Ok(AppState {
             pool: Arc::new(pool),
             clock,

@@ -4,9 +4,11 @@
 #[allow(dead_code)] // shared with the other test files, which use the rest of it
 mod harness;
 
-use harness::spawn;
+use harness::{read, spawn, spawn_with, TestApp};
+use reqwest::multipart::{Form, Part};
 use reqwest::Method;
-use tangkal_cases::Role;
+use serde_json::json;
+use tangkal_cases::{Role, Urgency};
 
 /// Invented methods and paths must not become new metric series: the body stays the same size
 /// however many of them arrive.
@@ -36,4 +38,74 @@ async fn a_label_flood_does_not_grow_the_metrics() {
     let series = |body: &str| body.lines().filter(|l| !l.starts_with('#')).count();
     assert_eq!(series(&after), series(&before), "new series appeared:\n{after}");
     assert!(after.len() < 64 * 1024, "metrics body is {} bytes", after.len());
+}
+
+/// Regular files under `DATA_DIR/evidence`, temporary ones included.
+fn evidence_files(app: &TestApp) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(app.dir.path().join("evidence")) else { return Vec::new() };
+    entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
+async fn upload(app: &TestApp, case: i64, bytes: Vec<u8>, note: Option<&str>) -> (u16, serde_json::Value) {
+    let mut form = Form::new().text("kind", "file").part("file", Part::bytes(bytes).file_name("bukti.png"));
+    if let Some(note) = note {
+        form = form.text("note", note.to_string());
+    }
+    let path = format!("/api/v1/cases/{case}/evidence");
+    read(app.request(Method::POST, &path, Some(app.user(Role::Analyst))).multipart(form).send().await.unwrap()).await
+}
+
+/// Every way an upload can be refused, each after the file's bytes arrived: none may leave a file.
+#[tokio::test]
+async fn refused_uploads_leave_no_file_behind() {
+    let app = spawn_with(|config| config.max_upload_bytes = 1024).await;
+    let png = |fill: u8, len: usize| {
+        let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+        b.resize(len, fill);
+        b
+    };
+
+    let dismissed = app.open_case("Kasus yang ditutup", Urgency::Normal);
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{dismissed}/status"),
+            Role::Analyst,
+            Some(json!({"to": "dismissed", "reason": "bukan hoaks"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = upload(&app, dismissed, png(1, 100), None).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(evidence_files(&app), Vec::<String>::new(), "a refused upload to a dismissed case");
+
+    let open = app.open_case("Kasus terbuka", Urgency::Normal);
+    let refusals = [
+        ("larger than the limit, inside the body limit", png(2, 2000), None),
+        ("far larger than the body limit", png(3, 200_000), None),
+        ("a type that is not accepted", b"MZ\x90\x00\x03\x00\x00\x00".to_vec(), None),
+        ("a form field the case refuses", png(4, 100), Some("x".repeat(100_000))),
+    ];
+    for (what, bytes, note) in refusals {
+        let (status, body) = upload(&app, open, bytes, note.as_deref()).await;
+        assert!((400..500).contains(&status), "{what}: {status} {body}");
+        assert_eq!(evidence_files(&app), Vec::<String>::new(), "{what}");
+    }
+
+    // The store itself failing, after the file was written.
+    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_evidence BEFORE INSERT ON evidence BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+    )
+    .unwrap();
+    let (status, body) = upload(&app, open, png(5, 100), None).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(evidence_files(&app), Vec::<String>::new(), "a store error");
+
+    // What the store accepts is kept, under its hash only.
+    db.execute_batch("DROP TRIGGER no_evidence").unwrap();
+    let (status, body) = upload(&app, open, png(6, 100), None).await;
+    assert_eq!(status, 200, "{body}");
+    let sha256 = body["evidence"][0]["file"]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(evidence_files(&app), vec![sha256]);
 }

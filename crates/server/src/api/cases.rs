@@ -263,7 +263,7 @@ pub fn upload_limit(max_file_bytes: u64) -> DefaultBodyLimit {
     DefaultBodyLimit::max(usize::try_from(max_file_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024))
 }
 
-/// Add evidence: a link, a note, or a file (PNG, JPEG, GIF, WebP, MP4, PDF or text; size-limited).
+/// Add evidence: a link, a note, or a file (an image, video, voice note, PDF or text; size-limited).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/evidence", tag = "cases",
     request_body(content = EvidenceForm, content_type = "multipart/form-data"),
     params(("id" = i64, Path, description = "Case id")),
@@ -301,18 +301,24 @@ pub async fn add_evidence(
     let kind = kind.ok_or_else(|| Problem::invalid("kind: required (link, note or file)"))?;
     // Check the case exists and is visible before writing anything to disk.
     load(&state, &caller, id).await?;
-    let stored = match (kind, file) {
+    let staged = match (kind, file) {
         (EvidenceKind::File, Some((name, bytes))) => {
             let (dir, max) = (state.config.data_dir.clone(), state.config.max_upload_bytes);
             Some(
-                tokio::task::spawn_blocking(move || evidence::store(&dir, &name, &bytes, max))
+                tokio::task::spawn_blocking(move || evidence::stage(&dir, &name, &bytes, max))
                     .await
                     .map_err(Problem::internal)??,
             )
         }
         _ => None,
     };
-    change(&state, &caller, id, Change::AddEvidence { kind, url, note, file: stored }).await
+    let file = staged.as_ref().map(|s| s.file.clone());
+    // A refusal returns here and drops the staged file; it is kept only once the store has it.
+    let view = change(&state, &caller, id, Change::AddEvidence { kind, url, note, file }).await?;
+    if let Some(staged) = staged {
+        tokio::task::spawn_blocking(move || staged.keep()).await.map_err(Problem::internal)??;
+    }
+    Ok(view)
 }
 
 /// Download an evidence file.

@@ -58,6 +58,11 @@ fn light_hash(password: &str) -> String {
 }
 
 pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// [`spawn`] with settings changed from the defaults.
+pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(t0()));
     let mut store = tangkal_store::open(dir.path()).unwrap();
@@ -82,7 +87,9 @@ pub async fn spawn() -> TestApp {
         store.create_token(user.id, "test", role, &auth::secret_hash(&token), "test", t0()).unwrap();
         users.push(TestUser { id: user.id, name, role, token });
     }
-    let state = AppState::new(ServerConfig::new(dir.path().to_path_buf()), clock.clone()).unwrap();
+    let mut config = ServerConfig::new(dir.path().to_path_buf());
+    configure(&mut config);
+    let state = AppState::new(config, clock.clone()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(tangkal_server::serve(listener, state, std::future::pending()));
