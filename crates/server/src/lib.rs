@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod auth;
+mod connections;
 mod evidence;
 mod login;
 mod metrics;
@@ -21,7 +22,6 @@ mod problem;
 mod routes;
 pub mod views;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +31,7 @@ use axum::Router;
 use tangkal_cases::{Clock, Role};
 use tangkal_store::{NewUser, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 pub use openapi::document as openapi_document;
@@ -49,6 +50,12 @@ pub struct ServerConfig {
     pub session_lifetime: Duration,
     /// Store connections working at once.
     pub pool_size: usize,
+    /// Time a client has to send a request's line and headers (slow-header attacks).
+    pub header_timeout: Duration,
+    /// Longest pause while a request body arrives; a stalled upload ends with an error after it.
+    pub body_timeout: Duration,
+    /// On shutdown, how long in-flight requests may take before their connections are dropped.
+    pub shutdown_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -59,6 +66,9 @@ impl ServerConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             session_lifetime: Duration::from_secs(12 * 3600),
             pool_size: 8,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -103,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         .into_iter()
         .fold(Router::new(), |router, (path, handler)| router.route(path, handler.fallback(ops::method_not_allowed)))
         .fallback(ops::not_found)
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -115,16 +126,19 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and waits for in-flight requests. Store
-/// writes are single transactions, so a stop never leaves half a change behind.
+/// Serves until `shutdown` resolves, then stops accepting and gives in-flight requests
+/// `shutdown_timeout` to finish before dropping their connections. Store writes are single
+/// transactions, so a stop never leaves half a change behind.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = connections::Limits {
+        header_timeout: state.config.header_timeout,
+        shutdown_timeout: state.config.shutdown_timeout,
+    };
+    connections::run(listener, app(state), limits, shutdown).await
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

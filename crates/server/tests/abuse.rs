@@ -4,11 +4,15 @@
 #[allow(dead_code)] // shared with the other test files, which use the rest of it
 mod harness;
 
+use std::time::{Duration, Instant};
+
 use harness::{read, spawn, spawn_with, TestApp};
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;
 use tangkal_cases::{Role, Urgency};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// Invented methods and paths must not become new metric series: the body stays the same size
 /// however many of them arrive.
@@ -108,4 +112,86 @@ async fn refused_uploads_leave_no_file_behind() {
     assert_eq!(status, 200, "{body}");
     let sha256 = body["evidence"][0]["file"]["sha256"].as_str().unwrap().to_string();
     assert_eq!(evidence_files(&app), vec![sha256]);
+}
+
+/// A raw connection that sent `head` and then stalls.
+async fn stalled_client(app: &TestApp, head: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// How long until the server closes the connection (or answers and closes), at most `limit`.
+async fn time_to_close(stream: &mut (impl AsyncRead + Unpin), limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut buf = [0u8; 1024];
+    let closed = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    };
+    tokio::time::timeout(limit, closed).await.ok().map(|()| start.elapsed())
+}
+
+/// Headers and four bytes of a body, then nothing: on shutdown the server waits for it only until
+/// its deadline, then drops it and stops.
+#[tokio::test]
+async fn a_stalled_client_does_not_hold_off_shutdown() {
+    let mut app = spawn_with(|config| {
+        config.shutdown_timeout = Duration::from_secs(1);
+        config.body_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let head = "POST /api/v1/session HTTP/1.1\r\nHost: tangkal\r\nContent-Type: application/json\r\n\
+                Content-Length: 100\r\n\r\n{\"us";
+    let mut stalled = stalled_client(&app, head).await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // the request is now in its handler
+    let start = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), app.shut_down()).await.expect("the server stopped");
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(900), "in-flight requests get their grace period: {took:?}");
+    assert!(took < Duration::from_secs(4), "stopped {took:?} after the signal");
+    assert!(time_to_close(&mut stalled, Duration::from_secs(1)).await.is_some(), "the stalled connection is closed");
+}
+
+/// Headers dripped in slowly (slowloris): the connection is closed once the header deadline passes.
+#[tokio::test]
+async fn slow_headers_are_cut_off() {
+    let app = spawn_with(|config| config.header_timeout = Duration::from_secs(1)).await;
+    let (mut reader, mut writer) =
+        stalled_client(&app, "GET /healthz HTTP/1.1\r\nHost: tangkal\r\n").await.into_split();
+    let drip = async move {
+        for i in 0..40 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if writer.write_all(format!("X-Drip-{i}: a\r\n").as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed_after = tokio::select! {
+        closed = time_to_close(&mut reader, Duration::from_secs(8)) => closed,
+        () = drip => unreachable!(),
+    };
+    let closed_after = closed_after.expect("still open after 8 s of dripped headers");
+    assert!(closed_after < Duration::from_secs(3), "closed after {closed_after:?}");
+}
+
+/// A body that stops arriving ends the request with an error once the body deadline passes.
+#[tokio::test]
+async fn a_stalled_body_times_out() {
+    let app = spawn_with(|config| config.body_timeout = Duration::from_secs(1)).await;
+    let head = "POST /api/v1/session HTTP/1.1\r\nHost: tangkal\r\nContent-Type: application/json\r\n\
+                Content-Length: 100\r\n\r\n{\"us";
+    let mut stalled = stalled_client(&app, head).await;
+    let start = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stalled.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "no answer after {:?}", start.elapsed());
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    assert!(start.elapsed() >= Duration::from_millis(900) && start.elapsed() < Duration::from_secs(3));
 }

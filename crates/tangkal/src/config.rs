@@ -31,6 +31,12 @@ pub struct ServerSettings {
     pub max_upload_mib: u64,
     /// Store connections working at once.
     pub pool_size: usize,
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_secs: u64,
+    /// Longest pause, in seconds, while a request body arrives.
+    pub body_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish on SIGTERM before their connections are dropped.
+    pub shutdown_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +61,9 @@ impl Default for Config {
                 secure_cookies: false,
                 max_upload_mib: 20,
                 pool_size: 8,
+                header_timeout_secs: 10,
+                body_timeout_secs: 30,
+                shutdown_timeout_secs: 10,
             },
         }
     }

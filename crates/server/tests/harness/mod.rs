@@ -40,6 +40,8 @@ pub struct TestApp {
     /// The argon2id hash of [`PASSWORD`].
     pub password_hash: String,
     pub users: Vec<TestUser>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 pub const PASSWORD: &str = "kata sandi uji yang panjang";
@@ -92,12 +94,32 @@ pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let state = AppState::new(config, clock.clone()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(tangkal_server::serve(listener, state, std::future::pending()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tangkal_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base, client, clock, dir, store: Mutex::new(store), admin_password, password_hash: hash, users }
+    TestApp {
+        base,
+        client,
+        clock,
+        dir,
+        store: Mutex::new(store),
+        admin_password,
+        password_hash: hash,
+        users,
+        stop: Some(stop),
+        server: Some(server),
+    }
 }
 
 impl TestApp {
+    /// Sends the server its shutdown signal and waits until it has stopped.
+    pub async fn shut_down(&mut self) {
+        let _ = self.stop.take().expect("running").send(());
+        self.server.take().expect("running").await.unwrap().unwrap();
+    }
+
     pub fn user(&self, role: Role) -> &TestUser {
         self.users.iter().find(|u| u.role == role).unwrap()
     }

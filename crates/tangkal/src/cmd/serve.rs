@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tangkal_cases::SystemClock;
@@ -24,6 +25,10 @@ pub struct Args {
     /// Store connections working at once [default: server.pool_size, 8]
     #[arg(long, value_name = "N")]
     pool_size: Option<usize>,
+    /// Seconds in-flight requests get to finish on SIGTERM or Ctrl-C before their connections are
+    /// dropped [default: server.shutdown_timeout_secs, 10]
+    #[arg(long, value_name = "SECS")]
+    shutdown_timeout: Option<u64>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -45,6 +50,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
         max_upload_bytes: args.max_upload_mib.unwrap_or(settings.max_upload_mib).saturating_mul(1024 * 1024),
         pool_size: args.pool_size.unwrap_or(settings.pool_size),
+        header_timeout: Duration::from_secs(settings.header_timeout_secs),
+        body_timeout: Duration::from_secs(settings.body_timeout_secs),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout.unwrap_or(settings.shutdown_timeout_secs)),
         ..ServerConfig::new(config.data_dir.clone())
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -1,0 +1,81 @@
+//! `tangkal serve` as a process: SIGTERM stops it within its shutdown deadline even while a client
+//! holds a request open.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Kills the server if a test fails before it stopped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+/// Waits until `/healthz` answers.
+fn wait_until_serving(address: SocketAddr, server: &mut Server) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        assert!(server.0.try_wait().unwrap().is_none(), "the server exited early");
+        if let Ok(mut stream) = TcpStream::connect(address) {
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: tangkal\r\nConnection: close\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not start");
+}
+
+#[test]
+fn sigterm_stops_the_server_despite_a_stalled_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", &address.to_string(), "--shutdown-timeout", "2"])
+        .env_remove("TANGKAL_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    wait_until_serving(address, &mut server);
+
+    // Headers and four bytes of a 100-byte body, then silence.
+    let mut stalled = TcpStream::connect(address).unwrap();
+    stalled
+        .write_all(
+            b"POST /api/v1/session HTTP/1.1\r\nHost: tangkal\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"us",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let pid = libc::pid_t::try_from(server.0.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "still running 15 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(took >= Duration::from_millis(1500), "the in-flight request got its grace period: {took:?}");
+    assert!(took < Duration::from_secs(6), "stopped {took:?} after SIGTERM, the deadline is 2 s");
+}
