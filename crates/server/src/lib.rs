@@ -98,6 +98,12 @@ impl AppState {
     }
 }
 
+/// The policy of every response that does not set its own: nothing loads or runs (no script at all,
+/// so injected markup stays inert), forms post only here, and no other site may frame a page.
+/// A page that needs more (a stylesheet, an image) sets its own policy, keeping `frame-ancestors 'none'`.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     // One method router per path, so each path answers unknown methods with a problem document.
@@ -117,6 +123,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(
             TraceLayer::new_for_http()

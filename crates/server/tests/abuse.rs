@@ -195,3 +195,24 @@ async fn a_stalled_body_times_out() {
     assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
     assert!(start.elapsed() >= Duration::from_millis(900) && start.elapsed() < Duration::from_secs(3));
 }
+
+/// Pages cannot be framed (clickjacking), run no inline script (injected markup stays inert) and leak
+/// no URL to other sites through the Referer header; every response carries the same policy.
+#[tokio::test]
+async fn every_response_forbids_framing_inline_scripts_and_referrers() {
+    let app = spawn().await;
+    for path in ["/login", "/healthz", "/no/such/page", "/api/v1/me"] {
+        let response = app.request(Method::GET, path, None).send().await.unwrap();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let csp = header("content-security-policy");
+        let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+        assert!(directives.contains(&"default-src 'none'"), "{path}: {csp:?}");
+        assert!(directives.contains(&"frame-ancestors 'none'"), "{path}: {csp:?}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "{path}: {csp:?}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+    }
+    let login = app.request(Method::GET, "/login", None).send().await.unwrap();
+    assert!(login.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = login.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("form-action 'self'"), "the sign-in form still posts: {csp}");
+}
