@@ -81,6 +81,8 @@ pub struct StoredItem {
     pub metrics: Metrics,
     pub fingerprint: u64,
     pub raw: String,
+    /// The narrative the item belongs to (the surviving one after merges); None until placed.
+    pub narrative_id: Option<i64>,
 }
 
 /// Which items to read; every condition is optional and they combine with AND.
@@ -456,8 +458,8 @@ impl ItemStore for SqliteStore {
 const SELECT_ITEM: &str = concat!(
     "SELECT i.id, i.platform, i.external_id, i.url, a.external_id, a.handle, ",
     item_text!("i"),
-    ", i.published_at, i.first_seen_at, i.views, i.shares, i.likes, i.replies, i.fingerprint, i.raw
-    FROM items i LEFT JOIN accounts a ON a.id = i.account_id"
+    ", i.published_at, i.first_seen_at, i.views, i.shares, i.likes, i.replies, i.fingerprint, i.raw,
+    i.narrative_id FROM items i LEFT JOIN accounts a ON a.id = i.account_id"
 );
 
 enum SqlArg {
@@ -525,6 +527,7 @@ fn stored_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
         },
         fingerprint: r.get::<_, i64>(13)? as u64,
         raw: r.get(14)?,
+        narrative_id: r.get(15)?,
     })
 }
 

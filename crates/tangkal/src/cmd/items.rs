@@ -68,7 +68,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             let items = store.list_items(&filter.into(), limit, offset)?;
             if json {
                 for item in &items {
-                    println!("{}", serde_json::to_string(&ItemJson::from(item))?);
+                    println!("{}", serde_json::to_string(&item_json(item)?)?);
                 }
             } else {
                 println!("{}", table(&items));
@@ -79,7 +79,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("no item with id {id}");
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&ItemJson::from(&item))?);
+                println!("{}", serde_json::to_string_pretty(&item_json(&item)?)?);
             } else {
                 print_item(&item);
             }
@@ -88,20 +88,14 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The JSON shape scripts read: the stored item with its raw record parsed back into JSON.
-#[derive(serde::Serialize)]
-struct ItemJson<'a> {
-    #[serde(flatten)]
-    item: &'a StoredItem,
-    #[serde(rename = "raw")]
-    raw_json: serde_json::Value,
-}
-
-impl<'a> From<&'a StoredItem> for ItemJson<'a> {
-    fn from(item: &'a StoredItem) -> ItemJson<'a> {
-        let raw_json = serde_json::from_str(&item.raw).unwrap_or_else(|_| item.raw.clone().into());
-        ItemJson { item, raw_json }
+/// The JSON shape scripts read: the stored item with its narrative, and its raw record parsed back
+/// into JSON in place of the stored text (so `raw` appears once).
+fn item_json(item: &StoredItem) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(item)?;
+    if let Ok(raw) = serde_json::from_str::<serde_json::Value>(&item.raw) {
+        value["raw"] = raw;
     }
+    Ok(value)
 }
 
 fn table(items: &[StoredItem]) -> comfy_table::Table {
@@ -133,6 +127,9 @@ fn print_item(item: &StoredItem) {
     }
     println!("published:  {}", item.published_at.to_rfc3339());
     println!("first seen: {}", item.first_seen_at.to_rfc3339());
+    if let Some(narrative) = item.narrative_id {
+        println!("narrative:  {narrative}");
+    }
     let m = item.metrics;
     println!("metrics:    views {} · shares {} · likes {} · replies {}", m.views, m.shares, m.likes, m.replies);
     println!("\n{}\n", item.text);
