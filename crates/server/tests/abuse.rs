@@ -1,7 +1,6 @@
 //! A hostile client against the real server: label floods on `/metrics`, stalled and slow clients,
 //! refused uploads that must leave nothing behind.
 
-#[allow(dead_code)] // shared with the other test files, which use the rest of it
 mod harness;
 
 use std::time::{Duration, Instant};

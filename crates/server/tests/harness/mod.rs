@@ -1,6 +1,9 @@
 //! Spawns the real server on a random loopback port over a real SQLite store in a temporary directory,
 //! with a manual clock, and drives it over HTTP.
 
+// Each test binary uses a part of the harness.
+#![allow(dead_code)]
+
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
