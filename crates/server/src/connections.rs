@@ -76,3 +76,33 @@ pub async fn run(
     connections.shutdown().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Handlers (per-address rate limits, logs) see the peer as axum's `ConnectInfo`.
+    #[tokio::test]
+    async fn handlers_see_the_peer_address() {
+        let router = Router::new().route(
+            "/peer",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>| async move { peer.to_string() }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let limits = Limits { header_timeout: Duration::from_secs(5), shutdown_timeout: Duration::from_secs(1) };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(run(listener, router, limits, async move {
+            let _ = stopped.await;
+        }));
+        let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let me = client.local_addr().unwrap();
+        client.write_all(b"GET /peer HTTP/1.1\r\nHost: tangkal\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with(&me.to_string()), "{answer}");
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}
