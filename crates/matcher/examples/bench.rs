@@ -7,32 +7,16 @@
 //! explanation, so the vocabulary and length distributions stay those of real fact-checks), then
 //! ranks every query once to warm up and once timed. Prints one JSON line.
 
-use std::io::BufRead;
+mod common;
+
 use std::time::Instant;
 
 use tangkal_matcher::{FactCheck, FieldWeights, Index, Matcher};
 use tangkal_text::Analyzer;
 
-fn read_lines(path: &str) -> Vec<serde_json::Value> {
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}")));
-    f.lines().map(|l| serde_json::from_str(&l.expect(path)).expect(path)).collect()
-}
-
-/// xorshift64*: a fixed seed keeps the padded corpus identical between runs.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-}
-
 fn pad(records: &mut Vec<FactCheck>, target: usize) {
     let real = records.len();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
     while records.len() < target {
         let (a, b, c) = (&records[rng.below(real)], &records[rng.below(real)], &records[rng.below(real)]);
         let wa: Vec<&str> = a.title.split_whitespace().collect();
@@ -80,13 +64,11 @@ fn main() {
         std::process::exit(2);
     }
     let top = opt("--top").unwrap_or(10);
-    let mut records: Vec<FactCheck> =
-        read_lines(&args[1]).into_iter().map(|v| serde_json::from_value(v).expect("fact-check")).collect();
+    let mut records: Vec<FactCheck> = common::read_jsonl(&args[1]);
     if let Some(n) = opt("--pad") {
         pad(&mut records, n);
     }
-    let texts: Vec<String> =
-        read_lines(&args[2]).iter().map(|v| v["text"].as_str().unwrap_or_default().to_owned()).collect();
+    let texts: Vec<String> = common::read_jsonl::<common::Topic>(&args[2]).into_iter().map(|t| t.text).collect();
     let rss_before = peak_rss_mib();
 
     let analyzer = Analyzer::new();

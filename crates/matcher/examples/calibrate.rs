@@ -15,41 +15,21 @@
 //! With RUN.jsonl, every query and negative is ranked with the fitted model and written in the
 //! scorer's run format, so half B (never seen by the fit) can be scored apart.
 
-use std::io::{BufRead, Write};
+mod common;
 
-use serde::Deserialize;
+use std::io::Write;
+
+use common::{half_a, Topic};
 use tangkal_matcher::{
     fit_calibration, fit_forest, fit_ranker, linear_value, Calibration, FactCheck, FieldWeights, ForestParams, Index,
     Matcher, Model, Options, FEATURE_NAMES, QUERY_FEATURES, QUERY_FEATURE_NAMES,
 };
 use tangkal_text::Analyzer;
 
-#[derive(Deserialize)]
-struct Topic {
-    id: String,
-    text: String,
-    #[serde(default)]
-    relevant: Vec<String>,
-}
-
-fn read<T: for<'de> Deserialize<'de>>(path: &str) -> Vec<T> {
-    let f = std::io::BufReader::new(std::fs::File::open(path).expect(path));
-    f.lines().map(|l| serde_json::from_str(&l.unwrap()).expect(path)).collect()
-}
-
 /// Each unrelated text (a negative) counts this many times in the calibration fit: in a stream most
 /// texts are about no fact-check, and the auto-answer must hold its false-positive budget there, so
 /// the fit spends its effort on pushing unrelated texts down rather than on average log-loss.
 const UNRELATED_WEIGHT: usize = 20;
-
-fn half_a(id: &str) -> bool {
-    fnv1a(id).is_multiple_of(2)
-}
-
-fn fnv1a(s: &str) -> u64 {
-    // Stable across runs and platforms.
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
-}
 
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
@@ -63,10 +43,9 @@ fn main() {
         eprintln!("usage: calibrate FACTCHECKS.jsonl QUERIES.jsonl NEGATIVES.jsonl [RUN.jsonl] [--save MODEL.json]");
         std::process::exit(2);
     }
-    let records: Vec<FactCheck> = read(&args[1]);
-    let queries: Vec<Topic> = read(&args[2]);
-    let negatives: Vec<Topic> = read(&args[3]);
-    let analyzer = Analyzer::new();
+    let records: Vec<FactCheck> = common::read_jsonl(&args[1]);
+    let queries: Vec<Topic> = common::read_jsonl(&args[2]);
+    let negatives: Vec<Topic> = common::read_jsonl(&args[3]);
     let env = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let defaults = FieldWeights::default();
     let weights = FieldWeights {
@@ -86,15 +65,14 @@ fn main() {
         screening_trees: env("SCREENING_TREES", Options::default().screening_trees as f32) as usize,
         quadgram_below: env("QUADGRAM_BELOW", Options::default().quadgram_below),
     };
+    let analyzer = Analyzer::new();
     let matcher = Matcher::new(Index::build(records, &analyzer, weights), analyzer).with_options(options);
-    let ids: Vec<String> = matcher.index().records().iter().map(|r| r.id.clone()).collect();
-
-    let is_right = |t: &Topic, d: u32| t.relevant.iter().any(|r| *r == ids[d as usize]);
     let train: Vec<&Topic> = queries.iter().chain(&negatives).filter(|t| half_a(&t.id)).collect();
+    let is_right = |m: &Matcher, t: &Topic, d: u32| t.relevant.iter().any(|r| *r == m.index().record(d).id);
     let texts: Vec<Vec<(Vec<f32>, bool)>> = train
         .iter()
         .filter(|t| !t.relevant.is_empty())
-        .map(|t| matcher.candidate_features(&t.text).into_iter().map(|(d, v)| (v, is_right(t, d))).collect())
+        .map(|t| matcher.candidate_features(&t.text).into_iter().map(|(d, v)| (v, is_right(&matcher, t, d))).collect())
         .collect();
     let covered = texts.iter().filter(|c| c.iter().any(|x| x.1)).count();
     eprintln!("half A: {} queries, candidates hold a relevant one for {covered}", texts.len());
@@ -116,7 +94,7 @@ fn main() {
         .filter_map(|t| {
             let (cands, query) = matcher.judged_candidates(&t.text);
             let (d, values) = cands.first()?;
-            Some((t, (first.rank_value(values), query, is_right(t, *d))))
+            Some((t, (first.rank_value(values), query, is_right(&matcher, t, *d))))
         })
         .flat_map(|(t, top)| std::iter::repeat_n(top, if t.relevant.is_empty() { UNRELATED_WEIGHT } else { 1 }))
         .collect();
@@ -133,6 +111,7 @@ fn main() {
         std::fs::write(path, serde_json::to_string(&model).expect("model") + "\n").expect(path);
     }
     let matcher = matcher.with_model(model).expect("model size");
+    let ids: Vec<&str> = matcher.index().records().iter().map(|r| r.id.as_str()).collect();
 
     let mut neg_tops: Vec<f32> = negatives
         .iter()

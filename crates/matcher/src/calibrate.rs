@@ -6,26 +6,25 @@
 //!   many wrong ones there are; then boosted regression trees fitted on the same candidates from that
 //!   sum (LambdaMART), for what a weighted sum cannot express;
 //! - the **calibration**, a logistic regression, turns the ranker's value into a probability that
-//!   the match is right, using evidence about the text's best candidate (its coverage, its lead over
-//!   the runner-up). Those inputs are the same for every candidate of a text, so the probability
-//!   only ever falls down the ranking, and the same threshold means the same thing for a five-word
-//!   post and a long article.
+//!   the match is right, using evidence about the text's best candidate (how much of its claim and
+//!   of the text they share), never about the runner-up, whose distance depends on the size of the
+//!   database. Those inputs are the same for every candidate of a text, so the probability only
+//!   ever falls down the ranking, and the same threshold means the same thing for a five-word post
+//!   and a long article, against forty fact-checks or forty thousand.
 //!
 //! The shipped model (`src/model.json`) was fitted by `examples/calibrate.rs` (see its header).
 
 use serde::{Deserialize, Serialize};
 
 /// Number of text-level inputs of the calibration (see [`QUERY_FEATURE_NAMES`]).
-pub const QUERY_FEATURES: usize = 11;
+pub const QUERY_FEATURES: usize = 9;
 
 /// Text-level calibration inputs, taken from the best candidate.
 pub const QUERY_FEATURE_NAMES: [&str; QUERY_FEATURES] = [
-    "lead_over_second",
     "best_claim_covered",
     "best_query_in_claim",
     "best_pairs_covered",
     "query_mass_log",
-    "best_claim_missing_mass",
     "best_bm25_share",
     "best_claim_terms_covered",
     "best_claim_trigrams_covered",

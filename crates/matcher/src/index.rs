@@ -39,6 +39,8 @@ pub struct Index {
     /// stems words the records never used.
     words: FastMap<String, u32>,
     idf: Vec<f32>,
+    /// Records plus the background table's: the denominator of every IDF.
+    with_prior: f32,
     /// Posting list of term `t` is `postings[post_start[t]..post_start[t + 1]]`, by record.
     post_start: Vec<u64>,
     postings: Vec<Posting>,
@@ -257,7 +259,14 @@ impl Index {
                 m
             })
             .collect();
-        let idf: Vec<f32> = df.iter().map(|&n| (1.0 + (n_docs - n as f32 + 0.5) / (n as f32 + 0.5)).ln()).collect();
+        // BM25's IDF over the records and the background table together (see background.rs).
+        let background = crate::background::background();
+        let mut prior = vec![0f32; n_terms];
+        for (stem, &t) in &vocab {
+            prior[t as usize] = background.df(stem);
+        }
+        let with_prior = n_docs + background.documents();
+        let idf: Vec<f32> = df.iter().zip(&prior).map(|(&n, &p)| smoothed_idf(with_prior, n as f32 + p)).collect();
 
         // Static pruning: per record, body-only terms beyond the `body_terms` weightiest are dropped.
         let merged: Vec<Vec<(u32, u32, u32)>> = merged
@@ -332,6 +341,7 @@ impl Index {
             vocab,
             words,
             idf,
+            with_prior,
             post_start,
             postings,
             claim_start,
@@ -399,6 +409,13 @@ impl Index {
         self.idf[term as usize]
     }
 
+    /// IDF of a stem no record has, if the background table knows it (see background.rs): what
+    /// the stem weighs in a text, as it would in a larger database that has it.
+    pub(crate) fn unindexed_idf(&self, stem: &str) -> Option<f32> {
+        let background = crate::background::background();
+        background.lists(stem).then(|| smoothed_idf(self.with_prior, background.df(stem)))
+    }
+
     pub(crate) fn postings(&self, term: u32) -> &[Posting] {
         &self.postings[self.post_start[term as usize] as usize..self.post_start[term as usize + 1] as usize]
     }
@@ -439,6 +456,11 @@ impl Index {
     pub(crate) fn completeness(&self, doc: u32) -> Completeness {
         self.completeness[doc as usize]
     }
+}
+
+/// BM25's IDF of a stem in `df` of `documents` records.
+fn smoothed_idf(documents: f32, df: f32) -> f32 {
+    (1.0 + (documents - df + 0.5) / (df + 0.5)).ln()
 }
 
 /// Moves the distinct values of sorted `values` to its front; returns how many there are.

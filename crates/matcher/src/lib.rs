@@ -15,6 +15,7 @@
 //! [`formats`] reads and writes the fact-check exchange formats (JSONL, schema.org ClaimReview,
 //! CSV with a column map).
 
+mod background;
 mod calibrate;
 mod factcheck;
 pub mod formats;
@@ -28,7 +29,9 @@ pub use calibrate::{
 };
 pub use factcheck::FactCheck;
 pub use index::{FieldWeights, Index};
-pub use rank::{Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES};
+pub use rank::{
+    Answer, Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

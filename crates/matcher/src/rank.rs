@@ -96,8 +96,31 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { auto_answer: 0.53, suggest: 0.13 }
+        Thresholds { auto_answer: 0.46, suggest: 0.13 }
     }
+}
+
+impl Thresholds {
+    /// What to do with a text whose best match scores `best` (`None`: no candidate at all).
+    pub fn answer(&self, best: Option<f32>) -> Answer {
+        match best {
+            Some(score) if score >= self.auto_answer => Answer::Auto,
+            Some(score) if score >= self.suggest => Answer::Suggest,
+            _ => Answer::None,
+        }
+    }
+}
+
+/// The decision the [`Thresholds`] make for a text's best match, so callers need not compare scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    /// Answer the public with the fact-check without waiting for an analyst.
+    Auto,
+    /// Show the fact-check to an analyst as a likely match.
+    Suggest,
+    /// Nothing worth showing.
+    None,
 }
 
 /// Tuning of the candidate stage.
@@ -174,6 +197,8 @@ struct Scratch {
     canonical: String,
     stem: String,
     stem_scratch: StemScratch,
+    /// Distinct stems of the text that no record has but the background table lists.
+    unindexed: Vec<String>,
     marks: QueryMarks,
 }
 
@@ -203,7 +228,7 @@ struct Evidence {
 struct Query {
     /// Sorted distinct known term ids.
     terms: Vec<u32>,
-    /// Sum of IDF over `terms`.
+    /// Sum of IDF over `terms` and the stems no record has (see [`Index::unindexed_idf`]).
     mass: f32,
     /// `ln(1 + mass)` and `ln(1 + terms.len())`, features of every candidate.
     mass_log: f32,
@@ -414,7 +439,7 @@ impl Matcher {
         }
         order.sort_unstable_by_key(by_value);
         let query = match order.first() {
-            Some(&(value, i)) => text_level(c.row(i), order.get(1).map_or(value, |s| s.0), value),
+            Some(&(_, i)) => text_level(c.row(i)),
             None => vec![0.0; QUERY_FEATURES],
         };
         (c, order, query)
@@ -483,11 +508,22 @@ impl Matcher {
         s.canonical.clear();
         self.analyzer.canonical_into(text, &mut s.folded, &mut s.canonical);
         let mut seq = Vec::new();
+        // Stems no record has still weigh in the text's own mass, as they would against a larger
+        // database: the text-side features then do not depend on the database's vocabulary.
+        let mut unindexed_mass = 0.0;
+        s.unindexed.clear();
         for word in s.canonical.split(' ').filter(|w| !w.is_empty()) {
             let id = self.index.word(word).or_else(|| {
                 s.stem.clear();
                 self.analyzer.stemmer().stem_word_into(word, &mut s.stem_scratch, &mut s.stem);
-                self.index.term(&s.stem)
+                let id = self.index.term(&s.stem);
+                if id.is_none() && !s.unindexed.contains(&s.stem) {
+                    if let Some(idf) = self.index.unindexed_idf(&s.stem) {
+                        unindexed_mass += idf;
+                        s.unindexed.push(s.stem.clone());
+                    }
+                }
+                id
             });
             seq.push(id);
         }
@@ -496,7 +532,7 @@ impl Matcher {
         terms.dedup();
         let marks = &mut s.marks;
         marks.term_idf.resize(self.index.vocabulary_len(), 0.0);
-        let mut mass = 0.0;
+        let mut mass = unindexed_mass;
         for &t in &terms {
             let idf = self.index.idf(t);
             marks.term_idf[t as usize] = idf;
@@ -515,7 +551,7 @@ impl Matcher {
         marks.trigrams.clear();
         let mut trigrams = 0;
         for_each_trigram(&s.canonical, |t| trigrams += usize::from(marks.trigrams.insert(u32::from(t))));
-        let terms_log = (1.0 + terms.len() as f32).ln();
+        let terms_log = (1.0 + (terms.len() + s.unindexed.len()) as f32).ln();
         Query { terms, mass, mass_log: (1.0 + mass).ln(), terms_log, trigrams }
     }
 
@@ -767,21 +803,11 @@ fn flush_phrase(run: &mut Vec<&str>, phrases: &mut Vec<String>) {
     run.clear();
 }
 
-/// Text-level calibration inputs from the best candidate's features and its lead over the second.
-fn text_level(best: &[f32], second_value: f64, best_value: f64) -> Vec<f32> {
-    vec![
-        (best_value - second_value) as f32,
-        best[2],
-        best[3],
-        best[4],
-        best[7],
-        best[9],
-        best[0],
-        best[16],
-        best[19],
-        best[20],
-        best[17],
-    ]
+/// Text-level calibration inputs from the best candidate's features. Nothing about the runner-up:
+/// how close the next fact-check comes says more about the size of the database than about the
+/// match (a desk with a few hundred fact-checks has no close runner-up to any text).
+fn text_level(best: &[f32]) -> Vec<f32> {
+    vec![best[2], best[3], best[4], best[7], best[0], best[16], best[19], best[20], best[17]]
 }
 
 /// Keeps the `k` best (doc, score) pairs in `heap` (as [`rank_key`]s, worst on top): one compare
@@ -901,6 +927,34 @@ mod tests {
         let unrelated = m.rank("Resep rendang daging sapi empuk dan bumbu meresap", 1);
         assert!(unrelated.first().is_none_or(|r| r.score < hit[0].score));
         assert!(m.rank("", 5).is_empty());
+    }
+
+    #[test]
+    fn a_match_scores_alike_against_a_small_and_a_larger_database() {
+        let text = "Daftar bantuan sosial tunai 600 ribu lewat link WhatsApp ini";
+        let score = |m: &Matcher| {
+            let best = m.rank(text, 1)[0];
+            assert_eq!(m.index().record(best.doc).id, "bansos");
+            best.score
+        };
+        let mut larger = records();
+        let topics = ["harga beras", "jalan tol", "banjir rob", "kartu prakerja", "pajak kendaraan", "tiket kereta"];
+        for (i, topic) in topics.iter().cycle().take(120).enumerate() {
+            let title = format!("Kabar {topic} nomor {i} di kota {} tidak benar", i % 17);
+            larger.push(fc(&format!("other-{i}"), &title, Some("Penjelasan resmi dari instansi terkait.")));
+        }
+        let (small, large) = (score(&matcher()), score(&matcher_over(larger)));
+        assert!((small - large).abs() < 0.05, "{small} against 6 fact-checks, {large} against 126");
+    }
+
+    #[test]
+    fn thresholds_answer_for_the_best_match() {
+        let t = Thresholds { auto_answer: 0.5, suggest: 0.1 };
+        assert_eq!(t.answer(Some(0.5)), Answer::Auto);
+        assert_eq!(t.answer(Some(0.3)), Answer::Suggest);
+        assert_eq!(t.answer(Some(0.05)), Answer::None);
+        assert_eq!(t.answer(None), Answer::None);
+        assert_eq!(serde_json::to_string(&Answer::Suggest).unwrap(), "\"suggest\"");
     }
 
     struct Constant;

@@ -15,7 +15,7 @@
 use anyhow::Context;
 use serde::Serialize;
 use tangkal_cases::{NewCase, Origin, Priority, Signals, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
-use tangkal_matcher::{Match, Matcher, Thresholds};
+use tangkal_matcher::{Answer, Match, Matcher, Thresholds};
 use tangkal_store::{
     FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, Store,
 };
@@ -163,10 +163,13 @@ fn match_narrative(
 ) -> anyhow::Result<(NarrativeMatches, bool)> {
     let thresholds = matcher.thresholds();
     // Most narratives match nothing worth showing: the ranking alone says so, without explanations.
-    let shown =
-        matcher.rank(&narrative.text, STORED_MATCHES).iter().take_while(|r| r.score >= thresholds.suggest).count();
+    let shown = matcher
+        .rank(&narrative.text, STORED_MATCHES)
+        .iter()
+        .take_while(|r| thresholds.answer(Some(r.score)) != Answer::None)
+        .count();
     let found: Vec<Match<'_>> = if shown == 0 { Vec::new() } else { matcher.best(&narrative.text, shown) };
-    let best = found.first().filter(|m| m.score >= thresholds.auto_answer);
+    let best = found.first().filter(|m| thresholds.answer(Some(m.score)) == Answer::Auto);
     let mut claim = NarrativeClaim {
         narrative_id: narrative.narrative_id,
         representative_item_id: narrative.representative_item_id,

@@ -2,34 +2,14 @@
 //! matched against the imported fact-checks, debunked ones get a case, and nothing is opened twice.
 //! Expectations come from the sample's truth files, never from a previous run.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use common::{db, jsonl, narratives, sample, stored_matches, tangkal, Truth};
 use serde_json::Value;
 use tangkal_matcher::Matcher;
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample").join(name)
-}
-
-fn jsonl(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
-/// Runs `tangkal --data-dir DIR ARGS...`, asserts it succeeded and returns its standard output.
-fn tangkal(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("TANGKAL_CONFIG")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("tangkal runs");
-    assert!(out.status.success(), "tangkal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn ingest(data_dir: &Path, file: &Path) -> String {
     tangkal(data_dir, &["ingest", file.to_str().unwrap()])
@@ -42,25 +22,6 @@ fn matching_report(stdout: &str) -> (u64, u64, u64) {
     };
     let numbers: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
     (numbers[0], numbers[1], numbers[2])
-}
-
-/// Live narratives as `narratives list --json` shows them, by id.
-fn narratives(data_dir: &Path) -> BTreeMap<i64, Value> {
-    tangkal(data_dir, &["narratives", "list", "--json", "--sort", "size", "--limit", "100000"])
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .map(|n| (n["id"].as_i64().unwrap(), n))
-        .collect()
-}
-
-fn stored_matches(data_dir: &Path, narrative: i64) -> Vec<Value> {
-    let shown: Value =
-        serde_json::from_str(&tangkal(data_dir, &["narratives", "show", &narrative.to_string(), "--json"])).unwrap();
-    shown["matched_factchecks"].as_array().unwrap().clone()
-}
-
-fn db(data_dir: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(data_dir.join("tangkal.sqlite3")).unwrap()
 }
 
 /// Every case with the narratives it links: (id, opened_by, origin_ref, narratives).
@@ -95,53 +56,6 @@ fn family_cases(data_dir: &Path, narrative: i64) -> i64 {
             |r| r.get(0),
         )
         .unwrap()
-}
-
-/// What the sample's truth files say.
-struct Truth {
-    /// Item id → its narrative's name.
-    narrative_of_item: HashMap<String, String>,
-    /// Narrative name → the fact-check that debunks it.
-    factcheck_of: HashMap<String, String>,
-}
-
-impl Truth {
-    fn load() -> Truth {
-        let pairs = |file: &str| -> Vec<(String, Option<String>)> {
-            jsonl(&sample(file))
-                .iter()
-                .map(|r| (r["id"].as_str().unwrap().to_owned(), r["narrative"].as_str().map(str::to_owned)))
-                .collect()
-        };
-        Truth {
-            narrative_of_item: pairs("items.truth.jsonl").into_iter().filter_map(|(i, n)| Some((i, n?))).collect(),
-            factcheck_of: pairs("factchecks.truth.jsonl").into_iter().filter_map(|(f, n)| Some((n?, f))).collect(),
-        }
-    }
-
-    /// Stored narrative → (the truth narrative most of its items belong to, how many do), for narratives
-    /// whose items mostly belong to one.
-    fn stored_narratives(&self, data_dir: &Path) -> BTreeMap<i64, (String, usize)> {
-        let conn = db(data_dir);
-        let mut stmt =
-            conn.prepare("SELECT narrative_id, external_id FROM items WHERE narrative_id IS NOT NULL").unwrap();
-        let mut votes: BTreeMap<i64, (usize, HashMap<String, usize>)> = BTreeMap::new();
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).unwrap() {
-            let (narrative, item) = row.unwrap();
-            let entry = votes.entry(narrative).or_default();
-            entry.0 += 1;
-            if let Some(truth) = self.narrative_of_item.get(&item) {
-                *entry.1.entry(truth.clone()).or_default() += 1;
-            }
-        }
-        votes
-            .into_iter()
-            .filter_map(|(narrative, (items, counts))| {
-                let (truth, n) = counts.into_iter().max_by_key(|(name, n)| (*n, std::cmp::Reverse(name.clone())))?;
-                (2 * n > items).then_some((narrative, (truth, n)))
-            })
-            .collect()
-    }
 }
 
 /// The matcher over the fact-checks of `file`, as the stage builds it from the store.

@@ -16,8 +16,9 @@ use tangkal_text::Analyzer;
 use crate::config::Config;
 
 #[derive(clap::Args)]
-#[command(after_help = "Input lines: {\"id\", \"text\", ...}. Output lines: {\"id\", \"matches\": \
-    [{\"factcheck_id\", \"score\"}, ...]}, best first; scores are calibrated 0..1 (see docs/factcheck-formats.md).\n\
+#[command(after_help = "Input lines: {\"id\", \"text\", ...}. Output lines: {\"id\", \"answer\", \"matches\": \
+    [{\"factcheck_id\", \"score\"}, ...]}, best first; scores are calibrated 0..1 and \"answer\" is what the \
+    thresholds make of the best match: \"auto\", \"suggest\" or \"none\" (see docs/factcheck-formats.md).\n\
     Exit status: 0 every line matched, 3 some input lines were skipped (named on stderr).")]
 pub struct Args {
     /// Fact-checks to match against: a JSONL, ClaimReview JSON-LD or CSV file, or `store`
@@ -84,23 +85,30 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             skipped += 1;
             continue;
         };
-        let matches: Vec<Value> = if args.explain {
-            matcher
-                .best(text, args.top)
-                .into_iter()
+        // The best match decides the answer even when no match is asked for.
+        let wanted = args.top.max(1);
+        let (best, matches): (Option<f32>, Vec<Value>) = if args.explain {
+            let found = matcher.best(text, wanted);
+            let matches = found
+                .iter()
+                .take(args.top)
                 .map(|m| {
                     json!({"factcheck_id": m.factcheck.id, "score": m.score, "title": m.factcheck.title,
                            "rating": m.factcheck.rating, "url": m.factcheck.url, "explanation": m.explanation})
                 })
-                .collect()
+                .collect();
+            (found.first().map(|m| m.score), matches)
         } else {
-            matcher
-                .rank(text, args.top)
-                .into_iter()
+            let ranked = matcher.rank(text, wanted);
+            let matches = ranked
+                .iter()
+                .take(args.top)
                 .map(|r| json!({"factcheck_id": matcher.index().record(r.doc).id, "score": r.score}))
-                .collect()
+                .collect();
+            (ranked.first().map(|r| r.score), matches)
         };
-        serde_json::to_writer(&mut out, &json!({"id": id, "matches": matches}))?;
+        let answer = matcher.thresholds().answer(best);
+        serde_json::to_writer(&mut out, &json!({"id": id, "answer": answer, "matches": matches}))?;
         out.write_all(b"\n")?;
         done += 1;
     }
