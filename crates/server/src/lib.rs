@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use tangkal_cases::{Clock, Role};
-use tangkal_store::{NewUser, Store};
+use tangkal_store::{AuditFiles, NewUser, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -56,11 +56,17 @@ pub struct ServerConfig {
     pub body_timeout: Duration,
     /// On shutdown, how long in-flight requests may take before their connections are dropped.
     pub shutdown_timeout: Duration,
+    /// The audit trail's key and checkpoint file (by default in the data directory).
+    pub audit_files: AuditFiles,
+    /// How often the audit trail's head is checkpointed while it moves.
+    pub audit_checkpoint_interval: Duration,
 }
 
 impl ServerConfig {
     pub fn new(data_dir: PathBuf) -> ServerConfig {
         ServerConfig {
+            audit_files: AuditFiles::in_data_dir(&data_dir),
+            audit_checkpoint_interval: Duration::from_secs(60),
             data_dir,
             secure_cookies: false,
             max_upload_bytes: 20 * 1024 * 1024,
@@ -86,7 +92,7 @@ pub struct AppState {
 impl AppState {
     /// Opens (and migrates) the store in the data directory.
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
-        let pool = StorePool::open(&config.data_dir, config.pool_size)?;
+        let pool = StorePool::open(&config.data_dir, config.audit_files.clone(), config.pool_size)?;
         evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
         Ok(AppState {
             pool: Arc::new(pool),
@@ -139,7 +145,8 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves until `shutdown` resolves, then stops accepting and gives in-flight requests
 /// `shutdown_timeout` to finish before dropping their connections. Store writes are single
-/// transactions, so a stop never leaves half a change behind.
+/// transactions, so a stop never leaves half a change behind. The audit trail's head is checkpointed
+/// every `audit_checkpoint_interval` and once more at the end.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -149,7 +156,28 @@ pub async fn serve(
         header_timeout: state.config.header_timeout,
         shutdown_timeout: state.config.shutdown_timeout,
     };
-    connections::run(listener, app(state), limits, shutdown).await
+    let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
+    let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
+    checkpoints.abort();
+    checkpoint_audit(&state).await;
+    served
+}
+
+/// Anchors the audit trail's head outside the database while the server runs: only events newer than the
+/// newest checkpoint could be deleted unnoticed. Writes nothing while the head stays put.
+async fn checkpoint_audit_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(state.config.audit_checkpoint_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        checkpoint_audit(&state).await;
+    }
+}
+
+async fn checkpoint_audit(state: &AppState) {
+    let now = state.clock.now();
+    // A failure is logged where it is turned into a problem (`Problem::internal`).
+    let _ = state.pool.run(move |s| s.checkpoint_audit(now)).await;
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tangkal_store::Store;
+use tangkal_store::{AuditFiles, Store};
 use tokio::sync::Semaphore;
 
 use crate::Problem;
 
 pub struct StorePool {
     data_dir: PathBuf,
+    audit_files: AuditFiles,
     idle: Mutex<Vec<Box<dyn Store>>>,
     permits: Semaphore,
 }
@@ -19,10 +20,11 @@ pub struct StorePool {
 impl StorePool {
     /// Opens (and migrates) the store once up front so a broken store fails at start, not on the
     /// first request.
-    pub fn open(data_dir: &Path, size: usize) -> tangkal_store::Result<StorePool> {
-        let first = tangkal_store::open(data_dir)?;
+    pub fn open(data_dir: &Path, audit_files: AuditFiles, size: usize) -> tangkal_store::Result<StorePool> {
+        let first = open_store(data_dir, &audit_files)?;
         Ok(StorePool {
             data_dir: data_dir.to_path_buf(),
+            audit_files,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(size.max(1)),
         })
@@ -40,11 +42,11 @@ impl StorePool {
     {
         let _permit = self.permits.acquire().await.map_err(|_| Problem::unavailable("the store is shutting down"))?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let data_dir = self.data_dir.clone();
+        let (data_dir, audit_files) = (self.data_dir.clone(), self.audit_files.clone());
         let (store, result) = tokio::task::spawn_blocking(move || {
             let mut store = match idle {
                 Some(store) => store,
-                None => match tangkal_store::open(&data_dir) {
+                None => match open_store(&data_dir, &audit_files) {
                     Ok(store) => store,
                     Err(e) => return (None, Err(e)),
                 },
@@ -59,4 +61,10 @@ impl StorePool {
         }
         result.map_err(Problem::from)
     }
+}
+
+fn open_store(data_dir: &Path, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
+    let mut store = tangkal_store::open(data_dir)?;
+    store.set_audit_files(audit_files.clone());
+    Ok(store)
 }

@@ -411,7 +411,7 @@ impl CaseStore for SqliteStore {
                 link.execute(params![case.id, "item", i.to_string()])?;
             }
         }
-        audit::append(&tx, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
         tx.commit()?;
         Ok(case)
     }
@@ -487,7 +487,7 @@ impl CaseStore for SqliteStore {
             return Ok(CaseUpdate::Refused(refusal));
         }
         save_case(&tx, &after)?;
-        audit::append(&tx, Entry::changed(&actor.label(), "case", id, action, &before, &after)?, now)?;
+        audit::append(&tx, &self.audit, Entry::changed(&actor.label(), "case", id, action, &before, &after)?, now)?;
         // Read back so new verdict and evidence rows carry their ids.
         let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
         tx.commit()?;
@@ -532,7 +532,7 @@ impl CaseStore for SqliteStore {
         drop(link);
         tx.execute("UPDATE cases SET updated_at = ?2 WHERE id = ?1", params![case_id, now.timestamp()])?;
         let linked = serde_json::json!({ "narrative": narrative, "item": item });
-        audit::append(&tx, Entry::created(actor, "case", case_id, "case.link", &linked)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(actor, "case", case_id, "case.link", &linked)?, now)?;
         tx.commit()?;
         Ok(true)
     }

@@ -175,7 +175,7 @@ impl ClarificationStore for SqliteStore {
         ])?;
         stored.id = tx.last_insert_rowid();
         let entry = Entry::created(&stored.created_by, "clarification", stored.id, "clarification.draft", &stored)?;
-        audit::append(&tx, entry, stored.created_at)?;
+        audit::append(&tx, &self.audit, entry, stored.created_at)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -247,7 +247,12 @@ impl ClarificationStore for SqliteStore {
             after.slug = free_slug(&tx, &after.title, id)?;
         }
         save(&tx, &before, &after)?;
-        audit::append(&tx, Entry::changed(&actor.label(), "clarification", id, action, &before, &after)?, now)?;
+        audit::append(
+            &tx,
+            &self.audit,
+            Entry::changed(&actor.label(), "clarification", id, action, &before, &after)?,
+            now,
+        )?;
         tx.commit()?;
         Ok(ResponseUpdate::Done(Box::new(after)))
     }

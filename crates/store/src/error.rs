@@ -12,6 +12,10 @@ pub enum StoreError {
     Migration { version: u32, name: &'static str, source: rusqlite::Error },
     #[error("the store was written by a newer Tangkal (it has schema migration {found}, which this build does not know; newest known: {known})")]
     NewerSchema { found: u32, known: u32 },
+    #[error("audit key file {path}: {problem}")]
+    AuditKey { path: PathBuf, problem: String },
+    #[error("audit checkpoint file {path}: {source}")]
+    AuditCheckpoints { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
 }

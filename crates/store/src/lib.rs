@@ -22,6 +22,7 @@ macro_rules! item_text {
 }
 
 mod audit;
+mod audit_anchor;
 mod cases;
 mod clarifications;
 mod error;
@@ -39,6 +40,7 @@ mod takedowns;
 mod users;
 
 pub use audit::{AuditFilter, AuditStore};
+pub use audit_anchor::AuditFiles;
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore};
 pub use error::StoreError;

@@ -202,7 +202,7 @@ impl ReportStore for SqliteStore {
             report.dismiss_reason,
             now.timestamp()
         ])?;
-        audit::append(&tx, Entry::created(&actor.label(), "report", id, action, &recorded)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(&actor.label(), "report", id, action, &recorded)?, now)?;
         tx.commit()?;
         Ok(ResponseUpdate::Done(Box::new(report)))
     }
@@ -221,6 +221,7 @@ impl ReportStore for SqliteStore {
                 let what = serde_json::json!({ "received_before": received_before, "erased": n });
                 audit::append(
                     &tx,
+                    &self.audit,
                     Entry::created("system:retention", "report", 0, "report.erase_contacts", &what)?,
                     now,
                 )?;

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use rustc_hash::FxHashMap;
 
+use crate::audit_anchor::{AuditAnchor, AuditFiles};
 use crate::identity_filter::IdentityFilter;
 use crate::items::StoredMetrics;
 use crate::{migrate::migrate, Result, StoreError};
@@ -32,6 +33,8 @@ pub struct SqliteStore {
     /// The data directory's import lock, held while this connection imports (see
     /// [`crate::open_for_import`]); dropped last, after the final checkpoint.
     pub(crate) import_lock: Option<std::fs::File>,
+    /// The audit trail's key and checkpoint file.
+    pub(crate) audit: AuditAnchor,
 }
 
 /// A thread with its own connection that copies the write-ahead log into the database file, so that a bulk
@@ -105,6 +108,7 @@ impl SqliteStore {
             log_limit: 256 << 20,
             log_used: Default::default(),
             import_lock: None,
+            audit: AuditAnchor::new(AuditFiles::in_data_dir(path.parent().unwrap_or(Path::new(".")))),
         })
     }
 
@@ -160,6 +164,11 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
+        if self.audit.unanchored.get() {
+            if let Err(e) = crate::AuditStore::checkpoint_audit(self, chrono::Utc::now()) {
+                tracing::error!("cannot write an audit checkpoint: {e}");
+            }
+        }
         if let Some(checkpointer) = self.checkpointer.take() {
             let _ = checkpointer.stop.send(());
             let _ = checkpointer.thread.join();

@@ -250,7 +250,12 @@ impl TakedownStore for SqliteStore {
             stored.due_at.timestamp()
         ])?;
         save_urls(&tx, None, &stored)?;
-        audit::append(&tx, Entry::created(&stored.sent_by, "takedown", id, "takedown.send", &stored)?, stored.sent_at)?;
+        audit::append(
+            &tx,
+            &self.audit,
+            Entry::created(&stored.sent_by, "takedown", id, "takedown.send", &stored)?,
+            stored.sent_at,
+        )?;
         tx.commit()?;
         Ok(TakedownCreate::Created(Box::new(stored)))
     }
@@ -292,7 +297,7 @@ impl TakedownStore for SqliteStore {
         }
         save_urls(&tx, Some(&before), &after)?;
         // The change itself, not two copies of a request that may list a thousand URLs.
-        audit::append(&tx, Entry::created(&actor.label(), "takedown", id, change.action(), change)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(&actor.label(), "takedown", id, change.action(), change)?, now)?;
         tx.commit()?;
         Ok(ResponseUpdate::Done(Box::new(after)))
     }

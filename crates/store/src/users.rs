@@ -212,7 +212,7 @@ impl UserStore for SqliteStore {
         )?;
         let id = tx.last_insert_rowid();
         let created = tx.query_row(&format!("{SELECT_USER} WHERE u.id = ?1"), params![id], user_row)?;
-        audit::append(&tx, Entry::created(actor, "user", id, "user.add", &created)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(actor, "user", id, "user.add", &created)?, now)?;
         tx.commit()?;
         Ok(created)
     }
@@ -268,7 +268,7 @@ impl UserStore for SqliteStore {
             before: None,
             after: None,
         };
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, &self.audit, entry, now)?;
         tx.commit()?;
         Ok(true)
     }
@@ -286,7 +286,7 @@ impl UserStore for SqliteStore {
         let after = tx.query_row(&select, params![id], user_row)?;
         let entry =
             Entry::changed(actor, "user", id, if disabled { "user.disable" } else { "user.enable" }, &before, &after)?;
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, &self.audit, entry, now)?;
         tx.commit()?;
         Ok(Some(after))
     }
@@ -351,7 +351,7 @@ impl UserStore for SqliteStore {
         )?;
         let id = tx.last_insert_rowid();
         let token = tx.query_row(&format!("{SELECT_TOKEN} WHERE t.id = ?1"), params![id], token_row)?;
-        audit::append(&tx, Entry::created(actor, "token", id, "token.create", &token)?, now)?;
+        audit::append(&tx, &self.audit, Entry::created(actor, "token", id, "token.create", &token)?, now)?;
         tx.commit()?;
         Ok(token)
     }
@@ -392,7 +392,7 @@ impl UserStore for SqliteStore {
         tx.execute("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1", params![id, now.timestamp()])?;
         let after = tx.query_row(&select, params![id], token_row)?;
         let entry = Entry::changed(actor, "token", id, "token.revoke", &before, &after)?;
-        audit::append(&tx, entry, now)?;
+        audit::append(&tx, &self.audit, entry, now)?;
         tx.commit()?;
         Ok(Some(after))
     }

@@ -17,6 +17,18 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub ingest: IngestConfig,
     pub server: ServerSettings,
+    pub audit: AuditSettings,
+}
+
+/// Where the audit trail's key and checkpoints live; both default to the data directory. Keep them off the
+/// database's host where you can: whoever holds the database and both can rewrite the trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The secret the trail is signed with [default: DATA_DIR/audit.key].
+    pub key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the trail are appended [default: DATA_DIR/audit.checkpoints].
+    pub checkpoint_file: Option<PathBuf>,
 }
 
 /// `tangkal serve`; each setting can also be given on its command line.
@@ -65,11 +77,34 @@ impl Default for Config {
                 body_timeout_secs: 30,
                 shutdown_timeout_secs: 10,
             },
+            audit: AuditSettings::default(),
         }
     }
 }
 
 impl Config {
+    pub fn audit_files(&self) -> tangkal_store::AuditFiles {
+        let defaults = tangkal_store::AuditFiles::in_data_dir(&self.data_dir);
+        tangkal_store::AuditFiles {
+            key: self.audit.key_file.clone().unwrap_or(defaults.key),
+            checkpoints: self.audit.checkpoint_file.clone().unwrap_or(defaults.checkpoints),
+        }
+    }
+
+    /// Opens the store with the configured audit key and checkpoint file.
+    pub fn open_store(&self) -> tangkal_store::Result<Box<dyn tangkal_store::Store>> {
+        let mut store = tangkal_store::open(&self.data_dir)?;
+        store.set_audit_files(self.audit_files());
+        Ok(store)
+    }
+
+    /// [`Config::open_store`] for a bulk import ([`tangkal_store::open_for_import`]).
+    pub fn open_store_for_import(&self) -> tangkal_store::Result<Box<dyn tangkal_store::Store>> {
+        let mut store = tangkal_store::open_for_import(&self.data_dir)?;
+        store.set_audit_files(self.audit_files());
+        Ok(store)
+    }
+
     /// Loads the configuration. An explicitly named file must exist; the default one is optional.
     /// Environment variables use `__` between levels: `TANGKAL_INGEST__BATCH_SIZE=100000`.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {

@@ -1,15 +1,20 @@
-//! `tangkal user`, `tangkal token` and `tangkal audit verify` as an administrator runs them.
+//! `tangkal user`, `tangkal token` and `tangkal audit` as an administrator runs them.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn tangkal(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    tangkal_with_env(data_dir, args, stdin, &[])
+}
+
+fn tangkal_with_env(data_dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &Path)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .env_remove("TANGKAL_CONFIG")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -21,6 +26,10 @@ fn tangkal(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -62,6 +71,70 @@ fn accounts_tokens_and_a_tampered_audit_trail() {
     let report = stdout(&bad);
     assert!(report.contains("event 2 was deleted"), "{report}");
     assert!(report.contains("event 4 was edited"), "{report}");
+}
+
+#[test]
+fn a_printed_checkpoint_shows_a_trail_wiped_with_its_key_and_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    for name in ["rina", "budi", "sari"] {
+        assert!(tangkal(data, &["user", "add", name, "--role", "analyst"], None).status.success());
+    }
+    let printed = tangkal(data, &["audit", "checkpoint"], None);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let line = stdout(&printed).trim().to_string();
+    assert!(line.starts_with("tangkal-audit-checkpoint/1 ") && line.contains(" events=3 "), "{line}");
+    let ok = tangkal(data, &["audit", "verify", "--checkpoint", &line], None);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("intact: 3 events checked with the key"), "{}", stdout(&ok));
+
+    // Everything the database's host holds is wiped: events, head, key and checkpoint file. The data
+    // directory now looks new, and only the line kept elsewhere tells.
+    let db = rusqlite::Connection::open(data.join("tangkal.sqlite3")).unwrap();
+    db.execute_batch("DELETE FROM audit_events; DELETE FROM audit_head;").unwrap();
+    std::fs::remove_file(data.join("audit.key")).unwrap();
+    std::fs::remove_file(data.join("audit.checkpoints")).unwrap();
+    assert_eq!(tangkal(data, &["audit", "verify"], None).status.code(), Some(0));
+    let kept = data.join("kept.checkpoints");
+    std::fs::write(&kept, format!("{line}\n")).unwrap();
+    let caught = tangkal(data, &["audit", "verify", "--checkpoint", kept.to_str().unwrap()], None);
+    assert_eq!(caught.status.code(), Some(2));
+    assert!(stdout(&caught).contains("events 1 to 3 were deleted: checkpoint"), "{}", stdout(&caught));
+    assert!(stdout(&caught).contains("kept.checkpoints:1 recorded 3 events, the trail has 0"), "{}", stdout(&caught));
+
+    let retyped = line.replace("events=3", "events=03");
+    let refused = tangkal(data, &["audit", "verify", "--checkpoint", &retyped], None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--checkpoint 1: not in the form Tangkal writes"), "{}", stderr(&refused));
+}
+
+#[test]
+fn a_lost_key_is_reported_and_a_configured_key_lives_elsewhere() {
+    let (dir, keys) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let data = dir.path();
+    assert!(tangkal(data, &["user", "add", "rina", "--role", "analyst"], None).status.success());
+    std::fs::remove_file(data.join("audit.key")).unwrap();
+    let verify = tangkal(data, &["audit", "verify"], None);
+    assert_eq!(verify.status.code(), Some(2));
+    assert!(stdout(&verify).contains("the audit key is missing: events from 1 on carry MACs"), "{}", stdout(&verify));
+    let add = tangkal(data, &["user", "add", "budi", "--role", "analyst"], None);
+    assert_eq!(add.status.code(), Some(1));
+    assert!(
+        stderr(&add).contains("audit.key: missing, but the audit trail's newest event (1) was signed"),
+        "{}",
+        stderr(&add)
+    );
+    assert!(!data.join("audit.key").exists());
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (key, checkpoints) = (keys.path().join("tangkal.key"), keys.path().join("tangkal.checkpoints"));
+    let env = [("TANGKAL_AUDIT__KEY_FILE", key.as_path()), ("TANGKAL_AUDIT__CHECKPOINT_FILE", checkpoints.as_path())];
+    let add = tangkal_with_env(elsewhere.path(), &["user", "add", "budi", "--role", "analyst"], None, &env);
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(key.exists() && checkpoints.exists() && !elsewhere.path().join("audit.key").exists());
+    assert_eq!(tangkal_with_env(elsewhere.path(), &["audit", "verify"], None, &env).status.code(), Some(0));
+    // Without the configured key the trail cannot be vouched for.
+    assert_eq!(tangkal(elsewhere.path(), &["audit", "verify"], None).status.code(), Some(2));
 }
 
 #[test]

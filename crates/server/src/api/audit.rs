@@ -1,4 +1,4 @@
-//! The audit trail: read it, and check that nobody edited or deleted any of it.
+//! The audit trail: read it, and check it with its key and against its checkpoints.
 
 use axum::extract::State;
 use axum::Json;
@@ -33,7 +33,9 @@ pub async fn list(
     Ok(Json(state.pool.run(move |s| s.audit_events(&filter, limit, offset)).await?))
 }
 
-/// Verify the hash chain: lists every edited, replaced or deleted event.
+/// Verify the trail with its key and against every checkpoint in the checkpoint file: lists every edited,
+/// replaced, reordered or deleted event (a deleted tail only up to the newest checkpoint), and a missing
+/// key or checkpoint file.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses((status = 200, body = AuditReport)))]
 pub async fn verify(State(state): State<AppState>) -> Result<Json<AuditReport>, Problem> {
     Ok(Json(state.pool.run(|s| s.verify_audit()).await?))

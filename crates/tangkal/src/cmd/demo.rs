@@ -22,7 +22,7 @@ pub struct Args {}
 
 pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
     println!("Tangkal demo · data directory {}", config.data_dir.display());
-    let mut store = tangkal_store::open(&config.data_dir)?;
+    let mut store = config.open_store()?;
 
     let parsed = formats::read_jsonl(SAMPLE_FACTCHECKS.as_bytes(), "sample/factchecks.jsonl")?;
     let (records, folded) = formats::dedup(parsed.records, &tangkal_text::Analyzer::new());

@@ -12,7 +12,7 @@ pub struct Args {}
 
 pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut store = tangkal_store::open_for_import(&config.data_dir)?;
+    let mut store = config.open_store_for_import()?;
     // Nothing is read, so nothing can be rejected: the dead-letter file is never created.
     let mut rejects = RejectWriter::new(config.data_dir.join("rejects").join("detect.jsonl"));
     let (_, matched) = super::ingest::ingest_and_detect(config, store.as_mut(), Vec::new(), &mut rejects, &())?;

@@ -94,7 +94,7 @@ pub(crate) fn read_file(path: &Path, format: Option<Format>, map: &ColumnMap) ->
 }
 
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
-    let mut store = tangkal_store::open(&config.data_dir)?;
+    let mut store = config.open_store()?;
     match command {
         Command::Import { files, format, map } => {
             let map = ColumnMap::parse(map.as_deref().unwrap_or_default()).map_err(anyhow::Error::msg)?;

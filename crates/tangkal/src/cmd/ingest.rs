@@ -90,7 +90,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     for url in &args.feed {
         sources.push(Box::new(tangkal_pipeline::fetch_feed(url, max_text)?));
     }
-    let mut store = tangkal_store::open_for_import(&config.data_dir)?;
+    let mut store = config.open_store_for_import()?;
     let rejects_path = args.rejects.unwrap_or_else(|| default_rejects_path(config));
     let mut rejects = RejectWriter::new(rejects_path);
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;

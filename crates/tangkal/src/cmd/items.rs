@@ -61,7 +61,7 @@ fn parse_time(value: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
-    let store = tangkal_store::open(&config.data_dir)?;
+    let store = config.open_store()?;
     match command {
         Command::Count { filter } => println!("{}", store.count_items(&filter.into())?),
         Command::List { filter, list: super::ListArgs { limit, offset, json } } => {

@@ -40,7 +40,7 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let records = if args.factchecks == "store" {
-        let store = tangkal_store::open(&config.data_dir)?;
+        let store = config.open_store()?;
         store.list_factchecks(&FactCheckFilter::default(), u64::MAX >> 1, 0)?.into_iter().map(|s| s.factcheck).collect()
     } else {
         let parsed = super::factchecks::read_file(args.factchecks.as_ref(), None, &ColumnMap::default())?;

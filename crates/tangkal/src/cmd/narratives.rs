@@ -231,7 +231,7 @@ fn trim_newline(line: &[u8]) -> &[u8] {
 }
 
 fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> anyhow::Result<ExitCode> {
-    let store = tangkal_store::open(&config.data_dir)?;
+    let store = config.open_store()?;
     let order = match sort {
         Sort::Velocity => NarrativeOrder::Velocity,
         Sort::Size => NarrativeOrder::Size,
@@ -285,7 +285,7 @@ fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> any
 }
 
 fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<ExitCode> {
-    let store = tangkal_store::open(&config.data_dir)?;
+    let store = config.open_store()?;
     let Some(row) = store.get_narrative(id)? else {
         eprintln!("no narrative {id}");
         return Ok(ExitCode::from(2));

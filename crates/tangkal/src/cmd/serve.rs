@@ -33,8 +33,8 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(SystemClock);
-    let mut store = tangkal_store::open(&config.data_dir)
-        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    let mut store =
+        config.open_store().with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     if let Some(password) = tangkal_server::bootstrap_admin(store.as_mut(), clock.as_ref())? {
         // Printed, never logged: logs are often shipped elsewhere.
         println!(
@@ -53,6 +53,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         header_timeout: Duration::from_secs(settings.header_timeout_secs),
         body_timeout: Duration::from_secs(settings.body_timeout_secs),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout.unwrap_or(settings.shutdown_timeout_secs)),
+        audit_files: config.audit_files(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

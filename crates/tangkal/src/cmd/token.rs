@@ -31,7 +31,7 @@ pub enum Command {
 }
 
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
-    let mut store = tangkal_store::open(&config.data_dir)?;
+    let mut store = config.open_store()?;
     match command {
         Command::Create { user, name, role } => {
             let owner = store.user_by_name(&user)?.with_context(|| format!("no user named {user:?}"))?;

@@ -53,7 +53,7 @@ pub fn cli_actor() -> String {
 }
 
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
-    let mut store = tangkal_store::open(&config.data_dir)?;
+    let mut store = config.open_store()?;
     match command {
         Command::Add { username, role, platform, organisation, name, time_zone, password_stdin } => {
             let zone = tangkal_server::api::accounts::time_zone(Some(&time_zone)).map_err(anyhow::Error::msg)?;
