@@ -18,17 +18,28 @@ pub struct UserRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user: UserRef,
+    /// The role acted in: a token's scope, or the user's own role for a signed-in person.
     pub role: Role,
+    /// The user's own role. A token can only narrow it, so a permission needs both.
+    pub user_role: Role,
     pub platform: Option<String>,
 }
 
 impl Actor {
+    /// A person acting in their own role.
+    pub fn new(user: UserRef, role: Role, platform: Option<String>) -> Actor {
+        Actor { user, role, user_role: role, platform }
+    }
+
+    /// Refuses unless both the role acted in and the user's own role hold `permission`: a token issued
+    /// before its owner's role changed (or by a mistake) cannot lend its owner a permission they lack.
     pub fn require(&self, permission: Permission) -> Result<(), CaseError> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
-            Err(CaseError::NotPermitted { role: self.role, permission })
+        for role in [self.role, self.user_role] {
+            if !role.allows(permission) {
+                return Err(CaseError::NotPermitted { role, permission });
+            }
         }
+        Ok(())
     }
 
     /// The audit trail's name for this actor.

@@ -46,6 +46,19 @@ pub enum Permission {
     ReadMetrics,
 }
 
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::ReadCases,
+        Permission::WorkCases,
+        Permission::ProposeVerdict,
+        Permission::ReviewVerdict,
+        Permission::Respond,
+        Permission::ReadPublished,
+        Permission::ManageUsers,
+        Permission::ReadAudit,
+    ];
+}
+
 impl Role {
     pub const ALL: [Role; 7] = [
         Role::Admin,
@@ -93,10 +106,19 @@ impl Role {
         }
     }
 
-    /// Whether a user of this role may create an API token acting as `scope`: one's own role, or any
-    /// role for an administrator (machine accounts are usually narrower than their owner).
+    /// Whether a user of this role may hold an API token acting as `scope`. A token narrows its owner,
+    /// never widens them: `scope` is the owner's own role, or a role whose every permission the owner
+    /// holds and that is not bound to a platform (a token carries no platform of its own). So an
+    /// administrator may issue analyst, communicator and partner tokens, but not reviewer tokens:
+    /// approving verdicts is deliberately not an administrator's permission.
     pub fn may_issue_token_for(self, scope: Role) -> bool {
-        self == scope || self == Role::Admin
+        self == scope
+            || (!scope.needs_platform() && Permission::ALL.into_iter().all(|p| !scope.allows(p) || self.allows(p)))
+    }
+
+    /// The roles a user of this role may hold tokens for, in [`Role::ALL`] order, for error messages.
+    pub fn token_scopes(self) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|scope| self.may_issue_token_for(*scope)).collect()
     }
 
     /// Platform liaisons must be bound to exactly one platform; nobody else is.
@@ -161,10 +183,27 @@ mod tests {
     }
 
     #[test]
-    fn token_scopes() {
-        assert!(Role::Admin.may_issue_token_for(Role::Partner));
-        assert!(Role::Analyst.may_issue_token_for(Role::Analyst));
-        assert!(!Role::Analyst.may_issue_token_for(Role::Admin));
+    fn token_scopes_narrow_and_never_widen() {
+        use Role::*;
+        let expected = [
+            (Admin, vec![Admin, Analyst, Communicator, Partner]),
+            (Analyst, vec![Analyst, Partner]),
+            (Reviewer, vec![Reviewer, Partner]),
+            (Communicator, vec![Communicator, Partner]),
+            (PlatformLiaison, vec![PlatformLiaison, Partner]),
+            (Partner, vec![Partner]),
+        ];
+        for (owner, scopes) in expected {
+            assert_eq!(owner.token_scopes(), scopes, "{owner}");
+        }
+        // The definition itself: whatever a token may do, its owner may do.
+        for owner in Role::ALL {
+            for scope in owner.token_scopes() {
+                for p in Permission::ALL {
+                    assert!(!scope.allows(p) || owner.allows(p), "{owner} -> {scope} widens {p:?}");
+                }
+            }
+        }
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }

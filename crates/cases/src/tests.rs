@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use crate::*;
 
 fn actor(id: i64, role: Role) -> Actor {
-    Actor { user: UserRef { id, name: format!("{role}{id}") }, role, platform: None }
+    Actor::new(UserRef { id, name: format!("{role}{id}") }, role, None)
 }
 
 fn new_case() -> NewCase {
@@ -53,6 +53,25 @@ fn a_case_lives_from_new_to_closed() {
 }
 
 #[test]
+fn a_reviewer_scoped_token_does_not_let_an_admin_approve() {
+    let t0 = Utc::now();
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    let analyst = actor(2, Role::Analyst);
+    case.apply(Change::Move { to: Status::Triage, reason: None }, &analyst, t0).unwrap();
+    case.apply(Change::Move { to: Status::Investigating, reason: None }, &analyst, t0).unwrap();
+    case.apply(Change::ProposeVerdict(draft()), &analyst, t0).unwrap();
+    let admin_as_reviewer = Actor { role: Role::Reviewer, ..actor(1, Role::Admin) };
+    let before = case.clone();
+    assert_eq!(
+        case.apply(Change::ReviewVerdict { approve: true, note: None }, &admin_as_reviewer, t0),
+        Err(CaseError::NotPermitted { role: Role::Admin, permission: Permission::ReviewVerdict })
+    );
+    assert_eq!(case, before);
+    case.apply(Change::ReviewVerdict { approve: true, note: None }, &actor(5, Role::Reviewer), t0).unwrap();
+    assert_eq!(case.status, Status::VerdictApproved);
+}
+
+#[test]
 fn a_reviewer_who_proposed_cannot_approve_and_rejection_reopens_investigation() {
     let t0 = Utc::now();
     let mut case = Case::open(&new_case(), "manual", t0).unwrap();
@@ -60,8 +79,8 @@ fn a_reviewer_who_proposed_cannot_approve_and_rejection_reopens_investigation() 
     case.apply(Change::Move { to: Status::Triage, reason: None }, &admin, t0).unwrap();
     case.apply(Change::Move { to: Status::Investigating, reason: None }, &admin, t0).unwrap();
     case.apply(Change::ProposeVerdict(draft()), &admin, t0).unwrap();
-    // Same user id, now acting through a reviewer token.
-    let same_person = Actor { role: Role::Reviewer, ..admin.clone() };
+    // Same user, now acting as a reviewer (a reviewer whose role was later changed would be the same).
+    let same_person = Actor { role: Role::Reviewer, user_role: Role::Reviewer, ..admin.clone() };
     let before = case.clone();
     assert_eq!(
         case.apply(Change::ReviewVerdict { approve: true, note: None }, &same_person, t0),

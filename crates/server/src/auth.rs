@@ -90,6 +90,7 @@ impl Caller {
         Actor {
             user: UserRef { id: self.user.id, name: self.user.username.clone() },
             role: self.role,
+            user_role: self.user.role,
             platform: self.user.platform.clone(),
         }
     }
@@ -169,8 +170,8 @@ pub async fn guard(State(state): State<AppState>, access: Access, mut request: R
     {
         let caller = &caller;
         if let Access::Allowed(permission) = access {
-            if !caller.role.allows(permission) {
-                return Problem::forbidden(format!("role {} may not use this endpoint", caller.role)).into_response();
+            if let Err(tangkal_cases::CaseError::NotPermitted { role, .. }) = caller.actor().require(permission) {
+                return Problem::forbidden(format!("role {role} may not use this endpoint")).into_response();
             }
         }
         if let Credential::Session { csrf_token, .. } = &caller.credential {

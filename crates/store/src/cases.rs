@@ -561,7 +561,7 @@ mod tests {
                 time_zone: "Asia/Jakarta",
             };
             let u = store.add_user(&user, "test", t0).unwrap();
-            Actor { user: UserRef { id: u.id, name: u.username }, role, platform: None }
+            Actor::new(UserRef { id: u.id, name: u.username }, role, None)
         };
         let (analyst, reviewer) = (actor("ana", Role::Analyst), actor("rina", Role::Reviewer));
         (dir, store, analyst, reviewer)

@@ -343,7 +343,12 @@ impl UserStore for SqliteStore {
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("user {user_id} does not exist")))?;
         if !owner.role.may_issue_token_for(role) {
-            return Err(StoreError::Invalid(format!("role: a {} may not hold a {role} token", owner.role)));
+            let allowed = owner.role.token_scopes().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(StoreError::Invalid(format!(
+                "role: a token may narrow its owner's role, never widen it; {} is {}, so their tokens may act as \
+                 {allowed}, not {role}",
+                owner.username, owner.role
+            )));
         }
         tx.execute(
             "INSERT INTO api_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

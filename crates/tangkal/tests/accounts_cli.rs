@@ -138,6 +138,19 @@ fn a_lost_key_is_reported_and_a_configured_key_lives_elsewhere() {
 }
 
 #[test]
+fn a_token_cannot_widen_its_owners_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(tangkal(data, &["user", "add", "adi", "--role", "admin"], None).status.success());
+    let wider = tangkal(data, &["token", "create", "--user", "adi", "--name", "x", "--role", "reviewer"], None);
+    assert!(!wider.status.success(), "approving verdicts is not an admin's permission");
+    let message = String::from_utf8_lossy(&wider.stderr);
+    assert!(message.contains("never widen") && message.contains("not reviewer"), "{message}");
+    let narrower = tangkal(data, &["token", "create", "--user", "adi", "--name", "x", "--role", "partner"], None);
+    assert!(stdout(&narrower).contains("acting as partner"), "{}", stdout(&narrower));
+}
+
+#[test]
 fn serve_prints_the_first_password_once_and_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader, Read};
     let dir = tempfile::tempdir().unwrap();

@@ -110,7 +110,9 @@ pub struct CreateToken {
     #[serde(default)]
     pub user_id: Option<i64>,
     pub name: String,
-    /// The role the token acts as: the owner's own role, or any role if the owner is an admin.
+    /// The role the token acts as: the owner's own role or a narrower one (every permission of it held
+    /// by the owner, and not bound to a platform). An admin's tokens may act as admin, analyst,
+    /// communicator or partner, never as reviewer.
     pub role: Role,
 }
 

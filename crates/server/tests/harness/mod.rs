@@ -28,7 +28,7 @@ pub struct TestUser {
 
 impl TestUser {
     pub fn actor(&self) -> Actor {
-        Actor { user: UserRef { id: self.id, name: self.name.clone() }, role: self.role, platform: None }
+        Actor::new(UserRef { id: self.id, name: self.name.clone() }, self.role, None)
     }
 }
 
