@@ -1,9 +1,7 @@
 //! Who is calling: passwords (argon2id), login sessions (cookie + CSRF token), API tokens (bearer), and
 //! the per-route guard that turns a route's declared [`Access`] into 401 or 403.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -194,46 +192,6 @@ pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> S
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs())
 }
 
-/// Failed logins per username: after `MAX_FAILURES` in `WINDOW`, further attempts are refused until the
-/// window ends, which makes online password guessing slow without locking anyone out for long.
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-const MAX_FAILURES: u32 = 5;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-impl LoginLimiter {
-    pub fn check(&self, username: &str) -> Result<(), Problem> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&username.to_lowercase()) {
-            Some((start, n)) if *n >= MAX_FAILURES && start.elapsed() < WINDOW => {
-                Err(Problem::too_many("too many failed sign-ins for this account; try again in 15 minutes"))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn record(&self, username: &str, success: bool) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let key = username.to_lowercase();
-        if success {
-            map.remove(&key);
-            return;
-        }
-        // Bounded memory under a spray of usernames: forget finished windows first.
-        if map.len() > 10_000 {
-            map.retain(|_, (start, _)| start.elapsed() < WINDOW);
-        }
-        let entry = map.entry(key).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= WINDOW {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,18 +212,5 @@ mod tests {
         assert!(a.starts_with(TOKEN_PREFIX) && a.len() > 40);
         assert_eq!(secret_hash(&a), secret_hash(&a));
         assert_ne!(secret_hash(&a), secret_hash(&b));
-    }
-
-    #[test]
-    fn the_limiter_blocks_after_five_failures_and_resets_on_success() {
-        let limiter = LoginLimiter::default();
-        for _ in 0..MAX_FAILURES {
-            assert!(limiter.check("Ana").is_ok());
-            limiter.record("Ana", false);
-        }
-        assert!(limiter.check("ana").is_err());
-        assert!(limiter.check("budi").is_ok());
-        limiter.record("ana", true);
-        assert!(limiter.check("ana").is_ok());
     }
 }

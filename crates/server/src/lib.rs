@@ -20,8 +20,10 @@ mod ops;
 mod pool;
 mod problem;
 mod routes;
+pub mod throttle;
 pub mod views;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +62,10 @@ pub struct ServerConfig {
     pub audit_files: AuditFiles,
     /// How often the audit trail's head is checkpointed while it moves.
     pub audit_checkpoint_interval: Duration,
+    /// Budgets for password checks and the size of the hashing pool.
+    pub sign_in: throttle::SignInLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl ServerConfig {
@@ -75,6 +81,8 @@ impl ServerConfig {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(10),
+            sign_in: throttle::SignInLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -86,7 +94,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ServerConfig>,
     metrics: Arc<metrics::Metrics>,
-    limiter: Arc<auth::LoginLimiter>,
+    passwords: Arc<throttle::PasswordGate>,
 }
 
 impl AppState {
@@ -97,10 +105,15 @@ impl AppState {
         Ok(AppState {
             pool: Arc::new(pool),
             clock,
+            passwords: Arc::new(throttle::PasswordGate::new(config.sign_in.clone())),
             config: Arc::new(config),
             metrics: Arc::default(),
-            limiter: Arc::default(),
         })
+    }
+
+    /// Keys the sign-in budgets hold: bounded whatever clients send.
+    pub fn sign_in_tracked_keys(&self) -> usize {
+        self.passwords.tracked_keys()
     }
 }
 

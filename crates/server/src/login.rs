@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::api::session::{close_session, open_session};
 use crate::auth::{self, Caller, Credential};
+use crate::throttle::ClientAddr;
 use crate::{AppState, Problem};
 
 /// The form carries a fresh token that must come back both in the body and in a cookie: another site
@@ -45,6 +46,7 @@ pub struct LoginForm {
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, Problem> {
@@ -52,7 +54,7 @@ pub async fn submit(
     if expected.is_empty() || !auth::constant_time_eq(&f.csrf_token, &expected) {
         return Err(Problem::csrf());
     }
-    let (_, cookie) = open_session(&state, f.username, f.password).await?;
+    let (_, cookie) = open_session(&state, client, f.username, f.password).await?;
     let clear = auth::set_cookie(auth::LOGIN_CSRF_COOKIE, "", Duration::ZERO, state.config.secure_cookies);
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/api/v1/me")]).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie.parse().map_err(Problem::internal)?);

@@ -62,11 +62,7 @@ pub async fn create_user(
     Body(new): Body<CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
     let zone = time_zone(new.time_zone.as_deref()).map_err(Problem::invalid)?;
-    let password = new.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(Problem::internal)?
-        .map_err(|e| Problem::invalid(format!("password: {e}")))?;
+    let hash = state.passwords.hash("password", new.password).await?;
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let user = state
         .pool

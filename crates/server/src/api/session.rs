@@ -1,5 +1,6 @@
 //! Signing in and out with a password (JSON API), and who the caller is.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::{Extension, State};
@@ -10,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::Body;
 use crate::auth::{self, Caller, Credential};
+use crate::throttle::ClientAddr;
 use crate::views::{Me, UserView};
 use crate::{AppState, Problem};
 
@@ -19,40 +21,36 @@ pub struct Login {
     pub password: String,
 }
 
-/// Checks a password and opens a session; returns the `Set-Cookie` value and the CSRF token.
-pub async fn open_session(state: &AppState, username: String, password: String) -> Result<(Me, String), Problem> {
-    state.limiter.check(&username)?;
-    let name = username.clone();
+/// Checks a password (within the sign-in budgets of `client`) and opens a session; returns the
+/// `Set-Cookie` value and the CSRF token.
+pub async fn open_session(
+    state: &AppState,
+    client: IpAddr,
+    username: String,
+    password: String,
+) -> Result<(Me, String), Problem> {
+    let attempt = state.passwords.admit(&username, client)?;
     let found = state
         .pool
         .run(move |s| {
-            let Some(user) = s.user_by_name(&name)? else { return Ok(None) };
+            let Some(user) = s.user_by_name(&username)? else { return Ok(None) };
             let hash = s.password_hash(user.id)?;
             Ok(Some((user, hash.unwrap_or_default())))
         })
         .await?;
-    let checked = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => auth::verify_password(&password, &hash).then_some(user),
-        None => {
-            auth::verify_password(&password, auth::dummy_hash());
-            None
-        }
-    })
-    .await
-    .map_err(Problem::internal)?;
-    let user = match checked {
-        Some(user) if !user.disabled => user,
+    let (user, hash) = found.unzip();
+    let user = match (state.passwords.verify(password, hash).await?, user) {
+        (true, Some(user)) if !user.disabled => user,
         _ => {
-            state.limiter.record(&username, false);
             return Err(Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "bad-credentials",
                 "Wrong username or password / Nama pengguna atau kata sandi salah",
                 None,
-            ));
+            ))
         }
     };
-    state.limiter.record(&username, true);
+    state.passwords.succeeded(attempt);
     let (secret, csrf) = (auth::new_secret(), auth::new_secret());
     let now = state.clock.now();
     let lifetime = state.config.session_lifetime;
@@ -74,9 +72,14 @@ pub async fn close_session(state: &AppState, caller: &Caller) -> Result<String, 
 
 /// Sign in with a password; sets an HttpOnly session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
-    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
-pub async fn login(State(state): State<AppState>, Body(login): Body<Login>) -> Result<Response, Problem> {
-    let (me, cookie) = open_session(&state, login.username, login.password).await?;
+    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem), (status = 503, body = Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Body(login): Body<Login>,
+) -> Result<Response, Problem> {
+    let (me, cookie) = open_session(&state, client, login.username, login.password).await?;
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(me)).into_response())
 }
 
@@ -106,24 +109,25 @@ pub struct PasswordChange {
 }
 
 /// Change one's own password (for example the one-time password printed on first start). Other
-/// sessions of the user end; this one stays.
+/// sessions of the user end; this one stays. The current password is checked within the same budgets
+/// as a sign-in.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    ClientAddr(client): ClientAddr,
     Body(change): Body<PasswordChange>,
 ) -> Result<StatusCode, Problem> {
+    let attempt = state.passwords.admit(&caller.user.username, client)?;
     let user_id = caller.user.id;
-    let stored = state.pool.run(move |s| s.password_hash(user_id)).await?.unwrap_or_default();
-    let hash = tokio::task::spawn_blocking(move || {
-        if !auth::verify_password(&change.current, &stored) {
-            return Err(Problem::invalid("current: wrong password"));
-        }
-        auth::hash_password(&change.new).map_err(|e| Problem::invalid(format!("new: {e}")))
-    })
-    .await
-    .map_err(Problem::internal)??;
+    let stored = state.pool.run(move |s| s.password_hash(user_id)).await?;
+    if !state.passwords.verify(change.current, stored).await? {
+        return Err(Problem::invalid("current: wrong password"));
+    }
+    state.passwords.succeeded(attempt);
+    let hash = state.passwords.hash("new", change.new).await?;
     let keep = match &caller.credential {
         Credential::Session { token_hash, .. } => Some(token_hash.clone()),
         Credential::Token { .. } => None,
