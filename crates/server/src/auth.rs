@@ -125,26 +125,39 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim_matches('"').to_string())
 }
 
-/// Finds the caller from a bearer token or a session cookie. A presented but unknown credential (a
-/// revoked token, an expired session) is a 401 with its own message, not anonymity.
+/// The secret of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Finds the caller from a bearer token or a session cookie. A presented credential that does not
+/// work is a 401 saying why (unknown, revoked token or disabled owner, expired session), not anonymity;
+/// only the holder of the secret can learn which.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Problem> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(Problem::unauthenticated)?;
-        let hash = secret_hash(token.trim());
+        let token = auth.to_str().ok().and_then(bearer_token).ok_or_else(Problem::unauthenticated)?;
+        let hash = secret_hash(token);
         let found = state.pool.run(move |s| s.token_user(&hash)).await?;
-        let (user, token) = found.ok_or_else(Problem::unauthenticated)?;
+        let (user, token) = found.ok_or_else(Problem::unknown_credential)?;
+        if token.revoked_at.is_some() || user.disabled {
+            return Err(Problem::token_revoked());
+        }
         return Ok(Some(Caller { role: token.role, user, credential: Credential::Token { id: token.id } }));
     }
     if let Some(secret) = cookie_value(headers, SESSION_COOKIE) {
         let hash = secret_hash(&secret);
-        let now = state.clock.now();
         let lookup = hash.clone();
-        let found = state.pool.run(move |s| s.session_user(&lookup, now)).await?;
-        let (user, csrf_token) = found.ok_or_else(Problem::unauthenticated)?;
+        let found = state.pool.run(move |s| s.session_user(&lookup)).await?;
+        let (user, session) = found.filter(|(user, _)| !user.disabled).ok_or_else(Problem::unknown_credential)?;
+        if session.expires_at <= state.clock.now() {
+            return Err(Problem::session_expired());
+        }
         return Ok(Some(Caller {
             role: user.role,
             user,
-            credential: Credential::Session { csrf_token, token_hash: hash },
+            credential: Credential::Session { csrf_token: session.csrf_token, token_hash: hash },
         }));
     }
     Ok(None)
@@ -203,6 +216,16 @@ mod tests {
         assert!(verify_password("kata sandi yang panjang", &hash));
         assert!(!verify_password("kata sandi yang salah!", &hash));
         assert!(hash_password("short").is_err());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for header in ["Bearer tkl_x", "bearer tkl_x", "BEARER  tkl_x ", "Bearer\ttkl_x"] {
+            assert_eq!(bearer_token(header), Some("tkl_x"), "{header:?}");
+        }
+        for header in ["Basic dXNlcg==", "Bearer", "Bearer   ", "Bearertkl_x", ""] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
     }
 
     #[test]

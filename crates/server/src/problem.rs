@@ -49,6 +49,34 @@ impl Problem {
         )
     }
 
+    /// A token or session cookie that matches nothing: mistyped, or a session that was signed out.
+    pub fn unknown_credential() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown-credential",
+            "Unknown credential / Kredensial tidak dikenal",
+            "the API token or session is not known; sign in again or check the token".to_string(),
+        )
+    }
+
+    pub fn token_revoked() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "token-revoked",
+            "Token revoked / Token dicabut",
+            "this API token was revoked or its owner's account is disabled; ask an administrator".to_string(),
+        )
+    }
+
+    pub fn session_expired() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "session-expired",
+            "Session expired / Sesi berakhir",
+            "the session has expired; sign in again".to_string(),
+        )
+    }
+
     pub fn forbidden(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed / Tidak diizinkan", detail.into())
     }

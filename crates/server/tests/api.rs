@@ -484,22 +484,53 @@ async fn revoked_tokens_and_disabled_users_are_locked_out() {
     let partner = app.user(Role::Partner).clone();
     let me = |token: String| {
         let r = app.client.get(format!("{}/api/v1/me", app.base)).bearer_auth(token);
-        async move { r.send().await.unwrap().status().as_u16() }
+        async move {
+            let (status, body) = read(r.send().await.unwrap()).await;
+            (status, body["type"].as_str().map(str::to_string))
+        }
     };
-    assert_eq!(me(partner.token.clone()).await, 200);
+    assert_eq!(me(partner.token.clone()).await, (200, None));
     let (status, _) = app.call(Method::POST, &format!("/api/v1/users/{}/disable", partner.id), Role::Admin, None).await;
     assert_eq!(status, 200);
-    assert_eq!(me(partner.token.clone()).await, 401);
+    assert_eq!(me(partner.token.clone()).await, (401, Some("/problems/token-revoked".into())));
 
     let (_, token) =
         app.call(Method::POST, "/api/v1/tokens", Role::Admin, Some(json!({"name": "ci", "role": "analyst"}))).await;
     let secret = token["secret"].as_str().unwrap().to_string();
-    assert_eq!(me(secret.clone()).await, 200);
+    assert_eq!(me(secret.clone()).await, (200, None));
     let (status, _) = app.call(Method::DELETE, &format!("/api/v1/tokens/{}", token["id"]), Role::Admin, None).await;
     assert_eq!(status, 200);
-    assert_eq!(me(secret).await, 401);
+    assert_eq!(me(secret.clone()).await, (401, Some("/problems/token-revoked".into())));
+    let unknown = format!("{secret}x");
+    assert_eq!(me(unknown).await, (401, Some("/problems/unknown-credential".into())));
     let (_, tokens) = app.call(Method::GET, "/api/v1/tokens", Role::Admin, None).await;
     assert!(!tokens.to_string().contains("tkl_"), "secrets are never listed");
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive_and_expired_sessions_say_so() {
+    let app = spawn().await;
+    let analyst = app.user(Role::Analyst);
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let r =
+            app.request(Method::GET, "/api/v1/me", None).header("authorization", format!("{scheme} {}", analyst.token));
+        assert_eq!(r.send().await.unwrap().status(), 200, "{scheme}");
+    }
+    let login = app
+        .request(Method::POST, "/api/v1/session", None)
+        .json(&json!({"username": analyst.name, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let me = || async {
+        read(app.request(Method::GET, "/api/v1/me", None).header("cookie", &cookie).send().await.unwrap()).await
+    };
+    assert_eq!(me().await.0, 200);
+    app.clock.advance(Duration::hours(13));
+    let (status, body) = me().await;
+    assert_eq!((status, body["type"].as_str()), (401, Some("/problems/session-expired")), "{body}");
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ pub use narratives::{
 pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
 pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
-pub use users::{ApiToken, NewUser, User, UserStore};
+pub use users::{ApiToken, NewUser, Session, User, UserStore, EXPIRED_SESSIONS_KEPT_DAYS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -50,6 +50,16 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A login session's record; its secret is the cookie, stored only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Days an expired session's record is kept, to tell its late requests why they are refused.
+pub const EXPIRED_SESSIONS_KEPT_DAYS: i64 = 7;
+
 pub trait UserStore {
     fn count_users(&self) -> Result<u64>;
     /// Refuses a taken username and a platform binding that does not fit the role.
@@ -80,8 +90,9 @@ pub trait UserStore {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The enabled user behind an unexpired session, and the session's CSRF token.
-    fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, String)>>;
+    /// The user behind a session, expired or not (expired sessions are kept for
+    /// [`EXPIRED_SESSIONS_KEPT_DAYS`] so that a late request can be told its session expired).
+    fn session_user(&self, token_hash: &[u8]) -> Result<Option<(User, Session)>>;
     fn delete_session(&mut self, token_hash: &[u8]) -> Result<()>;
 
     /// Refuses a role the owner may not issue (see `Role::may_issue_token_for`).
@@ -94,7 +105,8 @@ pub trait UserStore {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<ApiToken>;
-    /// The enabled user behind an unrevoked token, and the token.
+    /// The user behind a token, and the token, revoked or not: the caller tells a revoked token or a
+    /// disabled owner apart from an unknown secret.
     fn token_user(&self, token_hash: &[u8]) -> Result<Option<(User, ApiToken)>>;
     fn revoke_token(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<Option<ApiToken>>;
     fn list_tokens(&self) -> Result<Vec<ApiToken>>;
@@ -299,8 +311,9 @@ impl UserStore for SqliteStore {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        // Expired sessions are swept here rather than by a timer.
-        self.conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now.timestamp()])?;
+        // Long-expired sessions are swept here rather than by a timer.
+        let kept_since = now - chrono::Duration::days(EXPIRED_SESSIONS_KEPT_DAYS);
+        self.conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![kept_since.timestamp()])?;
         self.conn.execute(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![token_hash, user_id, csrf_token, now.timestamp(), expires_at.timestamp()],
@@ -308,15 +321,17 @@ impl UserStore for SqliteStore {
         Ok(())
     }
 
-    fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, String)>> {
+    fn session_user(&self, token_hash: &[u8]) -> Result<Option<(User, Session)>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token {USER_FROM} JOIN sessions s ON s.user_id = u.id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0"
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at {USER_FROM} JOIN sessions s ON s.user_id = u.id
+             WHERE s.token_hash = ?1"
         );
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![token_hash, now.timestamp()], |r| Ok((user_row(r)?, r.get(9)?)))
+            .query_row(params![token_hash], |r| {
+                Ok((user_row(r)?, Session { csrf_token: r.get(9)?, expires_at: time(r.get(10)?) }))
+            })
             .optional()?)
     }
 
@@ -363,8 +378,8 @@ impl UserStore for SqliteStore {
 
     fn token_user(&self, token_hash: &[u8]) -> Result<Option<(User, ApiToken)>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, t.id, t.name, t.role, t.created_at {USER_FROM} JOIN api_tokens t ON t.user_id = u.id
-             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0"
+            "SELECT {USER_COLUMNS}, t.id, t.name, t.role, t.created_at, t.revoked_at {USER_FROM}
+             JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?1"
         );
         Ok(self
             .conn
@@ -378,7 +393,7 @@ impl UserStore for SqliteStore {
                     name: r.get(10)?,
                     role: role_of(r.get(11)?)?,
                     created_at: time(r.get(12)?),
-                    revoked_at: None,
+                    revoked_at: r.get::<_, Option<i64>>(13)?.map(time),
                 };
                 Ok((user, token))
             })
