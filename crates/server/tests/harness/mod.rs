@@ -45,6 +45,8 @@ pub struct TestApp {
     pub users: Vec<TestUser>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The running server's state, to look inside.
+    pub state: AppState,
 }
 
 pub const PASSWORD: &str = "kata sandi uji yang panjang";
@@ -98,7 +100,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tangkal_server::serve(listener, state, async move {
+    let server = tokio::spawn(tangkal_server::serve(listener, state.clone(), async move {
         let _ = stopped.await;
     }));
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -113,6 +115,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         users,
         stop: Some(stop),
         server: Some(server),
+        state,
     }
 }
 
