@@ -49,6 +49,11 @@ pub struct ServerSettings {
     pub body_timeout_secs: u64,
     /// Seconds in-flight requests get to finish on SIGTERM before their connections are dropped.
     pub shutdown_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Password checks one network (IPv4 address or IPv6 /64) may make at once before it is slowed to
+    /// one every 30 seconds; raise it when many people sign in from behind one address.
+    pub sign_in_network_burst: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +81,8 @@ impl Default for Config {
                 header_timeout_secs: 10,
                 body_timeout_secs: 30,
                 shutdown_timeout_secs: 10,
+                trusted_proxies: Vec::new(),
+                sign_in_network_burst: tangkal_server::throttle::SignInLimits::default().per_network.burst,
             },
             audit: AuditSettings::default(),
         }

@@ -46,7 +46,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     drop(store);
     let settings = &config.server;
     let bind = args.bind.unwrap_or(settings.bind);
-    let server = ServerConfig {
+    let mut server = ServerConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
         max_upload_bytes: args.max_upload_mib.unwrap_or(settings.max_upload_mib).saturating_mul(1024 * 1024),
         pool_size: args.pool_size.unwrap_or(settings.pool_size),
@@ -54,8 +54,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         body_timeout: Duration::from_secs(settings.body_timeout_secs),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout.unwrap_or(settings.shutdown_timeout_secs)),
         audit_files: config.audit_files(),
+        trusted_proxies: settings.trusted_proxies.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
+    server.sign_in.per_network.burst = settings.sign_in_network_burst;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
