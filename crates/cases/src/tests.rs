@@ -52,14 +52,19 @@ fn a_case_lives_from_new_to_closed() {
     );
 }
 
+/// A case with a verdict proposed by `proposer`.
+fn proposed_by(proposer: &Actor, t0: chrono::DateTime<Utc>) -> Case {
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    case.apply(Change::Move { to: Status::Triage, reason: None }, proposer, t0).unwrap();
+    case.apply(Change::Move { to: Status::Investigating, reason: None }, proposer, t0).unwrap();
+    case.apply(Change::ProposeVerdict(draft()), proposer, t0).unwrap();
+    case
+}
+
 #[test]
 fn a_reviewer_scoped_token_does_not_let_an_admin_approve() {
     let t0 = Utc::now();
-    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
-    let analyst = actor(2, Role::Analyst);
-    case.apply(Change::Move { to: Status::Triage, reason: None }, &analyst, t0).unwrap();
-    case.apply(Change::Move { to: Status::Investigating, reason: None }, &analyst, t0).unwrap();
-    case.apply(Change::ProposeVerdict(draft()), &analyst, t0).unwrap();
+    let mut case = proposed_by(&actor(2, Role::Analyst), t0);
     let admin_as_reviewer = Actor { role: Role::Reviewer, ..actor(1, Role::Admin) };
     let before = case.clone();
     assert_eq!(
@@ -74,11 +79,8 @@ fn a_reviewer_scoped_token_does_not_let_an_admin_approve() {
 #[test]
 fn a_reviewer_who_proposed_cannot_approve_and_rejection_reopens_investigation() {
     let t0 = Utc::now();
-    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
     let admin = actor(1, Role::Admin);
-    case.apply(Change::Move { to: Status::Triage, reason: None }, &admin, t0).unwrap();
-    case.apply(Change::Move { to: Status::Investigating, reason: None }, &admin, t0).unwrap();
-    case.apply(Change::ProposeVerdict(draft()), &admin, t0).unwrap();
+    let mut case = proposed_by(&admin, t0);
     // Same user, now acting as a reviewer (a reviewer whose role was later changed would be the same).
     let same_person = Actor { role: Role::Reviewer, user_role: Role::Reviewer, ..admin.clone() };
     let before = case.clone();

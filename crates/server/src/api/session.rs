@@ -17,6 +17,7 @@ use crate::{AppState, Problem};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Login {
+    #[schema(max_length = 64)]
     pub username: String,
     pub password: String,
 }
