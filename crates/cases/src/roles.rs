@@ -2,6 +2,7 @@
 //! hold it.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -21,7 +22,7 @@ pub enum Role {
     Monitor,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum Permission {
     /// Read cases, their verdicts and evidence.
     ReadCases,
@@ -44,19 +45,6 @@ pub enum Permission {
     ReadAudit,
     /// Read `/metrics`: request figures and the case load, which are not for the public.
     ReadMetrics,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 8] = [
-        Permission::ReadCases,
-        Permission::WorkCases,
-        Permission::ProposeVerdict,
-        Permission::ReviewVerdict,
-        Permission::Respond,
-        Permission::ReadPublished,
-        Permission::ManageUsers,
-        Permission::ReadAudit,
-    ];
 }
 
 impl Role {
@@ -112,8 +100,7 @@ impl Role {
     /// administrator may issue analyst, communicator and partner tokens, but not reviewer tokens:
     /// approving verdicts is deliberately not an administrator's permission.
     pub fn may_issue_token_for(self, scope: Role) -> bool {
-        self == scope
-            || (!scope.needs_platform() && Permission::ALL.into_iter().all(|p| !scope.allows(p) || self.allows(p)))
+        self == scope || (!scope.needs_platform() && Permission::iter().all(|p| !scope.allows(p) || self.allows(p)))
     }
 
     /// The roles a user of this role may hold tokens for, in [`Role::ALL`] order, for error messages.
@@ -199,7 +186,7 @@ mod tests {
         // The definition itself: whatever a token may do, its owner may do.
         for owner in Role::ALL {
             for scope in owner.token_scopes() {
-                for p in Permission::ALL {
+                for p in Permission::iter() {
                     assert!(!scope.allows(p) || owner.allows(p), "{owner} -> {scope} widens {p:?}");
                 }
             }

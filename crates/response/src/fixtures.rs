@@ -8,7 +8,7 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 pub fn actor(id: i64, role: Role, platform: Option<&str>) -> Actor {
-    Actor { user: UserRef { id, name: format!("u{id}") }, role, platform: platform.map(str::to_string) }
+    Actor::new(UserRef { id, name: format!("u{id}") }, role, platform.map(str::to_string))
 }
 
 /// A case with an approved verdict of `rating`.

@@ -33,7 +33,7 @@ pub fn desk() -> Desk {
             time_zone: "Asia/Jakarta",
         };
         let u = store.add_user(&user, "test", t0()).unwrap();
-        Actor { user: UserRef { id: u.id, name: u.username }, role, platform: platform.map(str::to_string) }
+        Actor::new(UserRef { id: u.id, name: u.username }, role, platform.map(str::to_string))
     };
     let analyst = actor("ana", Role::Analyst, None);
     let reviewer = actor("rina", Role::Reviewer, None);
