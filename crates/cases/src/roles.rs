@@ -97,7 +97,7 @@ impl Role {
     /// Whether a user of this role may hold an API token acting as `scope`. A token narrows its owner,
     /// never widens them: `scope` is the owner's own role, or a role whose every permission the owner
     /// holds and that is not bound to a platform (a token carries no platform of its own). So an
-    /// administrator may issue analyst, communicator and partner tokens, but not reviewer tokens:
+    /// administrator may issue analyst, communicator, partner and monitor tokens, but not reviewer tokens:
     /// approving verdicts is deliberately not an administrator's permission.
     pub fn may_issue_token_for(self, scope: Role) -> bool {
         self == scope || (!scope.needs_platform() && Permission::iter().all(|p| !scope.allows(p) || self.allows(p)))
@@ -173,12 +173,13 @@ mod tests {
     fn token_scopes_narrow_and_never_widen() {
         use Role::*;
         let expected = [
-            (Admin, vec![Admin, Analyst, Communicator, Partner]),
+            (Admin, vec![Admin, Analyst, Communicator, Partner, Monitor]),
             (Analyst, vec![Analyst, Partner]),
             (Reviewer, vec![Reviewer, Partner]),
             (Communicator, vec![Communicator, Partner]),
             (PlatformLiaison, vec![PlatformLiaison, Partner]),
             (Partner, vec![Partner]),
+            (Monitor, vec![Monitor]),
         ];
         for (owner, scopes) in expected {
             assert_eq!(owner.token_scopes(), scopes, "{owner}");

@@ -108,7 +108,7 @@ pub struct CreateToken {
     pub name: String,
     /// The role the token acts as: the owner's own role or a narrower one (every permission of it held
     /// by the owner, and not bound to a platform). An admin's tokens may act as admin, analyst,
-    /// communicator or partner, never as reviewer.
+    /// communicator, partner or monitor, never as reviewer.
     pub role: Role,
 }
 
