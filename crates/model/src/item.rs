@@ -538,6 +538,9 @@ fn special_byte(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
