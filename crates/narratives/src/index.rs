@@ -32,7 +32,7 @@ use std::io::{Read, Write};
 
 use crate::features::{Features, PrehashedMap};
 use crate::postings::Postings;
-use crate::snapshot::{Decoder, Encoder, SnapshotError};
+use crate::snapshot::{reservation, Decoder, Encoder, SnapshotError};
 
 /// Tuning of the index. The defaults are chosen from the similarity semantics described in the
 /// module documentation, not fitted to one stream.
@@ -388,7 +388,7 @@ impl NarrativeIndex {
         };
         let mut index = NarrativeIndex::new(config);
         let n = d.len()?;
-        index.representatives.reserve(n);
+        index.representatives.reserve(reservation(n));
         for _ in 0..n {
             let (narrative, start, len, copies) = (d.u32()?, d.u32()?, d.u32()?, d.u32()?);
             index.representatives.push(Representative { narrative, start, len, copies });
@@ -401,7 +401,7 @@ impl NarrativeIndex {
             }
         }
         let n = d.len()?;
-        index.exact.reserve(n);
+        index.exact.reserve(reservation(n));
         for _ in 0..n {
             let key = d.u64()?;
             index.exact.insert(key, d.u32()?);

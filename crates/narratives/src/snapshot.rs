@@ -81,8 +81,17 @@ pub(crate) struct Decoder<R: Read> {
     hash: Xxh3,
 }
 
-/// Sequences longer than this are taken as damage, not data: no allocation from a bad length.
+/// Sequences longer than this are taken as damage, not data.
 const MAX_LEN: u64 = 1 << 34;
+
+/// Most entries to make room for ahead of decoding them: a length is only a claim until its
+/// entries have been read, and a damaged one must not allocate gigabytes up front.
+const MAX_RESERVATION: usize = 1 << 14;
+
+/// Room to reserve for `n` entries about to be decoded.
+pub(crate) fn reservation(n: usize) -> usize {
+    n.min(MAX_RESERVATION)
+}
 
 impl<R: Read> Decoder<R> {
     pub(crate) fn new(input: R) -> Decoder<R> {
