@@ -1,5 +1,6 @@
 //! schema.org ClaimReview in JSON-LD, as fact-checkers embed it in their pages: a single object, an
-//! array of objects, or a `@graph`, with ClaimReview nodes possibly among other node types.
+//! array of objects, or a `@graph`, with ClaimReview nodes possibly among other node types or
+//! nested in their properties (a `WebPage`'s `mainEntity`, an article's `review`).
 
 use std::io::Write;
 
@@ -40,8 +41,10 @@ fn walk(v: &Value, path: String, source: &str, parsed: &mut Parsed) {
                     Ok(r) => parsed.records.push(r),
                     Err(reason) => parsed.rejected.push(Rejected { place: format!("{source}: {path}"), reason }),
                 }
-            } else if let Some(graph) = node.get("@graph") {
-                walk(graph, format!("{path}.@graph"), source, parsed);
+            } else {
+                for (key, value) in node {
+                    walk(value, format!("{path}.{key}"), source, parsed);
+                }
             }
         }
         _ => {}
@@ -69,7 +72,8 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 fn from_node(node: &Map<String, Value>) -> Result<FactCheck, String> {
-    let get = |k: &str| text(node.get(k));
+    // Blank values count as absent, so that a blank headline falls back to the next candidate.
+    let get = |k: &str| text(node.get(k)).filter(|s| !s.trim().is_empty());
     let rating = node.get("reviewRating").and_then(|r| {
         text(r.get("alternateName")).or_else(|| text(r.get("name"))).or_else(|| text(r.get("ratingValue")))
     });
@@ -78,9 +82,13 @@ fn from_node(node: &Map<String, Value>) -> Result<FactCheck, String> {
         None => None,
     };
     let claim = get("claimReviewed").or_else(|| node.get("itemReviewed").and_then(|i| text(i.get("name"))));
+    let title = get("headline").or_else(|| get("name")).or_else(|| claim.clone()).unwrap_or_default();
+    // A claim worded as the headline is not stated apart from it (and is what the writer puts in
+    // `claimReviewed` for a record without a claim).
+    let claim = claim.filter(|c| c.trim() != title.trim());
     Ok(FactCheck {
         id: get("identifier").or_else(|| get("@id")).unwrap_or_default(),
-        title: get("headline").or_else(|| get("name")).or_else(|| claim.clone()).unwrap_or_default(),
+        title,
         claim,
         rating,
         misinformation_type: node.get("reviewRating").and_then(|r| text(r.get("ratingExplanation"))),

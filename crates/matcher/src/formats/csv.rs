@@ -49,10 +49,11 @@ impl ColumnMap {
     }
 }
 
-/// Reads CSV; rows are rejected with `source:line` places. Fails on I/O errors and on a header that
-/// lacks the title column.
+/// Reads CSV; rows are rejected with `source:line` places, among them rows with more or fewer
+/// fields than the header (an unquoted comma would shift every later field into the wrong column).
+/// Fails on I/O errors and on a header that lacks the title column.
 pub fn read_csv(reader: impl Read, source: &str, map: &ColumnMap) -> Result<Parsed, String> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
     let headers = rdr.headers().map_err(|e| format!("{source}: cannot read the header: {e}"))?.clone();
     let position: HashMap<&str, usize> =
         FIELDS.iter().filter_map(|&f| headers.iter().position(|h| h.trim() == map.column(f)).map(|i| (f, i))).collect();

@@ -6,16 +6,31 @@ use super::{validate, Parsed, Rejected};
 use crate::FactCheck;
 
 /// Reads JSONL; `source` names the input in rejection places (`source:line`). Blank lines are
-/// skipped. Fails only on I/O errors: bad lines are rejected, not fatal.
-pub fn read_jsonl(reader: impl BufRead, source: &str) -> std::io::Result<Parsed> {
+/// skipped. Fails only on I/O errors: bad lines, including lines that are not UTF-8, are rejected,
+/// not fatal.
+pub fn read_jsonl(mut reader: impl BufRead, source: &str) -> std::io::Result<Parsed> {
     let mut parsed = Parsed::default();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line?;
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let place = format!("{source}:{n}");
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(e) => {
+                let reason = format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to());
+                parsed.rejected.push(Rejected { place, reason });
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let place = format!("{source}:{}", n + 1);
-        match serde_json::from_str::<FactCheck>(&line).map_err(|e| e.to_string()).and_then(validate) {
+        match serde_json::from_str::<FactCheck>(line).map_err(|e| e.to_string()).and_then(validate) {
             Ok(r) => parsed.records.push(r),
             Err(reason) => parsed.rejected.push(Rejected { place, reason }),
         }
