@@ -56,6 +56,8 @@ pub(crate) struct CsvSource {
     location: String,
     reader: csv::Reader<Box<dyn BufRead + Send>>,
     headers: Vec<String>,
+    /// The headers made unique, as the keys of the raw record: a repeated column's cells are kept.
+    raw_keys: Vec<String>,
     /// For each entry of `FIELDS`, the column index holding it.
     columns: Vec<Option<usize>>,
     row: csv::ByteRecord,
@@ -87,7 +89,8 @@ impl CsvSource {
                 );
             }
         }
-        Ok(CsvSource { location, reader, headers, columns, row: csv::ByteRecord::new(), max_text_bytes })
+        let raw_keys = unique_keys(&headers);
+        Ok(CsvSource { location, reader, headers, raw_keys, columns, row: csv::ByteRecord::new(), max_text_bytes })
     }
 
     fn field(&self, name: &str) -> Result<Option<Cow<'_, str>>, String> {
@@ -125,7 +128,7 @@ impl CsvSource {
             metrics,
         };
         let raw: serde_json::Map<String, serde_json::Value> = self
-            .headers
+            .raw_keys
             .iter()
             .zip(self.row.iter())
             .map(|(h, v)| (h.clone(), String::from_utf8_lossy(v).into_owned().into()))
@@ -133,6 +136,22 @@ impl CsvSource {
         let raw = serde_json::Value::Object(raw).to_string();
         fields.into_item(raw, self.max_text_bytes).map_err(|e| e.to_string())
     }
+}
+
+/// The headers with each repeat of a name numbered (`text`, `text (2)`), skipping numbers that are
+/// names of other columns.
+fn unique_keys(headers: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(headers.len());
+    for header in headers {
+        let mut key = header.clone();
+        let mut n = 1;
+        while keys.contains(&key) || (n > 1 && headers.contains(&key)) {
+            n += 1;
+            key = format!("{header} ({n})");
+        }
+        keys.push(key);
+    }
+    keys
 }
 
 impl Source for CsvSource {

@@ -1,8 +1,11 @@
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
 use serde_json::json;
 use tangkal_model::{Fields, Metrics};
 use tangkal_store::SourceRef;
@@ -37,7 +40,10 @@ pub fn fetch_feed(url: &str, max_text_bytes: usize) -> anyhow::Result<FeedSource
 }
 
 pub(crate) fn parse_feed(url: &str, body: &[u8], max_text_bytes: usize) -> anyhow::Result<FeedSource> {
-    let feed = feed_rs::parser::parse(body).with_context(|| format!("{url}: not an RSS, Atom or JSON feed"))?;
+    // feed-rs makes up a random id for an entry that has none; an empty one lets the entry's text
+    // name it instead, so that reading the same feed again finds the same items.
+    let parser = feed_rs::parser::Builder::new().id_generator(|_, _, _| String::new()).build();
+    let feed = parser.parse(body).with_context(|| format!("{url}: not an RSS, Atom or JSON feed"))?;
     let feed_title = feed.title.as_ref().map(|t| plain_text(&t.content));
     let records = feed
         .entries
@@ -60,8 +66,13 @@ pub(crate) fn parse_feed(url: &str, body: &[u8], max_text_bytes: usize) -> anyho
                 "feed": url, "id": entry.id, "title": title, "link": link, "summary": body,
                 "published": published, "author": author,
             });
-            // Feed parsers invent ids for entries that have none, so the link is the stable identity.
-            let id = if link.is_some() { None } else { Some(Cow::Borrowed(entry.id.as_str())) };
+            // The link is the stable identity; without one, the feed's own id for the entry, else
+            // one derived from the text.
+            let id = match (&link, entry.id.trim()) {
+                (Some(_), _) => None,
+                (None, "") => Some(Cow::Owned(format!("text:{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes())))),
+                (None, own) => Some(Cow::Borrowed(own)),
+            };
             Fields {
                 platform: Some("news".into()),
                 id,
@@ -79,23 +90,34 @@ pub(crate) fn parse_feed(url: &str, body: &[u8], max_text_bytes: usize) -> anyho
     Ok(FeedSource { url: url.to_string(), records: records.into_iter() })
 }
 
-/// Tags removed, entities decoded, white space folded: feeds carry HTML in titles and summaries.
+/// The text of HTML as a reader sees it: tags removed, character references decoded, white space
+/// folded. Feeds carry HTML in titles and summaries; an HTML5 tokenizer keeps a `<` that opens no
+/// tag ("harga < 5 juta") as text, where stripping from `<` to `>` lost the words in between.
 fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let tokenizer = Tokenizer::new(TextSink::default(), TokenizerOpts::default());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    let text = tokenizer.sink.0.into_inner();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Collects character data; every tag counts as a word break.
+#[derive(Default)]
+struct TextSink(RefCell<String>);
+
+impl TokenSink for TextSink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        match token {
+            Token::CharacterTokens(chars) => self.0.borrow_mut().push_str(&chars),
+            Token::TagToken(_) => self.0.borrow_mut().push(' '),
             _ => {}
         }
+        TokenSinkResult::Continue
     }
-    let decoded = html_escape::decode_html_entities(&out);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Source for FeedSource {

@@ -16,6 +16,9 @@ mod narratives_stage;
 mod rejects;
 mod source;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use csv_source::ColumnMap;
 pub use feed::{fetch_feed, FeedSource};
 pub use ingest::{ingest, ingest_with_stages, IngestOptions, IngestSummary, Progress, Stage};
