@@ -208,7 +208,8 @@ fn item_csv_agrees_with_the_csv_crate() {
 const FEED_URL: &str = "https://contoh.id/feed";
 
 /// What a reader sees of text that holds nothing HTML would read as markup (no `&`, no `<` that
-/// could open a tag): the text itself, white space folded. `None` when it may hold markup.
+/// could open a tag): the text itself without NUL characters (which HTML drops), white space
+/// folded. `None` when it may hold markup.
 fn plain_reading(text: &str) -> Option<String> {
     let opens_tag = |(i, _): (usize, char)| {
         text[i + 1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
@@ -216,7 +217,7 @@ fn plain_reading(text: &str) -> Option<String> {
     if text.contains('&') || text.char_indices().filter(|&(_, c)| c == '<').any(opens_tag) {
         return None;
     }
-    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    Some(text.replace('\0', "").split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn feed_check(input: &[u8]) -> Outcome {
