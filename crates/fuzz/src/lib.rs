@@ -61,6 +61,11 @@ impl<F: Fn(&[u8]) -> Outcome> Target<F> {
         files
     }
 
+    /// The committed inputs' bytes, to mutate.
+    pub fn seeds(&self) -> Vec<Vec<u8>> {
+        self.corpus().into_iter().map(|(_, bytes)| bytes).collect()
+    }
+
     /// Runs the check on every committed input; panics naming each file that fails.
     pub fn replay(&self) -> usize {
         let files = self.corpus();
@@ -135,6 +140,14 @@ fn env_number(name: &str) -> Option<u64> {
     Some(value.trim().parse().unwrap_or_else(|_| panic!("{name}={value:?} is not a whole number")))
 }
 
+/// The target `name` of the calling crate, with its corpus in `tests/corpus/<name>`.
+#[macro_export]
+macro_rules! target {
+    ($name:literal, $check:expr) => {
+        $crate::Target::new($name, concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/", $name), $check)
+    };
+}
+
 /// One change to an input, at places chosen relative to its length.
 #[derive(Debug, Clone)]
 enum Edit {
@@ -205,6 +218,26 @@ fn apply(data: &mut Vec<u8>, edit: &Edit, seeds: &[Vec<u8>], tokens: &[&[u8]]) {
     }
 }
 
+/// CSV documents written by the `csv` crate: a header, then rows of cells, each padded or cut to the
+/// header's width except one in ten, left ragged.
+pub fn csv_table(
+    header: impl Strategy<Value = Vec<String>>,
+    cell: impl Strategy<Value = String>,
+) -> impl Strategy<Value = Vec<u8>> {
+    let rows = prop::collection::vec((prop::collection::vec(cell, 0..12), prop::bool::weighted(0.1)), 0..6);
+    (header, rows).prop_map(|(header, rows)| {
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        writer.write_record(&header).expect("in memory");
+        for (mut row, ragged) in rows {
+            if !ragged {
+                row.resize(header.len(), String::new());
+            }
+            writer.write_record(&row).expect("in memory");
+        }
+        writer.into_inner().expect("in memory")
+    })
+}
+
 /// Raw bytes, mostly short: what no well-formed document looks like.
 pub fn noise() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 0..256)
@@ -233,9 +266,8 @@ mod tests {
             );
         assert_eq!(target.replay(), 1);
         let tokens: &'static [&'static [u8]] = &[b"x"];
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            target.run(200, mutated(target.corpus().into_iter().map(|(_, b)| b).collect(), tokens))
-        }));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| target.run(200, mutated(target.seeds(), tokens))));
         std::fs::remove_dir_all(&dir).unwrap();
         let message = *outcome.unwrap_err().downcast::<String>().unwrap();
         assert!(message.contains("found an x") && message.contains("seed 0"), "{message}");

@@ -8,20 +8,12 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Value;
 use tangkal_fuzz::json::{object, quote, scalar, space, string, value};
-use tangkal_fuzz::{mutated, noise, proptest, Outcome, Target};
+use tangkal_fuzz::{csv_table, mutated, noise, proptest, target, Outcome};
 use tangkal_matcher::formats::{
     parse_date, read_claimreview, read_csv, read_jsonl, validate, write_claimreview, write_csv, write_jsonl, ColumnMap,
     Parsed, FIELDS,
 };
 use tangkal_matcher::FactCheck;
-
-fn corpus(name: &str) -> String {
-    format!("{}/tests/corpus/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn seeds<F: Fn(&[u8]) -> Outcome>(target: &Target<F>) -> Vec<Vec<u8>> {
-    target.corpus().into_iter().map(|(_, bytes)| bytes).collect()
-}
 
 /// What a reader should have made of an input, record by record, in order.
 type Expected = Vec<Result<FactCheck, String>>;
@@ -138,14 +130,9 @@ const JSON_TOKENS: &[&[u8]] = &[
 ];
 
 #[test]
-fn factcheck_jsonl_corpus_replays() {
-    Target::new("factcheck_jsonl", corpus("factcheck_jsonl"), jsonl_check).replay();
-}
-
-#[test]
 fn factcheck_jsonl_agrees_with_serde_line_by_line() {
-    let target = Target::new("factcheck_jsonl", corpus("factcheck_jsonl"), jsonl_check);
-    target.run(600, prop_oneof![5 => jsonl_lines(), 4 => mutated(seeds(&target), JSON_TOKENS), 1 => noise()]);
+    let target = target!("factcheck_jsonl", jsonl_check);
+    target.run(1000, prop_oneof![5 => jsonl_lines(), 4 => mutated(target.seeds(), JSON_TOKENS), 1 => noise()]);
 }
 
 // CSV
@@ -230,40 +217,22 @@ fn cell() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Tables of any cells under a header of field names (some absent, some repeated, some padded),
-/// written by the csv crate, with now and then a row of another width.
+/// Tables of any cells under a header of field names (some absent, some repeated, some padded).
 fn csv_tables() -> impl Strategy<Value = Vec<u8>> {
-    let header = prop::collection::vec(
-        prop_oneof![6 => select(&FIELDS[..]).prop_map(str::to_owned), 1 => select(&[" title ", "Title", "judul", ""]).prop_map(str::to_owned)],
-        1..8,
-    );
-    (header, prop::collection::vec((prop::collection::vec(cell(), 0..10), any::<bool>()), 0..6)).prop_map(
-        |(header, rows)| {
-            let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-            writer.write_record(&header).expect("in memory");
-            for (mut row, ragged) in rows {
-                if !ragged {
-                    row.resize(header.len(), String::new());
-                }
-                writer.write_record(&row).expect("in memory");
-            }
-            writer.into_inner().expect("in memory")
-        },
-    )
+    let name = prop_oneof![
+        6 => select(&FIELDS[..]).prop_map(str::to_owned),
+        1 => select(&[" title ", "Title", "judul", ""]).prop_map(str::to_owned),
+    ];
+    csv_table(prop::collection::vec(name, 1..8), cell())
 }
 
 const CSV_TOKENS: &[&[u8]] =
     &[b",", b"\"", b"\n", b"\r\n", b"\xef\xbb\xbf", b"title,", b",date", b"2021-02-29", b"\xff", b"\"\""];
 
 #[test]
-fn factcheck_csv_corpus_replays() {
-    Target::new("factcheck_csv", corpus("factcheck_csv"), csv_check).replay();
-}
-
-#[test]
 fn factcheck_csv_agrees_with_the_csv_crate() {
-    let target = Target::new("factcheck_csv", corpus("factcheck_csv"), csv_check);
-    target.run(600, prop_oneof![5 => csv_tables(), 4 => mutated(seeds(&target), CSV_TOKENS), 1 => noise()]);
+    let target = target!("factcheck_csv", csv_check);
+    target.run(1000, prop_oneof![5 => csv_tables(), 4 => mutated(target.seeds(), CSV_TOKENS), 1 => noise()]);
 }
 
 // ClaimReview
@@ -383,12 +352,8 @@ fn claimreview_documents() -> impl Strategy<Value = Vec<u8>> {
 }
 
 #[test]
-fn claimreview_corpus_replays() {
-    Target::new("claimreview", corpus("claimreview"), claimreview_check).replay();
-}
-
-#[test]
 fn claimreview_finds_every_node_serde_json_sees() {
-    let target = Target::new("claimreview", corpus("claimreview"), claimreview_check);
-    target.run(600, prop_oneof![5 => claimreview_documents(), 4 => mutated(seeds(&target), JSON_TOKENS), 1 => noise()]);
+    let target = target!("claimreview", claimreview_check);
+    target
+        .run(1000, prop_oneof![5 => claimreview_documents(), 4 => mutated(target.seeds(), JSON_TOKENS), 1 => noise()]);
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use tangkal_fuzz::{mutated, noise, proptest, Outcome, Target};
+use tangkal_fuzz::{mutated, noise, proptest, target, Outcome};
 use tangkal_narratives::index::Config;
 use tangkal_narratives::spread::Sighting;
 use tangkal_narratives::Tracker;
@@ -159,10 +159,6 @@ fn snapshot_check(input: &[u8]) -> Outcome {
     round_trips(input)
 }
 
-fn target() -> Target<fn(&[u8]) -> Outcome> {
-    Target::new("snapshot", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/snapshot"), snapshot_check)
-}
-
 /// Streams of a few texts that share words, so that narratives form, merge and spread.
 fn stream() -> impl Strategy<Value = Vec<u8>> {
     let words =
@@ -200,13 +196,9 @@ const TOKENS: &[&[u8]] = &[
 ];
 
 #[test]
-fn snapshot_corpus_replays() {
-    target().replay();
-}
-
-#[test]
 fn snapshots_round_trip_and_damage_is_refused_safely() {
-    let target = target();
-    let seeds = target.corpus().into_iter().map(|(_, bytes)| bytes).collect();
-    target.run(300, prop_oneof![2 => stream(), 2 => damaged_snapshots(), 3 => mutated(seeds, TOKENS), 1 => noise()]);
+    let target = target!("snapshot", snapshot_check);
+    let inputs =
+        prop_oneof![2 => stream(), 2 => damaged_snapshots(), 3 => mutated(target.seeds(), TOKENS), 1 => noise()];
+    target.run(1000, inputs);
 }

@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use tangkal_fuzz::{mutated, noise, proptest, Outcome, Target};
+use tangkal_fuzz::{csv_table, mutated, noise, proptest, target, Outcome};
 use tangkal_model::{Fields, Item, Metrics};
 
 use crate::csv_source::{ColumnMap, CsvSource};
@@ -16,14 +16,6 @@ use crate::feed::parse_feed;
 use crate::source::{Record, Source};
 
 const MAX_TEXT: usize = 2000;
-
-fn corpus(name: &str) -> String {
-    format!("{}/tests/corpus/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn seeds<F: Fn(&[u8]) -> Outcome>(target: &Target<F>) -> Vec<Vec<u8>> {
-    target.corpus().into_iter().map(|(_, bytes)| bytes).collect()
-}
 
 fn next(source: &mut dyn Source) -> Result<Option<Record>, String> {
     source.next_record().map_err(|e| format!("fatal error where a reject was due: {e:#}"))
@@ -136,8 +128,7 @@ fn cell() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Tables written by the csv crate under headers of item fields (some absent, repeated or padded),
-/// now and then with a row of another width.
+/// Tables under headers of item fields (some absent, repeated or padded).
 fn csv_tables() -> impl Strategy<Value = Vec<u8>> {
     let names = select(&[
         "id",
@@ -163,20 +154,9 @@ fn csv_tables() -> impl Strategy<Value = Vec<u8>> {
                 header[i] = required;
             }
         }
-        header
+        header.into_iter().map(str::to_owned).collect()
     });
-    let rows = prop::collection::vec((prop::collection::vec(cell(), 0..12), prop::bool::weighted(0.1)), 0..6);
-    (header, rows).prop_map(|(header, rows)| {
-        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-        writer.write_record(&header).expect("in memory");
-        for (mut row, ragged) in rows {
-            if !ragged {
-                row.resize(header.len(), String::new());
-            }
-            writer.write_record(&row).expect("in memory");
-        }
-        writer.into_inner().expect("in memory")
-    })
+    csv_table(header, cell())
 }
 
 const CSV_TOKENS: &[&[u8]] = &[
@@ -193,14 +173,9 @@ const CSV_TOKENS: &[&[u8]] = &[
 ];
 
 #[test]
-fn item_csv_corpus_replays() {
-    Target::new("item_csv", corpus("item_csv"), csv_check).replay();
-}
-
-#[test]
 fn item_csv_agrees_with_the_csv_crate() {
-    let target = Target::new("item_csv", corpus("item_csv"), csv_check);
-    target.run(500, prop_oneof![5 => csv_tables(), 4 => mutated(seeds(&target), CSV_TOKENS), 1 => noise()]);
+    let target = target!("item_csv", csv_check);
+    target.run(1000, prop_oneof![5 => csv_tables(), 4 => mutated(target.seeds(), CSV_TOKENS), 1 => noise()]);
 }
 
 // Feeds
@@ -395,12 +370,7 @@ const FEED_TOKENS: &[&[u8]] = &[
 ];
 
 #[test]
-fn feed_corpus_replays() {
-    Target::new("feed", corpus("feed"), feed_check).replay();
-}
-
-#[test]
 fn feed_agrees_with_feed_rs() {
-    let target = Target::new("feed", corpus("feed"), feed_check);
-    target.run(300, prop_oneof![5 => feeds(), 4 => mutated(seeds(&target), FEED_TOKENS), 1 => noise()]);
+    let target = target!("feed", feed_check);
+    target.run(1000, prop_oneof![5 => feeds(), 4 => mutated(target.seeds(), FEED_TOKENS), 1 => noise()]);
 }

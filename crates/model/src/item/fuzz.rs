@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use proptest::sample::select;
 use tangkal_fuzz::json::{number, object, quote, scalar, space, string, value};
-use tangkal_fuzz::{mutated, noise, proptest, Outcome, Target};
+use tangkal_fuzz::{mutated, noise, proptest, target, Outcome};
 
 use super::{parse_json_fields, serde_fields, ItemError, Scan};
 
@@ -25,14 +25,6 @@ fn fast_path_agrees_with_serde(input: &[u8]) -> Outcome {
         Ok(slow) => Err(format!("the fast path read {fast}, serde {slow:?}")),
         Err(e) => Err(format!("the fast path read {fast}, serde refused the line: {e}")),
     }
-}
-
-fn target() -> Target<fn(&[u8]) -> Outcome> {
-    Target::new(
-        "item_json",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/item_json"),
-        fast_path_agrees_with_serde,
-    )
 }
 
 fn string_or_null() -> impl Strategy<Value = String> {
@@ -104,13 +96,7 @@ const TOKENS: &[&[u8]] = &[
 ];
 
 #[test]
-fn item_json_corpus_replays() {
-    target().replay();
-}
-
-#[test]
 fn item_json_fast_path_agrees_with_serde() {
-    let target = target();
-    let seeds = target.corpus().into_iter().map(|(_, bytes)| bytes).collect();
-    target.run(2000, prop_oneof![6 => item_lines(), 3 => mutated(seeds, TOKENS), 1 => noise()]);
+    let target = target!("item_json", fast_path_agrees_with_serde);
+    target.run(2000, prop_oneof![6 => item_lines(), 3 => mutated(target.seeds(), TOKENS), 1 => noise()]);
 }
