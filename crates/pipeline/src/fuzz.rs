@@ -1,24 +1,78 @@
-//! The intake sources under fuzzing, each against the well-kept crate reading the same bytes: the
-//! CSV source against the `csv` crate's records, the feed source against feed-rs's entries. Every
-//! record the crate sees must come out, in order, as an item with exactly its cells (or entry
-//! fields) or as a reject at its line; nothing is lost or invented, and reading twice gives the
-//! same identities. Corpora: `tests/corpus/{item_csv,feed}`.
+//! The intake sources under fuzzing, each against a well-kept reading of the same bytes: the JSONL
+//! source's line framing against `split` on line feeds, the CSV source against the `csv` crate's
+//! records, the feed source against feed-rs's entries. Every record the reference sees must come
+//! out, in order, as the item it holds or as a reject at its line; nothing is lost or invented, and
+//! reading a feed twice gives the same identities. Corpora: `tests/corpus/{item_jsonl,item_csv,feed}`.
 
 use std::io::Cursor;
 
 use proptest::prelude::*;
 use proptest::sample::select;
 use tangkal_fuzz::{csv_table, mutated, noise, proptest, target, Outcome};
-use tangkal_model::{Fields, Item, Metrics};
+use tangkal_model::{parse_json_item, Fields, Item, Metrics};
 
 use crate::csv_source::{ColumnMap, CsvSource};
 use crate::feed::parse_feed;
+use crate::jsonl::JsonlSource;
 use crate::source::{Record, Source};
 
 const MAX_TEXT: usize = 2000;
 
 fn next(source: &mut dyn Source) -> Result<Option<Record>, String> {
     source.next_record().map_err(|e| format!("fatal error where a reject was due: {e:#}"))
+}
+
+// JSONL
+
+fn jsonl_check(input: &[u8]) -> Outcome {
+    let mut ours = JsonlSource::new("in.jsonl".into(), Box::new(Cursor::new(input.to_vec())), MAX_TEXT);
+    for (n, line) in input.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let place = n as u64 + 1;
+        let record = next(&mut ours)?.ok_or_else(|| format!("line {place} went missing"))?;
+        match (parse_json_item(line, MAX_TEXT), record) {
+            (Ok(expected), Ok(item)) if item == expected => {}
+            (Err(_), Err(reject)) if reject.line == place => {}
+            (expected, record) => return Err(format!("line {place}: read {record:?}, the line holds {expected:?}")),
+        }
+    }
+    match next(&mut ours)? {
+        None => Ok(()),
+        Some(record) => Err(format!("a record no line holds: {record:?}")),
+    }
+}
+
+/// Item lines, good and bad, between every kind of line break and blank line.
+fn jsonl_streams() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop_oneof![
+        4 => ("[a-z]{1,6}", "\\PC{0,12}").prop_map(|(platform, text)| {
+            serde_json::json!({"platform": platform, "text": text, "published_at": "2024-02-03T05:12:45Z"}).to_string()
+        }),
+        1 => select(&["", " ", "\t", "\r", "\u{c}", "{", "{}", "null", "\u{feff}{}"]).prop_map(str::to_owned),
+    ];
+    let end = select(&["\n", "\r\n", "\n\n", "\r"]);
+    (prop::collection::vec((line, end), 0..8), any::<bool>()).prop_map(|(lines, last_break)| {
+        let mut out = String::new();
+        for (i, (line, end)) in lines.iter().enumerate() {
+            out.push_str(line);
+            if last_break || i + 1 < lines.len() {
+                out.push_str(end);
+            }
+        }
+        out.into_bytes()
+    })
+}
+
+const JSONL_TOKENS: &[&[u8]] =
+    &[b"\n", b"\r\n", b"\r", b" ", b"\xff", b"{\"platform\":\"x\",", b"\"text\":\"a\"", b"}"];
+
+#[test]
+fn item_jsonl_lines_agree_with_split() {
+    let target = target!("item_jsonl", jsonl_check);
+    target.run(1000, prop_oneof![5 => jsonl_streams(), 4 => mutated(target.seeds(), JSONL_TOKENS), 1 => noise()]);
 }
 
 // CSV
