@@ -10,7 +10,7 @@ use crate::source::{Record, Source};
 use crate::Reject;
 
 /// The item fields a CSV column can fill, in the item format's names.
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "id",
     "platform",
     "url",

@@ -59,7 +59,8 @@ pub(crate) fn parse_feed(url: &str, body: &[u8], max_text_bytes: usize) -> anyho
                 .unwrap_or_default();
             let text = [title.as_str(), body.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>();
             let text = text.join("\n\n");
-            let link = entry.links.first().map(|l| l.href.clone());
+            // A blank link is no link: it would name no page, and leave the entry without identity.
+            let link = entry.links.first().map(|l| l.href.trim()).filter(|l| !l.is_empty()).map(str::to_owned);
             let published = entry.published.or(entry.updated).unwrap_or_else(Utc::now).to_rfc3339();
             let author = entry.authors.first().and_then(|p| p.name.clone()).or_else(|| feed_title.clone());
             let raw = json!({

@@ -11,7 +11,7 @@ use proptest::sample::select;
 use tangkal_fuzz::{csv_table, mutated, noise, proptest, target, Outcome};
 use tangkal_model::{parse_json_item, Fields, Item, Metrics};
 
-use crate::csv_source::{ColumnMap, CsvSource};
+use crate::csv_source::{ColumnMap, CsvSource, FIELDS};
 use crate::feed::parse_feed;
 use crate::jsonl::JsonlSource;
 use crate::source::{Record, Source};
@@ -184,23 +184,7 @@ fn cell() -> impl Strategy<Value = String> {
 
 /// Tables under headers of item fields (some absent, repeated or padded).
 fn csv_tables() -> impl Strategy<Value = Vec<u8>> {
-    let names = select(&[
-        "id",
-        "platform",
-        "url",
-        "author_id",
-        "author_handle",
-        "text",
-        "published_at",
-        "views",
-        "shares",
-        "likes",
-        "replies",
-        "lang",
-        " text ",
-        "Platform",
-        "",
-    ]);
+    let names = select(FIELDS.iter().copied().chain(["lang", " text ", "Platform", ""]).collect::<Vec<_>>());
     let header = prop::collection::vec(names, 1..10).prop_map(|mut header| {
         // Mostly a usable header: the required columns, somewhere.
         for (i, required) in ["platform", "text", "published_at"].into_iter().enumerate() {
@@ -262,7 +246,7 @@ fn feed_check(input: &[u8]) -> Outcome {
         let place = format!("entry {}", n + 1);
         let record = next(&mut ours)?.ok_or_else(|| format!("{place} went missing"))?;
         let second = next(&mut again)?.ok_or_else(|| format!("{place} went missing the second time"))?;
-        let link = entry.links.first().map(|l| l.href.as_str()).filter(|l| !l.trim().is_empty());
+        let link = entry.links.first().map(|l| l.href.trim()).filter(|l| !l.is_empty());
         let title = entry.title.as_ref().map_or(Some(String::new()), |t| plain_reading(&t.content));
         let body = match (&entry.summary, entry.content.as_ref().and_then(|c| c.body.as_deref())) {
             (Some(summary), _) => plain_reading(&summary.content),
