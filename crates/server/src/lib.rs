@@ -1,4 +1,5 @@
-//! Tangkal's HTTP server: the REST API (`/api/v1`) for cases, verdicts, accounts and the audit trail.
+//! Tangkal's HTTP server: the REST API (`/api/v1`) for cases, verdicts, takedown requests,
+//! clarifications, accounts and the audit trail, and the public pages (`/cek-fakta`, `/transparansi`).
 //!
 //! [`app`] builds the whole application from an [`AppState`]; [`serve`] runs it until a shutdown
 //! signal, letting in-flight requests finish. Every endpoint is declared once in the route table
@@ -19,6 +20,7 @@ mod openapi;
 mod ops;
 mod pool;
 mod problem;
+mod public;
 mod routes;
 pub mod throttle;
 pub mod views;
@@ -66,6 +68,17 @@ pub struct ServerConfig {
     pub sign_in: throttle::SignInLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Takedown platforms and legal basis, the transparency delay, the public site.
+    pub response: ResponseSettings,
+}
+
+/// The configurable part of the public response (the `[response]` section of `tangkal.toml`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResponseSettings {
+    pub takedown: tangkal_response::takedown::TakedownConfig,
+    pub transparency: tangkal_response::transparency::TransparencyConfig,
+    pub site: tangkal_response::claimreview::SiteConfig,
 }
 
 impl ServerConfig {
@@ -83,6 +96,7 @@ impl ServerConfig {
             shutdown_timeout: Duration::from_secs(10),
             sign_in: throttle::SignInLimits::default(),
             trusted_proxies: Vec::new(),
+            response: ResponseSettings::default(),
         }
     }
 }
@@ -95,6 +109,7 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     metrics: Arc<metrics::Metrics>,
     passwords: Arc<throttle::PasswordGate>,
+    search: Arc<public::SearchIndex>,
 }
 
 impl AppState {
@@ -108,6 +123,7 @@ impl AppState {
             passwords: Arc::new(throttle::PasswordGate::new(config.sign_in.clone())),
             config: Arc::new(config),
             metrics: Arc::default(),
+            search: Arc::default(),
         })
     }
 

@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latencies per route, and the case load against its deadlines.
+//! Prometheus metrics: request counts and latencies per route, and the case and takedown load against
+//! their deadlines.
 
 use std::time::Instant;
 
@@ -56,6 +57,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub open_cases: Gauge,
     pub breached_cases: Gauge,
+    pub overdue_takedowns: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -68,12 +70,17 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("tangkal");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
-        let (open_cases, breached_cases) = (Gauge::default(), Gauge::default());
+        let (open_cases, breached_cases, overdue_takedowns) = (Gauge::default(), Gauge::default(), Gauge::default());
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         registry.register("cases_open", "Open cases", open_cases.clone());
         registry.register("cases_breached", "Open cases past their response deadline", breached_cases.clone());
-        Metrics { registry, requests, latency, open_cases, breached_cases }
+        registry.register(
+            "takedowns_overdue",
+            "Takedown requests with a URL still pending past its deadline",
+            overdue_takedowns.clone(),
+        );
+        Metrics { registry, requests, latency, open_cases, breached_cases, overdue_takedowns }
     }
 }
 

@@ -4,13 +4,13 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, audit, cases, session};
+use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
 use crate::auth::Access;
 use crate::routes::route_table;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tangkal API", description = "Cases, verdicts, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents."),
+    info(title = "Tangkal API", description = "Cases, verdicts, takedown requests, clarifications, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents."),
     paths(
         session::login, session::logout, session::me, session::change_password,
         accounts::list_users, accounts::create_user, accounts::disable_user,
@@ -18,6 +18,10 @@ use crate::routes::route_table;
         cases::list, cases::open, cases::get, cases::move_status, cases::assign, cases::reprioritise,
         cases::add_evidence, cases::evidence_file, cases::propose_verdict, cases::review_verdict, cases::respond,
         cases::published,
+        takedowns::create, takedowns::list, takedowns::get, takedowns::add_urls, takedowns::outcomes,
+        takedowns::letter, takedowns::transparency,
+        clarifications::create, clarifications::list, clarifications::get, clarifications::edit,
+        clarifications::publish, clarifications::correct, clarifications::claim_reviews,
         audit::list, audit::verify,
     ),
     modifiers(&Declared),

@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tangkal_cases::SlaState;
-use tangkal_store::CaseFilter;
+use tangkal_response::takedown::RequestState;
+use tangkal_store::{CaseFilter, TakedownFilter};
 
 use crate::{AppState, Problem};
 
@@ -25,16 +26,18 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// and the request figures describe the service's workload, which is not public information.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
     let now = state.clock.now();
-    let (open, breached) = state
+    let (open, breached, overdue) = state
         .pool
         .run(move |s| {
             let open = CaseFilter { open: Some(true), ..CaseFilter::default() };
             let breached = CaseFilter { sla: Some(SlaState::Breached), ..CaseFilter::default() };
-            Ok((s.count_cases(&open, now)?, s.count_cases(&breached, now)?))
+            let overdue = TakedownFilter { state: Some(RequestState::Overdue), ..TakedownFilter::default() };
+            Ok((s.count_cases(&open, now)?, s.count_cases(&breached, now)?, s.count_takedowns(&overdue, now)?))
         })
         .await?;
     state.metrics.open_cases.set(open as i64);
     state.metrics.breached_cases.set(breached as i64);
+    state.metrics.overdue_takedowns.set(overdue as i64);
     let body = state.metrics.encode().map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response())
 }

@@ -172,3 +172,23 @@ impl From<CaseError> for Problem {
         }
     }
 }
+
+impl From<tangkal_response::ResponseError> for Problem {
+    fn from(e: tangkal_response::ResponseError) -> Problem {
+        use tangkal_response::ResponseError;
+        let detail = e.to_string();
+        match e {
+            ResponseError::Invalid { .. } => Problem::invalid(detail),
+            ResponseError::NotAllowed(_) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict / Konflik", detail)
+            }
+            ResponseError::IllegalTransition { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "illegal-transition",
+                "Not possible in this state / Tidak bisa pada status ini",
+                detail,
+            ),
+            ResponseError::Case(case) => case.into(),
+        }
+    }
+}

@@ -7,9 +7,9 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use tangkal_cases::Permission::*;
 
-use crate::api::{accounts, audit, cases, session};
+use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
 use crate::auth::{self, Access};
-use crate::{login, ops, AppState};
+use crate::{login, ops, public, AppState};
 
 /// One endpoint as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,24 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/api/v1/cases/{id}/verdict/review", Allowed(ReviewVerdict), cases::review_verdict),
         route(Method::POST, "/api/v1/cases/{id}/response", Allowed(Respond), cases::respond),
         route(Method::GET, "/api/v1/published", Allowed(ReadPublished), cases::published),
+        route(Method::POST, "/api/v1/cases/{id}/takedowns", Allowed(RequestTakedown), takedowns::create),
+        route(Method::GET, "/api/v1/takedowns", Allowed(ReadCases), takedowns::list),
+        route(Method::GET, "/api/v1/takedowns/{id}", Allowed(ReadCases), takedowns::get),
+        route(Method::POST, "/api/v1/takedowns/{id}/urls", Allowed(RequestTakedown), takedowns::add_urls),
+        route(Method::POST, "/api/v1/takedowns/{id}/outcomes", Allowed(RecordTakedownOutcome), takedowns::outcomes),
+        route(Method::GET, "/api/v1/takedowns/{id}/letter", Allowed(ReadCases), takedowns::letter),
+        route(Method::GET, "/api/v1/transparency", Public, takedowns::transparency),
+        route(Method::POST, "/api/v1/cases/{id}/clarifications", Allowed(Respond), clarifications::create),
+        route(Method::GET, "/api/v1/clarifications", Allowed(Respond), clarifications::list),
+        route(Method::GET, "/api/v1/clarifications/{id}", Allowed(Respond), clarifications::get),
+        route(Method::PUT, "/api/v1/clarifications/{id}", Allowed(Respond), clarifications::edit),
+        route(Method::POST, "/api/v1/clarifications/{id}/publish", Allowed(Respond), clarifications::publish),
+        route(Method::POST, "/api/v1/clarifications/{id}/corrections", Allowed(Respond), clarifications::correct),
+        route(Method::GET, "/api/v1/claimreviews", Allowed(ReadPublished), clarifications::claim_reviews),
+        route(Method::GET, "/cek-fakta", Public, public::list),
+        route(Method::GET, "/cek-fakta/feed.atom", Public, public::feed),
+        route(Method::GET, "/cek-fakta/{slug}", Public, public::clarification),
+        route(Method::GET, "/transparansi", Public, public::transparency),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

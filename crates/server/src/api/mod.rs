@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod clarifications;
 pub mod session;
+pub mod takedowns;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
