@@ -18,6 +18,9 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub server: ServerSettings,
     pub audit: AuditSettings,
+    /// Takedown platforms and legal basis, the transparency log's delay, the public site.
+    #[serde(default)]
+    pub response: tangkal_server::ResponseSettings,
 }
 
 /// Where the audit trail's key and checkpoints live; both default to the data directory. Keep them off the
@@ -85,6 +88,7 @@ impl Default for Config {
                 sign_in_network_burst: tangkal_server::throttle::SignInLimits::default().per_network.burst,
             },
             audit: AuditSettings::default(),
+            response: tangkal_server::ResponseSettings::default(),
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     }
     drop(store);
     let settings = &config.server;
+    check_response(&config.response)?;
     let bind = args.bind.unwrap_or(settings.bind);
     let mut server = ServerConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
@@ -55,6 +56,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout.unwrap_or(settings.shutdown_timeout_secs)),
         audit_files: config.audit_files(),
         trusted_proxies: settings.trusted_proxies.clone(),
+        response: config.response.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
@@ -67,4 +69,30 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Refuses settings the public pages and letters cannot work with, naming the key.
+fn check_response(response: &tangkal_server::ResponseSettings) -> anyhow::Result<()> {
+    let platforms = &response.takedown.platforms;
+    anyhow::ensure!(!platforms.is_empty(), "response.takedown.platforms: list at least one platform");
+    if let Some(bad) = platforms.iter().find(|p| {
+        p.is_empty() || !p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    }) {
+        anyhow::bail!(
+            "response.takedown.platforms: {bad:?} is not a platform name (lower-case letters, digits, '-', '_')"
+        );
+    }
+    anyhow::ensure!(
+        !response.takedown.legal_basis.trim().is_empty(),
+        "response.takedown.legal_basis: must not be empty"
+    );
+    for (key, value) in [
+        ("response.site.base_url", &response.site.base_url),
+        ("response.site.organisation_url", &response.site.organisation_url),
+    ] {
+        let ok = value.starts_with("https://") || value.starts_with("http://");
+        anyhow::ensure!(ok, "{key}: {value:?} is not an http or https address");
+    }
+    anyhow::ensure!(!response.site.organisation.trim().is_empty(), "response.site.organisation: must not be empty");
+    Ok(())
 }
