@@ -138,7 +138,13 @@ pub async fn list(State(state): State<AppState>, Params(q): Params<ListQuery>) -
 /// only the query and what changed since the last one.
 #[derive(Default)]
 pub struct SearchIndex {
-    stems: Mutex<HashMap<i64, (DateTime<Utc>, Arc<HashSet<String>>)>>,
+    stems: Mutex<HashMap<i64, Analysed>>,
+}
+
+/// A clarification's content stems as of its last change.
+struct Analysed {
+    updated_at: DateTime<Utc>,
+    stems: Arc<HashSet<String>>,
 }
 
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::new);
@@ -150,13 +156,11 @@ fn content_stems(text: &str) -> HashSet<String> {
 impl SearchIndex {
     fn stems_of(&self, c: &Clarification) -> Arc<HashSet<String>> {
         let mut cache = self.stems.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, stems)) = cache.get(&c.id) {
-            if *at == c.updated_at {
-                return stems.clone();
-            }
+        if let Some(known) = cache.get(&c.id).filter(|known| known.updated_at == c.updated_at) {
+            return known.stems.clone();
         }
         let stems = Arc::new(content_stems(&format!("{}\n{}\n{}", c.title, c.claim, c.body_markdown)));
-        cache.insert(c.id, (c.updated_at, stems.clone()));
+        cache.insert(c.id, Analysed { updated_at: c.updated_at, stems: stems.clone() });
         stems
     }
 

@@ -11,6 +11,8 @@ use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Role, Status, Urgency};
+use tangkal_response::clarification::{Clarification, ClarificationChange, NewClarification};
+use tangkal_response::takedown::{NewTakedown, TakedownConfig, TakedownRequest};
 use tangkal_server::auth;
 
 #[tokio::test]
@@ -235,6 +237,34 @@ async fn request_for(
     };
     let fill = |id: i64| path.replace("{id}", &id.to_string());
     let unique = format!("u{}", rand_suffix());
+    let tiktok_url = "https://www.tiktok.com/@a/video/1";
+    // A takedown request to the liaison's platform, sent through the store.
+    let takedown = || {
+        let id = case(Some(Status::VerdictApproved));
+        let store = &mut app.store.lock().unwrap();
+        let case = store.case(id).unwrap().unwrap();
+        let new = NewTakedown { platform: "tiktok".into(), urls: Some(vec![tiktok_url.into()]), ..Default::default() };
+        let config = TakedownConfig::default();
+        let sender = app.user(Role::Communicator).actor();
+        let request = TakedownRequest::prepare(&case, &new, &[], &config, &sender, t0()).unwrap();
+        match store.create_takedown(&request).unwrap() {
+            tangkal_store::TakedownCreate::Created(r) => r.id,
+            other => panic!("{other:?}"),
+        }
+    };
+    let clarification = |publish: bool| {
+        let id = case(Some(Status::VerdictApproved));
+        let store = &mut app.store.lock().unwrap();
+        let case = store.case(id).unwrap().unwrap();
+        let writer = app.user(Role::Communicator).actor();
+        let draft = Clarification::draft(&case, &clarification_body(), &writer, t0()).unwrap();
+        let stored = store.create_clarification(&draft).unwrap();
+        if publish {
+            let done = store.update_clarification(stored.id, ClarificationChange::Publish, &writer, t0()).unwrap();
+            assert!(matches!(done, tangkal_store::ResponseUpdate::Done(_)), "{done:?}");
+        }
+        stored
+    };
     match (method.as_str(), path) {
         ("POST", "/login") => unreachable!("handled by the caller"),
         ("POST", "/api/v1/session") => {
@@ -309,7 +339,39 @@ async fn request_for(
         ("POST", "/api/v1/cases/{id}/response") => {
             (fill(case(Some(Status::VerdictApproved))), Some(json!({"to": "responding"})), None)
         }
+        ("POST", "/api/v1/cases/{id}/takedowns") => {
+            (fill(case(Some(Status::VerdictApproved))), Some(json!({"platform": "tiktok", "urls": [tiktok_url]})), None)
+        }
+        ("GET", "/api/v1/takedowns/{id}") | ("GET", "/api/v1/takedowns/{id}/letter") => (fill(takedown()), None, None),
+        ("POST", "/api/v1/takedowns/{id}/urls") => {
+            (fill(takedown()), Some(json!({"urls": ["https://www.tiktok.com/@b/video/2"]})), None)
+        }
+        ("POST", "/api/v1/takedowns/{id}/outcomes") => {
+            (fill(takedown()), Some(json!([{"url": tiktok_url, "status": "removed"}])), None)
+        }
+        ("POST", "/api/v1/cases/{id}/clarifications") => {
+            (fill(case(Some(Status::VerdictApproved))), Some(json!(clarification_body())), None)
+        }
+        ("GET", "/api/v1/clarifications/{id}") | ("POST", "/api/v1/clarifications/{id}/publish") => {
+            (fill(clarification(false).id), None, None)
+        }
+        ("PUT", "/api/v1/clarifications/{id}") => {
+            (fill(clarification(false).id), Some(json!(clarification_body())), None)
+        }
+        ("POST", "/api/v1/clarifications/{id}/corrections") => {
+            (fill(clarification(true).id), Some(json!({"reason": "Sumber ditambah"})), None)
+        }
+        ("GET", "/cek-fakta/{slug}") => (path.replace("{slug}", &clarification(true).slug), None, None),
         _ => (path.into(), None, None),
+    }
+}
+
+fn clarification_body() -> NewClarification {
+    NewClarification {
+        title: "Surat suara tercoblos".into(),
+        body_markdown: "Foto itu lama.".into(),
+        sources: Vec::new(),
+        claim: None,
     }
 }
 
@@ -359,6 +421,24 @@ async fn every_route_admits_exactly_its_roles() {
         ("GET", "/api/v1/published", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison, Partner])),
         ("GET", "/api/v1/audit", Some(&[Admin, Reviewer])),
         ("GET", "/api/v1/audit/verify", Some(&[Admin, Reviewer])),
+        ("POST", "/api/v1/cases/{id}/takedowns", Some(&[Admin, Analyst, Communicator])),
+        ("GET", "/api/v1/takedowns", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("GET", "/api/v1/takedowns/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("POST", "/api/v1/takedowns/{id}/urls", Some(&[Admin, Analyst, Communicator])),
+        ("POST", "/api/v1/takedowns/{id}/outcomes", Some(&[Admin, Communicator, PlatformLiaison])),
+        ("GET", "/api/v1/takedowns/{id}/letter", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("GET", "/api/v1/transparency", PUBLIC),
+        ("POST", "/api/v1/cases/{id}/clarifications", Some(&[Admin, Communicator])),
+        ("GET", "/api/v1/clarifications", Some(&[Admin, Communicator])),
+        ("GET", "/api/v1/clarifications/{id}", Some(&[Admin, Communicator])),
+        ("PUT", "/api/v1/clarifications/{id}", Some(&[Admin, Communicator])),
+        ("POST", "/api/v1/clarifications/{id}/publish", Some(&[Admin, Communicator])),
+        ("POST", "/api/v1/clarifications/{id}/corrections", Some(&[Admin, Communicator])),
+        ("GET", "/api/v1/claimreviews", Some(ALL)),
+        ("GET", "/cek-fakta", PUBLIC),
+        ("GET", "/cek-fakta/feed.atom", PUBLIC),
+        ("GET", "/cek-fakta/{slug}", PUBLIC),
+        ("GET", "/transparansi", PUBLIC),
     ];
     let declared: BTreeSet<(String, String)> =
         tangkal_server::route_table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
