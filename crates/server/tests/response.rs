@@ -270,6 +270,10 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
     assert_problem(status, &body, 409, "conflict");
 
     // The public page: Indonesian, server-rendered, exactly one ClaimReview that follows Google's rules.
+    let response = app.client.get(format!("{}/cek-fakta/{slug}", app.base)).send().await.unwrap();
+    // Nothing on the page runs: the JSON-LD block is data, which the policy does not govern.
+    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.starts_with("default-src 'none'") && !policy.contains("script-src"), "{policy}");
     let (status, kind, html) = get_text(&app, &format!("/cek-fakta/{slug}"), None).await;
     assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"id\">"), "{html}");
