@@ -11,7 +11,7 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Role, Status, Urgency};
-use tangkal_store::{ItemRecord, SourceRef};
+use tangkal_store::{FactCheckStore, ItemRecord, SourceRef};
 
 const URL_A: &str = "https://www.tiktok.com/@penyebar/video/7301";
 const URL_B: &str = "https://www.tiktok.com/@penyebar/video/7302";
@@ -269,6 +269,16 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
         app.call(Method::PUT, &format!("/api/v1/clarifications/{cid}"), Role::Communicator, Some(new.clone())).await;
     assert_problem(status, &body, 409, "conflict");
 
+    // It joins the fact-check database that claim matching reads.
+    let factcheck_id = format!("tangkal:clarification:{cid}");
+    let stored = app.store.lock().unwrap().get_factcheck(&factcheck_id).unwrap().expect("in the fact-check database");
+    assert_eq!(stored.factcheck.title, "Ribuan surat suara tercoblos di gudang");
+    assert_eq!(stored.factcheck.claim.as_deref(), Some("Ribuan surat suara sudah tercoblos"));
+    assert_eq!(
+        (stored.factcheck.rating.as_deref(), stored.factcheck.url.as_deref()),
+        (Some("HOAKS"), Some(page_url.as_str()))
+    );
+
     // The public page: Indonesian, server-rendered, exactly one ClaimReview that follows Google's rules.
     let response = app.client.get(format!("{}/cek-fakta/{slug}", app.base)).send().await.unwrap();
     // Nothing on the page runs: the JSON-LD block is data, which the policy does not govern.
@@ -331,6 +341,9 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
     assert!(html.contains("Tahun foto diperbaiki") && html.contains("03-03-2026 09:00 WIB"), "{html}");
     assert!(html.contains("diambil pada 2018") && !html.contains("diambil pada 2019"));
     assert_eq!(json_ld(&html)[0]["dateModified"], "2026-03-03T02:00:00Z");
+    let stored = app.store.lock().unwrap().get_factcheck(&factcheck_id).unwrap().unwrap();
+    assert_eq!(stored.version, 2, "the correction updates the same fact-check");
+    assert!(stored.factcheck.explanation.unwrap().contains("diambil pada 2018"));
 
     // Listed, searchable with the matcher's analysis, in the Atom feed and in the partners' DataFeed.
     let (status, _, list) = get_text(&app, "/cek-fakta", None).await;

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tangkal_cases::Case;
+use tangkal_matcher::FactCheck;
 use tangkal_response::claimreview::{claim_review, data_feed, Appearance, SiteConfig};
 use tangkal_response::clarification::{
-    Clarification, ClarificationChange, ClarificationStatus, CorrectionInput, NewClarification,
+    label, Clarification, ClarificationChange, ClarificationStatus, CorrectionInput, NewClarification,
 };
 use tangkal_store::{ClarificationFilter, ResponseUpdate, Store};
 use utoipa::{IntoParams, ToSchema};
@@ -73,6 +74,25 @@ pub(crate) fn review_of(
         None => Vec::new(),
     };
     claim_review(clarification, &seen, site).map_err(|e| tangkal_store::StoreError::Invalid(e.to_string()))
+}
+
+/// A published clarification as the fact-check database holds it, so that the next claim matching
+/// (ingest, `tangkal match`) finds it; a correction updates the same record.
+fn as_factcheck(c: &Clarification, site: &SiteConfig) -> FactCheck {
+    let url = site.clarification_url(&c.slug);
+    FactCheck {
+        id: format!("tangkal:clarification:{}", c.id),
+        title: c.title.split_once("] ").map_or(c.title.as_str(), |(_, rest)| rest).to_string(),
+        claim: Some(c.claim.clone()),
+        rating: Some(label(c.rating).to_string()),
+        explanation: Some(c.body_markdown.clone()),
+        url: Some(url),
+        publisher: Some(site.organisation.clone()),
+        date: c.published_at.map(|t| t.date_naive()),
+        lang: Some("id".into()),
+        provenance: Some("tangkal".into()),
+        ..FactCheck::default()
+    }
 }
 
 /// Write a clarification for a case with an approved verdict. The title gets the verdict's label
@@ -139,8 +159,19 @@ async fn change(
     id: i64,
     change: ClarificationChange,
 ) -> Result<Json<ClarificationView>, Problem> {
-    let (actor, now) = (caller.actor(), state.clock.now());
-    match state.pool.run(move |s| s.update_clarification(id, change, &actor, now)).await? {
+    let (actor, now, site) = (caller.actor(), state.clock.now(), state.config.response.site.clone());
+    let public = !matches!(change, ClarificationChange::Edit(_));
+    let updated = state
+        .pool
+        .run(move |s| {
+            let updated = s.update_clarification(id, change, &actor, now)?;
+            if let (ResponseUpdate::Done(c), true) = (&updated, public) {
+                s.upsert_factchecks(&[as_factcheck(c, &site)])?;
+            }
+            Ok(updated)
+        })
+        .await?;
+    match updated {
         ResponseUpdate::Done(c) => Ok(Json(ClarificationView::new(*c, &state.config.response.site))),
         ResponseUpdate::NotFound => Err(Problem::not_found(format!("clarification {id}"))),
         ResponseUpdate::Refused(refusal) => Err(refusal.into()),
