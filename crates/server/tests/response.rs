@@ -11,7 +11,7 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Role, Status, Urgency};
-use tangkal_store::{FactCheckStore, ItemRecord, SourceRef};
+use tangkal_store::{ItemRecord, SourceRef};
 
 const URL_A: &str = "https://www.tiktok.com/@penyebar/video/7301";
 const URL_B: &str = "https://www.tiktok.com/@penyebar/video/7302";
