@@ -17,7 +17,7 @@ use tangkal_response::clarification::{
 use tangkal_store::{ClarificationFilter, ResponseUpdate, Store};
 use utoipa::{IntoParams, ToSchema};
 
-use super::takedowns::visible_case;
+use super::takedowns::{case_items, visible_case};
 use super::{page, Body, Ids, Params};
 use crate::auth::Caller;
 use crate::{AppState, Problem};
@@ -50,16 +50,12 @@ pub struct ClarificationList {
 }
 
 /// Where the claim was seen: the case's items that have a link.
-pub(crate) fn appearances(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<Appearance>> {
-    let mut out = Vec::new();
-    for id in &case.items {
-        if let Some(item) = store.get_item(*id)? {
-            if let Some(url) = item.url {
-                out.push(Appearance { url, published_at: Some(item.published_at) });
-            }
-        }
-    }
-    Ok(out)
+fn appearances(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<Appearance>> {
+    let items = case_items(store, case)?;
+    Ok(items
+        .into_iter()
+        .filter_map(|item| Some(Appearance { url: item.url?, published_at: Some(item.published_at) }))
+        .collect())
 }
 
 /// The ClaimReview of a published clarification, with its case's items as appearances.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tangkal_cases::{Case, Role};
 use tangkal_response::takedown::{NewTakedown, Outcome, OutcomeCounts, RequestState, TakedownChange, TakedownRequest};
 use tangkal_response::transparency::{figures, Period, PlatformFigures, TransparencyEntry};
-use tangkal_store::{ClarificationFilter, ResponseUpdate, Store, TakedownCreate, TakedownFilter};
+use tangkal_store::{ClarificationFilter, ResponseUpdate, Store, StoredItem, TakedownCreate, TakedownFilter};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{page, Body, Ids, Params};
@@ -48,17 +48,15 @@ fn same_platform(item_platform: &str, platform: &str) -> bool {
     item_platform.replace('_', "-").eq_ignore_ascii_case(platform)
 }
 
+/// The case's items that are still stored.
+pub(crate) fn case_items(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<StoredItem>> {
+    case.items.iter().filter_map(|id| store.get_item(*id).transpose()).collect()
+}
+
 /// The case's item URLs on `platform`, what a request without `urls` lists.
 fn case_urls(store: &dyn Store, case: &Case, platform: &str) -> tangkal_store::Result<Vec<String>> {
-    let mut urls = Vec::new();
-    for id in &case.items {
-        if let Some(item) = store.get_item(*id)? {
-            if same_platform(&item.platform, platform) {
-                urls.extend(item.url);
-            }
-        }
-    }
-    Ok(urls)
+    let items = case_items(store, case)?;
+    Ok(items.into_iter().filter(|item| same_platform(&item.platform, platform)).filter_map(|item| item.url).collect())
 }
 
 /// A case the caller may see, or 404.
