@@ -475,3 +475,34 @@ async fn refusals_are_problem_documents_and_store_nothing() {
     let (status, _, _) = get_text(&app, "/cek-fakta/tidak-ada", None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn every_response_endpoint_is_in_the_api_document_with_resolvable_schemas() {
+    let app = spawn().await;
+    let (status, doc) = app.call(Method::GET, "/api/v1/openapi.json", Role::Partner, None).await;
+    assert_eq!(status, 200);
+    for route in tangkal_server::route_table() {
+        let is_response =
+            ["takedown", "clarification", "claimreview", "transparency"].iter().any(|w| route.path.contains(w));
+        if is_response {
+            let method = route.method.as_str().to_lowercase();
+            assert!(doc["paths"][route.path][&method].is_object(), "{} {} is not documented", route.method, route.path);
+        }
+    }
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                out.extend(map.get("$ref").and_then(Value::as_str));
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    for reference in found {
+        let name = reference.strip_prefix("#/components/schemas/").expect("a schema reference");
+        assert!(doc["components"]["schemas"][name].is_object(), "{reference} does not resolve");
+    }
+}

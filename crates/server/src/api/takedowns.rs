@@ -222,6 +222,7 @@ pub enum LetterFormat {
 #[serde(deny_unknown_fields)]
 pub struct LetterQuery {
     /// `html` (default): the printable letter; `csv`: the table of URLs.
+    #[param(inline)]
     pub format: Option<LetterFormat>,
 }
 
@@ -306,6 +307,7 @@ pub async fn letter(
 #[serde(deny_unknown_fields)]
 pub struct TransparencyQuery {
     /// How figures are grouped: `month` (default), `quarter` or `year`.
+    #[param(inline)]
     pub period: Option<Period>,
     /// Entries per page: 1 to 500, default 50.
     pub limit: Option<u64>,
