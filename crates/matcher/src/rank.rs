@@ -330,10 +330,11 @@ impl Matcher {
         Matcher::new(Index::build(records, &analyzer, crate::FieldWeights::default()), analyzer)
     }
 
+    /// Texts are read as the index read its records: amounts to their value (see [`Index::build`]).
     pub fn new(index: Index, analyzer: Analyzer) -> Matcher {
         Matcher {
             index,
-            analyzer,
+            analyzer: analyzer.reading_amounts(),
             model: crate::model::default_model(),
             signals: Vec::new(),
             options: Options::default(),

@@ -22,6 +22,7 @@
 //! [`normalizer`] (informal spelling to standard), [`stemmer`] (Sastrawi-exact stems over a
 //! [`Dictionary`]), [`stopwords`], and [`language`] (which language a short text is in).
 
+pub mod amounts;
 pub mod dictionary;
 pub mod language;
 pub mod normalizer;
@@ -106,7 +107,7 @@ fn hash_words(words: &[String]) -> u64 {
     h.digest()
 }
 
-static DEFAULT: LazyLock<Analyzer> = LazyLock::new(|| Analyzer { normalizer: Normalizer::new() });
+static DEFAULT: LazyLock<Analyzer> = LazyLock::new(|| Analyzer { normalizer: Normalizer::new(), amounts: false });
 
 /// Most words a thread's stem memo holds before it starts over.
 const STEM_MEMO_WORDS: usize = 100_000;
@@ -131,6 +132,8 @@ thread_local! {
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     normalizer: Normalizer,
+    /// Whether amounts are read to their value; see [`Analyzer::reading_amounts`].
+    amounts: bool,
 }
 
 impl Default for Analyzer {
@@ -156,7 +159,24 @@ impl Analyzer {
     /// assert_eq!(a.analyze("lagi mager").terms, ["lagi", "malas", "gerak"]);
     /// ```
     pub fn with(normalizer: Normalizer) -> Analyzer {
-        Analyzer { normalizer }
+        Analyzer { normalizer, amounts: false }
+    }
+
+    /// This analyzer, reading money amounts and other counts to their integer value (see
+    /// [`amounts`]): `Rp 600 ribu` and `Rp600.000` both give the terms `rp 600000`. Opt-in, for
+    /// matching a text against another; the default keeps the words as written, so canonical forms
+    /// and fingerprints already stored stay valid.
+    ///
+    /// ```
+    /// use tangkal_text::Analyzer;
+    /// let a = Analyzer::new().reading_amounts();
+    /// assert_eq!(a.analyze("BLT Rp 600 Ribu").terms, a.analyze("BLT Rp600.000").terms);
+    /// assert_eq!(a.analyze("BLT Rp 600 Ribu").canonical, "blt rp 600000");
+    /// assert_eq!(Analyzer::new().analyze("BLT Rp 600 Ribu").canonical, "blt rp 600 ribu");
+    /// ```
+    pub fn reading_amounts(mut self) -> Analyzer {
+        self.amounts = true;
+        self
     }
 
     /// The language of `text`; see [`language::detect`].
@@ -175,7 +195,6 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Analysis {
         let mut a = Analysis::default();
         let mut normal = String::new();
-        let dict_id = self.stemmer().dictionary().id();
         for (index, span) in tokenizer::spans(text).enumerate() {
             let mut folded = String::new();
             span.fold_into(text, &mut folded);
@@ -184,12 +203,16 @@ impl Analyzer {
                 self.normalizer.normalize_into(&folded, &mut normal);
                 for term in normal.split(' ').filter(|t| !t.is_empty()) {
                     a.terms.push(term.to_owned());
-                    a.stems.push(self.cached_stem(dict_id, term));
                     a.term_tokens.push(index);
                 }
             }
             a.tokens.push(Token { kind: span.kind, start: span.start, end: span.end, text: folded });
         }
+        if self.amounts {
+            (a.terms, a.term_tokens) = amounts::read_amounts(a.terms, a.term_tokens);
+        }
+        let dict_id = self.stemmer().dictionary().id();
+        a.stems = a.terms.iter().map(|term| self.cached_stem(dict_id, term)).collect();
         a.canonical = a.terms.join(" ");
         a
     }
@@ -246,6 +269,13 @@ impl Analyzer {
             if out.len() == word_start {
                 out.truncate(mark);
             }
+        }
+        if self.amounts && out[start..].bytes().any(|b| b.is_ascii_digit()) {
+            let words: Vec<String> = out[start..].split(' ').map(str::to_owned).collect();
+            let origins = vec![(); words.len()];
+            let (words, _) = amounts::read_amounts(words, origins);
+            out.truncate(start);
+            out.push_str(&words.join(" "));
         }
     }
 
