@@ -344,6 +344,26 @@ mod tests {
     }
 
     #[test]
+    fn file_names_and_handles_give_their_words() {
+        let a = Analyzer::new();
+        assert_eq!(a.analyze("file Lihat_Foto_Paket.apk").terms, ["file", "lihat", "foto", "paket", "apk"]);
+        assert_eq!(a.analyze("Undangan-Pernikahan.pdf.apk").terms, ["undangan-pernikahan", "pdf", "apk"]);
+        assert_eq!(a.analyze("cek_bansos_2024").terms, ["cek", "bansos", "2024"]);
+    }
+
+    #[test]
+    fn amounts_read_the_same_in_both_entry_points() {
+        let a = Analyzer::new().reading_amounts();
+        for text in ["BLT Rp 600 Ribu", "BLT Rp600.000!", "dapat 1,2 jt dan Rp 8,5 juta", "600rb x 2", "tahun 2024"] {
+            let (mut folded, mut canonical) = (String::new(), String::from("x"));
+            a.canonical_into(text, &mut folded, &mut canonical);
+            assert_eq!(canonical, format!("x{}", a.analyze(text).canonical), "{text:?}");
+        }
+        assert_eq!(a.analyze("dapat 1,2 jt dan Rp 8,5 juta").canonical, "dapat 1200000 dan rp 8500000");
+        assert_eq!(a.analyze("Rp600.000").term_tokens, [0, 0]);
+    }
+
+    #[test]
     fn stem_memo_is_per_dictionary() {
         let custom =
             Analyzer::with(Normalizer::with(Lexicon::builtin(), Stemmer::new(Dictionary::from_words(["mak"]))));
