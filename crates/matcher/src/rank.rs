@@ -921,6 +921,17 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_matches_however_it_is_written() {
+        let m = matcher();
+        for text in ["Bantuan sosial tunai Rp600.000 cair, daftar lewat WhatsApp", "bansos tunai 600rb cair"] {
+            let best = m.best(text, 1);
+            assert_eq!(best[0].factcheck.id, "bansos");
+            let e = &best[0].explanation;
+            assert!(e.claim_words.iter().any(|w| w == "600000"), "{text:?}: {e:?}");
+        }
+    }
+
+    #[test]
     fn related_texts_outscore_unrelated_ones() {
         let m = matcher();
         let hit = m.rank("Daftar bantuan sosial tunai 600 ribu lewat link WhatsApp ini", 1);
