@@ -29,8 +29,9 @@ const UNITS: [(&str, u64); 9] = [
     ("t", 1_000_000_000_000),
 ];
 
-/// Unit words that may stand apart from their number; single letters only count glued to it
-/// (`600k`), since on their own they are usually abbreviations of something else.
+/// Unit words that may stand apart from their number. Abbreviations count only glued to it
+/// (`600k`, `600rb`): apart, the lexicon has already spelled out `rb` and `jt`, and a lone `k` or `t`
+/// usually abbreviates something else.
 fn separate_unit(word: &str) -> Option<u64> {
     UNITS.iter().find(|(name, _)| name.len() > 2 && *name == word).map(|&(_, m)| m)
 }
