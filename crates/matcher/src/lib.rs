@@ -33,6 +33,23 @@ pub use rank::{
     Answer, Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES,
 };
 
+/// Bumped whenever the text analysis that indexes and queries go through changes in a way the shipped
+/// model and background table do not show (they are hashed into [`revision`] already).
+const ANALYSIS_REVISION: u32 = 2;
+
+/// Everything besides the fact-checks that a match depends on: this crate's version, the analysis,
+/// the shipped model and the background table. Stored matches carry it, so a change to any of them
+/// means matching again.
+pub fn revision() -> &'static str {
+    static REVISION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    REVISION.get_or_init(|| {
+        let shipped = xxhash_rust::xxh3::xxh3_64(
+            [include_str!("model.json"), include_str!("background.tsv")].concat().as_bytes(),
+        );
+        format!("{} analysis {ANALYSIS_REVISION} model {shipped:016x}", env!("CARGO_PKG_VERSION"))
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("the model has {found} weights where the matcher has {expected} inputs")]

@@ -129,12 +129,12 @@ impl crate::Stage for MatchingStage {
     }
 }
 
-/// Stored records carry the version and thresholds that produced them: a change to either means
-/// matching again.
+/// Stored records carry the matcher's revision (version, analysis, model) and the thresholds that
+/// produced them: a change to any of these means matching again.
 fn matcher_version(thresholds: Thresholds) -> String {
     format!(
         "tangkal-matcher {} auto {} suggest {}",
-        env!("CARGO_PKG_VERSION"),
+        tangkal_matcher::revision(),
         thresholds.auto_answer,
         thresholds.suggest
     )
