@@ -317,6 +317,8 @@ impl rusqlite::ToSql for Arg {
 }
 
 const OPEN: &str = "c.status NOT IN ('closed', 'dismissed')";
+/// Times are stored in whole seconds; the SLA filter compares them with `now` in nanoseconds.
+const NANOS: i64 = 1_000_000_000;
 
 /// A parameterised WHERE clause: filter values only travel as bound parameters.
 fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
@@ -349,15 +351,20 @@ fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
             .push(format!("EXISTS (SELECT 1 FROM case_platforms cp WHERE cp.case_id = c.id AND cp.platform = {p})"));
     }
     if let Some(state) = filter.sla {
-        let now = bind(Arg::Int(now.timestamp()), &mut args);
-        // Mirrors tangkal_cases::sla: at risk within the last 1/AT_RISK_DIVISOR of the window.
+        // Mirrors tangkal_cases::sla, which compares instants to the nanosecond: a case is finished once it
+        // has a finish time, and at risk within the last 1/AT_RISK_DIVISOR of its window. `now` is bound
+        // only by the states that read it (an unused parameter is an error).
         let d = AT_RISK_DIVISOR;
+        let mut now_ns = || bind(Arg::Int(now.timestamp_nanos_opt().unwrap_or(i64::MAX)), &mut args);
+        let due_ns = format!("(c.due_at * {NANOS})");
+        let window_ns = format!("((c.due_at - c.opened_at) * {NANOS})");
         conditions.push(match state {
-            SlaState::Breached => format!("{OPEN} AND c.due_at < {now}"),
+            SlaState::Breached => format!("c.finished_at IS NULL AND {due_ns} < {}", now_ns()),
             SlaState::AtRisk => {
-                format!("{OPEN} AND c.due_at >= {now} AND (c.due_at - {now}) * {d} <= c.due_at - c.opened_at")
+                let now = now_ns();
+                format!("c.finished_at IS NULL AND {due_ns} >= {now} AND ({due_ns} - {now}) * {d} <= {window_ns}")
             }
-            SlaState::OnTrack => format!("{OPEN} AND (c.due_at - {now}) * {d} > c.due_at - c.opened_at"),
+            SlaState::OnTrack => format!("c.finished_at IS NULL AND ({due_ns} - {}) * {d} > {window_ns}", now_ns()),
             SlaState::Met => "c.finished_at IS NOT NULL AND c.finished_at <= c.due_at".into(),
             SlaState::Missed => "c.finished_at IS NOT NULL AND c.finished_at > c.due_at".into(),
         });
@@ -618,6 +625,80 @@ mod tests {
         assert_eq!((verdict.proposed_by.id, verdict.review.unwrap().by.id), (analyst.user.id, reviewer.user.id));
         assert_eq!(store.case(normal.id).unwrap().unwrap().status, Status::VerdictApproved);
         assert_eq!(store.update_case(999, Change::Assign { to: None }, &analyst, t0).unwrap(), CaseUpdate::NotFound);
+    }
+
+    /// What the SQL filter must agree with: the case rules applied to each stored case.
+    fn rule_matches(filter: &CaseFilter, case: &Case, now: DateTime<Utc>) -> bool {
+        filter.status.is_none_or(|s| case.status == s)
+            && filter.open.is_none_or(|o| case.status.is_open() == o)
+            && filter.urgency.is_none_or(|u| case.urgency == u)
+            && filter.priority.is_none_or(|p| case.priority == p)
+            && filter.assignee_id.is_none_or(|a| case.assignee.as_ref().is_some_and(|u| u.id == a))
+            && filter.platform.as_ref().is_none_or(|p| case.platforms.contains(p))
+            && filter.sla.is_none_or(|s| case.sla(now).state == s)
+    }
+
+    #[test]
+    fn every_sla_filter_agrees_with_the_sla_rule() {
+        let (_dir, mut store, analyst, _) = store_with_users();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        // Cases opened an hour apart, half urgent, some dismissed early or late, so that
+        // at each moment below every SLA state is held by some case.
+        let mut ids = Vec::new();
+        for n in 0..12 {
+            let urgency = if n % 2 == 0 { Urgency::Urgent } else { Urgency::Normal };
+            let opened = t0 + Duration::hours(n) + Duration::milliseconds(250 * (n % 4));
+            let case = store.open_case(&new_case(&format!("case {n}"), urgency), "manual", opened).unwrap();
+            let finish_after = match n % 3 {
+                0 => None,
+                1 => Some(Duration::hours(2)),
+                _ => Some(Duration::hours(30)),
+            };
+            if let Some(after) = finish_after {
+                let dismiss = Change::Move { to: Status::Dismissed, reason: Some("duplicate".into()) };
+                store.update_case(case.id, dismiss, &analyst, opened + after).unwrap();
+            }
+            ids.push(case.id);
+        }
+        let cases: Vec<Case> = ids.iter().map(|id| store.case(*id).unwrap().unwrap()).collect();
+        let boundaries = cases.iter().flat_map(|c| {
+            let window = c.due_at - c.opened_at;
+            [c.due_at, c.due_at - window / AT_RISK_DIVISOR]
+        });
+        // Exactly at each boundary, and a moment either side of it.
+        let moments: Vec<DateTime<Utc>> = boundaries
+            .flat_map(|b| [b - Duration::milliseconds(1), b, b + Duration::nanoseconds(1), b + Duration::seconds(1)])
+            .chain([t0, t0 + Duration::days(5)])
+            .collect();
+        let states = [SlaState::OnTrack, SlaState::AtRisk, SlaState::Breached, SlaState::Met, SlaState::Missed];
+        // Each SLA state alone and with each other condition.
+        let others = [
+            CaseFilter::default(),
+            CaseFilter { open: Some(true), ..CaseFilter::default() },
+            CaseFilter { open: Some(false), ..CaseFilter::default() },
+            CaseFilter { urgency: Some(Urgency::Urgent), ..CaseFilter::default() },
+            CaseFilter { status: Some(Status::New), ..CaseFilter::default() },
+            CaseFilter { status: Some(Status::Dismissed), platform: Some("tiktok".into()), ..CaseFilter::default() },
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for now in moments {
+            for sla in states.map(Some).into_iter().chain([None]) {
+                for other in &others {
+                    let filter = CaseFilter { sla, ..other.clone() };
+                    let expected: Vec<i64> =
+                        cases.iter().filter(|c| rule_matches(&filter, c, now)).map(|c| c.id).collect();
+                    let mut listed: Vec<i64> =
+                        store.list_cases(&filter, now, 100, 0).unwrap().iter().map(|c| c.id).collect();
+                    listed.sort();
+                    assert_eq!(listed, expected, "{filter:?} at {now}");
+                    assert_eq!(store.count_cases(&filter, now).unwrap(), expected.len() as u64, "{filter:?}");
+                    if !expected.is_empty() {
+                        seen.extend(sla.map(|s| s.as_str()));
+                    }
+                }
+            }
+        }
+        assert_eq!(seen.len(), states.len(), "every state was met by some case: {seen:?}");
     }
 
     #[test]
