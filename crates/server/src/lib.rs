@@ -155,6 +155,7 @@ pub fn app(state: AppState) -> Router {
         .fold(Router::new(), |router, (path, handler)| router.route(path, handler.fallback(ops::method_not_allowed)))
         .fallback(ops::not_found)
         .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
+        .layer(axum::middleware::from_fn(problem::as_problem))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use axum::extract::{Extension, Form, State};
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::api::session::{close_session, open_session};
+use crate::api::FormBody;
 use crate::auth::{self, Caller, Credential};
 use crate::throttle::ClientAddr;
 use crate::{AppState, Problem};
@@ -48,7 +49,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    FormBody(f): FormBody<LoginForm>,
 ) -> Result<Response, Problem> {
     let expected = auth::cookie_value(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::constant_time_eq(&f.csrf_token, &expected) {
@@ -71,7 +72,7 @@ pub struct LogoutForm {
 pub async fn logout(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Form(f): Form<LogoutForm>,
+    FormBody(f): FormBody<LogoutForm>,
 ) -> Result<Response, Problem> {
     if let Credential::Session { csrf_token, .. } = &caller.credential {
         if !auth::constant_time_eq(&f.csrf_token, csrf_token) {

@@ -115,6 +115,33 @@ impl Problem {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Unavailable / Tidak tersedia", detail.into())
     }
 
+    /// The problem for a status that a library (an extractor, a body limit) chose: the named kinds
+    /// above where there is one, else a kind named after the status (`payload-too-large`,
+    /// `unsupported-media-type`). Server errors keep their status but not their detail.
+    pub fn for_status(status: StatusCode, detail: String) -> Problem {
+        match status {
+            StatusCode::BAD_REQUEST => Problem::bad_request(detail),
+            StatusCode::UNAUTHORIZED => Problem::unauthenticated(),
+            StatusCode::FORBIDDEN => Problem::forbidden(detail),
+            StatusCode::NOT_FOUND => Problem::not_found(detail),
+            StatusCode::UNPROCESSABLE_ENTITY => Problem::invalid(detail),
+            StatusCode::TOO_MANY_REQUESTS => Problem::too_many(detail),
+            StatusCode::INTERNAL_SERVER_ERROR => Problem::internal(detail),
+            status => {
+                let reason = status.canonical_reason().unwrap_or("Error");
+                let kind: String = reason
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                    .collect();
+                if status.is_server_error() {
+                    tracing::error!(%status, error = %detail, "server error");
+                    return Problem::new(status, &kind, reason, None);
+                }
+                Problem::new(status, &kind, reason, detail)
+            }
+        }
+    }
+
     /// The detail is logged, not sent: it may name files or SQL.
     pub fn internal(detail: impl std::fmt::Display) -> Problem {
         tracing::error!(error = %detail, "internal error");
@@ -190,5 +217,60 @@ impl From<tangkal_response::ResponseError> for Problem {
             ),
             ResponseError::Case(case) => case.into(),
         }
+    }
+}
+
+/// The largest error body from a library that is kept as a problem's detail.
+const MAX_FOREIGN_DETAIL: usize = 1024;
+
+/// The safety net under every route: an error response that is not yet a problem document (a
+/// rejection from an extractor a handler used directly, a limit enforced by a layer) becomes one of
+/// the kind its status names, keeping its other headers. Its text becomes the detail, for client errors.
+pub async fn as_problem(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let detail = match axum::body::to_bytes(body, MAX_FOREIGN_DETAIL).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let mut problem = Problem::for_status(status, detail).into_response();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in parts.headers.drain().filter_map(|(name, value)| Some((name?, value))) {
+        problem.headers_mut().entry(name).or_insert(value);
+    }
+    problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn plain_error_responses_become_problem_documents_with_their_headers() {
+        let teapot = || async { (StatusCode::IM_A_TEAPOT, [(header::RETRY_AFTER, "5")], "short and stout") };
+        let fine = || async { "fine" };
+        let app = axum::Router::new()
+            .route("/teapot", axum::routing::get(teapot))
+            .route("/fine", axum::routing::get(fine))
+            .layer(axum::middleware::from_fn(as_problem));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let response = reqwest::get(format!("{base}/teapot")).await.unwrap();
+        assert_eq!(response.status(), 418);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["type"], "/problems/i-m-a-teapot");
+        assert_eq!(body["detail"], "short and stout");
+        assert_eq!(reqwest::get(format!("{base}/fine")).await.unwrap().text().await.unwrap(), "fine");
     }
 }

@@ -754,3 +754,74 @@ async fn the_first_start_password_can_be_changed() {
     let change = events.as_array().unwrap().iter().find(|e| e["action"] == "user.password").unwrap();
     assert_eq!((change["before"].is_null(), change["after"].is_null()), (true, true), "no hashes in the trail");
 }
+
+/// Sends `request` and checks that the refusal is a problem document of `kind` with `status`.
+async fn assert_problem(request: reqwest::RequestBuilder, status: u16, kind: &str) {
+    let response = request.send().await.unwrap();
+    let content_type = response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string());
+    let (got, body) = read(response).await;
+    assert_eq!(
+        (got, content_type.as_deref(), body["type"].as_str(), body["status"].as_u64()),
+        (status, Some("application/problem+json"), Some(kind), Some(u64::from(status))),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn every_extractor_refuses_with_a_problem_document_of_its_own_kind() {
+    let app = spawn().await;
+    let analyst = Some(app.user(Role::Analyst));
+    let id = app.open_case("x", Urgency::Normal);
+    let post = |path: &str, user| app.request(Method::POST, path, user);
+    let form = "application/x-www-form-urlencoded";
+
+    // HTML forms.
+    assert_problem(post("/login", None).header(CONTENT_TYPE, form).body("username=a"), 422, "/problems/invalid").await;
+    assert_problem(
+        post("/login", None).json(&json!({"username": "a", "password": "b"})),
+        415,
+        "/problems/unsupported-media-type",
+    )
+    .await;
+    assert_problem(post("/logout", analyst).body("csrf_token=x"), 415, "/problems/unsupported-media-type").await;
+
+    // JSON bodies.
+    let cases = "/api/v1/cases";
+    let json = "application/json";
+    assert_problem(post(cases, analyst).header(CONTENT_TYPE, json).body("{not json"), 400, "/problems/bad-request")
+        .await;
+    assert_problem(post(cases, analyst).json(&json!({"summary": "no title"})), 422, "/problems/invalid").await;
+    assert_problem(post(cases, analyst).json(&json!({"title": 5})), 422, "/problems/invalid").await;
+    assert_problem(post(cases, analyst).body(r#"{"title": "x"}"#), 415, "/problems/unsupported-media-type").await;
+    let huge = format!(r#"{{"title": "x", "summary": "{}"}}"#, "a".repeat(3 * 1024 * 1024));
+    assert_problem(post(cases, analyst).header(CONTENT_TYPE, json).body(huge), 413, "/problems/payload-too-large")
+        .await;
+
+    // Multipart uploads.
+    let evidence = format!("/api/v1/cases/{id}/evidence");
+    assert_problem(post(&evidence, analyst).json(&json!({"kind": "note"})), 415, "/problems/unsupported-media-type")
+        .await;
+    assert_problem(
+        post(&evidence, analyst).header(CONTENT_TYPE, "multipart/form-data").body("kind=note"),
+        400,
+        "/problems/bad-request",
+    )
+    .await;
+    let truncated = "--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nnote";
+    assert_problem(
+        post(&evidence, analyst).header(CONTENT_TYPE, "multipart/form-data; boundary=b").body(truncated),
+        400,
+        "/problems/bad-request",
+    )
+    .await;
+
+    // Query strings and path parameters.
+    for query in ["sla=late", "limit=many", "colour=red"] {
+        let request = app.request(Method::GET, &format!("{cases}?{query}"), analyst);
+        assert_problem(request, 400, "/problems/bad-request").await;
+    }
+    let request = app.request(Method::GET, "/api/v1/cases/abc", analyst);
+    assert_problem(request, 404, "/problems/not-found").await;
+    let request = app.request(Method::GET, &format!("/api/v1/cases/{id}/evidence/x/file"), analyst);
+    assert_problem(request, 404, "/problems/not-found").await;
+}

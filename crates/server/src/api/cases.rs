@@ -1,6 +1,6 @@
 //! Cases: list, read, open, and every step of the workflow.
 
-use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
+use axum::extract::{DefaultBodyLimit, Extension, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,7 +11,7 @@ use tangkal_cases::{
 use tangkal_store::{CaseFilter, CaseUpdate};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{page, Body, Ids, Params};
+use super::{page, Body, Ids, Params, Upload};
 use crate::auth::Caller;
 use crate::views::{zone_of, CaseList, CaseSummaryView, CaseView, PublishedView};
 use crate::{evidence, AppState, Problem};
@@ -272,16 +272,14 @@ pub async fn add_evidence(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
-    mut form: Multipart,
+    Upload(mut form): Upload,
 ) -> Result<Json<CaseView>, Problem> {
     let (mut kind, mut url, mut note, mut file) = (None, None, None, None);
-    let too_big = |e: axum::extract::multipart::MultipartError| {
-        Problem::new(e.status(), "bad-upload", "Upload refused / Unggahan ditolak", e.body_text())
-    };
-    while let Some(field) = form.next_field().await.map_err(too_big)? {
+    let refused = |e: axum::extract::multipart::MultipartError| Problem::for_status(e.status(), e.body_text());
+    while let Some(field) = form.next_field().await.map_err(refused)? {
         match field.name().unwrap_or("") {
             "kind" => {
-                let text = field.text().await.map_err(too_big)?;
+                let text = field.text().await.map_err(refused)?;
                 kind = Some(match text.as_str() {
                     "link" => EvidenceKind::Link,
                     "note" => EvidenceKind::Note,
@@ -289,11 +287,11 @@ pub async fn add_evidence(
                     other => return Err(Problem::invalid(format!("kind: {other:?} is not link, note or file"))),
                 });
             }
-            "url" => url = Some(field.text().await.map_err(too_big)?),
-            "note" => note = Some(field.text().await.map_err(too_big)?),
+            "url" => url = Some(field.text().await.map_err(refused)?),
+            "note" => note = Some(field.text().await.map_err(refused)?),
             "file" => {
                 let name = field.file_name().unwrap_or("evidence").to_string();
-                file = Some((name, field.bytes().await.map_err(too_big)?));
+                file = Some((name, field.bytes().await.map_err(refused)?));
             }
             other => return Err(Problem::invalid(format!("{other}: unknown form field"))),
         }
