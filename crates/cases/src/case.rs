@@ -106,6 +106,10 @@ pub struct NewCase {
 pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_SUMMARY_CHARS: usize = 10_000;
 pub const MAX_LINKS: usize = 10_000;
+/// `origin_ref` and narrative ids are copied into the audit trail with every change of the case.
+pub const MAX_ORIGIN_REF_CHARS: usize = 200;
+pub const MAX_NARRATIVE_ID_CHARS: usize = 64;
+pub const MAX_PLATFORM_CHARS: usize = 64;
 
 fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<(), CaseError> {
     if required && value.trim().is_empty() {
@@ -117,17 +121,50 @@ fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> R
     Ok(())
 }
 
+/// A text shown on one line (a title, a reference): [`check_text`], and no control characters.
+fn check_line(field: &'static str, value: &str, max: usize, required: bool) -> Result<(), CaseError> {
+    check_text(field, value, max, required)?;
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(CaseError::Invalid { field, reason: format!("contains the control character {c:?}") }),
+        None => Ok(()),
+    }
+}
+
+/// Whether `id` is a narrative id as detectors write them: ASCII letters, digits and `.`, `_`, `:`, `-`,
+/// starting with a letter or digit, at most [`MAX_NARRATIVE_ID_CHARS`] long.
+pub fn is_narrative_id(id: &str) -> bool {
+    id.len() <= MAX_NARRATIVE_ID_CHARS
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+}
+
 impl NewCase {
     pub fn validate(&self) -> Result<(), CaseError> {
-        check_text("title", &self.title, MAX_TITLE_CHARS, true)?;
+        check_line("title", &self.title, MAX_TITLE_CHARS, true)?;
         check_text("summary", &self.summary, MAX_SUMMARY_CHARS, false)?;
+        if let Some(origin_ref) = &self.origin_ref {
+            check_line("origin_ref", origin_ref, MAX_ORIGIN_REF_CHARS, true)?;
+        }
         if self.narratives.len() + self.items.len() + self.platforms.len() > MAX_LINKS {
             return Err(CaseError::Invalid { field: "items", reason: format!("more than {MAX_LINKS} links") });
         }
-        for platform in &self.platforms {
-            check_text("platforms", platform, 64, true)?;
+        if let Some(bad) = self.narratives.iter().find(|n| !is_narrative_id(n)) {
+            let shown: String = bad.chars().take(MAX_NARRATIVE_ID_CHARS).collect();
+            return Err(CaseError::Invalid {
+                field: "narratives",
+                reason: format!(
+                    "{shown:?}: a narrative id is 1 to {MAX_NARRATIVE_ID_CHARS} ASCII letters, digits, '.', '_', ':' \
+                     or '-', starting with a letter or digit"
+                ),
+            });
         }
-        Ok(())
+        if let Some(bad) = self.items.iter().find(|i| **i < 1) {
+            return Err(CaseError::Invalid { field: "items", reason: format!("{bad}: item ids are positive") });
+        }
+        for platform in &self.platforms {
+            check_line("platforms", platform, MAX_PLATFORM_CHARS, true)?;
+        }
+        self.signals.validate()
     }
 }
 

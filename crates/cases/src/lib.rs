@@ -20,11 +20,11 @@ mod status;
 mod verdict;
 
 pub use case::{
-    Actor, Case, Change, Evidence, EvidenceFile, EvidenceKind, NewCase, Origin, UserRef, MAX_SUMMARY_CHARS,
-    MAX_TITLE_CHARS,
+    is_narrative_id, Actor, Case, Change, Evidence, EvidenceFile, EvidenceKind, NewCase, Origin, UserRef, MAX_LINKS,
+    MAX_NARRATIVE_ID_CHARS, MAX_ORIGIN_REF_CHARS, MAX_PLATFORM_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use priority::{Priority, Signals};
+pub use priority::{Priority, Signals, MAX_REACH, MAX_VELOCITY};
 pub use roles::{Permission, Role};
 pub use sla::{sla, Sla, SlaState, Urgency, AT_RISK_DIVISOR};
 pub use status::Status;

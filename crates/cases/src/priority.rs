@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::CaseError;
+
 /// P1 is the most pressing. Ordered so that sorting ascending puts P1 first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -34,6 +36,11 @@ pub struct Signals {
     pub velocity: Option<f64>,
 }
 
+/// The largest velocity taken: far beyond any real spread, so a larger one is a mistake.
+pub const MAX_VELOCITY: f64 = 1e9;
+/// The largest reach the store holds.
+pub const MAX_REACH: u64 = i64::MAX as u64;
+
 // Weights: harm matters most; reach and velocity are log-scaled so a viral post does not drown risk.
 const RISK_WEIGHT: f64 = 0.5;
 const REACH_WEIGHT: f64 = 0.3;
@@ -57,6 +64,22 @@ impl Signals {
         ];
         let (sum, weight) = parts.iter().flatten().fold((0.0, 0.0), |(s, w), (v, wt)| (s + v * wt, w + wt));
         (weight > 0.0).then(|| sum / weight)
+    }
+
+    /// Refuses signals outside their documented ranges, naming the field: `risk` in [0, 1], `velocity`
+    /// in [0, [`MAX_VELOCITY`]], `reach` at most [`MAX_REACH`].
+    pub fn validate(&self) -> Result<(), CaseError> {
+        let invalid = |field, reason: String| Err(CaseError::Invalid { field, reason });
+        if let Some(risk) = self.risk.filter(|r| !(0.0..=1.0).contains(r)) {
+            return invalid("risk", format!("{risk} is outside 0 to 1"));
+        }
+        if let Some(velocity) = self.velocity.filter(|v| !(0.0..=MAX_VELOCITY).contains(v)) {
+            return invalid("velocity", format!("{velocity} is outside 0 to {MAX_VELOCITY} shares an hour"));
+        }
+        if let Some(reach) = self.reach.filter(|r| *r > MAX_REACH) {
+            return invalid("reach", format!("{reach} is larger than {MAX_REACH}"));
+        }
+        Ok(())
     }
 
     /// P3 when nothing is known: worth a look, not ahead of known threats.

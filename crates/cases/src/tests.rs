@@ -147,3 +147,43 @@ fn new_cases_are_validated_with_the_field_named() {
     new.title = "   ".into();
     assert!(matches!(Case::open(&new, "manual", Utc::now()), Err(CaseError::Invalid { field: "title", .. })));
 }
+
+#[test]
+fn every_case_field_is_held_to_its_documented_range() {
+    let refused_field = |change: &dyn Fn(&mut NewCase)| {
+        let mut new = new_case();
+        change(&mut new);
+        match new.validate() {
+            Err(CaseError::Invalid { field, .. }) => field,
+            other => panic!("accepted: {other:?}"),
+        }
+    };
+    let huge = "a".repeat(1_900_000);
+    assert_eq!(refused_field(&|n| n.narratives = vec![huge.clone()]), "narratives");
+    assert_eq!(refused_field(&|n| n.narratives = vec![String::new()]), "narratives");
+    assert_eq!(refused_field(&|n| n.narratives = vec!["n 1".into()]), "narratives");
+    assert_eq!(refused_field(&|n| n.narratives = vec!["-1".into()]), "narratives");
+    assert_eq!(refused_field(&|n| n.origin_ref = Some(huge.clone())), "origin_ref");
+    assert_eq!(refused_field(&|n| n.origin_ref = Some("a\nb".into())), "origin_ref");
+    assert_eq!(refused_field(&|n| n.title = huge.clone()), "title");
+    assert_eq!(refused_field(&|n| n.title = "Vaksin\u{0}chip".into()), "title");
+    assert_eq!(refused_field(&|n| n.title = "Vaksin\u{1b}[2Jchip".into()), "title");
+    assert_eq!(refused_field(&|n| n.signals.risk = Some(57.0)), "risk");
+    assert_eq!(refused_field(&|n| n.signals.risk = Some(-0.1)), "risk");
+    assert_eq!(refused_field(&|n| n.signals.risk = Some(f64::NAN)), "risk");
+    assert_eq!(refused_field(&|n| n.signals.velocity = Some(-1e300)), "velocity");
+    assert_eq!(refused_field(&|n| n.signals.velocity = Some(f64::INFINITY)), "velocity");
+    assert_eq!(refused_field(&|n| n.signals.velocity = Some(MAX_VELOCITY * 2.0)), "velocity");
+    assert_eq!(refused_field(&|n| n.signals.reach = Some(u64::MAX)), "reach");
+    assert_eq!(refused_field(&|n| n.items = vec![3, -5]), "items");
+    assert_eq!(refused_field(&|n| n.items = vec![0]), "items");
+    assert_eq!(refused_field(&|n| n.platforms = vec![String::new()]), "platforms");
+
+    let mut edges = new_case();
+    edges.title = "t".repeat(MAX_TITLE_CHARS);
+    edges.origin_ref = Some("factcheck:fc-00005133ac02".into());
+    edges.narratives = vec!["7".into(), "n-1".into(), "a".repeat(MAX_NARRATIVE_ID_CHARS)];
+    edges.items = vec![1, i64::MAX];
+    edges.signals = Signals { risk: Some(1.0), reach: Some(MAX_REACH), velocity: Some(0.0) };
+    assert_eq!(edges.validate(), Ok(()));
+}

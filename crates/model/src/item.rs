@@ -91,11 +91,16 @@ pub struct CheckedFields<'f> {
     pub metrics: Metrics,
 }
 
+/// A platform name as items carry it: a non-empty lower-case identifier (`[a-z0-9_]+`).
+pub fn is_platform_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 impl Fields<'_> {
     /// Validates the fields exactly as [`Fields::into_item`] does, without copying them.
     pub fn check(&self, max_text_bytes: usize) -> Result<CheckedFields<'_>, ItemError> {
         let platform = non_empty(&self.platform).ok_or(ItemError::MissingField("platform"))?;
-        if !platform.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        if !is_platform_name(platform) {
             return Err(ItemError::BadField {
                 field: "platform",
                 reason: format!("{platform:?} is not a lower-case identifier such as \"x\" or \"facebook\""),

@@ -12,5 +12,6 @@ mod item;
 
 pub use identity::{normalize_url, Identity};
 pub use item::{
-    parse_json_fields, parse_json_item, Author, CheckedFields, Fields, Item, ItemError, Metrics, DEFAULT_MAX_TEXT_BYTES,
+    is_platform_name, parse_json_fields, parse_json_item, Author, CheckedFields, Fields, Item, ItemError, Metrics,
+    DEFAULT_MAX_TEXT_BYTES,
 };

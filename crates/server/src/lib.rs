@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub sign_in: throttle::SignInLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The platforms a case may name: lower-case identifiers as in the item format.
+    pub platforms: Vec<String>,
     /// Takedown platforms and legal basis, the transparency delay, the public site.
     pub response: ResponseSettings,
 }
@@ -80,6 +82,22 @@ pub struct ResponseSettings {
     pub transparency: tangkal_response::transparency::TransparencyConfig,
     pub site: tangkal_response::claimreview::SiteConfig,
 }
+
+/// Where hoaxes spread in Indonesia, as the item format names them.
+pub const DEFAULT_PLATFORMS: &[&str] = &[
+    "x",
+    "facebook",
+    "instagram",
+    "threads",
+    "tiktok",
+    "youtube",
+    "telegram",
+    "whatsapp",
+    "whatsapp_channel",
+    "line",
+    "web",
+    "news",
+];
 
 impl ServerConfig {
     pub fn new(data_dir: PathBuf) -> ServerConfig {
@@ -96,6 +114,7 @@ impl ServerConfig {
             shutdown_timeout: Duration::from_secs(10),
             sign_in: throttle::SignInLimits::default(),
             trusted_proxies: Vec::new(),
+            platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
         }
     }

@@ -825,3 +825,54 @@ async fn every_extractor_refuses_with_a_problem_document_of_its_own_kind() {
     let request = app.request(Method::GET, &format!("/api/v1/cases/{id}/evidence/x/file"), analyst);
     assert_problem(request, 404, "/problems/not-found").await;
 }
+
+#[tokio::test]
+async fn oversized_and_out_of_range_case_fields_are_refused_and_nothing_is_stored() {
+    let app = spawn().await;
+    let stored = || {
+        let store = app.store.lock().unwrap();
+        let cases = store.count_cases(&tangkal_store::CaseFilter::default(), t0()).unwrap();
+        let events = store.audit_events(&tangkal_store::AuditFilter::default(), 10_000, 0).unwrap().len();
+        (cases, events)
+    };
+    let before = stored();
+    let huge = "a".repeat(1_900_000);
+    let refused = [
+        ("narratives", json!({"title": "x", "narratives": [huge]})),
+        ("origin_ref", json!({"title": "x", "origin_ref": huge})),
+        ("title", json!({"title": huge})),
+        ("title", json!({"title": "Vaksin\u{7}chip"})),
+        ("risk", json!({"title": "x", "signals": {"risk": 57.0}})),
+        ("velocity", json!({"title": "x", "signals": {"velocity": -1e300}})),
+        ("items", json!({"title": "x", "items": [-5]})),
+        ("items", json!({"title": "x", "items": [0]})),
+        ("platforms", json!({"title": "x", "platforms": ["__main__"]})),
+        ("platforms", json!({"title": "x", "platforms": [""]})),
+        ("platforms", json!({"title": "x", "platforms": ["TikTok"]})),
+    ];
+    for (field, body) in refused {
+        let response =
+            app.request(Method::POST, "/api/v1/cases", Some(app.user(Role::Analyst))).json(&body).send().await;
+        let response = response.unwrap();
+        let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_string();
+        let (status, problem) = read(response).await;
+        assert!(status == 413 || status == 422, "{field}: {status}");
+        assert_eq!(content_type, "application/problem+json");
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(status == 413 || detail.starts_with(field), "{field}: {detail}");
+        assert!(detail.len() < 1_000, "the detail does not echo the input back");
+    }
+    assert_eq!(stored(), before, "no case and no audit event");
+
+    let (status, case) = app
+        .call(
+            Method::POST,
+            "/api/v1/cases",
+            Role::Analyst,
+            Some(
+                json!({"title": "x", "platforms": ["whatsapp_channel", "tiktok"], "narratives": ["n-1"], "items": [1]}),
+            ),
+        )
+        .await;
+    assert_eq!((status, case["platforms"].clone()), (201, json!(["tiktok", "whatsapp_channel"])), "{case}");
+}

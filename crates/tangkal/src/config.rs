@@ -57,6 +57,8 @@ pub struct ServerSettings {
     /// Password checks one network (IPv4 address or IPv6 /64) may make at once before it is slowed to
     /// one every 30 seconds; raise it when many people sign in from behind one address.
     pub sign_in_network_burst: u32,
+    /// The platforms a case may name (lower-case identifiers, as in the item format).
+    pub platforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +88,7 @@ impl Default for Config {
                 shutdown_timeout_secs: 10,
                 trusted_proxies: Vec::new(),
                 sign_in_network_burst: tangkal_server::throttle::SignInLimits::default().per_network.burst,
+                platforms: tangkal_server::DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             },
             audit: AuditSettings::default(),
             response: tangkal_server::ResponseSettings::default(),

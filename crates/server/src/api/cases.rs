@@ -93,6 +93,12 @@ pub async fn open(
 ) -> Result<(StatusCode, Json<CaseView>), Problem> {
     new.origin = Some(Origin::Manual);
     new.validate()?;
+    if let Some(unknown) = new.platforms.iter().find(|p| !state.config.platforms.contains(p)) {
+        return Err(Problem::invalid(format!(
+            "platforms: {unknown:?} is not one of {}",
+            state.config.platforms.join(", ")
+        )));
+    }
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let case = state.pool.run(move |s| s.open_case(&new, &actor, now)).await?;
     Ok((StatusCode::CREATED, Json(CaseView::new(case, now, zone_of(&caller.user)))))

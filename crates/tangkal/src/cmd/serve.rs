@@ -45,6 +45,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     }
     drop(store);
     let settings = &config.server;
+    if let Some(bad) = settings.platforms.iter().find(|p| !tangkal_model::is_platform_name(p)) {
+        anyhow::bail!("server.platforms: {bad:?} is not a platform name (lower-case letters, digits and '_')");
+    }
     check_response(&config.response)?;
     let bind = args.bind.unwrap_or(settings.bind);
     let mut server = ServerConfig {
@@ -56,6 +59,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout.unwrap_or(settings.shutdown_timeout_secs)),
         audit_files: config.audit_files(),
         trusted_proxies: settings.trusted_proxies.clone(),
+        platforms: settings.platforms.clone(),
         response: config.response.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
