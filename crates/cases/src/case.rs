@@ -110,6 +110,7 @@ pub const MAX_LINKS: usize = 10_000;
 pub const MAX_ORIGIN_REF_CHARS: usize = 200;
 pub const MAX_NARRATIVE_ID_CHARS: usize = 64;
 pub const MAX_PLATFORM_CHARS: usize = 64;
+pub const MAX_URL_CHARS: usize = 2_048;
 
 fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<(), CaseError> {
     if required && value.trim().is_empty() {
@@ -145,8 +146,12 @@ impl NewCase {
         if let Some(origin_ref) = &self.origin_ref {
             check_line("origin_ref", origin_ref, MAX_ORIGIN_REF_CHARS, true)?;
         }
-        if self.narratives.len() + self.items.len() + self.platforms.len() > MAX_LINKS {
-            return Err(CaseError::Invalid { field: "items", reason: format!("more than {MAX_LINKS} links") });
+        for (field, links) in
+            [("narratives", self.narratives.len()), ("items", self.items.len()), ("platforms", self.platforms.len())]
+        {
+            if links > MAX_LINKS {
+                return Err(CaseError::Invalid { field, reason: format!("more than {MAX_LINKS} entries") });
+            }
         }
         if let Some(bad) = self.narratives.iter().find(|n| !is_narrative_id(n)) {
             let shown: String = bad.chars().take(MAX_NARRATIVE_ID_CHARS).collect();
@@ -406,6 +411,15 @@ impl Case {
                 }
                 if let Some(n) = &note {
                     check_text("note", n, MAX_SUMMARY_CHARS, false)?;
+                }
+                if let Some(u) = &url {
+                    check_line("url", u, MAX_URL_CHARS, true)?;
+                    if !(u.starts_with("https://") || u.starts_with("http://")) {
+                        return Err(CaseError::Invalid {
+                            field: "url",
+                            reason: "must start with https:// or http://".into(),
+                        });
+                    }
                 }
                 self.evidence.push(Evidence {
                     id: None,

@@ -22,13 +22,14 @@ mod verdict;
 pub use case::{
     is_narrative_id, Actor, Case, Change, Evidence, EvidenceFile, EvidenceKind, NewCase, Origin, UserRef, MAX_LINKS,
     MAX_NARRATIVE_ID_CHARS, MAX_ORIGIN_REF_CHARS, MAX_PLATFORM_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use priority::{Priority, Signals, MAX_REACH, MAX_VELOCITY};
 pub use roles::{Permission, Role};
 pub use sla::{sla, Sla, SlaState, Urgency, AT_RISK_DIVISOR};
 pub use status::Status;
-pub use verdict::{MisinfoType, Rating, Review, Verdict, VerdictDraft};
+pub use verdict::{MisinfoType, Rating, Review, Verdict, VerdictDraft, MAX_EXPLANATION_CHARS};
 
 /// Why a change to a case was refused. Each message says what to do instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

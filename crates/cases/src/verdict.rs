@@ -39,6 +39,15 @@ pub enum MisinfoType {
 }
 
 impl Rating {
+    pub const ALL: [Rating; 6] = [
+        Rating::Hoaks,
+        Rating::Disinformasi,
+        Rating::Misinformasi,
+        Rating::Menyesatkan,
+        Rating::Benar,
+        Rating::TidakTerbukti,
+    ];
+
     /// Ratings that say the content is wrong, and so must say how.
     pub fn is_false(self) -> bool {
         matches!(self, Rating::Hoaks | Rating::Disinformasi | Rating::Misinformasi | Rating::Menyesatkan)

@@ -43,9 +43,15 @@ pub fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
 /// argon2id with the crate's defaults (OWASP's 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    anyhow::ensure!(password.chars().count() >= 12, "passwords need at least 12 characters");
+    anyhow::ensure!(
+        password.chars().count() >= MIN_PASSWORD_CHARS,
+        "passwords need at least {MIN_PASSWORD_CHARS} characters"
+    );
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

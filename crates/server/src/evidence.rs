@@ -99,9 +99,11 @@ pub fn stage(data_dir: &Path, name: &str, bytes: &[u8], max_bytes: u64) -> Resul
         return Err(Problem::invalid(format!("file: larger than the {max_bytes}-byte limit")));
     }
     let content_type = sniff(bytes).ok_or_else(|| {
-        Problem::invalid(
+        Problem::for_status(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "file: only images (PNG, JPEG, GIF, WebP, HEIC, AVIF), videos (MP4, MOV, WebM), \
-             audio (MP3, M4A, Ogg, Opus), PDF and UTF-8 text files are accepted",
+             audio (MP3, M4A, Ogg, Opus), PDF and UTF-8 text files are accepted"
+                .into(),
         )
     })?;
     let sha256 = hex(&Sha256::digest(bytes));

@@ -160,18 +160,25 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    // One method router per path, so each path answers unknown methods with a problem document.
-    let mut paths: Vec<(&'static str, axum::routing::MethodRouter<AppState>)> = Vec::new();
+    // One method router per path, so each path answers unknown methods with a problem document that
+    // names the methods it has.
+    let mut paths: Vec<(&'static str, Vec<String>, axum::routing::MethodRouter<AppState>)> = Vec::new();
     for route in routes::table(state.config.max_upload_bytes) {
         let (spec, handler) = routes::guarded(&state, route);
-        match paths.iter_mut().find(|(path, _)| *path == spec.path) {
-            Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
-            None => paths.push((spec.path, handler)),
+        match paths.iter_mut().find(|(path, _, _)| *path == spec.path) {
+            Some((_, methods, existing)) => {
+                methods.push(spec.method.to_string());
+                *existing = std::mem::take(existing).merge(handler);
+            }
+            None => paths.push((spec.path, vec![spec.method.to_string()], handler)),
         }
     }
     paths
         .into_iter()
-        .fold(Router::new(), |router, (path, handler)| router.route(path, handler.fallback(ops::method_not_allowed)))
+        .fold(Router::new(), |router, (path, methods, handler)| {
+            let allow = methods.join(", ");
+            router.route(path, handler.fallback(move || ops::method_not_allowed(allow)))
+        })
         .fallback(ops::not_found)
         .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(axum::middleware::from_fn(problem::as_problem))

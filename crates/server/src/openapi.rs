@@ -1,16 +1,25 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations. Each operation's description
-//! ends with the roles the route table lets through.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and completed from the route
+//! table and the case rules: each operation's description ends with the roles the route table lets
+//! through, every status the server can answer is listed with its problem document, and request bodies
+//! carry every constraint the server enforces, so that a request the document allows is never refused
+//! for its shape and every refusal is documented. `scripts/schemathesis.sh` holds the server to it.
 
+use serde_json::{json, Map, Value};
+use tangkal_cases::{
+    Rating, MAX_LINKS, MAX_NARRATIVE_ID_CHARS, MAX_ORIGIN_REF_CHARS, MAX_REACH, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MAX_URL_CHARS, MAX_VELOCITY,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
 use crate::auth::Access;
-use crate::routes::route_table;
+use crate::routes::{route_table, RouteSpec};
+use crate::{ServerConfig, PROBLEM_JSON};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tangkal API", description = "Cases, verdicts, takedown requests, clarifications, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents."),
+    info(title = "Tangkal API", description = "Cases, verdicts, takedown requests, clarifications, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents (`application/problem+json`)."),
     paths(
         session::login, session::logout, session::me, session::change_password,
         accounts::list_users, accounts::create_user, accounts::disable_user,
@@ -63,6 +72,226 @@ impl Modify for Declared {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document as served: what a case may name and how large a file may be come from the configuration.
+pub fn document(config: &ServerConfig) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document is JSON");
+    for spec in route_table() {
+        if let Some(operation) = doc.pointer_mut(&format!("/paths/{}/{}", escape(spec.path), method_key(&spec))) {
+            document_refusals(operation, &spec);
+        }
+    }
+    for parameter in doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .flat_map(operations)
+        .flat_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten())
+    {
+        match parameter["name"].as_str() {
+            Some("offset") => parameter["schema"]["maximum"] = json!(crate::api::MAX_OFFSET),
+            Some("limit") => {
+                parameter["schema"]["minimum"] = json!(1);
+                parameter["schema"]["maximum"] = json!(crate::api::MAX_LIMIT);
+            }
+            _ => {}
+        }
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        constrain(schemas, config);
+    }
+    doc
+}
+
+/// The operations of a path item.
+fn operations(item: &mut Value) -> impl Iterator<Item = &mut Value> {
+    item.as_object_mut().into_iter().flat_map(|methods| methods.values_mut())
+}
+
+/// A JSON pointer token for a path (`/` is `~1`).
+fn escape(path: &str) -> String {
+    path.replace('~', "~0").replace('/', "~1")
+}
+
+fn method_key(spec: &RouteSpec) -> String {
+    spec.method.as_str().to_ascii_lowercase()
+}
+
+/// Lists the refusals any operation of its kind can give, and makes every error a problem document.
+fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
+    let parameters_in = |place: &str| {
+        operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"].as_str() == Some(place)))
+    };
+    let mut statuses: Vec<u16> = vec![500, 503];
+    if spec.access != Access::Public {
+        statuses.extend([401, 403]);
+    }
+    if operation.get("requestBody").is_some() {
+        statuses.extend([400, 413, 415, 422]);
+    }
+    if parameters_in("query") {
+        statuses.push(400);
+    }
+    if parameters_in("path") {
+        statuses.push(404);
+    }
+    let responses = operation["responses"].as_object_mut().expect("every operation has responses");
+    for status in statuses {
+        responses.entry(status.to_string()).or_insert_with(|| json!({}));
+    }
+    for (status, response) in responses.iter_mut() {
+        let Some(status) = status.parse::<u16>().ok().filter(|s| *s >= 400) else { continue };
+        let reason = axum::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason());
+        let response = response.as_object_mut().expect("a response object");
+        response.entry("description").or_insert_with(|| json!(reason.unwrap_or("Error")));
+        response.insert(
+            "content".into(),
+            json!({ PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } }),
+        );
+    }
+}
+
+/// A line of text with something in it: no control characters, not only white space.
+const NON_BLANK_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+/// Text with something in it besides white space.
+const NOT_BLANK: &str = r"\S";
+
+/// Adds `constraints` to the object at `pointer` in the schema named `schema`.
+fn extend(schemas: &mut Map<String, Value>, schema: &str, pointer: &str, constraints: Value) {
+    let target = schemas
+        .get_mut(schema)
+        .and_then(|s| s.pointer_mut(pointer))
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("schema {schema} has {pointer}"));
+    target.extend(constraints.as_object().expect("constraints are an object").clone());
+}
+
+/// What the case rules, the store and the handlers refuse, stated on the request schemas.
+fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
+    let platforms = &config.platforms;
+    let mut set = |schema: &str, pointer: &str, constraints: Value| extend(schemas, schema, pointer, constraints);
+    let narrative_id = format!("^[A-Za-z0-9][A-Za-z0-9._:-]{{0,{}}}$", MAX_NARRATIVE_ID_CHARS - 1);
+    let links = |items: Value| json!({ "maxItems": MAX_LINKS, "items": items });
+    set("NewCase", "/properties/title", json!({ "maxLength": MAX_TITLE_CHARS, "pattern": NON_BLANK_LINE }));
+    set("NewCase", "/properties/summary", json!({ "maxLength": MAX_SUMMARY_CHARS }));
+    set("NewCase", "/properties/origin_ref", json!({ "maxLength": MAX_ORIGIN_REF_CHARS, "pattern": NON_BLANK_LINE }));
+    set("NewCase", "/properties/narratives", links(json!({ "type": "string", "pattern": narrative_id })));
+    set("NewCase", "/properties/items", links(json!({ "type": "integer", "format": "int64", "minimum": 1 })));
+    set("NewCase", "/properties/platforms", links(json!({ "type": "string", "enum": platforms })));
+    set("Signals", "/properties/risk", json!({ "minimum": 0, "maximum": 1 }));
+    set("Signals", "/properties/velocity", json!({ "minimum": 0, "maximum": MAX_VELOCITY }));
+    set("Signals", "/properties/reach", json!({ "maximum": MAX_REACH }));
+
+    let reason = json!({ "type": "string", "maxLength": MAX_SUMMARY_CHARS, "pattern": NOT_BLANK });
+    // Work steps only; a dismissal needs a reason.
+    set(
+        "Move",
+        "",
+        json!({
+            "description": "A work step: `triage` or `investigating`, or `dismissed` with a reason.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["to"],
+                    "properties": {
+                        "to": { "type": "string", "enum": ["triage", "investigating"] },
+                        "reason": { "type": ["string", "null"] },
+                    },
+                    "additionalProperties": false,
+                },
+                {
+                    "type": "object",
+                    "required": ["to", "reason"],
+                    "properties": { "to": { "type": "string", "const": "dismissed" }, "reason": reason },
+                    "additionalProperties": false,
+                },
+            ],
+        }),
+    );
+    // Each kind of evidence needs its own field; a link is a web address.
+    set(
+        "EvidenceForm",
+        "",
+        json!({
+            "properties": {
+                "url": { "type": "string", "maxLength": MAX_URL_CHARS, "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$" },
+                "note": { "type": "string", "maxLength": MAX_SUMMARY_CHARS },
+                "file": { "type": "string", "format": "binary", "minLength": 1, "maxLength": config.max_upload_bytes },
+            },
+            "additionalProperties": false,
+            "oneOf": [
+                { "required": ["url"], "properties": { "kind": { "const": "link" } } },
+                { "required": ["note"], "properties": { "kind": { "const": "note" }, "note": { "pattern": NOT_BLANK } } },
+                { "required": ["file"], "properties": { "kind": { "const": "file" } } },
+            ],
+        }),
+    );
+    set("Respond", "/properties/to", json!({ "type": "string", "enum": ["responding", "closed"] }));
+    set("Reprioritise", "/properties/reason", reason.clone());
+
+    set(
+        "VerdictDraft",
+        "",
+        json!({
+            // A false or misleading rating names its kind of misinformation; BENAR names none.
+            "oneOf": [
+                {
+                    "required": ["misinfo_type"],
+                    "properties": {
+                        "rating": { "enum": Rating::ALL.iter().filter(|r| r.is_false()).collect::<Vec<_>>() },
+                        "misinfo_type": { "$ref": "#/components/schemas/MisinfoType" },
+                    },
+                },
+                { "properties": { "rating": { "const": Rating::Benar }, "misinfo_type": { "type": "null" } } },
+                {
+                    "properties": {
+                        "rating": { "enum": Rating::ALL.iter().filter(|r| !r.is_false() && **r != Rating::Benar).collect::<Vec<_>>() },
+                    },
+                },
+            ],
+        }),
+    );
+    set(
+        "VerdictDraft",
+        "/properties/explanation",
+        json!({ "maxLength": tangkal_cases::MAX_EXPLANATION_CHARS, "pattern": NOT_BLANK }),
+    );
+    set("PasswordChange", "/properties/new", json!({ "minLength": crate::auth::MIN_PASSWORD_CHARS }));
+    set(
+        "CreateToken",
+        "/properties/name",
+        json!({ "maxLength": tangkal_store::MAX_TOKEN_NAME_CHARS, "pattern": NOT_BLANK }),
+    );
+
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    set("CreateUser", "/properties/username", json!({ "pattern": tangkal_store::USERNAME_PATTERN }));
+    set("CreateUser", "/properties/display_name", json!({ "maxLength": tangkal_store::MAX_DISPLAY_NAME_CHARS }));
+    set("CreateUser", "/properties/organisation", json!({ "pattern": NOT_BLANK }));
+    set("CreateUser", "/properties/password", json!({ "minLength": crate::auth::MIN_PASSWORD_CHARS }));
+    set(
+        "CreateUser",
+        "/properties/time_zone",
+        json!({ "enum": zones.into_iter().map(Some).chain([None]).collect::<Vec<_>>() }),
+    );
+    // A platform liaison is bound to one platform; nobody else is.
+    set(
+        "CreateUser",
+        "",
+        json!({
+            "oneOf": [
+                {
+                    "required": ["platform"],
+                    "properties": {
+                        "role": { "const": "platform_liaison" },
+                        "platform": { "type": "string", "enum": platforms },
+                    },
+                },
+                {
+                    "properties": {
+                        "role": { "type": "string", "not": { "const": "platform_liaison" } },
+                        "platform": { "type": "null" },
+                    },
+                },
+            ],
+        }),
+    );
 }

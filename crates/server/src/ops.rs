@@ -42,8 +42,8 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem>
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response())
 }
 
-pub async fn openapi() -> Response {
-    match crate::openapi::document().to_json() {
+pub async fn openapi(State(state): State<AppState>) -> Response {
+    match serde_json::to_string(&crate::openapi::document(&state.config)) {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(e) => Problem::internal(e).into_response(),
     }
@@ -53,11 +53,13 @@ pub async fn not_found() -> Problem {
     Problem::not_found("no such endpoint; the API is described at /api/v1/openapi.json")
 }
 
-pub async fn method_not_allowed() -> Problem {
-    Problem::new(
+/// `allow` lists the path's methods, for the `Allow` header a 405 must carry.
+pub async fn method_not_allowed(allow: String) -> Response {
+    let problem = Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method-not-allowed",
         "Method not allowed / Metode tidak diizinkan",
-        None,
-    )
+        format!("this path answers {allow}"),
+    );
+    ([(header::ALLOW, allow)], problem).into_response()
 }

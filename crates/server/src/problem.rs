@@ -98,6 +98,11 @@ impl Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input / Masukan tidak valid", detail.into())
     }
 
+    /// The request contradicts the state of what it names.
+    pub fn conflict(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::CONFLICT, "conflict", "Conflict / Konflik", detail.into())
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request / Permintaan salah", detail.into())
     }
@@ -172,6 +177,8 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
             StoreError::Invalid(detail) => Problem::invalid(detail),
+            StoreError::Conflict(detail) => Problem::conflict(detail),
+            StoreError::NotFound(detail) => Problem::not_found(detail),
             other => Problem::internal(other),
         }
     }

@@ -59,7 +59,7 @@ async fn a_case_lives_from_detection_to_publication() {
     let r = app
         .request(Method::POST, &format!("{case_path}/evidence"), Some(app.user(Role::Analyst)))
         .multipart(reqwest::multipart::Form::new().text("kind", "file").part("file", exe));
-    assert_eq!(read(r.send().await.unwrap()).await.0, 422, "content decides the type, not the name");
+    assert_eq!(read(r.send().await.unwrap()).await.0, 415, "content decides the type, not the name");
     let file_url = format!("{case_path}/evidence/{}/file", stored["id"]);
     let download = app.request(Method::GET, &file_url, Some(app.user(Role::Reviewer))).send().await.unwrap();
     assert_eq!(download.headers()[CONTENT_TYPE], "image/png");
@@ -174,7 +174,7 @@ async fn an_admin_cannot_approve_through_a_reviewer_scoped_token() {
             Some(json!({"name": "review bot", "role": "reviewer", "user_id": admin.id})),
         )
         .await;
-    assert_eq!(status, 422, "{body}");
+    assert_eq!(status, 409, "a scope wider than the owner's role conflicts with it: {body}");
     let legacy = widening_token(&app, admin.id, Role::Reviewer);
     let review = app
         .request(Method::POST, &format!("/api/v1/cases/{id}/verdict/review"), None)
@@ -745,7 +745,11 @@ async fn the_first_start_password_can_be_changed() {
             .json(&json!({"current": current, "new": new}))
             .send()
     };
-    assert_eq!(change("not it", "sandi baru yang panjang").await.unwrap().status(), 422);
+    assert_eq!(
+        change("not it", "sandi baru yang panjang").await.unwrap().status(),
+        403,
+        "a wrong current password is refused, not invalid input"
+    );
     assert_eq!(change(&app.admin_password, "pendek").await.unwrap().status(), 422);
     assert_eq!(change(&app.admin_password, "sandi baru yang panjang").await.unwrap().status(), 204);
     assert_eq!(login(app.admin_password.clone()).await.status(), 401);

@@ -113,7 +113,7 @@ async fn the_password_change_is_no_unthrottled_oracle() {
     };
     let burst = app.state.config.sign_in.per_account_network.burst;
     for n in 0..burst {
-        assert_eq!(change(format!("tebakan {n}")).await, 422);
+        assert_eq!(change(format!("tebakan {n}")).await, 403);
     }
     assert_eq!(change(format!("tebakan {burst}")).await, 429);
     assert_eq!(change(PASSWORD.to_string()).await, 429, "the right one too, until the budget refills");

@@ -18,4 +18,10 @@ pub enum StoreError {
     AuditCheckpoints { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
+    /// The request contradicts what is stored (a name already taken, a role the owner cannot lend).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something the request names does not exist.
+    #[error("{0}")]
+    NotFound(String),
 }

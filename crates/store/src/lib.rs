@@ -53,7 +53,10 @@ pub use narratives::{
 pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
 pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
-pub use users::{ApiToken, NewUser, Session, User, UserStore, EXPIRED_SESSIONS_KEPT_DAYS};
+pub use users::{
+    ApiToken, NewUser, Session, User, UserStore, EXPIRED_SESSIONS_KEPT_DAYS, MAX_DISPLAY_NAME_CHARS,
+    MAX_TOKEN_NAME_CHARS, USERNAME_PATTERN,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

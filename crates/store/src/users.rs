@@ -165,6 +165,11 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
     })
 }
 
+/// What [`UserStore::add_user`] accepts as a username, as a regular expression for the API document.
+pub const USERNAME_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+pub const MAX_TOKEN_NAME_CHARS: usize = 100;
+
 fn valid_username(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
@@ -188,7 +193,7 @@ impl UserStore for SqliteStore {
                 format!("platform: only a platform liaison is bound to a platform, not a {}", user.role)
             }));
         }
-        if user.organisation.trim().is_empty() || user.display_name.chars().count() > 200 {
+        if user.organisation.trim().is_empty() || user.display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
             return Err(StoreError::Invalid(
                 "organisation must not be empty; display name at most 200 characters".into(),
             ));
@@ -199,7 +204,7 @@ impl UserStore for SqliteStore {
                 r.get(0)
             })?;
         if taken {
-            return Err(StoreError::Invalid(format!("username {:?} is taken", user.username)));
+            return Err(StoreError::Conflict(format!("username {:?} is taken", user.username)));
         }
         let org_id: i64 = tx.query_row(
             "INSERT INTO organisations (name, created_at) VALUES (?1, ?2)
@@ -349,17 +354,17 @@ impl UserStore for SqliteStore {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<ApiToken> {
-        if name.trim().is_empty() || name.chars().count() > 100 {
-            return Err(StoreError::Invalid("token name: 1 to 100 characters".into()));
+        if name.trim().is_empty() || name.chars().count() > MAX_TOKEN_NAME_CHARS {
+            return Err(StoreError::Invalid(format!("token name: 1 to {MAX_TOKEN_NAME_CHARS} characters")));
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let owner = tx
             .query_row(&format!("{SELECT_USER} WHERE u.id = ?1"), params![user_id], user_row)
             .optional()?
-            .ok_or_else(|| StoreError::Invalid(format!("user {user_id} does not exist")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id} does not exist")))?;
         if !owner.role.may_issue_token_for(role) {
             let allowed = owner.role.token_scopes().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Conflict(format!(
                 "role: a token may narrow its owner's role, never widen it; {} is {}, so their tokens may act as \
                  {allowed}, not {role}",
                 owner.username, owner.role

@@ -55,13 +55,19 @@ pub async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserVi
 
 /// Create a user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = CreateUser,
-    responses((status = 201, body = UserView), (status = 422, body = Problem)))]
+    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(new): Body<CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
     let zone = time_zone(new.time_zone.as_deref()).map_err(Problem::invalid)?;
+    if let Some(platform) = new.platform.as_ref().filter(|p| !state.config.platforms.contains(p)) {
+        return Err(Problem::invalid(format!(
+            "platform: {platform:?} is not one of {}",
+            state.config.platforms.join(", ")
+        )));
+    }
     let hash = state.passwords.hash("password", new.password).await?;
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let user = state
@@ -85,14 +91,14 @@ pub async fn create_user(
 /// Disable a user: their sessions end and their tokens stop working.
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "accounts",
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<Json<UserView>, Problem> {
     if id == caller.user.id {
-        return Err(Problem::invalid("an administrator cannot disable their own account"));
+        return Err(Problem::conflict("an administrator cannot disable their own account"));
     }
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let user = state.pool.run(move |s| s.set_user_disabled(id, true, &actor, now)).await?;
@@ -121,7 +127,7 @@ pub async fn list_tokens(State(state): State<AppState>) -> Result<Json<Vec<Token
 
 /// Create an API token; its secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = CreateToken,
-    responses((status = 201, body = NewTokenView), (status = 422, body = Problem)))]
+    responses((status = 201, body = NewTokenView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

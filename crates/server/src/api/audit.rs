@@ -7,7 +7,7 @@ use tangkal_cases::audit::{AuditEvent, AuditReport};
 use tangkal_store::AuditFilter;
 use utoipa::IntoParams;
 
-use super::{page, Params};
+use super::{offset, page, Params};
 use crate::{AppState, Problem};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -29,7 +29,7 @@ pub async fn list(
     Params(q): Params<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, Problem> {
     let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id };
-    let (limit, offset) = (page(q.limit), q.offset.unwrap_or(0));
+    let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     Ok(Json(state.pool.run(move |s| s.audit_events(&filter, limit, offset)).await?))
 }
 

@@ -11,7 +11,7 @@ use tangkal_cases::{
 use tangkal_store::{CaseFilter, CaseUpdate};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{page, Body, Ids, Params, Upload};
+use super::{offset, page, Body, Ids, Params, Upload};
 use crate::auth::Caller;
 use crate::views::{zone_of, CaseList, CaseSummaryView, CaseView, PublishedView};
 use crate::{evidence, AppState, Problem};
@@ -56,7 +56,7 @@ pub async fn list(
         platform,
         sla: q.sla,
     };
-    let (limit, offset, now) = (page(q.limit), q.offset.unwrap_or(0), state.clock.now());
+    let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
     let (total, cases) =
         state.pool.run(move |s| Ok((s.count_cases(&filter, now)?, s.list_cases(&filter, now, limit, offset)?))).await?;
     let tz = zone_of(&caller.user);
@@ -174,7 +174,7 @@ pub struct Assign {
 /// Assign (or unassign) a case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/assign", tag = "cases", request_body = Assign,
     params(("id" = i64, Path, description = "Case id")),
-    responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
+    responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn assign(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -189,8 +189,8 @@ pub async fn assign(
                 Some(u) if !u.disabled && u.role.allows(tangkal_cases::Permission::WorkCases) => {
                     Some(UserRef { id: u.id, name: u.username })
                 }
-                Some(u) => return Err(Problem::invalid(format!("assignee: {} cannot work cases", u.username))),
-                None => return Err(Problem::invalid(format!("assignee: user {user_id} does not exist"))),
+                Some(u) => return Err(Problem::conflict(format!("assignee: {} cannot work cases", u.username))),
+                None => return Err(Problem::not_found(format!("assignee: user {user_id} does not exist"))),
             }
         }
     };
@@ -207,7 +207,7 @@ pub struct Reprioritise {
 /// Override the computed priority, with a reason.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/priority", tag = "cases", request_body = Reprioritise,
     params(("id" = i64, Path, description = "Case id")),
-    responses((status = 200, body = CaseView), (status = 422, body = Problem)))]
+    responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn reprioritise(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -273,7 +273,7 @@ pub fn upload_limit(max_file_bytes: u64) -> DefaultBodyLimit {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/evidence", tag = "cases",
     request_body(content = EvidenceForm, content_type = "multipart/form-data"),
     params(("id" = i64, Path, description = "Case id")),
-    responses((status = 200, body = CaseView), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_evidence(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -360,7 +360,7 @@ pub async fn published(
     State(state): State<AppState>,
     Params(q): Params<PageQuery>,
 ) -> Result<Json<Vec<PublishedView>>, Problem> {
-    let (limit, offset) = (page(q.limit), q.offset.unwrap_or(0));
+    let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     let cases = state.pool.run(move |s| s.published_cases(limit, offset)).await?;
     Ok(Json(cases.into_iter().filter_map(PublishedView::of).collect()))
 }

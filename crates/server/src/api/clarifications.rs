@@ -18,7 +18,7 @@ use tangkal_store::{ClarificationFilter, ResponseUpdate, Store};
 use utoipa::{IntoParams, ToSchema};
 
 use super::takedowns::{case_items, visible_case};
-use super::{page, Body, Ids, Params};
+use super::{offset, page, Body, Ids, Params};
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -129,7 +129,7 @@ pub async fn list(
     Params(q): Params<ListQuery>,
 ) -> Result<Json<ClarificationList>, Problem> {
     let filter = ClarificationFilter { case_id: q.case, status: q.status, changed_since: None };
-    let (limit, offset) = (page(q.limit), q.offset.unwrap_or(0));
+    let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     let (total, found) = state
         .pool
         .run(move |s| Ok((s.count_clarifications(&filter)?, s.list_clarifications(&filter, limit, offset)?)))
@@ -238,7 +238,7 @@ pub async fn claim_reviews(
 ) -> Result<Json<Value>, Problem> {
     let filter =
         ClarificationFilter { case_id: None, status: Some(ClarificationStatus::Published), changed_since: q.since };
-    let (limit, offset, now) = (page(q.limit), q.offset.unwrap_or(0), state.clock.now());
+    let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
     let site = state.config.response.site.clone();
     let feed = state
         .pool

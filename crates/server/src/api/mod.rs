@@ -24,10 +24,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state)
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(|r: JsonRejection| Problem::for_status(r.status(), r.body_text()))?;
-        Ok(Body(value))
+        whole_numbers_as_integers(&mut value);
+        let typed = serde_path_to_error::deserialize(value).map_err(|e| match e.path().to_string().as_str() {
+            "." => Problem::invalid(e.inner().to_string()),
+            path => Problem::invalid(format!("{path}: {}", e.inner())),
+        })?;
+        Ok(Body(typed))
+    }
+}
+
+/// JSON does not tell `1.0` from `1` (nor does JSON Schema), so an integer field takes either: whole
+/// numbers written with a fraction become integers before the body is read into its type.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable and inside i64: 2^63 itself is not.
+            if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -103,6 +126,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
 
-pub fn page(limit: Option<u64>) -> u64 {
-    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+pub fn page(limit: Option<u64>) -> Result<u64, Problem> {
+    match limit.unwrap_or(DEFAULT_LIMIT) {
+        l if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+        _ => Err(Problem::bad_request(format!("limit: 1 to {MAX_LIMIT}"))),
+    }
+}
+
+/// The largest offset: what the store can count to.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+pub fn offset(offset: Option<u64>) -> Result<u64, Problem> {
+    match offset.unwrap_or(0) {
+        o if o > MAX_OFFSET => Err(Problem::bad_request(format!("offset: at most {MAX_OFFSET}"))),
+        o => Ok(o),
+    }
 }

@@ -125,7 +125,7 @@ pub async fn change_password(
     let user_id = caller.user.id;
     let stored = state.pool.run(move |s| s.password_hash(user_id)).await?;
     if !state.passwords.verify(change.current, stored).await? {
-        return Err(Problem::invalid("current: wrong password"));
+        return Err(Problem::forbidden("current: wrong password"));
     }
     state.passwords.succeeded(attempt);
     let hash = state.passwords.hash("new", change.new).await?;

@@ -15,7 +15,7 @@ use tangkal_response::transparency::{figures, Period, PlatformFigures, Transpare
 use tangkal_store::{ClarificationFilter, ResponseUpdate, Store, StoredItem, TakedownCreate, TakedownFilter};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{page, Body, Ids, Params};
+use super::{offset, page, Body, Ids, Params};
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -133,7 +133,7 @@ pub async fn list(
         _ => q.platform,
     };
     let filter = TakedownFilter { platform, case_id: q.case, state: q.state };
-    let (limit, offset, now) = (page(q.limit), q.offset.unwrap_or(0), state.clock.now());
+    let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
     let (total, requests) = state
         .pool
         .run(move |s| Ok((s.count_takedowns(&filter, now)?, s.list_takedowns(&filter, now, limit, offset)?)))
@@ -374,7 +374,7 @@ pub async fn transparency(
     State(state): State<AppState>,
     Params(q): Params<TransparencyQuery>,
 ) -> Result<Json<Transparency>, Problem> {
-    let log = transparency_log(&state, q.period.unwrap_or_default(), page(q.limit), q.offset.unwrap_or(0)).await?;
+    let log = transparency_log(&state, q.period.unwrap_or_default(), page(q.limit)?, offset(q.offset)?).await?;
     Ok(Json(log))
 }
 
