@@ -659,6 +659,30 @@ async fn errors_are_problem_documents_and_the_api_is_documented() {
         .as_str()
         .unwrap()
         .ends_with("Roles: reviewer"));
+
+    // Every refusal is documented as a problem document; the constraints come from the case rules.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let mut expected = vec!["500"];
+            if !operation["description"].as_str().unwrap().ends_with("Roles: public") {
+                expected.extend(["401", "403"]);
+            }
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            for status in expected {
+                assert!(responses.contains_key(status), "{method} {path} documents {status}");
+            }
+            for (status, response) in responses.iter().filter(|(s, _)| s.as_str() >= "400") {
+                assert!(response["content"].get("application/problem+json").is_some(), "{method} {path} {status}");
+            }
+        }
+    }
+    let new_case = &doc["components"]["schemas"]["NewCase"]["properties"];
+    assert_eq!(new_case["title"]["maxLength"], tangkal_cases::MAX_TITLE_CHARS);
+    assert_eq!(new_case["platforms"]["items"]["enum"], json!(tangkal_server::DEFAULT_PLATFORMS));
+    assert_eq!(doc["components"]["schemas"]["Signals"]["properties"]["risk"]["maximum"], 1);
 }
 
 #[tokio::test]
@@ -826,6 +850,8 @@ async fn every_extractor_refuses_with_a_problem_document_of_its_own_kind() {
     }
     let request = app.request(Method::GET, "/api/v1/cases/abc", analyst);
     assert_problem(request, 404, "/problems/not-found").await;
+    let response = app.request(Method::PATCH, cases, analyst).send().await.unwrap();
+    assert_eq!((response.status().as_u16(), response.headers()["allow"].to_str().unwrap()), (405, "GET, POST"));
     let request = app.request(Method::GET, &format!("/api/v1/cases/{id}/evidence/x/file"), analyst);
     assert_problem(request, 404, "/problems/not-found").await;
 }
