@@ -894,6 +894,15 @@ async fn oversized_and_out_of_range_case_fields_are_refused_and_nothing_is_store
     }
     assert_eq!(stored(), before, "no case and no audit event");
 
+    // Evidence: an empty file part is refused whatever the kind, as the document says.
+    let id = app.open_case("x", Urgency::Normal);
+    let before = stored();
+    let empty = reqwest::multipart::Part::bytes(Vec::new()).file_name("kosong.txt");
+    let form = reqwest::multipart::Form::new().text("kind", "note").text("note", "catatan").part("file", empty);
+    let request = app.request(Method::POST, &format!("/api/v1/cases/{id}/evidence"), Some(app.user(Role::Analyst)));
+    assert_problem(request.multipart(form), 422, "/problems/invalid").await;
+    assert_eq!(stored(), before);
+
     let (status, case) = app
         .call(
             Method::POST,

@@ -297,7 +297,12 @@ pub async fn add_evidence(
             "note" => note = Some(field.text().await.map_err(refused)?),
             "file" => {
                 let name = field.file_name().unwrap_or("evidence").to_string();
-                file = Some((name, field.bytes().await.map_err(refused)?));
+                let bytes = field.bytes().await.map_err(refused)?;
+                // Refused whatever the kind, as the API document says: an empty part is a mistake.
+                if bytes.is_empty() {
+                    return Err(Problem::invalid("file: the upload is empty"));
+                }
+                file = Some((name, bytes));
             }
             other => return Err(Problem::invalid(format!("{other}: unknown form field"))),
         }
