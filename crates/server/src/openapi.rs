@@ -215,7 +215,14 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
             "properties": {
                 "url": { "type": "string", "maxLength": MAX_URL_CHARS, "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$" },
                 "note": { "type": "string", "maxLength": MAX_SUMMARY_CHARS },
-                "file": { "type": "string", "format": "binary", "minLength": 1, "maxLength": config.max_upload_bytes },
+                // The size limit is in the description and answered with 413: schemathesis cannot make a
+                // file past it, and counts a binary's length its own way.
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "minLength": 1,
+                    "description": format!("At most {} bytes; larger uploads get 413.", config.max_upload_bytes),
+                },
             },
             "additionalProperties": false,
             "oneOf": [
