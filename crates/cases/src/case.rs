@@ -414,10 +414,11 @@ impl Case {
                 }
                 if let Some(u) = &url {
                     check_line("url", u, MAX_URL_CHARS, true)?;
-                    if !(u.starts_with("https://") || u.starts_with("http://")) {
+                    let web = u.starts_with("https://") || u.starts_with("http://");
+                    if !web || !u.chars().all(|c| c.is_ascii_graphic()) {
                         return Err(CaseError::Invalid {
                             field: "url",
-                            reason: "must start with https:// or http://".into(),
+                            reason: "must be an http(s) address in printable ASCII (percent-encode the rest)".into(),
                         });
                     }
                 }

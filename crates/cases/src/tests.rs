@@ -187,3 +187,25 @@ fn every_case_field_is_held_to_its_documented_range() {
     edges.signals = Signals { risk: Some(1.0), reach: Some(MAX_REACH), velocity: Some(0.0) };
     assert_eq!(edges.validate(), Ok(()));
 }
+
+#[test]
+fn evidence_links_are_printable_web_addresses() {
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    let analyst = actor(2, Role::Analyst);
+    let mut case = Case::open(&new_case(), "manual", t0).unwrap();
+    let link =
+        |url: &str| Change::AddEvidence { kind: EvidenceKind::Link, url: Some(url.into()), note: None, file: None };
+    for bad in ["ftp://contoh.id/x", "https://contoh.id/a b", "https://contöh.id/", "https://x\u{7}", ""] {
+        let refused = case.apply(link(bad), &analyst, t0);
+        assert!(matches!(refused, Err(CaseError::Invalid { field: "url", .. })), "{bad:?}: {refused:?}");
+    }
+    let note = Change::AddEvidence {
+        kind: EvidenceKind::Note,
+        url: Some("javascript:x".into()),
+        note: Some("n".into()),
+        file: None,
+    };
+    assert!(matches!(case.apply(note, &analyst, t0), Err(CaseError::Invalid { field: "url", .. })));
+    case.apply(link("https://turnbackhoax.id/2026/05/01/hoaks-vaksin?utm=%20x"), &analyst, t0).unwrap();
+    assert_eq!(case.evidence.len(), 1);
+}

@@ -213,7 +213,12 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
         "",
         json!({
             "properties": {
-                "url": { "type": "string", "maxLength": MAX_URL_CHARS, "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$" },
+                "url": {
+                    "type": "string",
+                    "maxLength": MAX_URL_CHARS,
+                    // Printable ASCII: anything else is percent-encoded in a URL.
+                    "pattern": "^https?://[!-~]*$",
+                },
                 "note": { "type": "string", "maxLength": MAX_SUMMARY_CHARS },
                 // The size limit is in the description and answered with 413: schemathesis cannot make a
                 // file past it, and counts a binary's length its own way.
