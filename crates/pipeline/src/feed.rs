@@ -1,6 +1,5 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -10,11 +9,9 @@ use serde_json::json;
 use tangkal_model::{Fields, Metrics};
 use tangkal_store::SourceRef;
 
+use crate::http;
 use crate::source::{Record, Source};
 use crate::Reject;
-
-/// Feeds larger than this are refused: a news feed is kilobytes, not hundreds of megabytes.
-const MAX_FEED_BYTES: u64 = 32 << 20;
 
 /// The entries of one RSS, Atom or JSON Feed document, as `news` items.
 pub struct FeedSource {
@@ -25,17 +22,7 @@ pub struct FeedSource {
 /// Downloads and parses a feed. Network and parse failures are fatal for this source (nothing was read);
 /// an entry that cannot become an item is a reject.
 pub fn fetch_feed(url: &str, max_text_bytes: usize) -> anyhow::Result<FeedSource> {
-    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(30))).build().into();
-    let body = agent
-        .get(url)
-        .header("User-Agent", concat!("tangkal/", env!("CARGO_PKG_VERSION")))
-        .call()
-        .with_context(|| format!("cannot fetch feed {url}"))?
-        .body_mut()
-        .with_config()
-        .limit(MAX_FEED_BYTES)
-        .read_to_vec()
-        .with_context(|| format!("cannot read feed {url}"))?;
+    let body = http::get(&http::agent(), url, None).context("cannot fetch the feed")?;
     parse_feed(url, &body, max_text_bytes)
 }
 

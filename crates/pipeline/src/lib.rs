@@ -8,7 +8,9 @@
 //! killing an import at any moment and running it again stores exactly the distinct items of the input.
 
 mod csv_source;
+mod factcheck_pull;
 mod feed;
+mod http;
 mod ingest;
 mod jsonl;
 mod matching_stage;
@@ -20,6 +22,7 @@ mod source;
 mod fuzz;
 
 pub use csv_source::ColumnMap;
+pub use factcheck_pull::{pull_factchecks, FeedKind, Pulled};
 pub use feed::{fetch_feed, FeedSource};
 pub use ingest::{ingest, ingest_with_stages, IngestOptions, IngestSummary, Progress, Stage};
 pub use matching_stage::{MatchingStage, MatchingTotals, DETECTOR as CLAIMS_DETECTOR};

@@ -1,6 +1,6 @@
 //! Published fact-checks: upserts that keep every earlier version, filtered reads and text search.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use tangkal_matcher::formats::normalize_url;
@@ -47,6 +47,17 @@ pub trait FactCheckStore {
     /// Stores a batch atomically. A record is the same fact-check as a stored one with its id, else
     /// with its normalised URL; changed content bumps the version and keeps the old one.
     fn upsert_factchecks(&mut self, records: &[FactCheck]) -> Result<FactCheckCounts>;
+    /// Where the next pull of a partner's feed starts (`None`: from the start).
+    fn pull_since(&self, source: &str) -> Result<Option<DateTime<Utc>>>;
+    /// Stores what a pull of `source` read, as [`FactCheckStore::upsert_factchecks`] does, and where its
+    /// next pull starts, in one transaction: a pull is recorded whole or not at all.
+    fn upsert_pulled_factchecks(
+        &mut self,
+        source: &str,
+        records: &[FactCheck],
+        next_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<FactCheckCounts>;
     /// Newest first (by publication date, then id).
     fn list_factchecks(&self, filter: &FactCheckFilter, limit: u64, offset: u64) -> Result<Vec<StoredFactCheck>>;
     fn count_factchecks(&self, filter: &FactCheckFilter) -> Result<u64>;
@@ -94,102 +105,136 @@ fn read_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredFactC
     })
 }
 
-impl FactCheckStore for SqliteStore {
-    fn upsert_factchecks(&mut self, records: &[FactCheck]) -> Result<FactCheckCounts> {
-        let now = Utc::now().timestamp();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut counts = FactCheckCounts::default();
-        {
-            let mut by_id =
-                tx.prepare_cached(&format!("SELECT id, {COLUMNS} FROM factchecks WHERE external_id = ?1"))?;
-            let mut by_url =
-                tx.prepare_cached(&format!("SELECT id, {COLUMNS} FROM factchecks WHERE url_key = ?1 LIMIT 1"))?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO factchecks (external_id, version, title, claim, rating, misinformation_type,
-                     explanation, conclusion, url, url_key, publisher, published_on, lang, provenance,
-                     search_text, created_at, updated_at)
-                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE factchecks SET version = version + 1, title = ?2, claim = ?3, rating = ?4,
-                     misinformation_type = ?5, explanation = ?6, conclusion = ?7, url = ?8, url_key = ?9,
-                     publisher = ?10, published_on = ?11, lang = ?12, provenance = ?13, search_text = ?14,
-                     updated_at = ?15
-                 WHERE id = ?1",
-            )?;
-            let mut archive = tx.prepare_cached(
-                "INSERT INTO factcheck_versions (factcheck_id, version, record, replaced_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, read_row_at(r, 1)?));
-            for record in records {
-                if record.id.is_empty() || record.title.is_empty() {
-                    return Err(StoreError::Invalid("a fact-check needs an id and a title".into()));
-                }
-                let url_key = record.url.as_deref().map(normalize_url);
-                let mut existing = by_id.query_row(params![record.id], row).optional()?;
-                if existing.is_none() {
-                    if let Some(key) = &url_key {
-                        existing = by_url.query_row(params![key], row).optional()?;
-                    }
-                }
-                let date = record.date.map(|d| d.to_string());
-                match existing {
-                    None => {
-                        insert.execute(params![
-                            record.id,
-                            record.title,
-                            record.claim,
-                            record.rating,
-                            record.misinformation_type,
-                            record.explanation,
-                            record.conclusion,
-                            record.url,
-                            url_key,
-                            record.publisher,
-                            date,
-                            record.lang,
-                            record.provenance,
-                            search_text(record),
-                            now,
-                        ])?;
-                        counts.new += 1;
-                    }
-                    Some((rowid, stored)) => {
-                        // The stored id wins: a record found by URL keeps the id others refer to.
-                        let incoming = FactCheck { id: stored.factcheck.id.clone(), ..record.clone() };
-                        if incoming == stored.factcheck {
-                            counts.unchanged += 1;
-                            continue;
-                        }
-                        let old = serde_json::to_string(&stored.factcheck)
-                            .map_err(|e| StoreError::Invalid(format!("cannot serialise a fact-check: {e}")))?;
-                        archive.execute(params![rowid, stored.version, old, now])?;
-                        update.execute(params![
-                            rowid,
-                            incoming.title,
-                            incoming.claim,
-                            incoming.rating,
-                            incoming.misinformation_type,
-                            incoming.explanation,
-                            incoming.conclusion,
-                            incoming.url,
-                            url_key,
-                            incoming.publisher,
-                            date,
-                            incoming.lang,
-                            incoming.provenance,
-                            search_text(&incoming),
-                            now,
-                        ])?;
-                        counts.updated += 1;
-                    }
-                }
+/// The upsert of [`FactCheckStore::upsert_factchecks`], inside the caller's transaction.
+fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<Utc>) -> Result<FactCheckCounts> {
+    let now = now.timestamp();
+    let mut counts = FactCheckCounts::default();
+    let mut by_id = tx.prepare_cached(&format!("SELECT id, {COLUMNS} FROM factchecks WHERE external_id = ?1"))?;
+    let mut by_url = tx.prepare_cached(&format!("SELECT id, {COLUMNS} FROM factchecks WHERE url_key = ?1 LIMIT 1"))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO factchecks (external_id, version, title, claim, rating, misinformation_type,
+                 explanation, conclusion, url, url_key, publisher, published_on, lang, provenance,
+                 search_text, created_at, updated_at)
+             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE factchecks SET version = version + 1, title = ?2, claim = ?3, rating = ?4,
+                 misinformation_type = ?5, explanation = ?6, conclusion = ?7, url = ?8, url_key = ?9,
+                 publisher = ?10, published_on = ?11, lang = ?12, provenance = ?13, search_text = ?14,
+                 updated_at = ?15
+             WHERE id = ?1",
+    )?;
+    let mut archive = tx.prepare_cached(
+        "INSERT INTO factcheck_versions (factcheck_id, version, record, replaced_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, read_row_at(r, 1)?));
+    for record in records {
+        if record.id.is_empty() || record.title.is_empty() {
+            return Err(StoreError::Invalid("a fact-check needs an id and a title".into()));
+        }
+        let url_key = record.url.as_deref().map(normalize_url);
+        let mut existing = by_id.query_row(params![record.id], row).optional()?;
+        if existing.is_none() {
+            if let Some(key) = &url_key {
+                existing = by_url.query_row(params![key], row).optional()?;
             }
         }
+        let date = record.date.map(|d| d.to_string());
+        match existing {
+            None => {
+                insert.execute(params![
+                    record.id,
+                    record.title,
+                    record.claim,
+                    record.rating,
+                    record.misinformation_type,
+                    record.explanation,
+                    record.conclusion,
+                    record.url,
+                    url_key,
+                    record.publisher,
+                    date,
+                    record.lang,
+                    record.provenance,
+                    search_text(record),
+                    now,
+                ])?;
+                counts.new += 1;
+            }
+            Some((rowid, stored)) => {
+                // The stored id wins: a record found by URL keeps the id others refer to.
+                let incoming = FactCheck { id: stored.factcheck.id.clone(), ..record.clone() };
+                if incoming == stored.factcheck {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                let old = serde_json::to_string(&stored.factcheck)
+                    .map_err(|e| StoreError::Invalid(format!("cannot serialise a fact-check: {e}")))?;
+                archive.execute(params![rowid, stored.version, old, now])?;
+                update.execute(params![
+                    rowid,
+                    incoming.title,
+                    incoming.claim,
+                    incoming.rating,
+                    incoming.misinformation_type,
+                    incoming.explanation,
+                    incoming.conclusion,
+                    incoming.url,
+                    url_key,
+                    incoming.publisher,
+                    date,
+                    incoming.lang,
+                    incoming.provenance,
+                    search_text(&incoming),
+                    now,
+                ])?;
+                counts.updated += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+impl FactCheckStore for SqliteStore {
+    fn upsert_factchecks(&mut self, records: &[FactCheck]) -> Result<FactCheckCounts> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counts = upsert(&tx, records, Utc::now())?;
         tx.commit()?;
         Ok(counts)
     }
 
+    fn pull_since(&self, source: &str) -> Result<Option<DateTime<Utc>>> {
+        let since: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT since FROM factcheck_sources WHERE url = ?1", params![source], |r| r.get(0))
+            .optional()?;
+        since
+            .flatten()
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|t| t.to_utc())
+                    .map_err(|e| StoreError::Invalid(format!("factcheck_sources.since of {source}: {text:?}: {e}")))
+            })
+            .transpose()
+    }
+
+    fn upsert_pulled_factchecks(
+        &mut self,
+        source: &str,
+        records: &[FactCheck],
+        next_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<FactCheckCounts> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counts = upsert(&tx, records, now)?;
+        tx.execute(
+            "INSERT INTO factcheck_sources (url, since, pulled_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (url) DO UPDATE SET since = excluded.since, pulled_at = excluded.pulled_at",
+            params![source, next_since.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)), now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(counts)
+    }
     fn list_factchecks(&self, filter: &FactCheckFilter, limit: u64, offset: u64) -> Result<Vec<StoredFactCheck>> {
         let (clause, mut args) = where_clause(filter);
         args.push(i64::try_from(limit).unwrap_or(i64::MAX).to_string());
@@ -319,5 +364,27 @@ mod tests {
         let hoaks = FactCheckFilter { rating: Some("hoaks".into()), ..Default::default() };
         assert_eq!(store.count_factchecks(&hoaks).unwrap(), 0);
         assert_eq!(store.list_factchecks(&FactCheckFilter::default(), 1, 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_pull_stores_its_records_and_next_start_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let feed = "https://mitra.example/api/v1/claimreviews";
+        assert_eq!(store.pull_since(feed).unwrap(), None);
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let (mark, now) = (t("2026-12-03T08:00:00.25Z"), t("2026-12-03T09:00:00Z"));
+        let counts = store.upsert_pulled_factchecks(feed, &[fc("fc-a", "Vaksin chip", None)], Some(mark), now).unwrap();
+        assert_eq!(counts.new, 1);
+        assert_eq!(store.pull_since(feed).unwrap(), Some(mark), "kept to the fraction of a second");
+        assert_eq!(store.pull_since("https://lain.example/feed.atom").unwrap(), None);
+
+        let bad = [fc("fc-b", "Bansos cair", None), fc("", "Tanpa id", None)];
+        assert!(store.upsert_pulled_factchecks(feed, &bad, Some(now), now).is_err());
+        assert_eq!(store.pull_since(feed).unwrap(), Some(mark), "the mark did not move");
+        assert_eq!(store.get_factcheck("fc-b").unwrap(), None, "nor was any record stored");
+
+        store.upsert_pulled_factchecks(feed, &[], None, now).unwrap();
+        assert_eq!(store.pull_since(feed).unwrap(), None, "a pull may start over");
     }
 }

@@ -133,8 +133,9 @@ impl Config {
             }
             None => {}
         }
+        // These variables stand for command-line options, not settings.
         figment
-            .merge(Env::prefixed("TANGKAL_").split("__").ignore(&["log_format", "config"]))
+            .merge(Env::prefixed("TANGKAL_").split("__").ignore(&["log_format", "config", "pull_token"]))
             .extract()
             .context("invalid configuration")
     }

@@ -1,12 +1,13 @@
 //! `tangkal demo`, the README's first command: the whole flow on the bundled sample, a second run
-//! that doubles nothing, and the sample's hoaxes answered by their own fact-checks.
+//! that doubles nothing, the sample's hoaxes answered by their own fact-checks, and the response run on
+//! the debunked cases.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{narratives, stored_matches, tangkal, Truth};
+use common::{db, narratives, stored_matches, tangkal, Truth};
 
 fn demo(data_dir: &Path) -> String {
     tangkal(data_dir, &["demo"])
@@ -35,8 +36,15 @@ fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
     let cases = figure(&first, "cases opened");
     assert_eq!(open_cases(dir.path()), cases as usize, "{first}");
     assert_eq!(first.matches("\n   #").count(), 8, "the biggest narratives are listed:\n{first}");
-    let listed = first.lines().filter(|l| l.trim_start().starts_with("case ")).count() as u64;
+    let open_listed = &first[first.find("\n4. Open cases").unwrap()..first.find("\n5. Response").unwrap()];
+    let listed = open_listed.lines().filter(|l| l.trim_start().starts_with("case ")).count() as u64;
     assert_eq!(listed, cases.min(10), "the open cases are listed:\n{first}");
+
+    let published = figure(&first, "clarifications published");
+    assert_eq!(figure(&first, "Response:"), published);
+    assert_eq!(published, cases, "every debunked case of the sample has a fact-check calling it false");
+    let answered = answered_cases(dir.path());
+    assert_eq!(answered.len() as u64, published, "{first}");
 
     let second = demo(dir.path());
     assert_eq!(figure(&second, "sample posts → new"), 0);
@@ -44,6 +52,11 @@ fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
     assert_eq!(figure(&second, "copies folded → new"), 0);
     assert_eq!(figure(&second, "cases opened"), 0);
     assert_eq!(open_cases(dir.path()), cases as usize, "no case is opened twice");
+    assert_eq!(figure(&second, "Response:"), published, "{second}");
+    assert_eq!(figure(&second, "clarifications published"), 0, "nothing is published twice");
+    assert_eq!(answered_cases(dir.path()), answered, "nor any verdict or clarification added");
+    assert!(!second.contains("created user `admin`"), "the first account is created once");
+    tangkal(dir.path(), &["audit", "verify"]);
 }
 
 /// Against the sample's truth files: of its 16 hoaxes that have a fact-check, the demo (a desk with
@@ -77,4 +90,77 @@ fn demo_debunks_the_sample_hoaxes_with_their_own_fact_checks() {
          (narrative, sample narrative, fact-check): {wrong:?}",
         right.len()
     );
+}
+
+/// A case the demo answered, as stored.
+#[derive(Debug, PartialEq)]
+struct Answered {
+    case: i64,
+    status: String,
+    rating: String,
+    proposer: String,
+    reviewer: String,
+    title: String,
+    sources: String,
+    factcheck_url: String,
+    clarification: i64,
+}
+
+/// The cases with a published clarification, checked: each responding, its verdict proposed and
+/// approved by two demo accounts, its clarification labelled, citing the fact-check and in the
+/// fact-check database; one clarification per case; the demo accounts disabled.
+fn answered_cases(data_dir: &Path) -> Vec<Answered> {
+    let db = db(data_dir);
+    let answered: Vec<Answered> = db
+        .prepare(
+            "SELECT c.id, c.status, v.rating, p.username, r.username, k.title, k.sources, f.url, k.id
+             FROM clarifications k JOIN cases c ON c.id = k.case_id
+             JOIN verdicts v ON v.case_id = c.id AND v.approved = 1
+             JOIN users p ON p.id = v.proposed_by JOIN users r ON r.id = v.reviewed_by
+             JOIN factchecks f ON 'factcheck:' || f.external_id = c.origin_ref
+             WHERE k.status = 'published' ORDER BY c.id",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok(Answered {
+                case: r.get(0)?,
+                status: r.get(1)?,
+                rating: r.get(2)?,
+                proposer: r.get(3)?,
+                reviewer: r.get(4)?,
+                title: r.get(5)?,
+                sources: r.get(6)?,
+                factcheck_url: r.get(7)?,
+                clarification: r.get(8)?,
+            })
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let clarifications: i64 = db.query_row("SELECT COUNT(*) FROM clarifications", [], |r| r.get(0)).unwrap();
+    assert_eq!(clarifications as usize, answered.len(), "one clarification per case, all published");
+    for a in &answered {
+        assert_eq!(a.status, "responding", "{a:?}");
+        assert!(["HOAKS", "DISINFORMASI"].contains(&a.rating.as_str()), "{a:?}");
+        assert_eq!((a.proposer.as_str(), a.reviewer.as_str()), ("demo-analyst", "demo-reviewer"), "two people");
+        assert!(a.title.starts_with(&format!("[{}] ", a.rating)), "the title carries the verdict's label: {a:?}");
+        assert!(a.sources.contains(&format!("\"url\":\"{}\"", a.factcheck_url)), "{a:?}");
+        let joined: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM factchecks WHERE external_id = ?1",
+                [format!("tangkal:clarification:{}", a.clarification)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(joined, 1, "the published clarification is in the fact-check database: {a:?}");
+    }
+    let disabled: Vec<(String, bool)> = db
+        .prepare("SELECT username, disabled FROM users WHERE username LIKE 'demo-%' ORDER BY username")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(disabled.len() == 3 && disabled.iter().all(|(_, off)| *off), "nobody signs in as them: {disabled:?}");
+    answered
 }

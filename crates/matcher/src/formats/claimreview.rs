@@ -12,16 +12,21 @@ use crate::FactCheck;
 /// Reads every ClaimReview node of one JSON-LD document; other node types are ignored. `source`
 /// names the input in rejection places (`source: $[1].@graph[2]`).
 pub fn read_claimreview(text: &str, source: &str) -> Parsed {
-    let mut parsed = Parsed::default();
     let doc: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             let place = format!("{source}:{}", e.line());
-            parsed.rejected.push(Rejected { place, reason: format!("not valid JSON: {e}") });
-            return parsed;
+            let rejected = vec![Rejected { place, reason: format!("not valid JSON: {e}") }];
+            return Parsed { records: Vec::new(), rejected };
         }
     };
-    walk(&doc, "$".to_owned(), source, &mut parsed);
+    read_claimreview_value(&doc, source)
+}
+
+/// [`read_claimreview`] for a document already parsed, such as one element of a `DataFeed`.
+pub fn read_claimreview_value(doc: &Value, source: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    walk(doc, "$".to_owned(), source, &mut parsed);
     if parsed.records.is_empty() && parsed.rejected.is_empty() {
         parsed.rejected.push(Rejected { place: source.to_owned(), reason: "no ClaimReview node found".into() });
     }

@@ -11,7 +11,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-pub use self::claimreview::{read_claimreview, write_claimreview};
+pub use self::claimreview::{read_claimreview, read_claimreview_value, write_claimreview};
 pub use self::csv::{read_csv, write_csv, ColumnMap, FIELDS};
 pub use self::dedup::{dedup, normalize_url, Duplicate};
 pub use self::jsonl::{read_jsonl, write_jsonl};

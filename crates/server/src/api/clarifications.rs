@@ -74,7 +74,7 @@ pub(crate) fn review_of(
 
 /// A published clarification as the fact-check database holds it, so that the next claim matching
 /// (ingest, `tangkal match`) finds it; a correction updates the same record.
-fn as_factcheck(c: &Clarification, site: &SiteConfig) -> FactCheck {
+pub fn as_factcheck(c: &Clarification, site: &SiteConfig) -> FactCheck {
     let url = site.clarification_url(&c.slug);
     FactCheck {
         id: format!("tangkal:clarification:{}", c.id),

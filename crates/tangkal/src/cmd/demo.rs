@@ -1,12 +1,22 @@
 //! `tangkal demo`: the whole flow on the bundled sample, so a new user sees Tangkal work in one command:
 //! fact-checks imported, posts ingested into narratives, narratives matched against the fact-checks,
-//! cases opened for debunked ones.
+//! cases opened for debunked ones, and the response run on them: a reviewed verdict and a published
+//! clarification each, so the public pages have content on a first run.
 
 use std::process::ExitCode;
 
-use tangkal_matcher::formats;
-use tangkal_pipeline::{ColumnMap, Format, RejectWriter};
-use tangkal_store::{CaseFilter, ItemFilter, NarrativeOrder, Store};
+use chrono::{DateTime, FixedOffset, Utc};
+use tangkal_cases::{Actor, Case, Change, MisinfoType, Rating, Role, Status, SystemClock, UserRef, VerdictDraft};
+use tangkal_matcher::{formats, FactCheck};
+use tangkal_pipeline::{ColumnMap, Format, RejectWriter, CLAIMS_DETECTOR};
+use tangkal_response::claimreview::SiteConfig;
+use tangkal_response::clarification::{
+    Clarification, ClarificationChange, ClarificationStatus, NewClarification, Source, MAX_CLAIM_CHARS, MAX_TITLE_CHARS,
+};
+use tangkal_server::api::clarifications::as_factcheck;
+use tangkal_store::{
+    CaseFilter, CaseUpdate, ClarificationFilter, ItemFilter, NarrativeOrder, NewUser, ResponseUpdate, Store,
+};
 
 use crate::config::Config;
 
@@ -74,11 +84,218 @@ pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
             super::excerpt(&case.title, 70)
         );
     }
+
+    // The desk's first account comes before the demo's own, so that `tangkal serve` still has an admin.
+    super::serve::create_first_admin(store.as_mut(), &SystemClock)?;
+    let site = &config.response.site;
+    let desk = DemoDesk::open(store.as_mut())?;
+    let mut published = Vec::new();
+    let mut newly = 0;
+    for case in debunked_cases(store.as_ref())? {
+        if let Some((clarification, new)) = respond(store.as_mut(), &desk, site, case)? {
+            newly += usize::from(new);
+            published.push(clarification);
+        }
+    }
     println!(
-        "\nNext: `tangkal narratives show ID`, `tangkal serve` for the web app, or run `tangkal demo` again to see \
-         that nothing is doubled."
+        "\n5. Response: {} debunked cases answered (verdict proposed by {}, approved by {}; clarification by {}), \
+         clarifications published {newly}",
+        published.len(),
+        desk.analyst.user.name,
+        desk.reviewer.user.name,
+        desk.communicator.user.name,
     );
+    for c in &published {
+        println!("   case {:<4} {}", c.case_id, site.clarification_url(&c.slug));
+    }
+
+    println!("\nNext: start the server with `tangkal serve` and open");
+    let base = site.base_url.trim_end_matches('/');
+    for (path, what) in [
+        ("/cek-fakta", "the published clarifications, searchable (?q=)"),
+        ("/cek-fakta/feed.atom", "their Atom feed"),
+        ("/transparansi", "the takedown transparency log"),
+        ("/login", "sign in (as admin: the password is printed once, on the first start)"),
+        ("/api/v1/openapi.json", "the API"),
+    ] {
+        println!("   {:<width$} {what}", format!("{base}{path}"), width = base.len() + 21);
+    }
+    println!("or `tangkal narratives show ID`, or run `tangkal demo` again to see that nothing is doubled.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The accounts the demo's response is signed with in the audit trail: the two-person rule wants a
+/// proposer and a different reviewer, and clarifications a communicator. They are created disabled:
+/// nobody signs in as them.
+struct DemoDesk {
+    analyst: Actor,
+    reviewer: Actor,
+    communicator: Actor,
+}
+
+impl DemoDesk {
+    fn open(store: &mut dyn Store) -> anyhow::Result<DemoDesk> {
+        Ok(DemoDesk {
+            analyst: demo_account(store, "demo-analyst", Role::Analyst)?,
+            reviewer: demo_account(store, "demo-reviewer", Role::Reviewer)?,
+            communicator: demo_account(store, "demo-communicator", Role::Communicator)?,
+        })
+    }
+}
+
+fn demo_account(store: &mut dyn Store, username: &str, role: Role) -> anyhow::Result<Actor> {
+    let user = match store.user_by_name(username)? {
+        Some(user) => user,
+        None => {
+            let now = Utc::now();
+            let hash = tangkal_server::auth::hash_password(&tangkal_server::auth::new_secret())?;
+            let user = store.add_user(
+                &NewUser {
+                    username,
+                    display_name: username,
+                    role,
+                    platform: None,
+                    organisation: tangkal_server::api::accounts::DEFAULT_ORGANISATION,
+                    password_hash: &hash,
+                    time_zone: tangkal_server::views::DEFAULT_TIME_ZONE.name(),
+                },
+                "demo",
+                now,
+            )?;
+            store.set_user_disabled(user.id, true, "demo", now)?.unwrap_or(user)
+        }
+    };
+    Ok(Actor::new(UserRef { id: user.id, name: user.username }, user.role, None))
+}
+
+/// Open cases the claim matcher opened for a narrative its fact-check debunks, with that fact-check.
+fn debunked_cases(store: &dyn Store) -> anyhow::Result<Vec<(Case, FactCheck)>> {
+    let open = CaseFilter { open: Some(true), ..Default::default() };
+    let now = Utc::now();
+    let mut found = Vec::new();
+    for summary in store.list_cases(&open, now, store.count_cases(&open, now)?, 0)? {
+        let Some(case) = store.case(summary.id)?.filter(|c| c.opened_by == CLAIMS_DETECTOR) else { continue };
+        let factcheck_id = case.origin_ref.as_deref().and_then(|r| r.strip_prefix("factcheck:"));
+        if let Some(factcheck) = factcheck_id.map(|id| store.get_factcheck(id)).transpose()?.flatten() {
+            found.push((case, factcheck.factcheck));
+        }
+    }
+    Ok(found)
+}
+
+/// Takes a debunked case to a published clarification, one audited step at a time, from wherever it
+/// stands (an interrupted demo resumes). Returns the clarification and whether this run published it;
+/// None for a case left to a person: its fact-check does not call the claim false, or someone else
+/// proposed its verdict or wrote its clarification.
+fn respond(
+    store: &mut dyn Store,
+    desk: &DemoDesk,
+    site: &SiteConfig,
+    (mut case, factcheck): (Case, FactCheck),
+) -> anyhow::Result<Option<(Clarification, bool)>> {
+    let Some(verdict) = verdict_of(&factcheck) else { return Ok(None) };
+    let now = Utc::now();
+    loop {
+        let (change, actor) = match case.status {
+            Status::New => (Change::Move { to: Status::Triage, reason: None }, &desk.analyst),
+            Status::Triage => (Change::Move { to: Status::Investigating, reason: None }, &desk.analyst),
+            Status::Investigating => (Change::ProposeVerdict(verdict.clone()), &desk.analyst),
+            Status::VerdictProposed
+                if case.verdict.as_ref().is_some_and(|v| v.proposed_by.id == desk.analyst.user.id) =>
+            {
+                (Change::ReviewVerdict { approve: true, note: None }, &desk.reviewer)
+            }
+            Status::VerdictApproved | Status::Responding => break,
+            _ => return Ok(None),
+        };
+        case = match store.update_case(case.id, change, actor, now)? {
+            CaseUpdate::Done(case) => *case,
+            CaseUpdate::NotFound => anyhow::bail!("case {} vanished", case.id),
+            CaseUpdate::Refused(why) => anyhow::bail!("case {}: {why}", case.id),
+        };
+    }
+    let mine = ClarificationFilter { case_id: Some(case.id), ..Default::default() };
+    let clarification = match store.list_clarifications(&mine, 1, 0)?.into_iter().next() {
+        Some(c) if c.created_by != desk.communicator.label() => return Ok(None),
+        Some(c) => c,
+        None => {
+            let draft =
+                Clarification::draft(&case, &clarification_text(store, &case, &factcheck)?, &desk.communicator, now)?;
+            store.create_clarification(&draft)?
+        }
+    };
+    if case.status == Status::VerdictApproved {
+        let start = Change::Move { to: Status::Responding, reason: None };
+        if let CaseUpdate::Refused(why) = store.update_case(case.id, start, &desk.communicator, now)? {
+            anyhow::bail!("case {}: {why}", case.id);
+        }
+    }
+    let (clarification, new) = match clarification.status {
+        ClarificationStatus::Published => (clarification, false),
+        ClarificationStatus::Draft => {
+            match store.update_clarification(clarification.id, ClarificationChange::Publish, &desk.communicator, now)? {
+                ResponseUpdate::Done(c) => (*c, true),
+                ResponseUpdate::NotFound => anyhow::bail!("clarification {} vanished", clarification.id),
+                ResponseUpdate::Refused(why) => anyhow::bail!("clarification {}: {why}", clarification.id),
+            }
+        }
+    };
+    // As publishing over the API does: the claim matcher finds it from now on (again: unchanged).
+    store.upsert_factchecks(&[as_factcheck(&clarification, site)])?;
+    Ok(Some((clarification, new)))
+}
+
+/// The verdict the fact-check gives, in the desk's ratings. None for a rating that does not call the
+/// claim false (BENAR, KLARIFIKASI, ...): such a case needs a person's judgement.
+fn verdict_of(factcheck: &FactCheck) -> Option<VerdictDraft> {
+    let (rating, kind) = match factcheck.rating.as_deref()?.trim().to_uppercase().as_str() {
+        "HOAKS" | "HOAX" | "SALAH" | "PALSU" | "FALSE" => (Rating::Hoaks, MisinfoType::Fabricated),
+        // A scam passes itself off as a bank, a ministry or a company.
+        "PENIPUAN" | "SCAM" => (Rating::Hoaks, MisinfoType::Imposter),
+        "DISINFORMASI" => (Rating::Disinformasi, MisinfoType::Fabricated),
+        "MISINFORMASI" => (Rating::Misinformasi, MisinfoType::Misleading),
+        "MENYESATKAN" | "MISLEADING" => (Rating::Menyesatkan, MisinfoType::Misleading),
+        _ => return None,
+    };
+    let explanation = match factcheck.body_text() {
+        body if body.trim().is_empty() => format!("Sesuai cek fakta \"{}\".", factcheck.title),
+        body => body,
+    };
+    let explanation = explanation.chars().take(tangkal_cases::MAX_EXPLANATION_CHARS).collect();
+    Some(VerdictDraft { rating, misinfo_type: Some(kind), explanation })
+}
+
+/// The public text (in Indonesian): the fact-check's title, claim and reasoning, how far the narrative
+/// spread here, and the fact-check as the source.
+fn clarification_text(store: &dyn Store, case: &Case, factcheck: &FactCheck) -> anyhow::Result<NewClarification> {
+    let mut body = factcheck.body_text().replace('\n', "\n\n");
+    let narrative = case.narratives.first().and_then(|id| id.parse().ok());
+    if let Some(row) = narrative.map(|id| store.get_narrative(id)).transpose()?.flatten() {
+        let wib = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is an offset");
+        let since = DateTime::from_timestamp(row.first_seen, 0).unwrap_or_default().with_timezone(&wib);
+        body.push_str(&format!(
+            "\n\nKlaim ini beredar dalam {} unggahan dari {} akun di {} sejak {} WIB.",
+            row.items,
+            row.accounts,
+            row.platforms.join(", "),
+            since.format("%d-%m-%Y %H.%M")
+        ));
+    }
+    let sources = factcheck
+        .url
+        .iter()
+        .map(|url| Source {
+            title: factcheck.publisher.clone().unwrap_or_else(|| "Cek fakta".into()),
+            url: url.clone(),
+        })
+        .collect();
+    let claim = factcheck.claim.as_deref().unwrap_or(&factcheck.title);
+    Ok(NewClarification {
+        title: super::excerpt(&factcheck.title, MAX_TITLE_CHARS - 1),
+        body_markdown: body.trim().to_string(),
+        sources,
+        claim: Some(super::excerpt(claim, MAX_CLAIM_CHARS - 1)),
+    })
 }
 
 fn print_narratives(store: &dyn Store) -> anyhow::Result<()> {

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use tangkal_matcher::formats::{self, ColumnMap, Format, Parsed};
-use tangkal_store::{FactCheckFilter, StoredFactCheck};
+use chrono::{DateTime, SecondsFormat, Utc};
+use tangkal_matcher::formats::{self, ColumnMap, Format, Parsed, Rejected};
+use tangkal_matcher::FactCheck;
+use tangkal_store::{FactCheckCounts, FactCheckFilter, StoredFactCheck};
 use tangkal_text::Analyzer;
 
 use crate::config::Config;
@@ -29,6 +31,24 @@ pub enum Command {
         /// CSV column map, field=column pairs: --map title=judul,rating=label,url=tautan
         #[arg(long)]
         map: Option<String>,
+    },
+    /// Import a partner's published fact-checks over HTTP, from where the last pull of URL stopped
+    #[command(after_help = "URL is a schema.org DataFeed of ClaimReviews (another Tangkal's \
+        /api/v1/claimreviews, which needs a partner token), a JSON-LD document of ClaimReviews, or an Atom, \
+        RSS or JSON feed whose entries link pages carrying a ClaimReview (another Tangkal's \
+        /cek-fakta/feed.atom). Copies are folded as in `import`.\n\n\
+        Exit status: 0 all entries accepted, 3 some entries rejected (listed on stderr; they are read \
+        again next time).")]
+    Pull {
+        /// The partner's feed
+        url: String,
+        /// Bearer token the partner issued; sent to the feed's own site only
+        #[arg(long, env = "TANGKAL_PULL_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Read what changed from this instant (RFC 3339, or YYYY-MM-DD) instead of where the last pull
+        /// stopped
+        #[arg(long, value_parser = parse_since)]
+        since: Option<DateTime<Utc>>,
     },
     /// Write every stored fact-check
     Export {
@@ -93,6 +113,42 @@ pub(crate) fn read_file(path: &Path, format: Option<Format>, map: &ColumnMap) ->
     })
 }
 
+fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).or_else(|_| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+            .map_err(|_| {
+                format!("{text:?} is neither an RFC 3339 instant (2026-12-03T08:00:00Z) nor a date (2026-12-03)")
+            })
+    })
+}
+
+/// Folds copies, stores the rest with `store_batch` and reports, as every fact-check import does.
+fn import(
+    records: Vec<FactCheck>,
+    rejected: &[Rejected],
+    store_batch: impl FnOnce(&[FactCheck]) -> tangkal_store::Result<FactCheckCounts>,
+) -> anyhow::Result<ExitCode> {
+    let read = records.len();
+    let (records, duplicates) = formats::dedup(records, &Analyzer::new());
+    let counts = store_batch(&records)?;
+    for r in rejected {
+        eprintln!("rejected {r}");
+    }
+    for d in &duplicates {
+        eprintln!("folded {} into {} (same {})", d.dropped, d.kept, d.by);
+    }
+    println!(
+        "read {read} · folded {} copies · new {} · updated {} · unchanged {} · rejected {}",
+        duplicates.len(),
+        counts.new,
+        counts.updated,
+        counts.unchanged,
+        rejected.len()
+    );
+    Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SOME_REJECTED) })
+}
+
 pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     let mut store = config.open_store()?;
     match command {
@@ -105,26 +161,29 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 records.extend(parsed.records);
                 rejected.extend(parsed.rejected);
             }
-            let read = records.len();
-            let (records, duplicates) = formats::dedup(records, &Analyzer::new());
-            let counts = store.upsert_factchecks(&records)?;
-            for r in &rejected {
-                eprintln!("rejected {r}");
-            }
-            for d in &duplicates {
-                eprintln!("folded {} into {} (same {})", d.dropped, d.kept, d.by);
-            }
-            println!(
-                "read {read} · folded {} copies · new {} · updated {} · unchanged {} · rejected {}",
-                duplicates.len(),
-                counts.new,
-                counts.updated,
-                counts.unchanged,
-                rejected.len()
+            return import(records, &rejected, |batch| store.upsert_factchecks(batch));
+        }
+        Command::Pull { url, token, since } => {
+            let source = url.trim();
+            let since = match since {
+                Some(given) => Some(given),
+                None => store.pull_since(source)?,
+            };
+            let pulled = tangkal_pipeline::pull_factchecks(source, token.as_deref(), since)?;
+            let from = since.map_or("the start".to_string(), |t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            let older = if pulled.older > 0 { format!(", {} older left out", pulled.older) } else { String::new() };
+            eprintln!(
+                "{source}: {} since {from}, {} entries{older}, {} requests",
+                pulled.kind, pulled.entries, pulled.requests
             );
-            if !rejected.is_empty() {
-                return Ok(ExitCode::from(EXIT_SOME_REJECTED));
+            let next = pulled.next_since;
+            let status = import(pulled.records, &pulled.rejected, |batch| {
+                store.upsert_pulled_factchecks(source, batch, next, Utc::now())
+            })?;
+            if let Some(next) = next {
+                eprintln!("next pull from {}", next.to_rfc3339_opts(SecondsFormat::AutoSi, true));
             }
+            return Ok(status);
         }
         Command::Export { format, output } => {
             let records: Vec<_> = store

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tangkal_cases::SystemClock;
+use tangkal_cases::{Clock, SystemClock};
 use tangkal_server::{AppState, ServerConfig};
+use tangkal_store::Store;
 
 use crate::config::Config;
 
@@ -35,14 +36,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(SystemClock);
     let mut store =
         config.open_store().with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-    if let Some(password) = tangkal_server::bootstrap_admin(store.as_mut(), clock.as_ref())? {
-        // Printed, never logged: logs are often shipped elsewhere.
-        println!(
-            "First start: created user `{}` with password\n\n    {password}\n\n\
-             It is shown only this once. / Kata sandi ini hanya ditampilkan sekali.",
-            tangkal_server::FIRST_ADMIN
-        );
-    }
+    create_first_admin(store.as_mut(), clock.as_ref())?;
     drop(store);
     let settings = &config.server;
     if let Some(bad) = settings.platforms.iter().find(|p| !tangkal_model::is_platform_name(p)) {
@@ -73,6 +67,19 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// On a store without users, creates the `admin` account and prints its password, once.
+pub(crate) fn create_first_admin(store: &mut dyn Store, clock: &dyn Clock) -> anyhow::Result<()> {
+    if let Some(password) = tangkal_server::bootstrap_admin(store, clock)? {
+        // Printed, never logged: logs are often shipped elsewhere.
+        println!(
+            "First start: created user `{}` with password\n\n    {password}\n\n\
+             It is shown only this once. / Kata sandi ini hanya ditampilkan sekali.",
+            tangkal_server::FIRST_ADMIN
+        );
+    }
+    Ok(())
 }
 
 /// Refuses settings the public pages and letters cannot work with, naming the key.
