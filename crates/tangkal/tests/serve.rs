@@ -1,42 +1,14 @@
 //! `tangkal serve` as a process: SIGTERM stops it within its shutdown deadline even while a client
 //! holds a request open.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Kills the server if a test fails before it stopped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
-
-/// Waits until `/healthz` answers.
-fn wait_until_serving(address: SocketAddr, server: &mut Server) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        assert!(server.0.try_wait().unwrap().is_none(), "the server exited early");
-        if let Ok(mut stream) = TcpStream::connect(address) {
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: tangkal\r\nConnection: close\r\n\r\n").unwrap();
-            let mut answer = String::new();
-            let _ = stream.read_to_string(&mut answer);
-            if answer.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the server did not start");
-}
+use common::{free_port, wait_until_serving, Server};
 
 #[test]
 fn sigterm_stops_the_server_despite_a_stalled_client() {

@@ -171,9 +171,10 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             };
             let pulled = tangkal_pipeline::pull_factchecks(source, token.as_deref(), since)?;
             let from = since.map_or("the start".to_string(), |t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
-            let older = if pulled.older > 0 { format!(", {} older left out", pulled.older) } else { String::new() };
+            let older =
+                if pulled.older > 0 { format!(" (and {} older, left out)", pulled.older) } else { String::new() };
             eprintln!(
-                "{source}: {} since {from}, {} entries{older}, {} requests",
+                "{source}: {} since {from}: entries {}{older} · requests {}",
                 pulled.kind, pulled.entries, pulled.requests
             );
             let next = pulled.next_since;

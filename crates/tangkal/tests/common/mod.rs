@@ -1,11 +1,14 @@
-//! What the command-line tests share: running `tangkal`, reading the bundled sample and its truth
-//! files, and mapping stored narratives back to the sample's.
+//! What the command-line tests share: running `tangkal` and `tangkal serve`, reading the bundled sample
+//! and its truth files, and mapping stored narratives back to the sample's.
 
 #![allow(dead_code)] // each test file uses its own part
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -95,4 +98,36 @@ impl Truth {
             })
             .collect()
     }
+}
+
+/// A `tangkal serve` process, killed if a test fails before it stopped.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+/// Waits until `/healthz` answers.
+pub fn wait_until_serving(address: SocketAddr, server: &mut Server) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        assert!(server.0.try_wait().unwrap().is_none(), "the server exited early");
+        if let Ok(mut stream) = TcpStream::connect(address) {
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: tangkal\r\nConnection: close\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not start");
 }
