@@ -93,20 +93,23 @@ fn pull_with(feed: &Url, since: Option<DateTime<Utc>>, fetch: &mut Fetch<'_>) ->
     let first = fetch(&page_url(feed, since, 0))?;
     let mut requests = 1;
     let looks_like_json = first.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| matches!(b, b'{' | b'['));
-    let (kind, entries, older) = if looks_like_json {
-        let doc: Value = serde_json::from_slice(&first).with_context(|| format!("{feed}: not valid JSON"))?;
-        if doc.get("dataFeedElement").is_some() {
+    let json: Option<Value> = if looks_like_json {
+        Some(serde_json::from_slice(&first).with_context(|| format!("{feed}: not valid JSON"))?)
+    } else {
+        None
+    };
+    let (kind, entries, older) = match json {
+        Some(doc) if doc.get("dataFeedElement").is_some() => {
             (FeedKind::DataFeed, data_feed(feed, since, doc, fetch, &mut requests)?, 0)
-        } else if is_json_feed(&doc) {
-            let (entries, older) = syndication(feed, since, &first, fetch, &mut requests)?;
-            (FeedKind::Syndication, entries, older)
-        } else {
-            // A document holds no dates to resume from: it is read whole each time.
+        }
+        // A document holds no dates to resume from: it is read whole each time.
+        Some(doc) if !is_json_feed(&doc) => {
             (FeedKind::JsonLd, vec![Entry { changed: None, parsed: read_claimreview_value(&doc, feed.as_str()) }], 0)
         }
-    } else {
-        let (entries, older) = syndication(feed, since, &first, fetch, &mut requests)?;
-        (FeedKind::Syndication, entries, older)
+        _ => {
+            let (entries, older) = syndication(feed, since, &first, fetch, &mut requests)?;
+            (FeedKind::Syndication, entries, older)
+        }
     };
     let next_since = next_since(&entries, since);
     let mut pulled =
