@@ -59,6 +59,9 @@ pub struct Pulled {
     pub entries: usize,
     /// Feed entries not fetched because they did not change since `since`.
     pub older: usize,
+    /// Every entry of a news feed first appeared after `since`: a feed keeps only its latest entries, so
+    /// some published in between may have left it (a DataFeed keeps them all).
+    pub may_have_missed: bool,
     pub records: Vec<FactCheck>,
     pub rejected: Vec<Rejected>,
     /// `since` for the next pull of this address; see [`next_since`].
@@ -98,22 +101,31 @@ fn pull_with(feed: &Url, since: Option<DateTime<Utc>>, fetch: &mut Fetch<'_>) ->
     } else {
         None
     };
-    let (kind, entries, older) = match json {
+    let (kind, entries, older, may_have_missed) = match json {
         Some(doc) if doc.get("dataFeedElement").is_some() => {
-            (FeedKind::DataFeed, data_feed(feed, since, doc, fetch, &mut requests)?, 0)
+            (FeedKind::DataFeed, data_feed(feed, since, doc, fetch, &mut requests)?, 0, false)
         }
         // A document holds no dates to resume from: it is read whole each time.
         Some(doc) if !is_json_feed(&doc) => {
-            (FeedKind::JsonLd, vec![Entry { changed: None, parsed: read_claimreview_value(&doc, feed.as_str()) }], 0)
+            let whole = Entry { changed: None, parsed: read_claimreview_value(&doc, feed.as_str()) };
+            (FeedKind::JsonLd, vec![whole], 0, false)
         }
         _ => {
-            let (entries, older) = syndication(feed, since, &first, fetch, &mut requests)?;
-            (FeedKind::Syndication, entries, older)
+            let (entries, older, may_have_missed) = syndication(feed, since, &first, fetch, &mut requests)?;
+            (FeedKind::Syndication, entries, older, may_have_missed)
         }
     };
     let next_since = next_since(&entries, since);
-    let mut pulled =
-        Pulled { kind, requests, entries: entries.len(), older, records: Vec::new(), rejected: Vec::new(), next_since };
+    let mut pulled = Pulled {
+        kind,
+        requests,
+        entries: entries.len(),
+        older,
+        may_have_missed,
+        records: Vec::new(),
+        rejected: Vec::new(),
+        next_since,
+    };
     for entry in entries {
         pulled.records.extend(entry.parsed.records);
         pulled.rejected.extend(entry.parsed.rejected);
@@ -228,17 +240,23 @@ fn is_json_feed(doc: &Value) -> bool {
 }
 
 /// The ClaimReviews on the pages a feed's entries link, for entries changed at or after `since`
-/// (an entry without a date is always read); returns them and the number of older entries.
+/// (an entry without a date is always read); returns them, the number of older entries, and
+/// [`Pulled::may_have_missed`].
 fn syndication(
     feed: &Url,
     since: Option<DateTime<Utc>>,
     body: &[u8],
     fetch: &mut Fetch<'_>,
     requests: &mut usize,
-) -> anyhow::Result<(Vec<Entry>, usize)> {
+) -> anyhow::Result<(Vec<Entry>, usize, bool)> {
     let parsed = feed_rs::parser::parse(body).with_context(|| {
         format!("{feed}: neither a DataFeed or JSON-LD document of ClaimReviews nor an Atom, RSS or JSON feed")
     })?;
+    // An entry that first appeared at or before `since` shows the feed reaches back to the last pull.
+    let may_have_missed = since.is_some_and(|since| {
+        let after = |e: &feed_rs::model::Entry| e.published.or(e.updated).is_some_and(|first| first > since);
+        !parsed.entries.is_empty() && parsed.entries.iter().all(after)
+    });
     let mut entries = Vec::new();
     let mut older = 0;
     for (i, entry) in parsed.entries.iter().enumerate() {
@@ -268,7 +286,7 @@ fn syndication(
         };
         entries.push(Entry { changed, parsed });
     }
-    Ok((entries, older))
+    Ok((entries, older, may_have_missed))
 }
 
 fn rejection(place: String, reason: String) -> Parsed {
@@ -534,6 +552,34 @@ mod tests {
         assert!(places[1].starts_with("entry 3 <https://lain.example/3>: $[0]: not valid JSON"), "{places:?}");
         assert!(places[2].starts_with("entry 4 <https://mitra.example/cek-fakta/4>: ") && places[2].contains("404"));
         assert_eq!(pulled.next_since, Some(at(5)), "held at the oldest rejected entry");
+        assert!(!pulled.may_have_missed, "an entry older than the mark shows the feed reaches back to it");
+        let corrected = atom(&[("https://mitra.example/cek-fakta/1", "2026-12-03T08:00:00Z")])
+            .replace("<updated>2026", "<published>2026-12-03T01:00:00Z</published><updated>2026");
+        let mut partner = Partner::new([
+            (format!("{ATOM}?since=2026-12-03T02%3A00%3A00Z&limit=500"), corrected),
+            ("https://mitra.example/cek-fakta/1".into(), page(&ld(&review(1, "2026-12-03")))),
+        ]);
+        let pulled = partner.pull(ATOM, Some(at(2))).unwrap();
+        assert_eq!((pulled.records.len(), pulled.may_have_missed), (1, false), "a correction of an entry seen before");
+    }
+
+    #[test]
+    fn a_feed_whose_every_entry_appeared_after_the_mark_may_have_lost_some() {
+        let feed = atom(&[
+            ("https://mitra.example/1", "2026-12-03T08:00:00Z"),
+            ("https://mitra.example/2", "2026-12-03T07:00:00Z"),
+        ]);
+        let page = page(&ld(&review(1, "2026-12-03")));
+        let mut partner = Partner::new([
+            (format!("{ATOM}?since=2026-12-03T06%3A00%3A00Z&limit=500"), feed.clone()),
+            (format!("{ATOM}?since=2026-12-03T07%3A00%3A00Z&limit=500"), feed.clone()),
+            (format!("{ATOM}?limit=500"), feed),
+            ("https://mitra.example/1".into(), page.clone()),
+            ("https://mitra.example/2".into(), page),
+        ]);
+        assert!(partner.pull(ATOM, Some(at(6))).unwrap().may_have_missed);
+        assert!(!partner.pull(ATOM, Some(at(7))).unwrap().may_have_missed, "the entry at the mark was seen before");
+        assert!(!partner.pull(ATOM, None).unwrap().may_have_missed, "a first pull reads what there is");
     }
 
     #[test]

@@ -185,7 +185,9 @@ fn two_desks_exchange_fact_checks_both_ways() {
     // B corrects its clarification; A's next pull updates its copy.
     let correction = json!({"reason": "Lokasi foto diperbaiki", "title": "Foto banjir di Monas hasil suntingan"});
     post(&format!("{api}/clarifications/{clarification}/corrections"), &communicator, correction);
-    assert_eq!(counts(succeeded(&a.pull(&b_atom, None))), (0, 1, 0, 0));
+    let corrected = a.pull(&b_atom, None);
+    assert_eq!(counts(succeeded(&corrected)), (0, 1, 0, 0));
+    assert!(!stderr(&corrected).contains("warning"), "the feed reaches back: {}", stderr(&corrected));
     let sql =
         "SELECT COUNT(*) FROM factchecks WHERE url = ?1 AND title = '[HOAKS] Foto banjir di Monas hasil suntingan'";
     assert_eq!(a.count(sql, &page), 1);

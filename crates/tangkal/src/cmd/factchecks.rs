@@ -177,6 +177,12 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 "{source}: {} since {from}: entries {}{older} · requests {}",
                 pulled.kind, pulled.entries, pulled.requests
             );
+            if pulled.may_have_missed {
+                eprintln!(
+                    "warning: every entry of this feed changed after {from}; a feed keeps only its latest entries, \
+                     so changes in between may have left it (a partner's DataFeed has them all)"
+                );
+            }
             let next = pulled.next_since;
             let status = import(pulled.records, &pulled.rejected, |batch| {
                 store.upsert_pulled_factchecks(source, batch, next, Utc::now())
