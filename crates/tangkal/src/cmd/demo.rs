@@ -185,8 +185,8 @@ fn debunked_cases(store: &dyn Store) -> anyhow::Result<Vec<(Case, FactCheck)>> {
 
 /// Takes a debunked case to a published clarification, one audited step at a time, from wherever it
 /// stands (an interrupted demo resumes). Returns the clarification and whether this run published it;
-/// None for a case left to a person: its fact-check does not call the claim false, or someone else
-/// proposed its verdict or wrote its clarification.
+/// None for a case left to a person: its fact-check does not call the claim false, its verdict was
+/// rejected, or someone else proposed its verdict or wrote its clarification.
 fn respond(
     store: &mut dyn Store,
     desk: &DemoDesk,
@@ -199,7 +199,8 @@ fn respond(
         let (change, actor) = match case.status {
             Status::New => (Change::Move { to: Status::Triage, reason: None }, &desk.analyst),
             Status::Triage => (Change::Move { to: Status::Investigating, reason: None }, &desk.analyst),
-            Status::Investigating => (Change::ProposeVerdict(verdict.clone()), &desk.analyst),
+            // A verdict on an investigated case was rejected: a person takes it from there.
+            Status::Investigating if case.verdict.is_none() => (Change::ProposeVerdict(verdict.clone()), &desk.analyst),
             Status::VerdictProposed
                 if case.verdict.as_ref().is_some_and(|v| v.proposed_by.id == desk.analyst.user.id) =>
             {
