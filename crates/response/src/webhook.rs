@@ -115,6 +115,13 @@ impl NewWebhook {
     /// The endpoint as it will be stored, or the first problem, naming its field. Addresses that are not
     /// public (loopback, private, link-local...) are refused unless `allow_private`.
     pub fn check(&self, allow_private: bool) -> Result<NewWebhook, ResponseError> {
+        let printable = self.url.chars().all(|c| ('!'..='~').contains(&c));
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) || !printable {
+            return Err(ResponseError::invalid(
+                "url",
+                "must start with http:// or https:// and hold only printable ASCII (percent-encode the rest)",
+            ));
+        }
         let url = web_url("url", &self.url)?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(ResponseError::invalid("url", "must not carry a user name or password"));
@@ -136,6 +143,10 @@ impl NewWebhook {
             return Err(ResponseError::invalid("events", "must name at least one event type"));
         }
         let description = match &self.description {
+            Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS => {
+                let reason = format!("is longer than {MAX_DESCRIPTION_CHARS} characters");
+                return Err(ResponseError::invalid("description", reason));
+            }
             Some(d) => {
                 Some(clean_text("description", d, MAX_DESCRIPTION_CHARS, false, false)?).filter(|d| !d.is_empty())
             }
@@ -369,7 +380,16 @@ mod tests {
             Err(ResponseError::Invalid { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        for bad in ["ftp://example.org/", "https://", "example.org/hook", "https://u:p@example.org/"] {
+        let bad_urls = [
+            "ftp://example.org/",
+            "https://",
+            "example.org/hook",
+            "https://u:p@example.org/",
+            " https://example.org/",
+            "HTTPS://example.org/",
+            "https://example.org/ä",
+        ];
+        for bad in bad_urls {
             assert_eq!(field(new(bad, vec![EventKind::CaseOpened]), true), "url", "{bad}");
         }
         for private in [

@@ -24,6 +24,7 @@ mod public;
 mod routes;
 pub mod throttle;
 pub mod views;
+mod webhooks;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ pub use openapi::document as openapi_document;
 pub use pool::StorePool;
 pub use problem::{Problem, PROBLEM_JSON};
 pub use routes::{route_table, RouteSpec};
+pub use webhooks::WebhookSettings;
 
 /// How the server runs. `Default` suits a local install; `tangkal serve` fills it from flags.
 #[derive(Debug, Clone)]
@@ -72,6 +74,8 @@ pub struct ServerConfig {
     pub platforms: Vec<String>,
     /// Takedown platforms and legal basis, the transparency delay, the public site.
     pub response: ResponseSettings,
+    /// Where and how webhook deliveries are sent.
+    pub webhooks: WebhookSettings,
 }
 
 /// The configurable part of the public response (the `[response]` section of `tangkal.toml`).
@@ -116,6 +120,7 @@ impl ServerConfig {
             trusted_proxies: Vec::new(),
             platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -202,7 +207,8 @@ pub fn app(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then stops accepting and gives in-flight requests
 /// `shutdown_timeout` to finish before dropping their connections. Store writes are single
 /// transactions, so a stop never leaves half a change behind. The audit trail's head is checkpointed
-/// every `audit_checkpoint_interval` and once more at the end.
+/// every `audit_checkpoint_interval` and once more at the end. Webhook deliveries and deadline events
+/// run beside the requests; a delivery cut off by the stop is sent again on the next start.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -213,8 +219,10 @@ pub async fn serve(
         shutdown_timeout: state.config.shutdown_timeout,
     };
     let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
+    let webhook_tasks = webhooks::spawn(&state).map_err(std::io::Error::other)?;
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
+    webhook_tasks.iter().for_each(|task| task.abort());
     checkpoint_audit(&state).await;
     served
 }

@@ -61,6 +61,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         trusted_proxies: settings.trusted_proxies.clone(),
         platforms: settings.platforms.clone(),
         response: config.response.clone(),
+        webhooks: config.webhooks.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
