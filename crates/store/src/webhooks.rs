@@ -204,6 +204,52 @@ const TAKEDOWNS_PAST_DEADLINE: &str =
                        WHERE w.kind = 'takedown.overdue' AND w.subject = 'takedown:' || r.id AND w.deadline = u.due_at)
      GROUP BY r.id, u.due_at";
 
+/// A time-based event that is due.
+struct DeadlineEvent {
+    kind: EventKind,
+    subject: (&'static str, i64),
+    deadline: DateTime<Utc>,
+    data: serde_json::Value,
+}
+
+/// The time-based events due at `now` and not yet written: candidates from SQL, decided by the case and
+/// takedown rules.
+fn deadline_events(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<DeadlineEvent>> {
+    let mut due = Vec::new();
+    let horizon = (now + DUE_SOON).timestamp() + 1;
+    let mut cases = conn.prepare_cached(CASES_NEAR_DEADLINE)?;
+    let rows = cases.query_map([horizon], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, time(r.get(2)?), time(r.get(3)?)))
+    })?;
+    for row in rows {
+        let (id, urgency, opened_at, due_at) = row?;
+        if let Some(kind) = case_signal(tangkal_cases::sla(opened_at, due_at, None, now)) {
+            let data = json!({ "case_id": id, "urgency": urgency, "due_at": due_at });
+            due.push(DeadlineEvent { kind, subject: ("case", id), deadline: due_at, data });
+        }
+    }
+    let mut takedowns = conn.prepare_cached(TAKEDOWNS_PAST_DEADLINE)?;
+    let rows = takedowns.query_map([now.timestamp()], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, time(r.get(4)?), r.get(5)?))
+    })?;
+    for row in rows {
+        let (id, case_id, reference, platform, due_at, pending): (i64, _, _, _, _, i64) = row?;
+        if takedown_overdue(pending.max(0) as u64, due_at, now) {
+            let data = json!({
+                "takedown_id": id, "case_id": case_id, "reference": reference, "platform": platform,
+                "due_at": due_at, "pending_urls": pending,
+            });
+            due.push(DeadlineEvent {
+                kind: EventKind::TakedownOverdue,
+                subject: ("takedown", id),
+                deadline: due_at,
+                data,
+            });
+        }
+    }
+    Ok(due)
+}
+
 impl WebhookStore for SqliteStore {
     fn create_webhook(
         &mut self,
@@ -458,34 +504,14 @@ impl WebhookStore for SqliteStore {
     }
 
     fn scan_deadlines(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        // Read first: most scans find nothing, and need not wait for (or hold up) writers.
+        if deadline_events(&self.conn, now)?.is_empty() {
+            return Ok(0);
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut written = 0;
-        let horizon = (now + DUE_SOON).timestamp() + 1;
-        let cases: Vec<(i64, String, i64, i64)> = tx
-            .prepare_cached(CASES_NEAR_DEADLINE)?
-            .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (id, urgency, opened_at, due_at) in cases {
-            let Some(kind) = case_signal(tangkal_cases::sla(time(opened_at), time(due_at), None, now)) else {
-                continue;
-            };
-            let data = json!({ "case_id": id, "urgency": urgency, "due_at": time(due_at) });
-            written += u64::from(emit(&tx, kind, ("case", id), Some(time(due_at)), data, now)?);
-        }
-        let overdue: Vec<(i64, i64, String, String, i64, i64)> = tx
-            .prepare_cached(TAKEDOWNS_PAST_DEADLINE)?
-            .query_map([now.timestamp()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (id, case_id, reference, platform, due_at, pending) in overdue {
-            if !takedown_overdue(pending.max(0) as u64, time(due_at), now) {
-                continue;
-            }
-            let data = json!({
-                "takedown_id": id, "case_id": case_id, "reference": reference, "platform": platform,
-                "due_at": time(due_at), "pending_urls": pending,
-            });
-            written +=
-                u64::from(emit(&tx, EventKind::TakedownOverdue, ("takedown", id), Some(time(due_at)), data, now)?);
+        for event in deadline_events(&tx, now)? {
+            written += u64::from(emit(&tx, event.kind, event.subject, Some(event.deadline), event.data, now)?);
         }
         tx.commit()?;
         Ok(written)
