@@ -221,6 +221,33 @@ async fn deliveries_are_signed_and_retried_with_the_same_id_until_accepted() {
 }
 
 #[tokio::test]
+async fn a_restart_loses_no_delivery() {
+    let mut app = spawn_with(sending).await;
+    let receiver = Receiver::start(&[503], true).await;
+    let (endpoint, secret) = register(&app, &receiver.url, &["case.opened"]).await;
+    let first = app.open_case("Sebelum berhenti", Urgency::Normal);
+    eventually("the failure recorded", async || {
+        let log = deliveries(&app, endpoint, Some("pending")).await;
+        (log["deliveries"][0]["attempts"].as_array()?.len() == 1).then_some(())
+    })
+    .await;
+    app.shut_down().await;
+    // While no server runs, a detector opens a case: its event waits in the outbox.
+    let second = app.open_case("Saat berhenti", Urgency::Normal);
+    app.clock.advance(Duration::minutes(2));
+    app.start_again().await;
+    all_delivered(&app, endpoint, 2).await;
+
+    let seen = receiver.seen();
+    let cases: Vec<i64> = seen.iter().map(|r| r.json()["data"]["case_id"].as_i64().unwrap()).collect();
+    assert_eq!(cases.iter().filter(|c| **c == first).count(), 2, "the failed one again: {cases:?}");
+    assert_eq!(cases.iter().filter(|c| **c == second).count(), 1, "{cases:?}");
+    let retried: Vec<&Received> = seen.iter().filter(|r| r.json()["data"]["case_id"] == first).collect();
+    assert_eq!(retried[0].id, retried[1].id);
+    seen.iter().for_each(|r| assert_signed(&secret, r));
+}
+
+#[tokio::test]
 async fn deadline_events_fire_exactly_once_across_restarts() {
     let mut app = spawn_with(sending).await;
     let receiver = Receiver::start(&[], true).await;

@@ -423,7 +423,7 @@ impl CaseStore for SqliteStore {
         audit::append(&tx, &self.audit, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
         let data = serde_json::json!({
             "case_id": case.id, "title": case.title, "urgency": case.urgency.as_str(), "priority": case.priority,
-            "platforms": case.platforms, "opened_by": opened_by, "due_at": case.due_at,
+            "platforms": case.platforms, "opened_by": opened_by, "due_at": time(case.due_at.timestamp()),
         });
         webhooks::emit(&tx, EventKind::CaseOpened, ("case", case.id), None, data, now)?;
         tx.commit()?;

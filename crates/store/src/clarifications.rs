@@ -252,7 +252,7 @@ impl ClarificationStore for SqliteStore {
         if before.status != ClarificationStatus::Published && after.status == ClarificationStatus::Published {
             let data = serde_json::json!({
                 "clarification_id": id, "case_id": after.case_id, "slug": after.slug, "title": after.title,
-                "rating": after.rating, "published_at": after.published_at,
+                "rating": after.rating, "published_at": after.published_at.map(|t| time(t.timestamp())),
             });
             webhooks::emit(&tx, EventKind::ClarificationPublished, ("clarification", id), None, data, now)?;
         }

@@ -260,7 +260,7 @@ impl TakedownStore for SqliteStore {
         )?;
         let data = serde_json::json!({
             "takedown_id": id, "case_id": stored.case_id, "reference": stored.reference, "platform": stored.platform,
-            "urgency": stored.urgency.as_str(), "due_at": stored.due_at, "urls": stored.urls.len(),
+            "urgency": stored.urgency.as_str(), "due_at": time(stored.due_at.timestamp()), "urls": stored.urls.len(),
         });
         webhooks::emit(&tx, EventKind::TakedownSent, ("takedown", id), None, data, stored.sent_at)?;
         tx.commit()?;

@@ -575,13 +575,14 @@ mod tests {
         let (_dir, mut store) = store();
         let opened = endpoint(&mut store, &[EventKind::CaseOpened]);
         let approved = endpoint(&mut store, &[EventKind::VerdictApproved]);
-        let case = open(&mut store, Urgency::Normal, t0());
+        let case = open(&mut store, Urgency::Normal, t0() + Duration::milliseconds(250));
         assert_eq!(events(&store), [("case.opened".to_string(), format!("case:{case}"))]);
         let due = store.due_deliveries(t0(), &[], 10).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!((due[0].endpoint_id, due[0].kind), (opened, EventKind::CaseOpened));
         let data: serde_json::Value = serde_json::from_str(&due[0].data).unwrap();
         assert_eq!(data["case_id"], case);
+        assert_eq!(data["due_at"], "2026-03-03T01:00:00Z", "times as stored: whole seconds");
         assert!(store.due_deliveries(t0(), &[opened], 10).unwrap().is_empty(), "a busy endpoint waits");
         assert_eq!(store.count_webhook_deliveries(approved, None).unwrap(), 0);
 
