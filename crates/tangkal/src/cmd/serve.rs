@@ -49,6 +49,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("server.platforms: {bad:?} is not a platform name (lower-case letters, digits and '_')");
     }
     check_response(&config.response)?;
+    check_webhooks(&config.webhooks)?;
     let bind = args.bind.unwrap_or(settings.bind);
     let mut server = ServerConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
@@ -74,6 +75,25 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Refuses webhook settings that would stop deliveries or never retry, naming the key.
+fn check_webhooks(webhooks: &tangkal_server::WebhookSettings) -> anyhow::Result<()> {
+    for (key, value) in [
+        ("webhooks.timeout_secs", webhooks.timeout_secs),
+        ("webhooks.concurrency", webhooks.concurrency as u64),
+        ("webhooks.max_attempts", webhooks.max_attempts.into()),
+        ("webhooks.disable_after_failures", webhooks.disable_after_failures.into()),
+        ("webhooks.poll_interval_ms", webhooks.poll_interval_ms),
+        ("webhooks.scan_interval_ms", webhooks.scan_interval_ms),
+    ] {
+        anyhow::ensure!(value >= 1, "{key}: must be at least 1");
+    }
+    anyhow::ensure!(
+        webhooks.retry_max_secs >= webhooks.retry_base_secs,
+        "webhooks.retry_max_secs: must be at least webhooks.retry_base_secs"
+    );
+    Ok(())
 }
 
 /// Refuses settings the public pages and letters cannot work with, naming the key.
