@@ -24,6 +24,7 @@ mod public;
 mod routes;
 pub mod throttle;
 pub mod views;
+mod webhook_secrets;
 mod webhooks;
 
 use std::net::IpAddr;
@@ -134,6 +135,7 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     passwords: Arc<throttle::PasswordGate>,
     search: Arc<public::SearchIndex>,
+    webhook_secrets: Arc<webhook_secrets::SecretSeal>,
 }
 
 impl AppState {
@@ -141,7 +143,10 @@ impl AppState {
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
         let pool = StorePool::open(&config.data_dir, config.audit_files.clone(), config.pool_size)?;
         evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
+        let webhook_key = config.webhooks.key_file.clone();
+        let webhook_key = webhook_key.unwrap_or_else(|| config.data_dir.join(webhook_secrets::KEY_FILE));
         Ok(AppState {
+            webhook_secrets: Arc::new(webhook_secrets::SecretSeal::new(webhook_key)),
             pool: Arc::new(pool),
             clock,
             passwords: Arc::new(throttle::PasswordGate::new(config.sign_in.clone())),

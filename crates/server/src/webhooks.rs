@@ -48,6 +48,8 @@ pub struct WebhookSettings {
     pub poll_interval_ms: u64,
     /// How often deadlines are checked for due-soon, breached and overdue events.
     pub scan_interval_ms: u64,
+    /// The key that seals signing secrets in the database [default: DATA_DIR/webhooks.key].
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for WebhookSettings {
@@ -64,6 +66,7 @@ impl Default for WebhookSettings {
             disable_after_hours: 24,
             poll_interval_ms: 1000,
             scan_interval_ms: 30_000,
+            key_file: None,
         }
     }
 }
@@ -186,7 +189,10 @@ async fn deliver(state: AppState, client: reqwest::Client, delivery: DueDelivery
     let body = payload(&delivery, &state.config.response.site);
     let at = state.clock.now();
     let started = Instant::now();
-    let answer = post(&client, &delivery, &body, at.timestamp(), settings.allow_private_addresses).await;
+    let answer = match state.webhook_secrets.open(&delivery.secret) {
+        Ok(secret) => post(&client, &delivery, &secret, &body, at.timestamp(), settings.allow_private_addresses).await,
+        Err(why) => Err(format!("cannot sign: {why}")),
+    };
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let attempt = match answer {
         Ok((status, response_body)) => {
@@ -212,6 +218,7 @@ async fn deliver(state: AppState, client: reqwest::Client, delivery: DueDelivery
 async fn post(
     client: &reqwest::Client,
     delivery: &DueDelivery,
+    secret: &str,
     body: &str,
     timestamp: i64,
     allow_private: bool,
@@ -226,7 +233,7 @@ async fn post(
     if literal.is_some_and(|ip| !allow_private && !is_public(ip)) {
         return Err("the address is not public".to_string());
     }
-    let signature = signature(&delivery.secret, &delivery.event_id, timestamp, body.as_bytes())
+    let signature = signature(secret, &delivery.event_id, timestamp, body.as_bytes())
         .ok_or_else(|| "the endpoint's secret cannot sign".to_string())?;
     let mut response = client
         .post(url)

@@ -444,9 +444,14 @@ async fn endpoints_are_for_admins_and_bad_input_is_refused_with_nothing_stored()
         assert_eq!((status, problem["type"].as_str()), (404, Some("/problems/not-found")), "{path}");
     }
 
-    // The secret is shown once, at creation.
+    // The secret is shown once, at creation, and stored sealed: the database alone cannot sign.
     let (status, created) = app.call(Method::POST, "/api/v1/webhooks", Role::Admin, Some(good)).await;
     assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap();
+    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
+    let stored: String = db.query_row("SELECT secret FROM webhook_endpoints", [], |r| r.get(0)).unwrap();
+    assert!(stored.starts_with("sealed:v1:") && !stored.contains(&secret["whsec_".len()..]), "{stored}");
+    assert!(app.dir.path().join("webhooks.key").is_file());
     let path = format!("/api/v1/webhooks/{}", created["id"]);
     let (status, bad_query) = app.call(Method::GET, &format!("{path}/deliveries?status=late"), Role::Admin, None).await;
     assert_eq!((status, bad_query["type"].as_str()), (400, Some("/problems/bad-request")));

@@ -26,6 +26,7 @@ pub struct DueDelivery {
     pub delivery_id: i64,
     pub endpoint_id: i64,
     pub url: String,
+    /// The signing secret as stored (sealed by the server).
     pub secret: String,
     /// The `webhook-id`.
     pub event_id: String,
@@ -59,7 +60,8 @@ pub struct WebhookFigures {
 }
 
 pub trait WebhookStore {
-    /// Registers an endpoint checked by [`NewWebhook::check`] with its signing secret.
+    /// Registers an endpoint checked by [`NewWebhook::check`] with its signing secret as the server keeps
+    /// it (sealed: the store only holds it).
     fn create_webhook(
         &mut self,
         new: &NewWebhook,

@@ -52,8 +52,9 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedWebhook>), Problem> {
     let checked = new.check(state.config.webhooks.allow_private_addresses)?;
     let secret = generate_secret(&mut OsRng);
-    let (actor, now, stored_secret) = (caller.actor().label(), state.clock.now(), secret.clone());
-    let endpoint = state.pool.run(move |s| s.create_webhook(&checked, &stored_secret, &actor, now)).await?;
+    let sealed = state.webhook_secrets.seal(&secret).map_err(Problem::internal)?;
+    let (actor, now) = (caller.actor().label(), state.clock.now());
+    let endpoint = state.pool.run(move |s| s.create_webhook(&checked, &sealed, &actor, now)).await?;
     Ok((StatusCode::CREATED, Json(CreatedWebhook { endpoint, secret })))
 }
 

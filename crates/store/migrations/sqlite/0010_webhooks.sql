@@ -6,7 +6,7 @@ CREATE TABLE webhook_endpoints (
     url                  TEXT    NOT NULL,
     description          TEXT,
     events               TEXT    NOT NULL,   -- JSON array of event types
-    secret               TEXT    NOT NULL,   -- whsec_..., shown once at creation, used to sign
+    secret               TEXT    NOT NULL,   -- the signing secret, sealed by the server (never shown again)
     enabled              INTEGER NOT NULL DEFAULT 1,
     disabled_at          INTEGER,
     disabled_reason      TEXT,
