@@ -42,6 +42,9 @@ pub enum Permission {
     /// Read approved, published fact-checks.
     ReadPublished,
     ManageUsers,
+    /// Register and remove webhook endpoints and read their delivery logs: an endpoint receives the
+    /// desk's events, so choosing where they go is an administrator's decision.
+    ManageWebhooks,
     ReadAudit,
     /// Read `/metrics`: request figures and the case load, which are not for the public.
     ReadMetrics,
@@ -88,7 +91,7 @@ impl Role {
             RecordTakedownOutcome => matches!(self, Admin | Communicator | PlatformLiaison),
             WorkReports => matches!(self, Admin | Analyst),
             ReadPublished => self != Monitor,
-            ManageUsers => self == Admin,
+            ManageUsers | ManageWebhooks => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
         }
@@ -117,7 +120,7 @@ impl Role {
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadCases,
         Permission::WorkCases,
         Permission::ProposeVerdict,
@@ -128,6 +131,7 @@ impl Permission {
         Permission::WorkReports,
         Permission::ReadPublished,
         Permission::ManageUsers,
+        Permission::ManageWebhooks,
         Permission::ReadAudit,
         Permission::ReadMetrics,
     ];
@@ -167,6 +171,7 @@ mod tests {
     fn only_reviewers_review_and_only_admins_manage_users() {
         assert_eq!(Permission::ReviewVerdict.roles(), vec![Role::Reviewer]);
         assert_eq!(Permission::ManageUsers.roles(), vec![Role::Admin]);
+        assert_eq!(Permission::ManageWebhooks.roles(), vec![Role::Admin]);
         assert_eq!(Permission::Respond.roles(), vec![Role::Admin, Role::Communicator]);
     }
 

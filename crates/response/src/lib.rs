@@ -8,6 +8,7 @@
 //! - [`claimreview`]: schema.org `ClaimReview` JSON-LD, the `DataFeed` for partners and the Atom feed.
 //! - [`transparency`]: the public log of takedown requests (hosts only) and its figures.
 //! - [`report`]: citizen reports: validation, status tokens.
+//! - [`webhook`]: events for other systems, their endpoints, signatures, retries and disabling.
 //!
 //! Reference numbers shared by requests and reports live in [`Reference`].
 
@@ -18,6 +19,7 @@ pub mod report;
 pub mod takedown;
 mod text;
 pub mod transparency;
+pub mod webhook;
 
 #[cfg(test)]
 mod fixtures;

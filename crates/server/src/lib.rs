@@ -24,6 +24,8 @@ mod public;
 mod routes;
 pub mod throttle;
 pub mod views;
+mod webhook_secrets;
+mod webhooks;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -42,6 +44,7 @@ pub use openapi::document as openapi_document;
 pub use pool::StorePool;
 pub use problem::{Problem, PROBLEM_JSON};
 pub use routes::{route_table, RouteSpec};
+pub use webhooks::WebhookSettings;
 
 /// How the server runs. `Default` suits a local install; `tangkal serve` fills it from flags.
 #[derive(Debug, Clone)]
@@ -72,6 +75,8 @@ pub struct ServerConfig {
     pub platforms: Vec<String>,
     /// Takedown platforms and legal basis, the transparency delay, the public site.
     pub response: ResponseSettings,
+    /// Where and how webhook deliveries are sent.
+    pub webhooks: WebhookSettings,
 }
 
 /// The configurable part of the public response (the `[response]` section of `tangkal.toml`).
@@ -116,6 +121,7 @@ impl ServerConfig {
             trusted_proxies: Vec::new(),
             platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -129,6 +135,7 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     passwords: Arc<throttle::PasswordGate>,
     search: Arc<public::SearchIndex>,
+    webhook_secrets: Arc<webhook_secrets::SecretSeal>,
 }
 
 impl AppState {
@@ -136,7 +143,10 @@ impl AppState {
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
         let pool = StorePool::open(&config.data_dir, config.audit_files.clone(), config.pool_size)?;
         evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
+        let webhook_key = config.webhooks.key_file.clone();
+        let webhook_key = webhook_key.unwrap_or_else(|| config.data_dir.join(webhook_secrets::KEY_FILE));
         Ok(AppState {
+            webhook_secrets: Arc::new(webhook_secrets::SecretSeal::new(webhook_key)),
             pool: Arc::new(pool),
             clock,
             passwords: Arc::new(throttle::PasswordGate::new(config.sign_in.clone())),
@@ -202,7 +212,8 @@ pub fn app(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then stops accepting and gives in-flight requests
 /// `shutdown_timeout` to finish before dropping their connections. Store writes are single
 /// transactions, so a stop never leaves half a change behind. The audit trail's head is checkpointed
-/// every `audit_checkpoint_interval` and once more at the end.
+/// every `audit_checkpoint_interval` and once more at the end. Webhook deliveries and deadline events
+/// run beside the requests; a delivery cut off by the stop is sent again on the next start.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -212,9 +223,11 @@ pub async fn serve(
         header_timeout: state.config.header_timeout,
         shutdown_timeout: state.config.shutdown_timeout,
     };
+    let webhook_tasks = webhooks::spawn(&state).map_err(std::io::Error::other)?;
     let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
+    webhook_tasks.iter().for_each(|task| task.abort());
     checkpoint_audit(&state).await;
     served
 }

@@ -1,5 +1,5 @@
-//! Prometheus metrics: request counts and latencies per route, and the case and takedown load against
-//! their deadlines.
+//! Prometheus metrics: request counts and latencies per route, the case and takedown load against
+//! their deadlines, and webhook deliveries.
 
 use std::time::Instant;
 
@@ -24,6 +24,12 @@ struct RequestLabels {
     method: &'static str,
     route: String,
     status: u16,
+}
+
+/// `delivered` or `failed`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct AttemptLabels {
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -58,6 +64,9 @@ pub struct Metrics {
     pub open_cases: Gauge,
     pub breached_cases: Gauge,
     pub overdue_takedowns: Gauge,
+    pub(crate) webhook_attempts: Family<AttemptLabels, Counter>,
+    pub webhook_deliveries_pending: Gauge,
+    pub webhook_endpoints_disabled: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -80,7 +89,34 @@ impl Default for Metrics {
             "Takedown requests with a URL still pending past its deadline",
             overdue_takedowns.clone(),
         );
-        Metrics { registry, requests, latency, open_cases, breached_cases, overdue_takedowns }
+        let webhook_attempts = Family::<AttemptLabels, Counter>::default();
+        let (webhook_deliveries_pending, webhook_endpoints_disabled) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "webhook_delivery_attempts",
+            "Webhook delivery attempts since start, by outcome (delivered: a 2xx answer)",
+            webhook_attempts.clone(),
+        );
+        registry.register(
+            "webhook_deliveries_pending",
+            "Webhook deliveries not yet accepted by their endpoint",
+            webhook_deliveries_pending.clone(),
+        );
+        registry.register(
+            "webhook_endpoints_disabled",
+            "Webhook endpoints disabled after failing repeatedly",
+            webhook_endpoints_disabled.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            open_cases,
+            breached_cases,
+            overdue_takedowns,
+            webhook_attempts,
+            webhook_deliveries_pending,
+            webhook_endpoints_disabled,
+        }
     }
 }
 

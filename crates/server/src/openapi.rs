@@ -12,7 +12,7 @@ use tangkal_cases::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
+use crate::api::{accounts, audit, cases, clarifications, session, takedowns, webhooks};
 use crate::auth::Access;
 use crate::routes::{route_table, RouteSpec};
 use crate::{ServerConfig, PROBLEM_JSON};
@@ -31,6 +31,7 @@ use crate::{ServerConfig, PROBLEM_JSON};
         takedowns::letter, takedowns::transparency,
         clarifications::create, clarifications::list, clarifications::get, clarifications::edit,
         clarifications::publish, clarifications::correct, clarifications::claim_reviews,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::enable, webhooks::deliveries,
         audit::list, audit::verify,
     ),
     modifiers(&Declared),
@@ -154,6 +155,8 @@ fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
 const NON_BLANK_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
 /// Text with something in it besides white space.
 const NOT_BLANK: &str = r"\S";
+/// Text on one line, possibly empty.
+const NO_CONTROL_CHARACTERS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 
 /// Adds `constraints` to the object at `pointer` in the schema named `schema`.
 fn extend(schemas: &mut Map<String, Value>, schema: &str, pointer: &str, constraints: Value) {
@@ -266,6 +269,13 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
         "VerdictDraft",
         "/properties/explanation",
         json!({ "maxLength": tangkal_cases::MAX_EXPLANATION_CHARS, "pattern": NOT_BLANK }),
+    );
+    set("NewWebhook", "/properties/url", json!({ "maxLength": MAX_URL_CHARS, "pattern": "^https?://[!-~]*$" }));
+    set("NewWebhook", "/properties/events", json!({ "minItems": 1 }));
+    set(
+        "NewWebhook",
+        "/properties/description",
+        json!({ "maxLength": tangkal_response::webhook::MAX_DESCRIPTION_CHARS, "pattern": NO_CONTROL_CHARACTERS }),
     );
     set("PasswordChange", "/properties/new", json!({ "minLength": crate::auth::MIN_PASSWORD_CHARS }));
     set(

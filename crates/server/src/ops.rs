@@ -26,18 +26,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// and the request figures describe the service's workload, which is not public information.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
     let now = state.clock.now();
-    let (open, breached, overdue) = state
+    let (open, breached, overdue, webhooks) = state
         .pool
         .run(move |s| {
             let open = CaseFilter { open: Some(true), ..CaseFilter::default() };
             let breached = CaseFilter { sla: Some(SlaState::Breached), ..CaseFilter::default() };
             let overdue = TakedownFilter { state: Some(RequestState::Overdue), ..TakedownFilter::default() };
-            Ok((s.count_cases(&open, now)?, s.count_cases(&breached, now)?, s.count_takedowns(&overdue, now)?))
+            Ok((
+                s.count_cases(&open, now)?,
+                s.count_cases(&breached, now)?,
+                s.count_takedowns(&overdue, now)?,
+                s.webhook_figures()?,
+            ))
         })
         .await?;
     state.metrics.open_cases.set(open as i64);
     state.metrics.breached_cases.set(breached as i64);
     state.metrics.overdue_takedowns.set(overdue as i64);
+    state.metrics.webhook_deliveries_pending.set(webhooks.pending as i64);
+    state.metrics.webhook_endpoints_disabled.set(webhooks.disabled_endpoints as i64);
     let body = state.metrics.encode().map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response())
 }

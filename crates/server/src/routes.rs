@@ -7,7 +7,7 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use tangkal_cases::Permission::*;
 
-use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
+use crate::api::{accounts, audit, cases, clarifications, session, takedowns, webhooks};
 use crate::auth::{self, Access};
 use crate::{login, ops, public, AppState};
 
@@ -86,6 +86,12 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::GET, "/cek-fakta/feed.atom", Public, public::feed),
         route(Method::GET, "/cek-fakta/{slug}", Public, public::clarification),
         route(Method::GET, "/transparansi", Public, public::transparency),
+        route(Method::GET, "/api/v1/webhooks", Allowed(ManageWebhooks), webhooks::list),
+        route(Method::POST, "/api/v1/webhooks", Allowed(ManageWebhooks), webhooks::create),
+        route(Method::GET, "/api/v1/webhooks/{id}", Allowed(ManageWebhooks), webhooks::get),
+        route(Method::DELETE, "/api/v1/webhooks/{id}", Allowed(ManageWebhooks), webhooks::delete),
+        route(Method::POST, "/api/v1/webhooks/{id}/enable", Allowed(ManageWebhooks), webhooks::enable),
+        route(Method::GET, "/api/v1/webhooks/{id}/deliveries", Allowed(ManageWebhooks), webhooks::deliveries),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

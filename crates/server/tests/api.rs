@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use tangkal_cases::{Role, Status, Urgency};
 use tangkal_response::clarification::{Clarification, ClarificationChange, NewClarification};
 use tangkal_response::takedown::{NewTakedown, TakedownConfig, TakedownRequest};
+use tangkal_response::webhook::{EventKind, NewWebhook};
 use tangkal_server::auth;
 
 #[tokio::test]
@@ -265,8 +266,25 @@ async fn request_for(
         }
         stored
     };
+    let hook_url = "https://hooks.example.org/tangkal";
+    let webhook = || {
+        let new = NewWebhook { url: hook_url.into(), events: vec![EventKind::CaseOpened], description: None };
+        tangkal_store::WebhookStore::create_webhook(
+            app.store.lock().unwrap().as_mut(),
+            &new,
+            "whsec_AAAA",
+            "test",
+            t0(),
+        )
+        .unwrap()
+        .id
+    };
     match (method.as_str(), path) {
         ("POST", "/login") => unreachable!("handled by the caller"),
+        ("POST", "/api/v1/webhooks") => (path.into(), Some(json!({"url": hook_url, "events": ["case.opened"]})), None),
+        ("GET" | "DELETE", "/api/v1/webhooks/{id}")
+        | ("POST", "/api/v1/webhooks/{id}/enable")
+        | ("GET", "/api/v1/webhooks/{id}/deliveries") => (fill(webhook()), None, None),
         ("POST", "/api/v1/session") => {
             (path.into(), Some(json!({"username": "analyst-user", "password": PASSWORD})), None)
         }
@@ -439,6 +457,12 @@ async fn every_route_admits_exactly_its_roles() {
         ("GET", "/cek-fakta/feed.atom", PUBLIC),
         ("GET", "/cek-fakta/{slug}", PUBLIC),
         ("GET", "/transparansi", PUBLIC),
+        ("GET", "/api/v1/webhooks", Some(&[Admin])),
+        ("POST", "/api/v1/webhooks", Some(&[Admin])),
+        ("GET", "/api/v1/webhooks/{id}", Some(&[Admin])),
+        ("DELETE", "/api/v1/webhooks/{id}", Some(&[Admin])),
+        ("POST", "/api/v1/webhooks/{id}/enable", Some(&[Admin])),
+        ("GET", "/api/v1/webhooks/{id}/deliveries", Some(&[Admin])),
     ];
     let declared: BTreeSet<(String, String)> =
         tangkal_server::route_table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();

@@ -9,9 +9,11 @@ use tangkal_cases::{
     Rating, Review, Signals, SlaState, Status, Urgency, UserRef, Verdict, VerdictDraft, AT_RISK_DIVISOR,
 };
 
+use tangkal_response::webhook::EventKind;
+
 use crate::audit::{self, Entry};
 use crate::users::time;
-use crate::{Result, SqliteStore, StoreError};
+use crate::{webhooks, Result, SqliteStore, StoreError};
 
 /// Which cases to list; every condition optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -419,6 +421,11 @@ impl CaseStore for SqliteStore {
             }
         }
         audit::append(&tx, &self.audit, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
+        let data = serde_json::json!({
+            "case_id": case.id, "title": case.title, "urgency": case.urgency.as_str(), "priority": case.priority,
+            "platforms": case.platforms, "opened_by": opened_by, "due_at": time(case.due_at.timestamp()),
+        });
+        webhooks::emit(&tx, EventKind::CaseOpened, ("case", case.id), None, data, now)?;
         tx.commit()?;
         Ok(case)
     }
@@ -497,6 +504,13 @@ impl CaseStore for SqliteStore {
         audit::append(&tx, &self.audit, Entry::changed(&actor.label(), "case", id, action, &before, &after)?, now)?;
         // Read back so new verdict and evidence rows carry their ids.
         let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
+        if before.status != Status::VerdictApproved && stored.status == Status::VerdictApproved {
+            let verdict = stored.verdict.as_ref();
+            let data = serde_json::json!({
+                "case_id": id, "verdict_id": verdict.and_then(|v| v.id), "rating": verdict.map(|v| v.draft.rating),
+            });
+            webhooks::emit(&tx, EventKind::VerdictApproved, ("case", id), None, data, now)?;
+        }
         tx.commit()?;
         Ok(CaseUpdate::Done(Box::new(stored)))
     }

@@ -9,10 +9,12 @@ use tangkal_response::clarification::{
     numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction,
 };
 
+use tangkal_response::webhook::EventKind;
+
 use crate::audit::{self, Entry};
 use crate::cases::{json_enum, json_name, load_case, text_enum, to_i64};
 use crate::users::time;
-use crate::{ResponseUpdate, Result, SqliteStore, StoreError};
+use crate::{webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
 
 /// Which clarifications to list; every condition optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -247,6 +249,13 @@ impl ClarificationStore for SqliteStore {
             after.slug = free_slug(&tx, &after.title, id)?;
         }
         save(&tx, &before, &after)?;
+        if before.status != ClarificationStatus::Published && after.status == ClarificationStatus::Published {
+            let data = serde_json::json!({
+                "clarification_id": id, "case_id": after.case_id, "slug": after.slug, "title": after.title,
+                "rating": after.rating, "published_at": after.published_at.map(|t| time(t.timestamp())),
+            });
+            webhooks::emit(&tx, EventKind::ClarificationPublished, ("clarification", id), None, data, now)?;
+        }
         audit::append(
             &tx,
             &self.audit,

@@ -38,6 +38,7 @@ mod response_fixtures;
 mod sqlite;
 mod takedowns;
 mod users;
+mod webhooks;
 
 pub use audit::{AuditFilter, AuditStore};
 pub use audit_anchor::AuditFiles;
@@ -57,6 +58,7 @@ pub use users::{
     ApiToken, NewUser, Session, User, UserStore, EXPIRED_SESSIONS_KEPT_DAYS, MAX_DISPLAY_NAME_CHARS,
     MAX_TOKEN_NAME_CHARS, USERNAME_PATTERN,
 };
+pub use webhooks::{AttemptRecorded, DueDelivery, FailurePolicy, WebhookFigures, WebhookStore, WEBHOOK_ACTOR};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -83,6 +85,7 @@ pub trait Store:
     + TakedownStore
     + ClarificationStore
     + ReportStore
+    + WebhookStore
     + Send
 {
 }

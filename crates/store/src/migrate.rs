@@ -24,6 +24,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { rebuilds: true, ..step(7, "identity_key", include_str!("../migrations/sqlite/0007_identity_key.sql")) },
     step(8, "response", include_str!("../migrations/sqlite/0008_response.sql")),
     step(9, "factcheck_sources", include_str!("../migrations/sqlite/0009_factcheck_sources.sql")),
+    step(10, "webhooks", include_str!("../migrations/sqlite/0010_webhooks.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {

@@ -8,10 +8,12 @@ use tangkal_cases::Actor;
 use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportStatus};
 use tangkal_response::ResponseError;
 
+use tangkal_response::webhook::EventKind;
+
 use crate::audit::{self, Entry};
 use crate::cases::{text_enum, to_i64};
 use crate::users::time;
-use crate::{ResponseUpdate, Result, SqliteStore, StoreError};
+use crate::{webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
 
 /// Which reports to list; every condition optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +117,12 @@ impl ReportStore for SqliteStore {
             stored.received_at.timestamp(),
             stored.updated_at.timestamp()
         ])?;
+        // Never the text, link or contact: a report is someone's own message.
+        let data = serde_json::json!({
+            "report_id": id, "reference": stored.reference, "platform": stored.platform, "status": stored.status,
+            "narrative_id": stored.narrative_id, "case_id": stored.case_id,
+        });
+        webhooks::emit(&tx, EventKind::ReportReceived, ("report", id), None, data, stored.received_at)?;
         tx.commit()?;
         Ok(stored)
     }

@@ -9,10 +9,12 @@ use tangkal_response::takedown::{
     OutcomeCounts, RequestState, TakedownChange, TakedownRequest, TakedownUrl, UrlEvent, UrlStatus,
 };
 
+use tangkal_response::webhook::EventKind;
+
 use crate::audit::{self, Entry};
 use crate::cases::{text_enum, to_i64};
 use crate::users::time;
-use crate::{ResponseUpdate, Result, SqliteStore, StoreError};
+use crate::{webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
 
 /// Which requests to list; every condition optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -256,6 +258,11 @@ impl TakedownStore for SqliteStore {
             Entry::created(&stored.sent_by, "takedown", id, "takedown.send", &stored)?,
             stored.sent_at,
         )?;
+        let data = serde_json::json!({
+            "takedown_id": id, "case_id": stored.case_id, "reference": stored.reference, "platform": stored.platform,
+            "urgency": stored.urgency.as_str(), "due_at": time(stored.due_at.timestamp()), "urls": stored.urls.len(),
+        });
+        webhooks::emit(&tx, EventKind::TakedownSent, ("takedown", id), None, data, stored.sent_at)?;
         tx.commit()?;
         Ok(TakedownCreate::Created(Box::new(stored)))
     }

@@ -21,6 +21,9 @@ pub struct Config {
     /// Takedown platforms and legal basis, the transparency log's delay, the public site.
     #[serde(default)]
     pub response: tangkal_server::ResponseSettings,
+    /// Webhook deliveries: timeouts, retries, when a failing endpoint is disabled, private addresses.
+    #[serde(default)]
+    pub webhooks: tangkal_server::WebhookSettings,
 }
 
 /// Where the audit trail's key and checkpoints live; both default to the data directory. Keep them off the
@@ -92,6 +95,7 @@ impl Default for Config {
             },
             audit: AuditSettings::default(),
             response: tangkal_server::ResponseSettings::default(),
+            webhooks: tangkal_server::WebhookSettings::default(),
         }
     }
 }

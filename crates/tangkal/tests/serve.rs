@@ -51,3 +51,27 @@ fn sigterm_stops_the_server_despite_a_stalled_client() {
     assert!(took >= Duration::from_millis(1500), "the in-flight request got its grace period: {took:?}");
     assert!(took < Duration::from_secs(6), "stopped {took:?} after SIGTERM, the deadline is 2 s");
 }
+
+#[test]
+fn webhook_settings_that_would_stop_deliveries_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |key: &str, value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tangkal"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["serve", "--bind", &free_port().to_string()])
+            .env_remove("TANGKAL_CONFIG")
+            .env(key, value)
+            .output()
+            .unwrap()
+    };
+    for (key, value, named) in [
+        ("TANGKAL_WEBHOOKS__CONCURRENCY", "0", "webhooks.concurrency"),
+        ("TANGKAL_WEBHOOKS__RETRY_MAX_SECS", "1", "webhooks.retry_max_secs"),
+    ] {
+        let out = run(key, value);
+        assert!(!out.status.success(), "{key}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named), "{stderr}");
+    }
+}

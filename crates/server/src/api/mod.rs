@@ -7,6 +7,7 @@ pub mod cases;
 pub mod clarifications;
 pub mod session;
 pub mod takedowns;
+pub mod webhooks;
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};

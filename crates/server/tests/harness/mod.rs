@@ -95,14 +95,11 @@ pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         users.push(TestUser { id: user.id, name, role, token });
     }
     let mut config = ServerConfig::new(dir.path().to_path_buf());
+    // Webhooks go nowhere unless a test sends them, to its own receiver on loopback.
+    config.webhooks.send = false;
     configure(&mut config);
     let state = AppState::new(config, clock.clone()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tangkal_server::serve(listener, state.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let (base, stop, server) = start(state.clone()).await;
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp {
         base,
@@ -119,11 +116,33 @@ pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     }
 }
 
+type Running = (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+
+/// Serves `state` on a random loopback port until told to stop.
+async fn start(state: AppState) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tangkal_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (base, stop, server)
+}
+
 impl TestApp {
     /// Sends the server its shutdown signal and waits until it has stopped.
     pub async fn shut_down(&mut self) {
         let _ = self.stop.take().expect("running").send(());
         self.server.take().expect("running").await.unwrap().unwrap();
+    }
+
+    /// Starts the server again after [`TestApp::shut_down`], as a new process would: same data directory,
+    /// clock and settings, new state and address.
+    pub async fn start_again(&mut self) {
+        assert!(self.server.is_none(), "shut down first");
+        self.state = AppState::new((*self.state.config).clone(), self.clock.clone()).unwrap();
+        let (base, stop, server) = start(self.state.clone()).await;
+        (self.base, self.stop, self.server) = (base, Some(stop), Some(server));
     }
 
     pub fn user(&self, role: Role) -> &TestUser {

@@ -43,6 +43,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("server.platforms: {bad:?} is not a platform name (lower-case letters, digits and '_')");
     }
     check_response(&config.response)?;
+    check_webhooks(&config.webhooks)?;
     let bind = args.bind.unwrap_or(settings.bind);
     let mut server = ServerConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
@@ -55,6 +56,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         trusted_proxies: settings.trusted_proxies.clone(),
         platforms: settings.platforms.clone(),
         response: config.response.clone(),
+        webhooks: config.webhooks.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
@@ -79,6 +81,25 @@ pub(crate) fn create_first_admin(store: &mut dyn Store, clock: &dyn Clock) -> an
             tangkal_server::FIRST_ADMIN
         );
     }
+    Ok(())
+}
+
+/// Refuses webhook settings that would stop deliveries or never retry, naming the key.
+fn check_webhooks(webhooks: &tangkal_server::WebhookSettings) -> anyhow::Result<()> {
+    for (key, value) in [
+        ("webhooks.timeout_secs", webhooks.timeout_secs),
+        ("webhooks.concurrency", webhooks.concurrency as u64),
+        ("webhooks.max_attempts", webhooks.max_attempts.into()),
+        ("webhooks.disable_after_failures", webhooks.disable_after_failures.into()),
+        ("webhooks.poll_interval_ms", webhooks.poll_interval_ms),
+        ("webhooks.scan_interval_ms", webhooks.scan_interval_ms),
+    ] {
+        anyhow::ensure!(value >= 1, "{key}: must be at least 1");
+    }
+    anyhow::ensure!(
+        webhooks.retry_max_secs >= webhooks.retry_base_secs,
+        "webhooks.retry_max_secs: must be at least webhooks.retry_base_secs"
+    );
     Ok(())
 }
 

@@ -1,0 +1,688 @@
+//! Webhooks: registered endpoints and the outbox. An event is written by the store method whose change
+//! causes it, in that change's transaction, together with one pending delivery per enabled endpoint that
+//! subscribes to it; so a change is never stored without its event, nor an event without its change, and a
+//! restart loses nothing. Time-based events (a case due soon or breached, a takedown overdue) are written
+//! by [`WebhookStore::scan_deadlines`], once per subject and deadline.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::json;
+use tangkal_response::webhook::{
+    case_signal, takedown_overdue, Attempt, Delivery, DeliveryStatus, DisablePolicy, EventKind, NewWebhook,
+    RetryPolicy, WebhookEndpoint, DUE_SOON,
+};
+
+use crate::audit::{self, Entry};
+use crate::cases::{text_enum, to_i64};
+use crate::users::time;
+use crate::{Result, SqliteStore, StoreError};
+
+/// The actor the audit trail names for what the delivery worker decides.
+pub const WEBHOOK_ACTOR: &str = "system:webhooks";
+
+/// A delivery whose next attempt is due, with what sending it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueDelivery {
+    pub delivery_id: i64,
+    pub endpoint_id: i64,
+    pub url: String,
+    /// The signing secret as stored (sealed by the server).
+    pub secret: String,
+    /// The `webhook-id`.
+    pub event_id: String,
+    pub kind: EventKind,
+    /// The event's data (JSON), as written with the change.
+    pub data: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// How the worker treats failures: retries per delivery, and when an endpoint is switched off.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FailurePolicy {
+    pub retry: RetryPolicy,
+    pub disable: DisablePolicy,
+}
+
+/// What recording an attempt decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptRecorded {
+    pub status: DeliveryStatus,
+    /// The endpoint was switched off by this failure.
+    pub endpoint_disabled: bool,
+}
+
+/// Counts for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookFigures {
+    /// Deliveries not yet accepted, to enabled endpoints or not.
+    pub pending: u64,
+    pub disabled_endpoints: u64,
+}
+
+pub trait WebhookStore {
+    /// Registers an endpoint checked by [`NewWebhook::check`] with its signing secret as the server keeps
+    /// it (sealed: the store only holds it).
+    fn create_webhook(
+        &mut self,
+        new: &NewWebhook,
+        secret: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint>;
+    fn webhook(&self, id: i64) -> Result<Option<WebhookEndpoint>>;
+    /// Oldest first.
+    fn webhooks(&self) -> Result<Vec<WebhookEndpoint>>;
+    /// Removes an endpoint with its deliveries and their attempts; false when there was none.
+    fn delete_webhook(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Switches an endpoint on again with a clean failure count; its pending deliveries are sent at once.
+    fn enable_webhook(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<Option<WebhookEndpoint>>;
+    /// An endpoint's deliveries, newest first, optionally of one status, with their attempts.
+    fn webhook_deliveries(
+        &self,
+        endpoint_id: i64,
+        status: Option<DeliveryStatus>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<Delivery>>;
+    fn count_webhook_deliveries(&self, endpoint_id: i64, status: Option<DeliveryStatus>) -> Result<u64>;
+    /// Pending deliveries to enabled endpoints whose next attempt is due, the oldest of each endpoint
+    /// only (an endpoint gets one delivery at a time), endpoints in `busy` left out.
+    fn due_deliveries(&self, now: DateTime<Utc>, busy: &[i64], limit: usize) -> Result<Vec<DueDelivery>>;
+    /// Records an attempt and what follows from it, in one transaction: delivered; tried again later
+    /// (`jitter` in [0, 1] spreads the wait); failed for good; and the endpoint disabled (audited) when
+    /// it has failed long enough.
+    fn record_attempt(
+        &mut self,
+        delivery_id: i64,
+        attempt: &Attempt,
+        policy: &FailurePolicy,
+        jitter: f64,
+    ) -> Result<AttemptRecorded>;
+    /// Writes the time-based events due at `now` that were not written before; returns how many.
+    fn scan_deadlines(&mut self, now: DateTime<Utc>) -> Result<u64>;
+    fn webhook_figures(&self) -> Result<WebhookFigures>;
+}
+
+/// Writes an event and its deliveries. Call inside the transaction of the change that causes it.
+/// `deadline` makes it a time-based event, written at most once per kind, subject and deadline: returns
+/// false when it already was.
+pub(crate) fn emit(
+    conn: &Connection,
+    kind: EventKind,
+    subject: (&str, i64),
+    deadline: Option<DateTime<Utc>>,
+    data: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let mut id = [0u8; 16];
+    getrandom::getrandom(&mut id).map_err(|e| StoreError::Invalid(format!("no randomness for an event id: {e}")))?;
+    let event_id = format!("evt_{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let written = conn
+        .prepare_cached(
+            "INSERT INTO webhook_events (event_id, kind, subject, deadline, data, occurred_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            event_id,
+            kind.as_str(),
+            format!("{}:{}", subject.0, subject.1),
+            deadline.map(|d| d.timestamp()),
+            data.to_string(),
+            at.timestamp()
+        ])?;
+    if written == 0 {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, next_attempt_at)
+         SELECT ?1, e.id, 'pending', 0, ?2 FROM webhook_endpoints e
+         WHERE e.enabled = 1 AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE json_each.value = ?3)",
+    )?
+    .execute(params![conn.last_insert_rowid(), at.timestamp(), kind.as_str()])?;
+    Ok(true)
+}
+
+fn event_kind(text: String) -> rusqlite::Result<EventKind> {
+    text_enum(text, EventKind::parse)
+}
+
+const SELECT_ENDPOINT: &str = "SELECT id, url, description, events, enabled, disabled_at, disabled_reason,
+                                      consecutive_failures, created_by, created_at
+                               FROM webhook_endpoints";
+
+fn endpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookEndpoint> {
+    let events: String = r.get(3)?;
+    let events = serde_json::from_str(&events).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, format!("events: {e}").into())
+    })?;
+    Ok(WebhookEndpoint {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        description: r.get(2)?,
+        events,
+        enabled: r.get(4)?,
+        disabled_at: r.get::<_, Option<i64>>(5)?.map(time),
+        disabled_reason: r.get(6)?,
+        consecutive_failures: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
+        created_by: r.get(8)?,
+        created_at: time(r.get(9)?),
+    })
+}
+
+fn load_endpoint(conn: &Connection, id: i64) -> Result<Option<WebhookEndpoint>> {
+    Ok(conn.prepare_cached(&format!("{SELECT_ENDPOINT} WHERE id = ?1"))?.query_row([id], endpoint_row).optional()?)
+}
+
+fn attempts_of(conn: &Connection, delivery_id: i64) -> Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, status_code, error, latency_ms, response_body FROM webhook_attempts
+         WHERE delivery_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([delivery_id], |r| {
+        Ok(Attempt {
+            at: time(r.get(0)?),
+            status_code: r.get::<_, Option<i64>>(1)?.and_then(|s| u16::try_from(s).ok()),
+            error: r.get(2)?,
+            latency_ms: r.get::<_, i64>(3)?.max(0) as u64,
+            response_body: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open cases within [`DUE_SOON`] of their deadline or past it, not yet announced as breached.
+const CASES_NEAR_DEADLINE: &str = "SELECT c.id, c.urgency, c.opened_at, c.due_at FROM cases c
+     WHERE c.finished_at IS NULL AND c.status NOT IN ('closed', 'dismissed') AND c.due_at <= ?1
+       AND NOT EXISTS (SELECT 1 FROM webhook_events w
+                       WHERE w.kind = 'case.breached' AND w.subject = 'case:' || c.id AND w.deadline = c.due_at)";
+
+/// Takedown requests with URLs still pending at a deadline that has come, per request and deadline, not
+/// yet announced.
+const TAKEDOWNS_PAST_DEADLINE: &str =
+    "SELECT r.id, r.case_id, r.reference, r.platform, u.due_at, COUNT(*) FROM takedown_urls u
+     JOIN takedown_requests r ON r.id = u.request_id
+     WHERE u.status = 'pending' AND u.due_at <= ?1
+       AND NOT EXISTS (SELECT 1 FROM webhook_events w
+                       WHERE w.kind = 'takedown.overdue' AND w.subject = 'takedown:' || r.id AND w.deadline = u.due_at)
+     GROUP BY r.id, u.due_at";
+
+/// A time-based event that is due.
+struct DeadlineEvent {
+    kind: EventKind,
+    subject: (&'static str, i64),
+    deadline: DateTime<Utc>,
+    data: serde_json::Value,
+}
+
+/// The time-based events due at `now` and not yet written: candidates from SQL, decided by the case and
+/// takedown rules.
+fn deadline_events(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<DeadlineEvent>> {
+    let mut due = Vec::new();
+    let horizon = (now + DUE_SOON).timestamp() + 1;
+    let mut cases = conn.prepare_cached(CASES_NEAR_DEADLINE)?;
+    let rows = cases.query_map([horizon], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, time(r.get(2)?), time(r.get(3)?)))
+    })?;
+    for row in rows {
+        let (id, urgency, opened_at, due_at) = row?;
+        if let Some(kind) = case_signal(tangkal_cases::sla(opened_at, due_at, None, now)) {
+            let data = json!({ "case_id": id, "urgency": urgency, "due_at": due_at });
+            due.push(DeadlineEvent { kind, subject: ("case", id), deadline: due_at, data });
+        }
+    }
+    let mut takedowns = conn.prepare_cached(TAKEDOWNS_PAST_DEADLINE)?;
+    let rows = takedowns.query_map([now.timestamp()], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, time(r.get(4)?), r.get(5)?))
+    })?;
+    for row in rows {
+        let (id, case_id, reference, platform, due_at, pending): (i64, _, _, _, _, i64) = row?;
+        if takedown_overdue(pending.max(0) as u64, due_at, now) {
+            let data = json!({
+                "takedown_id": id, "case_id": case_id, "reference": reference, "platform": platform,
+                "due_at": due_at, "pending_urls": pending,
+            });
+            due.push(DeadlineEvent {
+                kind: EventKind::TakedownOverdue,
+                subject: ("takedown", id),
+                deadline: due_at,
+                data,
+            });
+        }
+    }
+    Ok(due)
+}
+
+impl WebhookStore for SqliteStore {
+    fn create_webhook(
+        &mut self,
+        new: &NewWebhook,
+        secret: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint> {
+        let events = serde_json::to_string(&new.events).map_err(|e| StoreError::Invalid(format!("events: {e}")))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![new.url, new.description, events, secret, actor, now.timestamp()])?;
+        let id = tx.last_insert_rowid();
+        let endpoint = load_endpoint(&tx, id)?.ok_or_else(|| StoreError::NotFound(format!("webhook {id}")))?;
+        // The secret stays out of the trail: the trail is read by reviewers, the secret only signs.
+        audit::append(&tx, &self.audit, Entry::created(actor, "webhook", id, "webhook.create", &endpoint)?, now)?;
+        tx.commit()?;
+        Ok(endpoint)
+    }
+
+    fn webhook(&self, id: i64) -> Result<Option<WebhookEndpoint>> {
+        load_endpoint(&self.conn, id)
+    }
+
+    fn webhooks(&self) -> Result<Vec<WebhookEndpoint>> {
+        let mut stmt = self.conn.prepare_cached(&format!("{SELECT_ENDPOINT} ORDER BY id"))?;
+        let rows = stmt.query_map([], endpoint_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn delete_webhook(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(endpoint) = load_endpoint(&tx, id)? else { return Ok(false) };
+        tx.execute(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM webhook_deliveries WHERE endpoint_id = ?1", [id])?;
+        tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])?;
+        let entry = Entry {
+            before: Some(audit::json(&endpoint)?),
+            after: None,
+            ..Entry::created(actor, "webhook", id, "webhook.delete", &())?
+        };
+        audit::append(&tx, &self.audit, entry, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn enable_webhook(&mut self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<Option<WebhookEndpoint>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(before) = load_endpoint(&tx, id)? else { return Ok(None) };
+        tx.execute(
+            "UPDATE webhook_endpoints SET enabled = 1, disabled_at = NULL, disabled_reason = NULL,
+                                          consecutive_failures = 0, failing_since = NULL
+             WHERE id = ?1",
+            [id],
+        )?;
+        tx.execute(
+            "UPDATE webhook_deliveries SET next_attempt_at = MIN(next_attempt_at, ?2)
+             WHERE endpoint_id = ?1 AND status = 'pending'",
+            params![id, now.timestamp()],
+        )?;
+        let after = load_endpoint(&tx, id)?.ok_or_else(|| StoreError::NotFound(format!("webhook {id}")))?;
+        if before != after {
+            audit::append(
+                &tx,
+                &self.audit,
+                Entry::changed(actor, "webhook", id, "webhook.enable", &before, &after)?,
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some(after))
+    }
+
+    fn webhook_deliveries(
+        &self,
+        endpoint_id: i64,
+        status: Option<DeliveryStatus>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<Delivery>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, e.event_id, e.kind, e.occurred_at, d.status, d.next_attempt_at
+             FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+             WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.status = ?2)
+             ORDER BY d.id DESC LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                endpoint_id,
+                status.map(DeliveryStatus::as_str),
+                to_i64(limit, "limit")?,
+                to_i64(offset, "offset")?
+            ],
+            |r| {
+                let status = text_enum(r.get(4)?, DeliveryStatus::parse)?;
+                Ok(Delivery {
+                    id: r.get(0)?,
+                    event_id: r.get(1)?,
+                    event_type: event_kind(r.get(2)?)?,
+                    occurred_at: time(r.get(3)?),
+                    next_attempt_at: r
+                        .get::<_, Option<i64>>(5)?
+                        .map(time)
+                        .filter(|_| status == DeliveryStatus::Pending),
+                    status,
+                    attempts: Vec::new(),
+                })
+            },
+        )?;
+        let mut deliveries: Vec<Delivery> = rows.collect::<rusqlite::Result<_>>()?;
+        for d in &mut deliveries {
+            d.attempts = attempts_of(&self.conn, d.id)?;
+        }
+        Ok(deliveries)
+    }
+
+    fn count_webhook_deliveries(&self, endpoint_id: i64, status: Option<DeliveryStatus>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR status = ?2)",
+            )?
+            .query_row(params![endpoint_id, status.map(DeliveryStatus::as_str)], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn due_deliveries(&self, now: DateTime<Utc>, busy: &[i64], limit: usize) -> Result<Vec<DueDelivery>> {
+        // The oldest due delivery of each enabled endpoint, most overdue endpoints first.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.endpoint_id, p.url, p.secret, e.event_id, e.kind, e.data, e.occurred_at
+             FROM (SELECT endpoint_id, MIN(id) AS id, MIN(next_attempt_at) AS due FROM webhook_deliveries
+                   WHERE status = 'pending' AND next_attempt_at <= ?1 GROUP BY endpoint_id) first
+             JOIN webhook_deliveries d ON d.id = first.id
+             JOIN webhook_endpoints p ON p.id = d.endpoint_id AND p.enabled = 1
+             JOIN webhook_events e ON e.id = d.event_id
+             ORDER BY first.due, d.id",
+        )?;
+        let rows = stmt.query_map([now.timestamp()], |r| {
+            Ok(DueDelivery {
+                delivery_id: r.get(0)?,
+                endpoint_id: r.get(1)?,
+                url: r.get(2)?,
+                secret: r.get(3)?,
+                event_id: r.get(4)?,
+                kind: event_kind(r.get(5)?)?,
+                data: r.get(6)?,
+                occurred_at: time(r.get(7)?),
+            })
+        })?;
+        let mut due = Vec::new();
+        for row in rows {
+            let delivery = row?;
+            if !busy.contains(&delivery.endpoint_id) {
+                due.push(delivery);
+            }
+            if due.len() >= limit {
+                break;
+            }
+        }
+        Ok(due)
+    }
+
+    fn record_attempt(
+        &mut self,
+        delivery_id: i64,
+        attempt: &Attempt,
+        policy: &FailurePolicy,
+        jitter: f64,
+    ) -> Result<AttemptRecorded> {
+        let now = attempt.at;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (endpoint_id, attempts): (i64, i64) = tx
+            .query_row("SELECT endpoint_id, attempts FROM webhook_deliveries WHERE id = ?1", [delivery_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("webhook delivery {delivery_id}")))?;
+        tx.prepare_cached(
+            "INSERT INTO webhook_attempts (delivery_id, at, status_code, error, latency_ms, response_body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            delivery_id,
+            now.timestamp(),
+            attempt.status_code,
+            attempt.error,
+            i64::try_from(attempt.latency_ms).unwrap_or(i64::MAX),
+            attempt.response_body
+        ])?;
+        let attempts = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
+        let mut endpoint_disabled = false;
+        let status = if attempt.succeeded() {
+            tx.execute(
+                "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?1",
+                [endpoint_id],
+            )?;
+            DeliveryStatus::Delivered
+        } else {
+            tx.execute(
+                "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+                                              failing_since = COALESCE(failing_since, ?2)
+                 WHERE id = ?1",
+                params![endpoint_id, now.timestamp()],
+            )?;
+            let (enabled, failures, since): (bool, i64, i64) = tx.query_row(
+                "SELECT enabled, consecutive_failures, failing_since FROM webhook_endpoints WHERE id = ?1",
+                [endpoint_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+            if enabled && policy.disable.should_disable(failures, time(since), now) {
+                let before = load_endpoint(&tx, endpoint_id)?;
+                let reason = format!(
+                    "{failures} failed attempts in a row since {}",
+                    time(since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                tx.execute(
+                    "UPDATE webhook_endpoints SET enabled = 0, disabled_at = ?2, disabled_reason = ?3 WHERE id = ?1",
+                    params![endpoint_id, now.timestamp(), reason],
+                )?;
+                let after = load_endpoint(&tx, endpoint_id)?;
+                let entry = Entry::changed(WEBHOOK_ACTOR, "webhook", endpoint_id, "webhook.disable", &before, &after)?;
+                audit::append(&tx, &self.audit, entry, now)?;
+                endpoint_disabled = true;
+            }
+            match policy.retry.next_wait(attempts, jitter) {
+                Some(_) => DeliveryStatus::Pending,
+                None => DeliveryStatus::Failed,
+            }
+        };
+        let next = match status {
+            DeliveryStatus::Pending => {
+                let wait = policy.retry.next_wait(attempts, jitter).unwrap_or_else(Duration::zero);
+                // Stored in whole seconds: round up, so a retry never comes early.
+                let at = now + wait;
+                Some(at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0))
+            }
+            _ => None,
+        };
+        tx.execute(
+            "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4 WHERE id = ?1",
+            params![delivery_id, status.as_str(), attempts, next],
+        )?;
+        tx.commit()?;
+        Ok(AttemptRecorded { status, endpoint_disabled })
+    }
+
+    fn scan_deadlines(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        // Read first: most scans find nothing, and need not wait for (or hold up) writers.
+        if deadline_events(&self.conn, now)?.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut written = 0;
+        for event in deadline_events(&tx, now)? {
+            written += u64::from(emit(&tx, event.kind, event.subject, Some(event.deadline), event.data, now)?);
+        }
+        tx.commit()?;
+        Ok(written)
+    }
+
+    fn webhook_figures(&self) -> Result<WebhookFigures> {
+        let (pending, disabled): (i64, i64) = self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'),
+                    (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(WebhookFigures { pending: pending.max(0) as u64, disabled_endpoints: disabled.max(0) as u64 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use tangkal_cases::{Actor, Change, NewCase, Role, Status, Urgency, UserRef};
+
+    use super::*;
+    use crate::{CaseStore, NewUser, UserStore};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_in(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    fn endpoint(store: &mut SqliteStore, events: &[EventKind]) -> i64 {
+        let new = NewWebhook { url: "https://hooks.example.org/".into(), events: events.to_vec(), description: None };
+        store.create_webhook(&new, "whsec_AAAA", "admin#1 (admin)", t0()).unwrap().id
+    }
+
+    fn open(store: &mut SqliteStore, urgency: Urgency, at: DateTime<Utc>) -> i64 {
+        let new = NewCase { title: "Foto banjir".into(), urgency, ..NewCase::default() };
+        store.open_case(&new, "detector:claims", at).unwrap().id
+    }
+
+    fn events(store: &SqliteStore) -> Vec<(String, String)> {
+        let mut stmt = store.conn.prepare("SELECT kind, subject FROM webhook_events ORDER BY id").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    const POLICY: FailurePolicy = FailurePolicy {
+        retry: RetryPolicy { base: Duration::seconds(60), max: Duration::hours(1), max_attempts: 3 },
+        disable: DisablePolicy { failures: 5, period: Duration::zero() },
+    };
+
+    fn attempt(status: Option<u16>, at: DateTime<Utc>) -> Attempt {
+        Attempt { at, status_code: status, error: None, latency_ms: 3, response_body: None }
+    }
+
+    #[test]
+    fn changes_write_their_event_and_a_delivery_per_subscribed_endpoint() {
+        let (_dir, mut store) = store();
+        let opened = endpoint(&mut store, &[EventKind::CaseOpened]);
+        let approved = endpoint(&mut store, &[EventKind::VerdictApproved]);
+        let case = open(&mut store, Urgency::Normal, t0() + Duration::milliseconds(250));
+        assert_eq!(events(&store), [("case.opened".to_string(), format!("case:{case}"))]);
+        let due = store.due_deliveries(t0(), &[], 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].endpoint_id, due[0].kind), (opened, EventKind::CaseOpened));
+        let data: serde_json::Value = serde_json::from_str(&due[0].data).unwrap();
+        assert_eq!(data["case_id"], case);
+        assert_eq!(data["due_at"], "2026-03-03T01:00:00Z", "times as stored: whole seconds");
+        assert!(store.due_deliveries(t0(), &[opened], 10).unwrap().is_empty(), "a busy endpoint waits");
+        assert_eq!(store.count_webhook_deliveries(approved, None).unwrap(), 0);
+
+        // The verdict's approval, not its proposal, is an event.
+        let user = |store: &mut SqliteStore, name: &str, role| {
+            let new = NewUser {
+                username: name,
+                display_name: name,
+                role,
+                platform: None,
+                organisation: "Tangkal",
+                password_hash: "x",
+                time_zone: "Asia/Jakarta",
+            };
+            let u = store.add_user(&new, "test", t0()).unwrap();
+            Actor::new(UserRef { id: u.id, name: u.username }, role, None)
+        };
+        let (analyst, reviewer) = (user(&mut store, "ana", Role::Analyst), user(&mut store, "rina", Role::Reviewer));
+        for to in [Status::Triage, Status::Investigating] {
+            store.update_case(case, Change::Move { to, reason: None }, &analyst, t0()).unwrap();
+        }
+        let draft =
+            serde_json::from_value(json!({"rating": "HOAKS", "misinfo_type": "fabricated", "explanation": "x"}));
+        store.update_case(case, Change::ProposeVerdict(draft.unwrap()), &analyst, t0()).unwrap();
+        assert_eq!(store.count_webhook_deliveries(approved, None).unwrap(), 0);
+        store.update_case(case, Change::ReviewVerdict { approve: true, note: None }, &reviewer, t0()).unwrap();
+        let deliveries = store.webhook_deliveries(approved, None, 10, 0).unwrap();
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(
+            (deliveries[0].event_type, deliveries[0].status),
+            (EventKind::VerdictApproved, DeliveryStatus::Pending)
+        );
+    }
+
+    #[test]
+    fn deadline_events_are_written_once_per_deadline_and_never_for_finished_cases() {
+        let (_dir, mut store) = store();
+        endpoint(&mut store, &EventKind::ALL);
+        let urgent = open(&mut store, Urgency::Urgent, t0());
+        let closed_in_time = open(&mut store, Urgency::Urgent, t0());
+        store
+            .conn
+            .execute(
+                "UPDATE cases SET status = 'dismissed', finished_at = ?2 WHERE id = ?1",
+                params![closed_in_time, (t0() + Duration::hours(1)).timestamp()],
+            )
+            .unwrap();
+        let base = events(&store).len();
+        assert_eq!(store.scan_deadlines(t0() + Duration::minutes(119)).unwrap(), 0);
+        assert_eq!(store.scan_deadlines(t0() + Duration::minutes(121)).unwrap(), 1);
+        assert_eq!(store.scan_deadlines(t0() + Duration::minutes(150)).unwrap(), 0, "due soon once");
+        assert_eq!(store.scan_deadlines(t0() + Duration::hours(5)).unwrap(), 1);
+        assert_eq!(store.scan_deadlines(t0() + Duration::hours(9)).unwrap(), 0, "breached once");
+        let subject = format!("case:{urgent}");
+        let written: Vec<_> = events(&store).into_iter().skip(base).collect();
+        assert_eq!(written, [("case.due_soon".to_string(), subject.clone()), ("case.breached".to_string(), subject)]);
+        // A case opened and found only after its deadline gets only the breach.
+        let late = open(&mut store, Urgency::Urgent, t0() + Duration::hours(10));
+        assert_eq!(store.scan_deadlines(t0() + Duration::hours(15)).unwrap(), 1);
+        assert_eq!(events(&store).last().unwrap(), &("case.breached".to_string(), format!("case:{late}")));
+    }
+
+    #[test]
+    fn failures_back_off_then_fail_and_a_failing_endpoint_is_disabled_and_audited() {
+        let (_dir, mut store) = store();
+        let id = endpoint(&mut store, &[EventKind::CaseOpened]);
+        open(&mut store, Urgency::Normal, t0());
+        let delivery = store.due_deliveries(t0(), &[], 10).unwrap()[0].delivery_id;
+        let recorded = store.record_attempt(delivery, &attempt(Some(500), t0()), &POLICY, 1.0).unwrap();
+        assert_eq!(recorded, AttemptRecorded { status: DeliveryStatus::Pending, endpoint_disabled: false });
+        assert!(store.due_deliveries(t0() + Duration::seconds(59), &[], 10).unwrap().is_empty(), "backing off");
+        assert_eq!(store.due_deliveries(t0() + Duration::seconds(60), &[], 10).unwrap().len(), 1);
+        store.record_attempt(delivery, &attempt(None, t0() + Duration::seconds(60)), &POLICY, 1.0).unwrap();
+        let last = store.record_attempt(delivery, &attempt(Some(502), t0() + Duration::hours(1)), &POLICY, 1.0);
+        assert_eq!(last.unwrap().status, DeliveryStatus::Failed);
+        let logged = &store.webhook_deliveries(id, None, 10, 0).unwrap()[0];
+        assert_eq!(logged.attempts.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(500), None, Some(502)]);
+        assert_eq!(store.webhook(id).unwrap().unwrap().consecutive_failures, 3);
+
+        for n in 0..2 {
+            open(&mut store, Urgency::Normal, t0());
+            let due = store.due_deliveries(t0() + Duration::hours(2), &[], 10).unwrap()[0].delivery_id;
+            let recorded = store.record_attempt(due, &attempt(Some(500), t0() + Duration::hours(2)), &POLICY, 0.0);
+            assert_eq!(recorded.unwrap().endpoint_disabled, n == 1);
+        }
+        let disabled = store.webhook(id).unwrap().unwrap();
+        assert!(!disabled.enabled && disabled.disabled_reason.unwrap().starts_with("5 failed attempts"));
+        assert_eq!(store.webhook_figures().unwrap(), WebhookFigures { pending: 2, disabled_endpoints: 1 });
+        assert!(store.due_deliveries(t0() + Duration::days(1), &[], 10).unwrap().is_empty(), "disabled: nothing sent");
+        let filter = crate::AuditFilter { entity: Some("webhook".into()), entity_id: Some(id.to_string()) };
+        let trail = crate::AuditStore::audit_events(&store, &filter, 10, 0).unwrap();
+        assert!(trail.iter().any(|e| e.action == "webhook.disable" && e.actor == WEBHOOK_ACTOR));
+        assert!(trail.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("whsec_")), "no secret in the trail");
+
+        let enabled = store.enable_webhook(id, "admin", t0() + Duration::days(1)).unwrap().unwrap();
+        assert!(enabled.enabled && enabled.consecutive_failures == 0);
+        assert_eq!(store.due_deliveries(t0() + Duration::days(1), &[], 10).unwrap().len(), 1);
+        assert!(store.delete_webhook(id, "admin", t0()).unwrap());
+        assert_eq!(store.webhook_figures().unwrap(), WebhookFigures::default());
+    }
+}
