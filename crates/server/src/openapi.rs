@@ -122,8 +122,10 @@ fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
         operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"].as_str() == Some(place)))
     };
     let mut statuses: Vec<u16> = vec![500, 503];
-    if spec.access != Access::Public {
-        statuses.extend([401, 403]);
+    match spec.access {
+        // Every public route charges the client's network budget.
+        Access::Public => statuses.push(429),
+        _ => statuses.extend([401, 403]),
     }
     if operation.get("requestBody").is_some() {
         statuses.extend([400, 413, 415, 422]);
@@ -147,6 +149,15 @@ fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
             "content".into(),
             json!({ PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } }),
         );
+        if status == 429 {
+            response.insert(
+                "headers".into(),
+                json!({ "Retry-After": {
+                    "description": "Seconds until the budget has room again",
+                    "schema": { "type": "integer", "minimum": 1 },
+                } }),
+            );
+        }
     }
 }
 

@@ -39,7 +39,7 @@ mod sqlite;
 mod takedowns;
 mod users;
 
-pub use audit::{AuditFilter, AuditStore};
+pub use audit::{AuditChanges, AuditFilter, AuditStore};
 pub use audit_anchor::AuditFiles;
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore};

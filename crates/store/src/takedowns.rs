@@ -8,6 +8,7 @@ use tangkal_cases::{Actor, Urgency};
 use tangkal_response::takedown::{
     OutcomeCounts, RequestState, TakedownChange, TakedownRequest, TakedownUrl, UrlEvent, UrlStatus,
 };
+use tangkal_response::transparency::RequestFigures;
 
 use crate::audit::{self, Entry};
 use crate::cases::{text_enum, to_i64};
@@ -57,6 +58,10 @@ pub trait TakedownStore {
     ) -> Result<ResponseUpdate<TakedownRequest>>;
     /// Requests sent at or before `sent_until` (what the transparency log may show), newest first.
     fn public_takedowns(&self, sent_until: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<TakedownRequest>>;
+    fn count_public_takedowns(&self, sent_until: DateTime<Utc>) -> Result<u64>;
+    /// What the transparency figures count of every request sent at or before `sent_until`, in one pass
+    /// over their URLs.
+    fn public_takedown_figures(&self, sent_until: DateTime<Utc>) -> Result<Vec<RequestFigures>>;
 }
 
 fn status(text: String) -> rusqlite::Result<UrlStatus> {
@@ -311,6 +316,43 @@ impl TakedownStore for SqliteStore {
             .query_map(params![sent_until.timestamp(), to_i64(limit, "limit")?, to_i64(offset, "offset")?], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         load_all(&self.conn, ids)
+    }
+
+    fn count_public_takedowns(&self, sent_until: DateTime<Utc>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= ?1")?
+            .query_row(params![sent_until.timestamp()], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn public_takedown_figures(&self, sent_until: DateTime<Utc>) -> Result<Vec<RequestFigures>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.platform, r.sent_at, u.complied_at - u.added_at
+             FROM takedown_requests r JOIN takedown_urls u ON u.request_id = r.id
+             WHERE r.sent_at <= ?1 ORDER BY r.id",
+        )?;
+        let mut rows = stmt.query(params![sent_until.timestamp()])?;
+        let mut out: Vec<RequestFigures> = Vec::new();
+        let mut current = None;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if current != Some(id) {
+                current = Some(id);
+                out.push(RequestFigures {
+                    platform: row.get(1)?,
+                    sent_at: time(row.get(2)?),
+                    urls: 0,
+                    times_to_comply: Vec::new(),
+                });
+            }
+            let request = out.last_mut().expect("pushed above");
+            request.urls += 1;
+            if let Some(seconds) = row.get::<_, Option<i64>>(3)? {
+                request.times_to_comply.push(chrono::Duration::seconds(seconds));
+            }
+        }
+        Ok(out)
     }
 }
 
