@@ -29,7 +29,10 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::nanos::Nanos;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
 use hashlink::LruCache;
 use tokio::sync::Semaphore;
 
@@ -83,19 +86,52 @@ impl RetryAfter {
     }
 }
 
-/// One [`Budget`] per key, for at most `max_keys` keys at once. Keys back at a full budget are forgotten
-/// when room is needed (at most once a second: forgetting walks every key); a new key that still finds no
-/// room is refused as crowded, so memory stays bounded whatever clients send.
+/// One [`Budget`] per key, for at most `max_keys` keys at once. Tracked keys are always served; when a
+/// new key finds the tracker full, the keys back at a full budget are forgotten (at most once a second:
+/// that walks every key), and a new key that still finds no room is refused as crowded, so memory stays
+/// bounded whatever clients send.
 pub struct KeyedBudget<K: Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+    keys: Arc<DashMapStateStore<K>>,
+    limiter: RateLimiter<K, SharedKeys<K>, DefaultClock>,
     max_keys: usize,
     last_sweep: Mutex<Option<Instant>>,
 }
 
+/// governor's own store of per-key state, shared with the [`KeyedBudget`] so that it can tell a tracked
+/// key from a new one.
+struct SharedKeys<K: Hash + Eq + Clone>(Arc<DashMapStateStore<K>>);
+
+impl<K: Hash + Eq + Clone> StateStore for SharedKeys<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for SharedKeys<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl<K: Hash + Eq + Clone> KeyedBudget<K> {
     pub fn new(budget: Budget, max_keys: usize) -> KeyedBudget<K> {
+        let keys = Arc::new(DashMapStateStore::default());
         KeyedBudget {
-            limiter: RateLimiter::keyed(budget.quota()),
+            limiter: RateLimiter::new(budget.quota(), SharedKeys(keys.clone()), DefaultClock::default()),
+            keys,
             max_keys: max_keys.max(1),
             last_sweep: Mutex::new(None),
         }
@@ -103,7 +139,7 @@ impl<K: Hash + Eq + Clone> KeyedBudget<K> {
 
     /// Charges one request to `key`.
     pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
-        if self.limiter.len() >= self.max_keys && !self.make_room() {
+        if !self.keys.contains_key(key) && self.keys.len() >= self.max_keys && !self.make_room() {
             return Err(RetryAfter { seconds: CROWDED_RETRY_SECS, crowded: true });
         }
         self.limiter.check_key(key).map_err(|not_until| {
@@ -121,16 +157,16 @@ impl<K: Hash + Eq + Clone> KeyedBudget<K> {
             self.limiter.retain_recent();
             *last = Some(Instant::now());
         }
-        self.limiter.len() < self.max_keys
+        self.keys.len() < self.max_keys
     }
 
     /// Keys tracked now.
     pub fn len(&self) -> usize {
-        self.limiter.len()
+        self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.limiter.is_empty()
+        self.keys.is_empty()
     }
 }
 
@@ -417,6 +453,38 @@ mod tests {
             max_keys: 8,
             ..SignInLimits::default()
         }
+    }
+
+    #[test]
+    fn a_keyed_budget_refuses_each_key_past_its_burst_and_new_keys_past_its_size() {
+        let budget = KeyedBudget::new(Budget { burst: 2, refill: Duration::from_secs(3600) }, 3);
+        assert_eq!((budget.check(&1), budget.check(&1)), (Ok(()), Ok(())));
+        let spent = budget.check(&1).unwrap_err();
+        assert!(!spent.crowded && (3000..=3600).contains(&spent.seconds), "{spent:?}");
+        let problem = spent.problem("requests from this network");
+        assert_eq!((problem.status(), problem.retry_after), (StatusCode::TOO_MANY_REQUESTS, Some(spent.seconds)));
+        assert!(problem.detail.unwrap().starts_with("too many requests from this network"));
+        assert!(budget.check(&2).is_ok() && budget.check(&3).is_ok(), "other keys have their own budget");
+        let crowded = budget.check(&4).unwrap_err();
+        assert!(crowded.crowded);
+        assert_eq!(crowded.problem("x").status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(budget.len(), 3);
+        assert!(budget.check(&2).is_ok(), "tracked keys go on");
+    }
+
+    #[test]
+    fn a_full_keyed_budget_forgets_keys_back_at_a_full_budget() {
+        let budget = KeyedBudget::new(Budget { burst: 1, refill: Duration::from_millis(1) }, 2);
+        assert!(budget.check(&1).is_ok() && budget.check(&2).is_ok());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(budget.check(&3).is_ok(), "the idle keys made room");
+        assert!(budget.len() <= 2);
+    }
+
+    #[test]
+    fn public_budgets_are_per_second_rates() {
+        assert_eq!(Budget::per_second(300, 20), Budget { burst: 300, refill: Duration::from_millis(50) });
+        assert_eq!(Budget::per_second(1, 0).refill, Duration::from_secs(1), "at least one a second");
     }
 
     #[test]

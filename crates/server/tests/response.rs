@@ -399,11 +399,24 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
     assert_eq!(status, 201, "{draft}");
     let cid = draft["id"].as_i64().unwrap();
     app.call(Method::POST, &format!("/api/v1/clarifications/{cid}/publish"), Role::Communicator, None).await;
-    let fix = json!({"reason": SCRIPT});
+    let fix = json!({
+        "reason": SCRIPT,
+        "title": format!("Surat suara {SCRIPT} diperbaiki"),
+        "body_markdown": format!("Koreksi {SCRIPT} <iframe src=x></iframe>"),
+        "sources": [{"title": format!("KPU {SCRIPT}"), "url": "https://kpu.go.id/?a=\"><script>"}],
+    });
     let (status, published) = app
         .call(Method::POST, &format!("/api/v1/clarifications/{cid}/corrections"), Role::Communicator, Some(fix))
         .await;
     assert_eq!(status, 200, "{published}");
+    // A second clarification whose claim comes from the case's title.
+    let untitled = json!({"title": format!("Kotak suara {SCRIPT}"), "body_markdown": "Teks."});
+    let (status, second) =
+        app.call(Method::POST, &format!("/api/v1/cases/{id}/clarifications"), Role::Communicator, Some(untitled)).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(second["claim"], format!("Klaim surat suara {SCRIPT}"));
+    let second_id = second["id"].as_i64().unwrap();
+    app.call(Method::POST, &format!("/api/v1/clarifications/{second_id}/publish"), Role::Communicator, None).await;
     let takedown = json!({"platform": "tiktok", "legal_basis": format!("Pasal {SCRIPT}")});
     let (status, sent) =
         app.call(Method::POST, &format!("/api/v1/cases/{id}/takedowns"), Role::Communicator, Some(takedown)).await;
@@ -415,6 +428,7 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
     let slug = published["slug"].as_str().unwrap();
     let pages = [
         format!("/cek-fakta/{slug}"),
+        format!("/cek-fakta/{}", second["slug"].as_str().unwrap()),
         "/cek-fakta".to_string(),
         "/cek-fakta?q=surat%20suara".to_string(),
         format!("/cek-fakta?q={}", "%3Cscript%3Ealert(1)%3C%2Fscript%3E%20surat"),
@@ -427,12 +441,20 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
         assert_eq!(status, 200, "{page}: {text}");
         let lower = text.to_lowercase();
         assert!(!lower.contains("<script>"), "{page}: {text}");
-        assert!(!lower.contains("<img") && !lower.contains("javascript:"), "{page}: {text}");
+        assert!(
+            !lower.contains("<img") && !lower.contains("<iframe") && !lower.contains("javascript:"),
+            "{page}: {text}"
+        );
         assert_eq!(
             lower.matches("<script").count(),
             usize::from(page.starts_with("/cek-fakta/") && !page.ends_with(".atom")),
             "{page}"
         );
+    }
+    // The JSON documents carry the text as it was written, as JSON, which no browser runs.
+    for path in ["/api/v1/transparency", "/api/v1/claimreviews"] {
+        let (status, kind, _) = get_text(&app, path, Some(Role::Partner)).await;
+        assert_eq!((status, kind.as_str()), (200, "application/json"), "{path}");
     }
     let (_, _, html) = get_text(&app, &format!("/cek-fakta/{slug}"), None).await;
     assert!(

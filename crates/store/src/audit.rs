@@ -322,6 +322,21 @@ mod tests {
     }
 
     #[test]
+    fn the_change_feed_names_each_changed_record_once_up_to_the_head() {
+        let (_dir, mut store) = store_with_events(3);
+        assert_eq!(store.audit_head_seq().unwrap(), 3);
+        let all = store.changes_after(0, "user").unwrap();
+        assert_eq!((all.through, all.entity_ids.as_slice()), (3, ["1", "2", "3"].map(String::from).as_slice()));
+        let user = store.user_by_name("user0").unwrap().unwrap();
+        store.set_user_disabled(user.id, true, "test", Utc::now()).unwrap();
+        store.set_user_disabled(user.id, false, "test", Utc::now()).unwrap();
+        let since = store.changes_after(all.through, "user").unwrap();
+        assert_eq!((since.through, since.entity_ids), (5, vec![user.id.to_string()]));
+        assert_eq!(store.changes_after(5, "user").unwrap(), AuditChanges { through: 5, entity_ids: vec![] });
+        assert_eq!(store.changes_after(0, "clarification").unwrap().entity_ids, Vec::<String>::new());
+    }
+
+    #[test]
     fn a_valid_trail_verifies_and_is_anchored() {
         let (dir, store) = store_with_events(5);
         let report = store.verify_audit().unwrap();

@@ -408,5 +408,36 @@ mod tests {
         assert_eq!(ids(&desk, &since), [p2.id]);
         assert_eq!(desk.store.count_clarifications(&ClarificationFilter::default()).unwrap(), 3);
         assert_eq!(desk.store.list_clarifications(&ClarificationFilter::default(), 1, 1).unwrap().len(), 1);
+        assert_eq!(desk.store.last_published_change().unwrap(), Some(t0() + Duration::hours(2)));
+    }
+
+    /// The public lists' queries use their indexes: no scan of the table, no sort of it.
+    #[test]
+    fn public_lists_read_by_index() {
+        let desk = desk();
+        let plan = |filter: &ClarificationFilter, count: bool| -> String {
+            let (clause, values) = matching(filter);
+            let sql = if count {
+                format!("SELECT COUNT(*) FROM clarifications {clause}")
+            } else {
+                format!("SELECT id FROM clarifications {clause} ORDER BY {} LIMIT 20 OFFSET 0", order(filter))
+            };
+            let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let published = ClarificationFilter { status: Some(ClarificationStatus::Published), ..Default::default() };
+        let list = plan(&published, false);
+        assert!(list.contains("COVERING INDEX clarifications_published") && !list.contains("TEMP B-TREE"), "{list}");
+        let count = plan(&published, true);
+        assert!(count.contains("COVERING INDEX"), "{count}");
+        let since = ClarificationFilter { changed_since: Some(t0()), ..published };
+        assert!(plan(&since, false).contains("INDEX clarifications_"), "{}", plan(&since, false));
+        let of_case = ClarificationFilter { case_id: Some(1), ..Default::default() };
+        assert!(plan(&of_case, false).contains("INDEX clarifications_case"), "{}", plan(&of_case, false));
+        let newest = "SELECT MAX(updated_at) FROM clarifications WHERE status = 'published'";
+        let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {newest}")).unwrap();
+        let detail: String = stmt.query_row([], |r| r.get(3)).unwrap();
+        assert!(detail.contains("clarifications_updated"), "{detail}");
     }
 }

@@ -536,5 +536,49 @@ mod tests {
         let public = desk.store.public_takedowns(t0() + Duration::days(1), 10, 0).unwrap();
         assert_eq!(public.iter().map(|r| r.id).collect::<Vec<_>>(), [old.id]);
         assert_eq!(desk.store.public_takedowns(t0() + Duration::days(10), 10, 0).unwrap().len(), 2);
+        assert_eq!(desk.store.count_public_takedowns(t0() + Duration::days(1)).unwrap(), 1);
+    }
+
+    #[test]
+    fn transparency_figures_read_from_the_urls_agree_with_the_full_requests() {
+        let mut desk = desk();
+        let case = desk.case("a", Some(Rating::Hoaks));
+        let first = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
+        let liaison = desk.liaison.clone();
+        let answers = outcomes(&[(A, UrlStatus::Removed, None), (B, UrlStatus::Rejected, Some("bukan hoaks"))]);
+        done(desk.store.update_takedown(first.id, &answers, &liaison, t0() + Duration::hours(5)).unwrap());
+        let later = t0() + Duration::hours(6);
+        let more = TakedownChange::AddUrls(vec!["https://www.tiktok.com/@c/video/3".into()]);
+        done(desk.store.update_takedown(first.id, &more, &desk.communicator.clone(), later).unwrap());
+        let answer = outcomes(&[("https://www.tiktok.com/@c/video/3", UrlStatus::Restricted, None)]);
+        done(desk.store.update_takedown(first.id, &answer, &liaison, later + Duration::hours(2)).unwrap());
+        let second = created(send(&mut desk, case.id, "x", &["https://x.com/1"], t0() + Duration::days(2)));
+        let unsent = created(send(&mut desk, case.id, "youtube", &["https://youtu.be/x"], t0() + Duration::days(30)));
+
+        let until = t0() + Duration::days(3);
+        let read = desk.store.public_takedown_figures(until).unwrap();
+        let full: Vec<RequestFigures> = [first.id, second.id]
+            .iter()
+            .map(|id| RequestFigures::from(&desk.store.takedown(*id).unwrap().unwrap()))
+            .collect();
+        assert_eq!(read, full);
+        assert_eq!(read[0].urls, 3);
+        assert_eq!(read[0].times_to_comply, [Duration::hours(5), Duration::hours(2)]);
+        assert!(!read.iter().any(|r| r.platform == "youtube"), "request {} is not public yet", unsent.id);
+    }
+
+    /// The plans of the public log's queries: indexed, no sort of the whole table.
+    #[test]
+    fn the_public_log_reads_by_index() {
+        let desk = desk();
+        let plan = |sql: &str| -> String {
+            let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let page = plan("SELECT id FROM takedown_requests WHERE sent_at <= 1 ORDER BY sent_at DESC, id DESC LIMIT 20");
+        assert!(page.contains("takedown_requests_sent") && !page.contains("TEMP B-TREE"), "{page}");
+        let count = plan("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= 1");
+        assert!(count.contains("COVERING INDEX takedown_requests_sent"), "{count}");
     }
 }

@@ -371,7 +371,8 @@ pub(crate) async fn transparency_log(
             // The head first: figures computed later may be newer than it, never older.
             let of = (s.audit_head_seq()?, s.count_public_takedowns(shown_until)?);
             let mut entries = Vec::new();
-            for request in s.public_takedowns(shown_until, limit, offset)? {
+            let page = if offset < of.1 { s.public_takedowns(shown_until, limit, offset)? } else { Vec::new() };
+            for request in page {
                 let published = ClarificationFilter {
                     case_id: Some(request.case_id),
                     status: Some(tangkal_response::clarification::ClarificationStatus::Published),
