@@ -112,7 +112,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// A platform liaison always sees only their own platform.
+    /// One of the configured takedown platforms. A platform liaison always sees only their own.
     pub platform: Option<String>,
     pub state: Option<RequestState>,
     /// Case id.
@@ -133,7 +133,11 @@ pub async fn list(
     let platform = match caller.role {
         // An unbound liaison matches no platform.
         Role::PlatformLiaison => Some(caller.user.platform.clone().unwrap_or_default()),
-        _ => q.platform,
+        _ => q
+            .platform
+            .map(|p| state.config.response.takedown.platform(&p))
+            .transpose()
+            .map_err(|e| Problem::bad_request(e.to_string()))?,
     };
     let filter = TakedownFilter { platform, case_id: q.case, state: q.state };
     let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
