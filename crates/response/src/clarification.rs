@@ -14,6 +14,7 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 100_000;
 pub const MAX_SOURCES: usize = 50;
 pub const MAX_REASON_CHARS: usize = 2000;
+pub const MAX_SOURCE_TITLE_CHARS: usize = 300;
 /// Google's fact-check markup asks for a `claimReviewed` under 75 characters.
 pub const MAX_CLAIM_CHARS: usize = 74;
 const MAX_SLUG_CHARS: usize = 80;
@@ -205,17 +206,26 @@ impl ClarificationChange {
 }
 
 /// Words that give a rating away; `claimReviewed` must not contain them.
-const RATING_WORDS: [&str; 5] = ["hoaks", "hoax", "disinformasi", "misinformasi", "menyesatkan"];
+pub const RATING_WORDS: [&str; 5] = ["hoaks", "hoax", "disinformasi", "misinformasi", "menyesatkan"];
 
-/// The claim as `claimReviewed` shows it. A claim the writer gave must fit as is; the case title used by
-/// default is shortened at a word boundary.
+/// The claim as `claimReviewed` shows it. A claim the writer gave must fit as is (a misfit is a 422 naming
+/// `claim`); the case title used by default is shortened at a word boundary, and when it cannot serve (it
+/// names the rating) the request conflicts with the case (409): give a claim.
 fn claim_text(given: Option<&str>, case_title: &str) -> Result<String, ResponseError> {
-    let (raw, shorten) = match given {
-        Some(claim) => (claim, false),
-        None => (case_title, true),
-    };
-    let raw = clean_text("claim", raw, if shorten { usize::MAX } else { MAX_CLAIM_CHARS }, true, false)?;
-    let mut claim = without_labels(&raw).split_whitespace().collect::<Vec<_>>().join(" ");
+    match given {
+        Some(claim) => claim_from(clean_text("claim", claim, MAX_CLAIM_CHARS, true, false)?),
+        None => {
+            let title = clean_text("claim", case_title, usize::MAX, true, false)
+                .and_then(claim_from)
+                .map_err(|e| ResponseError::NotAllowed(format!("the case's title cannot be the claim: {e}")))?;
+            Ok(shortened(title))
+        }
+    }
+}
+
+/// The claim in `raw` without labels and extra white space, refused when empty or naming the rating.
+fn claim_from(raw: String) -> Result<String, ResponseError> {
+    let claim = without_labels(&raw).split_whitespace().collect::<Vec<_>>().join(" ");
     let gives_rating = claim
         .split(|c: char| !c.is_alphanumeric())
         .any(|word| RATING_WORDS.iter().any(|r| word.eq_ignore_ascii_case(r)));
@@ -226,14 +236,19 @@ fn claim_text(given: Option<&str>, case_title: &str) -> Result<String, ResponseE
         ));
     }
     if claim.is_empty() {
-        return Err(ResponseError::invalid("claim", "must not be empty"));
-    }
-    if claim.chars().count() > MAX_CLAIM_CHARS {
-        let cut: String = claim.chars().take(MAX_CLAIM_CHARS - 1).collect();
-        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).trim_end_matches([',', '.', ':', ';']);
-        claim = format!("{cut}…");
+        return Err(ResponseError::invalid("claim", "must say more than a label"));
     }
     Ok(claim)
+}
+
+/// At most [`MAX_CLAIM_CHARS`], cut at a word boundary with an ellipsis.
+fn shortened(claim: String) -> String {
+    if claim.chars().count() <= MAX_CLAIM_CHARS {
+        return claim;
+    }
+    let cut: String = claim.chars().take(MAX_CLAIM_CHARS - 1).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).trim_end_matches([',', '.', ':', ';']);
+    format!("{cut}…")
 }
 
 fn checked_sources(sources: &[Source]) -> Result<Vec<Source>, ResponseError> {
@@ -246,7 +261,7 @@ fn checked_sources(sources: &[Source]) -> Result<Vec<Source>, ResponseError> {
         .map(|(i, s)| {
             let at = |e: ResponseError| ResponseError::invalid("sources", format!("[{i}] {e}"));
             Ok(Source {
-                title: clean_text("title", &s.title, 300, true, false).map_err(at)?,
+                title: clean_text("title", &s.title, MAX_SOURCE_TITLE_CHARS, true, false).map_err(at)?,
                 url: web_url("url", &s.url).map_err(at)?.to_string(),
             })
         })
@@ -428,9 +443,11 @@ mod tests {
         assert!(long_title.starts_with(claim.trim_end_matches('…')));
         assert!(matches!(claim_text(Some(long_title), "x"), Err(ResponseError::Invalid { field: "claim", .. })));
         assert!(claim_text(None, "[HOAKS] Surat suara").unwrap() == "Surat suara");
-        for giveaway in ["Hoaks surat suara", "surat suara (HOAX)", "Disinformasi: vaksin"] {
+        for giveaway in ["Hoaks surat suara", "surat suara (HOAX)", "Disinformasi: vaksin", "[HOAKS]"] {
             assert!(matches!(claim_text(Some(giveaway), "x"), Err(ResponseError::Invalid { field: "claim", .. })));
         }
+        // A case title that gives the rating away is no claim: the request must bring its own.
+        assert!(matches!(claim_text(None, "Hoaks surat suara"), Err(ResponseError::NotAllowed(_))));
         assert_eq!(claim_text(Some("Vaksin benar-benar aman"), "x").unwrap(), "Vaksin benar-benar aman");
     }
 

@@ -360,11 +360,10 @@ impl TakedownRequest {
         let platform = config.platform(&new.platform)?;
         let urls = checked_urls(new.urls.as_deref().unwrap_or(case_urls))?;
         if urls.is_empty() {
-            let reason = match new.urls {
-                Some(_) => "must list at least one URL".to_string(),
-                None => format!("must be given: the case has no items on {platform}"),
-            };
-            return Err(ResponseError::invalid("urls", reason));
+            return Err(match new.urls {
+                Some(_) => ResponseError::invalid("urls", "must list at least one URL"),
+                None => ResponseError::NotAllowed(format!("the case has no items on {platform}: list the urls")),
+            });
         }
         let legal_basis = match &new.legal_basis {
             Some(text) => clean_text("legal_basis", text, MAX_LEGAL_BASIS_CHARS, true, true)?,
@@ -429,16 +428,18 @@ impl TakedownRequest {
     ) -> Result<Vec<String>, ResponseError> {
         actor.require(Permission::RequestTakedown)?;
         let checked = checked_urls(urls)?;
-        if self.urls.len() + checked.len() > MAX_URLS {
-            return Err(ResponseError::invalid("urls", format!("a request holds at most {MAX_URLS} URLs")));
-        }
         let mut added = Vec::new();
+        let mut urls = self.urls.clone();
         for (url, host) in checked {
-            if !self.urls.iter().any(|u| u.url == url) {
+            if !urls.iter().any(|u| u.url == url) {
                 added.push(url.clone());
-                self.urls.push(TakedownUrl::new(url, host, now, self.urgency));
+                urls.push(TakedownUrl::new(url, host, now, self.urgency));
             }
         }
+        if urls.len() > MAX_URLS {
+            return Err(ResponseError::NotAllowed(format!("a request holds at most {MAX_URLS} URLs")));
+        }
+        self.urls = urls;
         Ok(added)
     }
 
@@ -459,11 +460,11 @@ impl TakedownRequest {
         let mut updated = self.urls.clone();
         for (i, outcome) in outcomes.iter().enumerate() {
             let at = |reason: String| ResponseError::Invalid { field: "outcomes", reason: format!("[{i}] {reason}") };
+            // What the answer says is checked first (422); whether it fits the request is a conflict (409).
             let url = web_url("url", &outcome.url).map_err(|e| at(e.to_string()))?.to_string();
-            let target = updated
-                .iter_mut()
-                .find(|u| u.url == url)
-                .ok_or_else(|| at(format!("url {} is not part of request {}", truncated(&url, 200), self.reference)))?;
+            if outcome.status == UrlStatus::Pending {
+                return Err(at("status: pending is no answer".into()));
+            }
             let note = match &outcome.note {
                 Some(n) => Some(clean_text("note", n, MAX_NOTE_CHARS, false, true).map_err(|e| at(e.to_string()))?)
                     .filter(|n| !n.is_empty()),
@@ -472,8 +473,12 @@ impl TakedownRequest {
             if outcome.status == UrlStatus::Rejected && note.is_none() {
                 return Err(at("a rejection needs the platform's reason in note".into()));
             }
+            let conflict = |reason: String| ResponseError::NotAllowed(format!("outcomes: [{i}] {reason}"));
+            let target = updated.iter_mut().find(|u| u.url == url).ok_or_else(|| {
+                conflict(format!("url {} is not part of request {}", truncated(&url, 200), self.reference))
+            })?;
             if !target.status.can_move_to(outcome.status) {
-                return Err(at(format!(
+                return Err(conflict(format!(
                     "url {} cannot move from {} to {}",
                     truncated(&url, 200),
                     target.status.as_str(),
@@ -560,7 +565,7 @@ mod tests {
         let err = prepare(NewTakedown { platform: "x".into(), urls: Some(bad_url), ..Default::default() }, &[]);
         assert!(matches!(&err, ResponseError::Invalid { field: "urls", reason } if reason.starts_with("[1]")), "{err}");
         let err = prepare(NewTakedown { platform: "x".into(), urls: None, ..Default::default() }, &[]);
-        assert!(matches!(&err, ResponseError::Invalid { field: "urls", reason } if reason.contains("no items on x")));
+        assert!(matches!(&err, ResponseError::NotAllowed(reason) if reason.contains("no items on x")), "{err}");
         let basis = Some(" ".to_string());
         let err = prepare(
             NewTakedown { platform: "x".into(), urls: None, legal_basis: basis, ..Default::default() },
@@ -648,16 +653,14 @@ mod tests {
                 t0(),
             )
             .unwrap_err();
-        assert!(
-            matches!(&err, ResponseError::Invalid { field: "outcomes", reason } if reason.starts_with("[1] url")),
-            "{err}"
-        );
+        assert!(matches!(&err, ResponseError::NotAllowed(reason) if reason.starts_with("outcomes: [1] url")), "{err}");
         assert_eq!(r, before, "nothing recorded");
         let err = r.record_outcomes(&[outcome(A, UrlStatus::Rejected, Some("  "))], &liaison, t0()).unwrap_err();
         assert!(err.to_string().contains("reason"), "{err}");
         r.record_outcomes(&[outcome(A, UrlStatus::NotFound, None)], &liaison, t0()).unwrap();
         assert!(r.record_outcomes(&[outcome(A, UrlStatus::Removed, None)], &liaison, t0()).is_err(), "settled");
-        assert!(r.record_outcomes(&[outcome(B, UrlStatus::Pending, None)], &liaison, t0()).is_err());
+        let pending = r.record_outcomes(&[outcome(B, UrlStatus::Pending, None)], &liaison, t0());
+        assert!(matches!(pending, Err(ResponseError::Invalid { field: "outcomes", .. })), "no answer: {pending:?}");
         for from in UrlStatus::ALL {
             assert!(!from.can_move_to(UrlStatus::Pending), "{from:?}");
             assert!(!from.can_move_to(from), "{from:?} to itself");

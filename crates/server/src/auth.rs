@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 use tangkal_cases::{Actor, Permission, Role, UserRef};
 use tangkal_store::User;
 
-use crate::{AppState, Problem};
+use crate::{throttle, AppState, Problem};
 
 pub const SESSION_COOKIE: &str = "tangkal_session";
 /// Double-submit cookie protecting the login form itself.
@@ -173,10 +173,15 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The guard every route is wrapped in: authenticates, checks the CSRF token of cookie-signed unsafe
-/// requests, checks the role, and hands the [`Caller`] to the handler.
+/// The guard every route is wrapped in: charges public routes to the client's network budget; for the
+/// others authenticates, checks the CSRF token of cookie-signed unsafe requests, checks the role, and
+/// hands the [`Caller`] to the handler.
 pub async fn guard(State(state): State<AppState>, access: Access, mut request: Request, next: Next) -> Response {
     if access == Access::Public {
+        let client = throttle::client_ip(request.extensions(), request.headers(), &state.config.trusted_proxies);
+        if let Err(refused) = state.public_budget.check(&throttle::Network::of(client)) {
+            return refused.problem("requests from this network").into_response();
+        }
         return next.run(request).await;
     }
     let caller = match authenticate(&state, request.headers()).await {

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+mod caching;
 mod connections;
 mod evidence;
 mod login;
@@ -22,6 +23,7 @@ mod pool;
 mod problem;
 mod public;
 mod routes;
+mod search;
 pub mod throttle;
 pub mod views;
 mod webhook_secrets;
@@ -69,6 +71,8 @@ pub struct ServerConfig {
     pub audit_checkpoint_interval: Duration,
     /// Budgets for password checks and the size of the hashing pool.
     pub sign_in: throttle::SignInLimits,
+    /// The budget every public route charges to the client's network.
+    pub public_limits: throttle::PublicLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// The platforms a case may name: lower-case identifiers as in the item format.
@@ -118,6 +122,7 @@ impl ServerConfig {
             body_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(10),
             sign_in: throttle::SignInLimits::default(),
+            public_limits: throttle::PublicLimits::default(),
             trusted_proxies: Vec::new(),
             platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
@@ -134,8 +139,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     metrics: Arc<metrics::Metrics>,
     passwords: Arc<throttle::PasswordGate>,
-    search: Arc<public::SearchIndex>,
     webhook_secrets: Arc<webhook_secrets::SecretSeal>,
+    public_budget: Arc<throttle::KeyedBudget<throttle::Network>>,
+    search: Arc<search::SearchIndex>,
+    transparency_figures: Arc<api::takedowns::FiguresCache>,
 }
 
 impl AppState {
@@ -150,15 +157,25 @@ impl AppState {
             pool: Arc::new(pool),
             clock,
             passwords: Arc::new(throttle::PasswordGate::new(config.sign_in.clone())),
+            public_budget: Arc::new(throttle::KeyedBudget::new(
+                config.public_limits.per_network,
+                config.public_limits.max_networks,
+            )),
             config: Arc::new(config),
             metrics: Arc::default(),
             search: Arc::default(),
+            transparency_figures: Arc::default(),
         })
     }
 
     /// Keys the sign-in budgets hold: bounded whatever clients send.
     pub fn sign_in_tracked_keys(&self) -> usize {
         self.passwords.tracked_keys()
+    }
+
+    /// Networks the public budget holds: bounded whatever clients send.
+    pub fn public_tracked_networks(&self) -> usize {
+        self.public_budget.len()
     }
 }
 
@@ -225,6 +242,9 @@ pub async fn serve(
     };
     let webhook_tasks = webhooks::spawn(&state).map_err(std::io::Error::other)?;
     let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
+    // Build the search index now rather than on the first search.
+    let warm = state.clone();
+    tokio::spawn(async move { warm.search.sync(&warm.pool).await });
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
     webhook_tasks.iter().for_each(|task| task.abort());

@@ -100,6 +100,20 @@ pub fn document(config: &ServerConfig) -> Value {
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         constrain(schemas, config);
     }
+    let outcomes = "/paths/~1api~1v1~1takedowns~1{id}~1outcomes/post/requestBody/content/application~1json/schema";
+    if let Some(answers) = doc.pointer_mut(outcomes).and_then(Value::as_object_mut) {
+        answers
+            .extend([("minItems".into(), json!(1)), ("maxItems".into(), json!(tangkal_response::takedown::MAX_URLS))]);
+    }
+    for parameter in doc
+        .pointer_mut("/paths/~1api~1v1~1takedowns/get/parameters")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter(|p| p["name"] == "platform")
+    {
+        parameter["schema"]["enum"] = json!(config.response.takedown.platforms);
+    }
     doc
 }
 
@@ -123,8 +137,10 @@ fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
         operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"].as_str() == Some(place)))
     };
     let mut statuses: Vec<u16> = vec![500, 503];
-    if spec.access != Access::Public {
-        statuses.extend([401, 403]);
+    match spec.access {
+        // Every public route charges the client's network budget.
+        Access::Public => statuses.push(429),
+        _ => statuses.extend([401, 403]),
     }
     if operation.get("requestBody").is_some() {
         statuses.extend([400, 413, 415, 422]);
@@ -148,6 +164,15 @@ fn document_refusals(operation: &mut Value, spec: &RouteSpec) {
             "content".into(),
             json!({ PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } }),
         );
+        if status == 429 {
+            response.insert(
+                "headers".into(),
+                json!({ "Retry-After": {
+                    "description": "Seconds until the budget has room again",
+                    "schema": { "type": "integer", "minimum": 1 },
+                } }),
+            );
+        }
     }
 }
 
@@ -157,6 +182,52 @@ const NON_BLANK_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\
 const NOT_BLANK: &str = r"\S";
 /// Text on one line, possibly empty.
 const NO_CONTROL_CHARACTERS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+/// White space as `str::trim` removes it (Unicode `White_Space`), spelled out: `\s` means different
+/// things in different regular expression dialects.
+const TRIMMED: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// Control characters (Unicode `Cc`).
+const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
+
+/// Text as the response domain's `clean_text` takes it: white space at either end is dropped, what
+/// remains has no control characters (but line breaks and tabs when `multiline`) and, when `required`,
+/// is not empty.
+fn clean_text(multiline: bool, required: bool) -> String {
+    let inner = if multiline { format!(r"[^{CONTROL}]|[\t\n\r]") } else { format!("[^{CONTROL}]") };
+    let edge = format!("[^{CONTROL}{TRIMMED}]");
+    let core = format!("{edge}(({inner})*{edge})?");
+    let core = if required { core } else { format!("({core})?") };
+    format!("^[{TRIMMED}]*{core}[{TRIMMED}]*$")
+}
+
+/// Nothing but `[LABEL]`s, which a clarification's title or claim must say more than.
+fn labels_only() -> String {
+    format!(r"^[{TRIMMED}]*(\[[^\]]*\][{TRIMMED}]*)+$")
+}
+
+/// A web link the response domain takes (`http` or `https` with a host the URL standard accepts), stated
+/// a little narrower than the server so that every link it allows is taken: an ASCII host name whose last
+/// label starts with a letter (a numeric one would be read as an IPv4 address), a port of at most four
+/// digits, then any printable ASCII.
+const WEB_LINK: &str =
+    r"^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$";
+
+/// A pattern matching any of `words` as a whole word (between characters that are not letters or
+/// digits), in any ASCII case.
+fn any_word(words: &[&str]) -> String {
+    let any_case = |word: &str| -> String {
+        word.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let words: Vec<String> = words.iter().map(|w| any_case(w)).collect();
+    format!(r"(^|[\W_])({})([\W_]|$)", words.join("|"))
+}
 
 /// Adds `constraints` to the object at `pointer` in the schema named `schema`.
 fn extend(schemas: &mut Map<String, Value>, schema: &str, pointer: &str, constraints: Value) {
@@ -277,6 +348,7 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
         "/properties/description",
         json!({ "maxLength": tangkal_response::webhook::MAX_DESCRIPTION_CHARS, "pattern": NO_CONTROL_CHARACTERS }),
     );
+    constrain_response(&mut set, config);
     set("PasswordChange", "/properties/new", json!({ "minLength": crate::auth::MIN_PASSWORD_CHARS }));
     set(
         "CreateToken",
@@ -316,4 +388,67 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
             ],
         }),
     );
+}
+
+/// What `tangkal_response` and the takedown and clarification handlers refuse, stated on their request
+/// schemas. Refusals that depend on what is stored (a case without an approved verdict, a URL that is not
+/// part of the request, an answer that cannot follow the last one) are 404 or 409, not shapes.
+fn constrain_response(set: &mut impl FnMut(&str, &str, Value), config: &ServerConfig) {
+    use tangkal_response::clarification as c;
+    use tangkal_response::takedown as t;
+    let link = json!({ "type": "string", "maxLength": tangkal_response::MAX_URL_CHARS, "pattern": WEB_LINK });
+    let links = json!({ "minItems": 1, "maxItems": t::MAX_URLS, "items": link });
+    set("NewTakedown", "/properties/platform", json!({ "enum": config.response.takedown.platforms }));
+    set("NewTakedown", "/properties/urls", links.clone());
+    let (line, text) = (clean_text(false, true), clean_text(true, true));
+    set("NewTakedown", "/properties/legal_basis", json!({ "maxLength": t::MAX_LEGAL_BASIS_CHARS, "pattern": text }));
+    set("AddUrls", "/properties/urls", json!({ "maxItems": t::MAX_URLS, "items": link }));
+    // An answer is never `pending`; a rejection gives the platform's reason.
+    let note =
+        json!({ "type": ["string", "null"], "maxLength": t::MAX_NOTE_CHARS, "pattern": clean_text(true, false) });
+    let answers: Vec<&str> =
+        t::UrlStatus::ALL.iter().filter(|s| **s != t::UrlStatus::Pending).map(|s| s.as_str()).collect();
+    set(
+        "Outcome",
+        "",
+        json!({
+            "properties": { "url": link, "status": { "type": "string", "enum": answers }, "note": note },
+            "oneOf": [
+                { "properties": { "status": { "not": { "const": "rejected" } } } },
+                {
+                    "required": ["note"],
+                    "properties": {
+                        "status": { "const": "rejected" },
+                        "note": { "type": "string", "pattern": text },
+                    },
+                },
+            ],
+        }),
+    );
+
+    let labels_only = json!({ "type": "string", "pattern": labels_only() });
+    let title = json!({ "maxLength": c::MAX_TITLE_CHARS, "pattern": line, "not": labels_only });
+    let body = json!({ "maxLength": c::MAX_BODY_CHARS, "pattern": text });
+    let sources = json!({ "maxItems": c::MAX_SOURCES });
+    set("NewClarification", "/properties/title", title.clone());
+    set("NewClarification", "/properties/body_markdown", body.clone());
+    set("NewClarification", "/properties/sources", sources.clone());
+    set(
+        "NewClarification",
+        "/properties/claim",
+        json!({
+            "maxLength": c::MAX_CLAIM_CHARS,
+            "pattern": line,
+            "allOf": [
+                { "not": labels_only },
+                { "not": { "type": "string", "pattern": any_word(&c::RATING_WORDS) } },
+            ],
+        }),
+    );
+    set("Source", "/properties/title", json!({ "maxLength": c::MAX_SOURCE_TITLE_CHARS, "pattern": line }));
+    set("Source", "/properties/url", link.clone());
+    set("CorrectionInput", "/properties/reason", json!({ "maxLength": c::MAX_REASON_CHARS, "pattern": text }));
+    set("CorrectionInput", "/properties/title", title);
+    set("CorrectionInput", "/properties/body_markdown", body);
+    set("CorrectionInput", "/properties/sources", sources);
 }

@@ -3,35 +3,44 @@
 //! and the transparency log of takedown requests (`/transparansi`). Templates are askama's, escaped at
 //! compile time; nothing on a page runs script (the JSON-LD block is data, not executed).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock, Mutex};
-
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Deserialize;
 use tangkal_response::claimreview::{atom_feed, rating_scale, script_json};
 use tangkal_response::clarification::{Clarification, ClarificationStatus};
 use tangkal_response::transparency::{Period, PlatformFigures, TransparencyEntry};
 use tangkal_store::ClarificationFilter;
-use tangkal_text::Analyzer;
 
 use crate::api::clarifications::review_of;
 use crate::api::takedowns::{transparency_log, wib};
 use crate::api::{Ids, Params};
+use crate::caching::{respond, Public};
+use crate::search::{Found, Listed};
 use crate::{AppState, Problem};
 
-/// Public pages may be cached briefly by browsers and proxies; a correction shows within a minute.
-const PUBLIC_CACHE: &str = "public, max-age=60";
+const HTML: &str = "text/html; charset=utf-8";
 const PAGE_SIZE: u64 = 20;
 /// Entries in the Atom feed.
 const FEED_SIZE: u64 = 50;
 
-fn page_response(html: Result<String, askama::Error>) -> Result<Response, Problem> {
-    let html = html.map_err(Problem::internal)?;
-    Ok(([(header::CACHE_CONTROL, PUBLIC_CACHE)], Html(html)).into_response())
+/// A rendered public page with the validators of what it shows.
+fn page_response(
+    request: &HeaderMap,
+    html: Result<String, askama::Error>,
+    last_modified: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Response, Problem> {
+    Ok(respond(request, Public { content_type: HTML, body: html.map_err(Problem::internal)?, last_modified }))
+}
+
+/// Where page `page` of `total` entries starts, or 404 past the last page (page 1 always exists).
+fn page_start(page: u64, total: u64) -> Result<u64, Problem> {
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    if page > pages {
+        return Err(Problem::not_found(format!("page {page}: there are {pages} pages")));
+    }
+    Ok((page - 1) * PAGE_SIZE)
 }
 
 /// A published clarification as a list shows it.
@@ -44,13 +53,13 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(c: &Clarification) -> Summary {
+    fn of(c: Listed) -> Summary {
         Summary {
-            slug: c.slug.clone(),
-            title: c.title.clone(),
-            claim: c.claim.clone(),
             rating: rating_scale(c.rating).1,
-            published_at: c.published_at.as_ref().map(wib).unwrap_or_default(),
+            published_at: wib(&c.published_at),
+            slug: c.slug,
+            title: c.title,
+            claim: c.claim,
         }
     }
 }
@@ -99,91 +108,49 @@ fn url_query(pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// `/cek-fakta`: published clarifications, newest first, or with `?q=` those that match the query by
-/// the analysis the matcher uses (informal spelling normalised, Sastrawi stems, stop words left out).
-pub async fn list(State(state): State<AppState>, Params(q): Params<ListQuery>) -> Result<Response, Problem> {
+fn published() -> ClarificationFilter {
+    ClarificationFilter { status: Some(ClarificationStatus::Published), ..ClarificationFilter::default() }
+}
+
+/// `/cek-fakta`: published clarifications, newest first, a page at a time from the store's index; with
+/// `?q=` those that match the query by the analysis the matcher uses, from the search index.
+pub async fn list(
+    State(state): State<AppState>,
+    request: HeaderMap,
+    Params(q): Params<ListQuery>,
+) -> Result<Response, Problem> {
     let query: String = q.q.unwrap_or_default().trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = q.page.unwrap_or(1).max(1);
-    let offset = (page - 1).saturating_mul(PAGE_SIZE);
-    let published =
-        ClarificationFilter { status: Some(ClarificationStatus::Published), ..ClarificationFilter::default() };
-    let (total, results) = if query.is_empty() {
+    let (found, last_modified) = if query.is_empty() {
         state
             .pool
             .run(move |s| {
-                Ok((s.count_clarifications(&published)?, s.list_clarifications(&published, PAGE_SIZE, offset)?))
+                let total = s.count_clarifications(&published())?;
+                let Ok(offset) = page_start(page, total) else {
+                    return Ok((Found { total, page: Vec::new() }, None));
+                };
+                let listed = s.list_clarifications(&published(), PAGE_SIZE, offset)?.iter().map(Listed::of).collect();
+                Ok((Found { total, page: listed }, s.last_published_change()?))
             })
             .await?
     } else {
-        let all = state.pool.run(move |s| s.list_clarifications(&published, i64::MAX as u64, 0)).await?;
-        let found = state.search.search(&query, all);
-        let total = found.len() as u64;
-        (total, found.into_iter().skip(offset as usize).take(PAGE_SIZE as usize).collect())
+        let offset = (page - 1).saturating_mul(PAGE_SIZE);
+        let found = state.search.search(&state.pool, &query, offset, PAGE_SIZE).await?;
+        (found, state.pool.run(|s| s.last_published_change()).await?)
     };
-    let more = offset + (results.len() as u64) < total;
+    let offset = page_start(page, found.total)?;
+    let more = offset + (found.page.len() as u64) < found.total;
     let html = ListPage {
         organisation: &state.config.response.site.organisation,
         query: &query,
-        results: results.iter().map(Summary::of).collect(),
-        total,
+        results: found.page.into_iter().map(Summary::of).collect(),
+        total: found.total,
         page,
         next: more.then(|| page_link(&query, page + 1)),
         previous: (page > 1).then(|| page_link(&query, page - 1)),
     }
     .render();
-    page_response(html)
-}
-
-/// Content stems of published clarifications, kept while their text is unchanged, so a search analyses
-/// only the query and what changed since the last one.
-#[derive(Default)]
-pub struct SearchIndex {
-    stems: Mutex<HashMap<i64, Analysed>>,
-}
-
-/// A clarification's content stems as of its last change.
-struct Analysed {
-    updated_at: DateTime<Utc>,
-    stems: Arc<HashSet<String>>,
-}
-
-static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::new);
-
-fn content_stems(text: &str) -> HashSet<String> {
-    ANALYZER.analyze(text).content_stems().into_iter().map(str::to_string).collect()
-}
-
-impl SearchIndex {
-    fn stems_of(&self, c: &Clarification) -> Arc<HashSet<String>> {
-        let mut cache = self.stems.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(known) = cache.get(&c.id).filter(|known| known.updated_at == c.updated_at) {
-            return known.stems.clone();
-        }
-        let stems = Arc::new(content_stems(&format!("{}\n{}\n{}", c.title, c.claim, c.body_markdown)));
-        cache.insert(c.id, Analysed { updated_at: c.updated_at, stems: stems.clone() });
-        stems
-    }
-
-    /// The clarifications holding at least half of the query's content stems, most matched first
-    /// (then newest first, the order they come in).
-    pub fn search(&self, query: &str, clarifications: Vec<Clarification>) -> Vec<Clarification> {
-        let wanted = content_stems(query);
-        if wanted.is_empty() {
-            return Vec::new();
-        }
-        let needed = wanted.len().div_ceil(2);
-        let mut scored: Vec<(usize, Clarification)> = clarifications
-            .into_iter()
-            .filter_map(|c| {
-                let stems = self.stems_of(&c);
-                let hits = wanted.iter().filter(|w| stems.contains(*w)).count();
-                (hits >= needed).then_some((hits, c))
-            })
-            .collect();
-        // Stable: equal scores keep the store's newest-first order.
-        scored.sort_by_key(|(hits, _)| std::cmp::Reverse(*hits));
-        scored.into_iter().map(|(_, c)| c).collect()
-    }
+    page_response(&request, html, last_modified)
 }
 
 #[derive(Template)]
@@ -200,7 +167,11 @@ struct ClarificationPage<'a> {
 }
 
 /// `/cek-fakta/{slug}`: a published clarification with its open corrections and its ClaimReview.
-pub async fn clarification(State(state): State<AppState>, Ids(slug): Ids<String>) -> Result<Response, Problem> {
+pub async fn clarification(
+    State(state): State<AppState>,
+    request: HeaderMap,
+    Ids(slug): Ids<String>,
+) -> Result<Response, Problem> {
     let site = state.config.response.site.clone();
     let lookup = slug.clone();
     let found = state
@@ -211,10 +182,13 @@ pub async fn clarification(State(state): State<AppState>, Ids(slug): Ids<String>
                 return Ok(None);
             };
             let review = review_of(s, &c, &site)?;
-            Ok(Some((c, review)))
+            // The page shows the case's items as the claim's appearances.
+            let case_changed = s.case(c.case_id)?.map(|case| case.updated_at);
+            Ok(Some((c, review, case_changed)))
         })
         .await?;
-    let (c, review) = found.ok_or_else(|| Problem::not_found(format!("no published clarification at {slug}")))?;
+    let (c, review, case_changed) =
+        found.ok_or_else(|| Problem::not_found(format!("no published clarification at {slug}")))?;
     let html = ClarificationPage {
         organisation: &state.config.response.site.organisation,
         rating: rating_scale(c.rating).1,
@@ -225,17 +199,17 @@ pub async fn clarification(State(state): State<AppState>, Ids(slug): Ids<String>
         c: &c,
     }
     .render();
-    page_response(html)
+    page_response(&request, html, case_changed.max(Some(c.updated_at)))
 }
 
 /// `/cek-fakta/feed.atom`: the latest published clarifications, newest first.
-pub async fn feed(State(state): State<AppState>) -> Result<Response, Problem> {
-    let published =
-        ClarificationFilter { status: Some(ClarificationStatus::Published), ..ClarificationFilter::default() };
-    let latest = state.pool.run(move |s| s.list_clarifications(&published, FEED_SIZE, 0)).await?;
-    let xml = atom_feed(&latest, &state.config.response.site, state.clock.now());
-    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"), (header::CACHE_CONTROL, PUBLIC_CACHE)], xml)
-        .into_response())
+pub async fn feed(State(state): State<AppState>, request: HeaderMap) -> Result<Response, Problem> {
+    let (latest, last_modified) = state
+        .pool
+        .run(move |s| Ok((s.list_clarifications(&published(), FEED_SIZE, 0)?, s.last_published_change()?)))
+        .await?;
+    let body = atom_feed(&latest, &state.config.response.site, state.clock.now());
+    Ok(respond(&request, Public { content_type: "application/atom+xml; charset=utf-8", body, last_modified }))
 }
 
 #[derive(Template)]
@@ -268,13 +242,18 @@ pub(crate) fn median_text(seconds: &Option<i64>) -> String {
 /// `/transparansi`: the public log of takedown requests and the figures per platform and period.
 pub async fn transparency(
     State(state): State<AppState>,
+    request: HeaderMap,
     Params(q): Params<TransparencyQuery>,
 ) -> Result<Response, Problem> {
     let page = q.page.unwrap_or(1).max(1);
-    let log =
-        transparency_log(&state, q.period.unwrap_or_default(), PAGE_SIZE, (page - 1).saturating_mul(PAGE_SIZE)).await?;
-    let more = log.entries.len() as u64 == PAGE_SIZE;
-    let link = |p: u64| format!("/transparansi?page={p}");
+    let period = q.period.unwrap_or_default();
+    let log = transparency_log(&state, period, PAGE_SIZE, (page - 1).saturating_mul(PAGE_SIZE)).await?;
+    page_start(page, log.total)?;
+    let more = page.saturating_mul(PAGE_SIZE) < log.total;
+    let link = |p: u64| match period {
+        Period::Month => format!("/transparansi?page={p}"),
+        other => format!("/transparansi?period={}&page={p}", other.as_str()),
+    };
     let html = TransparencyPage {
         organisation: &state.config.response.site.organisation,
         delay_days: log.delay_days,
@@ -285,5 +264,5 @@ pub async fn transparency(
         previous: (page > 1).then(|| link(page - 1)),
     }
     .render();
-    page_response(html)
+    page_response(&request, html, None)
 }

@@ -1,8 +1,11 @@
-//! Every password check (the sign-in form, the JSON session login, a password change) goes through the
-//! same gate: budgets are reserved before the slow hash, and hashes run on a small bounded pool.
+//! Request budgets. [`KeyedBudget`] is the building block: a burst, then one more request per refill
+//! period, per key (a network, an account, ...), for a bounded number of keys. Every public route charges
+//! the client's network (an IPv4 address or an IPv6 /64; see [`PublicLimits`]), and every password check
+//! (the sign-in form, the JSON session login, a password change) goes through the [`PasswordGate`]:
+//! budgets are reserved before the slow hash, and hashes run on a small bounded pool.
 //!
-//! Three budgets, each a GCRA bucket (`governor`): a burst, then one more attempt per refill period.
-//! - per network (an IPv4 address or an IPv6 /64): stops one address spraying many usernames;
+//! The password gate has three budgets:
+//! - per network: stops one address spraying many usernames;
 //! - per account and network: stops one address guessing one account's password;
 //! - per account, from networks where the account has not signed in: stops a distributed guess.
 //!
@@ -12,9 +15,11 @@
 //! hash, so a burst of concurrent guesses gets exactly the burst through, never more.
 //!
 //! Memory is bounded: usernames longer than the store allows are refused before anything is kept, each
-//! budget tracks at most `max_keys` keys (forgetting the ones back at a fresh state first, refusing with
-//! 503 if that is not enough), and known networks are a bounded LRU.
+//! budget tracks at most its `max_keys` keys (forgetting the ones back at a fresh state first, at most
+//! once a second, and refusing new keys with 503 if that is not enough), and known networks are a
+//! bounded LRU.
 
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -22,9 +27,12 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap};
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::nanos::Nanos;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
 use hashlink::LruCache;
 use tokio::sync::Semaphore;
 
@@ -46,7 +54,142 @@ pub struct Budget {
 impl Budget {
     fn quota(self) -> Quota {
         let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
-        Quota::with_period(self.refill.max(Duration::from_millis(1))).expect("positive period").allow_burst(burst)
+        Quota::with_period(self.refill.max(Duration::from_nanos(1))).expect("positive period").allow_burst(burst)
+    }
+
+    /// `burst` at once, then `per_second` a second.
+    pub fn per_second(burst: u32, per_second: u32) -> Budget {
+        Budget { burst, refill: Duration::from_secs(1) / per_second.max(1) }
+    }
+}
+
+/// A refused charge, for the `Retry-After` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter {
+    pub seconds: u64,
+    /// The key's own budget was not spent: too many other keys are tracked to take one more.
+    pub crowded: bool,
+}
+
+/// How long a refusal for a full tracker asks clients to wait.
+const CROWDED_RETRY_SECS: u64 = 60;
+
+impl RetryAfter {
+    /// 429 naming `what` was too many (`"requests from this network"`), or 503 when the tracker was full.
+    pub fn problem(self, what: &str) -> Problem {
+        let seconds = self.seconds;
+        if self.crowded {
+            Problem::unavailable(format!("too many clients at once; try again in {seconds} s")).retry_after(seconds)
+        } else {
+            Problem::too_many(format!("too many {what}; try again in {seconds} s")).retry_after(seconds)
+        }
+    }
+}
+
+/// One [`Budget`] per key, for at most `max_keys` keys at once. Tracked keys are always served; when a
+/// new key finds the tracker full, the keys back at a full budget are forgotten (at most once a second:
+/// that walks every key), and a new key that still finds no room is refused as crowded, so memory stays
+/// bounded whatever clients send.
+pub struct KeyedBudget<K: Hash + Eq + Clone> {
+    keys: Arc<DashMapStateStore<K>>,
+    limiter: RateLimiter<K, SharedKeys<K>, DefaultClock>,
+    max_keys: usize,
+    last_sweep: Mutex<Option<Instant>>,
+}
+
+/// governor's own store of per-key state, shared with the [`KeyedBudget`] so that it can tell a tracked
+/// key from a new one.
+struct SharedKeys<K: Hash + Eq + Clone>(Arc<DashMapStateStore<K>>);
+
+impl<K: Hash + Eq + Clone> StateStore for SharedKeys<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for SharedKeys<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K: Hash + Eq + Clone> KeyedBudget<K> {
+    pub fn new(budget: Budget, max_keys: usize) -> KeyedBudget<K> {
+        let keys = Arc::new(DashMapStateStore::default());
+        KeyedBudget {
+            limiter: RateLimiter::new(budget.quota(), SharedKeys(keys.clone()), DefaultClock::default()),
+            keys,
+            max_keys: max_keys.max(1),
+            last_sweep: Mutex::new(None),
+        }
+    }
+
+    /// Charges one request to `key`.
+    pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
+        if !self.keys.contains_key(key) && self.keys.len() >= self.max_keys && !self.make_room() {
+            return Err(RetryAfter { seconds: CROWDED_RETRY_SECS, crowded: true });
+        }
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            RetryAfter { seconds: seconds.max(1), crowded: false }
+        })
+    }
+
+    /// Forgets the keys back at a full budget, unless that was done less than a second ago; true when
+    /// there is room for one more key.
+    fn make_room(&self) -> bool {
+        let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            self.limiter.retain_recent();
+            *last = Some(Instant::now());
+        }
+        self.keys.len() < self.max_keys
+    }
+
+    /// Keys tracked now.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// The budget of every public route, charged to the client's network: generous, since one address may
+/// stand for many readers (carrier-grade NAT, offices), yet it stops one client from monopolising the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicLimits {
+    pub per_network: Budget,
+    /// Most networks tracked at once.
+    pub max_networks: usize,
+}
+
+impl PublicLimits {
+    pub const DEFAULT_BURST: u32 = 300;
+    pub const DEFAULT_PER_SECOND: u32 = 20;
+}
+
+impl Default for PublicLimits {
+    fn default() -> PublicLimits {
+        PublicLimits {
+            per_network: Budget::per_second(PublicLimits::DEFAULT_BURST, PublicLimits::DEFAULT_PER_SECOND),
+            max_networks: 100_000,
+        }
     }
 }
 
@@ -122,25 +265,19 @@ pub struct Attempt {
 
 pub struct PasswordGate {
     limits: SignInLimits,
-    per_network: DefaultKeyedRateLimiter<Network>,
-    per_account_network: DefaultKeyedRateLimiter<(Account, Network, u32)>,
-    per_account: DefaultKeyedRateLimiter<Account>,
+    per_network: KeyedBudget<Network>,
+    per_account_network: KeyedBudget<(Account, Network, u32)>,
+    per_account: KeyedBudget<Account>,
     known: Mutex<LruCache<(Account, Network), Known>>,
     hashing: HashingPool,
-}
-
-/// Why a budget refused.
-enum Refusal {
-    Wait(Duration),
-    Full,
 }
 
 impl PasswordGate {
     pub fn new(limits: SignInLimits) -> PasswordGate {
         PasswordGate {
-            per_network: RateLimiter::keyed(limits.per_network.quota()),
-            per_account_network: RateLimiter::keyed(limits.per_account_network.quota()),
-            per_account: RateLimiter::keyed(limits.per_account.quota()),
+            per_network: KeyedBudget::new(limits.per_network, limits.max_keys),
+            per_account_network: KeyedBudget::new(limits.per_account_network, limits.max_keys),
+            per_account: KeyedBudget::new(limits.per_account, limits.max_keys),
             known: Mutex::new(LruCache::new(limits.known_networks.max(1))),
             hashing: HashingPool::new(limits.hashing_workers, limits.hashing_queue),
             limits,
@@ -156,13 +293,16 @@ impl PasswordGate {
         let account: Account = username.trim().to_lowercase().into();
         let network = Network::of(client);
         let known = self.known_generation(&account, network);
+        fn refused(scope: &'static str) -> impl Fn(RetryAfter) -> Problem {
+            move |r| r.problem(&format!("password attempts {scope}"))
+        }
         if known.is_none() {
-            self.take(&self.per_network, &network, "from this network")?;
+            self.per_network.check(&network).map_err(refused("from this network"))?;
         }
         let pair = (account.clone(), network, known.unwrap_or(0));
-        self.take(&self.per_account_network, &pair, "for this account from this network")?;
+        self.per_account_network.check(&pair).map_err(refused("for this account from this network"))?;
         if known.is_none() {
-            self.take(&self.per_account, &account, "for this account")?;
+            self.per_account.check(&account).map_err(refused("for this account"))?;
         }
         Ok(Attempt { account, network })
     }
@@ -216,31 +356,6 @@ impl PasswordGate {
             None => None,
         }
     }
-
-    fn take<K>(&self, budget: &DefaultKeyedRateLimiter<K>, key: &K, scope: &str) -> Result<(), Problem>
-    where
-        K: Clone + Eq + std::hash::Hash,
-    {
-        let refusal = if budget.len() >= self.limits.max_keys && {
-            budget.retain_recent();
-            budget.len() >= self.limits.max_keys
-        } {
-            Refusal::Full
-        } else {
-            match budget.check_key(key) {
-                Ok(()) => return Ok(()),
-                Err(not_until) => Refusal::Wait(not_until.wait_time_from(DefaultClock::default().now())),
-            }
-        };
-        Err(match refusal {
-            Refusal::Wait(wait) => {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                Problem::too_many(format!("too many password attempts {scope}; try again in {seconds} s"))
-                    .retry_after(seconds.max(1))
-            }
-            Refusal::Full => Problem::unavailable("sign-in is under heavy load; try again in a minute").retry_after(60),
-        })
-    }
 }
 
 /// Runs password hashes on tokio's blocking threads, at most `workers` at once and `queue` waiting;
@@ -270,7 +385,7 @@ impl HashingPool {
     }
 }
 
-/// The client a password check is charged to: the socket peer, or, when the peer is one of the
+/// The client a budget is charged to: the socket peer, or, when the peer is one of the
 /// configured trusted proxies, the last address that proxy appended to `X-Forwarded-For`. Without
 /// connection information (a router driven in-process) every request is charged to one unknown client.
 pub struct ClientAddr(pub IpAddr);
@@ -279,12 +394,16 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
-        Ok(ClientAddr(client_of(peer, &parts.headers, &state.config.trusted_proxies)))
+        Ok(ClientAddr(client_ip(&parts.extensions, &parts.headers, &state.config.trusted_proxies)))
     }
+}
+
+/// The client of a request, as [`ClientAddr`] tells it.
+pub fn client_ip(extensions: &Extensions, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+    client_of(peer, headers, trusted_proxies)
 }
 
 fn client_of(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
@@ -334,6 +453,38 @@ mod tests {
             max_keys: 8,
             ..SignInLimits::default()
         }
+    }
+
+    #[test]
+    fn a_keyed_budget_refuses_each_key_past_its_burst_and_new_keys_past_its_size() {
+        let budget = KeyedBudget::new(Budget { burst: 2, refill: Duration::from_secs(3600) }, 3);
+        assert_eq!((budget.check(&1), budget.check(&1)), (Ok(()), Ok(())));
+        let spent = budget.check(&1).unwrap_err();
+        assert!(!spent.crowded && (3000..=3600).contains(&spent.seconds), "{spent:?}");
+        let problem = spent.problem("requests from this network");
+        assert_eq!((problem.status(), problem.retry_after), (StatusCode::TOO_MANY_REQUESTS, Some(spent.seconds)));
+        assert!(problem.detail.unwrap().starts_with("too many requests from this network"));
+        assert!(budget.check(&2).is_ok() && budget.check(&3).is_ok(), "other keys have their own budget");
+        let crowded = budget.check(&4).unwrap_err();
+        assert!(crowded.crowded);
+        assert_eq!(crowded.problem("x").status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(budget.len(), 3);
+        assert!(budget.check(&2).is_ok(), "tracked keys go on");
+    }
+
+    #[test]
+    fn a_full_keyed_budget_forgets_keys_back_at_a_full_budget() {
+        let budget = KeyedBudget::new(Budget { burst: 1, refill: Duration::from_millis(1) }, 2);
+        assert!(budget.check(&1).is_ok() && budget.check(&2).is_ok());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(budget.check(&3).is_ok(), "the idle keys made room");
+        assert!(budget.len() <= 2);
+    }
+
+    #[test]
+    fn public_budgets_are_per_second_rates() {
+        assert_eq!(Budget::per_second(300, 20), Budget { burst: 300, refill: Duration::from_millis(50) });
+        assert_eq!(Budget::per_second(1, 0).refill, Duration::from_secs(1), "at least one a second");
     }
 
     #[test]

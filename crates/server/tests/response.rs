@@ -399,11 +399,24 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
     assert_eq!(status, 201, "{draft}");
     let cid = draft["id"].as_i64().unwrap();
     app.call(Method::POST, &format!("/api/v1/clarifications/{cid}/publish"), Role::Communicator, None).await;
-    let fix = json!({"reason": SCRIPT});
+    let fix = json!({
+        "reason": SCRIPT,
+        "title": format!("Surat suara {SCRIPT} diperbaiki"),
+        "body_markdown": format!("Koreksi {SCRIPT} <iframe src=x></iframe>"),
+        "sources": [{"title": format!("KPU {SCRIPT}"), "url": "https://kpu.go.id/?a=\"><script>"}],
+    });
     let (status, published) = app
         .call(Method::POST, &format!("/api/v1/clarifications/{cid}/corrections"), Role::Communicator, Some(fix))
         .await;
     assert_eq!(status, 200, "{published}");
+    // A second clarification whose claim comes from the case's title.
+    let untitled = json!({"title": format!("Kotak suara {SCRIPT}"), "body_markdown": "Teks."});
+    let (status, second) =
+        app.call(Method::POST, &format!("/api/v1/cases/{id}/clarifications"), Role::Communicator, Some(untitled)).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(second["claim"], format!("Klaim surat suara {SCRIPT}"));
+    let second_id = second["id"].as_i64().unwrap();
+    app.call(Method::POST, &format!("/api/v1/clarifications/{second_id}/publish"), Role::Communicator, None).await;
     let takedown = json!({"platform": "tiktok", "legal_basis": format!("Pasal {SCRIPT}")});
     let (status, sent) =
         app.call(Method::POST, &format!("/api/v1/cases/{id}/takedowns"), Role::Communicator, Some(takedown)).await;
@@ -415,6 +428,7 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
     let slug = published["slug"].as_str().unwrap();
     let pages = [
         format!("/cek-fakta/{slug}"),
+        format!("/cek-fakta/{}", second["slug"].as_str().unwrap()),
         "/cek-fakta".to_string(),
         "/cek-fakta?q=surat%20suara".to_string(),
         format!("/cek-fakta?q={}", "%3Cscript%3Ealert(1)%3C%2Fscript%3E%20surat"),
@@ -427,12 +441,20 @@ async fn script_in_every_text_field_stays_inert_on_every_page_and_feed() {
         assert_eq!(status, 200, "{page}: {text}");
         let lower = text.to_lowercase();
         assert!(!lower.contains("<script>"), "{page}: {text}");
-        assert!(!lower.contains("<img") && !lower.contains("javascript:"), "{page}: {text}");
+        assert!(
+            !lower.contains("<img") && !lower.contains("<iframe") && !lower.contains("javascript:"),
+            "{page}: {text}"
+        );
         assert_eq!(
             lower.matches("<script").count(),
             usize::from(page.starts_with("/cek-fakta/") && !page.ends_with(".atom")),
             "{page}"
         );
+    }
+    // The JSON documents carry the text as it was written, as JSON, which no browser runs.
+    for path in ["/api/v1/transparency", "/api/v1/claimreviews"] {
+        let (status, kind, _) = get_text(&app, path, Some(Role::Partner)).await;
+        assert_eq!((status, kind.as_str()), (200, "application/json"), "{path}");
     }
     let (_, _, html) = get_text(&app, &format!("/cek-fakta/{slug}"), None).await;
     assert!(
@@ -470,6 +492,11 @@ async fn refusals_are_problem_documents_and_store_nothing() {
     assert_problem(status, &body, 404, "not-found");
     let (_, list) = app.call(Method::GET, "/api/v1/takedowns", Role::Admin, None).await;
     assert_eq!(list["total"], 0, "nothing half-stored: {list}");
+    let (status, body) = app.call(Method::GET, "/api/v1/takedowns?platform=myspace", Role::Admin, None).await;
+    assert_problem(status, &body, 400, "bad-request");
+    assert!(body["detail"].as_str().unwrap().starts_with("platform must be one of"), "{body}");
+    let (status, _) = app.call(Method::GET, "/api/v1/takedowns?platform=whatsapp-channel", Role::Admin, None).await;
+    assert_eq!(status, 200);
     let (status, body) = app.call(Method::POST, "/api/v1/clarifications/999/publish", Role::Communicator, None).await;
     assert_problem(status, &body, 404, "not-found");
     let (status, _, _) = get_text(&app, "/cek-fakta/tidak-ada", None).await;
@@ -504,5 +531,274 @@ async fn every_response_endpoint_is_in_the_api_document_with_resolvable_schemas(
     for reference in found {
         let name = reference.strip_prefix("#/components/schemas/").expect("a schema reference");
         assert!(doc["components"]["schemas"][name].is_object(), "{reference} does not resolve");
+    }
+}
+
+/// The takedown and clarification request schemas of the API document, held against the response rules
+/// themselves: whatever body the document allows is taken (never 422), and the text fields are refused by
+/// the document exactly when the rules refuse them. Refusals that depend on what is stored (409) are no
+/// refusal of the body's shape.
+mod api_document {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+    use tangkal_cases::{Actor, Case, Change, NewCase, Role, Status, UserRef};
+    use tangkal_response::clarification::{
+        Clarification, ClarificationChange, CorrectionInput, NewClarification, MAX_BODY_CHARS, MAX_CLAIM_CHARS,
+        MAX_SOURCES, MAX_TITLE_CHARS,
+    };
+    use tangkal_response::takedown::{NewTakedown, Outcome, TakedownConfig, TakedownRequest, MAX_URLS};
+    use tangkal_response::ResponseError;
+    use tangkal_server::ServerConfig;
+
+    use super::harness::{draft, t0};
+
+    const LINK: &str = "https://kpu.go.id/berita/1";
+
+    fn actor(id: i64, role: Role) -> Actor {
+        let platform = (role == Role::PlatformLiaison).then(|| "tiktok".to_string());
+        Actor::new(UserRef { id, name: format!("u{id}") }, role, platform)
+    }
+
+    /// A case with an approved HOAKS verdict, a published clarification of it and a takedown request.
+    struct Desk {
+        case: Case,
+        published: Clarification,
+        request: TakedownRequest,
+        validators: std::collections::HashMap<&'static str, jsonschema::Validator>,
+    }
+
+    /// Built once: the document and its validators take a while in a test build.
+    fn desk() -> &'static Desk {
+        static DESK: std::sync::LazyLock<Desk> = std::sync::LazyLock::new(build);
+        &DESK
+    }
+
+    fn build() -> Desk {
+        let mut case =
+            Case::open(&NewCase { title: "Surat suara tercoblos".into(), ..NewCase::default() }, "t", t0()).unwrap();
+        let (analyst, reviewer) = (actor(1, Role::Analyst), actor(2, Role::Reviewer));
+        for to in [Status::Triage, Status::Investigating] {
+            case.apply(Change::Move { to, reason: None }, &analyst, t0()).unwrap();
+        }
+        case.apply(Change::ProposeVerdict(draft()), &analyst, t0()).unwrap();
+        case.apply(Change::ReviewVerdict { approve: true, note: None }, &reviewer, t0()).unwrap();
+        let new = NewClarification { title: "Surat suara".into(), body_markdown: "Lama.".into(), ..Default::default() };
+        let mut published = Clarification::draft(&case, &new, &actor(3, Role::Communicator), t0()).unwrap();
+        published.apply(ClarificationChange::Publish, &case, &actor(3, Role::Communicator), t0()).unwrap();
+        let request = TakedownRequest::prepare(
+            &case,
+            &NewTakedown { platform: "tiktok".into(), urls: Some(vec![super::URL_A.into()]), ..Default::default() },
+            &[],
+            &TakedownConfig::default(),
+            &actor(3, Role::Communicator),
+            t0(),
+        )
+        .unwrap();
+        let doc = tangkal_server::openapi_document(&ServerConfig::new("unused".into()));
+        let outcomes = doc["paths"]["/api/v1/takedowns/{id}/outcomes"]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]
+            .clone();
+        let mut validators = std::collections::HashMap::new();
+        for name in ["NewClarification", "CorrectionInput", "NewTakedown", "AddUrls", "Outcomes"] {
+            let mut root = match name {
+                "Outcomes" => outcomes.clone(),
+                _ => json!({ "$ref": format!("#/components/schemas/{name}") }),
+            };
+            root["components"] = doc["components"].clone();
+            validators.insert(name, jsonschema::draft202012::new(&root).unwrap());
+        }
+        Desk { case, published, request, validators }
+    }
+
+    /// Whether the rules take the body's shape: a refusal for the state of things (409) is not about it.
+    fn shape_taken<T>(result: Result<T, ResponseError>) -> bool {
+        !matches!(result, Err(ResponseError::Invalid { .. }))
+    }
+
+    impl Desk {
+        fn allowed(&self, schema: &str, body: &Value) -> bool {
+            self.validators[schema].is_valid(body)
+        }
+
+        /// The document's verdict and the rules' on `body` for `schema`.
+        fn judge(&self, schema: &str, body: &Value) -> (bool, bool) {
+            let communicator = actor(3, Role::Communicator);
+            let taken = match schema {
+                "NewClarification" => match serde_json::from_value::<NewClarification>(body.clone()) {
+                    Ok(new) => shape_taken(Clarification::draft(&self.case, &new, &communicator, t0())),
+                    Err(_) => false,
+                },
+                "CorrectionInput" => match serde_json::from_value::<CorrectionInput>(body.clone()) {
+                    Ok(input) => shape_taken(self.published.clone().apply(
+                        ClarificationChange::Correct(input),
+                        &self.case,
+                        &communicator,
+                        t0(),
+                    )),
+                    Err(_) => false,
+                },
+                "NewTakedown" => match serde_json::from_value::<NewTakedown>(body.clone()) {
+                    Ok(new) => {
+                        let config = TakedownConfig::default();
+                        let case_urls = [super::URL_B.to_string()];
+                        shape_taken(TakedownRequest::prepare(
+                            &self.case,
+                            &new,
+                            &case_urls,
+                            &config,
+                            &communicator,
+                            t0(),
+                        ))
+                    }
+                    Err(_) => false,
+                },
+                "AddUrls" => match body["urls"].as_array() {
+                    Some(_) => {
+                        let urls: Vec<String> = serde_json::from_value(body["urls"].clone()).unwrap_or_default();
+                        shape_taken(self.request.clone().add_urls(&urls, &communicator, t0()))
+                    }
+                    None => false,
+                },
+                "Outcomes" => match serde_json::from_value::<Vec<Outcome>>(body.clone()) {
+                    Ok(outcomes) => shape_taken(self.request.clone().record_outcomes(
+                        &outcomes,
+                        &actor(4, Role::PlatformLiaison),
+                        t0(),
+                    )),
+                    Err(_) => false,
+                },
+                other => panic!("{other}"),
+            };
+            (self.allowed(schema, body), taken)
+        }
+
+        /// Whatever the document allows, the rules take.
+        fn check_allowed_is_taken(&self, schema: &str, body: Value) {
+            let (allowed, taken) = self.judge(schema, &body);
+            assert!(!allowed || taken, "{schema} allows but the rules refuse: {body}");
+        }
+
+        fn check_exact(&self, schema: &str, body: Value) {
+            let (allowed, taken) = self.judge(schema, &body);
+            assert_eq!(allowed, taken, "{schema}: document allows {allowed}, rules take {taken}: {body}");
+        }
+    }
+
+    fn clarification(field: &str, value: Value) -> Value {
+        let mut body =
+            json!({"title": "Surat suara", "body_markdown": "Lama.", "sources": [{"title": "KPU", "url": LINK}]});
+        body[field] = value;
+        body
+    }
+
+    #[test]
+    fn lists_platforms_statuses_and_sizes_as_the_rules_do() {
+        let desk = desk();
+        let urls = |n: usize| json!((0..n).map(|i| format!("https://tiktok.com/v/{i}")).collect::<Vec<_>>());
+        for (body, _) in [
+            (json!({"platform": "tiktok"}), true),
+            (json!({"platform": "web-hosting", "urls": urls(1), "urgency": "urgent"}), true),
+            (json!({"platform": "myspace"}), false),
+            (json!({"platform": "tiktok", "urls": []}), false),
+            (json!({"platform": "tiktok", "urls": urls(MAX_URLS)}), true),
+            (json!({"platform": "tiktok", "urls": urls(MAX_URLS + 1)}), false),
+            (json!({"platform": "tiktok", "urgency": "soon"}), false),
+            (json!({"platform": "tiktok", "legal_basis": " \n "}), false),
+        ] {
+            desk.check_exact("NewTakedown", body);
+        }
+        desk.check_exact("AddUrls", json!({"urls": []}));
+        desk.check_exact("AddUrls", json!({"urls": urls(MAX_URLS)}));
+        desk.check_exact("AddUrls", json!({"urls": urls(MAX_URLS + 1)}));
+        let answer = |status: &str, note: Value| json!([{"url": super::URL_A, "status": status, "note": note}]);
+        for body in [
+            answer("removed", Value::Null),
+            answer("restricted", json!("geo")),
+            answer("not_found", json!("")),
+            answer("rejected", json!("bukan pelanggaran")),
+            answer("rejected", Value::Null),
+            answer("rejected", json!(" \t")),
+            answer("pending", Value::Null),
+            answer("gone", Value::Null),
+            json!([]),
+        ] {
+            desk.check_exact("Outcomes", body);
+        }
+        let many: Vec<Value> = (0..=MAX_URLS).map(|_| json!({"url": super::URL_A, "status": "removed"})).collect();
+        desk.check_exact("Outcomes", json!(many));
+        let sources = |n: usize| json!((0..n).map(|_| json!({"title": "KPU", "url": LINK})).collect::<Vec<_>>());
+        desk.check_exact("NewClarification", clarification("sources", sources(MAX_SOURCES)));
+        desk.check_exact("NewClarification", clarification("sources", sources(MAX_SOURCES + 1)));
+        for (field, max) in [("title", MAX_TITLE_CHARS), ("body_markdown", MAX_BODY_CHARS), ("claim", MAX_CLAIM_CHARS)]
+        {
+            desk.check_exact("NewClarification", clarification(field, json!("a".repeat(max))));
+            desk.check_exact("NewClarification", clarification(field, json!("a".repeat(max + 1))));
+        }
+        desk.check_exact("CorrectionInput", json!({"reason": "Tahun", "title": null, "sources": null}));
+        desk.check_exact("CorrectionInput", json!({"reason": "Tahun", "title": "[HOAKS]"}));
+        for claim in ["Hoaks surat suara", "surat (HOAX)", "vaksin_hoaks", "hoaks1 suara", "Vaksin benar-benar aman"] {
+            desk.check_exact("NewClarification", clarification("claim", json!(claim)));
+        }
+    }
+
+    /// Characters that text checks treat differently: white space of several kinds, line breaks, control
+    /// characters, brackets (labels), and plain letters.
+    const ALPHABET: &[char] = &[
+        'a', 'Z', 'é', '1', ' ', '\u{a0}', '\u{2003}', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{b}', '\u{1b}', '\u{7f}',
+        '\u{9f}', '[', ']', '-', '.',
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(ALPHABET), 0..10).prop_map(|cs| cs.into_iter().collect())
+    }
+
+    fn link() -> impl Strategy<Value = String> {
+        let scheme = proptest::sample::select(vec!["http://", "https://", "HTTPS://", "ftp://", "", "javascript:"]);
+        let host = proptest::sample::select(vec![
+            "a",
+            "kpu.go.id",
+            "x1",
+            "1",
+            "0x1f",
+            "1.2.3.4.5",
+            "a-b.c",
+            "-a",
+            "xn--a",
+            "a..b",
+            "ü.id",
+            "",
+            "[::1]",
+            "a_b",
+        ]);
+        let port = proptest::sample::select(vec!["", ":80", ":8080", ":99999", ":"]);
+        let rest = proptest::sample::select(vec!["", "/", "/a b", "/ü", "?q=<x>", "#f", "/%zz", "/\\x", "/a\"b"]);
+        (scheme, host, port, rest).prop_map(|(s, h, p, r)| format!("{s}{h}{p}{r}"))
+    }
+
+    proptest! {
+
+        #[test]
+        fn text_fields_are_refused_by_the_document_exactly_when_by_the_rules(s in text()) {
+            let desk = desk();
+            desk.check_exact("NewClarification", clarification("title", json!(s)));
+            desk.check_exact("NewClarification", clarification("body_markdown", json!(s)));
+            desk.check_exact("NewClarification", clarification("sources", json!([{"title": s, "url": LINK}])));
+            desk.check_exact("CorrectionInput", json!({"reason": s}));
+            desk.check_exact("CorrectionInput", json!({"reason": "Tahun", "title": s, "body_markdown": s}));
+            desk.check_exact("NewTakedown", json!({"platform": "tiktok", "legal_basis": s}));
+            desk.check_exact("Outcomes", json!([{"url": super::URL_A, "status": "rejected", "note": s}]));
+            desk.check_exact("Outcomes", json!([{"url": super::URL_A, "status": "removed", "note": s}]));
+            // Claims: the document also refuses a rating word inside a leading label, which the rules drop.
+            desk.check_allowed_is_taken("NewClarification", clarification("claim", json!(s)));
+        }
+
+        #[test]
+        fn every_link_the_document_allows_is_taken(url in link()) {
+            let desk = desk();
+            desk.check_allowed_is_taken("NewClarification", clarification("sources", json!([{"title": "KPU", "url": url}])));
+            desk.check_allowed_is_taken("NewTakedown", json!({"platform": "tiktok", "urls": [url]}));
+            desk.check_allowed_is_taken("AddUrls", json!({"urls": [url]}));
+            desk.check_allowed_is_taken("Outcomes", json!([{"url": url, "status": "removed"}]));
+        }
     }
 }

@@ -31,6 +31,21 @@ pub trait AuditStore {
     fn checkpoint_audit(&self, now: DateTime<Utc>) -> Result<Checkpoint>;
     /// Where the key and checkpoints are (by default in the data directory).
     fn set_audit_files(&mut self, files: AuditFiles);
+    /// The records of `entity` changed by events after `after_seq`, up to the returned `through`: every
+    /// change is audited in its own transaction, so this is a change feed that copies kept in memory (the
+    /// public search index) follow, whichever process wrote.
+    fn changes_after(&self, after_seq: i64, entity: &str) -> Result<AuditChanges>;
+    /// The newest event's seq (0 for an empty trail): where a change feed starts.
+    fn audit_head_seq(&self) -> Result<i64>;
+}
+
+/// What [`AuditStore::changes_after`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditChanges {
+    /// The newest event seen: pass it as `after_seq` next time.
+    pub through: i64,
+    /// Ids of the changed records, each once, in the order of their first change.
+    pub entity_ids: Vec<String>,
 }
 
 /// What one change did, for the trail; `before` and `after` are JSON from [`json`].
@@ -163,6 +178,10 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
     })
 }
 
+fn head_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM audit_events")?.query_row([], |r| r.get(0))?)
+}
+
 const SELECT_EVENT: &str =
     "SELECT seq, at_ms, actor, entity, entity_id, action, before, after, prev_hash, hash FROM audit_events";
 
@@ -234,6 +253,32 @@ impl AuditStore for SqliteStore {
     fn set_audit_files(&mut self, files: AuditFiles) {
         self.audit = AuditAnchor::new(files);
     }
+
+    fn changes_after(&self, after_seq: i64, entity: &str) -> Result<AuditChanges> {
+        // One read transaction: the events listed are all of those up to `through`.
+        let tx = self.conn.unchecked_transaction()?;
+        let through = head_seq(&tx)?;
+        let mut entity_ids: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        {
+            // `+entity`: walk the new events by seq, not every event of the entity by the entity index.
+            let mut stmt = tx.prepare_cached(
+                "SELECT entity_id FROM audit_events WHERE seq > ?1 AND seq <= ?2 AND +entity = ?3 ORDER BY seq",
+            )?;
+            for id in stmt.query_map(params![after_seq, through, entity], |r| r.get::<_, String>(0))? {
+                let id = id?;
+                if seen.insert(id.clone()) {
+                    entity_ids.push(id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(AuditChanges { through, entity_ids })
+    }
+
+    fn audit_head_seq(&self) -> Result<i64> {
+        head_seq(&self.conn)
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +319,21 @@ mod tests {
 
     fn truncated(line: usize, recorded: i64, found: i64) -> AuditProblem {
         AuditProblem::Truncated { checkpoint: format!("audit.checkpoints:{line}"), recorded, found }
+    }
+
+    #[test]
+    fn the_change_feed_names_each_changed_record_once_up_to_the_head() {
+        let (_dir, mut store) = store_with_events(3);
+        assert_eq!(store.audit_head_seq().unwrap(), 3);
+        let all = store.changes_after(0, "user").unwrap();
+        assert_eq!((all.through, all.entity_ids.as_slice()), (3, ["1", "2", "3"].map(String::from).as_slice()));
+        let user = store.user_by_name("user0").unwrap().unwrap();
+        store.set_user_disabled(user.id, true, "test", Utc::now()).unwrap();
+        store.set_user_disabled(user.id, false, "test", Utc::now()).unwrap();
+        let since = store.changes_after(all.through, "user").unwrap();
+        assert_eq!((since.through, since.entity_ids), (5, vec![user.id.to_string()]));
+        assert_eq!(store.changes_after(5, "user").unwrap(), AuditChanges { through: 5, entity_ids: vec![] });
+        assert_eq!(store.changes_after(0, "clarification").unwrap().entity_ids, Vec::<String>::new());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! transaction, and are written with their audit event.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use tangkal_cases::{Actor, Rating};
 use tangkal_response::clarification::{
     numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction,
@@ -33,6 +34,9 @@ pub trait ClarificationStore {
     /// Published ones by publication, newest first; the rest by creation, newest first.
     fn list_clarifications(&self, filter: &ClarificationFilter, limit: u64, offset: u64) -> Result<Vec<Clarification>>;
     fn count_clarifications(&self, filter: &ClarificationFilter) -> Result<u64>;
+    /// When a published clarification last changed (was published or corrected): what the public lists
+    /// show changes only then.
+    fn last_published_change(&self) -> Result<Option<DateTime<Utc>>>;
     /// Edits a draft (its slug follows its title), publishes it, or corrects it once published.
     fn update_clarification(
         &mut self,
@@ -147,9 +151,36 @@ fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Res
     Ok(())
 }
 
-/// Parameters: `?1` case, `?2` changed since, `?3` status.
-const MATCHING: &str =
-    "WHERE (?1 IS NULL OR case_id = ?1) AND (?2 IS NULL OR updated_at >= ?2) AND (?3 IS NULL OR status = ?3)";
+/// The WHERE clause of `filter` with its parameters. Only the conditions given are written, so SQLite
+/// can use the index each combination needs (`?1 IS NULL OR …` would make it scan).
+fn matching(filter: &ClarificationFilter) -> (String, Vec<Value>) {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(case_id) = filter.case_id {
+        conditions.push("case_id = ?");
+        values.push(Value::Integer(case_id));
+    }
+    if let Some(since) = filter.changed_since {
+        conditions.push("updated_at >= ?");
+        values.push(Value::Integer(since.timestamp()));
+    }
+    if let Some(status) = filter.status {
+        conditions.push("status = ?");
+        values.push(Value::Text(status.as_str().to_string()));
+    }
+    let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    (clause, values)
+}
+
+/// Published ones by publication, drafts by creation, newest first. Listing only published ones, the order
+/// is that of the index `clarifications_published (status, published_at, id)`.
+fn order(filter: &ClarificationFilter) -> &'static str {
+    match filter.status {
+        Some(ClarificationStatus::Published) => "published_at DESC, id DESC",
+        Some(ClarificationStatus::Draft) => "created_at DESC, id DESC",
+        None => "COALESCE(published_at, created_at) DESC, id DESC",
+    }
+}
 
 impl ClarificationStore for SqliteStore {
     fn create_clarification(&mut self, draft: &Clarification) -> Result<Clarification> {
@@ -196,37 +227,31 @@ impl ClarificationStore for SqliteStore {
     }
 
     fn list_clarifications(&self, filter: &ClarificationFilter, limit: u64, offset: u64) -> Result<Vec<Clarification>> {
-        // Published ones have a publication date: they sort by it, drafts by their creation.
-        let sql =
-            format!("{SELECT} {MATCHING} ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT ?4 OFFSET ?5");
-        let found: Vec<Clarification> = self
+        // Ids first, then each row: the sort handles ids, not whole bodies.
+        let (clause, mut values) = matching(filter);
+        values.extend([Value::Integer(to_i64(limit, "limit")?), Value::Integer(to_i64(offset, "offset")?)]);
+        let sql = format!("SELECT id FROM clarifications {clause} ORDER BY {} LIMIT ? OFFSET ?", order(filter));
+        let ids: Vec<i64> = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(
-                params![
-                    filter.case_id,
-                    filter.changed_since.map(|t| t.timestamp()),
-                    filter.status.map(ClarificationStatus::as_str),
-                    to_i64(limit, "limit")?,
-                    to_i64(offset, "offset")?
-                ],
-                clarification_row,
-            )?
+            .query_map(params_from_iter(values), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        found.into_iter().filter_map(|c| with_corrections(&self.conn, Some(c)).transpose()).collect()
+        ids.into_iter().filter_map(|id| load(&self.conn, id).transpose()).collect()
     }
 
     fn count_clarifications(&self, filter: &ClarificationFilter) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM clarifications {MATCHING}");
-        let n: i64 = self.conn.prepare_cached(&sql)?.query_row(
-            params![
-                filter.case_id,
-                filter.changed_since.map(|t| t.timestamp()),
-                filter.status.map(ClarificationStatus::as_str)
-            ],
-            |r| r.get(0),
-        )?;
+        let (clause, values) = matching(filter);
+        let sql = format!("SELECT COUNT(*) FROM clarifications {clause}");
+        let n: i64 = self.conn.prepare_cached(&sql)?.query_row(params_from_iter(values), |r| r.get(0))?;
         Ok(n as u64)
+    }
+
+    fn last_published_change(&self) -> Result<Option<DateTime<Utc>>> {
+        let newest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MAX(updated_at) FROM clarifications WHERE status = 'published'")?
+            .query_row([], |r| r.get(0))?;
+        Ok(newest.map(time))
     }
 
     fn update_clarification(
@@ -392,5 +417,36 @@ mod tests {
         assert_eq!(ids(&desk, &since), [p2.id]);
         assert_eq!(desk.store.count_clarifications(&ClarificationFilter::default()).unwrap(), 3);
         assert_eq!(desk.store.list_clarifications(&ClarificationFilter::default(), 1, 1).unwrap().len(), 1);
+        assert_eq!(desk.store.last_published_change().unwrap(), Some(t0() + Duration::hours(2)));
+    }
+
+    /// The public lists' queries use their indexes: no scan of the table, no sort of it.
+    #[test]
+    fn public_lists_read_by_index() {
+        let desk = desk();
+        let plan = |filter: &ClarificationFilter, count: bool| -> String {
+            let (clause, values) = matching(filter);
+            let sql = if count {
+                format!("SELECT COUNT(*) FROM clarifications {clause}")
+            } else {
+                format!("SELECT id FROM clarifications {clause} ORDER BY {} LIMIT 20 OFFSET 0", order(filter))
+            };
+            let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let published = ClarificationFilter { status: Some(ClarificationStatus::Published), ..Default::default() };
+        let list = plan(&published, false);
+        assert!(list.contains("COVERING INDEX clarifications_published") && !list.contains("TEMP B-TREE"), "{list}");
+        let count = plan(&published, true);
+        assert!(count.contains("COVERING INDEX"), "{count}");
+        let since = ClarificationFilter { changed_since: Some(t0()), ..published };
+        assert!(plan(&since, false).contains("INDEX clarifications_"), "{}", plan(&since, false));
+        let of_case = ClarificationFilter { case_id: Some(1), ..Default::default() };
+        assert!(plan(&of_case, false).contains("INDEX clarifications_case"), "{}", plan(&of_case, false));
+        let newest = "SELECT MAX(updated_at) FROM clarifications WHERE status = 'published'";
+        let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {newest}")).unwrap();
+        let detail: String = stmt.query_row([], |r| r.get(3)).unwrap();
+        assert!(detail.contains("clarifications_updated"), "{detail}");
     }
 }

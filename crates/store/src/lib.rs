@@ -40,7 +40,7 @@ mod takedowns;
 mod users;
 mod webhooks;
 
-pub use audit::{AuditFilter, AuditStore};
+pub use audit::{AuditChanges, AuditFilter, AuditStore};
 pub use audit_anchor::AuditFiles;
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore};

@@ -8,6 +8,7 @@ use tangkal_cases::{Actor, Urgency};
 use tangkal_response::takedown::{
     OutcomeCounts, RequestState, TakedownChange, TakedownRequest, TakedownUrl, UrlEvent, UrlStatus,
 };
+use tangkal_response::transparency::RequestFigures;
 
 use tangkal_response::webhook::EventKind;
 
@@ -59,6 +60,10 @@ pub trait TakedownStore {
     ) -> Result<ResponseUpdate<TakedownRequest>>;
     /// Requests sent at or before `sent_until` (what the transparency log may show), newest first.
     fn public_takedowns(&self, sent_until: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<TakedownRequest>>;
+    fn count_public_takedowns(&self, sent_until: DateTime<Utc>) -> Result<u64>;
+    /// What the transparency figures count of every request sent at or before `sent_until`, in one pass
+    /// over their URLs.
+    fn public_takedown_figures(&self, sent_until: DateTime<Utc>) -> Result<Vec<RequestFigures>>;
 }
 
 fn status(text: String) -> rusqlite::Result<UrlStatus> {
@@ -319,6 +324,43 @@ impl TakedownStore for SqliteStore {
             .collect::<rusqlite::Result<_>>()?;
         load_all(&self.conn, ids)
     }
+
+    fn count_public_takedowns(&self, sent_until: DateTime<Utc>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= ?1")?
+            .query_row(params![sent_until.timestamp()], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn public_takedown_figures(&self, sent_until: DateTime<Utc>) -> Result<Vec<RequestFigures>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.platform, r.sent_at, u.complied_at - u.added_at
+             FROM takedown_requests r JOIN takedown_urls u ON u.request_id = r.id
+             WHERE r.sent_at <= ?1 ORDER BY r.id",
+        )?;
+        let mut rows = stmt.query(params![sent_until.timestamp()])?;
+        let mut out: Vec<RequestFigures> = Vec::new();
+        let mut current = None;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if current != Some(id) {
+                current = Some(id);
+                out.push(RequestFigures {
+                    platform: row.get(1)?,
+                    sent_at: time(row.get(2)?),
+                    urls: 0,
+                    times_to_comply: Vec::new(),
+                });
+            }
+            let request = out.last_mut().expect("pushed above");
+            request.urls += 1;
+            if let Some(seconds) = row.get::<_, Option<i64>>(3)? {
+                request.times_to_comply.push(chrono::Duration::seconds(seconds));
+            }
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -501,5 +543,49 @@ mod tests {
         let public = desk.store.public_takedowns(t0() + Duration::days(1), 10, 0).unwrap();
         assert_eq!(public.iter().map(|r| r.id).collect::<Vec<_>>(), [old.id]);
         assert_eq!(desk.store.public_takedowns(t0() + Duration::days(10), 10, 0).unwrap().len(), 2);
+        assert_eq!(desk.store.count_public_takedowns(t0() + Duration::days(1)).unwrap(), 1);
+    }
+
+    #[test]
+    fn transparency_figures_read_from_the_urls_agree_with_the_full_requests() {
+        let mut desk = desk();
+        let case = desk.case("a", Some(Rating::Hoaks));
+        let first = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
+        let liaison = desk.liaison.clone();
+        let answers = outcomes(&[(A, UrlStatus::Removed, None), (B, UrlStatus::Rejected, Some("bukan hoaks"))]);
+        done(desk.store.update_takedown(first.id, &answers, &liaison, t0() + Duration::hours(5)).unwrap());
+        let later = t0() + Duration::hours(6);
+        let more = TakedownChange::AddUrls(vec!["https://www.tiktok.com/@c/video/3".into()]);
+        done(desk.store.update_takedown(first.id, &more, &desk.communicator.clone(), later).unwrap());
+        let answer = outcomes(&[("https://www.tiktok.com/@c/video/3", UrlStatus::Restricted, None)]);
+        done(desk.store.update_takedown(first.id, &answer, &liaison, later + Duration::hours(2)).unwrap());
+        let second = created(send(&mut desk, case.id, "x", &["https://x.com/1"], t0() + Duration::days(2)));
+        let unsent = created(send(&mut desk, case.id, "youtube", &["https://youtu.be/x"], t0() + Duration::days(30)));
+
+        let until = t0() + Duration::days(3);
+        let read = desk.store.public_takedown_figures(until).unwrap();
+        let full: Vec<RequestFigures> = [first.id, second.id]
+            .iter()
+            .map(|id| RequestFigures::from(&desk.store.takedown(*id).unwrap().unwrap()))
+            .collect();
+        assert_eq!(read, full);
+        assert_eq!(read[0].urls, 3);
+        assert_eq!(read[0].times_to_comply, [Duration::hours(5), Duration::hours(2)]);
+        assert!(!read.iter().any(|r| r.platform == "youtube"), "request {} is not public yet", unsent.id);
+    }
+
+    /// The plans of the public log's queries: indexed, no sort of the whole table.
+    #[test]
+    fn the_public_log_reads_by_index() {
+        let desk = desk();
+        let plan = |sql: &str| -> String {
+            let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let page = plan("SELECT id FROM takedown_requests WHERE sent_at <= 1 ORDER BY sent_at DESC, id DESC LIMIT 20");
+        assert!(page.contains("takedown_requests_sent") && !page.contains("TEMP B-TREE"), "{page}");
+        let count = plan("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= 1");
+        assert!(count.contains("COVERING INDEX takedown_requests_sent"), "{count}");
     }
 }

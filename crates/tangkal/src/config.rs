@@ -60,6 +60,11 @@ pub struct ServerSettings {
     /// Password checks one network (IPv4 address or IPv6 /64) may make at once before it is slowed to
     /// one every 30 seconds; raise it when many people sign in from behind one address.
     pub sign_in_network_burst: u32,
+    /// Requests one network may make to the public routes (pages, feeds, the public API) at once before
+    /// it is held to `public_per_second`; answered 429 beyond that.
+    pub public_burst: u32,
+    /// Requests a second one network may make to the public routes after its burst.
+    pub public_per_second: u32,
     /// The platforms a case may name (lower-case identifiers, as in the item format).
     pub platforms: Vec<String>,
 }
@@ -91,6 +96,8 @@ impl Default for Config {
                 shutdown_timeout_secs: 10,
                 trusted_proxies: Vec::new(),
                 sign_in_network_burst: tangkal_server::throttle::SignInLimits::default().per_network.burst,
+                public_burst: tangkal_server::throttle::PublicLimits::DEFAULT_BURST,
+                public_per_second: tangkal_server::throttle::PublicLimits::DEFAULT_PER_SECOND,
                 platforms: tangkal_server::DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             },
             audit: AuditSettings::default(),

@@ -168,7 +168,14 @@ async fn change(
         })
         .await?;
     match updated {
-        ResponseUpdate::Done(c) => Ok(Json(ClarificationView::new(*c, &state.config.response.site))),
+        ResponseUpdate::Done(c) => {
+            if public {
+                // Searchable at once. The change is stored either way; a failure here is logged (by the
+                // problem it makes) and the next search catches up.
+                let _ = state.search.sync(&state.pool).await;
+            }
+            Ok(Json(ClarificationView::new(*c, &state.config.response.site)))
+        }
         ResponseUpdate::NotFound => Err(Problem::not_found(format!("clarification {id}"))),
         ResponseUpdate::Refused(refusal) => Err(refusal.into()),
     }

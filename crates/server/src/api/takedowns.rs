@@ -2,6 +2,9 @@
 //! the public transparency log. The rules (who may send, deadlines, which answers may follow which)
 //! are `tangkal_response::takedown`'s; this module only speaks HTTP.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::{header, StatusCode};
@@ -109,7 +112,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// A platform liaison always sees only their own platform.
+    /// One of the configured takedown platforms. A platform liaison always sees only their own.
     pub platform: Option<String>,
     pub state: Option<RequestState>,
     /// Case id.
@@ -130,7 +133,11 @@ pub async fn list(
     let platform = match caller.role {
         // An unbound liaison matches no platform.
         Role::PlatformLiaison => Some(caller.user.platform.clone().unwrap_or_default()),
-        _ => q.platform,
+        _ => q
+            .platform
+            .map(|p| state.config.response.takedown.platform(&p))
+            .transpose()
+            .map_err(|e| Problem::bad_request(e.to_string()))?,
     };
     let filter = TakedownFilter { platform, case_id: q.case, state: q.state };
     let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
@@ -321,12 +328,35 @@ pub struct Transparency {
     pub delay_days: u32,
     /// Requests sent at or before this instant are shown.
     pub shown_until: DateTime<Utc>,
+    /// Requests shown, across all pages.
+    pub total: u64,
     /// Per platform and period, over every request shown.
     pub figures: Vec<PlatformFigures>,
     /// Requests shown, newest first (this page).
     pub entries: Vec<TransparencyEntry>,
     pub limit: u64,
     pub offset: u64,
+}
+
+/// The figures of the transparency log per grouping, with what they were computed from: they change only
+/// when a takedown request does (every change is audited) or when another request becomes public.
+#[derive(Default)]
+pub struct FiguresCache {
+    computed: Mutex<HashMap<Period, (FiguresOf, Vec<PlatformFigures>)>>,
+}
+
+/// The audit trail's head and the number of public requests when figures were computed.
+type FiguresOf = (i64, u64);
+
+impl FiguresCache {
+    fn get(&self, period: Period, of: FiguresOf) -> Option<Vec<PlatformFigures>> {
+        let computed = self.computed.lock().unwrap_or_else(|e| e.into_inner());
+        computed.get(&period).filter(|(at, _)| *at == of).map(|(_, figures)| figures.clone())
+    }
+
+    fn put(&self, period: Period, of: FiguresOf, figures: Vec<PlatformFigures>) {
+        self.computed.lock().unwrap_or_else(|e| e.into_inner()).insert(period, (of, figures));
+    }
 }
 
 /// The log as the public sees it: figures over every public request, and one page of entries.
@@ -339,31 +369,35 @@ pub(crate) async fn transparency_log(
     let config = state.config.response.transparency;
     let site = state.config.response.site.clone();
     let shown_until = config.public_until(state.clock.now());
-    let (all, entries) = state
+    let (of, entries) = state
         .pool
         .run(move |s| {
-            let all = s.public_takedowns(shown_until, i64::MAX as u64, 0)?;
+            // The head first: figures computed later may be newer than it, never older.
+            let of = (s.audit_head_seq()?, s.count_public_takedowns(shown_until)?);
             let mut entries = Vec::new();
-            for request in all.iter().skip(offset as usize).take(limit as usize) {
+            let page = if offset < of.1 { s.public_takedowns(shown_until, limit, offset)? } else { Vec::new() };
+            for request in page {
                 let published = ClarificationFilter {
                     case_id: Some(request.case_id),
                     status: Some(tangkal_response::clarification::ClarificationStatus::Published),
                     changed_since: None,
                 };
                 let link = s.list_clarifications(&published, 1, 0)?.first().map(|c| site.clarification_url(&c.slug));
-                entries.push(TransparencyEntry::of(request, link));
+                entries.push(TransparencyEntry::of(&request, link));
             }
-            Ok((all, entries))
+            Ok((of, entries))
         })
         .await?;
-    Ok(Transparency {
-        delay_days: config.delay_days,
-        shown_until,
-        figures: figures(&all, period),
-        entries,
-        limit,
-        offset,
-    })
+    let figures = match state.transparency_figures.get(period, of) {
+        Some(figures) => figures,
+        None => {
+            let requests = state.pool.run(move |s| s.public_takedown_figures(shown_until)).await?;
+            let computed = figures(&requests, period);
+            state.transparency_figures.put(period, of, computed.clone());
+            computed
+        }
+    };
+    Ok(Transparency { delay_days: config.delay_days, shown_until, total: of.1, figures, entries, limit, offset })
 }
 
 /// The transparency log of takedown requests, public: every request after the configured delay, with
@@ -372,10 +406,15 @@ pub(crate) async fn transparency_log(
     responses((status = 200, body = Transparency), (status = 400, body = Problem)))]
 pub async fn transparency(
     State(state): State<AppState>,
+    request: axum::http::HeaderMap,
     Params(q): Params<TransparencyQuery>,
-) -> Result<Json<Transparency>, Problem> {
+) -> Result<Response, Problem> {
     let log = transparency_log(&state, q.period.unwrap_or_default(), page(q.limit)?, offset(q.offset)?).await?;
-    Ok(Json(log))
+    let body = serde_json::to_string(&log).map_err(Problem::internal)?;
+    Ok(crate::caching::respond(
+        &request,
+        crate::caching::Public { content_type: "application/json", body, last_modified: None },
+    ))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tangkal_cases::{Clock, SystemClock};
+use tangkal_server::throttle::Budget;
 use tangkal_server::{AppState, ServerConfig};
 use tangkal_store::Store;
 
@@ -44,6 +45,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     }
     check_response(&config.response)?;
     check_webhooks(&config.webhooks)?;
+    anyhow::ensure!(settings.public_burst >= 1, "server.public_burst: at least 1");
+    anyhow::ensure!(settings.public_per_second >= 1, "server.public_per_second: at least 1");
     let bind = args.bind.unwrap_or(settings.bind);
     let mut server = ServerConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
@@ -60,6 +63,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         ..ServerConfig::new(config.data_dir.clone())
     };
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
+    server.public_limits.per_network = Budget::per_second(settings.public_burst, settings.public_per_second);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
