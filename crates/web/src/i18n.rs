@@ -150,7 +150,9 @@ mod tests {
         }
         assert!(files > 10, "the scan found the sources ({files})");
         assert!(missing.is_empty(), "keys used but not in the catalogues: {missing:?}");
-        assert_eq!(unknown_keys(r#"lang.t("queue.heading") lang.fill("no.such.key", &[])"#), ["no.such.key"]);
+        // Written in two parts, so that this file's own scan does not see the unknown key.
+        let sample = format!("{}{}", r#"lang.t("queue.heading") lang.fill"#, r#"("no.such.key", &[])"#);
+        assert_eq!(unknown_keys(&sample), ["no.such.key"]);
     }
 
     #[test]
