@@ -48,7 +48,8 @@ pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheck
 pub use items::{ItemFilter, ItemPlan, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
 pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, NarrativeMatches, PendingNarrative};
 pub use narratives::{
-    NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,
+    HourlyPosts, NarrativeAccount, NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow,
+    NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
 pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
