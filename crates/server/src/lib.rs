@@ -1,5 +1,6 @@
 //! Tangkal's HTTP server: the REST API (`/api/v1`) for cases, verdicts, takedown requests,
-//! clarifications, accounts and the audit trail, and the public pages (`/cek-fakta`, `/transparansi`).
+//! clarifications, accounts and the audit trail, the analysts' desk (`/desk`, pages drawn by
+//! `tangkal-web`), and the public pages (`/cek-fakta`, `/transparansi`).
 //!
 //! [`app`] builds the whole application from an [`AppState`]; [`serve`] runs it until a shutdown
 //! signal, letting in-flight requests finish. Every endpoint is declared once in the route table
@@ -13,6 +14,7 @@
 pub mod api;
 pub mod auth;
 mod connections;
+mod desk;
 mod evidence;
 mod login;
 mod metrics;
@@ -129,6 +131,7 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     passwords: Arc<throttle::PasswordGate>,
     search: Arc<public::SearchIndex>,
+    coordination: Arc<desk::narrative::CoordinationCache>,
 }
 
 impl AppState {
@@ -143,6 +146,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::default(),
             search: Arc::default(),
+            coordination: Arc::default(),
         })
     }
 

@@ -129,6 +129,9 @@ pub trait NarrativeStore {
     fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>>;
     /// Posts per hour and platform of a narrative, from `since` (UTC seconds), oldest first.
     fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>>;
+    /// Changes whenever an item is stored or a narrative's figures change: results computed over every
+    /// narrative (coordination flags) stay valid while it does not.
+    fn narratives_revision(&self) -> Result<(i64, i64)>;
 }
 
 const SELECT_NARRATIVE: &str = "SELECT id, first_seen, last_seen, items, accounts, platforms, views, shares,
@@ -364,6 +367,14 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn narratives_revision(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM items), (SELECT COALESCE(MAX(updated_at), 0) FROM narratives)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     fn narrative_posts(&self) -> Result<Vec<NarrativePost>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, narrative_id, COALESCE(narrative_copy, 0), account_id, published_at FROM items
@@ -490,5 +501,9 @@ mod tests {
         assert_eq!(hour.len(), 1);
         assert_eq!((hour[0].platform.as_str(), hour[0].posts, hour[0].hour % 3600), ("x", 3, 0));
         assert!(store.narrative_spread(1, hour[0].hour + 3600).unwrap().is_empty());
+
+        let before = store.narratives_revision().unwrap();
+        store_items(&mut store, 5);
+        assert_ne!(store.narratives_revision().unwrap(), before, "a new item moves the revision");
     }
 }

@@ -72,7 +72,7 @@ impl Lang {
     }
 
     /// The text under `key`. A missing key shows as itself (tests make sure none is missing).
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         self.catalogue().get(key).map(String::as_str).unwrap_or(key)
     }
 

@@ -84,8 +84,15 @@ pub async fn get(
 pub async fn open(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Body(mut new): Body<NewCase>,
+    Body(new): Body<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), Problem> {
+    let case = open_by_hand(&state, &caller, new).await?;
+    Ok((StatusCode::CREATED, Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user)))))
+}
+
+/// Opens a case as `caller` (origin `manual`), its platforms held to the configured ones: the API and
+/// the desk's "open a case" both come through here.
+pub(crate) async fn open_by_hand(state: &AppState, caller: &Caller, mut new: NewCase) -> Result<Case, Problem> {
     new.origin = Some(Origin::Manual);
     new.validate()?;
     if let Some(unknown) = new.platforms.iter().find(|p| !state.config.platforms.contains(p)) {
@@ -95,8 +102,7 @@ pub async fn open(
         )));
     }
     let (actor, now) = (caller.actor().label(), state.clock.now());
-    let case = state.pool.run(move |s| s.open_case(&new, &actor, now)).await?;
-    Ok((StatusCode::CREATED, Json(CaseView::new(case, now, zone_of(&caller.user)))))
+    state.pool.run(move |s| s.open_case(&new, &actor, now)).await
 }
 
 /// Applies one change as `caller`: the API and the desk's forms both come through here.

@@ -50,7 +50,7 @@ pub struct ClarificationList {
 }
 
 /// Where the claim was seen: the case's items that have a link.
-pub(crate) fn appearances(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<Appearance>> {
+fn appearances(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<Appearance>> {
     let items = case_items(store, case)?;
     Ok(items
         .into_iter()
@@ -116,7 +116,7 @@ pub(crate) async fn write_draft(
 ) -> Result<Clarification, Problem> {
     let case = visible_case(state, caller, id).await?;
     let draft = Clarification::draft(&case, new, &caller.actor(), state.clock.now())?;
-    Ok(state.pool.run(move |s| s.create_clarification(&draft)).await?)
+    state.pool.run(move |s| s.create_clarification(&draft)).await
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
