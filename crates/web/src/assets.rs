@@ -1,4 +1,4 @@
-//! The stylesheet and the script, compiled into the binary and served under addresses that carry a
+//! The stylesheet, the script and the icon, compiled into the binary and served under addresses that carry a
 //! hash of their content (`/assets/desk.3f9a….css`): a browser may keep them forever, and a new build
 //! with a changed file has a new address. Nothing comes from another site (no CDN, no web fonts).
 
@@ -29,6 +29,9 @@ static STYLESHEET: LazyLock<Asset> =
 static SCRIPT: LazyLock<Asset> =
     LazyLock::new(|| Asset::new("desk", "js", "text/javascript; charset=utf-8", include_bytes!("../assets/desk.js")));
 
+static ICON: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new("icon", "svg", "image/svg+xml", include_bytes!("../assets/favicon.svg")));
+
 pub fn stylesheet() -> &'static Asset {
     &STYLESHEET
 }
@@ -37,9 +40,13 @@ pub fn script() -> &'static Asset {
     &SCRIPT
 }
 
+pub fn icon() -> &'static Asset {
+    &ICON
+}
+
 /// The asset at `path` (the whole address, hash included): an outdated hash finds nothing.
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [stylesheet(), script()].into_iter().find(|a| a.path == path)
+    [stylesheet(), script(), icon()].into_iter().find(|a| a.path == path)
 }
 
 #[cfg(test)]
@@ -59,8 +66,8 @@ mod tests {
 
     #[test]
     fn assets_stay_small_and_load_nothing_from_elsewhere() {
-        for asset in [stylesheet(), script()] {
-            let text = std::str::from_utf8(asset.body).unwrap();
+        for asset in [stylesheet(), script(), icon()] {
+            let text = std::str::from_utf8(asset.body).unwrap().replace("http://www.w3.org/2000/svg", "");
             assert!(asset.body.len() < 40 * 1024, "{} is {} bytes", asset.path, asset.body.len());
             for outside in ["http://", "https://", "@import", "url("] {
                 assert!(!text.contains(outside), "{} mentions {outside}", asset.path);

@@ -31,7 +31,7 @@ const LEFT: f64 = 44.0;
 const BOTTOM: f64 = 24.0;
 const TOP: f64 = 8.0;
 /// Periods labelled along the bottom, at most.
-const MAX_LABELS: usize = 8;
+const MAX_LABELS: usize = 6;
 /// Distinct series colours in the stylesheet; more series reuse them (the legend and table still tell).
 const COLOURS: usize = 6;
 
@@ -57,6 +57,7 @@ struct Drawing<'a> {
     bars: Vec<Bar>,
     y_ticks: Vec<Tick>,
     x_ticks: Vec<Tick>,
+    row_labels: Vec<&'a str>,
     totals: Vec<String>,
     cells: Vec<Vec<String>>,
     legend: Vec<(String, &'a str)>,
@@ -121,8 +122,11 @@ impl ChartData {
             .step_by(every)
             .map(|p| Tick { at: px(LEFT + slot * (p as f64 + 0.5)), label: self.periods[p].clone() })
             .collect();
-        let cells = (0..n)
-            .map(|p| self.series.iter().map(|s| format::number(s.values.get(p).copied().unwrap_or(0), lang)).collect())
+        // Periods with nothing in them are left out of the table (the drawing shows them as gaps).
+        let shown: Vec<usize> = (0..n).filter(|p| self.total(*p) > 0).collect();
+        let cells = shown
+            .iter()
+            .map(|&p| self.series.iter().map(|s| format::number(s.values.get(p).copied().unwrap_or(0), lang)).collect())
             .collect();
         Drawing {
             id,
@@ -131,7 +135,8 @@ impl ChartData {
             bars,
             y_ticks,
             x_ticks,
-            totals: (0..n).map(|p| format::number(self.total(p), lang)).collect(),
+            row_labels: shown.iter().map(|&p| self.periods[p].as_str()).collect(),
+            totals: shown.iter().map(|&p| format::number(self.total(p), lang)).collect(),
             cells,
             legend: self
                 .series
@@ -174,6 +179,7 @@ mod tests {
     fn a_chart_draws_one_bar_per_value_and_tables_every_number_escaped() {
         let html = data().render("spread", Lang::En).unwrap();
         assert_eq!(html.matches("<rect").count(), 4, "zero values draw nothing: {html}");
+        assert_eq!(html.matches("<th scope=\"row\">").count(), 3, "one row per period with posts");
         assert!(html.contains("aria-hidden=\"true\""));
         assert!(html.contains(">1,200<") && html.contains(">2,000<"), "values and the axis: {html}");
         // The first hour: whatsapp 3, the other 1, total 4.

@@ -50,6 +50,7 @@ pub struct Chrome {
     pub lang_switch: String,
     pub stylesheet: &'static str,
     pub script: &'static str,
+    pub icon: &'static str,
     /// A short confirmation of what the previous request did ("Kasus ditugaskan").
     pub notice: Option<String>,
 }
@@ -65,6 +66,7 @@ impl Chrome {
             lang_switch,
             stylesheet: &assets::stylesheet().path,
             script: &assets::script().path,
+            icon: &assets::icon().path,
             notice: None,
         }
     }

@@ -188,11 +188,12 @@ async fn build(
             }
             let clarifications =
                 s.list_clarifications(&ClarificationFilter { case_id: Some(id), ..Default::default() }, 50, 0)?;
-            let audit = if read_audit {
-                let filter = AuditFilter { entity: Some("case".into()), entity_id: Some(id.to_string()) };
-                s.audit_events(&filter, AUDIT_SHOWN, 0)?
-            } else {
-                Vec::new()
+            let audit = match read_audit {
+                true => {
+                    let filter = AuditFilter { entity: Some("case".into()), entity_id: Some(id.to_string()) };
+                    Some(s.audit_events(&filter, AUDIT_SHOWN, 0)?)
+                }
+                false => None,
             };
             Ok((full, clarifications, audit, s.list_users()?))
         })
@@ -248,7 +249,9 @@ async fn build(
     }
     let drafts: Vec<&Clarification> =
         clarification_list.iter().filter(|c| c.status == ClarificationStatus::Draft).collect();
-    if respond && tangkal_response::approved_rating(&case).is_ok() {
+    // One clarification a case: once published it changes by correction, not by a second article.
+    let published = clarification_list.iter().any(|c| c.status == ClarificationStatus::Published);
+    if respond && tangkal_response::approved_rating(&case).is_ok() && (!published || !drafts.is_empty()) {
         let draft = drafts.first();
         let input = kept.editor.clone().unwrap_or_else(|| EditorInput {
             draft_id: draft.map(|d| d.id.to_string()).unwrap_or_default(),
@@ -361,18 +364,20 @@ async fn build(
             }
         })
         .collect();
-    let audit = audit
-        .iter()
-        .rev()
-        .map(|e| {
-            let key = format!("audit.{}", e.action);
-            AuditRow {
-                at: chrono::DateTime::from_timestamp_millis(e.at_ms).map(when).unwrap_or_default(),
-                actor: e.actor.clone(),
-                action: if lang.has(&key) { lang.t(&key).to_string() } else { e.action.clone() },
-            }
-        })
-        .collect();
+    let audit = audit.map(|events| {
+        events
+            .iter()
+            .rev()
+            .map(|e| {
+                let key = format!("audit.{}", e.action);
+                AuditRow {
+                    at: chrono::DateTime::from_timestamp_millis(e.at_ms).map(when).unwrap_or_default(),
+                    actor: e.actor.clone(),
+                    action: if lang.has(&key) { lang.t(&key).to_string() } else { e.action.clone() },
+                }
+            })
+            .collect()
+    });
     let unknown = || lang.t("case.unknown").to_string();
     let mut chrome = chrome(
         state,

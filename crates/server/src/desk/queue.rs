@@ -22,6 +22,8 @@ const PAGE_SIZE: u64 = 50;
 /// Rising narratives shown, and how many of the fastest are looked at to find them.
 const RISING: usize = 10;
 const RISING_LOOKED_AT: u64 = 60;
+/// A narrative rises once this many posts repeat it, or when a fact-check may answer it.
+const RISING_MIN_POSTS: u64 = 3;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,11 +129,14 @@ pub async fn page(
             let mut rising = Vec::new();
             for n in s.list_narratives(NarrativeOrder::Velocity, RISING_LOOKED_AT, 0)? {
                 let visible = platform.as_ref().is_none_or(|p| n.platforms.contains(p));
-                if rising.len() == RISING || n.velocity_24h <= 0.0 || !visible || s.narrative_case(n.id)?.is_some() {
+                if rising.len() == RISING || !visible || s.narrative_case(n.id)?.is_some() {
+                    continue;
+                }
+                let best = s.narrative_matches(n.id)?.into_iter().next();
+                if n.items < RISING_MIN_POSTS && best.is_none() {
                     continue;
                 }
                 let text = s.get_item(n.representative_item_id)?.map(|i| i.text).unwrap_or_default();
-                let best = s.narrative_matches(n.id)?.into_iter().next();
                 rising.push((n, text, best));
             }
             Ok((total, cases, matches, rising))

@@ -179,6 +179,7 @@ pub struct CasePage {
     pub evidence: Vec<EvidenceView>,
     pub takedowns: Vec<TakedownView>,
     pub clarifications: Vec<ClarificationRow>,
-    pub audit: Vec<AuditRow>,
+    /// The case's audit trail, for the roles that may read it.
+    pub audit: Option<Vec<AuditRow>>,
     pub actions: Actions,
 }
