@@ -369,7 +369,6 @@ async fn script_in_the_data_stays_text_on_every_page() {
     let id = open_case_on(&app, &format!("Judul {evil}"), "tiktok", Urgency::Urgent);
     app.advance(id, Status::Investigating);
     let narrative = store_narrative(&app, 9, &[&format!("Teks {evil}"), &format!("Teks {evil} lagi"), "Teks ketiga"]);
-    let mut store = app.store.lock().unwrap();
     let analyst = app.user(Role::Analyst).actor();
     let note = tangkal_cases::Change::AddEvidence {
         kind: tangkal_cases::EvidenceKind::Note,
@@ -377,11 +376,8 @@ async fn script_in_the_data_stays_text_on_every_page() {
         note: Some(format!("Catatan {evil}")),
         file: None,
     };
-    assert!(matches!(
-        store.update_case(id, note, &analyst, app.clock.now()).unwrap(),
-        tangkal_store::CaseUpdate::Done(_)
-    ));
-    drop(store);
+    let added = app.store.lock().unwrap().update_case(id, note, &analyst, app.clock.now()).unwrap();
+    assert!(matches!(added, tangkal_store::CaseUpdate::Done(_)));
     let s = session(&app, &username(Role::Admin)).await;
     for path in ["/desk".to_string(), format!("/desk/cases/{id}"), format!("/desk/narratives/{narrative}")] {
         let (status, _, html) = page(&app, &s, &path).await;
