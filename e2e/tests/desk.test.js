@@ -1,7 +1,8 @@
 // The desk in a real browser (Debian's chromium, driven by playwright-core): every role signs in, a
 // hoax goes from the queue to an approved verdict, a takedown request with the platform's answer and a
 // published clarification; the language switches and is remembered; axe-core finds no serious or
-// critical violation on any page; no page breaks its content security policy; screenshots of the main
+// critical violation on any page (queue, case, narrative, dashboard, sign-in); no page breaks its
+// content security policy; screenshots of the main
 // pages, desktop and 390 px phone, go to target/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -215,6 +216,24 @@ test("a narrative shows its spread, accounts and matches, readable on a phone", 
   await shoot(analyst, "queue-phone");
   noPolicyProblems(analyst);
   await analyst.context().close();
+});
+
+test("the dashboard shows the figures, its charts with tables, and links each CSV", async () => {
+  const reviewer = await signedIn("reviewer");
+  await reviewer.getByRole("link", { name: "Dasbor" }).click();
+  await reviewer.getByRole("heading", { level: 1, name: "Dasbor" }).waitFor();
+  assert.equal(await reviewer.locator("figure.chart").count(), 2);
+  const csv = await reviewer.locator("a[href^='/desk/dashboard.csv']").first().getAttribute("href");
+  const download = await reviewer.request.get(csv);
+  assert.equal(download.status(), 200);
+  assert.match(download.headers()["content-type"], /^text\/csv/);
+  await accessible(reviewer, "dashboard");
+  await shoot(reviewer, "dashboard-desktop");
+  await reviewer.setViewportSize(PHONE);
+  await accessible(reviewer, "dashboard-phone");
+  await shoot(reviewer, "dashboard-phone");
+  noPolicyProblems(reviewer);
+  await reviewer.context().close();
 });
 
 test("the language switches to English, is remembered, and switches back", async () => {

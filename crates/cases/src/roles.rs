@@ -45,6 +45,8 @@ pub enum Permission {
     ReadAudit,
     /// Read `/metrics`: request figures and the case load, which are not for the public.
     ReadMetrics,
+    /// Read the desk's dashboard: figures over every case and platform, so not a liaison's.
+    ReadFigures,
 }
 
 impl Role {
@@ -91,6 +93,7 @@ impl Role {
             ManageUsers => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
+            ReadFigures => matches!(self, Admin | Analyst | Reviewer | Communicator),
         }
     }
 
@@ -117,7 +120,7 @@ impl Role {
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadCases,
         Permission::WorkCases,
         Permission::ProposeVerdict,
@@ -130,6 +133,7 @@ impl Permission {
         Permission::ManageUsers,
         Permission::ReadAudit,
         Permission::ReadMetrics,
+        Permission::ReadFigures,
     ];
 
     /// The roles holding this permission, in [`Role::ALL`] order.

@@ -9,7 +9,7 @@ use tangkal_cases::Permission::*;
 
 use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
 use crate::auth::{self, Access};
-use crate::desk::{self, case as desk_case, narrative as desk_narrative, queue as desk_queue};
+use crate::desk::{self, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue};
 use crate::{login, ops, public, AppState};
 
 /// One endpoint as declared.
@@ -106,6 +106,8 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/desk/clarifications/{id}/publish", Page(Respond), desk_case::publish),
         route(Method::GET, "/desk/narratives/{id}", Page(ReadCases), desk_narrative::page),
         route(Method::POST, "/desk/narratives/{id}/case", Page(WorkCases), desk_narrative::open_case),
+        route(Method::GET, "/desk/dashboard", Page(ReadFigures), dashboard::page),
+        route(Method::GET, "/desk/dashboard.csv", Page(ReadFigures), dashboard::csv),
         route(Method::GET, "/lang/{code}", Public, desk::switch_language),
         route(Method::GET, "/assets/{file}", Public, desk::asset),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),

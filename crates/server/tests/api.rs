@@ -398,6 +398,7 @@ async fn request_for(
             let narrative = harness::store_narrative(app, id, &["Kabar bohong", "Kabar bohong!", "kabar bohong"]);
             (fill(narrative), Some(json!({})).filter(|_| method == Method::POST), None)
         }
+        ("GET", "/desk/dashboard.csv") => ("/desk/dashboard.csv?figure=cases_by_status".into(), None, None),
         ("GET", "/lang/{code}") => ("/lang/en?next=%2Fdesk".into(), None, None),
         ("GET", "/assets/{file}") => (tangkal_web::assets::stylesheet().path.clone(), None, None),
         _ => (path.into(), None, None),
@@ -494,6 +495,8 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/desk/clarifications/{id}/publish", Some(&[Admin, Communicator])),
         ("GET", "/desk/narratives/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
         ("POST", "/desk/narratives/{id}/case", Some(&[Admin, Analyst])),
+        ("GET", "/desk/dashboard", Some(&[Admin, Analyst, Reviewer, Communicator])),
+        ("GET", "/desk/dashboard.csv", Some(&[Admin, Analyst, Reviewer, Communicator])),
         ("GET", "/lang/{code}", PUBLIC),
         ("GET", "/assets/{file}", PUBLIC),
     ];

@@ -458,3 +458,48 @@ async fn read_login(app: &TestApp) -> (u16, String, String) {
     let r = app.client.get(format!("{}/login", app.base)).send().await.unwrap();
     (r.status().as_u16(), String::new(), r.text().await.unwrap())
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_the_desk_and_downloads_each_figure_as_csv() {
+    let app = spawn().await;
+    let done = open_case_on(&app, "Selesai tepat waktu", "tiktok", Urgency::Urgent);
+    app.advance(done, Status::Closed);
+    open_case_on(&app, "Masih terbuka", "x", Urgency::Normal);
+    store_narrative(&app, 21, &["Narasi dasbor", "Narasi dasbor!", "narasi dasbor"]);
+    let analyst = session(&app, &username(Role::Analyst)).await;
+    let (status, _, html) = page(&app, &analyst, "/desk/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Dasbor</h1>") && html.contains("aria-current=\"page\">Dasbor"));
+    assert!(html.contains("100%") && html.contains("1 dari 1 yang selesai"), "the closed case met its clock: {html}");
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), 2, "two trend charts");
+    assert!(html.contains("href=\"/desk/narratives/21\""), "top narratives");
+
+    let r = app
+        .client
+        .get(format!("{}/desk/dashboard.csv?figure=cases_by_status", app.base))
+        .header("cookie", &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("Status,Jumlah\n") && csv.contains("Baru,1\n") && csv.contains("Selesai,1\n"), "{csv}");
+    let r = app
+        .client
+        .get(format!("{}/desk/dashboard.csv?figure=cases_per_day", app.base))
+        .header("cookie", &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 15, "a heading and fourteen days: {csv}");
+    assert!(csv.lines().last().unwrap().ends_with(",1,1"), "today: one normal and one urgent case: {csv}");
+    let (status, headers, _) = page(&app, &analyst, "/desk/dashboard.csv?figure=nope").await;
+    assert_eq!((status, headers[CONTENT_TYPE].to_str().unwrap()), (400, "application/problem+json"));
+
+    let liaison = session(&app, &username(Role::PlatformLiaison)).await;
+    assert_eq!(page(&app, &liaison, "/desk/dashboard").await.0, 403, "figures over every platform are not a liaison's");
+    let (_, _, queue) = page(&app, &liaison, "/desk").await;
+    assert!(!queue.contains("/desk/dashboard"), "nor is the link");
+}

@@ -27,6 +27,7 @@ mod cases;
 mod clarifications;
 mod error;
 mod factchecks;
+mod figures;
 mod identity_filter;
 mod items;
 mod matches;
@@ -45,6 +46,7 @@ pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
+pub use figures::{DailyCount, FigureStore, ResponseTimes};
 pub use items::{ItemFilter, ItemPlan, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
 pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, NarrativeMatches, PendingNarrative};
 pub use narratives::{
@@ -84,6 +86,7 @@ pub trait Store:
     + TakedownStore
     + ClarificationStore
     + ReportStore
+    + FigureStore
     + Send
 {
 }

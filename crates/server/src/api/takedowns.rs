@@ -262,7 +262,7 @@ pub(crate) fn wib(t: &DateTime<Utc>) -> String {
 
 /// A spreadsheet must not read a cell as a formula: cells starting with `=`, `+`, `-`, `@` or a
 /// control character get a leading apostrophe (OWASP's advice on CSV injection).
-fn inert_cell(value: &str) -> String {
+pub(crate) fn inert_cell(value: &str) -> String {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),

@@ -9,6 +9,7 @@
 //! script, under [`tangkal_web::PAGE_CONTENT_SECURITY_POLICY`]; all of them read without JavaScript.
 
 pub(crate) mod case;
+pub(crate) mod dashboard;
 pub(crate) mod narrative;
 pub(crate) mod queue;
 
@@ -84,6 +85,13 @@ pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, titl
                 href: "/desk".into(),
                 label: lang.t("nav.queue").into(),
                 current: path == "/desk" || path.starts_with("/desk/cases") || path.starts_with("/desk/narratives"),
+            });
+        }
+        if caller.actor().require(Permission::ReadFigures).is_ok() {
+            chrome.nav.push(NavLink {
+                href: "/desk/dashboard".into(),
+                label: lang.t("nav.dashboard").into(),
+                current: here.starts_with("/desk/dashboard"),
             });
         }
         if let Credential::Session { csrf_token, .. } = &caller.credential {
@@ -336,7 +344,9 @@ mod tests {
             }
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for file in ["desk/mod.rs", "desk/queue.rs", "desk/case.rs", "desk/narrative.rs", "login.rs"] {
+        for file in
+            ["desk/mod.rs", "desk/queue.rs", "desk/case.rs", "desk/narrative.rs", "desk/dashboard.rs", "login.rs"]
+        {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             assert_eq!(tangkal_web::unknown_keys(&text), Vec::<String>::new(), "{file}");
         }

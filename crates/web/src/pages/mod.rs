@@ -1,6 +1,7 @@
 //! One module per page: its view model and its template. Each page renders into the shared layout.
 
 pub mod case;
+pub mod dashboard;
 pub mod narrative;
 pub mod queue;
 
