@@ -128,6 +128,11 @@ test("a hoax goes from the queue to an approved verdict, a takedown and a publis
   await analyst.getByRole("button", { name: "Mulai triase" }).click();
   await analyst.getByRole("button", { name: "Mulai investigasi" }).click();
   await analyst.locator("p.notice").waitFor();
+  // Evidence: a link (the form also sends its empty file field, as browsers do).
+  await analyst.getByLabel("Alamat tautan").fill("https://www.kominfo.go.id/berita/hoaks");
+  await analyst.getByRole("button", { name: "Simpan bukti" }).click();
+  await analyst.locator("p.notice").waitFor();
+  assert.match(await analyst.locator("ul.evidence").innerText(), /kominfo\.go\.id/);
   await analyst.getByLabel("Tugaskan kepada").selectOption({ label: "analis (analis)" });
   await analyst.getByRole("button", { name: "Tugaskan", exact: true }).click();
   await analyst.locator("p.notice").waitFor();

@@ -203,11 +203,13 @@ async fn every_desk_form_needs_the_session_csrf_token() {
     let (status, location, _) =
         post(&app, &admin, &format!("/desk/cases/{id}/status"), &[("csrf_token", &admin.csrf), ("to", "triage")]).await;
     assert_eq!((status, location.as_str()), (303, format!("/desk/cases/{id}?done=moved").as_str()));
+    // As a browser sends it: every field, the file part empty.
     let upload = reqwest::multipart::Form::new()
         .text("csrf_token", admin.csrf.clone())
         .text("kind", "note")
         .text("note", "catatan")
-        .text("url", "");
+        .text("url", "")
+        .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name(""));
     let r = app
         .client
         .post(format!("{}/desk/cases/{id}/evidence", app.base))

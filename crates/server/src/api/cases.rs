@@ -287,7 +287,7 @@ pub async fn add_evidence(
     Ids(id): Ids<i64>,
     Upload(mut form): Upload,
 ) -> Result<Json<CaseView>, Problem> {
-    let fields = read_evidence(&mut form, &[]).await?;
+    let fields = read_evidence(&mut form, Sender::Api, &[]).await?;
     let case = store_evidence(&state, &caller, id, fields).await?;
     Ok(Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user))))
 }
@@ -303,9 +303,22 @@ pub(crate) struct EvidenceFields {
     pub extra: Vec<(String, String)>,
 }
 
+/// Who sent an evidence form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sender {
+    /// An API client: an empty file part is a mistake, refused whatever the kind.
+    Api,
+    /// A browser's form, which sends an empty file part when no file was chosen: that part is ignored.
+    Browser,
+}
+
 /// Reads an evidence form: `kind`, `url`, `note`, `file`, and the text fields named in `extra`; any
 /// other field is refused, naming it.
-pub(crate) async fn read_evidence(form: &mut Multipart, extra: &[&str]) -> Result<EvidenceFields, Problem> {
+pub(crate) async fn read_evidence(
+    form: &mut Multipart,
+    sender: Sender,
+    extra: &[&str],
+) -> Result<EvidenceFields, Problem> {
     let mut fields = EvidenceFields::default();
     let refused = |e: axum::extract::multipart::MultipartError| Problem::for_status(e.status(), e.body_text());
     while let Some(field) = form.next_field().await.map_err(refused)? {
@@ -325,11 +338,12 @@ pub(crate) async fn read_evidence(form: &mut Multipart, extra: &[&str]) -> Resul
             "file" => {
                 let file_name = field.file_name().unwrap_or("evidence").to_string();
                 let bytes = field.bytes().await.map_err(refused)?;
-                // Refused whatever the kind, as the API document says: an empty part is a mistake.
-                if bytes.is_empty() {
-                    return Err(Problem::invalid("file: the upload is empty"));
+                match (bytes.is_empty(), sender) {
+                    (true, Sender::Browser) => {}
+                    // Refused whatever the kind, as the API document says: an empty part is a mistake.
+                    (true, Sender::Api) => return Err(Problem::invalid("file: the upload is empty")),
+                    (false, _) => fields.file = Some((file_name, bytes)),
                 }
-                fields.file = Some((file_name, bytes));
             }
             other if extra.contains(&other) => {
                 let text = field.text().await.map_err(refused)?;

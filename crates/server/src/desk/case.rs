@@ -651,7 +651,7 @@ pub async fn add_evidence(
     Ids(id): Ids<i64>,
     Upload(mut form): Upload,
 ) -> Response {
-    let mut fields = match cases::read_evidence(&mut form, &["csrf_token"]).await {
+    let mut fields = match cases::read_evidence(&mut form, cases::Sender::Browser, &["csrf_token"]).await {
         Ok(fields) => fields,
         Err(problem) => return after(&state, &caller, &headers, id, Err(problem), Kept::default()).await,
     };
