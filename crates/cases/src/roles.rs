@@ -48,6 +48,8 @@ pub enum Permission {
     ReadAudit,
     /// Read `/metrics`: request figures and the case load, which are not for the public.
     ReadMetrics,
+    /// Read the desk's dashboard: figures over every case and platform, so not a liaison's.
+    ReadFigures,
 }
 
 impl Role {
@@ -94,6 +96,7 @@ impl Role {
             ManageUsers | ManageWebhooks => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
+            ReadFigures => matches!(self, Admin | Analyst | Reviewer | Communicator),
         }
     }
 
@@ -134,6 +137,7 @@ impl Permission {
         Permission::ManageWebhooks,
         Permission::ReadAudit,
         Permission::ReadMetrics,
+        Permission::ReadFigures,
     ];
 
     /// The roles holding this permission, in [`Role::ALL`] order.

@@ -38,6 +38,18 @@ pub enum MisinfoType {
     Satire,
 }
 
+impl MisinfoType {
+    pub const ALL: [MisinfoType; 7] = [
+        MisinfoType::Fabricated,
+        MisinfoType::Manipulated,
+        MisinfoType::Imposter,
+        MisinfoType::FalseContext,
+        MisinfoType::Misleading,
+        MisinfoType::FalseConnection,
+        MisinfoType::Satire,
+    ];
+}
+
 impl Rating {
     pub const ALL: [Rating; 6] = [
         Rating::Hoaks,

@@ -7,6 +7,7 @@
 //! reason, and the run goes on. Because a transaction is atomic and every item has a stable identity,
 //! killing an import at any moment and running it again stores exactly the distinct items of the input.
 
+pub mod coordination;
 mod csv_source;
 mod factcheck_pull;
 mod feed;

@@ -115,7 +115,8 @@ pub struct PlatformFigures {
     pub median_seconds_to_comply: Option<i64>,
 }
 
-fn median(mut values: Vec<i64>) -> Option<i64> {
+/// The middle value (the mean of the two middle ones for an even count); none of nothing.
+pub fn median(mut values: Vec<i64>) -> Option<i64> {
     values.sort_unstable();
     let n = values.len();
     match n {

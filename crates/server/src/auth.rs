@@ -108,6 +108,10 @@ pub enum Access {
     /// Signed in, posting an HTML form whose body carries the CSRF token; the handler checks it.
     SignedInForm,
     Allowed(Permission),
+    /// A desk page or form for holders of the permission. A browser without a session is sent to sign
+    /// in and a refusal is a page; a form carries the CSRF token in its body, where the desk's form
+    /// extractors check it.
+    Page(Permission),
 }
 
 impl Access {
@@ -115,7 +119,7 @@ impl Access {
     pub fn roles(self) -> Vec<Role> {
         match self {
             Access::Public | Access::SignedIn | Access::SignedInForm => Role::ALL.to_vec(),
-            Access::Allowed(p) => p.roles(),
+            Access::Allowed(p) | Access::Page(p) => p.roles(),
         }
     }
 }
@@ -184,20 +188,26 @@ pub async fn guard(State(state): State<AppState>, access: Access, mut request: R
         }
         return next.run(request).await;
     }
+    let page = matches!(access, Access::Page(_));
     let caller = match authenticate(&state, request.headers()).await {
         Ok(Some(caller)) => caller,
+        _ if page => return crate::desk::sign_in_first(&request),
         Ok(None) => return Problem::unauthenticated().into_response(),
         Err(problem) => return problem.into_response(),
     };
     {
         let caller = &caller;
-        if let Access::Allowed(permission) = access {
+        if let Access::Allowed(permission) | Access::Page(permission) = access {
             if let Err(tangkal_cases::CaseError::NotPermitted { role, .. }) = caller.actor().require(permission) {
-                return Problem::forbidden(format!("role {role} may not use this endpoint")).into_response();
+                let problem = Problem::forbidden(format!("role {role} may not use this endpoint"));
+                if page {
+                    return crate::desk::refusal_page(&state, caller, request.headers(), problem);
+                }
+                return problem.into_response();
             }
         }
         if let Credential::Session { csrf_token, .. } = &caller.credential {
-            if is_unsafe(request.method()) && access != Access::SignedInForm {
+            if is_unsafe(request.method()) && access != Access::SignedInForm && !page {
                 let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
                 if !constant_time_eq(sent, csrf_token) {
                     return Problem::csrf().into_response();

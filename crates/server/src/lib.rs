@@ -1,5 +1,6 @@
 //! Tangkal's HTTP server: the REST API (`/api/v1`) for cases, verdicts, takedown requests,
-//! clarifications, accounts and the audit trail, and the public pages (`/cek-fakta`, `/transparansi`).
+//! clarifications, accounts and the audit trail, the analysts' desk (`/desk`, pages drawn by
+//! `tangkal-web`), and the public pages (`/cek-fakta`, `/transparansi`).
 //!
 //! [`app`] builds the whole application from an [`AppState`]; [`serve`] runs it until a shutdown
 //! signal, letting in-flight requests finish. Every endpoint is declared once in the route table
@@ -14,6 +15,7 @@ pub mod api;
 pub mod auth;
 mod caching;
 mod connections;
+mod desk;
 mod evidence;
 mod login;
 mod metrics;
@@ -143,6 +145,7 @@ pub struct AppState {
     public_budget: Arc<throttle::KeyedBudget<throttle::Network>>,
     search: Arc<search::SearchIndex>,
     transparency_figures: Arc<api::takedowns::FiguresCache>,
+    coordination: Arc<desk::narrative::CoordinationCache>,
 }
 
 impl AppState {
@@ -165,6 +168,7 @@ impl AppState {
             metrics: Arc::default(),
             search: Arc::default(),
             transparency_figures: Arc::default(),
+            coordination: Arc::default(),
         })
     }
 

@@ -9,6 +9,7 @@ use tangkal_cases::Permission::*;
 
 use crate::api::{accounts, audit, cases, clarifications, session, takedowns, webhooks};
 use crate::auth::{self, Access};
+use crate::desk::{self, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue};
 use crate::{login, ops, public, AppState};
 
 /// One endpoint as declared.
@@ -92,6 +93,29 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::DELETE, "/api/v1/webhooks/{id}", Allowed(ManageWebhooks), webhooks::delete),
         route(Method::POST, "/api/v1/webhooks/{id}/enable", Allowed(ManageWebhooks), webhooks::enable),
         route(Method::GET, "/api/v1/webhooks/{id}/deliveries", Allowed(ManageWebhooks), webhooks::deliveries),
+        route(Method::GET, "/desk", Page(ReadCases), desk_queue::page),
+        route(Method::GET, "/desk/cases/{id}", Page(ReadCases), desk_case::page),
+        route(Method::POST, "/desk/cases/{id}/assign", Page(WorkCases), desk_case::assign),
+        route(Method::POST, "/desk/cases/{id}/status", Page(WorkCases), desk_case::move_status),
+        route(Method::POST, "/desk/cases/{id}/verdict", Page(ProposeVerdict), desk_case::propose_verdict),
+        route(Method::POST, "/desk/cases/{id}/review", Page(ReviewVerdict), desk_case::review_verdict),
+        route(Method::POST, "/desk/cases/{id}/response", Page(Respond), desk_case::respond),
+        route(
+            Method::POST,
+            "/desk/cases/{id}/evidence",
+            Page(WorkCases),
+            desk_case::add_evidence.layer(cases::upload_limit(max_upload_bytes)),
+        ),
+        route(Method::POST, "/desk/cases/{id}/takedowns", Page(RequestTakedown), desk_case::request_takedown),
+        route(Method::POST, "/desk/cases/{id}/clarifications", Page(Respond), desk_case::clarification),
+        route(Method::POST, "/desk/takedowns/{id}/outcomes", Page(RecordTakedownOutcome), desk_case::record_outcome),
+        route(Method::POST, "/desk/clarifications/{id}/publish", Page(Respond), desk_case::publish),
+        route(Method::GET, "/desk/narratives/{id}", Page(ReadCases), desk_narrative::page),
+        route(Method::POST, "/desk/narratives/{id}/case", Page(WorkCases), desk_narrative::open_case),
+        route(Method::GET, "/desk/dashboard", Page(ReadFigures), dashboard::page),
+        route(Method::GET, "/desk/dashboard.csv", Page(ReadFigures), dashboard::csv),
+        route(Method::GET, "/lang/{code}", Public, desk::switch_language),
+        route(Method::GET, "/assets/{file}", Public, desk::asset),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

@@ -380,9 +380,51 @@ async fn request_for(
             (fill(clarification(true).id), Some(json!({"reason": "Sumber ditambah"})), None)
         }
         ("GET", "/cek-fakta/{slug}") => (path.replace("{slug}", &clarification(true).slug), None, None),
+        ("GET", "/desk/cases/{id}") => (fill(case(None)), None, None),
+        ("POST", "/desk/cases/{id}/assign") => {
+            (fill(case(None)), Some(json!({"assignee": app.user(Role::Analyst).id.to_string()})), None)
+        }
+        ("POST", "/desk/cases/{id}/status") => (fill(case(None)), Some(json!({"to": "triage"})), None),
+        ("POST", "/desk/cases/{id}/verdict") => (
+            fill(case(Some(Status::Investigating))),
+            Some(json!({"rating": "HOAKS", "misinfo_type": "manipulated", "explanation": "Foto lama."})),
+            None,
+        ),
+        ("POST", "/desk/cases/{id}/review") => {
+            (fill(case(Some(Status::VerdictProposed))), Some(json!({"decision": "approve"})), None)
+        }
+        ("POST", "/desk/cases/{id}/response") => {
+            (fill(case(Some(Status::VerdictApproved))), Some(json!({"to": "responding"})), None)
+        }
+        ("POST", "/desk/cases/{id}/evidence") => {
+            (fill(case(None)), None, Some(reqwest::multipart::Form::new().text("kind", "note").text("note", "catatan")))
+        }
+        ("POST", "/desk/cases/{id}/takedowns") => {
+            (fill(case(Some(Status::VerdictApproved))), Some(json!({"platform": "tiktok", "urls": tiktok_url})), None)
+        }
+        ("POST", "/desk/cases/{id}/clarifications") => (
+            fill(case(Some(Status::VerdictApproved))),
+            Some(json!({"title": "Surat suara tercoblos", "body_markdown": "Foto itu lama.", "action": "save"})),
+            None,
+        ),
+        ("POST", "/desk/takedowns/{id}/outcomes") => {
+            (fill(takedown()), Some(json!({"url": tiktok_url, "status": "removed"})), None)
+        }
+        ("POST", "/desk/clarifications/{id}/publish") => (fill(clarification(false).id), Some(json!({})), None),
+        ("GET", "/desk/narratives/{id}") | ("POST", "/desk/narratives/{id}/case") => {
+            let id = NARRATIVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let narrative = harness::store_narrative(app, id, &["Kabar bohong", "Kabar bohong!", "kabar bohong"]);
+            (fill(narrative), Some(json!({})).filter(|_| method == Method::POST), None)
+        }
+        ("GET", "/desk/dashboard.csv") => ("/desk/dashboard.csv?figure=cases_by_status".into(), None, None),
+        ("GET", "/lang/{code}") => ("/lang/en?next=%2Fdesk".into(), None, None),
+        ("GET", "/assets/{file}") => (tangkal_web::assets::stylesheet().path.clone(), None, None),
         _ => (path.into(), None, None),
     }
 }
+
+/// Narrative ids for the walk: each call stores a new one.
+static NARRATIVES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
 
 fn clarification_body() -> NewClarification {
     NewClarification {
@@ -463,6 +505,24 @@ async fn every_route_admits_exactly_its_roles() {
         ("DELETE", "/api/v1/webhooks/{id}", Some(&[Admin])),
         ("POST", "/api/v1/webhooks/{id}/enable", Some(&[Admin])),
         ("GET", "/api/v1/webhooks/{id}/deliveries", Some(&[Admin])),
+        ("GET", "/desk", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("GET", "/desk/cases/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("POST", "/desk/cases/{id}/assign", Some(&[Admin, Analyst])),
+        ("POST", "/desk/cases/{id}/status", Some(&[Admin, Analyst])),
+        ("POST", "/desk/cases/{id}/verdict", Some(&[Admin, Analyst])),
+        ("POST", "/desk/cases/{id}/review", Some(&[Reviewer])),
+        ("POST", "/desk/cases/{id}/response", Some(&[Admin, Communicator])),
+        ("POST", "/desk/cases/{id}/evidence", Some(&[Admin, Analyst])),
+        ("POST", "/desk/cases/{id}/takedowns", Some(&[Admin, Analyst, Communicator])),
+        ("POST", "/desk/cases/{id}/clarifications", Some(&[Admin, Communicator])),
+        ("POST", "/desk/takedowns/{id}/outcomes", Some(&[Admin, Communicator, PlatformLiaison])),
+        ("POST", "/desk/clarifications/{id}/publish", Some(&[Admin, Communicator])),
+        ("GET", "/desk/narratives/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
+        ("POST", "/desk/narratives/{id}/case", Some(&[Admin, Analyst])),
+        ("GET", "/desk/dashboard", Some(&[Admin, Analyst, Reviewer, Communicator])),
+        ("GET", "/desk/dashboard.csv", Some(&[Admin, Analyst, Reviewer, Communicator])),
+        ("GET", "/lang/{code}", PUBLIC),
+        ("GET", "/assets/{file}", PUBLIC),
     ];
     let declared: BTreeSet<(String, String)> =
         tangkal_server::route_table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
@@ -480,8 +540,15 @@ async fn every_route_admits_exactly_its_roles() {
             } else {
                 let (url, body, form) = request_for(&app, &method, path).await;
                 let mut req = app.request(method.clone(), &url, caller.map(|r| app.user(r)));
-                if let Some(body) = body {
-                    req = req.json(&body);
+                match body {
+                    // The desk's forms are HTML forms.
+                    Some(Value::Object(fields)) if url.starts_with("/desk/") => {
+                        let pairs: Vec<(String, String)> =
+                            fields.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect();
+                        req = req.form(&pairs);
+                    }
+                    Some(body) => req = req.json(&body),
+                    None => {}
                 }
                 if let Some(form) = form {
                     req = req.multipart(form);
@@ -489,7 +556,13 @@ async fn every_route_admits_exactly_its_roles() {
                 if url == "/logout" {
                     req = req.form(&[("csrf_token", "")]);
                 }
-                req.send().await.unwrap().status().as_u16()
+                let response = req.send().await.unwrap();
+                let location = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("");
+                // A desk page sends a browser without a session to sign in.
+                match (response.status().as_u16(), url.starts_with("/desk") && location.starts_with("/login")) {
+                    (303, true) => 401,
+                    (status, _) => status,
+                }
             };
             let want = match (allowed, caller) {
                 (None, _) => "success",

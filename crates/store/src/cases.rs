@@ -29,7 +29,7 @@ pub struct CaseFilter {
     pub sla: Option<SlaState>,
 }
 
-/// A case as lists show it: without links, verdict and evidence.
+/// A case as lists show it: without item links, verdict and evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseSummary {
     pub id: i64,
@@ -40,6 +40,9 @@ pub struct CaseSummary {
     pub priority: Priority,
     pub assignee: Option<UserRef>,
     pub platforms: Vec<String>,
+    /// The narratives the case answers, as linked.
+    pub narratives: Vec<String>,
+    pub signals: Signals,
     pub opened_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -440,7 +443,7 @@ impl CaseStore for SqliteStore {
         args.push(Arg::Int(to_i64(offset, "offset")?));
         let sql = format!(
             "SELECT c.id, c.title, c.origin, c.status, c.urgency, c.priority, c.assignee_id, u.username, c.opened_at,
-                    c.due_at, c.finished_at
+                    c.due_at, c.finished_at, c.risk, c.reach, c.velocity
              FROM cases c LEFT JOIN users u ON u.id = c.assignee_id {clause}
              ORDER BY c.due_at, c.priority, c.id LIMIT ?{} OFFSET ?{}",
             args.len() - 1,
@@ -458,6 +461,12 @@ impl CaseStore for SqliteStore {
                     priority: priority_of(r.get(5)?)?,
                     assignee: user_ref(r.get(6)?, r.get(7)?),
                     platforms: Vec::new(),
+                    narratives: Vec::new(),
+                    signals: Signals {
+                        risk: r.get(11)?,
+                        reach: r.get::<_, Option<i64>>(12)?.map(|v| v.max(0) as u64),
+                        velocity: r.get(13)?,
+                    },
                     opened_at: time(r.get(8)?),
                     due_at: time(r.get(9)?),
                     finished_at: r.get::<_, Option<i64>>(10)?.map(time),
@@ -476,6 +485,19 @@ impl CaseStore for SqliteStore {
                 let (id, platform) = row?;
                 if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
                     c.platforms.push(platform);
+                }
+            }
+            let sql = format!(
+                "SELECT case_id, target FROM case_links WHERE kind = 'narrative' AND case_id IN ({marks}) ORDER BY rowid"
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(cases.iter().map(|c| c.id)), |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (id, narrative) = row?;
+                if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
+                    c.narratives.push(narrative);
                 }
             }
         }

@@ -27,6 +27,7 @@ mod cases;
 mod clarifications;
 mod error;
 mod factchecks;
+mod figures;
 mod identity_filter;
 mod items;
 mod matches;
@@ -46,10 +47,12 @@ pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
+pub use figures::{DailyCount, FigureStore, ResponseTimes};
 pub use items::{ItemFilter, ItemPlan, ItemRecord, ItemStore, PlaceNew, Placement, SourceRef, StoredItem, WriteCounts};
 pub use matches::{FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, NarrativeMatches, PendingNarrative};
 pub use narratives::{
-    NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow, NarrativeStore, NarrativeUpdate,
+    HourlyPosts, NarrativeAccount, NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow,
+    NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
 pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
@@ -86,6 +89,7 @@ pub trait Store:
     + ClarificationStore
     + ReportStore
     + WebhookStore
+    + FigureStore
     + Send
 {
 }

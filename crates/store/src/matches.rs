@@ -84,6 +84,16 @@ pub trait MatchStore {
     fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>>;
     /// The oldest case linking the narrative or a narrative merged into it, whoever opened it.
     fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>>;
+    /// The best stored match of each of `narrative_ids` that has one, for lists.
+    fn best_matches(&self, narrative_ids: &[i64]) -> Result<Vec<(i64, NarrativeMatch)>> {
+        let mut found = Vec::new();
+        for &id in narrative_ids {
+            if let Some(best) = self.narrative_matches(id)?.into_iter().next() {
+                found.push((id, best));
+            }
+        }
+        Ok(found)
+    }
 }
 
 impl MatchStore for SqliteStore {

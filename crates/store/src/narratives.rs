@@ -73,6 +73,40 @@ pub struct NarrativePost {
     pub published_at: i64,
 }
 
+/// The copies of a narrative that count towards one variant (one representative text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NarrativeVariant {
+    /// The first item of the variant: the text that started it.
+    pub first_item_id: i64,
+    pub posts: u64,
+    pub accounts: u64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// The variant holds the narrative's central copy.
+    pub central: bool,
+}
+
+/// An account that posted a narrative, with its posts in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NarrativeAccount {
+    pub account_id: i64,
+    pub platform: String,
+    pub external_id: String,
+    pub handle: Option<String>,
+    pub posts: u64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// Posts of a narrative on one platform in one hour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HourlyPosts {
+    /// The hour's start, UTC seconds.
+    pub hour: i64,
+    pub platform: String,
+    pub posts: u64,
+}
+
 pub trait NarrativeStore {
     /// Items stored after `after_id`, in storage order: what the narrative stage has not seen yet.
     fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>>;
@@ -89,6 +123,15 @@ pub trait NarrativeStore {
     fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>>;
     /// Every post with a narrative and an account, for coordination detection.
     fn narrative_posts(&self) -> Result<Vec<NarrativePost>>;
+    /// The largest variants of a narrative (by posts), at most `limit`.
+    fn narrative_variants(&self, id: i64, limit: u64) -> Result<Vec<NarrativeVariant>>;
+    /// The accounts that posted a narrative most, at most `limit`.
+    fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>>;
+    /// Posts per hour and platform of a narrative, from `since` (UTC seconds), oldest first.
+    fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>>;
+    /// Changes whenever an item is stored or a narrative's figures change: results computed over every
+    /// narrative (coordination flags) stay valid while it does not.
+    fn narratives_revision(&self) -> Result<(i64, i64)>;
 }
 
 const SELECT_NARRATIVE: &str = "SELECT id, first_seen, last_seen, items, accounts, platforms, views, shares,
@@ -270,6 +313,68 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn narrative_variants(&self, id: i64, limit: u64) -> Result<Vec<NarrativeVariant>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT MIN(i.id), COUNT(*), COUNT(DISTINCT i.account_id), MIN(i.published_at), MAX(i.published_at),
+                    MAX(i.id = n.representative_item_id)
+             FROM items i JOIN narratives n ON n.id = i.narrative_id
+             WHERE i.narrative_id = ?1
+             GROUP BY i.narrative_copy ORDER BY COUNT(*) DESC, MIN(i.id) LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![id, clamp(limit)], |r| {
+            Ok(NarrativeVariant {
+                first_item_id: r.get(0)?,
+                posts: r.get::<_, i64>(1)? as u64,
+                accounts: r.get::<_, i64>(2)? as u64,
+                first_seen: r.get(3)?,
+                last_seen: r.get(4)?,
+                central: r.get::<_, Option<i64>>(5)?.unwrap_or(0) != 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.platform, a.external_id, a.handle, COUNT(*), MIN(i.published_at), MAX(i.published_at)
+             FROM items i JOIN accounts a ON a.id = i.account_id
+             WHERE i.narrative_id = ?1
+             GROUP BY a.id ORDER BY COUNT(*) DESC, MIN(i.published_at), a.id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![id, clamp(limit)], |r| {
+            Ok(NarrativeAccount {
+                account_id: r.get(0)?,
+                platform: r.get(1)?,
+                external_id: r.get(2)?,
+                handle: r.get(3)?,
+                posts: r.get::<_, i64>(4)? as u64,
+                first_seen: r.get(5)?,
+                last_seen: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.published_at - i.published_at % 3600, i.platform, COUNT(*)
+             FROM items i WHERE i.narrative_id = ?1 AND i.published_at >= ?2
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map(params![id, since], |r| {
+            Ok(HourlyPosts { hour: r.get(0)?, platform: r.get(1)?, posts: r.get::<_, i64>(2)? as u64 })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn narratives_revision(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM items), (SELECT COALESCE(MAX(updated_at), 0) FROM narratives)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     fn narrative_posts(&self) -> Result<Vec<NarrativePost>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, narrative_id, COALESCE(narrative_copy, 0), account_id, published_at FROM items
@@ -365,5 +470,40 @@ mod tests {
         assert_eq!(store.list_narratives(NarrativeOrder::Recent, 10, 0).unwrap().len(), 1);
         assert_eq!(store.narrative_posts().unwrap().len(), 4);
         assert!(store.get_narrative(99).unwrap().is_none());
+    }
+
+    #[test]
+    fn variants_accounts_and_hourly_spread_are_counted_per_narrative() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        store_items(&mut store, 4);
+        let ids: Vec<i64> = store.items_after(0, 10).unwrap().iter().map(|p| p.id).collect();
+        // Three copies of variant 7 (the central one) and one of variant 8; item 3 is another narrative's.
+        let update = NarrativeUpdate {
+            assignments: vec![(ids[0], 1, 7), (ids[1], 1, 7), (ids[2], 1, 8), (ids[3], 2, 0)],
+            merges: vec![],
+            figures: vec![row(1, 3, 1.0, ids[1]), row(2, 1, 1.0, ids[3])],
+        };
+        store.save_narratives(&update).unwrap();
+        let variants = store.narrative_variants(1, 10).unwrap();
+        assert_eq!(variants.len(), 2);
+        assert_eq!((variants[0].first_item_id, variants[0].posts, variants[0].central), (ids[0], 2, true));
+        assert_eq!((variants[1].first_item_id, variants[1].posts, variants[1].central), (ids[2], 1, false));
+        assert_eq!(store.narrative_variants(1, 1).unwrap().len(), 1);
+
+        let accounts = store.narrative_accounts(1, 10).unwrap();
+        assert_eq!(accounts.len(), 3, "one account per item in the fixture");
+        assert!(accounts.iter().all(|a| a.posts == 1 && a.platform == "x"));
+        assert_eq!(accounts[0].external_id, "u0", "ties: the earliest poster first");
+
+        // All fixture items are posted within one minute: one hour, one platform.
+        let hour = store.narrative_spread(1, 0).unwrap();
+        assert_eq!(hour.len(), 1);
+        assert_eq!((hour[0].platform.as_str(), hour[0].posts, hour[0].hour % 3600), ("x", 3, 0));
+        assert!(store.narrative_spread(1, hour[0].hour + 3600).unwrap().is_empty());
+
+        let before = store.narratives_revision().unwrap();
+        store_items(&mut store, 5);
+        assert_ne!(store.narratives_revision().unwrap(), before, "a new item moves the revision");
     }
 }

@@ -1,6 +1,6 @@
 //! Cases: list, read, open, and every step of the workflow.
 
-use axum::extract::{DefaultBodyLimit, Extension, State};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,6 +11,7 @@ use tangkal_cases::{
 use tangkal_store::{CaseFilter, CaseUpdate};
 use utoipa::{IntoParams, ToSchema};
 
+use super::takedowns::visible_case;
 use super::{offset, page, Body, Ids, Params, Upload};
 use crate::auth::Caller;
 use crate::views::{zone_of, CaseList, CaseSummaryView, CaseView, PublishedView};
@@ -64,12 +65,6 @@ pub async fn list(
     Ok(Json(CaseList { total, limit, offset, cases }))
 }
 
-async fn load(state: &AppState, caller: &Caller, id: i64) -> Result<Case, Problem> {
-    let case = state.pool.run(move |s| s.case(id)).await?;
-    // Cases a liaison may not see do not exist for them.
-    case.filter(|c| c.visible_to(&caller.actor())).ok_or_else(|| Problem::not_found(format!("case {id}")))
-}
-
 /// One case with its verdict, evidence and deadline.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = i64, Path, description = "Case id")),
@@ -79,7 +74,7 @@ pub async fn get(
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<Json<CaseView>, Problem> {
-    let case = load(&state, &caller, id).await?;
+    let case = visible_case(&state, &caller, id).await?;
     Ok(Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user))))
 }
 
@@ -89,8 +84,15 @@ pub async fn get(
 pub async fn open(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Body(mut new): Body<NewCase>,
+    Body(new): Body<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), Problem> {
+    let case = open_by_hand(&state, &caller, new).await?;
+    Ok((StatusCode::CREATED, Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user)))))
+}
+
+/// Opens a case as `caller` (origin `manual`), its platforms held to the configured ones: the API and
+/// the desk's "open a case" both come through here.
+pub(crate) async fn open_by_hand(state: &AppState, caller: &Caller, mut new: NewCase) -> Result<Case, Problem> {
     new.origin = Some(Origin::Manual);
     new.validate()?;
     if let Some(unknown) = new.platforms.iter().find(|p| !state.config.platforms.contains(p)) {
@@ -100,17 +102,22 @@ pub async fn open(
         )));
     }
     let (actor, now) = (caller.actor().label(), state.clock.now());
-    let case = state.pool.run(move |s| s.open_case(&new, &actor, now)).await?;
-    Ok((StatusCode::CREATED, Json(CaseView::new(case, now, zone_of(&caller.user)))))
+    state.pool.run(move |s| s.open_case(&new, &actor, now)).await
 }
 
-async fn change(state: &AppState, caller: &Caller, id: i64, change: Change) -> Result<Json<CaseView>, Problem> {
+/// Applies one change as `caller`: the API and the desk's forms both come through here.
+pub(crate) async fn apply(state: &AppState, caller: &Caller, id: i64, change: Change) -> Result<Case, Problem> {
     let (actor, now) = (caller.actor(), state.clock.now());
     match state.pool.run(move |s| s.update_case(id, change, &actor, now)).await? {
-        CaseUpdate::Done(case) => Ok(Json(CaseView::new(*case, now, zone_of(&caller.user)))),
+        CaseUpdate::Done(case) => Ok(*case),
         CaseUpdate::NotFound => Err(Problem::not_found(format!("case {id}"))),
         CaseUpdate::Refused(refusal) => Err(refusal.into()),
     }
+}
+
+async fn change(state: &AppState, caller: &Caller, id: i64, change: Change) -> Result<Json<CaseView>, Problem> {
+    let case = apply(state, caller, id, change).await?;
+    Ok(Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -181,20 +188,20 @@ pub async fn assign(
     Ids(id): Ids<i64>,
     Body(a): Body<Assign>,
 ) -> Result<Json<CaseView>, Problem> {
-    let to = match a.assignee {
-        None => None,
-        Some(user_id) => {
-            let user = state.pool.run(move |s| s.user(user_id)).await?;
-            match user {
-                Some(u) if !u.disabled && u.role.allows(tangkal_cases::Permission::WorkCases) => {
-                    Some(UserRef { id: u.id, name: u.username })
-                }
-                Some(u) => return Err(Problem::conflict(format!("assignee: {} cannot work cases", u.username))),
-                None => return Err(Problem::not_found(format!("assignee: user {user_id} does not exist"))),
-            }
-        }
-    };
+    let to = assignee(&state, a.assignee).await?;
     change(&state, &caller, id, Change::Assign { to }).await
+}
+
+/// The user a case is assigned to: one who exists, is enabled and may work cases.
+pub(crate) async fn assignee(state: &AppState, user_id: Option<i64>) -> Result<Option<UserRef>, Problem> {
+    let Some(user_id) = user_id else { return Ok(None) };
+    match state.pool.run(move |s| s.user(user_id)).await? {
+        Some(u) if !u.disabled && u.role.allows(tangkal_cases::Permission::WorkCases) => {
+            Ok(Some(UserRef { id: u.id, name: u.username }))
+        }
+        Some(u) => Err(Problem::conflict(format!("assignee: {} cannot work cases", u.username))),
+        None => Err(Problem::not_found(format!("assignee: user {user_id} does not exist"))),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -280,37 +287,85 @@ pub async fn add_evidence(
     Ids(id): Ids<i64>,
     Upload(mut form): Upload,
 ) -> Result<Json<CaseView>, Problem> {
-    let (mut kind, mut url, mut note, mut file) = (None, None, None, None);
+    let fields = read_evidence(&mut form, Sender::Api, &[]).await?;
+    let case = store_evidence(&state, &caller, id, fields).await?;
+    Ok(Json(CaseView::new(case, state.clock.now(), zone_of(&caller.user))))
+}
+
+/// The fields of an evidence form, as sent.
+#[derive(Default)]
+pub(crate) struct EvidenceFields {
+    pub kind: Option<EvidenceKind>,
+    pub url: Option<String>,
+    pub note: Option<String>,
+    pub file: Option<(String, axum::body::Bytes)>,
+    /// Text fields named in `extra` (a form's CSRF token), by name.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Who sent an evidence form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sender {
+    /// An API client: an empty file part is a mistake, refused whatever the kind.
+    Api,
+    /// A browser's form, which sends an empty file part when no file was chosen: that part is ignored.
+    Browser,
+}
+
+/// Reads an evidence form: `kind`, `url`, `note`, `file`, and the text fields named in `extra`; any
+/// other field is refused, naming it.
+pub(crate) async fn read_evidence(
+    form: &mut Multipart,
+    sender: Sender,
+    extra: &[&str],
+) -> Result<EvidenceFields, Problem> {
+    let mut fields = EvidenceFields::default();
     let refused = |e: axum::extract::multipart::MultipartError| Problem::for_status(e.status(), e.body_text());
     while let Some(field) = form.next_field().await.map_err(refused)? {
-        match field.name().unwrap_or("") {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
             "kind" => {
                 let text = field.text().await.map_err(refused)?;
-                kind = Some(match text.as_str() {
+                fields.kind = Some(match text.as_str() {
                     "link" => EvidenceKind::Link,
                     "note" => EvidenceKind::Note,
                     "file" => EvidenceKind::File,
                     other => return Err(Problem::invalid(format!("kind: {other:?} is not link, note or file"))),
                 });
             }
-            "url" => url = Some(field.text().await.map_err(refused)?),
-            "note" => note = Some(field.text().await.map_err(refused)?),
+            "url" => fields.url = Some(field.text().await.map_err(refused)?),
+            "note" => fields.note = Some(field.text().await.map_err(refused)?),
             "file" => {
-                let name = field.file_name().unwrap_or("evidence").to_string();
+                let file_name = field.file_name().unwrap_or("evidence").to_string();
                 let bytes = field.bytes().await.map_err(refused)?;
-                // Refused whatever the kind, as the API document says: an empty part is a mistake.
-                if bytes.is_empty() {
-                    return Err(Problem::invalid("file: the upload is empty"));
+                match (bytes.is_empty(), sender) {
+                    (true, Sender::Browser) => {}
+                    // Refused whatever the kind, as the API document says: an empty part is a mistake.
+                    (true, Sender::Api) => return Err(Problem::invalid("file: the upload is empty")),
+                    (false, _) => fields.file = Some((file_name, bytes)),
                 }
-                file = Some((name, bytes));
+            }
+            other if extra.contains(&other) => {
+                let text = field.text().await.map_err(refused)?;
+                fields.extra.push((name, text));
             }
             other => return Err(Problem::invalid(format!("{other}: unknown form field"))),
         }
     }
-    let kind = kind.ok_or_else(|| Problem::invalid("kind: required (link, note or file)"))?;
+    Ok(fields)
+}
+
+/// Records evidence on a case: a file is staged first and kept only once the case has recorded it.
+pub(crate) async fn store_evidence(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    fields: EvidenceFields,
+) -> Result<Case, Problem> {
+    let kind = fields.kind.ok_or_else(|| Problem::invalid("kind: required (link, note or file)"))?;
     // Check the case exists and is visible before writing anything to disk.
-    load(&state, &caller, id).await?;
-    let staged = match (kind, file) {
+    visible_case(state, caller, id).await?;
+    let staged = match (kind, fields.file) {
         (EvidenceKind::File, Some((name, bytes))) => {
             let (dir, max) = (state.config.data_dir.clone(), state.config.max_upload_bytes);
             Some(
@@ -322,12 +377,13 @@ pub async fn add_evidence(
         _ => None,
     };
     let file = staged.as_ref().map(|s| s.file.clone());
+    let change = Change::AddEvidence { kind, url: fields.url, note: fields.note, file };
     // A refusal returns here and drops the staged file; it is kept only once the store has it.
-    let view = change(&state, &caller, id, Change::AddEvidence { kind, url, note, file }).await?;
+    let case = apply(state, caller, id, change).await?;
     if let Some(staged) = staged {
         tokio::task::spawn_blocking(move || staged.keep()).await.map_err(Problem::internal)??;
     }
-    Ok(view)
+    Ok(case)
 }
 
 /// Download an evidence file.
@@ -339,7 +395,7 @@ pub async fn evidence_file(
     Extension(caller): Extension<Caller>,
     Ids((id, evidence_id)): Ids<(i64, i64)>,
 ) -> Result<Response, Problem> {
-    let case = load(&state, &caller, id).await?;
+    let case = visible_case(&state, &caller, id).await?;
     let missing = || Problem::not_found(format!("file of evidence {evidence_id} in case {id}"));
     let file =
         case.evidence.into_iter().find(|e| e.id == Some(evidence_id)).and_then(|e| e.file).ok_or_else(missing)?;

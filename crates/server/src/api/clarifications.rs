@@ -103,10 +103,20 @@ pub async fn create(
     Ids(id): Ids<i64>,
     Body(new): Body<NewClarification>,
 ) -> Result<(StatusCode, Json<ClarificationView>), Problem> {
-    let case = visible_case(&state, &caller, id).await?;
-    let draft = Clarification::draft(&case, &new, &caller.actor(), state.clock.now())?;
-    let stored = state.pool.run(move |s| s.create_clarification(&draft)).await?;
+    let stored = write_draft(&state, &caller, id, &new).await?;
     Ok((StatusCode::CREATED, Json(ClarificationView::new(stored, &state.config.response.site))))
+}
+
+/// Stores a new draft for case `id` as `caller`: the API and the desk's editor both come through here.
+pub(crate) async fn write_draft(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    new: &NewClarification,
+) -> Result<Clarification, Problem> {
+    let case = visible_case(state, caller, id).await?;
+    let draft = Clarification::draft(&case, new, &caller.actor(), state.clock.now())?;
+    state.pool.run(move |s| s.create_clarification(&draft)).await
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -149,12 +159,14 @@ pub async fn get(State(state): State<AppState>, Ids(id): Ids<i64>) -> Result<Jso
     Ok(Json(ClarificationView::new(clarification, &state.config.response.site)))
 }
 
-async fn change(
+/// Applies one change to clarification `id` as `caller`; a published or corrected one is also written to
+/// the fact-check database. The API and the desk's forms both come through here.
+pub(crate) async fn update(
     state: &AppState,
     caller: &Caller,
     id: i64,
     change: ClarificationChange,
-) -> Result<Json<ClarificationView>, Problem> {
+) -> Result<Clarification, Problem> {
     let (actor, now, site) = (caller.actor(), state.clock.now(), state.config.response.site.clone());
     let public = !matches!(change, ClarificationChange::Edit(_));
     let updated = state
@@ -174,11 +186,21 @@ async fn change(
                 // problem it makes) and the next search catches up.
                 let _ = state.search.sync(&state.pool).await;
             }
-            Ok(Json(ClarificationView::new(*c, &state.config.response.site)))
+            Ok(*c)
         }
         ResponseUpdate::NotFound => Err(Problem::not_found(format!("clarification {id}"))),
         ResponseUpdate::Refused(refusal) => Err(refusal.into()),
     }
+}
+
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    change: ClarificationChange,
+) -> Result<Json<ClarificationView>, Problem> {
+    let c = update(state, caller, id, change).await?;
+    Ok(Json(ClarificationView::new(c, &state.config.response.site)))
 }
 
 /// Replace the text of a draft (its address follows its title). A published clarification is changed

@@ -81,7 +81,18 @@ pub async fn create(
     Ids(id): Ids<i64>,
     Body(new): Body<NewTakedown>,
 ) -> Result<(StatusCode, Json<TakedownView>), Problem> {
-    let case = visible_case(&state, &caller, id).await?;
+    let request = send(&state, &caller, id, new).await?;
+    Ok((StatusCode::CREATED, Json(TakedownView::new(request, state.clock.now()))))
+}
+
+/// Sends a takedown request for case `id` as `caller`: the API and the desk's form both come through here.
+pub(crate) async fn send(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    new: NewTakedown,
+) -> Result<TakedownRequest, Problem> {
+    let case = visible_case(state, caller, id).await?;
     let (actor, now, config) = (caller.actor(), state.clock.now(), state.config.response.takedown.clone());
     let created = state
         .pool
@@ -95,7 +106,7 @@ pub async fn create(
         })
         .await??;
     match created {
-        TakedownCreate::Created(request) => Ok((StatusCode::CREATED, Json(TakedownView::new(*request, now)))),
+        TakedownCreate::Created(request) => Ok(*request),
         TakedownCreate::Duplicate { id: existing, reference } => Err(Problem::new(
             StatusCode::CONFLICT,
             "duplicate",
@@ -168,18 +179,29 @@ pub async fn get(
     Ok(Json(TakedownView::new(request, state.clock.now())))
 }
 
+/// Applies one change to request `id` as `caller`: the API and the desk's forms both come through here.
+pub(crate) async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    change: TakedownChange,
+) -> Result<TakedownRequest, Problem> {
+    let (actor, now) = (caller.actor(), state.clock.now());
+    match state.pool.run(move |s| s.update_takedown(id, &change, &actor, now)).await? {
+        ResponseUpdate::Done(request) => Ok(*request),
+        ResponseUpdate::NotFound => Err(Problem::not_found(format!("takedown {id}"))),
+        ResponseUpdate::Refused(refusal) => Err(refusal.into()),
+    }
+}
+
 async fn change(
     state: &AppState,
     caller: &Caller,
     id: i64,
     change: TakedownChange,
 ) -> Result<Json<TakedownView>, Problem> {
-    let (actor, now) = (caller.actor(), state.clock.now());
-    match state.pool.run(move |s| s.update_takedown(id, &change, &actor, now)).await? {
-        ResponseUpdate::Done(request) => Ok(Json(TakedownView::new(*request, now))),
-        ResponseUpdate::NotFound => Err(Problem::not_found(format!("takedown {id}"))),
-        ResponseUpdate::Refused(refusal) => Err(refusal.into()),
-    }
+    let request = update(state, caller, id, change).await?;
+    Ok(Json(TakedownView::new(request, state.clock.now())))
 }
 
 /// Record the platform's answers: all or none (one bad entry refuses the lot, naming it). A rejection
@@ -247,7 +269,7 @@ pub(crate) fn wib(t: &DateTime<Utc>) -> String {
 
 /// A spreadsheet must not read a cell as a formula: cells starting with `=`, `+`, `-`, `@` or a
 /// control character get a leading apostrophe (OWASP's advice on CSV injection).
-fn inert_cell(value: &str) -> String {
+pub(crate) fn inert_cell(value: &str) -> String {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),

@@ -210,6 +210,58 @@ impl TestApp {
     }
 }
 
+/// Stores `texts` as TikTok posts one minute apart, by different accounts, all copies of one narrative
+/// (the first text is the central copy), the way the narrative stage would; returns the narrative's id.
+pub fn store_narrative(app: &TestApp, id: i64, texts: &[&str]) -> i64 {
+    use tangkal_store::{ItemRecord, NarrativeRow, NarrativeUpdate, SourceRef};
+    let items: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let line = json!({
+                "id": format!("tiktok:{id}-{i}"),
+                "platform": "tiktok",
+                "url": format!("https://www.tiktok.com/@akun{i}/video/{id}{i}"),
+                "author": {"id": format!("akun-{id}-{i}"), "handle": format!("akun{i}")},
+                "text": text,
+                "published_at": (t0() - chrono::Duration::minutes(60 - i as i64)).to_rfc3339(),
+                "metrics": {"views": 100, "shares": 10},
+            });
+            tangkal_model::parse_json_item(line.to_string().as_bytes(), tangkal_model::DEFAULT_MAX_TEXT_BYTES).unwrap()
+        })
+        .collect();
+    let records: Vec<_> =
+        items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
+    let mut store = app.store.lock().unwrap();
+    store.write_items(&SourceRef { kind: "file".into(), location: format!("n{id}.jsonl") }, &records).unwrap();
+    let ids: Vec<i64> =
+        store.items_after(0, 100_000).unwrap().into_iter().rev().take(texts.len()).map(|p| p.id).rev().collect();
+    let first = ids[0];
+    let published: Vec<i64> = items.iter().map(|i| i.published_at.timestamp()).collect();
+    let figures = NarrativeRow {
+        id,
+        first_seen: published[0],
+        last_seen: *published.last().unwrap(),
+        items: texts.len() as u64,
+        accounts: texts.len() as u64,
+        platforms: vec!["tiktok".into()],
+        views: 100 * texts.len() as u64,
+        shares: 10 * texts.len() as u64,
+        velocity_1h: texts.len() as f64,
+        velocity_6h: texts.len() as f64 / 6.0,
+        velocity_24h: texts.len() as f64 / 24.0,
+        accelerating: true,
+        representative_item_id: first,
+    };
+    let update = NarrativeUpdate {
+        assignments: ids.iter().map(|item| (*item, id, 1)).collect(),
+        merges: Vec::new(),
+        figures: vec![figures],
+    };
+    store.save_narratives(&update).unwrap();
+    id
+}
+
 pub fn draft() -> VerdictDraft {
     serde_json::from_value(json!({
         "rating": "HOAKS",

@@ -400,23 +400,9 @@ fn print_matches(claim: Option<&NarrativeClaim>, matches: &[NarrativeMatch]) {
     }
 }
 
-/// Runs coordination detection over every stored post and keeps the flags of one narrative: the
-/// interval and the repetition are properties of the whole stream, not of one narrative.
+/// The coordination flags of one narrative, detected over the whole stream.
 fn coordination_flags(store: &dyn tangkal_store::Store, narrative: i64) -> anyhow::Result<Detection> {
-    let posts: Vec<Post> = store
-        .narrative_posts()?
-        .into_iter()
-        .map(|p| Post {
-            item: p.item_id as u64,
-            narrative: p.narrative as u32,
-            // Account rows are per platform already.
-            platform: 0,
-            account: p.platform_account as u32,
-            time: p.published_at,
-            text: p.copy as u64,
-        })
-        .collect();
-    let mut detection = coordination::detect(&posts, &CoordinationParams::default());
+    let mut detection = tangkal_pipeline::coordination::detect_stored(store)?;
     detection.flags.retain(|f| f.narrative as i64 == narrative);
     Ok(detection)
 }

@@ -1,0 +1,384 @@
+//! The dashboard: items monitored, narratives, cases by status, approved verdicts by rating, takedown
+//! compliance by platform, the share of cases finished within their 24 h / 4 h clock, median times to a
+//! verdict and to a clarification, the day's top narratives, and two trend charts over the last two
+//! weeks. Every table and chart downloads as CSV (`/desk/dashboard.csv?figure=…`), in plain numbers.
+
+use askama::Template;
+use axum::extract::{Extension, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Offset, TimeZone, Utc};
+use serde::Deserialize;
+use tangkal_cases::Urgency;
+use tangkal_response::clarification::ClarificationStatus;
+use tangkal_response::transparency::{figures, median, Period};
+use tangkal_store::{ClarificationFilter, DailyCount, ItemFilter, NarrativeOrder};
+use tangkal_web::chart::{ChartData, Series};
+use tangkal_web::pages::dashboard::{ChartBlock, DashboardPage, Figure, FigureTable};
+use tangkal_web::pages::queue::NarrativeRow;
+use tangkal_web::{format, Lang};
+
+use super::{chrome, excerpt, lang_of, rating_tag, render, zone};
+use crate::api::takedowns::inert_cell;
+use crate::api::Params;
+use crate::auth::Caller;
+use crate::{AppState, Problem};
+
+/// The trend charts and the period report cover this many days, today included.
+const DAYS: i64 = 14;
+const TOP_NARRATIVES: u64 = 5;
+
+/// A table cell: shown in the reader's language, downloaded as a plain value.
+enum Cell {
+    Text(String),
+    Count(u64),
+    Share(Option<f64>),
+    Seconds(Option<i64>),
+}
+
+impl Cell {
+    fn shown(&self, lang: Lang) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Count(n) => format::number(*n, lang),
+            Cell::Share(s) => s.map(|s| format::percent(s, lang)).unwrap_or_else(|| "–".into()),
+            Cell::Seconds(s) => s.map(|s| format::duration(s, lang)).unwrap_or_else(|| "–".into()),
+        }
+    }
+
+    fn raw(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Share(s) => s.map(|s| format!("{s:.4}")).unwrap_or_default(),
+            Cell::Seconds(s) => s.map(|s| s.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+struct Table {
+    name: &'static str,
+    caption: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+}
+
+struct Chart {
+    name: &'static str,
+    data: ChartData,
+}
+
+/// Everything the page shows, before it is written out as HTML or CSV.
+struct Figures {
+    period: String,
+    summary: String,
+    headline: Vec<Figure>,
+    charts: Vec<Chart>,
+    tables: Vec<Table>,
+    top: Vec<NarrativeRow>,
+}
+
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Series per group over the given days, zeros where nothing happened.
+fn per_day(counts: &[DailyCount], days: &[i64], label: impl Fn(&str) -> String) -> Vec<Series> {
+    let mut groups: Vec<&str> = counts.iter().map(|c| c.group.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+        .into_iter()
+        .map(|group| Series {
+            name: label(group),
+            values: days
+                .iter()
+                .map(|day| counts.iter().filter(|c| c.group == group && c.day == *day).map(|c| c.count).sum())
+                .collect(),
+        })
+        .collect()
+}
+
+async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures, Problem> {
+    let (now, tz) = (state.clock.now(), zone(caller));
+    let offset = i64::from(tz.offset_from_utc_datetime(&now.naive_utc()).fix().local_minus_utc());
+    let today = (now.timestamp() + offset).div_euclid(86_400);
+    let days: Vec<i64> = (today - DAYS + 1..=today).collect();
+    let since = days[0] * 86_400 - offset;
+    let (items, narratives, by_status, by_rating, cases_daily, items_daily, times, takedowns, clarified, top) = state
+        .pool
+        .run(move |s| {
+            let published = ClarificationFilter {
+                status: Some(ClarificationStatus::Published),
+                changed_since: DateTime::from_timestamp(since, 0),
+                ..ClarificationFilter::default()
+            };
+            let clarified = s
+                .list_clarifications(&published, i64::MAX as u64, 0)?
+                .iter()
+                .filter(|c| c.published_at.is_some_and(|t| t.timestamp() >= since))
+                .count() as u64;
+            let mut top = Vec::new();
+            for n in s.list_narratives(NarrativeOrder::Velocity, TOP_NARRATIVES, 0)? {
+                let text = s.get_item(n.representative_item_id)?.map(|i| i.text).unwrap_or_default();
+                top.push((n, text));
+            }
+            Ok((
+                s.count_items(&ItemFilter::default())?,
+                s.count_narratives()?,
+                s.cases_by_status()?,
+                s.verdicts_by_rating()?,
+                s.cases_per_day(since, offset)?,
+                s.items_per_day(since, offset)?,
+                s.response_times(since)?,
+                s.public_takedowns(now, i64::MAX as u64, 0)?,
+                clarified,
+                top,
+            ))
+        })
+        .await?;
+    let open: u64 = by_status.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum();
+    let finished: Vec<_> = times.iter().filter(|t| t.finished_at.is_some()).collect();
+    let met =
+        |list: &[&tangkal_store::ResponseTimes]| list.iter().filter(|t| t.finished_at <= Some(t.due_at)).count() as u64;
+    let to_verdict = median(times.iter().filter_map(|t| Some(t.verdict_at? - t.opened_at)).collect());
+    let to_clarification = median(times.iter().filter_map(|t| Some(t.clarified_at? - t.opened_at)).collect());
+    let taken_down: u64 = takedowns
+        .iter()
+        .flat_map(|r| &r.urls)
+        .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| t.timestamp() >= since))
+        .count() as u64;
+    let day_label =
+        |day: i64| format::date(Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now), tz, lang);
+    let period = lang.fill("dashboard.period", &[("from", &day_label(days[0])), ("to", &day_label(today))]);
+    let none = lang.t("dashboard.none").to_string();
+    let summary = lang.fill(
+        "dashboard.summary",
+        &[
+            ("takedowns", &format::number(taken_down, lang)),
+            ("clarifications", &format::number(clarified, lang)),
+            ("verdict", &to_verdict.map(|s| format::duration(s, lang)).unwrap_or(none.clone())),
+        ],
+    );
+    let headline = vec![
+        Figure { label: lang.t("dashboard.items").into(), value: format::number(items, lang), note: None },
+        Figure { label: lang.t("dashboard.narratives").into(), value: format::number(narratives, lang), note: None },
+        Figure { label: lang.t("dashboard.open").into(), value: format::number(open, lang), note: None },
+        Figure {
+            label: lang.t("dashboard.within").into(),
+            value: Cell::Share(share(met(&finished), finished.len() as u64)).shown(lang),
+            note: Some(lang.fill(
+                "dashboard.within_note",
+                &[
+                    ("met", &format::number(met(&finished), lang)),
+                    ("finished", &format::number(finished.len() as u64, lang)),
+                ],
+            )),
+        },
+        Figure {
+            label: lang.t("dashboard.median_verdict").into(),
+            value: Cell::Seconds(to_verdict).shown(lang),
+            note: None,
+        },
+        Figure {
+            label: lang.t("dashboard.median_clarification").into(),
+            value: Cell::Seconds(to_clarification).shown(lang),
+            note: None,
+        },
+    ];
+    let period_labels: Vec<String> = days.iter().map(|d| day_label(*d)).collect();
+    let charts = vec![
+        Chart {
+            name: "cases_per_day",
+            data: ChartData {
+                title: lang.t("dashboard.cases_per_day").into(),
+                period_heading: lang.t("dashboard.day").into(),
+                periods: period_labels.clone(),
+                series: per_day(&cases_daily, &days, |u| lang.t(&format!("urgency.{u}")).to_string()),
+            },
+        },
+        Chart {
+            name: "items_per_day",
+            data: ChartData {
+                title: lang.t("dashboard.items_per_day").into(),
+                period_heading: lang.t("dashboard.day").into(),
+                periods: period_labels,
+                series: per_day(&items_daily, &days, str::to_string),
+            },
+        },
+    ];
+    let sla_rows = [Urgency::Normal, Urgency::Urgent]
+        .into_iter()
+        .map(|u| {
+            let of: Vec<_> = finished.iter().copied().filter(|t| t.urgency == u).collect();
+            vec![
+                Cell::Text(lang.t(&format!("urgency.{}", u.as_str())).into()),
+                Cell::Count(of.len() as u64),
+                Cell::Count(met(&of)),
+                Cell::Share(share(met(&of), of.len() as u64)),
+            ]
+        })
+        .collect();
+    let tables = vec![
+        Table {
+            name: "cases_by_status",
+            caption: lang.t("dashboard.by_status").into(),
+            columns: vec![lang.t("dashboard.col_status").into(), lang.t("dashboard.col_count").into()],
+            rows: by_status
+                .iter()
+                .map(|(s, n)| vec![Cell::Text(lang.t(&format!("status.{}", s.as_str())).into()), Cell::Count(*n)])
+                .collect(),
+        },
+        Table {
+            name: "verdicts_by_rating",
+            caption: lang.t("dashboard.by_rating").into(),
+            columns: vec![lang.t("dashboard.col_rating").into(), lang.t("dashboard.col_count").into()],
+            rows: by_rating.iter().map(|(r, n)| vec![Cell::Text(rating_tag(*r, lang).text), Cell::Count(*n)]).collect(),
+        },
+        Table {
+            name: "sla",
+            caption: lang.t("dashboard.sla_by_urgency").into(),
+            columns: vec![
+                lang.t("dashboard.col_urgency").into(),
+                lang.t("dashboard.col_cases").into(),
+                lang.t("dashboard.col_met").into(),
+                lang.t("dashboard.col_share_met").into(),
+            ],
+            rows: sla_rows,
+        },
+        Table {
+            name: "takedown_compliance",
+            caption: lang.t("dashboard.compliance").into(),
+            columns: [
+                "dashboard.col_year",
+                "dashboard.col_platform",
+                "dashboard.col_requests",
+                "dashboard.col_urls",
+                "dashboard.col_complied",
+                "dashboard.col_share",
+                "dashboard.col_median",
+            ]
+            .iter()
+            .map(|k| lang.t(k).to_string())
+            .collect(),
+            rows: figures(&takedowns, Period::Year)
+                .into_iter()
+                .map(|f| {
+                    vec![
+                        Cell::Text(f.period),
+                        Cell::Text(f.platform),
+                        Cell::Count(f.requests),
+                        Cell::Count(f.requested),
+                        Cell::Count(f.complied),
+                        Cell::Share(share(f.complied, f.requested)),
+                        Cell::Seconds(f.median_seconds_to_comply),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    let top = top
+        .iter()
+        .map(|(n, text)| NarrativeRow {
+            href: format!("/desk/narratives/{}", n.id),
+            id: n.id,
+            excerpt: excerpt(text, 120),
+            items: format::number(n.items, lang),
+            accounts: format::number(n.accounts, lang),
+            platforms: n.platforms.join(", "),
+            reach: format::number(n.views.saturating_add(n.shares), lang),
+            velocity: format::decimal(n.velocity_1h, 0, lang),
+            accelerating: n.accelerating,
+            best_match: None,
+        })
+        .collect();
+    Ok(Figures { period, summary, headline, charts, tables, top })
+}
+
+fn csv_href(name: &str) -> String {
+    format!("/desk/dashboard.csv?figure={name}")
+}
+
+/// `/desk/dashboard`.
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = lang_of(&headers);
+    let f = gather(&state, &caller, lang).await?;
+    let mut charts = Vec::new();
+    for chart in &f.charts {
+        let html = chart.data.render(chart.name, lang).map_err(Problem::internal)?;
+        charts.push(ChartBlock { html, csv_href: csv_href(chart.name) });
+    }
+    let page = DashboardPage {
+        lang,
+        chrome: chrome(&state, Some(&caller), lang, lang.t("title.dashboard").into(), "/desk/dashboard"),
+        period: f.period,
+        summary: f.summary,
+        figures: f.headline,
+        charts,
+        tables: f
+            .tables
+            .iter()
+            .map(|t| FigureTable {
+                caption: t.caption.clone(),
+                columns: t.columns.clone(),
+                rows: t.rows.iter().map(|row| row.iter().map(|c| c.shown(lang)).collect()).collect(),
+                csv_href: csv_href(t.name),
+            })
+            .collect(),
+        top: f.top,
+    };
+    Ok(render(StatusCode::OK, page.render()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvQuery {
+    figure: String,
+}
+
+/// `/desk/dashboard.csv?figure=NAME`: one table or chart of the dashboard, in plain numbers.
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Params(q): Params<CsvQuery>,
+) -> Result<Response, Problem> {
+    let lang = lang_of(&headers);
+    let f = gather(&state, &caller, lang).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>, row: Vec<String>| {
+        out.write_record(row.iter().map(|cell| inert_cell(cell))).map_err(Problem::internal)
+    };
+    if let Some(t) = f.tables.iter().find(|t| t.name == q.figure) {
+        write(&mut out, t.columns.clone())?;
+        for row in &t.rows {
+            write(&mut out, row.iter().map(Cell::raw).collect())?;
+        }
+    } else if let Some(c) = f.charts.iter().find(|c| c.name == q.figure) {
+        let mut heading = vec![c.data.period_heading.clone()];
+        heading.extend(c.data.series.iter().map(|s| s.name.clone()));
+        write(&mut out, heading)?;
+        for (i, period) in c.data.periods.iter().enumerate() {
+            let mut row = vec![period.clone()];
+            row.extend(c.data.series.iter().map(|s| s.values.get(i).copied().unwrap_or(0).to_string()));
+            write(&mut out, row)?;
+        }
+    } else {
+        let known: Vec<&str> = f.tables.iter().map(|t| t.name).chain(f.charts.iter().map(|c| c.name)).collect();
+        return Err(Problem::bad_request(format!("figure: {:?} is not one of {}", q.figure, known.join(", "))));
+    }
+    let body = String::from_utf8(out.into_inner().map_err(Problem::internal)?).map_err(Problem::internal)?;
+    let file = format!("tangkal-{}-{}.csv", q.figure, state.clock.now().format("%Y-%m-%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        body,
+    )
+        .into_response())
+}

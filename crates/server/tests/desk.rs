@@ -1,0 +1,507 @@
+//! The desk's pages over HTTP: what each page shows and to whom, sign-in first, CSRF on every form,
+//! refused forms answered with the page and its error summary, escaping of whatever the data holds,
+//! the language switch and the cached assets.
+
+mod harness;
+
+use harness::{read, spawn, store_narrative, TestApp, PASSWORD};
+use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::Method;
+use serde_json::json;
+use tangkal_cases::{Clock, NewCase, Role, Status, Urgency};
+
+/// A browser session: its cookie and CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn session(app: &TestApp, username: &str) -> Session {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = response.json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    Session { cookie, csrf }
+}
+
+/// GET as a signed-in browser: status, headers and body.
+async fn page(app: &TestApp, s: &Session, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = app.client.get(format!("{}{path}", app.base)).header("cookie", &s.cookie).send().await.unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, headers, r.text().await.unwrap())
+}
+
+/// POST a form as a signed-in browser.
+async fn post(app: &TestApp, s: &Session, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let r =
+        app.client.post(format!("{}{path}", app.base)).header("cookie", &s.cookie).form(fields).send().await.unwrap();
+    let status = r.status().as_u16();
+    let location = r.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+fn username(role: Role) -> String {
+    format!("{}-user", role.as_str().replace('_', "-"))
+}
+
+fn open_case_on(app: &TestApp, title: &str, platform: &str, urgency: Urgency) -> i64 {
+    let new = NewCase { title: title.into(), platforms: vec![platform.into()], urgency, ..NewCase::default() };
+    app.store.lock().unwrap().open_case(&new, "detector:claims", app.clock.now()).unwrap().id
+}
+
+#[tokio::test]
+async fn the_queue_lists_open_cases_soonest_deadline_first_with_filters_and_a_refreshable_part() {
+    let app = spawn().await;
+    let normal = open_case_on(&app, "Kasus biasa di TikTok", "tiktok", Urgency::Normal);
+    let urgent = open_case_on(&app, "Kasus mendesak di TikTok", "tiktok", Urgency::Urgent);
+    let elsewhere = open_case_on(&app, "Kasus di X saja", "x", Urgency::Normal);
+    let closed = open_case_on(&app, "Kasus yang sudah selesai", "tiktok", Urgency::Normal);
+    app.advance(closed, Status::Closed);
+    let analyst = session(&app, &username(Role::Analyst)).await;
+
+    let (status, headers, html) = page(&app, &analyst, "/desk").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8");
+    let csp = headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(html.contains("<html lang=\"id\">") && html.contains("<h1>Antrian</h1>"));
+    let at = |id: i64| html.find(&format!("href=\"/desk/cases/{id}\"")).unwrap_or(usize::MAX);
+    assert!(at(urgent) < at(normal) && at(normal) < usize::MAX, "the urgent case's clock ends first");
+    assert_ne!(at(elsewhere), usize::MAX);
+    assert_eq!(at(closed), usize::MAX, "closed cases are not in the queue");
+    assert!(html.contains("3 dari 3 kasus"), "counted in Indonesian");
+    assert!(html.contains("4 jam 0 mnt lagi") && html.contains("24 jam 0 mnt lagi"), "time left on each clock");
+    assert!(html.contains(&format!("data-due=\"{}\"", (app.clock.now() + chrono::Duration::hours(4)).timestamp())));
+
+    let (_, _, filtered) = page(&app, &analyst, "/desk?urgency=urgent").await;
+    assert!(
+        filtered.contains(&format!("/desk/cases/{urgent}\"")) && !filtered.contains(&format!("/desk/cases/{normal}\""))
+    );
+    let (_, _, finished) = page(&app, &analyst, "/desk?status=closed").await;
+    assert!(finished.contains(&format!("/desk/cases/{closed}\"")));
+    let (status, headers, body) = page(&app, &analyst, "/desk?priority=P9").await;
+    assert_eq!((status, headers[CONTENT_TYPE].to_str().unwrap()), (400, "application/problem+json"));
+    assert!(body.contains("priority"), "the refusal names the field: {body}");
+
+    let (status, _, rows) = page(&app, &analyst, "/desk?urgency=urgent&fragment=rows").await;
+    assert_eq!(status, 200);
+    assert!(!rows.contains("<html") && rows.contains(&format!("/desk/cases/{urgent}\"")), "only the rows");
+
+    // A liaison sees their platform's cases only, whatever they ask for.
+    let liaison = session(&app, &username(Role::PlatformLiaison)).await;
+    let (_, _, theirs) = page(&app, &liaison, "/desk?platform=x").await;
+    assert!(
+        theirs.contains(&format!("/desk/cases/{normal}\"")) && !theirs.contains(&format!("/desk/cases/{elsewhere}\""))
+    );
+}
+
+#[tokio::test]
+async fn each_page_answers_its_roles_and_sends_browsers_without_a_session_to_sign_in() {
+    let app = spawn().await;
+    let id = open_case_on(&app, "Kasus untuk peran", "tiktok", Urgency::Normal);
+    let narrative =
+        store_narrative(&app, 7, &["Pesan berantai palsu", "Pesan berantai palsu!!", "pesan berantai palsu"]);
+    let mut sessions = Vec::new();
+    for role in Role::ALL {
+        sessions.push((role, session(&app, &username(role)).await));
+    }
+    for path in ["/desk".to_string(), format!("/desk/cases/{id}"), format!("/desk/narratives/{narrative}")] {
+        let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+        assert_eq!(r.headers()[LOCATION], format!("/login?next={next}").as_str());
+        for (role, s) in &sessions {
+            let role = *role;
+            let (status, headers, _) = page(&app, s, &path).await;
+            let desk = role.allows(tangkal_cases::Permission::ReadCases);
+            assert_eq!(status, if desk { 200 } else { 403 }, "{path} as {role}");
+            assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8", "refusals are pages too");
+        }
+    }
+    // A liaison does not see another platform's case or narrative: they do not exist for them.
+    let other = open_case_on(&app, "Kasus di YouTube", "youtube", Urgency::Normal);
+    let liaison = &sessions.iter().find(|(r, _)| *r == Role::PlatformLiaison).unwrap().1;
+    assert_eq!(page(&app, liaison, &format!("/desk/cases/{other}")).await.0, 404);
+    let analyst = &sessions.iter().find(|(r, _)| *r == Role::Analyst).unwrap().1;
+    assert_eq!(page(&app, analyst, "/desk/cases/99999").await.0, 404);
+
+    // Sign-in comes back to the page asked for; roles without a desk go to the public fact-checks.
+    let form = app.client.get(format!("{}/login?next=%2Fdesk%2Fcases%2F{id}", app.base)).send().await.unwrap();
+    let cookie = form.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let html = form.text().await.unwrap();
+    let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(html.contains(&format!("name=\"next\" value=\"/desk/cases/{id}\"")));
+    let signed_in = |username: &str, next: &str| {
+        app.client.post(format!("{}/login", app.base)).header("cookie", &cookie).form(&[
+            ("username", username.to_string()),
+            ("password", PASSWORD.to_string()),
+            ("csrf_token", token.clone()),
+            ("next", next.to_string()),
+        ])
+    };
+    let r = signed_in(&username(Role::Reviewer), &format!("/desk/cases/{id}")).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()),
+        (303, format!("/desk/cases/{id}").as_str())
+    );
+    let r = signed_in(&username(Role::Analyst), "https://evil.example/").send().await.unwrap();
+    assert_eq!(r.headers()[LOCATION], "/desk", "only local paths are followed");
+    let r = signed_in(&username(Role::Partner), "/desk").send().await.unwrap();
+    assert_eq!(r.headers()[LOCATION], "/cek-fakta");
+    let wrong = [("username", "analyst-user"), ("password", "salah salah salah"), ("csrf_token", &token)];
+    let r = app.client.post(format!("{}/login", app.base)).header("cookie", &cookie).form(&wrong).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nama pengguna atau kata sandi salah.") && html.contains("value=\"analyst-user\""), "{html}");
+}
+
+#[tokio::test]
+async fn every_desk_form_needs_the_session_csrf_token() {
+    let app = spawn().await;
+    let id = open_case_on(&app, "Kasus CSRF", "tiktok", Urgency::Normal);
+    let narrative = store_narrative(&app, 8, &["Teks satu", "Teks satu lagi", "Teks satu juga"]);
+    let admin = session(&app, &username(Role::Admin)).await;
+    let reviewer = session(&app, &username(Role::Reviewer)).await;
+    // Every urlencoded form; the evidence upload (multipart) is checked below.
+    let posts: Vec<(String, String)> = tangkal_server::route_table()
+        .into_iter()
+        .filter(|r| r.method == Method::POST && r.path.starts_with("/desk/") && !r.path.ends_with("/evidence"))
+        .map(|r| {
+            (
+                r.path.to_string(),
+                r.path.replace("{id}", &if r.path.contains("narratives") { narrative } else { id }.to_string()),
+            )
+        })
+        .collect();
+    assert!(posts.len() >= 10, "{posts:?}");
+    for (declared, path) in &posts {
+        // Reviewing is the reviewer's alone; an administrator may use every other form.
+        let s = if declared.ends_with("/review") { &reviewer } else { &admin };
+        for token in ["", "wrong"] {
+            let (status, _, body) = post(&app, s, path, &[("csrf_token", token), ("to", "triage")]).await;
+            assert_eq!(status, 403, "{declared} with {token:?}");
+            assert!(body.contains("Formulir ini sudah tidak berlaku"), "{declared}: a page saying why");
+        }
+    }
+    let upload =
+        reqwest::multipart::Form::new().text("kind", "note").text("note", "catatan").text("csrf_token", "wrong");
+    let r = app
+        .client
+        .post(format!("{}/desk/cases/{id}/evidence", app.base))
+        .header("cookie", &admin.cookie)
+        .multipart(upload);
+    assert_eq!(r.send().await.unwrap().status(), 403, "the upload form too");
+    let case = app.store.lock().unwrap().case(id).unwrap().unwrap();
+    assert_eq!((case.status, case.evidence.len()), (Status::New, 0), "nothing was changed");
+
+    let (status, location, _) =
+        post(&app, &admin, &format!("/desk/cases/{id}/status"), &[("csrf_token", &admin.csrf), ("to", "triage")]).await;
+    assert_eq!((status, location.as_str()), (303, format!("/desk/cases/{id}?done=moved").as_str()));
+    // As a browser sends it: every field, the file part empty.
+    let upload = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("kind", "note")
+        .text("note", "catatan")
+        .text("url", "")
+        .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name(""));
+    let r = app
+        .client
+        .post(format!("{}/desk/cases/{id}/evidence", app.base))
+        .header("cookie", &admin.cookie)
+        .multipart(upload);
+    assert_eq!(r.send().await.unwrap().status(), 303);
+    let case = app.store.lock().unwrap().case(id).unwrap().unwrap();
+    assert_eq!((case.status, case.evidence.len()), (Status::Triage, 1));
+    let (_, _, html) = page(&app, &admin, &format!("/desk/cases/{id}?done=moved")).await;
+    assert!(html.contains("Status kasus diperbarui.") && html.contains("catatan"));
+}
+
+#[tokio::test]
+async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusals_name_their_field() {
+    let app = spawn().await;
+    let id = open_case_on(&app, "Vaksin berisi cip", "tiktok", Urgency::Normal);
+    app.advance(id, Status::Investigating);
+    let analyst = session(&app, &username(Role::Analyst)).await;
+    let path = |what: &str| format!("/desk/cases/{id}/{what}");
+
+    let explanation = "Tidak ada cip dalam vaksin.";
+    let (status, _, html) = post(
+        &app,
+        &analyst,
+        &path("verdict"),
+        &[("csrf_token", &analyst.csrf), ("rating", "HOAKS"), ("misinfo_type", ""), ("explanation", explanation)],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("class=\"error-summary\"") && html.contains("href=\"#misinfo_type\""), "{html}");
+    assert!(html.contains(explanation), "what was typed is kept");
+    assert_eq!(app.store.lock().unwrap().case(id).unwrap().unwrap().status, Status::Investigating, "nothing stored");
+    let (status, _, _) = post(
+        &app,
+        &analyst,
+        &path("verdict"),
+        &[
+            ("csrf_token", &analyst.csrf),
+            ("rating", "HOAKS"),
+            ("misinfo_type", "fabricated"),
+            ("explanation", explanation),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    // The analyst may not review; the reviewer approves.
+    let (status, _, _) =
+        post(&app, &analyst, &path("review"), &[("csrf_token", &analyst.csrf), ("decision", "approve")]).await;
+    assert_eq!(status, 403);
+    let reviewer = session(&app, &username(Role::Reviewer)).await;
+    let (_, _, before) = page(&app, &reviewer, &format!("/desk/cases/{id}")).await;
+    assert!(before.contains("name=\"decision\" value=\"approve\""), "the reviewer is offered the review");
+    let (status, _, _) = post(
+        &app,
+        &reviewer,
+        &path("review"),
+        &[("csrf_token", &reviewer.csrf), ("decision", "approve"), ("note", "")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, _, after) = page(&app, &reviewer, &format!("/desk/cases/{id}")).await;
+    assert!(after.contains("Putusan disetujui") && after.contains("menyetujui putusan"), "status and audit trail");
+    assert!(!after.contains("name=\"decision\""), "nothing left to review");
+
+    let comms = session(&app, &username(Role::Communicator)).await;
+    let (status, _, html) = post(
+        &app,
+        &comms,
+        &path("takedowns"),
+        &[("csrf_token", &comms.csrf), ("platform", "tiktok"), ("urls", "bukan alamat")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("href=\"#takedown-urls\""), "{html}");
+    let (status, _, _) = post(
+        &app,
+        &comms,
+        &path("takedowns"),
+        &[("csrf_token", &comms.csrf), ("platform", "tiktok"), ("urls", "https://www.tiktok.com/@a/video/1\n")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _, html) = post(
+        &app,
+        &comms,
+        &path("takedowns"),
+        &[("csrf_token", &comms.csrf), ("platform", "tiktok"), ("urls", "https://www.tiktok.com/@b/video/2")],
+    )
+    .await;
+    assert_eq!(status, 409, "one request a platform: {html}");
+    let request =
+        app.store.lock().unwrap().list_takedowns(&Default::default(), app.clock.now(), 10, 0).unwrap().remove(0);
+    let liaison = session(&app, &username(Role::PlatformLiaison)).await;
+    let (status, location, _) = post(
+        &app,
+        &liaison,
+        &format!("/desk/takedowns/{}/outcomes", request.id),
+        &[
+            ("csrf_token", &liaison.csrf),
+            ("url", "https://www.tiktok.com/@a/video/1"),
+            ("status", "removed"),
+            ("note", ""),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, format!("/desk/cases/{id}?done=outcome").as_str()));
+
+    let editor = |action: &'static str, title: &'static str| {
+        vec![
+            ("csrf_token", comms.csrf.clone()),
+            ("title", title.to_string()),
+            ("claim", String::new()),
+            ("body_markdown", "Isinya **tebal**. <img src=x onerror=alert(1)>".to_string()),
+            ("sources", "Kemenkes | https://kemkes.go.id/x".to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        app.client
+            .post(format!("{}{}", app.base, path("clarifications")))
+            .header("cookie", &comms.cookie)
+            .form(&fields)
+            .send()
+    };
+    let preview = send(editor("preview", "Vaksin tidak berisi cip")).await.unwrap();
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("<strong>tebal</strong>") && !html.contains("<img src=x"), "rendered and sanitised: {html}");
+    assert!(
+        html.contains("&#34;@type&#34;: &#34;ClaimReview&#34;") || html.contains("ClaimReview"),
+        "with its ClaimReview"
+    );
+    assert_eq!(
+        app.store.lock().unwrap().list_clarifications(&Default::default(), 10, 0).unwrap().len(),
+        0,
+        "a preview stores nothing"
+    );
+    let mut fragment = editor("preview", "Vaksin tidak berisi cip");
+    fragment.push(("fragment", "1".into()));
+    let html = send(fragment).await.unwrap().text().await.unwrap();
+    assert!(!html.contains("<html") && html.contains("public-preview"), "the script's fragment");
+    let refused = send(editor("save", "")).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("href=\"#clarification-title\""));
+    assert_eq!(send(editor("save", "Vaksin tidak berisi cip")).await.unwrap().status(), 303);
+    let draft = app.store.lock().unwrap().list_clarifications(&Default::default(), 10, 0).unwrap().remove(0);
+    let (status, _, _) =
+        post(&app, &comms, &format!("/desk/clarifications/{}/publish", draft.id), &[("csrf_token", &comms.csrf)]).await;
+    assert_eq!(status, 303);
+    let (_, _, html) = page(&app, &comms, &format!("/desk/cases/{id}")).await;
+    assert!(html.contains(&format!("href=\"/cek-fakta/{}\"", draft.slug)), "the public page is linked");
+    assert_eq!(app.client.get(format!("{}/cek-fakta/{}", app.base, draft.slug)).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn script_in_the_data_stays_text_on_every_page() {
+    let app = spawn().await;
+    let evil = "<script>alert(1)</script>";
+    let id = open_case_on(&app, &format!("Judul {evil}"), "tiktok", Urgency::Urgent);
+    app.advance(id, Status::Investigating);
+    let narrative = store_narrative(&app, 9, &[&format!("Teks {evil}"), &format!("Teks {evil} lagi"), "Teks ketiga"]);
+    let analyst = app.user(Role::Analyst).actor();
+    let note = tangkal_cases::Change::AddEvidence {
+        kind: tangkal_cases::EvidenceKind::Note,
+        url: None,
+        note: Some(format!("Catatan {evil}")),
+        file: None,
+    };
+    let added = app.store.lock().unwrap().update_case(id, note, &analyst, app.clock.now()).unwrap();
+    assert!(matches!(added, tangkal_store::CaseUpdate::Done(_)));
+    let s = session(&app, &username(Role::Admin)).await;
+    for path in ["/desk".to_string(), format!("/desk/cases/{id}"), format!("/desk/narratives/{narrative}")] {
+        let (status, _, html) = page(&app, &s, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!html.contains(evil), "{path} lets the markup through");
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path} shows it as text");
+        assert_eq!(html.matches("<script").count(), 1, "{path}: only the page's own script element");
+    }
+}
+
+#[tokio::test]
+async fn a_narrative_page_shows_its_spread_and_opens_one_case() {
+    let app = spawn().await;
+    let narrative = store_narrative(
+        &app,
+        11,
+        &["Bansos cair hari ini, klik tautan", "Bansos cair hari ini klik tautan!", "BANSOS CAIR HARI INI"],
+    );
+    let analyst = session(&app, &username(Role::Analyst)).await;
+    let (status, _, html) = page(&app, &analyst, &format!("/desk/narratives/{narrative}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Bansos cair hari ini, klik tautan") && html.contains("<figure class=\"chart\""));
+    assert_eq!(html.matches("<rect").count(), 1, "three posts in one hour: one bar");
+    assert!(html.contains("akun0") && html.contains("akun2"), "the accounts involved");
+    assert!(html.contains("Tidak ada penyebaran terkoordinasi yang terdeteksi."));
+
+    let reviewer = session(&app, &username(Role::Reviewer)).await;
+    let open = format!("/desk/narratives/{narrative}/case");
+    assert_eq!(
+        post(&app, &reviewer, &open, &[("csrf_token", &reviewer.csrf)]).await.0,
+        403,
+        "reviewers do not open cases"
+    );
+    let (status, location, _) = post(&app, &analyst, &open, &[("csrf_token", &analyst.csrf)]).await;
+    assert_eq!(status, 303);
+    let case_id: i64 = location.trim_start_matches("/desk/cases/").split('?').next().unwrap().parse().unwrap();
+    let case = app.store.lock().unwrap().case(case_id).unwrap().unwrap();
+    assert_eq!(
+        (case.narratives.clone(), case.platforms.clone()),
+        (vec![narrative.to_string()], vec!["tiktok".to_string()])
+    );
+    assert_eq!(case.signals.reach, Some(330));
+    let (_, again, _) = post(&app, &analyst, &open, &[("csrf_token", &analyst.csrf)]).await;
+    assert_eq!(again, location, "a narrative gets one case");
+    let (_, _, html) = page(&app, &analyst, &format!("/desk/narratives/{narrative}")).await;
+    assert!(html.contains(&format!("href=\"/desk/cases/{case_id}\"")));
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered_and_assets_are_cached_for_good() {
+    let app = spawn().await;
+    let r = app.client.get(format!("{}/lang/en?next=%2Fdesk%3Fstatus%3Dnew", app.base)).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/desk?status=new"));
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("tangkal_lang=en;") && cookie.contains("Max-Age=31536000"), "{cookie}");
+    let r = app.client.get(format!("{}/lang/en?next=%2F%2Fevil.example", app.base)).send().await.unwrap();
+    assert_eq!(r.headers()[LOCATION], "/desk", "only local paths");
+    assert_eq!(app.client.get(format!("{}/lang/fr", app.base)).send().await.unwrap().status(), 404);
+
+    let mut s = session(&app, &username(Role::Analyst)).await;
+    s.cookie = format!("{}; tangkal_lang=en", s.cookie);
+    let (_, _, html) = page(&app, &s, "/desk").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("<h1>Queue</h1>") && html.contains("Bahasa Indonesia")
+    );
+
+    let (_, _, login) = read_login(&app).await;
+    let css = login.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = app.client.get(format!("{}{css}", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/css; charset=utf-8");
+    assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    let stale = app.client.get(format!("{}/assets/desk.0000000000000000.css", app.base)).send().await.unwrap();
+    assert_eq!(read(stale).await.0, 404);
+}
+
+async fn read_login(app: &TestApp) -> (u16, String, String) {
+    let r = app.client.get(format!("{}/login", app.base)).send().await.unwrap();
+    (r.status().as_u16(), String::new(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_the_desk_and_downloads_each_figure_as_csv() {
+    let app = spawn().await;
+    let done = open_case_on(&app, "Selesai tepat waktu", "tiktok", Urgency::Urgent);
+    app.advance(done, Status::Closed);
+    open_case_on(&app, "Masih terbuka", "x", Urgency::Normal);
+    store_narrative(&app, 21, &["Narasi dasbor", "Narasi dasbor!", "narasi dasbor"]);
+    let analyst = session(&app, &username(Role::Analyst)).await;
+    let (status, _, html) = page(&app, &analyst, "/desk/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Dasbor</h1>") && html.contains("aria-current=\"page\">Dasbor"));
+    assert!(html.contains("100%") && html.contains("1 dari 1 yang selesai"), "the closed case met its clock: {html}");
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), 2, "two trend charts");
+    assert!(html.contains("href=\"/desk/narratives/21\""), "top narratives");
+
+    let r = app
+        .client
+        .get(format!("{}/desk/dashboard.csv?figure=cases_by_status", app.base))
+        .header("cookie", &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("Status,Jumlah\n") && csv.contains("Baru,1\n") && csv.contains("Selesai,1\n"), "{csv}");
+    let r = app
+        .client
+        .get(format!("{}/desk/dashboard.csv?figure=cases_per_day", app.base))
+        .header("cookie", &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 15, "a heading and fourteen days: {csv}");
+    assert!(csv.lines().last().unwrap().ends_with(",1,1"), "today: one normal and one urgent case: {csv}");
+    let (status, headers, _) = page(&app, &analyst, "/desk/dashboard.csv?figure=nope").await;
+    assert_eq!((status, headers[CONTENT_TYPE].to_str().unwrap()), (400, "application/problem+json"));
+
+    let liaison = session(&app, &username(Role::PlatformLiaison)).await;
+    assert_eq!(page(&app, &liaison, "/desk/dashboard").await.0, 403, "figures over every platform are not a liaison's");
+    let (_, _, queue) = page(&app, &liaison, "/desk").await;
+    assert!(!queue.contains("/desk/dashboard"), "nor is the link");
+}

@@ -1,0 +1,198 @@
+//! Figures for the desk's dashboard: counts by status and rating, activity per day, and each case's
+//! response times. Aggregates only: nothing here names a person.
+
+use rusqlite::params;
+use serde::Serialize;
+use tangkal_cases::{Rating, Status, Urgency};
+
+use crate::cases::{json_name, text_enum};
+use crate::{Result, SqliteStore};
+
+/// How many of something fell on one day (in the zone the caller asked for) in one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyCount {
+    /// The local day's number: days since 1970-01-01 in the caller's zone.
+    pub day: i64,
+    /// The group: a platform, an urgency.
+    pub group: String,
+    pub count: u64,
+}
+
+/// When a case opened and when it reached each step of its response, UTC seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResponseTimes {
+    pub case_id: i64,
+    pub urgency: Urgency,
+    pub opened_at: i64,
+    pub due_at: i64,
+    pub finished_at: Option<i64>,
+    /// The approval of its verdict, if approved.
+    pub verdict_at: Option<i64>,
+    /// Its first published clarification.
+    pub clarified_at: Option<i64>,
+}
+
+pub trait FigureStore {
+    /// Live narratives (not merged away).
+    fn count_narratives(&self) -> Result<u64>;
+    /// Cases per status, every status listed.
+    fn cases_by_status(&self) -> Result<Vec<(Status, u64)>>;
+    /// Approved verdicts per rating.
+    fn verdicts_by_rating(&self) -> Result<Vec<(Rating, u64)>>;
+    /// Cases opened per local day and urgency since `since` (UTC seconds), local time being UTC plus
+    /// `offset_seconds` (25,200 for WIB).
+    fn cases_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>>;
+    /// Items published per local day and platform since `since`.
+    fn items_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>>;
+    /// The response times of the cases opened since `since`.
+    fn response_times(&self, since: i64) -> Result<Vec<ResponseTimes>>;
+}
+
+fn daily(conn: &rusqlite::Connection, sql: &str, since: i64, offset: i64) -> Result<Vec<DailyCount>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![since, offset], |r| {
+        Ok(DailyCount { day: r.get(0)?, group: r.get(1)?, count: r.get::<_, i64>(2)? as u64 })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl FigureStore for SqliteStore {
+    fn count_narratives(&self) -> Result<u64> {
+        let n: i64 =
+            self.conn.query_row("SELECT COUNT(*) FROM narratives WHERE merged_into IS NULL", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn cases_by_status(&self) -> Result<Vec<(Status, u64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT status, COUNT(*) FROM cases GROUP BY status")?;
+        let counted = stmt
+            .query_map([], |r| Ok((text_enum(r.get(0)?, Status::parse)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Status::ALL.into_iter().map(|s| (s, counted.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n))).collect())
+    }
+
+    fn verdicts_by_rating(&self) -> Result<Vec<(Rating, u64)>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT rating, COUNT(*) FROM verdicts WHERE approved = 1 GROUP BY rating")?;
+        let parse = |text: &str| Rating::ALL.into_iter().find(|r| json_name(r) == text);
+        let counted = stmt
+            .query_map([], |r| Ok((text_enum(r.get(0)?, parse)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Rating::ALL.into_iter().map(|s| (s, counted.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n))).collect())
+    }
+
+    fn cases_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>> {
+        daily(
+            &self.conn,
+            "SELECT (opened_at + ?2) / 86400, urgency, COUNT(*) FROM cases WHERE opened_at >= ?1
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            since,
+            offset_seconds,
+        )
+    }
+
+    fn items_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>> {
+        daily(
+            &self.conn,
+            "SELECT (published_at + ?2) / 86400, platform, COUNT(*) FROM items WHERE published_at >= ?1
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            since,
+            offset_seconds,
+        )
+    }
+
+    fn response_times(&self, since: i64) -> Result<Vec<ResponseTimes>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.urgency, c.opened_at, c.due_at, c.finished_at,
+                    (SELECT MIN(v.reviewed_at) FROM verdicts v WHERE v.case_id = c.id AND v.approved = 1),
+                    (SELECT MIN(k.published_at) FROM clarifications k WHERE k.case_id = c.id AND k.status = 'published')
+             FROM cases c WHERE c.opened_at >= ?1 ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map(params![since], |r| {
+            Ok(ResponseTimes {
+                case_id: r.get(0)?,
+                urgency: text_enum(r.get(1)?, Urgency::parse)?,
+                opened_at: r.get(2)?,
+                due_at: r.get(3)?,
+                finished_at: r.get(4)?,
+                verdict_at: r.get(5)?,
+                clarified_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use tangkal_cases::{Actor, Change, NewCase, Role, UserRef, VerdictDraft};
+
+    use super::*;
+    use crate::{CaseStore, NewUser, UserStore};
+
+    #[test]
+    fn figures_count_cases_verdicts_and_days_in_local_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        let mut actors = Vec::new();
+        for (name, role) in [("ana", Role::Analyst), ("rina", Role::Reviewer)] {
+            let user = NewUser {
+                username: name,
+                display_name: name,
+                role,
+                platform: None,
+                organisation: "Tangkal",
+                password_hash: "x",
+                time_zone: "Asia/Jakarta",
+            };
+            let id = store.add_user(&user, "test", Utc::now()).unwrap().id;
+            actors.push(Actor::new(UserRef { id, name: name.into() }, role, None));
+        }
+        // 16:59 UTC and 17:00 UTC on 1 March: the second is already 2 March in Jakarta (UTC+7).
+        let (before, after) =
+            (Utc.with_ymd_and_hms(2026, 3, 1, 16, 59, 0).unwrap(), Utc.with_ymd_and_hms(2026, 3, 1, 17, 0, 0).unwrap());
+        let open = |store: &mut SqliteStore, at, urgency| {
+            let new = NewCase { title: "t".into(), urgency, ..NewCase::default() };
+            store.open_case(&new, "test", at).unwrap().id
+        };
+        let first = open(&mut store, before, Urgency::Normal);
+        open(&mut store, after, Urgency::Urgent);
+        open(&mut store, after, Urgency::Urgent);
+        let steps = [
+            (Change::Move { to: Status::Triage, reason: None }, 0),
+            (Change::Move { to: Status::Investigating, reason: None }, 0),
+            (
+                Change::ProposeVerdict(VerdictDraft {
+                    rating: Rating::Benar,
+                    misinfo_type: None,
+                    explanation: "Benar.".into(),
+                }),
+                0,
+            ),
+            (Change::ReviewVerdict { approve: true, note: None }, 1),
+        ];
+        for (i, (change, actor)) in steps.into_iter().enumerate() {
+            store.update_case(first, change, &actors[actor], before + chrono::Duration::minutes(i as i64 + 1)).unwrap();
+        }
+
+        let by_status = store.cases_by_status().unwrap();
+        assert_eq!(by_status.len(), Status::ALL.len());
+        assert!(by_status.contains(&(Status::New, 2)) && by_status.contains(&(Status::VerdictApproved, 1)));
+        assert!(store.verdicts_by_rating().unwrap().contains(&(Rating::Benar, 1)));
+        let days = store.cases_per_day(0, 7 * 3600).unwrap();
+        let day = |d: chrono::DateTime<Utc>| (d.timestamp() + 7 * 3600) / 86400;
+        assert_eq!(
+            days,
+            vec![
+                DailyCount { day: day(before), group: "normal".into(), count: 1 },
+                DailyCount { day: day(before) + 1, group: "urgent".into(), count: 2 },
+            ]
+        );
+        let times = store.response_times(0).unwrap();
+        assert_eq!(times[0].verdict_at, Some((before + chrono::Duration::minutes(4)).timestamp()));
+        assert_eq!((times[1].verdict_at, times[1].clarified_at), (None, None));
+        assert_eq!(store.response_times(after.timestamp() + 1).unwrap().len(), 0);
+        assert_eq!(store.count_narratives().unwrap(), 0);
+    }
+}

@@ -1,0 +1,260 @@
+// The desk in a real browser (Debian's chromium, driven by playwright-core): every role signs in, a
+// hoax goes from the queue to an approved verdict, a takedown request with the platform's answer and a
+// published clarification; the language switches and is remembered; axe-core finds no serious or
+// critical violation on any page (queue, case, narrative, dashboard, sign-in); no page breaks its
+// content security policy; screenshots of the main
+// pages, desktop and 390 px phone, go to target/screenshots/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startTangkal, USERS, PASSWORD, ROOT } from "../lib/tangkal.js";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const SHOTS = join(ROOT, "target", "screenshots");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+let tangkal;
+let browser;
+const checked = [];
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  tangkal = await startTangkal();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await tangkal?.stop();
+});
+
+/** Collects what a reader would miss: a blocked script or style, a script error, a missing resource.
+ * (A page itself may answer 4xx: a refused form comes back as its page with an error summary.) */
+function watch(page) {
+  page.problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) page.problems.push(m.text());
+  });
+  page.on("pageerror", (e) => page.problems.push(String(e)));
+  page.on("response", (r) => {
+    if (r.request().resourceType() !== "document" && r.status() >= 400) page.problems.push(`${r.status()} ${r.url()}`);
+  });
+}
+
+/** A signed-in page for `who`, in a fresh context (own cookies), watching for policy violations. */
+async function signedIn(who, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, baseURL: tangkal.base });
+  const page = await context.newPage();
+  watch(page);
+  await page.goto("/login");
+  await page.getByLabel(/Nama pengguna|Username/).fill(USERS[who].username);
+  await page.getByLabel(/Kata sandi|Password/).fill(PASSWORD);
+  await page.getByRole("button", { name: /^(Masuk|Sign in)$/ }).click();
+  await page.waitForLoadState("load");
+  return page;
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function accessible(page, name) {
+  // Evaluated over the debugging protocol, which the page's policy does not govern.
+  await page.evaluate(AXE + "\n;0");
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(described, [], `axe on ${name}`);
+  checked.push(name);
+}
+
+async function shoot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+function noPolicyProblems(page) {
+  assert.deepEqual(page.problems, [], "console errors (a blocked script or style shows here)");
+}
+
+test("each role signs in and lands where it may work", async () => {
+  for (const who of ["admin", "analyst", "reviewer", "communicator", "liaison"]) {
+    const page = await signedIn(who);
+    assert.equal(new URL(page.url()).pathname, "/desk", who);
+    await assert.doesNotReject(page.getByRole("heading", { level: 1, name: "Antrian" }).waitFor());
+    noPolicyProblems(page);
+    await page.context().close();
+  }
+  for (const who of ["partner", "monitor"]) {
+    const page = await signedIn(who);
+    assert.equal(new URL(page.url()).pathname, "/cek-fakta", `${who} has no desk`);
+    const desk = await page.goto("/desk");
+    assert.equal(desk.status(), 403);
+    await page.context().close();
+  }
+  const anonymous = await browser.newPage({ baseURL: tangkal.base });
+  await anonymous.goto("/desk/cases/1");
+  assert.equal(new URL(anonymous.url()).pathname, "/login", "signing in comes first");
+  await accessible(anonymous, "login");
+  await shoot(anonymous, "login-desktop");
+  await anonymous.setViewportSize(PHONE);
+  await shoot(anonymous, "login-phone");
+  await anonymous.close();
+});
+
+test("a hoax goes from the queue to an approved verdict, a takedown and a published clarification", async () => {
+  // The liaison sees only TikTok's cases: take the first, so every role can reach it.
+  const liaison = await signedIn("liaison");
+  const first = liaison.locator("table.queue a[href^='/desk/cases/']").first();
+  const href = await first.getAttribute("href");
+  assert.match(href, /^\/desk\/cases\/\d+$/);
+  await liaison.context().close();
+
+  const analyst = await signedIn("analyst");
+  await accessible(analyst, "queue");
+  await shoot(analyst, "queue-desktop");
+  await analyst.locator(`table.queue a[href='${href}']`).click();
+  await analyst.waitForURL(`**${href}`);
+  await analyst.getByRole("button", { name: "Mulai triase" }).click();
+  await analyst.getByRole("button", { name: "Mulai investigasi" }).click();
+  await analyst.locator("p.notice").waitFor();
+  // Evidence: a link (the form also sends its empty file field, as browsers do).
+  await analyst.getByLabel("Alamat tautan").fill("https://www.kominfo.go.id/berita/hoaks");
+  await analyst.getByRole("button", { name: "Simpan bukti" }).click();
+  await analyst.locator("p.notice").waitFor();
+  assert.match(await analyst.locator("ul.evidence").innerText(), /kominfo\.go\.id/);
+  await analyst.getByLabel("Tugaskan kepada").selectOption({ label: "analis (analis)" });
+  await analyst.getByRole("button", { name: "Tugaskan", exact: true }).click();
+  await analyst.locator("p.notice").waitFor();
+  // A refused form comes back with the error summary and what was typed kept.
+  await analyst.getByLabel("Penilaian").selectOption("HOAKS");
+  await analyst.getByLabel("Penjelasan untuk publik").fill("Tidak ada kebijakan seperti itu.");
+  await analyst.getByRole("button", { name: "Ajukan untuk ditinjau" }).click();
+  await analyst.locator(".error-summary").waitFor();
+  assert.match(await analyst.locator(".error-summary").innerText(), /misinfo_type/);
+  assert.equal(await analyst.getByLabel("Penjelasan untuk publik").inputValue(), "Tidak ada kebijakan seperti itu.");
+  await accessible(analyst, "case-with-error");
+  await analyst.getByLabel("Jenis misinformasi").selectOption("fabricated");
+  await analyst.getByRole("button", { name: "Ajukan untuk ditinjau" }).click();
+  await analyst.locator("p.notice").waitFor();
+  assert.match(await analyst.locator("h1 + p.tags").innerText(), /Putusan diajukan/);
+  noPolicyProblems(analyst);
+  await analyst.context().close();
+
+  const reviewer = await signedIn("reviewer");
+  await reviewer.goto(href);
+  await reviewer.getByLabel("Catatan peninjau").fill("Sumber resmi sudah dicek.");
+  await reviewer.getByRole("button", { name: "Setujui" }).click();
+  await reviewer.locator("p.notice").waitFor();
+  assert.match(await reviewer.locator("h1 + p.tags").innerText(), /Putusan disetujui/);
+  assert.match(await reviewer.locator("#audit-heading + ol").innerText(), /menyetujui putusan/, "the audit trail shows it");
+  await reviewer.context().close();
+
+  const communicator = await signedIn("communicator");
+  await communicator.goto(href);
+  await communicator.getByText("Minta penurunan konten").click();
+  await communicator.getByLabel("Platform", { exact: true }).selectOption("tiktok");
+  await communicator.getByLabel("Alamat konten").fill("https://www.tiktok.com/@penyebar/video/7301");
+  await communicator.getByRole("button", { name: "Kirim permintaan" }).click();
+  await communicator.locator("p.notice").waitFor();
+  assert.match(await communicator.locator("#takedown-heading ~ article").first().innerText(), /Menunggu/);
+  // The clarification: preview first (the public page as it would be), then save and publish.
+  await communicator.getByLabel("Judul").fill("Surat <script>alert(1)</script> palsu");
+  await communicator.getByLabel("Isi").fill("Klaim ini **tidak benar**.\n\n- Sumber: kementerian");
+  await communicator.getByRole("button", { name: "Pratinjau" }).click();
+  await communicator.locator(".public-preview").waitFor();
+  assert.equal(await communicator.locator(".public-preview strong").first().innerText(), "Klaim:");
+  assert.match(await communicator.locator(".public-preview h4").innerText(), /^\[HOAKS\] Surat <script>alert\(1\)<\/script> palsu$/);
+  await accessible(communicator, "case-preview");
+  await communicator.getByRole("button", { name: "Simpan draf" }).click();
+  await communicator.locator("p.notice").waitFor();
+  await communicator.getByRole("button", { name: "Terbitkan" }).click();
+  await communicator.locator("p.notice").waitFor();
+  const published = communicator.getByRole("link", { name: "Halaman publik" });
+  const publicHref = await published.getAttribute("href");
+  assert.match(publicHref, /^\/cek-fakta\//);
+  noPolicyProblems(communicator);
+  await shoot(communicator, "case-desktop");
+  await communicator.setViewportSize(PHONE);
+  await shoot(communicator, "case-phone");
+  await accessible(communicator, "case-phone");
+  const article = await communicator.request.get(publicHref);
+  assert.equal(article.status(), 200);
+  await communicator.context().close();
+
+  const liaisonAgain = await signedIn("liaison");
+  await liaisonAgain.goto(href);
+  await liaisonAgain.getByLabel("Jawaban platform").selectOption("removed");
+  await liaisonAgain.getByRole("button", { name: "Simpan" }).click();
+  await liaisonAgain.locator("p.notice").waitFor();
+  assert.match(await liaisonAgain.locator("#takedown-heading ~ article").first().innerText(), /Diturunkan/);
+  await liaisonAgain.context().close();
+});
+
+test("a narrative shows its spread, accounts and matches, readable on a phone", async () => {
+  const analyst = await signedIn("analyst");
+  await analyst.goto("/desk");
+  const narrative = analyst.locator("a[href^='/desk/narratives/']").first();
+  await narrative.click();
+  await analyst.waitForURL("**/desk/narratives/*");
+  await analyst.locator("figure.chart").waitFor();
+  assert.ok((await analyst.locator("figure.chart rect").count()) > 0, "the spread chart has bars");
+  await analyst.getByText("Tampilkan tabel data").click();
+  assert.ok((await analyst.locator("figure.chart tbody tr").count()) > 0, "and a table of the same numbers");
+  await accessible(analyst, "narrative");
+  await shoot(analyst, "narrative-desktop");
+  await analyst.setViewportSize(PHONE);
+  await accessible(analyst, "narrative-phone");
+  await shoot(analyst, "narrative-phone");
+  await analyst.goto("/desk");
+  await accessible(analyst, "queue-phone");
+  await shoot(analyst, "queue-phone");
+  noPolicyProblems(analyst);
+  await analyst.context().close();
+});
+
+test("the dashboard shows the figures, its charts with tables, and links each CSV", async () => {
+  const reviewer = await signedIn("reviewer");
+  await reviewer.getByRole("link", { name: "Dasbor" }).click();
+  await reviewer.getByRole("heading", { level: 1, name: "Dasbor" }).waitFor();
+  assert.equal(await reviewer.locator("figure.chart").count(), 2);
+  const csv = await reviewer.locator("a[href^='/desk/dashboard.csv']").first().getAttribute("href");
+  const download = await reviewer.request.get(csv);
+  assert.equal(download.status(), 200);
+  assert.match(download.headers()["content-type"], /^text\/csv/);
+  await accessible(reviewer, "dashboard");
+  await shoot(reviewer, "dashboard-desktop");
+  await reviewer.setViewportSize(PHONE);
+  await accessible(reviewer, "dashboard-phone");
+  await shoot(reviewer, "dashboard-phone");
+  noPolicyProblems(reviewer);
+  await reviewer.context().close();
+});
+
+test("the language switches to English, is remembered, and switches back", async () => {
+  const reviewer = await signedIn("reviewer");
+  await reviewer.getByRole("link", { name: "English" }).click();
+  await reviewer.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+  assert.equal(await reviewer.locator("html").getAttribute("lang"), "en");
+  await reviewer.locator("table.queue a[href^='/desk/cases/']").first().click();
+  await reviewer.getByRole("heading", { name: "Actions" }).waitFor();
+  await accessible(reviewer, "case-english");
+  await shoot(reviewer, "case-english-desktop");
+  await reviewer.goto("/desk");
+  await reviewer.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+  await reviewer.getByRole("link", { name: "Bahasa Indonesia" }).click();
+  await reviewer.getByRole("heading", { level: 1, name: "Antrian" }).waitFor();
+  assert.equal(await reviewer.locator("html").getAttribute("lang"), "id");
+  await reviewer.context().close();
+  assert.ok(checked.length >= 8, `axe ran on ${checked.join(", ")}`);
+});
