@@ -150,8 +150,8 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
         .flat_map(|r| &r.urls)
         .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| t.timestamp() >= since))
         .count() as u64;
-    let day_label =
-        |day: i64| format::date(Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now), tz, lang);
+    let day_start = |day: i64| Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now);
+    let day_label = |day: i64| format::date(day_start(day), tz, lang);
     let period = lang.fill("dashboard.period", &[("from", &day_label(days[0])), ("to", &day_label(today))]);
     let none = lang.t("dashboard.none").to_string();
     let summary = lang.fill(
@@ -188,7 +188,6 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             note: None,
         },
     ];
-    let day_start = |day: i64| Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now);
     let period_labels: Vec<String> = days.iter().map(|d| format::day_month(day_start(*d), tz, lang)).collect();
     let charts = vec![
         Chart {
