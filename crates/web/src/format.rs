@@ -66,6 +66,12 @@ pub fn short_date_time(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     format!("{} {}, {}", local.day(), month(lang, local.month(), true), clock(lang, local.hour(), local.minute()))
 }
 
+/// `3 Des`: a day on a chart's axis.
+pub fn day_month(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
+    let local = t.with_timezone(&tz);
+    format!("{} {}", local.day(), month(lang, local.month(), true))
+}
+
 /// `3 Desember 2026`.
 pub fn date(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let local = t.with_timezone(&tz);
@@ -161,6 +167,7 @@ mod tests {
         assert_eq!(short_date_time(t, jakarta, Lang::Id), "3 Des, 14.05");
         assert_eq!(short_date_time(t, jakarta, Lang::En), "3 Dec, 14:05");
         assert_eq!(date(t, jakarta, Lang::Id), "3 Desember 2026");
+        assert_eq!(day_month(t, jakarta, Lang::En), "3 Dec");
         // Late in the UTC day is already tomorrow in Jakarta.
         let late = Utc.with_ymd_and_hms(2026, 8, 16, 20, 0, 0).unwrap();
         assert_eq!(date_time(late, jakarta, Lang::Id), "17 Agustus 2026, 03.00 WIB");

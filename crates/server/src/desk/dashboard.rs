@@ -59,6 +59,8 @@ impl Cell {
 struct Table {
     name: &'static str,
     caption: String,
+    /// Columns from this one on hold numbers.
+    numbers_from: usize,
     columns: Vec<String>,
     rows: Vec<Vec<Cell>>,
 }
@@ -148,8 +150,8 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
         .flat_map(|r| &r.urls)
         .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| t.timestamp() >= since))
         .count() as u64;
-    let day_label =
-        |day: i64| format::date(Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now), tz, lang);
+    let day_start = |day: i64| Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now);
+    let day_label = |day: i64| format::date(day_start(day), tz, lang);
     let period = lang.fill("dashboard.period", &[("from", &day_label(days[0])), ("to", &day_label(today))]);
     let none = lang.t("dashboard.none").to_string();
     let summary = lang.fill(
@@ -186,7 +188,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             note: None,
         },
     ];
-    let period_labels: Vec<String> = days.iter().map(|d| day_label(*d)).collect();
+    let period_labels: Vec<String> = days.iter().map(|d| format::day_month(day_start(*d), tz, lang)).collect();
     let charts = vec![
         Chart {
             name: "cases_per_day",
@@ -223,6 +225,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
         Table {
             name: "cases_by_status",
             caption: lang.t("dashboard.by_status").into(),
+            numbers_from: 1,
             columns: vec![lang.t("dashboard.col_status").into(), lang.t("dashboard.col_count").into()],
             rows: by_status
                 .iter()
@@ -232,12 +235,14 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
         Table {
             name: "verdicts_by_rating",
             caption: lang.t("dashboard.by_rating").into(),
+            numbers_from: 1,
             columns: vec![lang.t("dashboard.col_rating").into(), lang.t("dashboard.col_count").into()],
             rows: by_rating.iter().map(|(r, n)| vec![Cell::Text(rating_tag(*r, lang).text), Cell::Count(*n)]).collect(),
         },
         Table {
             name: "sla",
             caption: lang.t("dashboard.sla_by_urgency").into(),
+            numbers_from: 1,
             columns: vec![
                 lang.t("dashboard.col_urgency").into(),
                 lang.t("dashboard.col_cases").into(),
@@ -249,6 +254,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
         Table {
             name: "takedown_compliance",
             caption: lang.t("dashboard.compliance").into(),
+            numbers_from: 2,
             columns: [
                 "dashboard.col_year",
                 "dashboard.col_platform",
@@ -325,6 +331,7 @@ pub async fn page(
             .map(|t| FigureTable {
                 caption: t.caption.clone(),
                 columns: t.columns.clone(),
+                numbers_from: t.numbers_from,
                 rows: t.rows.iter().map(|row| row.iter().map(|c| c.shown(lang)).collect()).collect(),
                 csv_href: csv_href(t.name),
             })

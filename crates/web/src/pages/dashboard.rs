@@ -19,6 +19,8 @@ pub struct Figure {
 pub struct FigureTable {
     pub caption: String,
     pub columns: Vec<String>,
+    /// Columns from this one on hold numbers (aligned right).
+    pub numbers_from: usize,
     pub rows: Vec<Vec<String>>,
     pub csv_href: String,
 }
