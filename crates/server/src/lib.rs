@@ -223,8 +223,8 @@ pub async fn serve(
         header_timeout: state.config.header_timeout,
         shutdown_timeout: state.config.shutdown_timeout,
     };
-    let webhook_tasks = webhooks::spawn(&state).map_err(std::io::Error::other)?;
     let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
+    let webhook_tasks = webhooks::spawn(&state);
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
     webhook_tasks.iter().for_each(|task| task.abort());
