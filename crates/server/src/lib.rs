@@ -244,11 +244,11 @@ pub async fn serve(
         header_timeout: state.config.header_timeout,
         shutdown_timeout: state.config.shutdown_timeout,
     };
-    let webhook_tasks = webhooks::spawn(&state).map_err(std::io::Error::other)?;
     let checkpoints = tokio::spawn(checkpoint_audit_periodically(state.clone()));
     // Build the search index now rather than on the first search.
     let warm = state.clone();
     tokio::spawn(async move { warm.search.sync(&warm.pool).await });
+    let webhook_tasks = webhooks::spawn(&state);
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
     webhook_tasks.iter().for_each(|task| task.abort());

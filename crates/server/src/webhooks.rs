@@ -88,14 +88,15 @@ impl WebhookSettings {
     }
 }
 
-/// Starts the scanner, and the sender unless sending is off.
-pub(crate) fn spawn(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+/// Starts the scanner, and the sender unless sending is off. Nothing is done before returning (the TLS
+/// set-up of the client takes a moment), so the server starts taking requests, and its shutdown signal,
+/// at once.
+pub(crate) fn spawn(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = vec![tokio::spawn(scan_periodically(state.clone()))];
     if state.config.webhooks.send {
-        let client = client(&state.config.webhooks)?;
-        tasks.push(tokio::spawn(send_periodically(state.clone(), client)));
+        tasks.push(tokio::spawn(send_periodically(state.clone())));
     }
-    Ok(tasks)
+    tasks
 }
 
 async fn scan_periodically(state: AppState) {
@@ -109,8 +110,15 @@ async fn scan_periodically(state: AppState) {
     }
 }
 
-async fn send_periodically(state: AppState, client: reqwest::Client) {
+async fn send_periodically(state: AppState) {
     let settings = &state.config.webhooks;
+    let client = match client(settings) {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client for webhooks: nothing will be sent");
+            return;
+        }
+    };
     let concurrency = settings.concurrency.max(1);
     let mut ticks = tokio::time::interval(Duration::from_millis(settings.poll_interval_ms.max(1)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -145,7 +153,7 @@ async fn send_periodically(state: AppState, client: reqwest::Client) {
 /// checked), no proxy from the environment, and unless private addresses are allowed, a resolver that
 /// only returns public addresses, so a name cannot be pointed at an internal service after it was
 /// registered.
-fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Client> {
+fn client(settings: &WebhookSettings) -> reqwest::Result<reqwest::Client> {
     let timeout = Duration::from_secs(settings.timeout_secs.max(1));
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
@@ -156,7 +164,7 @@ fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Client> {
     if !settings.allow_private_addresses {
         builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
     }
-    Ok(builder.build()?)
+    builder.build()
 }
 
 struct PublicAddressesOnly;
