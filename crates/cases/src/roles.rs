@@ -123,7 +123,7 @@ impl Role {
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadCases,
         Permission::WorkCases,
         Permission::ProposeVerdict,

@@ -11,7 +11,7 @@ use chrono::{DateTime, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use tangkal_cases::Urgency;
 use tangkal_response::clarification::ClarificationStatus;
-use tangkal_response::transparency::{figures, median, Period};
+use tangkal_response::transparency::{figures, median, Period, RequestFigures};
 use tangkal_store::{ClarificationFilter, DailyCount, ItemFilter, NarrativeOrder};
 use tangkal_web::chart::{ChartData, Series};
 use tangkal_web::pages::dashboard::{ChartBlock, DashboardPage, Figure, FigureTable};
@@ -267,7 +267,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             .iter()
             .map(|k| lang.t(k).to_string())
             .collect(),
-            rows: figures(&takedowns, Period::Year)
+            rows: figures(&takedowns.iter().map(RequestFigures::from).collect::<Vec<_>>(), Period::Year)
                 .into_iter()
                 .map(|f| {
                     vec![
