@@ -14,6 +14,9 @@
 //! Memory is bounded: usernames longer than the store allows are refused before anything is kept, each
 //! budget tracks at most `max_keys` keys (forgetting the ones back at a fresh state first, refusing with
 //! 503 if that is not enough), and known networks are a bounded LRU.
+//!
+//! [`KeyedBudget`] is that bounded budget on its own, for any key: citizen reports use it per network
+//! and per contact.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -47,6 +50,49 @@ impl Budget {
     fn quota(self) -> Quota {
         let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
         Quota::with_period(self.refill.max(Duration::from_millis(1))).expect("positive period").allow_burst(burst)
+    }
+}
+
+/// One [`Budget`] per key, tracking at most `max_keys` keys: when full, keys back at a fresh state are
+/// forgotten first; if that frees nothing, new keys are refused with 503 rather than growing memory.
+pub struct KeyedBudget<K: Clone + Eq + std::hash::Hash> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    max_keys: usize,
+    /// What is being counted, for refusals: "password attempts", "reports".
+    what: &'static str,
+}
+
+impl<K: Clone + Eq + std::hash::Hash> KeyedBudget<K> {
+    pub fn new(budget: Budget, max_keys: usize, what: &'static str) -> KeyedBudget<K> {
+        KeyedBudget { limiter: RateLimiter::keyed(budget.quota()), max_keys, what }
+    }
+
+    /// Spends one from `key`'s budget. Refuses with 429 and `Retry-After` when it is spent (the detail
+    /// names `scope`, e.g. "from this network"), or 503 when no more keys can be tracked.
+    pub fn take(&self, key: &K, scope: &str) -> Result<(), Problem> {
+        if self.limiter.len() >= self.max_keys && {
+            self.limiter.retain_recent();
+            self.limiter.len() >= self.max_keys
+        } {
+            let what = self.what;
+            return Err(Problem::unavailable(format!("too many clients are sending {what}; try again in a minute"))
+                .retry_after(60));
+        }
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Problem::too_many(format!("too many {} {scope}; try again in {seconds} s", self.what))
+                .retry_after(seconds.max(1))
+        })
+    }
+
+    /// Keys tracked now.
+    pub fn len(&self) -> usize {
+        self.limiter.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.limiter.is_empty()
     }
 }
 
@@ -122,25 +168,21 @@ pub struct Attempt {
 
 pub struct PasswordGate {
     limits: SignInLimits,
-    per_network: DefaultKeyedRateLimiter<Network>,
-    per_account_network: DefaultKeyedRateLimiter<(Account, Network, u32)>,
-    per_account: DefaultKeyedRateLimiter<Account>,
+    per_network: KeyedBudget<Network>,
+    per_account_network: KeyedBudget<(Account, Network, u32)>,
+    per_account: KeyedBudget<Account>,
     known: Mutex<LruCache<(Account, Network), Known>>,
     hashing: HashingPool,
 }
 
-/// Why a budget refused.
-enum Refusal {
-    Wait(Duration),
-    Full,
-}
+const ATTEMPTS: &str = "password attempts";
 
 impl PasswordGate {
     pub fn new(limits: SignInLimits) -> PasswordGate {
         PasswordGate {
-            per_network: RateLimiter::keyed(limits.per_network.quota()),
-            per_account_network: RateLimiter::keyed(limits.per_account_network.quota()),
-            per_account: RateLimiter::keyed(limits.per_account.quota()),
+            per_network: KeyedBudget::new(limits.per_network, limits.max_keys, ATTEMPTS),
+            per_account_network: KeyedBudget::new(limits.per_account_network, limits.max_keys, ATTEMPTS),
+            per_account: KeyedBudget::new(limits.per_account, limits.max_keys, ATTEMPTS),
             known: Mutex::new(LruCache::new(limits.known_networks.max(1))),
             hashing: HashingPool::new(limits.hashing_workers, limits.hashing_queue),
             limits,
@@ -157,12 +199,12 @@ impl PasswordGate {
         let network = Network::of(client);
         let known = self.known_generation(&account, network);
         if known.is_none() {
-            self.take(&self.per_network, &network, "from this network")?;
+            self.per_network.take(&network, "from this network")?;
         }
         let pair = (account.clone(), network, known.unwrap_or(0));
-        self.take(&self.per_account_network, &pair, "for this account from this network")?;
+        self.per_account_network.take(&pair, "for this account from this network")?;
         if known.is_none() {
-            self.take(&self.per_account, &account, "for this account")?;
+            self.per_account.take(&account, "for this account")?;
         }
         Ok(Attempt { account, network })
     }
@@ -215,31 +257,6 @@ impl PasswordGate {
             }
             None => None,
         }
-    }
-
-    fn take<K>(&self, budget: &DefaultKeyedRateLimiter<K>, key: &K, scope: &str) -> Result<(), Problem>
-    where
-        K: Clone + Eq + std::hash::Hash,
-    {
-        let refusal = if budget.len() >= self.limits.max_keys && {
-            budget.retain_recent();
-            budget.len() >= self.limits.max_keys
-        } {
-            Refusal::Full
-        } else {
-            match budget.check_key(key) {
-                Ok(()) => return Ok(()),
-                Err(not_until) => Refusal::Wait(not_until.wait_time_from(DefaultClock::default().now())),
-            }
-        };
-        Err(match refusal {
-            Refusal::Wait(wait) => {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                Problem::too_many(format!("too many password attempts {scope}; try again in {seconds} s"))
-                    .retry_after(seconds.max(1))
-            }
-            Refusal::Full => Problem::unavailable("sign-in is under heavy load; try again in a minute").retry_after(60),
-        })
     }
 }
 

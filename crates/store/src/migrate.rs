@@ -23,6 +23,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     step(6, "lean_items", include_str!("../migrations/sqlite/0006_lean_items.sql")),
     Migration { rebuilds: true, ..step(7, "identity_key", include_str!("../migrations/sqlite/0007_identity_key.sql")) },
     step(8, "response", include_str!("../migrations/sqlite/0008_response.sql")),
+    step(9, "report_triage", include_str!("../migrations/sqlite/0009_report_triage.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {
