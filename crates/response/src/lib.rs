@@ -23,6 +23,7 @@ pub mod transparency;
 mod fixtures;
 
 pub use reference::{Reference, ReferenceKind};
+pub use text::MAX_URL_CHARS;
 
 /// Why a response step was refused. Each message names the field or says what to do instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tangkal_cases::{Actor, Permission};
 
-use crate::takedown::TakedownConfig;
 use crate::text::{clean_text, web_url};
 use crate::{Reference, ReferenceKind, ResponseError};
 
@@ -124,20 +123,21 @@ fn checked_link(field: &'static str, value: &str) -> Result<String, ResponseErro
     Ok(web_url(field, value)?.to_string())
 }
 
-/// The platform a report names: one of the configured ones, or [`OTHER_PLATFORM`], written exactly so.
-fn checked_platform(platform: &str, platforms: &TakedownConfig) -> Result<String, ResponseError> {
-    if platform == OTHER_PLATFORM || platforms.platforms.iter().any(|p| p == platform) {
+/// The platform a report names: one of `platforms`, or [`OTHER_PLATFORM`], written exactly so.
+fn checked_platform(platform: &str, platforms: &[String]) -> Result<String, ResponseError> {
+    if platform == OTHER_PLATFORM || platforms.iter().any(|p| p == platform) {
         return Ok(platform.to_string());
     }
-    let known = platforms.platforms.join(", ");
+    let known = platforms.join(", ");
     Err(ResponseError::invalid("platform", format!("must be one of {known}, or {OTHER_PLATFORM}")))
 }
 
 impl NewReport {
-    /// Checks the report. An empty `url` or `contact` counts as none. A text of links only counts as its
-    /// links (the first becomes `url` when none was given); a text without words (emoji, symbols) counts
-    /// as no text; one of text or link must remain.
-    pub fn validate(&self, platforms: &TakedownConfig) -> Result<ValidReport, ResponseError> {
+    /// Checks the report against the platforms where posts are seen (the item format's names). An empty
+    /// `url` or `contact` counts as none. A text of links only counts as its links (the first becomes
+    /// `url` when none was given); a text without words (emoji, symbols) counts as no text; one of text
+    /// or link must remain.
+    pub fn validate(&self, platforms: &[String]) -> Result<ValidReport, ResponseError> {
         let platform = checked_platform(&self.platform, platforms)?;
         let text = match &self.text {
             Some(t) => Some(clean_text("text", t, MAX_TEXT_CHARS, false, true)?).filter(|t| !t.is_empty()),
@@ -281,12 +281,15 @@ pub struct CitizenReport {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What the reporter may see of their report: nothing they or others wrote.
+/// What the reporter may see of their report: nothing they or others wrote, and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PublicReportStatus {
     pub reference: String,
     pub status: ReportStatus,
+    /// The fact-check that answers the report: the instant answer, or the clarification published later
+    /// for the case it joined.
     pub answer: Option<ReportAnswer>,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -379,13 +382,14 @@ mod tests {
         NewReport {
             text: text.map(str::to_string),
             url: url.map(str::to_string),
-            platform: "whatsapp-channel".into(),
+            platform: "whatsapp_channel".into(),
             contact: None,
         }
     }
 
     fn check(r: NewReport) -> Result<ValidReport, ResponseError> {
-        r.validate(&TakedownConfig::default())
+        let platforms = ["x", "facebook", "tiktok", "whatsapp", "whatsapp_channel"].map(String::from);
+        r.validate(&platforms)
     }
 
     #[test]
@@ -424,7 +428,7 @@ mod tests {
         let long = "a".repeat(MAX_TEXT_CHARS + 1);
         assert!(matches!(check(report(Some(&long), None)), Err(ResponseError::Invalid { field: "text", .. })));
         let mut p = report(Some("x"), None);
-        for named in ["myspace", " other", "X", "Whatsapp-Channel"] {
+        for named in ["myspace", " other", "X", "whatsapp-channel"] {
             p.platform = named.into();
             assert!(matches!(check(p.clone()), Err(ResponseError::Invalid { field: "platform", .. })), "{named}");
         }

@@ -14,12 +14,10 @@ use crate::auth::{self, Caller, Credential};
 use crate::throttle::ClientAddr;
 use crate::{AppState, Problem};
 
-/// The form carries a fresh token that must come back both in the body and in a cookie: another site
-/// can make a browser post the form, but cannot read or set our cookie.
-pub async fn form(State(state): State<AppState>) -> Response {
-    let csrf = auth::new_secret();
-    let cookie =
-        auth::set_cookie(auth::LOGIN_CSRF_COOKIE, &csrf, Duration::from_secs(3600), state.config.secure_cookies);
+/// The form carries a token that must come back both in the body and in a cookie ([`auth::form_token`]).
+pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (csrf, cookie) =
+        auth::form_token(&headers, auth::LOGIN_CSRF_COOKIE, Duration::from_secs(3600), state.config.secure_cookies);
     let page = format!(
         r#"<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>Masuk / Sign in — Tangkal</title></head>
@@ -34,7 +32,11 @@ pub async fn form(State(state): State<AppState>) -> Response {
 </main></body></html>
 "#
     );
-    ([(header::SET_COOKIE, cookie)], Html(page)).into_response()
+    let mut response = Html(page).into_response();
+    if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -51,8 +53,7 @@ pub async fn submit(
     headers: HeaderMap,
     FormBody(f): FormBody<LoginForm>,
 ) -> Result<Response, Problem> {
-    let expected = auth::cookie_value(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !auth::constant_time_eq(&f.csrf_token, &expected) {
+    if !auth::form_token_matches(&headers, auth::LOGIN_CSRF_COOKIE, &f.csrf_token) {
         return Err(Problem::csrf());
     }
     let (_, cookie) = open_session(&state, client, f.username, f.password).await?;

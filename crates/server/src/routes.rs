@@ -7,9 +7,9 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use tangkal_cases::Permission::*;
 
-use crate::api::{accounts, audit, cases, clarifications, session, takedowns};
+use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns};
 use crate::auth::{self, Access};
-use crate::{login, ops, public, AppState};
+use crate::{lapor, login, ops, public, AppState};
 
 /// One endpoint as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,7 @@ where
 pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
     use Access::*;
     let upload_limit = cases::upload_limit(max_upload_bytes);
+    let report_limit = || axum::extract::DefaultBodyLimit::max(reports::MAX_BODY_BYTES);
     vec![
         route(Method::GET, "/healthz", Public, ops::healthz),
         route(Method::GET, "/readyz", Public, ops::readyz),
@@ -86,6 +87,14 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::GET, "/cek-fakta/feed.atom", Public, public::feed),
         route(Method::GET, "/cek-fakta/{slug}", Public, public::clarification),
         route(Method::GET, "/transparansi", Public, public::transparency),
+        route(Method::POST, "/api/v1/reports", Public, reports::submit.layer(report_limit())),
+        route(Method::GET, "/api/v1/reports", Allowed(WorkReports), reports::list),
+        route(Method::GET, "/api/v1/reports/{id}", ReporterOr(WorkReports), reports::get),
+        route(Method::POST, "/api/v1/reports/{id}/link", Allowed(WorkReports), reports::link),
+        route(Method::POST, "/api/v1/reports/{id}/dismiss", Allowed(WorkReports), reports::dismiss),
+        route(Method::GET, "/lapor", Public, lapor::form),
+        route(Method::POST, "/lapor", Public, lapor::submit.layer(report_limit())),
+        route(Method::GET, "/lapor/status", Public, lapor::status),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

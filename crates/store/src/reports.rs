@@ -258,7 +258,6 @@ mod tests {
     use chrono::Duration;
     use rand_core::OsRng;
     use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
-    use tangkal_response::takedown::TakedownConfig;
 
     use super::*;
     use crate::response_fixtures::{desk, t0, Desk};
@@ -268,10 +267,10 @@ mod tests {
         let new = NewReport {
             text: Some(text.into()),
             url: None,
-            platform: "whatsapp-channel".into(),
+            platform: "whatsapp".into(),
             contact: contact.map(str::to_string),
         };
-        let valid = new.validate(&TakedownConfig::default()).unwrap();
+        let valid = new.validate(&["whatsapp".to_string()]).unwrap();
         let token = StatusToken::generate(&mut OsRng);
         let report = CitizenReport::received(&valid, &ReportIntake::default(), at);
         (desk.store.add_report(&report, &token.hash()).unwrap(), token)
@@ -357,7 +356,7 @@ mod tests {
         assert_eq!(ids(&desk, &ReportFilter::default()), [b.id, a.id]);
         let received = ReportFilter { status: Some(ReportStatus::Received), ..ReportFilter::default() };
         assert_eq!(ids(&desk, &received), [b.id]);
-        let platform = ReportFilter { platform: Some("WhatsApp-Channel".into()), ..ReportFilter::default() };
+        let platform = ReportFilter { platform: Some("WhatsApp".into()), ..ReportFilter::default() };
         assert_eq!(desk.store.count_reports(&platform).unwrap(), 2);
         let other = ReportFilter { platform: Some("x".into()), ..ReportFilter::default() };
         assert_eq!(desk.store.count_reports(&other).unwrap(), 0);
