@@ -23,11 +23,18 @@ use tangkal_store::{FactCheckFilter, Store};
 /// (no link or no rating) to the next one that is also confident.
 const CANDIDATES: usize = 5;
 
+/// Additions past which the base is rebuilt at once rather than at the next upkeep: each addition
+/// rebuilds the recent matcher over all of them (some 25 µs a record), so a burst of publications (an
+/// import of a partner's clarifications through the API) must not keep growing it.
+const RECENT_LIMIT: usize = 200;
+
 pub struct InstantAnswers {
     base: RwLock<Arc<Base>>,
     recent: RwLock<Arc<Recent>>,
     /// Fact-checks added since the base was read, numbered in order of addition.
     added: Mutex<Added>,
+    /// Told when the additions pass [`RECENT_LIMIT`]; the server's upkeep then rebuilds the base.
+    pub rebuild_soon: tokio::sync::Notify,
 }
 
 struct Base {
@@ -64,6 +71,7 @@ impl InstantAnswers {
             base: RwLock::new(Arc::new(Base { matcher: Matcher::build(Vec::new()), revision: None })),
             recent: RwLock::default(),
             added: Mutex::default(),
+            rebuild_soon: tokio::sync::Notify::new(),
         };
         let snapshot = answers.read(store)?;
         answers.install(snapshot);
@@ -109,6 +117,9 @@ impl InstantAnswers {
         added.next += 1;
         added.records.push((n, factcheck));
         self.rebuild_recent(&added);
+        if added.records.len() >= RECENT_LIMIT {
+            self.rebuild_soon.notify_one();
+        }
     }
 
     fn rebuild_recent(&self, added: &Added) {
@@ -235,5 +246,20 @@ mod tests {
         answers.add(FactCheck { url: None, ..target.clone() });
         assert_ne!(answers.answer(&text).map(|a| a.url), target.url.clone());
         assert_eq!(answers.answer("Harga cabai di pasar induk turun pekan ini"), None);
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_additions_asks_for_the_base_to_be_rebuilt_at_once() {
+        let (_dir, store) = store_with(&[]);
+        let answers = InstantAnswers::load(store.as_ref()).unwrap();
+        let record =
+            |n: usize| FactCheck { id: format!("fc-{n}"), title: format!("Klaim nomor {n}"), ..FactCheck::default() };
+        let asked = || tokio::time::timeout(std::time::Duration::from_millis(20), answers.rebuild_soon.notified());
+        for n in 1..RECENT_LIMIT {
+            answers.add(record(n));
+        }
+        assert!(asked().await.is_err(), "not yet");
+        answers.add(record(RECENT_LIMIT));
+        assert!(asked().await.is_ok());
     }
 }

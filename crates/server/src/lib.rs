@@ -264,14 +264,18 @@ async fn checkpoint_audit(state: &AppState) {
 }
 
 /// Brings what reports are answered and placed with up to date: the instant-answer matcher is rebuilt
-/// in the background when the store's fact-checks changed (a clarification published, an import), and
-/// the narratives are read again when an ingest wrote new ones. Requests keep the old ones meanwhile.
+/// in the background when the store's fact-checks changed (a clarification published, an import), at
+/// once when many were published since the last rebuild, and the narratives are read again when an
+/// ingest wrote new ones. Requests keep the old ones meanwhile.
 async fn keep_reports_up_to_date(state: AppState) {
     let mut ticks = tokio::time::interval(state.config.report_upkeep_interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = state.reports.answers.rebuild_soon.notified() => {}
+        }
         let desk = state.reports.clone();
         let outdated = state
             .pool
