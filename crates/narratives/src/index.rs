@@ -122,6 +122,13 @@ pub struct NarrativeIndex {
     parent: Vec<NarrativeId>,
     merges: Vec<Merge>,
     assigned: u64,
+    scratch: Scratch,
+}
+
+/// Working memory of a look-up: shared-key counts per representative and which were touched.
+/// [`NarrativeIndex::place`] takes one from its caller, so the index itself stays read-only.
+#[derive(Debug, Default)]
+pub struct Scratch {
     shared_keys: Vec<u16>,
     touched: Vec<u32>,
 }
@@ -139,8 +146,7 @@ impl NarrativeIndex {
             parent: vec![0],
             merges: Vec::new(),
             assigned: 0,
-            shared_keys: Vec::new(),
-            touched: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -213,7 +219,9 @@ impl NarrativeIndex {
             return Assignment { narrative, started: false, representative: rep, score: 1.0, merged: Vec::new() };
         }
 
-        let scored = self.best_per_narrative(&features.shingles);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let scored = self.best_per_narrative(&features.shingles, &mut scratch);
+        self.scratch = scratch;
         let best = scored.first().copied().filter(|s| s.2 >= self.config.join);
         let (narrative, started, mut representative, score) = match best {
             Some((narrative, rep, score, _)) => (narrative, false, rep, score),
@@ -251,6 +259,20 @@ impl NarrativeIndex {
         Assignment { narrative, started, representative, score, merged }
     }
 
+    /// The narrative a text would join if it arrived now, and its score, without changing anything:
+    /// `None` when it would start a narrative of its own. Citizen reports are placed like this, by the
+    /// rule that places posts, without becoming part of the stream.
+    pub fn place(&self, features: &Features, scratch: &mut Scratch) -> Option<(NarrativeId, f32)> {
+        if features.shingles.is_empty() {
+            return None;
+        }
+        if let Some(&rep) = self.exact.get(&features.exact) {
+            return Some((self.resolve(self.representatives[rep as usize].narrative), 1.0));
+        }
+        let scored = self.best_per_narrative(&features.shingles, scratch);
+        scored.first().filter(|s| s.2 >= self.config.join).map(|s| (s.0, s.2))
+    }
+
     fn start_narrative(&mut self) -> NarrativeId {
         let id = self.parent.len() as NarrativeId;
         self.parent.push(id);
@@ -278,24 +300,24 @@ impl NarrativeIndex {
 
     /// (narrative today, best representative, its score, best Jaccard) for the candidates, best
     /// first, one per narrative.
-    fn best_per_narrative(&mut self, shingles: &[u32]) -> Vec<(NarrativeId, u32, f32, f32)> {
-        if self.shared_keys.len() < self.representatives.len() {
-            self.shared_keys.resize(self.representatives.len(), 0);
+    fn best_per_narrative(&self, shingles: &[u32], scratch: &mut Scratch) -> Vec<(NarrativeId, u32, f32, f32)> {
+        let Scratch { shared_keys, touched } = scratch;
+        if shared_keys.len() < self.representatives.len() {
+            shared_keys.resize(self.representatives.len(), 0);
         }
         for &key in &shingles[..shingles.len().min(self.config.keys)] {
             for &rep in self.postings.get(key) {
-                if self.shared_keys[rep as usize] == 0 {
-                    self.touched.push(rep);
+                if shared_keys[rep as usize] == 0 {
+                    touched.push(rep);
                 }
-                self.shared_keys[rep as usize] += 1;
+                shared_keys[rep as usize] += 1;
             }
         }
-        let mut candidates: Vec<(u16, u32)> =
-            self.touched.iter().map(|&rep| (self.shared_keys[rep as usize], rep)).collect();
-        for &rep in &self.touched {
-            self.shared_keys[rep as usize] = 0;
+        let mut candidates: Vec<(u16, u32)> = touched.iter().map(|&rep| (shared_keys[rep as usize], rep)).collect();
+        for &rep in touched.iter() {
+            shared_keys[rep as usize] = 0;
         }
-        self.touched.clear();
+        touched.clear();
         let verify = self.config.verify.min(candidates.len());
         if verify < candidates.len() {
             candidates.select_nth_unstable_by(verify, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

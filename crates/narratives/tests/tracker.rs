@@ -163,3 +163,30 @@ fn accounts_are_told_apart_across_platforms() {
     let f = t.spread().figures(n, 120).unwrap();
     assert_eq!((f.items, f.accounts), (2, 2));
 }
+
+#[test]
+fn placing_a_text_finds_the_narrative_it_would_join_and_changes_nothing() {
+    use tangkal_narratives::index::Scratch;
+    let mut t = tracker();
+    for (i, text) in edited_copies().iter().enumerate().take(3) {
+        t.observe(text, &sighting(i as u64, "a", 1000 + i as i64));
+    }
+    let hoax = t.observe(HOAX, &sighting(9, "a", 1009)).assignment.narrative;
+    t.observe(OTHER, &sighting(10, "b", 2000));
+    let before = (t.index().len(), t.index().representatives(), t.index().narratives());
+    let mut featurizer = t.featurizer();
+    let mut scratch = Scratch::default();
+    let place = |text: &str, scratch: &mut Scratch, featurizer: &mut tangkal_narratives::features::Featurizer| {
+        t.index().place(&featurizer.features(text), scratch)
+    };
+    // An exact copy, an edited copy with a reporter's question around it, and unrelated texts.
+    assert_eq!(place(&HOAX.to_lowercase(), &mut scratch, &mut featurizer), Some((hoax, 1.0)));
+    let asked = format!("Min, tolong dicek pesan ini: {HOAX} Benar tidak?");
+    let (narrative, score) = place(&asked, &mut scratch, &mut featurizer).expect("placed");
+    assert!(narrative == hoax && score >= Config::default().join && score < 1.0, "{narrative} {score}");
+    assert_eq!(place(NEWS, &mut scratch, &mut featurizer), None);
+    assert_eq!(place("🙏🙏", &mut scratch, &mut featurizer), None);
+    assert_eq!((t.index().len(), t.index().representatives(), t.index().narratives()), before);
+    // The next post still goes where it would have gone without the look-ups.
+    assert_eq!(t.observe(&asked, &sighting(11, "c", 3000)).assignment.narrative, hoax);
+}

@@ -226,6 +226,17 @@ fn new_tracker() -> Tracker {
     Tracker::new(tangkal_text::Analyzer::new(), Config::default())
 }
 
+/// The narratives as the last ingest left them in `data_dir` (its snapshot), for readers that place texts
+/// without taking part in the stream (citizen reports); `None` before the first ingest.
+pub fn stored_tracker(data_dir: &Path) -> anyhow::Result<Option<Tracker>> {
+    let path = data_dir.join(SNAPSHOT_FILE);
+    match File::open(&path) {
+        Ok(file) => Ok(Some(read_snapshot(BufReader::with_capacity(1 << 20, file))?.0)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+    }
+}
+
 fn read_snapshot(mut input: impl Read) -> anyhow::Result<(Tracker, i64)> {
     let mut covered = [0u8; 8];
     input.read_exact(&mut covered)?;

@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tangkal_cases::{Actor, Permission};
 
-use crate::takedown::TakedownConfig;
 use crate::text::{clean_text, web_url};
 use crate::{Reference, ReferenceKind, ResponseError};
 
@@ -18,16 +18,33 @@ pub const MAX_REASON_CHARS: usize = 2000;
 /// Accepted besides the configured platforms: people also see hoaxes by SMS, on posters, by word of mouth.
 pub const OTHER_PLATFORM: &str = "other";
 
+/// A burst of reports, then one more every `every_secs` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowance {
+    pub burst: u32,
+    pub every_secs: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportConfig {
     /// Days a reporter's contact is kept; then it is erased.
     pub contact_retention_days: u32,
+    /// Reports from one network (an IPv4 address or an IPv6 /64). Many people share an address behind
+    /// a mobile carrier's NAT, so this is generous; it stops floods, not people.
+    pub per_network: Allowance,
+    /// Reports giving one contact, wherever they come from.
+    pub per_contact: Allowance,
 }
 
 impl Default for ReportConfig {
     fn default() -> ReportConfig {
-        ReportConfig { contact_retention_days: 90 }
+        ReportConfig {
+            contact_retention_days: 90,
+            per_network: Allowance { burst: 30, every_secs: 10 },
+            per_contact: Allowance { burst: 5, every_secs: 600 },
+        }
     }
 }
 
@@ -93,23 +110,41 @@ fn checked_contact(contact: &str) -> Result<Option<String>, ResponseError> {
     }
 }
 
+/// A link as the API takes it: `http` or `https`, printable ASCII (anything else percent-encoded), no
+/// surrounding white space. Exactly what the API document states, so the two cannot disagree.
+fn checked_link(field: &'static str, value: &str) -> Result<String, ResponseError> {
+    let scheme = value.starts_with("http://") || value.starts_with("https://");
+    if !scheme || !value.bytes().all(|b| (b'!'..=b'~').contains(&b)) {
+        return Err(ResponseError::invalid(
+            field,
+            "must be an http or https link written in printable ASCII (percent-encode anything else)",
+        ));
+    }
+    Ok(web_url(field, value)?.to_string())
+}
+
+/// The platform a report names: one of `platforms`, or [`OTHER_PLATFORM`], written exactly so.
+fn checked_platform(platform: &str, platforms: &[String]) -> Result<String, ResponseError> {
+    if platform == OTHER_PLATFORM || platforms.iter().any(|p| p == platform) {
+        return Ok(platform.to_string());
+    }
+    let known = platforms.join(", ");
+    Err(ResponseError::invalid("platform", format!("must be one of {known}, or {OTHER_PLATFORM}")))
+}
+
 impl NewReport {
-    /// Checks the report. A text of links only counts as its links (the first becomes `url` when none was
-    /// given); a text without words (emoji, symbols) counts as no text; one of text or link must remain.
-    pub fn validate(&self, platforms: &TakedownConfig) -> Result<ValidReport, ResponseError> {
-        let platform = match self.platform.trim().to_lowercase() {
-            other if other == OTHER_PLATFORM => other,
-            named => platforms.platform(&named).map_err(|_| {
-                let known = platforms.platforms.join(", ");
-                ResponseError::invalid("platform", format!("must be one of {known}, or {OTHER_PLATFORM}"))
-            })?,
-        };
+    /// Checks the report against the platforms where posts are seen (the item format's names). An empty
+    /// `url` or `contact` counts as none. A text of links only counts as its links (the first becomes
+    /// `url` when none was given); a text without words (emoji, symbols) counts as no text; one of text
+    /// or link must remain.
+    pub fn validate(&self, platforms: &[String]) -> Result<ValidReport, ResponseError> {
+        let platform = checked_platform(&self.platform, platforms)?;
         let text = match &self.text {
             Some(t) => Some(clean_text("text", t, MAX_TEXT_CHARS, false, true)?).filter(|t| !t.is_empty()),
             None => None,
         };
-        let mut url = match self.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            Some(u) => Some(web_url("url", u)?.to_string()),
+        let mut url = match self.url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => Some(checked_link("url", u)?),
             None => None,
         };
         let mut matchable_text = None;
@@ -170,9 +205,9 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Whether `token` is the one whose hash was stored. Comparing hashes leaks nothing about the token.
+/// Whether `token` is the one whose hash was stored, compared in constant time.
 pub fn token_matches(token: &str, stored_hash: &[u8]) -> bool {
-    token_hash(token).as_slice() == stored_hash
+    bool::from(token_hash(token).as_slice().ct_eq(stored_hash))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -246,12 +281,15 @@ pub struct CitizenReport {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What the reporter may see of their report: nothing they or others wrote.
+/// What the reporter may see of their report: nothing they or others wrote, and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PublicReportStatus {
     pub reference: String,
     pub status: ReportStatus,
+    /// The fact-check that answers the report: the instant answer, or the clarification published later
+    /// for the case it joined.
     pub answer: Option<ReportAnswer>,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -344,13 +382,14 @@ mod tests {
         NewReport {
             text: text.map(str::to_string),
             url: url.map(str::to_string),
-            platform: "whatsapp-channel".into(),
+            platform: "whatsapp_channel".into(),
             contact: None,
         }
     }
 
     fn check(r: NewReport) -> Result<ValidReport, ResponseError> {
-        r.validate(&TakedownConfig::default())
+        let platforms = ["x", "facebook", "tiktok", "whatsapp", "whatsapp_channel"].map(String::from);
+        r.validate(&platforms)
     }
 
     #[test]
@@ -381,7 +420,7 @@ mod tests {
         );
         assert!(check(report(Some("😱"), Some("https://x.com/1"))).is_ok(), "the link is enough");
         assert!(matches!(check(report(None, None)), Err(ResponseError::Invalid { field: "text", .. })));
-        assert!(matches!(check(report(Some("   "), Some(" "))), Err(ResponseError::Invalid { field: "text", .. })));
+        assert!(matches!(check(report(Some("   "), Some(""))), Err(ResponseError::Invalid { field: "text", .. })));
         assert!(matches!(
             check(report(Some("x"), Some("javascript:alert(1)"))),
             Err(ResponseError::Invalid { field: "url", .. })
@@ -389,10 +428,27 @@ mod tests {
         let long = "a".repeat(MAX_TEXT_CHARS + 1);
         assert!(matches!(check(report(Some(&long), None)), Err(ResponseError::Invalid { field: "text", .. })));
         let mut p = report(Some("x"), None);
-        p.platform = "myspace".into();
-        assert!(matches!(check(p.clone()), Err(ResponseError::Invalid { field: "platform", .. })));
-        p.platform = " Other ".into();
+        for named in ["myspace", " other", "X", "whatsapp-channel"] {
+            p.platform = named.into();
+            assert!(matches!(check(p.clone()), Err(ResponseError::Invalid { field: "platform", .. })), "{named}");
+        }
+        p.platform = "other".into();
         assert_eq!(check(p).unwrap().platform, "other");
+    }
+
+    #[test]
+    fn links_are_taken_as_written() {
+        assert_eq!(
+            check(report(None, Some("https://x.com/a?b=1"))).unwrap().url.as_deref(),
+            Some("https://x.com/a?b=1")
+        );
+        assert_eq!(check(report(Some("Bansos cair"), Some(""))).unwrap().url, None, "an empty link is none");
+        for bad in [" https://x.com/a", "HTTPS://x.com/a", "https://x.com/ä", "https://", "https://x.com/a b"] {
+            assert!(
+                matches!(check(report(Some("x"), Some(bad))), Err(ResponseError::Invalid { field: "url", .. })),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

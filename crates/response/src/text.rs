@@ -7,8 +7,10 @@ use crate::ResponseError;
 /// The longest URL accepted anywhere (what browsers and platforms handle in practice).
 pub const MAX_URL_CHARS: usize = 2048;
 
-/// Trims `value` and checks it is present (when `required`), at most `max` characters long and free of
-/// control characters other than line breaks and tabs (`multiline`) or free of all of them.
+/// Checks `value` is at most `max` characters long and free of control characters other than line
+/// breaks and tabs (`multiline`) or free of all of them, then trims it and checks it is present (when
+/// `required`). Length and characters are checked as sent, before trimming, which is what the API
+/// document can state.
 pub(crate) fn clean_text(
     field: &'static str,
     value: &str,
@@ -16,16 +18,16 @@ pub(crate) fn clean_text(
     required: bool,
     multiline: bool,
 ) -> Result<String, ResponseError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(ResponseError::invalid(field, "must not be empty"));
-    }
     if value.chars().count() > max {
         return Err(ResponseError::invalid(field, format!("is longer than {max} characters")));
     }
     let allowed = |c: char| multiline && matches!(c, '\n' | '\t' | '\r');
     if value.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(ResponseError::invalid(field, "contains control characters"));
+    }
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(ResponseError::invalid(field, "must not be empty"));
     }
     Ok(value.to_string())
 }
@@ -74,5 +76,7 @@ mod tests {
         assert!(clean_text("title", "a\u{7}b", 5, true, false).is_err());
         assert!(clean_text("title", "a\nb", 5, true, false).is_err());
         assert_eq!(clean_text("body", "a\nb", 5, true, true).unwrap(), "a\nb");
+        assert!(clean_text("title", "a    ", 4, true, false).is_err(), "the length as sent");
+        assert!(clean_text("title", "a\u{b}", 5, true, false).is_err(), "control characters as sent");
     }
 }

@@ -22,6 +22,8 @@ use crate::{throttle, AppState, Problem};
 pub const SESSION_COOKIE: &str = "tangkal_session";
 /// Double-submit cookie protecting the login form itself.
 pub const LOGIN_CSRF_COOKIE: &str = "tangkal_login_csrf";
+/// Double-submit cookie protecting the public report form (`/lapor`).
+pub const REPORT_CSRF_COOKIE: &str = "tangkal_report_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Prefix that makes leaked tokens easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "tkl_";
@@ -112,6 +114,9 @@ pub enum Access {
     /// in and a refusal is a page; a form carries the CSRF token in its body, where the desk's form
     /// extractors check it.
     Page(Permission),
+    /// Public for a request carrying a citizen report's status token (`?token=`), which the handler
+    /// checks; otherwise as `Allowed` with the permission.
+    ReporterOr(Permission),
 }
 
 impl Access {
@@ -119,9 +124,15 @@ impl Access {
     pub fn roles(self) -> Vec<Role> {
         match self {
             Access::Public | Access::SignedIn | Access::SignedInForm => Role::ALL.to_vec(),
-            Access::Allowed(p) | Access::Page(p) => p.roles(),
+            Access::Allowed(p) | Access::Page(p) | Access::ReporterOr(p) => p.roles(),
         }
     }
+}
+
+/// Whether the request's query names a report's status token.
+fn carries_status_token(request: &Request) -> bool {
+    let query = request.uri().query().unwrap_or("");
+    url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "token")
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -188,6 +199,9 @@ pub async fn guard(State(state): State<AppState>, access: Access, mut request: R
         }
         return next.run(request).await;
     }
+    if matches!(access, Access::ReporterOr(_)) && carries_status_token(&request) {
+        return next.run(request).await;
+    }
     let page = matches!(access, Access::Page(_));
     let caller = match authenticate(&state, request.headers()).await {
         Ok(Some(caller)) => caller,
@@ -197,7 +211,7 @@ pub async fn guard(State(state): State<AppState>, access: Access, mut request: R
     };
     {
         let caller = &caller;
-        if let Access::Allowed(permission) | Access::Page(permission) = access {
+        if let Access::Allowed(permission) | Access::Page(permission) | Access::ReporterOr(permission) = access {
             if let Err(tangkal_cases::CaseError::NotPermitted { role, .. }) = caller.actor().require(permission) {
                 let problem = Problem::forbidden(format!("role {role} may not use this endpoint"));
                 if page {
@@ -217,6 +231,28 @@ pub async fn guard(State(state): State<AppState>, access: Access, mut request: R
     }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The token of a form that anyone may post (sign-in, a citizen report), defended by double submission:
+/// the token goes in the form and in the cookie `name`, and only a post carrying both, equal, is taken.
+/// Another site can make a browser post our form, but can neither read nor set our cookie. The browser's
+/// token is reused while its cookie lives, so two open forms both work; otherwise a new one comes with
+/// its `Set-Cookie` value.
+pub fn form_token(headers: &HeaderMap, name: &str, lifetime: Duration, secure: bool) -> (String, Option<String>) {
+    match cookie_value(headers, name).filter(|v| v.len() == 43 && URL_SAFE_NO_PAD.decode(v).is_ok()) {
+        Some(token) => (token, None),
+        None => {
+            let token = new_secret();
+            let cookie = set_cookie(name, &token, lifetime, secure);
+            (token, Some(cookie))
+        }
+    }
+}
+
+/// Whether a posted form's token matches its cookie `name` (see [`form_token`]).
+pub fn form_token_matches(headers: &HeaderMap, name: &str, sent: &str) -> bool {
+    let expected = cookie_value(headers, name).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(sent, &expected)
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure when served behind TLS. `value` is one of our

@@ -11,16 +11,20 @@
 //! The case rules live in `tangkal-cases` and persistence in `tangkal-store`; this crate only speaks
 //! HTTP, so detectors open cases without depending on it.
 
+mod answers;
 pub mod api;
 pub mod auth;
 mod caching;
 mod connections;
 mod desk;
 mod evidence;
+mod intake;
+mod lapor;
 mod login;
 mod metrics;
 mod openapi;
 mod ops;
+mod placement;
 mod pool;
 mod problem;
 mod public;
@@ -42,7 +46,7 @@ use tangkal_cases::{Clock, Role};
 use tangkal_store::{AuditFiles, NewUser, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use openapi::document as openapi_document;
 pub use pool::StorePool;
@@ -79,10 +83,15 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// The platforms a case may name: lower-case identifiers as in the item format.
     pub platforms: Vec<String>,
-    /// Takedown platforms and legal basis, the transparency delay, the public site.
+    /// Takedown platforms and legal basis, the transparency delay, the public site, citizen reports.
     pub response: ResponseSettings,
     /// Where and how webhook deliveries are sent.
     pub webhooks: WebhookSettings,
+    /// How often the instant-answer matcher and the narratives reports are placed in are brought up to
+    /// date with the store (fact-checks imported meanwhile, a new ingest's narratives).
+    pub report_upkeep_interval: Duration,
+    /// How often contacts past their retention period are looked for and erased.
+    pub contact_erasure_interval: Duration,
 }
 
 /// The configurable part of the public response (the `[response]` section of `tangkal.toml`).
@@ -92,6 +101,7 @@ pub struct ResponseSettings {
     pub takedown: tangkal_response::takedown::TakedownConfig,
     pub transparency: tangkal_response::transparency::TransparencyConfig,
     pub site: tangkal_response::claimreview::SiteConfig,
+    pub reports: tangkal_response::report::ReportConfig,
 }
 
 /// Where hoaxes spread in Indonesia, as the item format names them.
@@ -129,6 +139,8 @@ impl ServerConfig {
             platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
             webhooks: WebhookSettings::default(),
+            report_upkeep_interval: Duration::from_secs(30),
+            contact_erasure_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -145,16 +157,20 @@ pub struct AppState {
     public_budget: Arc<throttle::KeyedBudget<throttle::Network>>,
     search: Arc<search::SearchIndex>,
     transparency_figures: Arc<api::takedowns::FiguresCache>,
+    reports: Arc<intake::ReportDesk>,
     coordination: Arc<desk::narrative::CoordinationCache>,
 }
 
 impl AppState {
-    /// Opens (and migrates) the store in the data directory.
+    /// Opens (and migrates) the store in the data directory, and builds the instant-answer matcher from
+    /// its fact-checks (about a second for 17,000).
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
         let pool = StorePool::open(&config.data_dir, config.audit_files.clone(), config.pool_size)?;
         evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
         let webhook_key = config.webhooks.key_file.clone();
         let webhook_key = webhook_key.unwrap_or_else(|| config.data_dir.join(webhook_secrets::KEY_FILE));
+        let store = tangkal_store::open(&config.data_dir)?;
+        let reports = intake::ReportDesk::open(store.as_ref(), &config.data_dir, &config.response.reports)?;
         Ok(AppState {
             webhook_secrets: Arc::new(webhook_secrets::SecretSeal::new(webhook_key)),
             pool: Arc::new(pool),
@@ -169,6 +185,7 @@ impl AppState {
             search: Arc::default(),
             transparency_figures: Arc::default(),
             coordination: Arc::default(),
+            reports: Arc::new(reports),
         })
     }
 
@@ -224,10 +241,16 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The log span of a request: method and path, never the query string, which may carry a secret (a
+/// report's status token) or what someone searched for.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), version = ?request.version())
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and gives in-flight requests
@@ -249,9 +272,13 @@ pub async fn serve(
     let warm = state.clone();
     tokio::spawn(async move { warm.search.sync(&warm.pool).await });
     let webhook_tasks = webhooks::spawn(&state);
+    let upkeep = tokio::spawn(keep_reports_up_to_date(state.clone()));
+    let erasure = tokio::spawn(erase_expired_contacts_periodically(state.clone()));
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
     webhook_tasks.iter().for_each(|task| task.abort());
+    upkeep.abort();
+    erasure.abort();
     checkpoint_audit(&state).await;
     served
 }
@@ -271,6 +298,61 @@ async fn checkpoint_audit(state: &AppState) {
     let now = state.clock.now();
     // A failure is logged where it is turned into a problem (`Problem::internal`).
     let _ = state.pool.run(move |s| s.checkpoint_audit(now)).await;
+}
+
+/// Brings what reports are answered and placed with up to date: the instant-answer matcher is rebuilt
+/// in the background when the store's fact-checks changed (a clarification published, an import), at
+/// once when many were published since the last rebuild, and the narratives are read again when an
+/// ingest wrote new ones. Requests keep the old ones meanwhile.
+async fn keep_reports_up_to_date(state: AppState) {
+    let mut ticks = tokio::time::interval(state.config.report_upkeep_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = state.reports.answers.rebuild_soon.notified() => {}
+        }
+        let desk = state.reports.clone();
+        let outdated = state
+            .pool
+            .run(move |s| match desk.answers.outdated(s)? {
+                Some(_) => desk.answers.read(s).map(Some),
+                None => Ok(None),
+            })
+            .await;
+        let desk = state.reports.clone();
+        let rebuilt = tokio::task::spawn_blocking(move || {
+            if let Ok(Some(snapshot)) = outdated {
+                desk.answers.install(snapshot);
+            }
+            if let Err(e) = desk.narratives.refresh() {
+                tracing::warn!(target: "tangkal::reports", "cannot read the narratives again: {e:#}");
+            }
+        })
+        .await;
+        if let Err(e) = rebuilt {
+            tracing::error!(target: "tangkal::reports", "report upkeep failed: {e}");
+        }
+    }
+}
+
+/// Erases reporters' contacts once they are older than the retention period (`[response.reports]
+/// contact_retention_days`), by the server's clock.
+async fn erase_expired_contacts_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(state.config.contact_erasure_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let now = state.clock.now();
+        let before = state.config.response.reports.erase_contacts_received_before(now);
+        match state.pool.run(move |s| s.erase_expired_contacts(before, now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(target: "tangkal::reports", "erased the contacts of {n} reports"),
+            // Logged where it became a problem (`Problem::internal`).
+            Err(_) => {}
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

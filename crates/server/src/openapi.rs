@@ -12,14 +12,14 @@ use tangkal_cases::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, audit, cases, clarifications, session, takedowns, webhooks};
+use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns, webhooks};
 use crate::auth::Access;
 use crate::routes::{route_table, RouteSpec};
 use crate::{ServerConfig, PROBLEM_JSON};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tangkal API", description = "Cases, verdicts, takedown requests, clarifications, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents (`application/problem+json`)."),
+    info(title = "Tangkal API", description = "Cases, verdicts, takedown requests, clarifications, citizen reports, accounts and the audit trail of Tangkal. Errors are RFC 9457 problem documents (`application/problem+json`)."),
     paths(
         session::login, session::logout, session::me, session::change_password,
         accounts::list_users, accounts::create_user, accounts::disable_user,
@@ -32,6 +32,7 @@ use crate::{ServerConfig, PROBLEM_JSON};
         clarifications::create, clarifications::list, clarifications::get, clarifications::edit,
         clarifications::publish, clarifications::correct, clarifications::claim_reviews,
         webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::enable, webhooks::deliveries,
+        reports::submit, reports::list, reports::get, reports::link, reports::dismiss,
         audit::list, audit::verify,
     ),
     modifiers(&Declared),
@@ -63,9 +64,11 @@ impl Modify for Declared {
                 _ => None,
             };
             let Some(operation) = operation else { continue };
+            let named = spec.access.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
             let roles = match spec.access {
                 Access::Public => "public".to_string(),
-                _ => spec.access.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                Access::ReporterOr(_) => format!("{named}; anyone with the report's status token"),
+                _ => named,
             };
             let text = operation.description.take().unwrap_or_default();
             operation.description = Some(format!("{text}\n\nRoles: {roles}").trim().to_string());
@@ -228,6 +231,13 @@ fn any_word(words: &[&str]) -> String {
     let words: Vec<String> = words.iter().map(|w| any_case(w)).collect();
     format!(r"(^|[\W_])({})([\W_]|$)", words.join("|"))
 }
+/// Text of any lines: no control characters but tabs and line breaks.
+const LINES: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+/// [`LINES`] with something in it besides white space.
+const NON_BLANK_LINES: &str =
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+/// One line: no control characters at all.
+const LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 
 /// Adds `constraints` to the object at `pointer` in the schema named `schema`.
 fn extend(schemas: &mut Map<String, Value>, schema: &str, pointer: &str, constraints: Value) {
@@ -356,6 +366,8 @@ fn constrain(schemas: &mut Map<String, Value>, config: &ServerConfig) {
         json!({ "maxLength": tangkal_store::MAX_TOKEN_NAME_CHARS, "pattern": NOT_BLANK }),
     );
 
+    constrain_reports(&mut set, config);
+
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
     set("CreateUser", "/properties/username", json!({ "pattern": tangkal_store::USERNAME_PATTERN }));
     set("CreateUser", "/properties/display_name", json!({ "maxLength": tangkal_store::MAX_DISPLAY_NAME_CHARS }));
@@ -451,4 +463,33 @@ fn constrain_response(set: &mut impl FnMut(&str, &str, Value), config: &ServerCo
     set("CorrectionInput", "/properties/title", title);
     set("CorrectionInput", "/properties/body_markdown", body);
     set("CorrectionInput", "/properties/sources", sources);
+}
+
+/// Citizen reports. What a schema cannot state is refused with 422 and said in words: a text must have
+/// words outside its links (only emoji or symbols do not count) unless a link is given, a contact must
+/// be an e-mail address or a phone number, and a link must parse as a web address with a host.
+fn constrain_reports(set: &mut impl FnMut(&str, &str, Value), config: &ServerConfig) {
+    use tangkal_response::report::{MAX_CONTACT_CHARS, MAX_REASON_CHARS, MAX_TEXT_CHARS, OTHER_PLATFORM};
+    let platforms: Vec<&str> = config.platforms.iter().map(String::as_str).chain([OTHER_PLATFORM]).collect();
+    set("NewReport", "/properties/text", json!({ "maxLength": MAX_TEXT_CHARS, "pattern": LINES }));
+    // Empty counts as no link.
+    let link = json!({ "maxLength": tangkal_response::MAX_URL_CHARS, "pattern": "^(https?://[!-~]+)?$" });
+    set("NewReport", "/properties/url", link);
+    set("NewReport", "/properties/platform", json!({ "enum": platforms }));
+    set("NewReport", "/properties/contact", json!({ "maxLength": MAX_CONTACT_CHARS, "pattern": LINE }));
+    set(
+        "NewReport",
+        "",
+        json!({
+            "description": "The message and/or a link to it, where it was seen, and optionally a contact. A text \
+                without words outside its links (only emoji or symbols) needs a link; a contact must be an e-mail \
+                address or a phone number; a link must be a web address with a host. Such refusals are 422 and \
+                name the field.",
+            "anyOf": [
+                { "required": ["text"], "properties": { "text": { "type": "string" } } },
+                { "required": ["url"], "properties": { "url": { "type": "string", "minLength": 1 } } },
+            ],
+        }),
+    );
+    set("DismissReport", "/properties/reason", json!({ "maxLength": MAX_REASON_CHARS, "pattern": NON_BLANK_LINES }));
 }

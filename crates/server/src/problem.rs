@@ -233,13 +233,13 @@ const MAX_FOREIGN_DETAIL: usize = 1024;
 /// The safety net under every route: an error response that is not yet a problem document (a
 /// rejection from an extractor a handler used directly, a limit enforced by a layer) becomes one of
 /// the kind its status names, keeping its other headers. Its text becomes the detail, for client errors.
-/// HTML pages are left alone: the desk answers a refused form with the page and its error summary.
+/// An HTML page is left as it is: only a handler writes one, for people using a form (`/lapor`).
 pub async fn as_problem(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_problem =
-        response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes() == PROBLEM_JSON.as_bytes());
-    let is_page = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes() == crate::desk::HTML);
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|t| t.as_bytes()).unwrap_or_default();
+    let is_problem = content_type == PROBLEM_JSON.as_bytes();
+    let is_page = content_type.starts_with(b"text/html");
     if !(status.is_client_error() || status.is_server_error()) || is_problem || is_page {
         return response;
     }

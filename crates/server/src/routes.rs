@@ -7,10 +7,10 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use tangkal_cases::Permission::*;
 
-use crate::api::{accounts, audit, cases, clarifications, session, takedowns, webhooks};
+use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns, webhooks};
 use crate::auth::{self, Access};
 use crate::desk::{self, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue};
-use crate::{login, ops, public, AppState};
+use crate::{lapor, login, ops, public, AppState};
 
 /// One endpoint as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,7 @@ where
 pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
     use Access::*;
     let upload_limit = cases::upload_limit(max_upload_bytes);
+    let report_limit = || axum::extract::DefaultBodyLimit::max(reports::MAX_BODY_BYTES);
     vec![
         route(Method::GET, "/healthz", Public, ops::healthz),
         route(Method::GET, "/readyz", Public, ops::readyz),
@@ -116,6 +117,14 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::GET, "/desk/dashboard.csv", Page(ReadFigures), dashboard::csv),
         route(Method::GET, "/lang/{code}", Public, desk::switch_language),
         route(Method::GET, "/assets/{file}", Public, desk::asset),
+        route(Method::POST, "/api/v1/reports", Public, reports::submit.layer(report_limit())),
+        route(Method::GET, "/api/v1/reports", Allowed(WorkReports), reports::list),
+        route(Method::GET, "/api/v1/reports/{id}", ReporterOr(WorkReports), reports::get),
+        route(Method::POST, "/api/v1/reports/{id}/link", Allowed(WorkReports), reports::link),
+        route(Method::POST, "/api/v1/reports/{id}/dismiss", Allowed(WorkReports), reports::dismiss),
+        route(Method::GET, "/lapor", Public, lapor::form),
+        route(Method::POST, "/lapor", Public, lapor::submit.layer(report_limit())),
+        route(Method::GET, "/lapor/status", Public, lapor::status),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

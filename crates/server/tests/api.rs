@@ -6,7 +6,7 @@ mod harness;
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use harness::{draft, read, spawn, t0, TestApp, PASSWORD};
+use harness::{draft, read, spawn, spawn_with, t0, TestApp, PASSWORD};
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -279,8 +279,31 @@ async fn request_for(
         .unwrap()
         .id
     };
+    // A report, received over the API (the reporter's receipt).
+    let report = || async {
+        let body = json!({"text": "Pesan berantai soal bansos", "platform": "whatsapp"});
+        let (status, receipt) =
+            read(app.request(Method::POST, "/api/v1/reports", None).json(&body).send().await.unwrap()).await;
+        assert_eq!(status, 201, "{receipt}");
+        receipt
+    };
+    let report_id =
+        |receipt: &Value| receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap().parse::<i64>().unwrap();
     match (method.as_str(), path) {
-        ("POST", "/login") => unreachable!("handled by the caller"),
+        ("POST", "/login") | ("POST", "/lapor") => unreachable!("handled by the caller"),
+        ("POST", "/api/v1/reports") => (path.into(), Some(json!({"text": "Cek pesan ini", "platform": "x"})), None),
+        ("GET", "/api/v1/reports/{id}") => (fill(report_id(&report().await)), None, None),
+        ("POST", "/api/v1/reports/{id}/link") => {
+            (fill(report_id(&report().await)), Some(json!({"case_id": case(None)})), None)
+        }
+        ("POST", "/api/v1/reports/{id}/dismiss") => {
+            (fill(report_id(&report().await)), Some(json!({"reason": "bukan hoaks"})), None)
+        }
+        ("GET", "/lapor/status") => {
+            let receipt = report().await;
+            let url = receipt["status_url"].as_str().unwrap();
+            (url[url.find("/lapor/status").unwrap()..].to_string(), None, None)
+        }
         ("POST", "/api/v1/webhooks") => (path.into(), Some(json!({"url": hook_url, "events": ["case.opened"]})), None),
         ("GET" | "DELETE", "/api/v1/webhooks/{id}")
         | ("POST", "/api/v1/webhooks/{id}/enable")
@@ -523,13 +546,22 @@ async fn every_route_admits_exactly_its_roles() {
         ("GET", "/desk/dashboard.csv", Some(&[Admin, Analyst, Reviewer, Communicator])),
         ("GET", "/lang/{code}", PUBLIC),
         ("GET", "/assets/{file}", PUBLIC),
+        ("POST", "/api/v1/reports", PUBLIC),
+        ("GET", "/api/v1/reports", Some(&[Admin, Analyst])),
+        ("GET", "/api/v1/reports/{id}", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/reports/{id}/link", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/reports/{id}/dismiss", Some(&[Admin, Analyst])),
+        ("GET", "/lapor", PUBLIC),
+        ("POST", "/lapor", PUBLIC),
+        ("GET", "/lapor/status", PUBLIC),
     ];
     let declared: BTreeSet<(String, String)> =
         tangkal_server::route_table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
     let listed: BTreeSet<(String, String)> = expected.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
     assert_eq!(declared, listed, "the route table and this test's list differ");
 
-    let app = spawn().await;
+    // The walk sends a few hundred citizen reports from one address; their budget is tested elsewhere.
+    let app = spawn_with(|config| config.response.reports.per_network.burst = 100_000).await;
     let mut failures = Vec::new();
     for (method, path, allowed) in &expected {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -537,6 +569,8 @@ async fn every_route_admits_exactly_its_roles() {
         for caller in callers {
             let status = if (method.as_str(), *path) == ("POST", "/login") {
                 form_login(&app, "analyst-user", PASSWORD).await
+            } else if (method.as_str(), *path) == ("POST", "/lapor") {
+                form_report(&app).await
             } else {
                 let (url, body, form) = request_for(&app, &method, path).await;
                 let mut req = app.request(method.clone(), &url, caller.map(|r| app.user(r)));
@@ -582,6 +616,23 @@ async fn every_route_admits_exactly_its_roles() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Sends a report through the HTML form, CSRF cookie and all; returns the POST's status.
+async fn form_report(app: &TestApp) -> u16 {
+    let response = app.request(Method::GET, "/lapor", None).send().await.unwrap();
+    let cookie =
+        response.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let token = cookie.split_once('=').unwrap().1.to_string();
+    let form = [("text", "Pesan berantai soal bansos"), ("platform", "whatsapp"), ("csrf_token", token.as_str())];
+    let response = app
+        .request(Method::POST, "/lapor", None)
+        .header(reqwest::header::COOKIE, cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
 }
 
 /// Signs in through the HTML form, CSRF cookie and all; returns the POST's status.

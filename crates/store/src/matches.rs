@@ -229,18 +229,24 @@ impl MatchStore for SqliteStore {
     }
 
     fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>> {
-        let case = self
-            .conn
-            .prepare_cached(
-                "WITH RECURSIVE family (id) AS (
-                     SELECT CAST(?1 AS BIGINT)
-                     UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
-                 SELECT MIN(l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
-                 WHERE l.kind = 'narrative'",
-            )?
-            .query_row(params![narrative_id], |r| r.get(0))?;
-        Ok(case)
+        family_case(&self.conn, narrative_id, false)
     }
+}
+
+/// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
+/// earliest such case still open.
+pub(crate) fn family_case(conn: &rusqlite::Connection, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
+    let case = conn
+        .prepare_cached(
+            "WITH RECURSIVE family (id) AS (
+                 SELECT CAST(?1 AS BIGINT)
+                 UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
+             SELECT MIN(l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
+                  JOIN cases c ON c.id = l.case_id
+             WHERE l.kind = 'narrative' AND (NOT ?2 OR c.status NOT IN ('closed', 'dismissed'))",
+        )?
+        .query_row(params![narrative_id, open_only], |r| r.get(0))?;
+    Ok(case)
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! would keep what the reporter wrote); analysts' changes are, without the report's text or contact.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use tangkal_cases::Actor;
 use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportStatus};
 use tangkal_response::ResponseError;
@@ -12,6 +13,7 @@ use tangkal_response::webhook::EventKind;
 
 use crate::audit::{self, Entry};
 use crate::cases::{text_enum, to_i64};
+use crate::matches::family_case;
 use crate::users::time;
 use crate::{webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
 
@@ -21,6 +23,9 @@ pub struct ReportFilter {
     pub status: Option<ReportStatus>,
     pub platform: Option<String>,
     pub case_id: Option<i64>,
+    pub narrative_id: Option<i64>,
+    /// Received at or after this instant.
+    pub since: Option<DateTime<Utc>>,
 }
 
 pub trait ReportStore {
@@ -44,6 +49,10 @@ pub trait ReportStore {
     /// Erases the contact of every report received before `received_before` (the retention job);
     /// returns how many were erased.
     fn erase_expired_contacts(&mut self, received_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
+    /// Where a report that reads like narrative `narrative_id` joins triage: the narrative as it stands
+    /// now (merges followed) and its earliest open case, if any (one linking it or a narrative merged
+    /// into it). None when the store does not know the narrative.
+    fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>>;
 }
 
 const SELECT: &str = "SELECT id, reference, text, url, platform, contact, contact_erased, status, answer, narrative_id,
@@ -77,9 +86,25 @@ fn load(conn: &Connection, id: i64) -> Result<Option<CitizenReport>> {
     Ok(conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?.query_row(params![id], report_row).optional()?)
 }
 
-/// Parameters: `?1` status, `?2` platform, `?3` case.
+/// Parameters: `?1` status, `?2` platform, `?3` case, `?4` narrative, `?5` received since (UTC seconds).
 const MATCHING: &str =
-    "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR platform = ?2) AND (?3 IS NULL OR case_id = ?3)";
+    "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR platform = ?2) AND (?3 IS NULL OR case_id = ?3)
+       AND (?4 IS NULL OR narrative_id = ?4) AND (?5 IS NULL OR received_at >= ?5)";
+
+/// A filter's parameters, in [`MATCHING`]'s order.
+fn matching_params(filter: &ReportFilter) -> Vec<Value> {
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    let int = |n: Option<i64>| n.map_or(Value::Null, Value::Integer);
+    vec![
+        text(filter.status.map(|s| s.as_str().to_string())),
+        text(filter.platform.as_deref().map(|p| p.trim().to_lowercase())),
+        int(filter.case_id),
+        int(filter.narrative_id),
+        // Times are stored, and shown, in whole seconds: a report shown as received at 10:00:00 was
+        // received at or after 09:59:59.5, and not at or after 10:00:00.5.
+        int(filter.since.map(|t| t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0))),
+    ]
+}
 
 fn answer_json(report: &CitizenReport) -> Result<Option<String>> {
     report
@@ -144,32 +169,21 @@ impl ReportStore for SqliteStore {
     }
 
     fn list_reports(&self, filter: &ReportFilter, limit: u64, offset: u64) -> Result<Vec<CitizenReport>> {
-        let sql = format!("{SELECT} {MATCHING} ORDER BY received_at DESC, id DESC LIMIT ?4 OFFSET ?5");
-        let platform = filter.platform.as_deref().map(|p| p.trim().to_lowercase());
+        let sql = format!("{SELECT} {MATCHING} ORDER BY received_at DESC, id DESC LIMIT ?6 OFFSET ?7");
+        let mut values = matching_params(filter);
+        values.extend([Value::Integer(to_i64(limit, "limit")?), Value::Integer(to_i64(offset, "offset")?)]);
         let rows = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(
-                params![
-                    filter.status.map(ReportStatus::as_str),
-                    platform,
-                    filter.case_id,
-                    to_i64(limit, "limit")?,
-                    to_i64(offset, "offset")?
-                ],
-                report_row,
-            )?
+            .query_map(params_from_iter(values), report_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     fn count_reports(&self, filter: &ReportFilter) -> Result<u64> {
         let sql = format!("SELECT COUNT(*) FROM citizen_reports {MATCHING}");
-        let platform = filter.platform.as_deref().map(|p| p.trim().to_lowercase());
-        let n: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params![filter.status.map(ReportStatus::as_str), platform, filter.case_id], |r| r.get(0))?;
+        let n: i64 =
+            self.conn.prepare_cached(&sql)?.query_row(params_from_iter(matching_params(filter)), |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -240,6 +254,11 @@ impl ReportStore for SqliteStore {
         self.conn.execute_batch("PRAGMA secure_delete = OFF")?;
         erased
     }
+
+    fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>> {
+        let Some(narrative) = crate::NarrativeStore::get_narrative(self, narrative_id)? else { return Ok(None) };
+        Ok(Some((narrative.id, family_case(&self.conn, narrative.id, true)?)))
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +266,6 @@ mod tests {
     use chrono::Duration;
     use rand_core::OsRng;
     use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
-    use tangkal_response::takedown::TakedownConfig;
 
     use super::*;
     use crate::response_fixtures::{desk, t0, Desk};
@@ -257,10 +275,10 @@ mod tests {
         let new = NewReport {
             text: Some(text.into()),
             url: None,
-            platform: "whatsapp-channel".into(),
+            platform: "whatsapp".into(),
             contact: contact.map(str::to_string),
         };
-        let valid = new.validate(&TakedownConfig::default()).unwrap();
+        let valid = new.validate(&["whatsapp".to_string()]).unwrap();
         let token = StatusToken::generate(&mut OsRng);
         let report = CitizenReport::received(&valid, &ReportIntake::default(), at);
         (desk.store.add_report(&report, &token.hash()).unwrap(), token)
@@ -346,9 +364,87 @@ mod tests {
         assert_eq!(ids(&desk, &ReportFilter::default()), [b.id, a.id]);
         let received = ReportFilter { status: Some(ReportStatus::Received), ..ReportFilter::default() };
         assert_eq!(ids(&desk, &received), [b.id]);
-        let platform = ReportFilter { platform: Some("WhatsApp-Channel".into()), ..ReportFilter::default() };
+        let platform = ReportFilter { platform: Some("WhatsApp".into()), ..ReportFilter::default() };
         assert_eq!(desk.store.count_reports(&platform).unwrap(), 2);
         let other = ReportFilter { platform: Some("x".into()), ..ReportFilter::default() };
         assert_eq!(desk.store.count_reports(&other).unwrap(), 0);
+    }
+
+    #[test]
+    fn lists_filter_by_narrative_and_time_received() {
+        let mut desk = desk();
+        let (early, _) = receive(&mut desk, "a", None, t0());
+        let (late, _) = receive(&mut desk, "b", None, t0() + Duration::minutes(10));
+        desk.store.conn.execute("UPDATE citizen_reports SET narrative_id = 4 WHERE id = ?1", [early.id]).unwrap();
+        let ids =
+            |f: ReportFilter| desk.store.list_reports(&f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(ReportFilter { narrative_id: Some(4), ..ReportFilter::default() }), [early.id]);
+        let since = |t: DateTime<Utc>| ReportFilter { since: Some(t), ..ReportFilter::default() };
+        assert_eq!(ids(since(t0())), [late.id, early.id], "at the instant itself");
+        assert_eq!(ids(since(t0() + Duration::milliseconds(500))), [late.id], "stored, and shown, to the second");
+        assert_eq!(desk.store.count_reports(&since(t0() + Duration::minutes(10))).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_narrative_s_triage_follows_merges_to_its_open_case() {
+        use crate::{CaseStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore, NarrativeUpdate, SourceRef};
+        use tangkal_cases::{Change, NewCase, Status};
+        let mut desk = desk();
+        let items: Vec<_> = (0..2)
+            .map(|i| {
+                let line = format!(
+                    r#"{{"id":"x:{i}","platform":"x","text":"teks {i}","published_at":"2024-02-03T05:12:4{i}Z"}}"#
+                );
+                tangkal_model::parse_json_item(line.as_bytes(), 1 << 20).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
+        desk.store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
+        let ids: Vec<i64> = desk.store.items_after(0, 10).unwrap().iter().map(|i| i.id).collect();
+        let row = |id: i64, item: i64| crate::NarrativeRow {
+            id,
+            first_seen: 10,
+            last_seen: 20,
+            items: 1,
+            accounts: 1,
+            platforms: vec!["x".into()],
+            views: 0,
+            shares: 0,
+            velocity_1h: 0.0,
+            velocity_6h: 0.0,
+            velocity_24h: 0.0,
+            accelerating: false,
+            representative_item_id: item,
+        };
+        let update = NarrativeUpdate {
+            assignments: vec![(ids[0], 1, 0), (ids[1], 2, 1)],
+            merges: vec![],
+            figures: vec![row(1, ids[0]), row(2, ids[1])],
+        };
+        desk.store.save_narratives(&update).unwrap();
+        assert_eq!(desk.store.triage_of(2).unwrap(), Some((2, None)), "known, without a case");
+        assert_eq!(desk.store.triage_of(9).unwrap(), None, "unknown");
+
+        // Narrative 2 had a case that was dismissed; then it merged into 1, which has an open case.
+        let open = |desk: &mut Desk, title: &str| {
+            desk.store.open_case(&NewCase { title: title.into(), ..NewCase::default() }, "test", t0()).unwrap().id
+        };
+        let dismissed = open(&mut desk, "lama");
+        desk.store.link_narrative(dismissed, 2, ids[1], "test", t0()).unwrap();
+        let analyst = desk.analyst.clone();
+        let dismiss = Change::Move { to: Status::Dismissed, reason: Some("bukan hoaks".into()) };
+        desk.store.update_case(dismissed, dismiss, &analyst, t0()).unwrap();
+        assert_eq!(desk.store.triage_of(2).unwrap(), Some((2, None)), "a dismissed case is not open");
+        let live = open(&mut desk, "baru");
+        desk.store.link_narrative(live, 1, ids[0], "test", t0()).unwrap();
+        let merge = NarrativeUpdate {
+            assignments: vec![],
+            merges: vec![NarrativeMerge { absorbed: 2, into: 1, item_id: ids[1] }],
+            figures: vec![row(1, ids[0])],
+        };
+        desk.store.save_narratives(&merge).unwrap();
+        assert_eq!(desk.store.triage_of(2).unwrap(), Some((1, Some(live))));
+        assert_eq!(desk.store.triage_of(1).unwrap(), Some((1, Some(live))));
     }
 }

@@ -169,12 +169,16 @@ pub(crate) async fn update(
 ) -> Result<Clarification, Problem> {
     let (actor, now, site) = (caller.actor(), state.clock.now(), state.config.response.site.clone());
     let public = !matches!(change, ClarificationChange::Edit(_));
+    let desk = state.reports.clone();
     let updated = state
         .pool
         .run(move |s| {
             let updated = s.update_clarification(id, change, &actor, now)?;
             if let (ResponseUpdate::Done(c), true) = (&updated, public) {
-                s.upsert_factchecks(&[as_factcheck(c, &site)])?;
+                let factcheck = as_factcheck(c, &site);
+                s.upsert_factchecks(std::slice::from_ref(&factcheck))?;
+                // Citizen reports are answered by it from the next one on.
+                desk.answers.add(factcheck);
             }
             Ok(updated)
         })

@@ -130,5 +130,12 @@ fn check_response(response: &tangkal_server::ResponseSettings) -> anyhow::Result
         anyhow::ensure!(ok, "{key}: {value:?} is not an http or https address");
     }
     anyhow::ensure!(!response.site.organisation.trim().is_empty(), "response.site.organisation: must not be empty");
+    let reports = &response.reports;
+    for (key, allowance) in [("per_network", reports.per_network), ("per_contact", reports.per_contact)] {
+        anyhow::ensure!(
+            allowance.burst >= 1 && allowance.every_secs >= 1,
+            "response.reports.{key}: burst and every_secs must be at least 1"
+        );
+    }
     Ok(())
 }
