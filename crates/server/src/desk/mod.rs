@@ -30,9 +30,6 @@ use crate::api::{Ids, Params};
 use crate::auth::{self, Caller, Credential};
 use crate::{AppState, Problem};
 
-/// The content type of every page, which the problem layer leaves alone.
-pub(crate) const HTML: &[u8] = b"text/html; charset=utf-8";
-
 /// The reader's language: the cookie's, else Indonesian.
 pub(crate) fn lang_of(headers: &HeaderMap) -> Lang {
     auth::cookie_value(headers, tangkal_web::LANG_COOKIE).and_then(|code| Lang::parse(&code)).unwrap_or_default()
