@@ -203,10 +203,10 @@ async fn deliveries_are_signed_and_retried_with_the_same_id_until_accepted() {
     let new = tangkal_response::report::NewReport {
         text: Some("Pesan berantai soal bansos dari nomor 0812-3456-7890".into()),
         url: None,
-        platform: "whatsapp-channel".into(),
+        platform: "whatsapp".into(),
         contact: Some("budi@example.id".into()),
     };
-    let valid = new.validate(&tangkal_response::takedown::TakedownConfig::default()).unwrap();
+    let valid = new.validate(&["whatsapp".to_string()]).unwrap();
     let intake = tangkal_response::report::ReportIntake::default();
     let report = tangkal_response::report::CitizenReport::received(&valid, &intake, app.clock.now());
     let token = tangkal_response::report::StatusToken::generate(&mut rand_core::OsRng);
