@@ -500,6 +500,26 @@ async fn the_dashboard_counts_the_desk_and_downloads_each_figure_as_csv() {
     let (status, headers, _) = page(&app, &analyst, "/desk/dashboard.csv?figure=nope").await;
     assert_eq!((status, headers[CONTENT_TYPE].to_str().unwrap()), (400, "application/problem+json"));
 
+    // A chosen period: the campaign's days only, every figure held to it.
+    let (status, _, html) = page(&app, &analyst, "/desk/dashboard?from=2026-02-20&to=2026-02-28").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("20 Februari 2026 – 28 Februari 2026") && html.contains("value=\"2026-02-20\""));
+    assert!(html.contains("0 dari 0 yang selesai"), "the cases opened on 2 March are outside it");
+    assert!(html.contains("figure=cases_by_status&#38;from=2026-02-20&#38;to=2026-02-28"), "downloads keep the period");
+    let r = app
+        .client
+        .get(format!("{}/desk/dashboard.csv?figure=cases_per_day&from=2026-02-20&to=2026-02-28", app.base))
+        .header("cookie", &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap().lines().count(), 10, "a heading and nine days");
+    for bad in ["from=2026-03-05&to=2026-03-01", "from=kemarin", "from=2024-01-01&to=2026-01-01"] {
+        let (status, _, body) = page(&app, &analyst, &format!("/desk/dashboard?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body.contains("from") || body.contains("to"), "{bad}: the field is named: {body}");
+    }
+
     let liaison = session(&app, &username(Role::PlatformLiaison)).await;
     assert_eq!(page(&app, &liaison, "/desk/dashboard").await.0, 403, "figures over every platform are not a liaison's");
     let (_, _, queue) = page(&app, &liaison, "/desk").await;

@@ -509,8 +509,9 @@ async fn every_response_endpoint_is_in_the_api_document_with_resolvable_schemas(
     let (status, doc) = app.call(Method::GET, "/api/v1/openapi.json", Role::Partner, None).await;
     assert_eq!(status, 200);
     for route in tangkal_server::route_table() {
-        let is_response =
-            ["takedown", "clarification", "claimreview", "transparency"].iter().any(|w| route.path.contains(w));
+        // The API's routes; the desk's HTML forms for the same actions are pages, not API.
+        let is_response = route.path.starts_with("/api/")
+            && ["takedown", "clarification", "claimreview", "transparency"].iter().any(|w| route.path.contains(w));
         if is_response {
             let method = route.method.as_str().to_lowercase();
             assert!(doc["paths"][route.path][&method].is_object(), "{} {} is not documented", route.method, route.path);

@@ -502,12 +502,7 @@ async fn after(
     match outcome {
         Ok(notice) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/desk/cases/{case_id}?done={notice}"))])
             .into_response(),
-        Err(problem)
-            if problem.status() == StatusCode::NOT_FOUND
-                && problem.detail.as_deref() == Some(&format!("case {case_id}")) =>
-        {
-            refusal_page(state, caller, headers, problem)
-        }
+        // A case the caller may not see is refused by `show` itself, as a page.
         Err(problem) => {
             let error = form_error(&problem, lang_of(headers), FIELDS);
             show(state, caller, headers, case_id, problem.status(), Some(error), kept, None).await

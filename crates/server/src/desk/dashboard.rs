@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use tangkal_cases::Urgency;
 use tangkal_response::clarification::ClarificationStatus;
@@ -24,8 +24,10 @@ use crate::api::Params;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
-/// The trend charts and the period report cover this many days, today included.
+/// Without a chosen period, the trend charts and the period report cover this many days, today included.
 const DAYS: i64 = 14;
+/// The longest period a report covers.
+const MAX_DAYS: i64 = 366;
 const TOP_NARRATIVES: u64 = 5;
 
 /// A table cell: shown in the reader's language, downloaded as a plain value.
@@ -73,6 +75,8 @@ struct Chart {
 /// Everything the page shows, before it is written out as HTML or CSV.
 struct Figures {
     period: String,
+    /// The first and last day, for links.
+    range: (i64, i64),
     summary: String,
     headline: Vec<Figure>,
     charts: Vec<Chart>,
@@ -101,12 +105,65 @@ fn per_day(counts: &[DailyCount], days: &[i64], label: impl Fn(&str) -> String) 
         .collect()
 }
 
-async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures, Problem> {
+/// The report's period: `from` and `to` (local dates, `YYYY-MM-DD`, both included), by default the last
+/// two weeks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// Day 0: days are counted from 1970-01-01 (`NaiveDate`'s default).
+fn epoch() -> NaiveDate {
+    NaiveDate::default()
+}
+
+/// `2026-03-14`, as `<input type="date">` and the query string write a day.
+fn date_text(day: i64) -> String {
+    (epoch() + chrono::Days::new(day.max(0) as u64)).format("%Y-%m-%d").to_string()
+}
+
+fn day_number(field: &str, text: &str) -> Result<Option<i64>, Problem> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Problem::bad_request(format!("{field}: {text:?} is not a date (YYYY-MM-DD)")))?;
+    Ok(Some((date - epoch()).num_days()))
+}
+
+impl PeriodQuery {
+    /// The first and last local day (days since 1970-01-01), checked.
+    fn days(&self, today: i64) -> Result<(i64, i64), Problem> {
+        let last = day_number("to", &self.to)?.unwrap_or(today);
+        let first = day_number("from", &self.from)?.unwrap_or(last - DAYS + 1);
+        if first > last {
+            return Err(Problem::bad_request("from: the period starts after it ends".to_string()));
+        }
+        if last - first >= MAX_DAYS {
+            return Err(Problem::bad_request(format!("to: a period covers at most {MAX_DAYS} days")));
+        }
+        Ok((first, last))
+    }
+
+    /// The period in a link: `&from=…&to=…` with the days chosen.
+    fn link(first: i64, last: i64) -> String {
+        format!("from={}&to={}", date_text(first), date_text(last))
+    }
+}
+
+async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQuery) -> Result<Figures, Problem> {
     let (now, tz) = (state.clock.now(), zone(caller));
     let offset = i64::from(tz.offset_from_utc_datetime(&now.naive_utc()).fix().local_minus_utc());
     let today = (now.timestamp() + offset).div_euclid(86_400);
-    let days: Vec<i64> = (today - DAYS + 1..=today).collect();
-    let since = days[0] * 86_400 - offset;
+    let (first, last) = period.days(today)?;
+    let days: Vec<i64> = (first..=last).collect();
+    let since = first * 86_400 - offset;
+    // The first instant after the period.
+    let until = (last + 1) * 86_400 - offset;
     let (items, narratives, by_status, by_rating, cases_daily, items_daily, times, takedowns, clarified, top) = state
         .pool
         .run(move |s| {
@@ -118,7 +175,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             let clarified = s
                 .list_clarifications(&published, i64::MAX as u64, 0)?
                 .iter()
-                .filter(|c| c.published_at.is_some_and(|t| t.timestamp() >= since))
+                .filter(|c| c.published_at.is_some_and(|t| (since..until).contains(&t.timestamp())))
                 .count() as u64;
             let mut top = Vec::new();
             for n in s.list_narratives(NarrativeOrder::Velocity, TOP_NARRATIVES, 0)? {
@@ -139,6 +196,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             ))
         })
         .await?;
+    let times: Vec<_> = times.into_iter().filter(|t| t.opened_at < until).collect();
     let open: u64 = by_status.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum();
     let finished: Vec<_> = times.iter().filter(|t| t.finished_at.is_some()).collect();
     let met =
@@ -148,11 +206,11 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
     let taken_down: u64 = takedowns
         .iter()
         .flat_map(|r| &r.urls)
-        .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| t.timestamp() >= since))
+        .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| (since..until).contains(&t.timestamp())))
         .count() as u64;
     let day_start = |day: i64| Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now);
     let day_label = |day: i64| format::date(day_start(day), tz, lang);
-    let period = lang.fill("dashboard.period", &[("from", &day_label(days[0])), ("to", &day_label(today))]);
+    let period = lang.fill("dashboard.period", &[("from", &day_label(first)), ("to", &day_label(last))]);
     let none = lang.t("dashboard.none").to_string();
     let summary = lang.fill(
         "dashboard.summary",
@@ -298,11 +356,11 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang) -> Result<Figures
             best_match: None,
         })
         .collect();
-    Ok(Figures { period, summary, headline, charts, tables, top })
+    Ok(Figures { period, range: (first, last), summary, headline, charts, tables, top })
 }
 
-fn csv_href(name: &str) -> String {
-    format!("/desk/dashboard.csv?figure={name}")
+fn csv_href(name: &str, (first, last): (i64, i64)) -> String {
+    format!("/desk/dashboard.csv?figure={name}&{}", PeriodQuery::link(first, last))
 }
 
 /// `/desk/dashboard`.
@@ -310,17 +368,22 @@ pub async fn page(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
+    Params(q): Params<PeriodQuery>,
 ) -> Result<Response, Problem> {
     let lang = lang_of(&headers);
-    let f = gather(&state, &caller, lang).await?;
+    let f = gather(&state, &caller, lang, &q).await?;
     let mut charts = Vec::new();
     for chart in &f.charts {
         let html = chart.data.render(chart.name, lang).map_err(Problem::internal)?;
-        charts.push(ChartBlock { html, csv_href: csv_href(chart.name) });
+        charts.push(ChartBlock { html, csv_href: csv_href(chart.name, f.range) });
     }
+    let here = format!("/desk/dashboard?{}", PeriodQuery::link(f.range.0, f.range.1));
+    let (from, to) = (date_text(f.range.0), date_text(f.range.1));
     let page = DashboardPage {
         lang,
-        chrome: chrome(&state, Some(&caller), lang, lang.t("title.dashboard").into(), "/desk/dashboard"),
+        chrome: chrome(&state, Some(&caller), lang, lang.t("title.dashboard").into(), &here),
+        from,
+        to,
         period: f.period,
         summary: f.summary,
         figures: f.headline,
@@ -333,7 +396,7 @@ pub async fn page(
                 columns: t.columns.clone(),
                 numbers_from: t.numbers_from,
                 rows: t.rows.iter().map(|row| row.iter().map(|c| c.shown(lang)).collect()).collect(),
-                csv_href: csv_href(t.name),
+                csv_href: csv_href(t.name, f.range),
             })
             .collect(),
         top: f.top,
@@ -345,6 +408,10 @@ pub async fn page(
 #[serde(deny_unknown_fields)]
 pub struct CsvQuery {
     figure: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
 /// `/desk/dashboard.csv?figure=NAME`: one table or chart of the dashboard, in plain numbers.
@@ -355,7 +422,8 @@ pub async fn csv(
     Params(q): Params<CsvQuery>,
 ) -> Result<Response, Problem> {
     let lang = lang_of(&headers);
-    let f = gather(&state, &caller, lang).await?;
+    let period = PeriodQuery { from: q.from, to: q.to };
+    let f = gather(&state, &caller, lang, &period).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, row: Vec<String>| {
         out.write_record(row.iter().map(|cell| inert_cell(cell))).map_err(Problem::internal)

@@ -296,7 +296,8 @@ pub async fn switch_language(
     let next = q.next.as_deref().and_then(local_path).unwrap_or("/desk").to_string();
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     let year = Duration::from_secs(365 * 24 * 3600).as_secs();
-    let cookie = format!("{}={}; Path=/; SameSite=Lax; Max-Age={year}{secure}", tangkal_web::LANG_COOKIE, lang.code());
+    let cookie =
+        format!("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={year}{secure}", tangkal_web::LANG_COOKIE, lang.code());
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, next), (header::SET_COOKIE, cookie)]).into_response())
 }
 

@@ -37,6 +37,9 @@ pub struct ChartBlock {
 pub struct DashboardPage {
     pub lang: Lang,
     pub chrome: Chrome,
+    /// The period's first and last day, `YYYY-MM-DD`, for the period form.
+    pub from: String,
+    pub to: String,
     /// "1 Maret – 14 Maret 2026"
     pub period: String,
     /// "N konten diturunkan, M klarifikasi, median waktu respons …"
