@@ -191,7 +191,8 @@ pub async fn submit(
     }
     let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let new = NewReport {
-        text: optional(&form.text).map(|_| form.text.clone()),
+        // Browsers send a textarea's line breaks as CRLF but count them as one character.
+        text: optional(&form.text).map(|_| form.text.replace("\r\n", "\n")),
         url: optional(&form.url),
         platform: form.platform.clone(),
         contact: optional(&form.contact),

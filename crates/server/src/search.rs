@@ -5,8 +5,8 @@
 //! The index follows the store through the audit trail: every change to a clarification is audited in
 //! its own transaction, so [`SearchIndex::sync`] asks for the clarifications changed since the last event
 //! it saw and re-analyses only those, whichever process wrote them. Publishing and correcting sync at
-//! once; each search syncs first, which costs one indexed query when nothing changed. The first sync
-//! builds the index from every published clarification.
+//! once; each search syncs first, which costs two reads of the audit trail's primary key when nothing
+//! changed. The first sync builds the index from every published clarification.
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};

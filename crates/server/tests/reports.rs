@@ -353,7 +353,14 @@ async fn the_form_works_without_script_and_drops_what_bots_send() {
     let (status, page) = lapor(&app, &[("text", "Cek ini"), ("platform", "x"), ("contact", "budi")]).await;
     assert_eq!(status, 422);
     assert!(page.contains("Periksa kolom «Kontak»"), "{page}");
+    let (status, page) = lapor(&app, &[("text", "Cek ini"), ("platform", "")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Periksa kolom «Dilihat di»"), "{page}");
     assert_eq!(stored_reports(&app), 1);
+    // A textarea's line breaks arrive as CRLF and count once, as the browser counted them.
+    let lines = "baris\r\n".repeat(833);
+    let (status, page) = lapor(&app, &[("text", lines.as_str()), ("platform", "x")]).await;
+    assert_eq!(status, 200, "{page}");
 }
 
 #[tokio::test]
