@@ -188,6 +188,8 @@ const NO_CONTROL_CHARACTERS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 /// White space as `str::trim` removes it (Unicode `White_Space`), spelled out: `\s` means different
 /// things in different regular expression dialects.
 const TRIMMED: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// The white space of [`TRIMMED`] that is not a control character.
+const SPACES: &str = r" \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 /// Control characters (Unicode `Cc`).
 const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
 
@@ -195,11 +197,16 @@ const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
 /// remains has no control characters (but line breaks and tabs when `multiline`) and, when `required`,
 /// is not empty.
 fn clean_text(multiline: bool, required: bool) -> String {
-    let inner = if multiline { format!(r"[^{CONTROL}]|[\t\n\r]") } else { format!("[^{CONTROL}]") };
+    // Trimmed white space at the ends is still checked as sent: no control characters but those allowed.
+    let (inner, ends) = if multiline {
+        (format!(r"[^{CONTROL}]|[\t\n\r]"), format!(r"[{SPACES}\t\n\r]*"))
+    } else {
+        (format!("[^{CONTROL}]"), format!("[{SPACES}]*"))
+    };
     let edge = format!("[^{CONTROL}{TRIMMED}]");
     let core = format!("{edge}(({inner})*{edge})?");
     let core = if required { core } else { format!("({core})?") };
-    format!("^[{TRIMMED}]*{core}[{TRIMMED}]*$")
+    format!("^{ends}{core}{ends}$")
 }
 
 /// Nothing but `[LABEL]`s, which a clarification's title or claim must say more than.
