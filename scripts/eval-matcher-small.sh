@@ -3,7 +3,9 @@
 # drawn from the development queries' relevant fact-checks plus random others, fixed seed) beside
 # the whole collection, with the shipped model and thresholds: recall@1 of auto-answered queries
 # (best match answered "auto" AND relevant, out of all queries) and the share of negatives-dev
-# answered "auto". See crates/matcher/examples/small_corpora.rs for the exact definitions.
+# answered "auto"; then "auto right" at the level that answers at most 1% of the negatives "auto", to
+# compare models at one false-positive rate. See crates/matcher/examples/small_corpora.rs for the exact
+# definitions.
 #
 # Usage: scripts/eval-matcher-small.sh [DRAWS]     (databases drawn per size, default 5)
 set -euo pipefail

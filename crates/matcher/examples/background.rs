@@ -24,7 +24,7 @@ fn main() {
         std::process::exit(2);
     };
     let records: Vec<FactCheck> = common::read_jsonl(path);
-    let analyzer = Analyzer::new().reading_amounts();
+    let analyzer = Analyzer::new().for_matching();
     let mut df: HashMap<String, u32> = HashMap::new();
     for record in &records {
         let mut stems = analyzer.analyze(&record.claim_text()).stems;

@@ -7,8 +7,8 @@
 //!   sum (LambdaMART), for what a weighted sum cannot express;
 //! - the **calibration**, a logistic regression, turns the ranker's value into a probability that
 //!   the match is right, using evidence about the text's best candidate (how much of its claim and
-//!   of the text they share), never about the runner-up, whose distance depends on the size of the
-//!   database. Those inputs are the same for every candidate of a text, so the probability only
+//!   of the text they share, and how much specific vocabulary that is), never about the runner-up,
+//!   whose distance depends on the size of the database. Those inputs are the same for every candidate of a text, so the probability only
 //!   ever falls down the ranking, and the same threshold means the same thing for a five-word post
 //!   and a long article, against forty fact-checks or forty thousand.
 //!
@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Number of text-level inputs of the calibration (see [`QUERY_FEATURE_NAMES`]).
-pub const QUERY_FEATURES: usize = 9;
+pub const QUERY_FEATURES: usize = 10;
 
 /// Text-level calibration inputs, taken from the best candidate.
 pub const QUERY_FEATURE_NAMES: [&str; QUERY_FEATURES] = [
@@ -30,6 +30,7 @@ pub const QUERY_FEATURE_NAMES: [&str; QUERY_FEATURES] = [
     "best_claim_trigrams_covered",
     "best_query_trigrams_in_claim",
     "query_terms_log",
+    "best_shared_mass",
 ];
 
 /// Ranker and calibration weights.

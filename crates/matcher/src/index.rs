@@ -146,10 +146,11 @@ struct Doc {
 }
 
 impl Index {
-    /// Analyses every record's claim and body text and builds the postings. Amounts are read to
-    /// their value (`Rp 600 ribu` and `Rp 600.000` are one term), as [`crate::Matcher`] reads texts.
+    /// Analyses every record's claim and body text and builds the postings. Texts are read as
+    /// [`crate::Matcher`] reads them ([`Analyzer::for_matching`]): amounts to their value (`Rp 600 ribu`
+    /// and `Rp 600.000` are one term), words as their equivalents (`link` is `tautan`).
     pub fn build(records: Vec<FactCheck>, analyzer: &Analyzer, weights: FieldWeights) -> Index {
-        let analyzer = &analyzer.clone().reading_amounts();
+        let analyzer = &analyzer.clone().for_matching();
         let mut vocab: FastMap<String, u32> = FastMap::default();
         let mut words: FastMap<String, u32> = FastMap::default();
         let mut intern = |a: Analysis| -> Vec<u32> {

@@ -35,7 +35,7 @@ pub use rank::{
 
 /// Bumped whenever the text analysis that indexes and queries go through changes in a way the shipped
 /// model and background table do not show (they are hashed into [`revision`] already).
-const ANALYSIS_REVISION: u32 = 2;
+const ANALYSIS_REVISION: u32 = 3;
 
 /// Everything besides the fact-checks that a match depends on: this crate's version, the analysis,
 /// the shipped model and the background table. Stored matches carry it, so a change to any of them

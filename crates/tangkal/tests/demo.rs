@@ -60,9 +60,11 @@ fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
 }
 
 /// Against the sample's truth files: of its 16 hoaxes that have a fact-check, the demo (a desk with
-/// 40 fact-checks) marks at least 13 debunked by that very fact-check (2 before scores stopped
-/// depending on the size of the database), and never marks a narrative debunked by another one, nor
-/// one that no fact-check is about (a post warning against the remedy a fact-check debunks, say).
+/// 40 fact-checks) marks at least 15 debunked by that very fact-check (2 before scores stopped
+/// depending on the size of the database, 13 before matching read words as their equivalents and
+/// the score weighed the specific vocabulary a text shares with a headline), and never marks a
+/// narrative debunked by another one, nor one that no fact-check is about (a post warning against
+/// the remedy a fact-check debunks, say).
 #[test]
 fn demo_debunks_the_sample_hoaxes_with_their_own_fact_checks() {
     let dir = tempfile::tempdir().unwrap();
@@ -85,7 +87,7 @@ fn demo_debunks_the_sample_hoaxes_with_their_own_fact_checks() {
         }
     }
     assert!(
-        wrong.is_empty() && right.len() >= 13,
+        wrong.is_empty() && right.len() >= 15,
         "{} of 16 sample hoaxes debunked by their fact-check: {right:?}; debunked by the wrong fact-check \
          (narrative, sample narrative, fact-check): {wrong:?}",
         right.len()

@@ -24,6 +24,7 @@
 
 pub mod amounts;
 pub mod dictionary;
+pub mod equivalents;
 pub mod language;
 pub mod normalizer;
 pub mod stemmer;
@@ -107,7 +108,8 @@ fn hash_words(words: &[String]) -> u64 {
     h.digest()
 }
 
-static DEFAULT: LazyLock<Analyzer> = LazyLock::new(|| Analyzer { normalizer: Normalizer::new(), amounts: false });
+static DEFAULT: LazyLock<Analyzer> =
+    LazyLock::new(|| Analyzer { normalizer: Normalizer::new(), amounts: false, equivalents: false });
 
 /// Most words a thread's stem memo holds before it starts over.
 const STEM_MEMO_WORDS: usize = 100_000;
@@ -134,6 +136,8 @@ pub struct Analyzer {
     normalizer: Normalizer,
     /// Whether amounts are read to their value; see [`Analyzer::reading_amounts`].
     amounts: bool,
+    /// Whether words are read as their matching [`equivalents`]; see [`Analyzer::for_matching`].
+    equivalents: bool,
 }
 
 impl Default for Analyzer {
@@ -159,7 +163,7 @@ impl Analyzer {
     /// assert_eq!(a.analyze("lagi mager").terms, ["lagi", "malas", "gerak"]);
     /// ```
     pub fn with(normalizer: Normalizer) -> Analyzer {
-        Analyzer { normalizer, amounts: false }
+        Analyzer { normalizer, amounts: false, equivalents: false }
     }
 
     /// This analyzer, reading money amounts and other counts to their integer value (see
@@ -177,6 +181,31 @@ impl Analyzer {
     pub fn reading_amounts(mut self) -> Analyzer {
         self.amounts = true;
         self
+    }
+
+    /// This analyzer as claim matching reads a text to compare it with another: amounts read to their
+    /// value ([`Analyzer::reading_amounts`]) and words read as their [`equivalents`] (`link` as
+    /// `tautan`, `wa` as `whatsapp`), so that a post and a fact-check about the same thing share words
+    /// however each writes them. The default keeps words as written, so canonical forms and
+    /// fingerprints already stored stay valid.
+    ///
+    /// ```
+    /// use tangkal_text::Analyzer;
+    /// let a = Analyzer::new().for_matching();
+    /// assert_eq!(a.analyze("klik link WA ini").terms, a.analyze("klik tautan WhatsApp ini").terms);
+    /// assert_eq!(a.analyze("klik link WA ini").canonical, "klik tautan whatsapp ini");
+    /// assert_eq!(Analyzer::new().analyze("klik link WA ini").canonical, "klik link wa ini");
+    /// ```
+    pub fn for_matching(self) -> Analyzer {
+        Analyzer { equivalents: true, ..self.reading_amounts() }
+    }
+
+    /// `word`'s matching equivalent when this analyzer reads them, else `word` itself.
+    fn equivalent<'w>(&self, word: &'w str) -> &'w str {
+        match self.equivalents.then(|| equivalents::equivalent(word)).flatten() {
+            Some(equivalent) => equivalent,
+            None => word,
+        }
     }
 
     /// The language of `text`; see [`language::detect`].
@@ -202,7 +231,7 @@ impl Analyzer {
                 normal.clear();
                 self.normalizer.normalize_into(&folded, &mut normal);
                 for term in normal.split(' ').filter(|t| !t.is_empty()) {
-                    a.terms.push(term.to_owned());
+                    a.terms.push(self.equivalent(term).to_owned());
                     a.term_tokens.push(index);
                 }
             }
@@ -255,7 +284,7 @@ impl Analyzer {
             let raw = &text[span.start..span.end];
             if let Some(lower) = plain_ascii_lower(raw, &mut buf) {
                 if self.normalizer.lexicon().get(lower).is_none() {
-                    out.push_str(lower);
+                    out.push_str(self.equivalent(lower));
                     continue;
                 }
                 out.push_str(lower);
@@ -266,6 +295,9 @@ impl Analyzer {
             folded.push_str(&out[word_start..]);
             out.truncate(word_start);
             self.normalizer.normalize_into(folded, out);
+            if self.equivalents {
+                self.replace_equivalents(out, word_start);
+            }
             if out.len() == word_start {
                 out.truncate(mark);
             }
@@ -277,6 +309,16 @@ impl Analyzer {
             out.truncate(start);
             out.push_str(&words.join(" "));
         }
+    }
+
+    /// Rewrites the words of `out[from..]` (one token's standard form) to their matching equivalents.
+    fn replace_equivalents(&self, out: &mut String, from: usize) {
+        if out[from..].split(' ').all(|word| equivalents::equivalent(word).is_none()) {
+            return;
+        }
+        let replaced = out[from..].split(' ').map(|word| self.equivalent(word)).collect::<Vec<_>>().join(" ");
+        out.truncate(from);
+        out.push_str(&replaced);
     }
 
     /// 64-bit hash of the canonical form; see [`fingerprint`].
@@ -361,6 +403,23 @@ mod tests {
         }
         assert_eq!(a.analyze("dapat 1,2 jt dan Rp 8,5 juta").canonical, "dapat 1200000 dan rp 8500000");
         assert_eq!(a.analyze("Rp600.000").term_tokens, [0, 0]);
+    }
+
+    #[test]
+    fn equivalents_read_the_same_in_both_entry_points_and_only_when_matching() {
+        let a = Analyzer::new().for_matching();
+        // Plain ASCII words, a full-width one (NFKC, the general path), a stretched one.
+        for text in ["Klik LINK ini, hubungi WA", "hubungi ＷＡ kak", "vidiooo viral, info A1", "BLT Rp 600rb"] {
+            let (mut folded, mut canonical) = (String::new(), String::from("x"));
+            a.canonical_into(text, &mut folded, &mut canonical);
+            assert_eq!(canonical, format!("x{}", a.analyze(text).canonical), "{text:?}");
+        }
+        assert_eq!(a.analyze("hubungi ＷＡ kak").canonical, "hubungi whatsapp kakak");
+        assert_eq!(a.analyze("vidiooo viral, info A1").canonical, "video viral informasi a1");
+        assert_eq!(a.analyze("BLT Rp 600rb").canonical, "blt rp 600000");
+        // Fingerprints and canonical forms outside matching keep the words as written.
+        assert_eq!(Analyzer::new().analyze("hubungi ＷＡ kak").canonical, "hubungi wa kak");
+        assert_ne!(fingerprint("klik link"), fingerprint("klik tautan"));
     }
 
     #[test]
