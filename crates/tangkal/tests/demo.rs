@@ -5,12 +5,16 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use common::{db, narratives, stored_matches, tangkal, Truth};
+use common::{db, free_port, narratives, stored_matches, tangkal, Server, Truth};
 
 fn demo(data_dir: &Path) -> String {
-    tangkal(data_dir, &["demo"])
+    tangkal(data_dir, &["demo", "--no-serve"])
 }
 
 /// The number after `label` on the line that contains it.
@@ -165,4 +169,76 @@ fn answered_cases(data_dir: &Path) -> Vec<Answered> {
         .collect();
     assert!(disabled.len() == 3 && disabled.iter().all(|(_, off)| *off), "nobody signs in as them: {disabled:?}");
     answered
+}
+
+/// The README's first command serves what it ran: the server answers, the citizen reports went through
+/// its public API (one answered at once), and each printed sign-in works, with the role it names.
+#[test]
+fn the_demo_serves_its_flow_with_a_sign_in_for_each_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["demo", "--bind", &address.to_string()])
+        .env_remove("TANGKAL_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let (lines, printed) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut output = Vec::new();
+    while !output.last().is_some_and(|l: &String| l.contains("platform_liaison")) {
+        let line = printed.recv_timeout(Duration::from_secs(180)).unwrap_or_else(|_| panic!("{output:#?}"));
+        output.push(line);
+    }
+    let output = output.join("\n");
+    assert!(output.contains(&format!("Serving on http://{address}")), "{output}");
+    let statuses: Vec<&str> =
+        output.lines().filter(|l| l.starts_with("   ADU/")).filter_map(|l| l.split_whitespace().nth(1)).collect();
+    assert_eq!(statuses, ["answered", "received", "received"], "{output}");
+    assert!(output.contains("6. Takedown: request TKL/"), "{output}");
+    let db = db(dir.path());
+    let count =
+        |table: &str| db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!((count("citizen_reports"), count("takedown_requests")), (3, 1));
+
+    let base = format!("http://{address}");
+    let page = ureq::get(format!("{base}/cek-fakta")).call().unwrap().body_mut().read_to_string().unwrap();
+    assert!(page.contains("[HOAKS]"), "{page}");
+    let sign_ins: Vec<(&str, &str, &str)> = output
+        .lines()
+        .skip_while(|l| !l.starts_with("Sign in at"))
+        .skip(1)
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next().unwrap(), words.next().unwrap(), words.next().unwrap())
+        })
+        .collect();
+    assert_eq!(sign_ins.len(), 5, "{output}");
+    for (role, username, password) in sign_ins {
+        let login = serde_json::json!({ "username": username, "password": password }).to_string();
+        let response = ureq::post(format!("{base}/api/v1/session"))
+            .header("content-type", "application/json")
+            .send(&login)
+            .unwrap_or_else(|e| panic!("{username}: {e}"));
+        let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+        let session = cookie.split(';').next().unwrap().to_string();
+        let me = ureq::get(format!("{base}/api/v1/me"))
+            .header("cookie", &session)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let me: serde_json::Value = serde_json::from_str(&me).unwrap();
+        assert_eq!(me["role"], role, "{me}");
+    }
 }

@@ -130,7 +130,7 @@ fn succeeded(out: &Output) -> &Output {
 #[test]
 fn two_desks_exchange_fact_checks_both_ways() {
     let mut a = Desk::new("Meja Cek Fakta A");
-    a.run(&["demo"]);
+    a.run(&["demo", "--no-serve"]);
     let partner_of_a = a.token("meja-b", "partner");
     a.serve();
     let published_by_a = a.count("SELECT COUNT(*) FROM clarifications WHERE status = ?1", "published");

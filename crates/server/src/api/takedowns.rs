@@ -12,9 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tangkal_cases::{Case, Role};
-use tangkal_response::takedown::{NewTakedown, Outcome, OutcomeCounts, RequestState, TakedownChange, TakedownRequest};
+use tangkal_cases::{Actor, Case, Role};
+use tangkal_response::takedown::{
+    NewTakedown, Outcome, OutcomeCounts, RequestState, TakedownChange, TakedownConfig, TakedownRequest,
+};
 use tangkal_response::transparency::{figures, Period, PlatformFigures, TransparencyEntry};
+use tangkal_response::ResponseError;
 use tangkal_store::{ClarificationFilter, ResponseUpdate, Store, StoredItem, TakedownCreate, TakedownFilter};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,6 +65,24 @@ fn case_urls(store: &dyn Store, case: &Case, platform: &str) -> tangkal_store::R
     Ok(items.into_iter().filter(|item| same_platform(&item.platform, platform)).filter_map(|item| item.url).collect())
 }
 
+/// Prepares a request for `case` by the response rules and stores it; a request without `urls` lists the
+/// case's item URLs on the platform. The API, the desk's form and `tangkal demo` send through here.
+pub fn store_request(
+    store: &mut dyn Store,
+    case: &Case,
+    new: &NewTakedown,
+    config: &TakedownConfig,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> tangkal_store::Result<Result<TakedownCreate, ResponseError>> {
+    let platform = config.platform(&new.platform).unwrap_or_default();
+    let urls = case_urls(store, case, &platform)?;
+    Ok(match TakedownRequest::prepare(case, new, &urls, config, actor, now) {
+        Ok(request) => Ok(store.create_takedown(&request)?),
+        Err(refusal) => Err(refusal),
+    })
+}
+
 /// A case the caller may see, or 404.
 pub(crate) async fn visible_case(state: &AppState, caller: &Caller, id: i64) -> Result<Case, Problem> {
     let case = state.pool.run(move |s| s.case(id)).await?;
@@ -94,17 +115,7 @@ pub(crate) async fn send(
 ) -> Result<TakedownRequest, Problem> {
     let case = visible_case(state, caller, id).await?;
     let (actor, now, config) = (caller.actor(), state.clock.now(), state.config.response.takedown.clone());
-    let created = state
-        .pool
-        .run(move |s| {
-            let platform = config.platform(&new.platform).unwrap_or_default();
-            let urls = case_urls(s, &case, &platform)?;
-            match TakedownRequest::prepare(&case, &new, &urls, &config, &actor, now) {
-                Ok(request) => s.create_takedown(&request).map(Ok),
-                Err(refusal) => Ok(Err(refusal)),
-            }
-        })
-        .await??;
+    let created = state.pool.run(move |s| store_request(s, &case, &new, &config, &actor, now)).await??;
     match created {
         TakedownCreate::Created(request) => Ok(*request),
         TakedownCreate::Duplicate { id: existing, reference } => Err(Problem::new(

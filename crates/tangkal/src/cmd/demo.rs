@@ -1,8 +1,11 @@
 //! `tangkal demo`: the whole flow on the bundled sample, so a new user sees Tangkal work in one command:
 //! fact-checks imported, posts ingested into narratives, narratives matched against the fact-checks,
 //! cases opened for debunked ones, and the response run on them: a reviewed verdict and a published
-//! clarification each, so the public pages have content on a first run.
+//! clarification each, so the public pages have content on a first run, and a takedown request. Then it
+//! serves the result like `tangkal serve`, files a few citizen reports through the public API, and prints
+//! a one-time sign-in for each desk role.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -13,9 +16,13 @@ use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::clarification::{
     Clarification, ClarificationChange, ClarificationStatus, NewClarification, Source, MAX_CLAIM_CHARS, MAX_TITLE_CHARS,
 };
+use tangkal_response::report::OTHER_PLATFORM;
+use tangkal_response::takedown::NewTakedown;
 use tangkal_server::api::clarifications::as_factcheck;
+use tangkal_server::api::takedowns::store_request;
 use tangkal_store::{
-    CaseFilter, CaseUpdate, ClarificationFilter, ItemFilter, NarrativeOrder, NewUser, ResponseUpdate, Store,
+    CaseFilter, CaseUpdate, ClarificationFilter, ItemFilter, NarrativeOrder, NewUser, ReportFilter, ResponseUpdate,
+    Store, TakedownCreate,
 };
 
 use crate::config::Config;
@@ -28,9 +35,16 @@ const SAMPLE_FACTCHECKS: &str = include_str!("../../../../data/sample/factchecks
 const TOP: u64 = 8;
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[group(skip)]
+pub struct Args {
+    /// Run the flow and exit instead of serving it (for scripts)
+    #[arg(long)]
+    no_serve: bool,
+    #[command(flatten)]
+    serve: super::serve::Args,
+}
 
-pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     println!("Tangkal demo · data directory {}", config.data_dir.display());
     let mut store = config.open_store()?;
 
@@ -109,24 +123,153 @@ pub fn run(config: &Config, _args: Args) -> anyhow::Result<ExitCode> {
         println!("   case {:<4} {}", c.case_id, site.clarification_url(&c.slug));
     }
 
-    println!("\nNext: start the server with `tangkal serve` and open");
-    let base = site.base_url.trim_end_matches('/');
+    let takedown = send_takedown(store.as_mut(), &desk, config, &published)?;
+    match &takedown {
+        Some((reference, platform)) => println!("\n6. Takedown: request {reference} to {platform}, due within 24 h"),
+        None => println!("\n6. Takedown: no answered case has posts on a platform that takes requests"),
+    }
+
+    if args.no_serve {
+        println!("\nNext: `tangkal demo` without --no-serve serves all this, or `tangkal serve`.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reports = if store.count_reports(&ReportFilter::default())? == 0 {
+        demo_reports(store.as_ref(), config, &published)?
+    } else {
+        vec![]
+    };
+    let liaison_platform = takedown.map(|(_, platform)| platform).unwrap_or_else(|| "facebook".into());
+    let logins = sign_ins(store.as_mut(), &liaison_platform)?;
+    drop(store);
+    let base = site.base_url.trim_end_matches('/').to_string();
+    super::serve::serve(config, args.serve, move |address| welcome(address, &base, &reports, &logins))
+}
+
+/// Once the server listens: files the demo's citizen reports through the public API, as a citizen's
+/// browser would, then prints where to look and how to sign in.
+fn welcome(address: SocketAddr, base: &str, reports: &[(String, String)], logins: &[(Role, String, String)]) {
+    let local = format!("http://{address}");
+    if !reports.is_empty() {
+        println!("\n7. Citizen reports, through POST /api/v1/reports:");
+    }
+    for (platform, text) in reports {
+        let body = serde_json::json!({ "platform": platform, "text": text }).to_string();
+        let answer = ureq::post(format!("{local}/api/v1/reports"))
+            .header("content-type", "application/json")
+            .send(&body)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut response| Ok(response.body_mut().read_to_string()?))
+            .and_then(|receipt: String| Ok(serde_json::from_str::<serde_json::Value>(&receipt)?));
+        match answer {
+            Ok(receipt) => println!(
+                "   {} {:<8} \"{}\"",
+                receipt["reference"].as_str().unwrap_or("?"),
+                receipt["status"].as_str().unwrap_or("?"),
+                super::excerpt(text, 60)
+            ),
+            Err(e) => println!("   not filed ({e}): \"{}\"", super::excerpt(text, 60)),
+        }
+    }
+    println!("\nServing on {local} (Ctrl-C stops); links on the public site use {base}");
     for (path, what) in [
+        ("/desk", "the analysts' desk: queue, cases, narratives, dashboard"),
         ("/cek-fakta", "the published clarifications, searchable (?q=)"),
-        ("/cek-fakta/feed.atom", "their Atom feed"),
+        ("/lapor", "the citizens' report form, answered at once when already debunked"),
         ("/transparansi", "the takedown transparency log"),
-        ("/login", "sign in (as admin: the password is printed once, on the first start)"),
         ("/api/v1/openapi.json", "the API"),
     ] {
-        println!("   {:<width$} {what}", format!("{base}{path}"), width = base.len() + 21);
+        println!("   {:<width$} {what}", format!("{local}{path}"), width = local.len() + 21);
     }
-    println!("or `tangkal narratives show ID`, or run `tangkal demo` again to see that nothing is doubled.");
-    Ok(ExitCode::SUCCESS)
+    println!("\nSign in at {local}/login (passwords are new on every start of the demo):");
+    for (role, username, password) in logins {
+        println!("   {:<18} {:<20} {password}", role.as_str(), username);
+    }
+}
+
+/// A takedown request for the first answered case with posts on a platform that takes requests, as the
+/// communicator; None when there is none. An earlier run's request is found, not doubled.
+fn send_takedown(
+    store: &mut dyn Store,
+    desk: &DemoDesk,
+    config: &Config,
+    published: &[Clarification],
+) -> anyhow::Result<Option<(String, String)>> {
+    let takedowns = &config.response.takedown;
+    for clarification in published {
+        let Some(case) = store.case(clarification.case_id)? else { continue };
+        for platform in case.platforms.iter().map(|p| p.replace('_', "-")) {
+            if takedowns.platform(&platform).is_err() {
+                continue;
+            }
+            let new = NewTakedown { platform: platform.clone(), urls: None, urgency: None, legal_basis: None };
+            match store_request(store, &case, &new, takedowns, &desk.communicator, Utc::now())? {
+                Ok(TakedownCreate::Created(request)) => return Ok(Some((request.reference, platform))),
+                Ok(TakedownCreate::Duplicate { reference, .. }) => return Ok(Some((reference, platform))),
+                Err(_) => continue,
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Three reports as citizens send them: a copy of an answered hoax (answered at once), a copy of a
+/// circulating narrative no fact-check covers (placed in it), and a rumour nobody has seen yet.
+fn demo_reports(
+    store: &dyn Store,
+    config: &Config,
+    published: &[Clarification],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let platforms = &config.server.platforms;
+    let as_reported = |item: tangkal_store::StoredItem| {
+        let platform = if platforms.contains(&item.platform) { item.platform } else { OTHER_PLATFORM.to_string() };
+        (platform, item.text)
+    };
+    let mut reports = Vec::new();
+    let answered = published.first().map(|c| store.case(c.case_id)).transpose()?.flatten();
+    let narrative = answered.and_then(|case| case.narratives.first().and_then(|id| id.parse::<i64>().ok()));
+    if let Some(row) = narrative.map(|id| store.get_narrative(id)).transpose()?.flatten() {
+        reports.extend(store.get_item(row.representative_item_id)?.map(as_reported));
+    }
+    for row in store.list_narratives(NarrativeOrder::Size, TOP, 0)? {
+        if store.narrative_claim(row.id)?.is_none_or(|claim| !claim.debunked) {
+            reports.extend(store.get_item(row.representative_item_id)?.map(as_reported));
+            break;
+        }
+    }
+    let whatsapp = if platforms.iter().any(|p| p == "whatsapp") { "whatsapp" } else { OTHER_PLATFORM };
+    reports.push((
+        whatsapp.to_string(),
+        "Katanya mulai besok ada pemadaman listrik total di seluruh Jawa selama tiga hari. Benar tidak?".to_string(),
+    ));
+    Ok(reports)
+}
+
+/// One account per desk role, enabled with a new password on every start of the demo; the liaison works
+/// with the platform of the demo's takedown request.
+fn sign_ins(store: &mut dyn Store, liaison_platform: &str) -> anyhow::Result<Vec<(Role, String, String)>> {
+    let accounts = [
+        ("demo-admin", Role::Admin, None),
+        ("demo-analyst", Role::Analyst, None),
+        ("demo-reviewer", Role::Reviewer, None),
+        ("demo-communicator", Role::Communicator, None),
+        ("demo-liaison", Role::PlatformLiaison, Some(liaison_platform)),
+    ];
+    let mut logins = Vec::new();
+    for (username, role, platform) in accounts {
+        let actor = demo_account(store, username, role, platform)?;
+        let password = tangkal_server::auth::new_secret();
+        let hash = tangkal_server::auth::hash_password(&password)?;
+        let now = Utc::now();
+        store.set_password(actor.user.id, &hash, None, "demo", now)?;
+        store.set_user_disabled(actor.user.id, false, "demo", now)?;
+        logins.push((role, actor.user.name, password));
+    }
+    Ok(logins)
 }
 
 /// The accounts the demo's response is signed with in the audit trail: the two-person rule wants a
-/// proposer and a different reviewer, and clarifications a communicator. They are created disabled:
-/// nobody signs in as them.
+/// proposer and a different reviewer, and clarifications a communicator. They are created disabled with
+/// a password nobody knows; a served demo enables them with a password it prints ([`sign_ins`]).
 struct DemoDesk {
     analyst: Actor,
     reviewer: Actor,
@@ -136,14 +279,14 @@ struct DemoDesk {
 impl DemoDesk {
     fn open(store: &mut dyn Store) -> anyhow::Result<DemoDesk> {
         Ok(DemoDesk {
-            analyst: demo_account(store, "demo-analyst", Role::Analyst)?,
-            reviewer: demo_account(store, "demo-reviewer", Role::Reviewer)?,
-            communicator: demo_account(store, "demo-communicator", Role::Communicator)?,
+            analyst: demo_account(store, "demo-analyst", Role::Analyst, None)?,
+            reviewer: demo_account(store, "demo-reviewer", Role::Reviewer, None)?,
+            communicator: demo_account(store, "demo-communicator", Role::Communicator, None)?,
         })
     }
 }
 
-fn demo_account(store: &mut dyn Store, username: &str, role: Role) -> anyhow::Result<Actor> {
+fn demo_account(store: &mut dyn Store, username: &str, role: Role, platform: Option<&str>) -> anyhow::Result<Actor> {
     let user = match store.user_by_name(username)? {
         Some(user) => user,
         None => {
@@ -154,7 +297,7 @@ fn demo_account(store: &mut dyn Store, username: &str, role: Role) -> anyhow::Re
                     username,
                     display_name: username,
                     role,
-                    platform: None,
+                    platform,
                     organisation: tangkal_server::api::accounts::DEFAULT_ORGANISATION,
                     password_hash: &hash,
                     time_zone: tangkal_server::views::DEFAULT_TIME_ZONE.name(),
@@ -165,7 +308,7 @@ fn demo_account(store: &mut dyn Store, username: &str, role: Role) -> anyhow::Re
             store.set_user_disabled(user.id, true, "demo", now)?.unwrap_or(user)
         }
     };
-    Ok(Actor::new(UserRef { id: user.id, name: user.username }, user.role, None))
+    Ok(Actor::new(UserRef { id: user.id, name: user.username }, user.role, user.platform))
 }
 
 /// Open cases the claim matcher opened for a narrative its fact-check debunks, with that fact-check.

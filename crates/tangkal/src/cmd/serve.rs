@@ -34,6 +34,16 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    serve(config, args, |_| {})
+}
+
+/// Serves until SIGTERM or Ctrl-C; `on_ready` runs on a blocking thread once the server listens, with the
+/// address it listens on.
+pub(crate) fn serve(
+    config: &Config,
+    args: Args,
+    on_ready: impl FnOnce(SocketAddr) + Send + 'static,
+) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(SystemClock);
     let mut store =
         config.open_store().with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
@@ -68,7 +78,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving");
+        let address = listener.local_addr()?;
+        tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
+        tokio::task::spawn_blocking(move || on_ready(address));
         tangkal_server::serve(listener, state, tangkal_server::shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
