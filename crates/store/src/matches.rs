@@ -252,7 +252,8 @@ pub(crate) fn family_case(conn: &rusqlite::Connection, narrative_id: i64, open_o
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeRow, NarrativeStore};
+    use crate::narratives::one_item_narrative;
+    use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore};
     use crate::{NarrativeUpdate, SourceRef};
     use tangkal_matcher::FactCheck;
     use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
@@ -278,28 +279,10 @@ mod tests {
         let update = NarrativeUpdate {
             assignments: ids.iter().map(|&id| (id, id, 0)).collect(),
             merges: vec![],
-            figures: ids.iter().map(|&id| figures(id, id)).collect(),
+            figures: ids.iter().map(|&id| one_item_narrative(id, id)).collect(),
         };
         store.save_narratives(&update).unwrap();
         (dir, store, ids)
-    }
-
-    fn figures(id: i64, representative: i64) -> NarrativeRow {
-        NarrativeRow {
-            id,
-            first_seen: 1,
-            last_seen: 2,
-            items: 1,
-            accounts: 1,
-            platforms: vec!["x".into()],
-            views: 0,
-            shares: 0,
-            velocity_1h: 0.0,
-            velocity_6h: 0.0,
-            velocity_24h: 0.0,
-            accelerating: false,
-            representative_item_id: representative,
-        }
     }
 
     fn factcheck(id: &str, title: &str) -> FactCheck {
@@ -387,7 +370,7 @@ mod tests {
             .save_narratives(&NarrativeUpdate {
                 assignments: vec![(ids[1], n, 1)],
                 merges: vec![],
-                figures: vec![figures(n, ids[1])],
+                figures: vec![one_item_narrative(n, ids[1])],
             })
             .unwrap();
         assert_eq!(pending(&store, "r1")[0], n);

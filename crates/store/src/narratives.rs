@@ -393,6 +393,26 @@ impl NarrativeStore for SqliteStore {
     }
 }
 
+/// A narrative of one item on `x`, for the tests of stores that refer to narratives.
+#[cfg(test)]
+pub(crate) fn one_item_narrative(id: i64, representative_item_id: i64) -> NarrativeRow {
+    NarrativeRow {
+        id,
+        first_seen: 1,
+        last_seen: 2,
+        items: 1,
+        accounts: 1,
+        platforms: vec!["x".into()],
+        views: 0,
+        shares: 0,
+        velocity_1h: 0.0,
+        velocity_6h: 0.0,
+        velocity_24h: 0.0,
+        accelerating: false,
+        representative_item_id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

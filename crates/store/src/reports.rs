@@ -268,6 +268,7 @@ mod tests {
     use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
 
     use super::*;
+    use crate::narratives::one_item_narrative;
     use crate::response_fixtures::{desk, t0, Desk};
     use crate::{AuditFilter, AuditStore};
 
@@ -402,25 +403,10 @@ mod tests {
             items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
         desk.store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
         let ids: Vec<i64> = desk.store.items_after(0, 10).unwrap().iter().map(|i| i.id).collect();
-        let row = |id: i64, item: i64| crate::NarrativeRow {
-            id,
-            first_seen: 10,
-            last_seen: 20,
-            items: 1,
-            accounts: 1,
-            platforms: vec!["x".into()],
-            views: 0,
-            shares: 0,
-            velocity_1h: 0.0,
-            velocity_6h: 0.0,
-            velocity_24h: 0.0,
-            accelerating: false,
-            representative_item_id: item,
-        };
         let update = NarrativeUpdate {
             assignments: vec![(ids[0], 1, 0), (ids[1], 2, 1)],
             merges: vec![],
-            figures: vec![row(1, ids[0]), row(2, ids[1])],
+            figures: vec![one_item_narrative(1, ids[0]), one_item_narrative(2, ids[1])],
         };
         desk.store.save_narratives(&update).unwrap();
         assert_eq!(desk.store.triage_of(2).unwrap(), Some((2, None)), "known, without a case");
@@ -441,7 +427,7 @@ mod tests {
         let merge = NarrativeUpdate {
             assignments: vec![],
             merges: vec![NarrativeMerge { absorbed: 2, into: 1, item_id: ids[1] }],
-            figures: vec![row(1, ids[0])],
+            figures: vec![one_item_narrative(1, ids[0])],
         };
         desk.store.save_narratives(&merge).unwrap();
         assert_eq!(desk.store.triage_of(2).unwrap(), Some((1, Some(live))));
