@@ -1,5 +1,5 @@
-//! The analysts' desk: server-rendered pages (`tangkal-web` draws them) for the queue, cases and
-//! narratives, and the forms that act on them. Forms post here and reuse the API's own calls (case
+//! The analysts' desk: server-rendered pages (`tangkal-web` draws them) for the queue, cases,
+//! narratives, citizen reports and administration, and the forms that act on them. Forms post here and reuse the API's own calls (case
 //! changes, takedown requests, clarifications), so a form and an API request are refused alike; a
 //! refused form comes back as its page with an error summary naming the field.
 //!
@@ -8,10 +8,12 @@
 //! token in its body ([`DeskForm`], [`check_form_token`]). Pages load only the embedded stylesheet and
 //! script, under [`tangkal_web::PAGE_CONTENT_SECURITY_POLICY`]; all of them read without JavaScript.
 
+pub(crate) mod admin;
 pub(crate) mod case;
 pub(crate) mod dashboard;
 pub(crate) mod narrative;
 pub(crate) mod queue;
+pub(crate) mod reports;
 
 use std::time::Duration;
 
@@ -84,11 +86,30 @@ pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, titl
                 current: path == "/desk" || path.starts_with("/desk/cases") || path.starts_with("/desk/narratives"),
             });
         }
+        if caller.actor().require(Permission::WorkReports).is_ok() {
+            chrome.nav.push(NavLink {
+                href: "/desk/laporan".into(),
+                label: lang.t("nav.reports").into(),
+                current: here.starts_with("/desk/laporan"),
+            });
+        }
         if caller.actor().require(Permission::ReadFigures).is_ok() {
             chrome.nav.push(NavLink {
                 href: "/desk/dashboard".into(),
                 label: lang.t("nav.dashboard").into(),
                 current: here.starts_with("/desk/dashboard"),
+            });
+        }
+        let admin = match (may(caller, Permission::ManageUsers), may(caller, Permission::ManageWebhooks)) {
+            (true, _) => Some("/desk/admin"),
+            (false, true) => Some("/desk/admin/webhooks"),
+            (false, false) => None,
+        };
+        if let Some(href) = admin {
+            chrome.nav.push(NavLink {
+                href: href.into(),
+                label: lang.t("nav.admin").into(),
+                current: here.starts_with("/desk/admin"),
             });
         }
         if let Credential::Session { csrf_token, .. } = &caller.credential {
@@ -327,6 +348,8 @@ pub(crate) fn dynamic_keys() -> Vec<String> {
         Rating::ALL.iter().map(|r| format!("rating.{}", tangkal_response::clarification::label(*r).replace(' ', "_"))),
     );
     keys.extend(case::dynamic_keys());
+    keys.extend(reports::dynamic_keys());
+    keys.extend(admin::dynamic_keys());
     keys
 }
 
@@ -342,9 +365,16 @@ mod tests {
             }
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for file in
-            ["desk/mod.rs", "desk/queue.rs", "desk/case.rs", "desk/narrative.rs", "desk/dashboard.rs", "login.rs"]
-        {
+        for file in [
+            "desk/mod.rs",
+            "desk/queue.rs",
+            "desk/case.rs",
+            "desk/narrative.rs",
+            "desk/dashboard.rs",
+            "desk/reports.rs",
+            "desk/admin.rs",
+            "login.rs",
+        ] {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             assert_eq!(tangkal_web::unknown_keys(&text), Vec::<String>::new(), "{file}");
         }
