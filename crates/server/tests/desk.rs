@@ -4,7 +4,7 @@
 
 mod harness;
 
-use harness::{read, spawn, store_narrative, TestApp, PASSWORD};
+use harness::{read, spawn, spawn_with, store_narrative, TestApp, PASSWORD};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::Method;
 use serde_json::json;
@@ -725,4 +725,29 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     assert_eq!(page(&app, &analyst, "/desk/admin/webhooks").await.0, 403);
     let (_, _, queue) = page(&app, &analyst, "/desk").await;
     assert!(!queue.contains("href=\"/desk/admin\""));
+}
+
+#[tokio::test]
+async fn the_reports_queue_shows_fifty_a_page_in_under_100_kb_and_reads_in_english() {
+    let app = spawn_with(|config| config.response.reports.per_network.burst = 1000).await;
+    for n in 0..60 {
+        let text = format!("Laporan nomor {n}: {}", "pesan berantai yang sangat panjang ".repeat(140));
+        report(&app, json!({"text": text, "url": format!("https://hoaks.example/{n}"), "platform": "x"})).await;
+    }
+    let mut analyst = session(&app, &username(Role::Analyst)).await;
+    let (status, _, first) = page(&app, &analyst, "/desk/laporan").await;
+    assert_eq!(status, 200);
+    assert_eq!(first.matches("href=\"/desk/laporan/").count(), 50);
+    assert!(first.contains("50 dari 60 laporan") && first.contains("href=\"/desk/laporan?page=2\""));
+    assert!(first.len() < 100_000, "a full page weighs {} bytes", first.len());
+    let (_, _, second) = page(&app, &analyst, "/desk/laporan?page=2").await;
+    assert_eq!(second.matches("href=\"/desk/laporan/").count(), 10);
+    assert!(second.contains("Laporan nomor 0:"), "the oldest last");
+
+    analyst.cookie = format!("{}; tangkal_lang=en", analyst.cookie);
+    let (_, _, english) = page(&app, &analyst, "/desk/laporan").await;
+    assert!(english.contains("<h1>Citizen reports</h1>") && english.contains("50 of 60 reports"));
+    let id = app.store.lock().unwrap().list_reports(&Default::default(), 1, 0).unwrap().remove(0).id;
+    let (_, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{id}")).await;
+    assert!(detail.contains("Link to a case") && detail.contains("Dismiss the report"));
 }

@@ -466,3 +466,21 @@ async fn endpoints_are_for_admins_and_bad_input_is_refused_with_nothing_stored()
     assert_eq!(removed.status(), 204);
     assert_eq!(app.call(Method::GET, &path, Role::Admin, None).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_desk_shows_an_endpoint_s_deliveries_with_each_attempt_s_status_code() {
+    let app = spawn_with(sending).await;
+    let receiver = Receiver::start(&[503], true).await;
+    let (endpoint, _) = register(&app, &receiver.url, &["case.opened"]).await;
+    open_case_over_http(&app, "Pesan berantai soal bansos").await;
+    let page = || async {
+        let request =
+            app.request(Method::GET, &format!("/desk/admin/webhooks/{endpoint}"), Some(app.user(Role::Admin)));
+        request.send().await.unwrap().text().await.unwrap()
+    };
+    let html = eventually("the failure on the page", async || Some(page().await).filter(|h| h.contains(">503<"))).await;
+    assert!(html.contains("case.opened") && html.contains("Menunggu"), "pending, to be tried again: {html}");
+    app.clock.advance(Duration::minutes(2));
+    let html = eventually("the retry on the page", async || Some(page().await).filter(|h| h.contains(">204<"))).await;
+    assert!(html.contains("Terkirim") && html.contains(">503<"), "delivered, both attempts listed: {html}");
+}
