@@ -20,7 +20,7 @@ use tangkal_web::pages::admin::{
 use tangkal_web::pages::FormError;
 use tangkal_web::{format, Choice, Lang, Tag};
 
-use super::{chrome, form_error, lang_of, may, refusal_page, render, zone, DeskForm};
+use super::{chrome, form_error, lang_of, may, refusal_page, render, zone, DeskForm, EmptyForm};
 use crate::api::accounts::{self, CreateToken, CreateUser};
 use crate::api::{webhooks, Ids, Params};
 use crate::auth::Caller;
@@ -300,9 +300,6 @@ pub async fn create_user(
     .await;
     after(&state, &caller, &headers, outcome, USER_FIELDS, Kept { user: f, token: TokenInput::default() }).await
 }
-
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
 
 pub async fn disable_user(
     State(state): State<AppState>,

@@ -24,7 +24,7 @@ use tangkal_web::{format, Choice, Lang, Tag};
 
 use super::{
     check_form_token, chrome, countdown, form_error, lang_of, may, priority_tag, rating_tag, refusal_page, render,
-    status_tag, zone, DeskForm,
+    status_tag, zone, DeskForm, EmptyForm,
 };
 use crate::api::{cases, clarifications, takedowns, Ids, Upload};
 use crate::auth::Caller;
@@ -774,9 +774,6 @@ async fn edit_draft(
     }
     clarifications::update(state, caller, draft, ClarificationChange::Edit(new)).await.map(|_| "saved")
 }
-
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
 
 pub async fn publish(
     State(state): State<AppState>,

@@ -197,6 +197,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for DeskForm<T> {
     }
 }
 
+/// A form with nothing but its CSRF token: a button that does one thing.
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
 /// The form field a refusal names, as the id of its input on the page ("explanation must not be
 /// empty" names `explanation`), so the error summary can link to it.
 pub(crate) fn form_error(problem: &Problem, lang: Lang, fields: &[(&str, &str)]) -> FormError {

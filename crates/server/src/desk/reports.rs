@@ -197,7 +197,7 @@ pub async fn page(
     Ok(render(StatusCode::OK, html))
 }
 
-/// What a refused form had in it, shown again so nothing typed is lost.
+/// The link form: a case chosen among the open ones, or any case by number.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LinkForm {
     /// An open case chosen from the list.
@@ -214,6 +214,7 @@ pub struct DismissForm {
     reason: String,
 }
 
+/// What a refused form had in it, shown again so nothing typed is lost.
 #[derive(Debug, Default)]
 struct Kept {
     link: LinkForm,
