@@ -593,6 +593,10 @@ async fn the_reports_queue_filters_reports_and_its_forms_link_or_dismiss_them_as
     let (_, _, linked_only) = page(&app, &analyst, "/desk/laporan?linked=yes").await;
     assert!(at(&linked_only, second) < usize::MAX && at(&linked_only, first) == usize::MAX);
     assert!(linked_only.contains(&format!("href=\"/desk/cases/{case}\"")), "the case is linked from the row");
+    assert!(!page(&app, &analyst, &format!("/desk/laporan/{second}")).await.2.contains("audit-heading"));
+    let admin = session(&app, &username(Role::Admin)).await;
+    let (_, _, trail) = page(&app, &admin, &format!("/desk/laporan/{second}")).await;
+    assert!(trail.contains("menautkan ke kasus"), "the audit trail, for those who may read it");
 
     let dismiss = format!("/desk/laporan/{first}/dismiss");
     let (status, _, html) = post(&app, &analyst, &dismiss, &[("csrf_token", &analyst.csrf), ("reason", "  ")]).await;

@@ -25,6 +25,7 @@ use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tangkal_cases::{Permission, Priority, Rating, SlaState, Status};
+use tangkal_web::pages::case::AuditRow;
 use tangkal_web::pages::{ErrorPage, FormError};
 use tangkal_web::{format, Badge, Chrome, Countdown, Lang, NavLink, Tag};
 
@@ -294,6 +295,25 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
         Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
         None => line,
     }
+}
+
+/// An entity's audit trail as a page lists it: newest first, each action in the reader's words when the
+/// catalogue has them.
+pub(crate) fn audit_rows(events: &[tangkal_cases::audit::AuditEvent], tz: Tz, lang: Lang) -> Vec<AuditRow> {
+    events
+        .iter()
+        .rev()
+        .map(|e| {
+            let key = format!("audit.{}", e.action);
+            AuditRow {
+                at: DateTime::from_timestamp_millis(e.at_ms)
+                    .map(|t| format::short_date_time(t, tz, lang))
+                    .unwrap_or_default(),
+                actor: e.actor.clone(),
+                action: if lang.has(&key) { lang.t(&key).to_string() } else { e.action.clone() },
+            }
+        })
+        .collect()
 }
 
 /// The zone a caller reads times in.

@@ -10,20 +10,26 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
+use tangkal_cases::Permission;
 use tangkal_response::report::{CitizenReport, ReportAnswer, ReportChange, ReportStatus, OTHER_PLATFORM};
-use tangkal_store::{CaseFilter, ReportFilter};
+use tangkal_store::{AuditFilter, CaseFilter, ReportFilter};
 use tangkal_web::pages::queue::Filter;
 use tangkal_web::pages::reports::{AnswerView, Link, Received, ReportActions, ReportPage, ReportRow, ReportsPage};
 use tangkal_web::pages::FormError;
 use tangkal_web::{format, Choice, Lang, Tag};
 
-use super::{chrome, encode, excerpt, factcheck_rating_tag, form_error, lang_of, refusal_page, render, zone, DeskForm};
+use super::{
+    audit_rows, chrome, encode, excerpt, factcheck_rating_tag, form_error, lang_of, may, refusal_page, render, zone,
+    DeskForm,
+};
 use crate::api::{reports, Ids, Params};
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
 /// Reports a page shows.
 const PAGE_SIZE: u64 = 50;
+/// Audit events shown on a report's page.
+const AUDIT_SHOWN: u64 = 50;
 /// Open cases offered to link a report to (newest first); any other is typed by number.
 const CASES_OFFERED: u64 = 100;
 
@@ -38,6 +44,8 @@ const NOTICES: &[&str] = &["linked", "dismissed"];
 pub(crate) fn dynamic_keys() -> Vec<String> {
     let mut keys: Vec<String> = ReportStatus::ALL.iter().map(|s| format!("report_status.{}", s.as_str())).collect();
     keys.extend(NOTICES.iter().map(|n| format!("notice.{n}")));
+    let changes = [ReportChange::LinkCase { case_id: 0 }, ReportChange::Dismiss { reason: String::new() }];
+    keys.extend(changes.iter().map(|c| format!("audit.{}", c.action())));
     keys
 }
 
@@ -267,11 +275,19 @@ async fn build(
     notice: Option<String>,
 ) -> Result<ReportPage, Problem> {
     let now = state.clock.now();
-    let (found, open_cases) = state
+    let read_audit = may(caller, Permission::ReadAudit);
+    let (found, open_cases, audit) = state
         .pool
         .run(move |s| {
             let filter = CaseFilter { open: Some(true), ..CaseFilter::default() };
-            Ok((s.report(id)?, s.list_cases(&filter, now, CASES_OFFERED, 0)?))
+            let audit = match read_audit {
+                true => {
+                    let trail = AuditFilter { entity: Some("report".into()), entity_id: Some(id.to_string()) };
+                    Some(s.audit_events(&trail, AUDIT_SHOWN, 0)?)
+                }
+                false => None,
+            };
+            Ok((s.report(id)?, s.list_cases(&filter, now, CASES_OFFERED, 0)?, audit))
         })
         .await?;
     let r = found.ok_or_else(|| Problem::not_found(format!("report {id}")))?;
@@ -309,6 +325,7 @@ async fn build(
         updated: format::date_time(r.updated_at, tz, lang),
         reference: r.reference,
         actions,
+        audit: audit.map(|events| audit_rows(&events, tz, lang)),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::case::AuditRow;
 use super::queue::Filter;
 use super::FormError;
 use crate::{Choice, Chrome, Lang, Tag};
@@ -90,4 +91,6 @@ pub struct ReportPage {
     pub updated: String,
     /// None once the report is settled (dismissed).
     pub actions: Option<ReportActions>,
+    /// The report's audit trail (links and dismissals), for the roles that may read it.
+    pub audit: Option<Vec<AuditRow>>,
 }
