@@ -1,9 +1,11 @@
 // The desk in a real browser (Debian's chromium, driven by playwright-core): every role signs in, a
 // hoax goes from the queue to an approved verdict, a takedown request with the platform's answer and a
-// published clarification; the language switches and is remembered; axe-core finds no serious or
-// critical violation on any page (queue, case, narrative, dashboard, sign-in); no page breaks its
-// content security policy; screenshots of the main
-// pages, desktop and 390 px phone, go to target/screenshots/.
+// published clarification; a citizen repeating that claim through /lapor gets it as the answer at once,
+// and other reports are linked to a case or dismissed from the reports queue; an administrator creates
+// a user and an API token; the language switches and is remembered; axe-core finds no serious or
+// critical violation on any page (queue, case, narrative, dashboard, reports, administration, sign-in);
+// no page breaks its content security policy; screenshots of the main pages, desktop and 390 px phone,
+// go to target/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -30,6 +32,9 @@ const PHONE = { width: 390, height: 844 };
 let tangkal;
 let browser;
 const checked = [];
+/** The clarification the hoax test publishes, and its case: the reports test answers and links with them. */
+let clarification;
+const CLAIM = "Beli beras di pasar kini wajib pakai surat izin khusus dari kementerian";
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -170,6 +175,7 @@ test("a hoax goes from the queue to an approved verdict, a takedown and a publis
   assert.match(await communicator.locator("#takedown-heading ~ article").first().innerText(), /Menunggu/);
   // The clarification: preview first (the public page as it would be), then save and publish.
   await communicator.getByLabel("Judul").fill("Surat <script>alert(1)</script> palsu");
+  await communicator.getByLabel("Klaim", { exact: true }).fill(CLAIM);
   await communicator.getByLabel("Isi").fill("Klaim ini **tidak benar**.\n\n- Sumber: kementerian");
   await communicator.getByRole("button", { name: "Pratinjau" }).click();
   await communicator.locator(".public-preview").waitFor();
@@ -190,6 +196,7 @@ test("a hoax goes from the queue to an approved verdict, a takedown and a publis
   await accessible(communicator, "case-phone");
   const article = await communicator.request.get(publicHref);
   assert.equal(article.status(), 200);
+  clarification = { href: publicHref, caseHref: href };
   await communicator.context().close();
 
   const liaisonAgain = await signedIn("liaison");
@@ -239,6 +246,107 @@ test("the dashboard shows the figures, its charts with tables, and links each CS
   await shoot(reviewer, "dashboard-phone");
   noPolicyProblems(reviewer);
   await reviewer.context().close();
+});
+
+/** Sends a report through the public form, as a citizen without an account would. */
+async function fileReport(text) {
+  const page = await browser.newPage({ baseURL: tangkal.base });
+  await page.goto("/lapor");
+  await page.getByLabel("Isi pesan").fill(text);
+  await page.getByLabel("Dilihat di").selectOption("whatsapp");
+  await page.getByRole("button", { name: "Kirim laporan" }).click();
+  await page.getByRole("heading", { level: 1 }).waitFor();
+  return page;
+}
+
+/** axe-core and screenshots of the page, at desktop size and 390 px wide. */
+async function reviewed(page, name) {
+  await accessible(page, name);
+  await shoot(page, `${name}-desktop`);
+  await page.setViewportSize(PHONE);
+  await accessible(page, `${name}-phone`);
+  await shoot(page, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
+test("citizen reports: an instant answer, then the desk links one report to a case and dismisses another", async () => {
+  assert.ok(clarification, "the hoax test published a clarification first");
+  const answered = await fileReport(CLAIM);
+  assert.equal(await answered.getByRole("heading", { level: 1 }).innerText(), "Kabar ini sudah diperiksa");
+  assert.equal(await answered.locator(`a[href$='${clarification.href}']`).count(), 1, "the published clarification answers it");
+  await answered.close();
+  const unmatched = "Jembatan kaca di Planet Zorgon runtuh kemarin sore, sebarkan ke semua grup";
+  const spam = "Promo pulsa murah zzqx klik sekarang juga";
+  for (const text of [unmatched, spam]) {
+    const page = await fileReport(text);
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Terima kasih, laporan Anda diterima");
+    await page.close();
+  }
+
+  const analyst = await signedIn("analyst");
+  await analyst.getByRole("link", { name: "Laporan", exact: true }).click();
+  await analyst.getByRole("heading", { level: 1, name: "Laporan warga" }).waitFor();
+  const answeredRow = analyst.locator("table.reports tbody tr", { hasText: CLAIM.slice(0, 40) }).first();
+  assert.match(await answeredRow.innerText(), /Dijawab/, "the instant answer is on its row");
+  assert.equal(await answeredRow.locator(`a[href$='${clarification.href}']`).count(), 1, "linking the public page");
+  await reviewed(analyst, "reports");
+
+  await analyst.locator("table.reports tbody tr", { hasText: unmatched }).getByRole("link", { name: /^ADU\// }).click();
+  await analyst.getByRole("heading", { level: 1, name: /^Laporan ADU\// }).waitFor();
+  await reviewed(analyst, "report");
+  const caseNumber = clarification.caseHref.split("/").pop();
+  await analyst.getByLabel("Atau nomor kasus").fill(caseNumber);
+  await analyst.getByRole("button", { name: "Tautkan" }).click();
+  await analyst.locator("p.notice").waitFor();
+  assert.match(await analyst.locator("h1 + p.tags").innerText(), /Tertaut/);
+  assert.equal(await analyst.locator(`dd a[href='${clarification.caseHref}']`).count(), 1);
+
+  await analyst.goto("/desk/laporan?linked=no&answered=no");
+  await analyst.locator("table.reports tbody tr", { hasText: spam }).getByRole("link", { name: /^ADU\// }).click();
+  await analyst.getByText("Kesampingkan laporan").click();
+  await analyst.getByLabel("Alasan dikesampingkan").fill("Promosi, bukan klaim faktual.");
+  await analyst.getByRole("button", { name: "Kesampingkan", exact: true }).click();
+  await analyst.locator("p.notice").waitFor();
+  assert.match(await analyst.locator("h1 + p.tags").innerText(), /Dikesampingkan/);
+  assert.match(await analyst.locator(".side-column").innerText(), /sudah dikesampingkan/);
+  noPolicyProblems(analyst);
+  await analyst.context().close();
+});
+
+test("an administrator creates a user and an API token whose secret is shown once", async () => {
+  const admin = await signedIn("admin");
+  await admin.getByRole("link", { name: "Admin", exact: true }).click();
+  await admin.getByRole("heading", { level: 1, name: "Administrasi" }).waitFor();
+  await reviewed(admin, "admin");
+  await admin.getByText("Tambah pengguna").click();
+  await admin.getByLabel("Nama pengguna").fill("humas-daerah");
+  await admin.getByLabel("Nama tampilan").fill("Humas Daerah");
+  await admin.getByLabel("Peran", { exact: true }).selectOption("communicator");
+  await admin.getByLabel("Organisasi").fill("Diskominfo Provinsi");
+  await admin.getByLabel("Kata sandi awal").fill("kata sandi awal yang panjang");
+  await admin.getByRole("button", { name: "Buat pengguna" }).click();
+  await admin.locator("p.notice").waitFor();
+  assert.match(await admin.locator("#users-heading ~ table").innerText(), /humas-daerah[\s\S]*Diskominfo Provinsi/);
+
+  await admin.getByText("Buat token API").click();
+  await admin.getByLabel("Nama token").fill("ekspor mitra");
+  await admin.getByLabel("Pemilik").selectOption({ label: "Humas Daerah (humas-daerah)" });
+  await admin.getByLabel("Bertindak sebagai peran").selectOption("partner");
+  await admin.getByRole("button", { name: "Buat token", exact: true }).click();
+  await admin.getByRole("heading", { level: 1, name: "Token API dibuat" }).waitFor();
+  const secret = await admin.getByLabel("Rahasia").inputValue();
+  const me = await fetch(`${tangkal.base}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(me.status, 200, "the secret works");
+  await reviewed(admin, "admin-token");
+  await admin.getByRole("link", { name: "Kembali ke administrasi" }).click();
+  await admin.getByRole("heading", { level: 1, name: "Administrasi" }).waitFor();
+  assert.ok(!(await admin.content()).includes(secret), "shown only once");
+
+  await admin.getByRole("link", { name: "Kelola webhook" }).click();
+  await admin.getByRole("heading", { level: 1, name: "Webhook" }).waitFor();
+  await reviewed(admin, "admin-webhooks");
+  noPolicyProblems(admin);
+  await admin.context().close();
 });
 
 test("the language switches to English, is remembered, and switches back", async () => {

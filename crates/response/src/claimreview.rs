@@ -35,13 +35,18 @@ impl SiteConfig {
         self.base_url.trim_end_matches('/')
     }
 
+    /// The public address of a page of this site; `path` starts with `/`.
+    pub fn page_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base())
+    }
+
     /// The public page of a clarification.
     pub fn clarification_url(&self, slug: &str) -> String {
-        format!("{}/cek-fakta/{slug}", self.base())
+        self.page_url(&format!("/cek-fakta/{slug}"))
     }
 
     pub fn feed_url(&self) -> String {
-        format!("{}/cek-fakta/feed.atom", self.base())
+        self.page_url("/cek-fakta/feed.atom")
     }
 }
 

@@ -92,6 +92,47 @@ pub fn render_markdown(markdown: &str) -> String {
         .to_string()
 }
 
+/// The words a reader sees of a Markdown text, on one line: markup dropped, raw HTML kept as the text
+/// it is shown as.
+pub fn plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => text.push_str(&t),
+            // Inline markup ends inside a sentence; a block's end, a break, a list item part words.
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first sentences of `text` that fit in `max_chars` characters; a first sentence longer than that is
+/// cut at a word and ends with an ellipsis. For link previews and descriptions.
+pub fn lead(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        let next = i + c.len_utf8();
+        if text[..next].chars().count() > max_chars {
+            break;
+        }
+        let at_end = text[next..].starts_with(' ') || next == text.len();
+        if matches!(c, '.' | '!' | '?') && at_end {
+            end = next;
+        }
+    }
+    if end > 0 {
+        return text[..end].to_string();
+    }
+    let cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    let words = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", words.trim_end())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -411,6 +452,19 @@ mod tests {
 
     fn communicator() -> Actor {
         actor(3, Role::Communicator, None)
+    }
+
+    #[test]
+    fn a_lead_is_the_plain_first_sentences_that_fit() {
+        let text = plain_text("Foto itu **lama**. Diambil pada\nbanjir 2020!\n\n- Sumber: `KPU`\n\n<script>x</script>");
+        assert_eq!(text, "Foto itu lama. Diambil pada banjir 2020! Sumber: KPU <script>x</script>");
+        assert_eq!(lead(&text, 200), text, "all of it fits");
+        assert_eq!(lead(&text, 45), "Foto itu lama. Diambil pada banjir 2020!");
+        assert_eq!(lead(&text, 20), "Foto itu lama.");
+        let long = "kata ".repeat(60);
+        let cut = lead(long.trim(), 200);
+        assert!(cut.ends_with("kata…") && cut.chars().count() <= 200, "{cut}");
+        assert_eq!(lead("Rp 1.000.000 cair hari ini", 200), "Rp 1.000.000 cair hari ini");
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! The public pages, server-rendered in Indonesian for anyone without an account: published
 //! clarifications (`/cek-fakta`, searchable, with one ClaimReview JSON-LD block each and an Atom feed)
 //! and the transparency log of takedown requests (`/transparansi`). Templates are askama's, escaped at
-//! compile time; nothing on a page runs script (the JSON-LD block is data, not executed).
+//! compile time; nothing on a page runs script (the JSON-LD block is data, not executed). Each page
+//! carries Open Graph and Twitter-card tags, so a link shared on WhatsApp shows its label and title, and
+//! every page links the feed in its head.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
+use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::claimreview::{atom_feed, rating_scale, script_json};
-use tangkal_response::clarification::{Clarification, ClarificationStatus};
+use tangkal_response::clarification::{lead, plain_text, Clarification, ClarificationStatus};
 use tangkal_response::transparency::{Period, PlatformFigures, TransparencyEntry};
 use tangkal_store::ClarificationFilter;
 
@@ -43,6 +46,50 @@ fn page_start(page: u64, total: u64) -> Result<u64, Problem> {
     Ok((page - 1) * PAGE_SIZE)
 }
 
+/// Characters of a link preview's description: what WhatsApp and others show under the title.
+const PREVIEW_CHARS: usize = 200;
+
+/// What a link to a page shows where it is shared (WhatsApp, X, Facebook, Telegram): Open Graph and
+/// Twitter-card tags, escaped like the rest of the page.
+struct LinkPreview {
+    /// `website` or `article`.
+    kind: &'static str,
+    title: String,
+    description: String,
+    /// Absolute, from the configured public address.
+    url: String,
+    published: Option<String>,
+    modified: Option<String>,
+}
+
+impl LinkPreview {
+    fn website(site: &SiteConfig, path: &str, title: &str, description: String) -> LinkPreview {
+        LinkPreview {
+            kind: "website",
+            title: format!("{title} · {}", site.organisation),
+            description,
+            url: site.page_url(path),
+            published: None,
+            modified: None,
+        }
+    }
+
+    /// A clarification: its labelled title, the first sentences of its body (or its claim when the body
+    /// has no words), its address and when it was published and last corrected.
+    fn article(c: &Clarification, site: &SiteConfig) -> LinkPreview {
+        let body = plain_text(&c.body_markdown);
+        let text = if body.is_empty() { c.claim.clone() } else { body };
+        LinkPreview {
+            kind: "article",
+            title: c.title.clone(),
+            description: lead(&text, PREVIEW_CHARS),
+            url: site.clarification_url(&c.slug),
+            published: c.published_at.map(|t| t.to_rfc3339()),
+            modified: c.modified_at().filter(|t| Some(*t) != c.published_at).map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
 /// A published clarification as a list shows it.
 struct Summary {
     slug: String,
@@ -68,6 +115,7 @@ impl Summary {
 #[template(path = "cek_fakta_list.html")]
 struct ListPage<'a> {
     organisation: &'a str,
+    preview: LinkPreview,
     query: &'a str,
     results: Vec<Summary>,
     total: u64,
@@ -140,8 +188,12 @@ pub async fn list(
     };
     let offset = page_start(page, found.total)?;
     let more = offset + (found.page.len() as u64) < found.total;
+    let site = &state.config.response.site;
+    let description =
+        format!("Klarifikasi resmi {} atas hoaks yang beredar, lengkap dengan sumbernya.", site.organisation);
     let html = ListPage {
-        organisation: &state.config.response.site.organisation,
+        organisation: &site.organisation,
+        preview: LinkPreview::website(site, "/cek-fakta", "Cek fakta", description),
         query: &query,
         results: found.page.into_iter().map(Summary::of).collect(),
         total: found.total,
@@ -157,6 +209,7 @@ pub async fn list(
 #[template(path = "cek_fakta.html")]
 struct ClarificationPage<'a> {
     organisation: &'a str,
+    preview: LinkPreview,
     c: &'a Clarification,
     rating: &'static str,
     published_at: String,
@@ -191,6 +244,7 @@ pub async fn clarification(
         found.ok_or_else(|| Problem::not_found(format!("no published clarification at {slug}")))?;
     let html = ClarificationPage {
         organisation: &state.config.response.site.organisation,
+        preview: LinkPreview::article(&c, &state.config.response.site),
         rating: rating_scale(c.rating).1,
         published_at: c.published_at.as_ref().map(wib).unwrap_or_default(),
         body_html: c.body_html(),
@@ -216,6 +270,7 @@ pub async fn feed(State(state): State<AppState>, request: HeaderMap) -> Result<R
 #[template(path = "transparansi.html")]
 struct TransparencyPage<'a> {
     organisation: &'a str,
+    preview: LinkPreview,
     delay_days: u32,
     shown_until: String,
     figures: Vec<PlatformFigures>,
@@ -254,8 +309,13 @@ pub async fn transparency(
         Period::Month => format!("/transparansi?page={p}"),
         other => format!("/transparansi?period={}&page={p}", other.as_str()),
     };
+    let site = &state.config.response.site;
+    let description = "Log publik permohonan pemutusan akses kepada platform dan tindak lanjutnya, per platform dan \
+                       periode."
+        .to_string();
     let html = TransparencyPage {
-        organisation: &state.config.response.site.organisation,
+        organisation: &site.organisation,
+        preview: LinkPreview::website(site, "/transparansi", "Transparansi pemutusan akses", description),
         delay_days: log.delay_days,
         shown_until: wib(&log.shown_until),
         figures: log.figures,

@@ -9,7 +9,10 @@ use tangkal_cases::Permission::*;
 
 use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns, webhooks};
 use crate::auth::{self, Access};
-use crate::desk::{self, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue};
+use crate::desk::{
+    self, admin, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue,
+    reports as desk_reports,
+};
 use crate::{lapor, login, ops, public, AppState};
 
 /// One endpoint as declared.
@@ -115,6 +118,20 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/desk/narratives/{id}/case", Page(WorkCases), desk_narrative::open_case),
         route(Method::GET, "/desk/dashboard", Page(ReadFigures), dashboard::page),
         route(Method::GET, "/desk/dashboard.csv", Page(ReadFigures), dashboard::csv),
+        route(Method::GET, "/desk/laporan", Page(WorkReports), desk_reports::page),
+        route(Method::GET, "/desk/laporan/{id}", Page(WorkReports), desk_reports::report),
+        route(Method::POST, "/desk/laporan/{id}/link", Page(WorkReports), desk_reports::link),
+        route(Method::POST, "/desk/laporan/{id}/dismiss", Page(WorkReports), desk_reports::dismiss),
+        route(Method::GET, "/desk/admin", Page(ManageUsers), admin::page),
+        route(Method::POST, "/desk/admin/users", Page(ManageUsers), admin::create_user),
+        route(Method::POST, "/desk/admin/users/{id}/disable", Page(ManageUsers), admin::disable_user),
+        route(Method::POST, "/desk/admin/tokens", Page(ManageUsers), admin::create_token),
+        route(Method::POST, "/desk/admin/tokens/{id}/revoke", Page(ManageUsers), admin::revoke_token),
+        route(Method::GET, "/desk/admin/webhooks", Page(ManageWebhooks), admin::webhooks_page),
+        route(Method::POST, "/desk/admin/webhooks", Page(ManageWebhooks), admin::create_webhook),
+        route(Method::GET, "/desk/admin/webhooks/{id}", Page(ManageWebhooks), admin::webhook_page),
+        route(Method::POST, "/desk/admin/webhooks/{id}/enable", Page(ManageWebhooks), admin::enable_webhook),
+        route(Method::POST, "/desk/admin/webhooks/{id}/delete", Page(ManageWebhooks), admin::delete_webhook),
         route(Method::GET, "/lang/{code}", Public, desk::switch_language),
         route(Method::GET, "/assets/{file}", Public, desk::asset),
         route(Method::POST, "/api/v1/reports", Public, reports::submit.layer(report_limit())),

@@ -440,6 +440,35 @@ async fn request_for(
             (fill(narrative), Some(json!({})).filter(|_| method == Method::POST), None)
         }
         ("GET", "/desk/dashboard.csv") => ("/desk/dashboard.csv?figure=cases_by_status".into(), None, None),
+        ("GET", "/desk/laporan/{id}") => (fill(report_id(&report().await)), None, None),
+        ("POST", "/desk/laporan/{id}/link") => {
+            (fill(report_id(&report().await)), Some(json!({"case_number": case(None).to_string()})), None)
+        }
+        ("POST", "/desk/laporan/{id}/dismiss") => {
+            (fill(report_id(&report().await)), Some(json!({"reason": "bukan hoaks"})), None)
+        }
+        ("POST", "/desk/admin/users") => (
+            path.into(),
+            Some(json!({"username": unique, "role": "analyst", "password": "sandi yang cukup panjang"})),
+            None,
+        ),
+        // The same account or token as the API's route gets, disabled or revoked through the form.
+        ("POST", "/desk/admin/users/{id}/disable") => {
+            let (url, _, _) = Box::pin(request_for(app, method, "/api/v1/users/{id}/disable")).await;
+            (url.replace("/api/v1/users", "/desk/admin/users"), Some(json!({})), None)
+        }
+        ("POST", "/desk/admin/tokens") => (path.into(), Some(json!({"name": unique, "role": "partner"})), None),
+        ("POST", "/desk/admin/tokens/{id}/revoke") => {
+            let (url, _, _) = Box::pin(request_for(app, &Method::DELETE, "/api/v1/tokens/{id}")).await;
+            (format!("{}/revoke", url.replace("/api/v1/tokens", "/desk/admin/tokens")), Some(json!({})), None)
+        }
+        ("POST", "/desk/admin/webhooks") => {
+            (path.into(), Some(json!({"url": hook_url, "event:case.opened": "on"})), None)
+        }
+        ("GET", "/desk/admin/webhooks/{id}") => (fill(webhook()), None, None),
+        ("POST", "/desk/admin/webhooks/{id}/enable") | ("POST", "/desk/admin/webhooks/{id}/delete") => {
+            (fill(webhook()), Some(json!({})), None)
+        }
         ("GET", "/lang/{code}") => ("/lang/en?next=%2Fdesk".into(), None, None),
         ("GET", "/assets/{file}") => (tangkal_web::assets::stylesheet().path.clone(), None, None),
         _ => (path.into(), None, None),
@@ -544,6 +573,20 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/desk/narratives/{id}/case", Some(&[Admin, Analyst])),
         ("GET", "/desk/dashboard", Some(&[Admin, Analyst, Reviewer, Communicator])),
         ("GET", "/desk/dashboard.csv", Some(&[Admin, Analyst, Reviewer, Communicator])),
+        ("GET", "/desk/laporan", Some(&[Admin, Analyst])),
+        ("GET", "/desk/laporan/{id}", Some(&[Admin, Analyst])),
+        ("POST", "/desk/laporan/{id}/link", Some(&[Admin, Analyst])),
+        ("POST", "/desk/laporan/{id}/dismiss", Some(&[Admin, Analyst])),
+        ("GET", "/desk/admin", Some(&[Admin])),
+        ("POST", "/desk/admin/users", Some(&[Admin])),
+        ("POST", "/desk/admin/users/{id}/disable", Some(&[Admin])),
+        ("POST", "/desk/admin/tokens", Some(&[Admin])),
+        ("POST", "/desk/admin/tokens/{id}/revoke", Some(&[Admin])),
+        ("GET", "/desk/admin/webhooks", Some(&[Admin])),
+        ("POST", "/desk/admin/webhooks", Some(&[Admin])),
+        ("GET", "/desk/admin/webhooks/{id}", Some(&[Admin])),
+        ("POST", "/desk/admin/webhooks/{id}/enable", Some(&[Admin])),
+        ("POST", "/desk/admin/webhooks/{id}/delete", Some(&[Admin])),
         ("GET", "/lang/{code}", PUBLIC),
         ("GET", "/assets/{file}", PUBLIC),
         ("POST", "/api/v1/reports", PUBLIC),

@@ -4,7 +4,7 @@
 
 mod harness;
 
-use harness::{read, spawn, store_narrative, TestApp, PASSWORD};
+use harness::{read, spawn, spawn_with, store_narrative, TestApp, PASSWORD};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::Method;
 use serde_json::json;
@@ -524,4 +524,234 @@ async fn the_dashboard_counts_the_desk_and_downloads_each_figure_as_csv() {
     assert_eq!(page(&app, &liaison, "/desk/dashboard").await.0, 403, "figures over every platform are not a liaison's");
     let (_, _, queue) = page(&app, &liaison, "/desk").await;
     assert!(!queue.contains("/desk/dashboard"), "nor is the link");
+}
+
+/// Sends a citizen report over the public API; returns its number.
+async fn report(app: &TestApp, body: serde_json::Value) -> i64 {
+    let (status, receipt) =
+        read(app.request(Method::POST, "/api/v1/reports", None).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, 201, "{receipt}");
+    receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// The audit trail's actions on one entity, oldest first.
+fn audited(app: &TestApp, entity: &str, id: i64) -> Vec<(String, String)> {
+    let filter = tangkal_store::AuditFilter { entity: Some(entity.into()), entity_id: Some(id.to_string()) };
+    let events = app.store.lock().unwrap().audit_events(&filter, 100, 0).unwrap();
+    events.into_iter().map(|e| (e.actor, e.action)).collect()
+}
+
+#[tokio::test]
+async fn the_reports_queue_filters_reports_and_its_forms_link_or_dismiss_them_as_the_api_does() {
+    let app = spawn().await;
+    let evil = "<script>alert(1)</script>";
+    let first = report(
+        &app,
+        json!({"text": format!("Bansos cair {evil} hari ini"), "url": "https://hoaks.example/bansos?id=1",
+               "platform": "whatsapp", "contact": "budi@example.id"}),
+    )
+    .await;
+    app.clock.advance(chrono::Duration::minutes(5));
+    let second = report(&app, json!({"text": "Vaksin berisi cip pelacak", "platform": "tiktok"})).await;
+    let case = open_case_on(&app, "Klaim vaksin berisi cip", "tiktok", Urgency::Normal);
+    let analyst = session(&app, &username(Role::Analyst)).await;
+
+    let (status, _, html) = page(&app, &analyst, "/desk/laporan").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Laporan warga</h1>") && html.contains("aria-current=\"page\">Laporan</a>"));
+    let at = |html: &str, id: i64| html.find(&format!("href=\"/desk/laporan/{id}\"")).unwrap_or(usize::MAX);
+    assert!(at(&html, second) < at(&html, first) && at(&html, first) < usize::MAX, "newest first");
+    assert!(html.contains("2 dari 2 laporan") && html.contains("5 mnt lalu") && html.contains("baru saja"));
+    assert!(html.contains("hoaks.example") && html.contains("&#60;script&#62;alert(1)"), "host and escaped text");
+    assert!(!html.contains(evil) && !html.contains("budi@example.id"), "no markup, never the contact");
+
+    let (_, _, tiktok) = page(&app, &analyst, "/desk/laporan?platform=tiktok&answered=no").await;
+    assert!(at(&tiktok, second) < usize::MAX && at(&tiktok, first) == usize::MAX);
+    let (status, headers, body) = page(&app, &analyst, "/desk/laporan?linked=mungkin").await;
+    assert_eq!((status, headers[CONTENT_TYPE].to_str().unwrap()), (400, "application/problem+json"));
+    assert!(body.contains("linked"), "the refusal names the field: {body}");
+
+    let (status, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{second}")).await;
+    assert_eq!(status, 200);
+    assert!(detail.contains("Vaksin berisi cip pelacak") && detail.contains(&format!("value=\"{case}\"")));
+    let (_, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{first}")).await;
+    assert!(!detail.contains("budi@example.id"), "the detail page does not show the contact either");
+
+    let link = format!("/desk/laporan/{second}/link");
+    let (status, _, html) =
+        post(&app, &analyst, &link, &[("csrf_token", &analyst.csrf), ("case", ""), ("case_number", "99999")]).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("href=\"#case-number\"") && html.contains("value=\"99999\""), "named and kept: {html}");
+    let (status, location, _) =
+        post(&app, &analyst, &link, &[("csrf_token", &analyst.csrf), ("case", &case.to_string()), ("case_number", "")])
+            .await;
+    assert_eq!((status, location.as_str()), (303, format!("/desk/laporan/{second}?done=linked").as_str()));
+    let linked = app.store.lock().unwrap().report(second).unwrap().unwrap();
+    assert_eq!((linked.status.as_str(), linked.case_id), ("linked", Some(case)));
+    let analyst_label = app.user(Role::Analyst).actor().label();
+    assert_eq!(audited(&app, "report", second), [(analyst_label.clone(), "report.link".to_string())]);
+    let (_, _, linked_only) = page(&app, &analyst, "/desk/laporan?linked=yes").await;
+    assert!(at(&linked_only, second) < usize::MAX && at(&linked_only, first) == usize::MAX);
+    assert!(linked_only.contains(&format!("href=\"/desk/cases/{case}\"")), "the case is linked from the row");
+    assert!(!page(&app, &analyst, &format!("/desk/laporan/{second}")).await.2.contains("audit-heading"));
+    let admin = session(&app, &username(Role::Admin)).await;
+    let (_, _, trail) = page(&app, &admin, &format!("/desk/laporan/{second}")).await;
+    assert!(trail.contains("menautkan ke kasus"), "the audit trail, for those who may read it");
+
+    let dismiss = format!("/desk/laporan/{first}/dismiss");
+    let (status, _, html) = post(&app, &analyst, &dismiss, &[("csrf_token", &analyst.csrf), ("reason", "  ")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("href=\"#dismiss-reason\""), "{html}");
+    let (status, _, _) =
+        post(&app, &analyst, &dismiss, &[("csrf_token", &analyst.csrf), ("reason", "Bukan klaim faktual")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(audited(&app, "report", first), [(analyst_label, "report.dismiss".to_string())]);
+    let (_, _, settled) = page(&app, &analyst, &format!("/desk/laporan/{first}?done=dismissed")).await;
+    assert!(settled.contains("Laporan dikesampingkan.") && settled.contains("Bukan klaim faktual"));
+    assert!(!settled.contains(&format!("action=\"/desk/laporan/{first}/link\"")), "a dismissed report is settled");
+    let again = [("csrf_token", analyst.csrf.as_str()), ("case", ""), ("case_number", &case.to_string())];
+    assert_eq!(post(&app, &analyst, &format!("/desk/laporan/{first}/link"), &again).await.0, 409, "as the API says");
+
+    let reviewer = session(&app, &username(Role::Reviewer)).await;
+    assert_eq!(page(&app, &reviewer, "/desk/laporan").await.0, 403);
+    let (_, _, queue) = page(&app, &reviewer, "/desk").await;
+    assert!(!queue.contains("href=\"/desk/laporan\""), "nor is the link there");
+}
+
+#[tokio::test]
+async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls() {
+    let app = spawn().await;
+    let admin = session(&app, &username(Role::Admin)).await;
+    let admin_label = app.user(Role::Admin).actor().label();
+    let (status, _, html) = page(&app, &admin, "/desk/admin").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<h1>Administrasi</h1>") && html.contains("analyst-user") && html.contains("whatsapp_channel")
+    );
+    assert!(html.contains("href=\"/desk/admin/webhooks\""));
+
+    let user = |name: &'static str, display: &'static str| {
+        vec![
+            ("csrf_token", admin.csrf.clone()),
+            ("username", name.to_string()),
+            ("display_name", display.to_string()),
+            ("role", "communicator".to_string()),
+            ("platform", String::new()),
+            ("organisation", "Dinas Kominfo".to_string()),
+            ("password", "kata sandi yang cukup panjang".to_string()),
+        ]
+    };
+    let send = |path: &str, fields: Vec<(&'static str, String)>| {
+        app.client.post(format!("{}{path}", app.base)).header("cookie", &admin.cookie).form(&fields).send()
+    };
+    let refused = send("/desk/admin/users", user("bukan nama", "Humas <b>Dinas</b>")).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("href=\"#user-username\"") && html.contains("Humas &#60;b&#62;Dinas"), "{html}");
+    assert!(!html.contains("kata sandi yang cukup panjang"), "a password is never sent back");
+    let created = send("/desk/admin/users", user("humas-dinas", "Humas <b>Dinas</b>")).await.unwrap();
+    assert_eq!(created.status(), 303);
+    let new_user = app.store.lock().unwrap().list_users().unwrap().into_iter().find(|u| u.username == "humas-dinas");
+    let new_user = new_user.expect("created");
+    assert_eq!((new_user.role, new_user.organisation.as_str()), (Role::Communicator, "Dinas Kominfo"));
+    assert_eq!(audited(&app, "user", new_user.id), [(admin_label.clone(), "user.add".to_string())]);
+
+    let token = |role: &str| {
+        vec![
+            ("csrf_token", admin.csrf.clone()),
+            ("name", "ekspor harian".to_string()),
+            ("user_id", new_user.id.to_string()),
+            ("role", role.to_string()),
+        ]
+    };
+    let widened = send("/desk/admin/tokens", token("admin")).await.unwrap();
+    assert_eq!(widened.status(), 409);
+    assert!(widened.text().await.unwrap().contains("href=\"#token-role\""));
+    let issued = send("/desk/admin/tokens", token("partner")).await.unwrap();
+    assert_eq!(issued.status(), 201);
+    assert_eq!(issued.headers()[CACHE_CONTROL], "no-store");
+    let html = issued.text().await.unwrap();
+    let secret = html.split("id=\"secret\" class=\"url\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let me = app.client.get(format!("{}/api/v1/me", app.base)).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the secret shown works");
+    let (_, _, listing) = page(&app, &admin, "/desk/admin").await;
+    assert!(listing.contains("ekspor harian") && !listing.contains(secret), "listed, the secret shown only once");
+    let token_id = app.store.lock().unwrap().list_tokens().unwrap().into_iter().find(|t| t.name == "ekspor harian");
+    let token_id = token_id.unwrap().id;
+    let (status, location, _) =
+        post(&app, &admin, &format!("/desk/admin/tokens/{token_id}/revoke"), &[("csrf_token", &admin.csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/desk/admin?done=token_revoked"));
+    let me = app.client.get(format!("{}/api/v1/me", app.base)).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(me.status(), 401);
+    let actions: Vec<String> = audited(&app, "token", token_id).into_iter().map(|(_, a)| a).collect();
+    assert_eq!(actions, ["token.create", "token.revoke"]);
+
+    let disable = format!("/desk/admin/users/{}/disable", new_user.id);
+    assert_eq!(post(&app, &admin, &disable, &[("csrf_token", &admin.csrf)]).await.0, 303);
+    assert!(app.store.lock().unwrap().list_users().unwrap().iter().any(|u| u.id == new_user.id && u.disabled));
+    let own = format!("/desk/admin/users/{}/disable", app.user(Role::Admin).id);
+    let (status, _, html) = post(&app, &admin, &own, &[("csrf_token", &admin.csrf)]).await;
+    assert_eq!(status, 409, "as the API refuses it");
+    assert!(html.contains("cannot disable their own account"));
+
+    let hook = |events: &[&'static str]| {
+        let mut fields = vec![
+            ("csrf_token", admin.csrf.clone()),
+            ("url", "https://hooks.example.org/tangkal".to_string()),
+            ("description", "Kanal tim".to_string()),
+        ];
+        fields.extend(events.iter().map(|e| (*e, "on".to_string())));
+        fields
+    };
+    let refused = send("/desk/admin/webhooks", hook(&[])).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("href=\"#webhook-events\""));
+    let registered = send("/desk/admin/webhooks", hook(&["event:case.opened", "event:report.received"])).await.unwrap();
+    assert_eq!(registered.status(), 201);
+    assert!(registered.text().await.unwrap().contains("value=\"whsec_"), "the signing secret, once");
+    let endpoint = app.store.lock().unwrap().webhooks().unwrap().remove(0);
+    assert_eq!(endpoint.events.len(), 2);
+    let (status, _, html) = page(&app, &admin, "/desk/admin/webhooks").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("hooks.example.org/tangkal") && html.contains("case.opened, report.received"));
+    let (status, _, html) = page(&app, &admin, &format!("/desk/admin/webhooks/{}", endpoint.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Belum ada pengiriman."));
+    let remove = format!("/desk/admin/webhooks/{}/delete", endpoint.id);
+    assert_eq!(post(&app, &admin, &remove, &[("csrf_token", &admin.csrf)]).await.0, 303);
+    assert!(app.store.lock().unwrap().webhooks().unwrap().is_empty());
+    assert_eq!(page(&app, &admin, &format!("/desk/admin/webhooks/{}", endpoint.id)).await.0, 404);
+    let actions: Vec<String> = audited(&app, "webhook", endpoint.id).into_iter().map(|(_, a)| a).collect();
+    assert_eq!(actions, ["webhook.create", "webhook.delete"]);
+
+    let analyst = session(&app, &username(Role::Analyst)).await;
+    assert_eq!(page(&app, &analyst, "/desk/admin").await.0, 403);
+    assert_eq!(page(&app, &analyst, "/desk/admin/webhooks").await.0, 403);
+    let (_, _, queue) = page(&app, &analyst, "/desk").await;
+    assert!(!queue.contains("href=\"/desk/admin\""));
+}
+
+#[tokio::test]
+async fn the_reports_queue_shows_fifty_a_page_in_under_100_kb_and_reads_in_english() {
+    let app = spawn_with(|config| config.response.reports.per_network.burst = 1000).await;
+    for n in 0..60 {
+        let text = format!("Laporan nomor {n}: {}", "pesan berantai yang sangat panjang ".repeat(140));
+        report(&app, json!({"text": text, "url": format!("https://hoaks.example/{n}"), "platform": "x"})).await;
+    }
+    let mut analyst = session(&app, &username(Role::Analyst)).await;
+    let (status, _, first) = page(&app, &analyst, "/desk/laporan").await;
+    assert_eq!(status, 200);
+    assert_eq!(first.matches("href=\"/desk/laporan/").count(), 50);
+    assert!(first.contains("50 dari 60 laporan") && first.contains("href=\"/desk/laporan?page=2\""));
+    assert!(first.len() < 100_000, "a full page weighs {} bytes", first.len());
+    let (_, _, second) = page(&app, &analyst, "/desk/laporan?page=2").await;
+    assert_eq!(second.matches("href=\"/desk/laporan/").count(), 10);
+    assert!(second.contains("Laporan nomor 0:"), "the oldest last");
+
+    analyst.cookie = format!("{}; tangkal_lang=en", analyst.cookie);
+    let (_, _, english) = page(&app, &analyst, "/desk/laporan").await;
+    assert!(english.contains("<h1>Citizen reports</h1>") && english.contains("50 of 60 reports"));
+    let id = app.store.lock().unwrap().list_reports(&Default::default(), 1, 0).unwrap().remove(0).id;
+    let (_, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{id}")).await;
+    assert!(detail.contains("Link to a case") && detail.contains("Dismiss the report"));
 }

@@ -280,3 +280,59 @@ async fn the_api_document_lists_429_on_every_public_operation() {
         assert!(too_many["headers"]["Retry-After"].is_object(), "{} {}: {operation}", route.method, route.path);
     }
 }
+
+/// The `content` of the `<meta>` whose `property` or `name` is `key`, as written in the page.
+fn meta<'a>(html: &'a str, key: &str) -> Option<&'a str> {
+    let start = html.find(&format!("=\"{key}\" content=\""))? + key.len() + 13;
+    html[start..].split('"').next()
+}
+
+#[tokio::test]
+async fn shared_links_show_the_labelled_title_and_the_lead_and_script_in_a_title_stays_text() {
+    let app = spawn_with(|config| {
+        config.response.site.base_url = "https://cekfakta.example.go.id/".into();
+        config.response.transparency.delay_days = 0;
+    })
+    .await;
+    let body =
+        "Surat itu **palsu**: kementerian tidak pernah menerbitkannya.\n\nLihat [rilis resmi](https://kemkes.go.id/r).";
+    let (_, slug) = publish(&app, "Surat <script>alert(1)</script> dari kementerian", body).await;
+    let html = get(&app, &format!("/cek-fakta/{slug}"), &[]).await.text().await.unwrap();
+    assert_eq!(meta(&html, "og:type"), Some("article"));
+    assert_eq!(
+        meta(&html, "og:title"),
+        Some("[HOAKS] Surat &#60;script&#62;alert(1)&#60;/script&#62; dari kementerian"),
+        "the labelled title, escaped"
+    );
+    assert_eq!(meta(&html, "twitter:title"), meta(&html, "og:title"));
+    assert_eq!(
+        meta(&html, "og:description"),
+        Some("Surat itu palsu: kementerian tidak pernah menerbitkannya. Lihat rilis resmi."),
+        "plain text"
+    );
+    assert_eq!(meta(&html, "og:url"), Some(format!("https://cekfakta.example.go.id/cek-fakta/{slug}").as_str()));
+    assert_eq!(meta(&html, "og:site_name"), Some("Tangkal"));
+    assert_eq!(meta(&html, "og:locale"), Some("id_ID"));
+    assert_eq!(meta(&html, "article:published_time"), Some(harness::t0().to_rfc3339().as_str()));
+    assert_eq!(meta(&html, "twitter:card"), Some("summary"));
+    assert!(!html.contains("<script>alert"), "nothing in a tag runs");
+    assert_eq!(html.matches("<script").count(), 1, "only the ClaimReview data block");
+
+    let long = format!("{} tanpa titik", "kata".repeat(3).repeat(30));
+    let (_, slug) = publish(&app, "Klaim panjang", &long).await;
+    let html = get(&app, &format!("/cek-fakta/{slug}"), &[]).await.text().await.unwrap();
+    let description = meta(&html, "og:description").unwrap();
+    assert!(description.ends_with('…') && description.chars().count() <= 200, "{description}");
+
+    for (path, url) in [
+        ("/cek-fakta", "https://cekfakta.example.go.id/cek-fakta"),
+        ("/transparansi", "https://cekfakta.example.go.id/transparansi"),
+    ] {
+        let html = get(&app, path, &[]).await.text().await.unwrap();
+        assert_eq!((meta(&html, "og:type"), meta(&html, "og:url")), (Some("website"), Some(url)), "{path}");
+        assert!(meta(&html, "og:description").is_some_and(|d| !d.is_empty()) && meta(&html, "og:title").is_some());
+        assert_eq!(html.matches("type=\"application/atom+xml\"").count(), 1, "{path}: the feed, once");
+    }
+    let lapor = get(&app, "/lapor", &[]).await.text().await.unwrap();
+    assert!(lapor.contains("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/cek-fakta/feed.atom\""));
+}

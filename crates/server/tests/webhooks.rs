@@ -466,3 +466,37 @@ async fn endpoints_are_for_admins_and_bad_input_is_refused_with_nothing_stored()
     assert_eq!(removed.status(), 204);
     assert_eq!(app.call(Method::GET, &path, Role::Admin, None).await.0, 404);
 }
+
+/// A desk page as the administrator reads it.
+async fn desk_page(app: &TestApp, path: &str) -> String {
+    app.request(Method::GET, path, Some(app.user(Role::Admin))).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_desk_shows_a_disabled_endpoint_enables_it_and_lists_each_attempt_s_status_code() {
+    let app = spawn_with(|config| {
+        sending(config);
+        (config.webhooks.disable_after_failures, config.webhooks.disable_after_hours) = (1, 0);
+    })
+    .await;
+    let receiver = Receiver::start(&[503], true).await;
+    let (endpoint, _) = register(&app, &receiver.url, &["case.opened"]).await;
+    open_case_over_http(&app, "Pesan berantai soal bansos").await;
+    let list = eventually("the endpoint disabled", async || {
+        Some(desk_page(&app, "/desk/admin/webhooks").await).filter(|html| html.contains("Aktifkan lagi"))
+    })
+    .await;
+    assert!(list.contains("Nonaktif") && list.contains("1 kegagalan beruntun"), "{list}");
+    let log = format!("/desk/admin/webhooks/{endpoint}");
+    let html = desk_page(&app, &log).await;
+    assert!(html.contains(">503<") && html.contains("case.opened") && html.contains("Menunggu"), "{html}");
+
+    let enable = format!("/desk/admin/webhooks/{endpoint}/enable");
+    let r = app.request(Method::POST, &enable, Some(app.user(Role::Admin))).form(&[("csrf_token", "")]);
+    assert_eq!(r.send().await.unwrap().status(), 303);
+    let html = eventually("the pending delivery sent once enabled", async || {
+        Some(desk_page(&app, &log).await).filter(|html| html.contains(">204<"))
+    })
+    .await;
+    assert!(html.contains("Terkirim") && html.contains(">503<"), "delivered, both attempts listed: {html}");
+}

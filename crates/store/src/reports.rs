@@ -26,6 +26,10 @@ pub struct ReportFilter {
     pub narrative_id: Option<i64>,
     /// Received at or after this instant.
     pub since: Option<DateTime<Utc>>,
+    /// With an instant answer (true) or without one (false).
+    pub answered: Option<bool>,
+    /// Tied to a case (true) or not (false).
+    pub linked: Option<bool>,
 }
 
 pub trait ReportStore {
@@ -86,10 +90,12 @@ fn load(conn: &Connection, id: i64) -> Result<Option<CitizenReport>> {
     Ok(conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?.query_row(params![id], report_row).optional()?)
 }
 
-/// Parameters: `?1` status, `?2` platform, `?3` case, `?4` narrative, `?5` received since (UTC seconds).
+/// Parameters: `?1` status, `?2` platform, `?3` case, `?4` narrative, `?5` received since (UTC seconds),
+/// `?6` answered or not, `?7` linked to a case or not.
 const MATCHING: &str =
     "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR platform = ?2) AND (?3 IS NULL OR case_id = ?3)
-       AND (?4 IS NULL OR narrative_id = ?4) AND (?5 IS NULL OR received_at >= ?5)";
+       AND (?4 IS NULL OR narrative_id = ?4) AND (?5 IS NULL OR received_at >= ?5)
+       AND (?6 IS NULL OR (answer IS NOT NULL) = ?6) AND (?7 IS NULL OR (case_id IS NOT NULL) = ?7)";
 
 /// A filter's parameters, in [`MATCHING`]'s order.
 fn matching_params(filter: &ReportFilter) -> Vec<Value> {
@@ -103,6 +109,8 @@ fn matching_params(filter: &ReportFilter) -> Vec<Value> {
         // Times are stored, and shown, in whole seconds: a report shown as received at 10:00:00 was
         // received at or after 09:59:59.5, and not at or after 10:00:00.5.
         int(filter.since.map(|t| t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0))),
+        int(filter.answered.map(i64::from)),
+        int(filter.linked.map(i64::from)),
     ]
 }
 
@@ -169,7 +177,7 @@ impl ReportStore for SqliteStore {
     }
 
     fn list_reports(&self, filter: &ReportFilter, limit: u64, offset: u64) -> Result<Vec<CitizenReport>> {
-        let sql = format!("{SELECT} {MATCHING} ORDER BY received_at DESC, id DESC LIMIT ?6 OFFSET ?7");
+        let sql = format!("{SELECT} {MATCHING} ORDER BY received_at DESC, id DESC LIMIT ?8 OFFSET ?9");
         let mut values = matching_params(filter);
         values.extend([Value::Integer(to_i64(limit, "limit")?), Value::Integer(to_i64(offset, "offset")?)]);
         let rows = self
@@ -369,6 +377,15 @@ mod tests {
         assert_eq!(desk.store.count_reports(&platform).unwrap(), 2);
         let other = ReportFilter { platform: Some("x".into()), ..ReportFilter::default() };
         assert_eq!(desk.store.count_reports(&other).unwrap(), 0);
+        let answer = r#"{"rating":"HOAKS","title":"t","url":"https://cek.example/a"}"#;
+        let new = tangkal_cases::NewCase { title: "Kasus".into(), ..Default::default() };
+        let case = crate::CaseStore::open_case(&mut desk.store, &new, "test", t0()).unwrap();
+        desk.store.update_report(b.id, ReportChange::LinkCase { case_id: case.id }, &analyst, t0()).unwrap();
+        desk.store.conn.execute("UPDATE citizen_reports SET answer = ?1 WHERE id = ?2", params![answer, a.id]).unwrap();
+        let linked = |on: bool| ReportFilter { linked: Some(on), ..ReportFilter::default() };
+        assert_eq!((ids(&desk, &linked(true)), ids(&desk, &linked(false))), (vec![b.id], vec![a.id]));
+        let answered = |on: bool| ReportFilter { answered: Some(on), ..ReportFilter::default() };
+        assert_eq!((ids(&desk, &answered(true)), ids(&desk, &answered(false))), (vec![a.id], vec![b.id]));
     }
 
     #[test]

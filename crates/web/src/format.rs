@@ -150,6 +150,17 @@ pub fn time_left(seconds_left: i64, lang: Lang) -> String {
     }
 }
 
+/// "baru saja", "12 mnt lalu", "3 jam lalu", "2 hari lalu": how long ago `t` was at `now`.
+pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
+    let minutes = (now - t).num_minutes().max(0);
+    match minutes {
+        0 => lang.t("time.just_now").to_string(),
+        1..=59 => lang.fill("time.minutes_ago", &[("n", &minutes.to_string())]),
+        60..=2879 => lang.fill("time.hours_ago", &[("n", &(minutes / 60).to_string())]),
+        _ => lang.fill("time.days_ago", &[("n", &number((minutes / 1440) as u64, lang))]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -197,5 +208,17 @@ mod tests {
         assert_eq!(time_left(3600, Lang::Id), "1 jam 0 mnt lagi");
         assert_eq!(time_left(-120, Lang::Id), "lewat 2 mnt");
         assert_eq!(time_left(-120, Lang::En), "2 min overdue");
+    }
+
+    #[test]
+    fn ages_count_minutes_then_hours_then_days() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 7, 5, 0).unwrap();
+        let before = |minutes: i64| now - chrono::Duration::minutes(minutes);
+        assert_eq!(ago(now + chrono::Duration::seconds(5), now, Lang::Id), "baru saja");
+        assert_eq!(ago(before(12), now, Lang::Id), "12 mnt lalu");
+        assert_eq!(ago(before(3 * 60 + 5), now, Lang::Id), "3 jam lalu");
+        assert_eq!(ago(before(47 * 60), now, Lang::En), "47 h ago");
+        assert_eq!(ago(before(3 * 1440), now, Lang::Id), "3 hari lalu");
+        assert_eq!(ago(before(3 * 1440), now, Lang::En), "3 days ago");
     }
 }

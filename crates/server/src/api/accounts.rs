@@ -61,6 +61,11 @@ pub async fn create_user(
     Extension(caller): Extension<Caller>,
     Body(new): Body<CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
+    Ok((StatusCode::CREATED, Json(add_user(&state, &caller, new).await?)))
+}
+
+/// Creates a user, as the API and the desk's form do.
+pub(crate) async fn add_user(state: &AppState, caller: &Caller, new: CreateUser) -> Result<UserView, Problem> {
     let zone = time_zone(new.time_zone.as_deref()).map_err(Problem::invalid)?;
     if let Some(platform) = new.platform.as_ref().filter(|p| !state.config.platforms.contains(p)) {
         return Err(Problem::invalid(format!(
@@ -85,7 +90,7 @@ pub async fn create_user(
             s.add_user(&record, &actor, now)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok(user.into())
 }
 
 /// Disable a user: their sessions end and their tokens stop working.
@@ -97,12 +102,17 @@ pub async fn disable_user(
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<Json<UserView>, Problem> {
+    Ok(Json(disable(&state, &caller, id).await?))
+}
+
+/// Disables user `id`, as the API and the desk's form do.
+pub(crate) async fn disable(state: &AppState, caller: &Caller, id: i64) -> Result<UserView, Problem> {
     if id == caller.user.id {
         return Err(Problem::conflict("an administrator cannot disable their own account"));
     }
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let user = state.pool.run(move |s| s.set_user_disabled(id, true, &actor, now)).await?;
-    user.map(|u| Json(u.into())).ok_or_else(|| Problem::not_found(format!("user {id}")))
+    user.map(UserView::from).ok_or_else(|| Problem::not_found(format!("user {id}")))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -133,11 +143,16 @@ pub async fn create_token(
     Extension(caller): Extension<Caller>,
     Body(new): Body<CreateToken>,
 ) -> Result<(StatusCode, Json<NewTokenView>), Problem> {
+    Ok((StatusCode::CREATED, Json(issue_token(&state, &caller, new).await?)))
+}
+
+/// Creates an API token with its secret, as the API and the desk's form do.
+pub(crate) async fn issue_token(state: &AppState, caller: &Caller, new: CreateToken) -> Result<NewTokenView, Problem> {
     let secret = auth::new_api_token();
     let hash = auth::secret_hash(&secret);
     let (actor, now, owner) = (caller.actor().label(), state.clock.now(), new.user_id.unwrap_or(caller.user.id));
     let token = state.pool.run(move |s| s.create_token(owner, &new.name, new.role, &hash, &actor, now)).await?;
-    Ok((StatusCode::CREATED, Json(NewTokenView { token: token.into(), secret })))
+    Ok(NewTokenView { token: token.into(), secret })
 }
 
 /// Revoke an API token.
@@ -149,7 +164,12 @@ pub async fn revoke_token(
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<Json<TokenView>, Problem> {
+    Ok(Json(revoke(&state, &caller, id).await?))
+}
+
+/// Revokes token `id`, as the API and the desk's form do.
+pub(crate) async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<TokenView, Problem> {
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let token = state.pool.run(move |s| s.revoke_token(id, &actor, now)).await?;
-    token.map(|t| Json(t.into())).ok_or_else(|| Problem::not_found(format!("token {id}")))
+    token.map(TokenView::from).ok_or_else(|| Problem::not_found(format!("token {id}")))
 }

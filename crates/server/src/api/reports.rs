@@ -209,6 +209,10 @@ pub struct ListQuery {
     pub narrative: Option<i64>,
     /// Case id.
     pub case: Option<i64>,
+    /// With an instant answer (`true`) or without one (`false`).
+    pub answered: Option<bool>,
+    /// Tied to a case (`true`) or not (`false`).
+    pub linked: Option<bool>,
     /// 1 to 500, default 50.
     pub limit: Option<u64>,
     pub offset: Option<u64>,
@@ -224,6 +228,8 @@ pub async fn list(State(state): State<AppState>, Params(q): Params<ListQuery>) -
         case_id: q.case,
         narrative_id: q.narrative,
         since: q.since,
+        answered: q.answered,
+        linked: q.linked,
     };
     let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     let (total, reports) =
@@ -244,7 +250,8 @@ pub struct DismissReport {
     pub reason: String,
 }
 
-async fn change(
+/// An analyst's change to report `id`, as the API and the desk's forms make it.
+pub(crate) async fn change(
     state: &AppState,
     caller: &Caller,
     id: i64,

@@ -50,12 +50,17 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Body(new): Body<NewWebhook>,
 ) -> Result<(StatusCode, Json<CreatedWebhook>), Problem> {
+    Ok((StatusCode::CREATED, Json(register(&state, &caller, new).await?)))
+}
+
+/// Registers an endpoint with a new signing secret, as the API and the desk's form do.
+pub(crate) async fn register(state: &AppState, caller: &Caller, new: NewWebhook) -> Result<CreatedWebhook, Problem> {
     let checked = new.check(state.config.webhooks.allow_private_addresses)?;
     let secret = generate_secret(&mut OsRng);
     let sealed = state.webhook_secrets.seal(&secret).map_err(Problem::internal)?;
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let endpoint = state.pool.run(move |s| s.create_webhook(&checked, &sealed, &actor, now)).await?;
-    Ok((StatusCode::CREATED, Json(CreatedWebhook { endpoint, secret })))
+    Ok(CreatedWebhook { endpoint, secret })
 }
 
 /// Every registered endpoint, without secrets.
@@ -65,7 +70,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<WebhookList>, Pr
     Ok(Json(WebhookList { webhooks }))
 }
 
-async fn endpoint(state: &AppState, id: i64) -> Result<WebhookEndpoint, Problem> {
+pub(crate) async fn endpoint(state: &AppState, id: i64) -> Result<WebhookEndpoint, Problem> {
     state.pool.run(move |s| s.webhook(id)).await?.ok_or_else(|| Problem::not_found(format!("webhook {id}")))
 }
 
@@ -86,9 +91,14 @@ pub async fn delete(
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<StatusCode, Problem> {
+    remove(&state, &caller, id).await.map(|()| StatusCode::NO_CONTENT)
+}
+
+/// Removes endpoint `id`, as the API and the desk's form do.
+pub(crate) async fn remove(state: &AppState, caller: &Caller, id: i64) -> Result<(), Problem> {
     let (actor, now) = (caller.actor().label(), state.clock.now());
     match state.pool.run(move |s| s.delete_webhook(id, &actor, now)).await? {
-        true => Ok(StatusCode::NO_CONTENT),
+        true => Ok(()),
         false => Err(Problem::not_found(format!("webhook {id}"))),
     }
 }
@@ -103,9 +113,14 @@ pub async fn enable(
     Extension(caller): Extension<Caller>,
     Ids(id): Ids<i64>,
 ) -> Result<Json<WebhookEndpoint>, Problem> {
+    Ok(Json(enable_again(&state, &caller, id).await?))
+}
+
+/// Enables endpoint `id` again, as the API and the desk's form do.
+pub(crate) async fn enable_again(state: &AppState, caller: &Caller, id: i64) -> Result<WebhookEndpoint, Problem> {
     let (actor, now) = (caller.actor().label(), state.clock.now());
     let endpoint = state.pool.run(move |s| s.enable_webhook(id, &actor, now)).await?;
-    endpoint.map(Json).ok_or_else(|| Problem::not_found(format!("webhook {id}")))
+    endpoint.ok_or_else(|| Problem::not_found(format!("webhook {id}")))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -16,15 +16,15 @@ use tangkal_response::clarification::{
 use tangkal_response::takedown::{takedown_allowed, NewTakedown, Outcome, TakedownChange, UrlStatus};
 use tangkal_store::{AuditFilter, ClarificationFilter, TakedownFilter};
 use tangkal_web::pages::case::{
-    Actions, AuditRow, CasePage, ClarificationRow, Editor, EvidenceView, Link, Preview, PreviewFragment, ProposeForm,
-    Review, Step, TakedownView, UrlRow, VerdictView,
+    Actions, CasePage, ClarificationRow, Editor, EvidenceView, Link, Preview, PreviewFragment, ProposeForm, Review,
+    Step, TakedownView, UrlRow, VerdictView,
 };
 use tangkal_web::pages::FormError;
 use tangkal_web::{format, Choice, Lang, Tag};
 
 use super::{
-    check_form_token, chrome, countdown, form_error, lang_of, may, priority_tag, rating_tag, refusal_page, render,
-    status_tag, zone, DeskForm,
+    audit_rows, check_form_token, chrome, countdown, form_error, lang_of, may, priority_tag, rating_tag, refusal_page,
+    render, status_tag, zone, DeskForm, EmptyForm,
 };
 use crate::api::{cases, clarifications, takedowns, Ids, Upload};
 use crate::auth::Caller;
@@ -364,20 +364,7 @@ async fn build(
             }
         })
         .collect();
-    let audit = audit.map(|events| {
-        events
-            .iter()
-            .rev()
-            .map(|e| {
-                let key = format!("audit.{}", e.action);
-                AuditRow {
-                    at: chrono::DateTime::from_timestamp_millis(e.at_ms).map(when).unwrap_or_default(),
-                    actor: e.actor.clone(),
-                    action: if lang.has(&key) { lang.t(&key).to_string() } else { e.action.clone() },
-                }
-            })
-            .collect()
-    });
+    let audit = audit.map(|events| audit_rows(&events, tz, lang));
     let unknown = || lang.t("case.unknown").to_string();
     let mut chrome = chrome(
         state,
@@ -774,9 +761,6 @@ async fn edit_draft(
     }
     clarifications::update(state, caller, draft, ClarificationChange::Edit(new)).await.map(|_| "saved")
 }
-
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
 
 pub async fn publish(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
-//! The analysts' desk: server-rendered pages (`tangkal-web` draws them) for the queue, cases and
-//! narratives, and the forms that act on them. Forms post here and reuse the API's own calls (case
+//! The analysts' desk: server-rendered pages (`tangkal-web` draws them) for the queue, cases,
+//! narratives, citizen reports and administration, and the forms that act on them. Forms post here and reuse the API's own calls (case
 //! changes, takedown requests, clarifications), so a form and an API request are refused alike; a
 //! refused form comes back as its page with an error summary naming the field.
 //!
@@ -8,10 +8,12 @@
 //! token in its body ([`DeskForm`], [`check_form_token`]). Pages load only the embedded stylesheet and
 //! script, under [`tangkal_web::PAGE_CONTENT_SECURITY_POLICY`]; all of them read without JavaScript.
 
+pub(crate) mod admin;
 pub(crate) mod case;
 pub(crate) mod dashboard;
 pub(crate) mod narrative;
 pub(crate) mod queue;
+pub(crate) mod reports;
 
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tangkal_cases::{Permission, Priority, Rating, SlaState, Status};
+use tangkal_web::pages::case::AuditRow;
 use tangkal_web::pages::{ErrorPage, FormError};
 use tangkal_web::{format, Badge, Chrome, Countdown, Lang, NavLink, Tag};
 
@@ -84,11 +87,30 @@ pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, titl
                 current: path == "/desk" || path.starts_with("/desk/cases") || path.starts_with("/desk/narratives"),
             });
         }
+        if caller.actor().require(Permission::WorkReports).is_ok() {
+            chrome.nav.push(NavLink {
+                href: "/desk/laporan".into(),
+                label: lang.t("nav.reports").into(),
+                current: here.starts_with("/desk/laporan"),
+            });
+        }
         if caller.actor().require(Permission::ReadFigures).is_ok() {
             chrome.nav.push(NavLink {
                 href: "/desk/dashboard".into(),
                 label: lang.t("nav.dashboard").into(),
                 current: here.starts_with("/desk/dashboard"),
+            });
+        }
+        let admin = match (may(caller, Permission::ManageUsers), may(caller, Permission::ManageWebhooks)) {
+            (true, _) => Some("/desk/admin"),
+            (false, true) => Some("/desk/admin/webhooks"),
+            (false, false) => None,
+        };
+        if let Some(href) = admin {
+            chrome.nav.push(NavLink {
+                href: href.into(),
+                label: lang.t("nav.admin").into(),
+                current: here.starts_with("/desk/admin"),
             });
         }
         if let Credential::Session { csrf_token, .. } = &caller.credential {
@@ -175,6 +197,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for DeskForm<T> {
         }
     }
 }
+
+/// A form with nothing but its CSRF token: a button that does one thing.
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
 
 /// The form field a refusal names, as the id of its input on the page ("explanation must not be
 /// empty" names `explanation`), so the error summary can link to it.
@@ -271,6 +297,25 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
+/// An entity's audit trail as a page lists it: newest first, each action in the reader's words when the
+/// catalogue has them.
+pub(crate) fn audit_rows(events: &[tangkal_cases::audit::AuditEvent], tz: Tz, lang: Lang) -> Vec<AuditRow> {
+    events
+        .iter()
+        .rev()
+        .map(|e| {
+            let key = format!("audit.{}", e.action);
+            AuditRow {
+                at: DateTime::from_timestamp_millis(e.at_ms)
+                    .map(|t| format::short_date_time(t, tz, lang))
+                    .unwrap_or_default(),
+                actor: e.actor.clone(),
+                action: if lang.has(&key) { lang.t(&key).to_string() } else { e.action.clone() },
+            }
+        })
+        .collect()
+}
+
 /// The zone a caller reads times in.
 pub(crate) fn zone(caller: &Caller) -> Tz {
     crate::views::zone_of(&caller.user)
@@ -327,6 +372,8 @@ pub(crate) fn dynamic_keys() -> Vec<String> {
         Rating::ALL.iter().map(|r| format!("rating.{}", tangkal_response::clarification::label(*r).replace(' ', "_"))),
     );
     keys.extend(case::dynamic_keys());
+    keys.extend(reports::dynamic_keys());
+    keys.extend(admin::dynamic_keys());
     keys
 }
 
@@ -342,9 +389,16 @@ mod tests {
             }
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for file in
-            ["desk/mod.rs", "desk/queue.rs", "desk/case.rs", "desk/narrative.rs", "desk/dashboard.rs", "login.rs"]
-        {
+        for file in [
+            "desk/mod.rs",
+            "desk/queue.rs",
+            "desk/case.rs",
+            "desk/narrative.rs",
+            "desk/dashboard.rs",
+            "desk/reports.rs",
+            "desk/admin.rs",
+            "login.rs",
+        ] {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             assert_eq!(tangkal_web::unknown_keys(&text), Vec::<String>::new(), "{file}");
         }

@@ -223,7 +223,7 @@ pub async fn open_case(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Ids(id): Ids<i64>,
-    DeskForm(_): DeskForm<super::case::EmptyForm>,
+    DeskForm(_): DeskForm<super::EmptyForm>,
 ) -> Response {
     let opened = async {
         let n = visible(&state, &caller, id).await?;

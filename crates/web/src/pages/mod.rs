@@ -1,9 +1,11 @@
 //! One module per page: its view model and its template. Each page renders into the shared layout.
 
+pub mod admin;
 pub mod case;
 pub mod dashboard;
 pub mod narrative;
 pub mod queue;
+pub mod reports;
 
 use askama::Template;
 
