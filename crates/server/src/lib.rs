@@ -366,7 +366,7 @@ async fn erase_expired_contacts_periodically(state: AppState) {
             Err(_) => {}
         }
         let seen_before = now - chrono::Duration::days(7);
-        match state.pool.run(move |s| s.erase_expired_tipline_contacts(before, seen_before)).await {
+        match state.pool.run(move |s| s.erase_expired_tipline_contacts(before, seen_before, now)).await {
             Ok(0) | Err(_) => {}
             Ok(n) => tracing::info!(target: "tangkal::tiplines", "deleted {n} tipline contacts past their retention"),
         }

@@ -94,12 +94,20 @@ impl Platform {
     }
 }
 
-async fn record(State(platform): State<Platform>, uri: Uri, headers: HeaderMap, body: String) -> StatusCode {
+/// Answers as the Bot API does (the Cloud API's answer is not read).
+async fn record(
+    State(platform): State<Platform>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, axum::Json<Value>) {
     let authorization = headers.get("authorization").map(|v| v.to_str().unwrap().to_string());
     let body = serde_json::from_str(&body).unwrap_or(Value::Null);
     platform.seen.lock().unwrap().push(Sent { path: uri.path().to_string(), authorization, body });
     let status = platform.answers.lock().unwrap().pop_front().unwrap_or(200);
-    StatusCode::from_u16(status).unwrap()
+    let answer =
+        json!({"ok": status < 300, "description": if status < 300 { "Webhook was set" } else { "Bad Request" }});
+    (StatusCode::from_u16(status).unwrap(), axum::Json(answer))
 }
 
 async fn spawn_tiplines(platform: &Platform, template: Option<&str>) -> TestApp {
@@ -382,4 +390,26 @@ async fn a_failed_send_is_tried_again_after_its_backoff() {
     let sent = platform.wait_for(3).await;
     assert_eq!(sent[0].body, sent[1].body, "the welcome again, then the answer");
     assert!(sent[2].text().starts_with("Pesan ini sudah dicek"), "{}", sent[2].text());
+}
+
+#[tokio::test]
+async fn the_telegram_webhook_is_registered_with_the_secret_token() {
+    let platform = Platform::start(&[200, 400]).await;
+    let settings = TelegramSettings {
+        api_base: platform.url.clone(),
+        bot_token: "123:bot".into(),
+        secret_token: TELEGRAM_SECRET.into(),
+        ..TelegramSettings::default()
+    };
+    let url = "https://tangkal.example.id/hooks/telegram";
+    let said = tangkal_server::tiplines::set_telegram_webhook(&settings, url).await.unwrap();
+    assert_eq!(said, "Webhook was set");
+    let refused = tangkal_server::tiplines::set_telegram_webhook(&settings, url).await.unwrap_err().to_string();
+    assert!(refused.contains("400") && !refused.contains("123:bot"), "{refused}");
+    let sent = platform.seen();
+    assert_eq!(sent[0].path, "/bot123:bot/setWebhook");
+    assert_eq!(
+        (sent[0].body["url"].as_str(), sent[0].body["secret_token"].as_str()),
+        (Some(url), Some(TELEGRAM_SECRET))
+    );
 }

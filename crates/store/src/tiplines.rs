@@ -9,6 +9,8 @@ use tangkal_response::report::CitizenReport;
 use tangkal_tiplines::conversation::{words, Outgoing, Reply};
 use tangkal_tiplines::{Channel, Forwarded, Language};
 
+use crate::audit::{self, Entry};
+use crate::audit_anchor::AuditAnchor;
 use crate::cases::text_enum;
 use crate::users::time;
 use crate::{reports, Result, SqliteStore, StoreError};
@@ -101,6 +103,7 @@ pub trait TiplineStore {
         &mut self,
         last_inbound_before: DateTime<Utc>,
         seen_before: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<u64>;
     /// Messages waiting to be sent.
     fn pending_tipline_messages(&self) -> Result<u64>;
@@ -124,18 +127,42 @@ fn enqueue(
 }
 
 /// Deletes what is kept about a contact: its record (hash and sealed address), its pending messages,
-/// and the link from its reports, which are marked as having had their contact erased.
-fn delete_contact(tx: &Connection, contact_id: i64) -> Result<()> {
+/// and the link from its reports, which are marked as having had their contact erased. Returns how many
+/// reports were unlinked.
+fn delete_contact(tx: &Connection, contact_id: i64) -> Result<usize> {
     tx.execute("DELETE FROM tipline_outbox WHERE contact_id = ?1 AND status = 'pending'", [contact_id])?;
     tx.execute("UPDATE tipline_outbox SET contact_id = NULL WHERE contact_id = ?1", [contact_id])?;
-    tx.execute(
+    let reports = tx.execute(
         "UPDATE citizen_reports SET contact = NULL, contact_erased = 1
          WHERE id IN (SELECT report_id FROM tipline_reports WHERE contact_id = ?1)",
         [contact_id],
     )?;
     tx.execute("DELETE FROM tipline_reports WHERE contact_id = ?1", [contact_id])?;
     tx.execute("DELETE FROM tipline_contacts WHERE id = ?1", [contact_id])?;
-    Ok(())
+    Ok(reports)
+}
+
+/// Runs `f` with SQLite overwriting freed bytes, so deleted contacts do not linger in the file's free
+/// space; turned off again afterwards, so imports are not slowed down.
+fn securely<T>(store: &mut SqliteStore, f: impl FnOnce(&mut SqliteStore) -> Result<T>) -> Result<T> {
+    store.conn.execute_batch("PRAGMA secure_delete = ON")?;
+    let done = f(store);
+    store.conn.execute_batch("PRAGMA secure_delete = OFF")?;
+    done
+}
+
+/// The actor the audit trail names for deletions of tipline contacts.
+const TIPLINE_ACTOR: &str = "system:tiplines";
+
+/// Records a deletion by counts only: the trail is permanent and must not identify the sender.
+fn audit_deletion(
+    anchor: &AuditAnchor,
+    tx: &Connection,
+    action: &str,
+    what: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    audit::append(tx, anchor, Entry::created(TIPLINE_ACTOR, "tipline_contact", 0, action, &what)?, at)
 }
 
 /// Queues the follow-up for every report of `case_id` sent by a tipline contact who still wants them and
@@ -190,8 +217,9 @@ fn due_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DueMessage> {
     })
 }
 
-impl TiplineStore for SqliteStore {
-    fn take_tip(&mut self, tip: &NewTip<'_>) -> Result<TipTaken> {
+impl SqliteStore {
+    /// [`TiplineStore::take_tip`], in one transaction.
+    fn take_message(&mut self, tip: &NewTip<'_>) -> Result<TipTaken> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let channel = tip.channel.as_str();
         let new = tx
@@ -209,7 +237,9 @@ impl TiplineStore for SqliteStore {
         let mut replies: Vec<String> = Vec::new();
         if let TipAction::Delete = tip.action {
             if let Some(id) = known {
-                delete_contact(&tx, id)?;
+                let reports = delete_contact(&tx, id)?;
+                let what = serde_json::json!({ "channel": channel, "reports_unlinked": reports });
+                audit_deletion(&self.audit, &tx, "tipline.delete_on_request", what, tip.at)?;
             }
             replies.push(words(&Reply::Deleted, tip.language));
             enqueue(&tx, tip.channel, None, tip.address, &Outgoing::Reply { text: replies[0].clone() }, tip.at)?;
@@ -271,6 +301,15 @@ impl TiplineStore for SqliteStore {
         tx.commit()?;
         Ok(TipTaken::Taken { report: stored, replies: replies.len() })
     }
+}
+
+impl TiplineStore for SqliteStore {
+    fn take_tip(&mut self, tip: &NewTip<'_>) -> Result<TipTaken> {
+        match tip.action {
+            TipAction::Delete => securely(self, |store| store.take_message(tip)),
+            _ => self.take_message(tip),
+        }
+    }
 
     fn due_tipline_messages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueMessage>> {
         let mut stmt = self.conn.prepare_cached(
@@ -312,18 +351,28 @@ impl TiplineStore for SqliteStore {
         &mut self,
         last_inbound_before: DateTime<Utc>,
         seen_before: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<u64> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let expired: Vec<i64> = tx
-            .prepare_cached("SELECT id FROM tipline_contacts WHERE last_inbound < ?1")?
-            .query_map([last_inbound_before.timestamp()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in &expired {
-            delete_contact(&tx, *id)?;
-        }
-        tx.execute("DELETE FROM tipline_seen WHERE seen_at < ?1", [seen_before.timestamp()])?;
-        tx.commit()?;
-        Ok(expired.len() as u64)
+        securely(self, |store| {
+            let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let expired: Vec<i64> = tx
+                .prepare_cached("SELECT id FROM tipline_contacts WHERE last_inbound < ?1")?
+                .query_map([last_inbound_before.timestamp()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut reports = 0;
+            for id in &expired {
+                reports += delete_contact(&tx, *id)?;
+            }
+            if !expired.is_empty() {
+                let what = serde_json::json!({
+                    "last_inbound_before": last_inbound_before, "contacts": expired.len(), "reports_unlinked": reports,
+                });
+                audit_deletion(&store.audit, &tx, "tipline.delete_expired", what, now)?;
+            }
+            tx.execute("DELETE FROM tipline_seen WHERE seen_at < ?1", [seen_before.timestamp()])?;
+            tx.commit()?;
+            Ok(expired.len() as u64)
+        })
     }
 
     fn pending_tipline_messages(&self) -> Result<u64> {
@@ -416,7 +465,7 @@ mod tests {
             desk.store.conn.query_row("SELECT COUNT(*) FROM tipline_contacts", [], |r| r.get(0)).unwrap();
         assert_eq!(contacts, 1, "budi's only");
         let later = t0() + Duration::days(91);
-        assert_eq!(desk.store.erase_expired_tipline_contacts(t0() + Duration::days(1), later).unwrap(), 1);
+        assert_eq!(desk.store.erase_expired_tipline_contacts(t0() + Duration::days(1), later, later).unwrap(), 1);
         let seen: i64 = desk.store.conn.query_row("SELECT COUNT(*) FROM tipline_seen", [], |r| r.get(0)).unwrap();
         assert_eq!(seen, 0);
         let sent_addresses: i64 = desk
@@ -427,5 +476,9 @@ mod tests {
             })
             .unwrap();
         assert_eq!(sent_addresses, 0, "a sent message keeps no address");
+        let trail = crate::AuditStore::audit_events(&desk.store, &Default::default(), 100, 0).unwrap();
+        let deletions: Vec<_> = trail.iter().filter(|e| e.action.starts_with("tipline.delete")).collect();
+        assert_eq!(deletions.len(), 2, "on request and by retention");
+        assert!(deletions.iter().all(|e| e.actor == TIPLINE_ACTOR && e.entity_id == "0"), "{deletions:?}");
     }
 }

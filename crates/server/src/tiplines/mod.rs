@@ -64,12 +64,16 @@ impl Default for TiplineSettings {
 pub struct WhatsappSettings {
     /// The Graph API's base, version included.
     pub api_base: String,
+    #[serde(deserialize_with = "text")]
     pub phone_number_id: String,
     /// A system user's permanent access token with `whatsapp_business_messaging`.
+    #[serde(deserialize_with = "text")]
     pub access_token: String,
     /// The app's secret: deliveries are signed with it (`X-Hub-Signature-256`).
+    #[serde(deserialize_with = "text")]
     pub app_secret: String,
     /// The token typed in Meta's webhook set-up, echoed in the verification handshake.
+    #[serde(deserialize_with = "text")]
     pub verify_token: String,
     /// An approved template for follow-ups outside the 24-hour window, with two body parameters: the
     /// clarification's title and its link. None: such follow-ups are not sent.
@@ -100,6 +104,7 @@ pub struct TelegramSettings {
     pub bot_token: String,
     /// Sent by Telegram with every update (`X-Telegram-Bot-Api-Secret-Token`); set with `tangkal tipline
     /// telegram set-webhook`. 1 to 256 characters of `A-Z a-z 0-9 _ -`.
+    #[serde(deserialize_with = "text")]
     pub secret_token: String,
     /// Messages sent a second in all (Telegram's limit is about 30)...
     pub messages_per_second: u32,
@@ -117,6 +122,23 @@ impl Default for TelegramSettings {
             per_chat_per_second: 1,
         }
     }
+}
+
+/// A string as written, also when it reads as a number: ids and tokens of digits come so from TOML
+/// without quotes and from environment variables (`TANGKAL_TIPLINES__WHATSAPP__PHONE_NUMBER_ID=1055…`).
+fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+    }
+    Ok(match Written::deserialize(deserializer)? {
+        Written::Text(s) => s,
+        Written::Unsigned(n) => n.to_string(),
+        Written::Signed(n) => n.to_string(),
+    })
 }
 
 /// Secrets stay out of logs, whoever prints the configuration.
