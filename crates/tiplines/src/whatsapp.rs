@@ -102,15 +102,20 @@ struct Context {
     frequently_forwarded: bool,
 }
 
+/// Message types that are not something the sender wrote or sent, and get no reply: a reaction to a
+/// message, a system notice (a number change).
+const NOT_WRITTEN: [&str; 2] = ["reaction", "system"];
+
 /// The messages in a webhook delivery: texts, and images and videos by their caption; anything else
 /// (stickers, locations, reactions) as unsupported. Status callbacks carry none. A message without a
-/// sender or an id cannot be answered or told from its retries, and is left out.
+/// sender or an id cannot be answered or told from its retries, and is left out, as are reactions and
+/// system notices.
 pub fn parse(body: &[u8]) -> Result<Vec<Inbound>, serde_json::Error> {
     let payload: Payload = serde_json::from_slice(body)?;
     let messages = payload.entry.into_iter().flat_map(|e| e.changes).filter(|c| c.field == "messages");
     Ok(messages
         .flat_map(|c| c.value.messages)
-        .filter(|m| !m.from.is_empty() && !m.id.is_empty())
+        .filter(|m| !m.from.is_empty() && !m.id.is_empty() && !NOT_WRITTEN.contains(&m.kind.as_str()))
         .map(|m| {
             let forwarded = match &m.context {
                 Some(c) if c.frequently_forwarded => Forwarded::Often,
@@ -211,6 +216,7 @@ mod tests {
                "context":{"forwarded":true}},
               {"from":"6281234567890","id":"wamid.3","timestamp":"1","type":"sticker","sticker":{"id":"s"}},
               {"from":"6281234567890","id":"wamid.4","timestamp":"1","type":"video","video":{"id":"v"}},
+              {"from":"6281234567890","id":"wamid.6","timestamp":"1","type":"reaction","reaction":{"message_id":"wamid.1","emoji":"\ud83d\udc4d"}},
               {"id":"wamid.5","type":"text","text":{"body":"no sender"}}
             ]}},
             {"field":"messages","value":{"statuses":[{"id":"wamid.0","status":"read"}]}}]}]}"#;
