@@ -3,7 +3,7 @@
 //! tokens (wrong, absent, or over another body: refused, nothing stored), a forwarded hoax answered with
 //! its fact-check's link, repeated deliveries taken once, the reply in the sender's language, the later
 //! follow-up when the report's case publishes its clarification (and WhatsApp's 24-hour window), stop and
-//! deletion, what cannot be checked, and a failed send retried.
+//! deletion, what cannot be checked, a failed send retried after a restart, and the bot's webhook set up.
 
 mod harness;
 
@@ -380,13 +380,15 @@ async fn what_cannot_be_checked_gets_a_polite_word_and_malformed_deliveries_noth
 }
 
 #[tokio::test]
-async fn a_failed_send_is_tried_again_after_its_backoff() {
+async fn a_failed_send_is_tried_again_after_its_backoff_and_a_restart() {
     let platform = Platform::start(&[500]).await;
-    let app = spawn_tiplines(&platform, None).await;
+    let mut app = spawn_tiplines(&platform, None).await;
     assert_eq!(post_telegram(&app, &telegram_text(9, 5, "id", BLT_MESSAGE), Some(TELEGRAM_SECRET)).await, 200);
-    // The welcome failed; the answer waits behind it, in order.
+    // The welcome failed; the answer waits behind it, in order, in the store across a restart.
     platform.wait_for(1).await;
+    app.shut_down().await;
     app.clock.advance(chrono::Duration::seconds(10));
+    app.start_again().await;
     let sent = platform.wait_for(3).await;
     assert_eq!(sent[0].body, sent[1].body, "the welcome again, then the answer");
     assert!(sent[2].text().starts_with("Pesan ini sudah dicek"), "{}", sent[2].text());
