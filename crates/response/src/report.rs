@@ -242,6 +242,38 @@ impl ReportStatus {
     }
 }
 
+/// Where a report came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportChannel {
+    /// The `/lapor` form.
+    #[default]
+    Web,
+    /// `POST /api/v1/reports`.
+    Api,
+    Whatsapp,
+    Telegram,
+}
+
+impl ReportChannel {
+    pub const ALL: [ReportChannel; 4] =
+        [ReportChannel::Web, ReportChannel::Api, ReportChannel::Whatsapp, ReportChannel::Telegram];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportChannel::Web => "web",
+            ReportChannel::Api => "api",
+            ReportChannel::Whatsapp => "whatsapp",
+            ReportChannel::Telegram => "telegram",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportChannel> {
+        ReportChannel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// The fact-check that answered a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -254,6 +286,7 @@ pub struct ReportAnswer {
 /// What intake found for a report before it is stored: an instant answer, or where it belongs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportIntake {
+    pub channel: ReportChannel,
     pub answer: Option<ReportAnswer>,
     pub narrative_id: Option<i64>,
     pub case_id: Option<i64>,
@@ -267,6 +300,7 @@ pub struct CitizenReport {
     pub text: Option<String>,
     pub url: Option<String>,
     pub platform: String,
+    pub channel: ReportChannel,
     /// None when none was given or once erased. Never serialised, so that no list, export or page shows
     /// it by accident: whatever tells the reporter the outcome reads the field itself.
     #[serde(default, skip_serializing)]
@@ -321,6 +355,7 @@ impl CitizenReport {
             text: report.text.clone(),
             url: report.url.clone(),
             platform: report.platform.clone(),
+            channel: intake.channel,
             contact: report.contact.clone(),
             contact_erased: false,
             status: if intake.answer.is_some() { ReportStatus::Answered } else { ReportStatus::Received },

@@ -11,9 +11,16 @@
 //! Scores from the two are comparable: a match's score depends on the text and the record, not on the
 //! size of the database the record sits in (word weights come from a shipped background table; see
 //! `crates/matcher/src/background.rs`), so the best of both is the best match.
+//!
+//! Answers are kept for the texts asked about lately (a bounded cache keyed by a hash of the text in
+//! lower case, emptied whenever either matcher changes): a hoax forwarded a thousand times in a minute
+//! is matched once, and copies arriving while it is being matched wait for that one match.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use hashlink::LruCache;
+use prometheus_client::metrics::counter::Counter;
 
 use tangkal_matcher::{Answer, FactCheck, Matcher, Ranked};
 use tangkal_response::report::ReportAnswer;
@@ -28,6 +35,12 @@ const CANDIDATES: usize = 5;
 /// import of a partner's clarifications through the API) must not keep growing it.
 const RECENT_LIMIT: usize = 200;
 
+/// Texts whose answers are kept: a few hundred bytes each, whatever the texts' length.
+const CACHED_ANSWERS: usize = 10_000;
+
+/// An answer being found or found, shared by everyone asking about the same text meanwhile.
+type CachedAnswer = Arc<OnceLock<Option<ReportAnswer>>>;
+
 pub struct InstantAnswers {
     base: RwLock<Arc<Base>>,
     recent: RwLock<Arc<Recent>>,
@@ -35,6 +48,10 @@ pub struct InstantAnswers {
     added: Mutex<Added>,
     /// Told when the additions pass [`RECENT_LIMIT`]; the server's upkeep then rebuilds the base.
     pub rebuild_soon: tokio::sync::Notify,
+    /// Keyed by the xxh3 hash of the text in lower case.
+    cache: Mutex<LruCache<u128, CachedAnswer>>,
+    /// Texts the matchers were asked about (the cache's misses), for `/metrics`.
+    pub matcher_calls: Counter,
 }
 
 struct Base {
@@ -72,6 +89,8 @@ impl InstantAnswers {
             recent: RwLock::default(),
             added: Mutex::default(),
             rebuild_soon: tokio::sync::Notify::new(),
+            cache: Mutex::new(LruCache::new(CACHED_ANSWERS)),
+            matcher_calls: Counter::default(),
         };
         let snapshot = answers.read(store)?;
         answers.install(snapshot);
@@ -129,12 +148,36 @@ impl InstantAnswers {
             matcher: (!records.is_empty()).then(|| Matcher::build(records)),
         };
         *self.recent.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(recent);
+        // Both installing a base and adding a record come here: what was answered may answer otherwise now.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// The answer for a report's words: the best match the matcher answers `auto` for that gives the
     /// public a rating and a link. CPU work (a fraction of a millisecond): call it off the async
-    /// executor.
+    /// executor. Answered from the cache when the same text was asked about since the fact-checks last
+    /// changed.
     pub fn answer(&self, text: &str) -> Option<ReportAnswer> {
+        let key = xxhash_rust::xxh3::xxh3_128(text.to_lowercase().as_bytes());
+        let cached = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let slot = CachedAnswer::default();
+                    cache.insert(key, slot.clone());
+                    slot
+                }
+            }
+        };
+        cached
+            .get_or_init(|| {
+                self.matcher_calls.inc();
+                self.matched(text)
+            })
+            .clone()
+    }
+
+    fn matched(&self, text: &str) -> Option<ReportAnswer> {
         let (base, recent) = (read(&self.base), read(&self.recent));
         let mut found: Vec<(Ranked, &FactCheck)> = base
             .matcher
@@ -246,6 +289,25 @@ mod tests {
         answers.add(FactCheck { url: None, ..target.clone() });
         assert_ne!(answers.answer(&text).map(|a| a.url), target.url.clone());
         assert_eq!(answers.answer("Harga cabai di pasar induk turun pekan ini"), None);
+    }
+
+    #[test]
+    fn the_same_text_is_matched_once_until_the_fact_checks_change() {
+        let all = sample();
+        let (_dir, store) = store_with(&all[1..]);
+        let answers = InstantAnswers::load(store.as_ref()).unwrap();
+        let text = text_of(&all[1]);
+        let first = answers.answer(&text);
+        assert!(first.is_some());
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| assert_eq!(answers.answer(&text.to_uppercase()), first));
+            }
+        });
+        assert_eq!(answers.matcher_calls.get(), 1);
+        answers.add(all[0].clone());
+        assert_eq!(answers.answer(&text), first);
+        assert_eq!(answers.matcher_calls.get(), 2, "asked again once the records changed");
     }
 
     #[tokio::test]

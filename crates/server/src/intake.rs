@@ -11,7 +11,9 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use rand_core::OsRng;
-use tangkal_response::report::{CitizenReport, NewReport, ReportConfig, ReportIntake, StatusToken};
+use tangkal_response::report::{
+    CitizenReport, NewReport, ReportChannel, ReportConfig, ReportIntake, StatusToken, ValidReport,
+};
 use tangkal_response::ResponseError;
 use tangkal_store::Store;
 
@@ -39,7 +41,7 @@ pub struct Received {
     pub token: StatusToken,
 }
 
-fn budget(allowance: tangkal_response::report::Allowance) -> Budget {
+pub(crate) fn budget(allowance: tangkal_response::report::Allowance) -> Budget {
     Budget { burst: allowance.burst, refill: std::time::Duration::from_secs(allowance.every_secs) }
 }
 
@@ -77,6 +79,33 @@ impl ReportDesk {
     pub fn admit(&self, client: IpAddr) -> Result<(), Problem> {
         self.per_network.check(&Network::of(client)).map_err(|r| r.problem("reports from this network"))
     }
+
+    /// What intake finds for a valid report: the instant answer, or else the narrative it reads like and
+    /// that narrative's open case. CPU work and reads: call it on the store's thread.
+    pub(crate) fn triage(
+        &self,
+        s: &dyn Store,
+        valid: &ValidReport,
+        channel: ReportChannel,
+    ) -> tangkal_store::Result<ReportIntake> {
+        let mut intake = ReportIntake { channel, ..ReportIntake::default() };
+        if let Some(words) = &valid.matchable_text {
+            intake.answer = self.answers.answer(words);
+        }
+        let placed = match (&intake.answer, &valid.text) {
+            (None, Some(text)) => self.narratives.place(text),
+            _ => None,
+        };
+        if let Some((narrative, case)) = placed.map(|n| s.triage_of(n)).transpose()?.flatten() {
+            (intake.narrative_id, intake.case_id) = (Some(narrative), case);
+        }
+        Ok(intake)
+    }
+
+    /// Report writes take turns in-process (see the module's documentation): hold this while writing one.
+    pub(crate) fn write_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writes.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Why a report was not taken.
@@ -104,7 +133,12 @@ impl From<NotTaken> for Problem {
 
 /// Receives a report from `client`: refuses it (429 over a budget, 422 naming the field), or answers it
 /// from the fact-checks, or places it in triage, and stores it in one transaction.
-pub async fn receive(state: &AppState, client: IpAddr, new: NewReport) -> Result<Received, NotTaken> {
+pub async fn receive(
+    state: &AppState,
+    client: IpAddr,
+    new: NewReport,
+    channel: ReportChannel,
+) -> Result<Received, NotTaken> {
     let desk = state.reports.clone();
     desk.admit(client)?;
     let valid = new.validate(&state.config.platforms).map_err(NotTaken::Invalid)?;
@@ -117,19 +151,9 @@ pub async fn receive(state: &AppState, client: IpAddr, new: NewReport) -> Result
     let report = state
         .pool
         .run(move |s| {
-            let mut intake = ReportIntake::default();
-            if let Some(words) = &valid.matchable_text {
-                intake.answer = desk.answers.answer(words);
-            }
-            let placed = match (&intake.answer, &valid.text) {
-                (None, Some(text)) => desk.narratives.place(text),
-                _ => None,
-            };
-            if let Some((narrative, case)) = placed.map(|n| s.triage_of(n)).transpose()?.flatten() {
-                (intake.narrative_id, intake.case_id) = (Some(narrative), case);
-            }
+            let intake = desk.triage(s, &valid, channel)?;
             let report = CitizenReport::received(&valid, &intake, now);
-            let _turn = desk.writes.lock().unwrap_or_else(|e| e.into_inner());
+            let _turn = desk.write_turn();
             s.add_report(&report, &hash)
         })
         .await?;

@@ -14,7 +14,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use tangkal_response::report::{NewReport, PublicReportStatus, ReportAnswer, ReportStatus, OTHER_PLATFORM};
+use tangkal_response::report::{
+    NewReport, PublicReportStatus, ReportAnswer, ReportChannel, ReportStatus, OTHER_PLATFORM,
+};
 use tangkal_response::ResponseError;
 
 use crate::api::reports::{reporter_view, status_url};
@@ -197,7 +199,7 @@ pub async fn submit(
         platform: form.platform.clone(),
         contact: optional(&form.contact),
     };
-    match crate::intake::receive(&state, client, new).await {
+    match crate::intake::receive(&state, client, new, ReportChannel::Web).await {
         Ok(received) => {
             let report = received.report;
             let html = render(ReceiptPage {

@@ -31,6 +31,7 @@ mod public;
 mod routes;
 mod search;
 pub mod throttle;
+pub mod tiplines;
 pub mod views;
 mod webhook_secrets;
 mod webhooks;
@@ -52,6 +53,7 @@ pub use openapi::document as openapi_document;
 pub use pool::StorePool;
 pub use problem::{Problem, PROBLEM_JSON};
 pub use routes::{route_table, RouteSpec};
+pub use tiplines::{TelegramSettings, TiplineSettings, WhatsappSettings};
 pub use webhooks::WebhookSettings;
 
 /// How the server runs. `Default` suits a local install; `tangkal serve` fills it from flags.
@@ -87,6 +89,8 @@ pub struct ServerConfig {
     pub response: ResponseSettings,
     /// Where and how webhook deliveries are sent.
     pub webhooks: WebhookSettings,
+    /// The WhatsApp and Telegram tiplines.
+    pub tiplines: TiplineSettings,
     /// How often the instant-answer matcher and the narratives reports are placed in are brought up to
     /// date with the store (fact-checks imported meanwhile, a new ingest's narratives).
     pub report_upkeep_interval: Duration,
@@ -139,6 +143,7 @@ impl ServerConfig {
             platforms: DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
             response: ResponseSettings::default(),
             webhooks: WebhookSettings::default(),
+            tiplines: TiplineSettings::default(),
             report_upkeep_interval: Duration::from_secs(30),
             contact_erasure_interval: Duration::from_secs(3600),
         }
@@ -158,6 +163,7 @@ pub struct AppState {
     search: Arc<search::SearchIndex>,
     transparency_figures: Arc<api::takedowns::FiguresCache>,
     reports: Arc<intake::ReportDesk>,
+    tiplines: Arc<tiplines::Tiplines>,
     coordination: Arc<desk::narrative::CoordinationCache>,
 }
 
@@ -171,7 +177,10 @@ impl AppState {
         let webhook_key = webhook_key.unwrap_or_else(|| config.data_dir.join(webhook_secrets::KEY_FILE));
         let store = tangkal_store::open(&config.data_dir)?;
         let reports = intake::ReportDesk::open(store.as_ref(), &config.data_dir, &config.response.reports)?;
+        let mut metrics = metrics::Metrics::default();
+        metrics.register_matcher_calls(reports.answers.matcher_calls.clone());
         Ok(AppState {
+            tiplines: Arc::new(tiplines::Tiplines::new(&config.tiplines)),
             webhook_secrets: Arc::new(webhook_secrets::SecretSeal::new(webhook_key)),
             pool: Arc::new(pool),
             clock,
@@ -181,7 +190,7 @@ impl AppState {
                 config.public_limits.max_networks,
             )),
             config: Arc::new(config),
-            metrics: Arc::default(),
+            metrics: Arc::new(metrics),
             search: Arc::default(),
             transparency_figures: Arc::default(),
             coordination: Arc::default(),
@@ -272,11 +281,13 @@ pub async fn serve(
     let warm = state.clone();
     tokio::spawn(async move { warm.search.sync(&warm.pool).await });
     let webhook_tasks = webhooks::spawn(&state);
+    let tipline_sender = tiplines::sender::spawn(&state);
     let upkeep = tokio::spawn(keep_reports_up_to_date(state.clone()));
     let erasure = tokio::spawn(erase_expired_contacts_periodically(state.clone()));
     let served = connections::run(listener, app(state.clone()), limits, shutdown).await;
     checkpoints.abort();
     webhook_tasks.iter().for_each(|task| task.abort());
+    tipline_sender.iter().for_each(|task| task.abort());
     upkeep.abort();
     erasure.abort();
     checkpoint_audit(&state).await;
@@ -338,7 +349,9 @@ async fn keep_reports_up_to_date(state: AppState) {
 }
 
 /// Erases reporters' contacts once they are older than the retention period (`[response.reports]
-/// contact_retention_days`), by the server's clock.
+/// contact_retention_days`), by the server's clock: the contacts given with reports, and tipline
+/// contacts whose last message is that old. Tipline message ids are kept a week, longer than the
+/// platforms retry a delivery.
 async fn erase_expired_contacts_periodically(state: AppState) {
     let mut ticks = tokio::time::interval(state.config.contact_erasure_interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -351,6 +364,11 @@ async fn erase_expired_contacts_periodically(state: AppState) {
             Ok(n) => tracing::info!(target: "tangkal::reports", "erased the contacts of {n} reports"),
             // Logged where it became a problem (`Problem::internal`).
             Err(_) => {}
+        }
+        let seen_before = now - chrono::Duration::days(7);
+        match state.pool.run(move |s| s.erase_expired_tipline_contacts(before, seen_before, now)).await {
+            Ok(0) | Err(_) => {}
+            Ok(n) => tracing::info!(target: "tangkal::tiplines", "deleted {n} tipline contacts past their retention"),
         }
     }
 }

@@ -32,6 +32,19 @@ pub(crate) struct AttemptLabels {
     pub outcome: &'static str,
 }
 
+/// A tipline channel and what became of a message (a closed set of words).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ChannelOutcome {
+    pub channel: &'static str,
+    pub outcome: &'static str,
+}
+
+impl ChannelOutcome {
+    pub fn of(channel: tangkal_tiplines::Channel, outcome: &'static str) -> ChannelOutcome {
+        ChannelOutcome { channel: channel.as_str(), outcome }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: &'static str,
@@ -67,6 +80,8 @@ pub struct Metrics {
     pub(crate) webhook_attempts: Family<AttemptLabels, Counter>,
     pub webhook_deliveries_pending: Gauge,
     pub webhook_endpoints_disabled: Gauge,
+    pub(crate) tipline_messages: Family<ChannelOutcome, Counter>,
+    pub(crate) tipline_sends: Family<ChannelOutcome, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -106,6 +121,18 @@ impl Default for Metrics {
             "Webhook endpoints disabled after failing repeatedly",
             webhook_endpoints_disabled.clone(),
         );
+        let tipline_messages = Family::<ChannelOutcome, Counter>::default();
+        let tipline_sends = Family::<ChannelOutcome, Counter>::default();
+        registry.register(
+            "tipline_messages",
+            "Tipline messages taken, by channel and outcome (answered, received, other, duplicate, over_budget)",
+            tipline_messages.clone(),
+        );
+        registry.register(
+            "tipline_sends",
+            "Tipline messages sent, by channel and outcome (sent, dropped by the platform's rules, failed attempt)",
+            tipline_sends.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -116,11 +143,18 @@ impl Default for Metrics {
             webhook_attempts,
             webhook_deliveries_pending,
             webhook_endpoints_disabled,
+            tipline_messages,
+            tipline_sends,
         }
     }
 }
 
 impl Metrics {
+    /// Counts the texts the instant-answer matcher was asked about (not those answered from its cache).
+    pub fn register_matcher_calls(&mut self, calls: Counter) {
+        self.registry.register("matcher_calls", "Texts the instant-answer matcher matched (cache misses)", calls);
+    }
+
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;

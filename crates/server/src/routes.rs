@@ -13,6 +13,7 @@ use crate::desk::{
     self, admin, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue,
     reports as desk_reports,
 };
+use crate::tiplines::hooks;
 use crate::{lapor, login, ops, public, AppState};
 
 /// One endpoint as declared.
@@ -142,6 +143,10 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::GET, "/lapor", Public, lapor::form),
         route(Method::POST, "/lapor", Public, lapor::submit.layer(report_limit())),
         route(Method::GET, "/lapor/status", Public, lapor::status),
+        // The platforms authenticate by signature or secret token, checked by the handlers.
+        route(Method::GET, "/hooks/whatsapp", Public, hooks::whatsapp_verify),
+        route(Method::POST, "/hooks/whatsapp", Public, hooks::whatsapp_receive),
+        route(Method::POST, "/hooks/telegram", Public, hooks::telegram_receive),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

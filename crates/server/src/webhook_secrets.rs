@@ -21,7 +21,12 @@ const NONCE_LEN: usize = 24;
 
 pub struct SecretSeal {
     path: PathBuf,
-    key: OnceLock<XChaCha20Poly1305>,
+    key: OnceLock<Key>,
+}
+
+struct Key {
+    bytes: [u8; 32],
+    cipher: XChaCha20Poly1305,
 }
 
 impl SecretSeal {
@@ -31,7 +36,7 @@ impl SecretSeal {
 
     /// Seals a new secret, creating the key file (mode 0600) on first use.
     pub fn seal(&self, secret: &str) -> Result<String, String> {
-        let key = self.key(true)?;
+        let key = &self.key(true)?.cipher;
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
         let sealed = key.encrypt(XNonce::from_slice(&nonce), secret.as_bytes()).map_err(|e| e.to_string())?;
@@ -48,13 +53,25 @@ impl SecretSeal {
             .filter(|bytes| bytes.len() > NONCE_LEN)
             .ok_or("the stored secret is not sealed")?;
         let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let secret = self.key(false)?.decrypt(XNonce::from_slice(nonce), sealed).map_err(|_| {
+        let secret = self.key(false)?.cipher.decrypt(XNonce::from_slice(nonce), sealed).map_err(|_| {
             format!("the stored secret does not open with the key in {} (another key, or altered)", self.path.display())
         })?;
         String::from_utf8(secret).map_err(|_| "the stored secret is not text".to_string())
     }
 
-    fn key(&self, create: bool) -> Result<&XChaCha20Poly1305, String> {
+    /// A key for `purpose` derived from the sealing key (HMAC-SHA256 of the purpose), creating the key
+    /// file on first use: for keyed hashes that must stay the same across restarts, without a file of
+    /// their own, and that the database alone cannot recompute.
+    pub fn derive(&self, purpose: &str) -> Result<[u8; 32], String> {
+        use hmac::Mac;
+        let key = self.key(true)?;
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&key.bytes).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        Ok(mac.finalize().into_bytes().into())
+    }
+
+    fn key(&self, create: bool) -> Result<&Key, String> {
         if let Some(key) = self.key.get() {
             return Ok(key);
         }
@@ -63,7 +80,7 @@ impl SecretSeal {
             None if create => create_key(&self.path)?,
             None => return Err(format!("the webhook key file {} is missing", self.path.display())),
         };
-        Ok(self.key.get_or_init(|| XChaCha20Poly1305::new(&bytes.into())))
+        Ok(self.key.get_or_init(|| Key { bytes, cipher: XChaCha20Poly1305::new(&bytes.into()) }))
     }
 }
 
@@ -135,5 +152,9 @@ mod tests {
         let missing = SecretSeal::new(elsewhere.path().join("nothing.key"));
         assert!(missing.open(&sealed).unwrap_err().contains("missing"));
         assert!(!elsewhere.path().join("nothing.key").exists(), "opening never makes a key");
+        let derived = seal.derive("tiplines").unwrap();
+        assert_eq!(SecretSeal::new(dir.path().join(KEY_FILE)).derive("tiplines").unwrap(), derived);
+        assert_ne!(seal.derive("other").unwrap(), derived);
+        assert_ne!(other.derive("tiplines").unwrap(), derived);
     }
 }

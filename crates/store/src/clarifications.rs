@@ -15,7 +15,7 @@ use tangkal_response::webhook::EventKind;
 use crate::audit::{self, Entry};
 use crate::cases::{json_enum, json_name, load_case, text_enum, to_i64};
 use crate::users::time;
-use crate::{webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
+use crate::{tiplines, webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
 
 /// Which clarifications to list; every condition optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -280,6 +280,8 @@ impl ClarificationStore for SqliteStore {
                 "rating": after.rating, "published_at": after.published_at.map(|t| time(t.timestamp())),
             });
             webhooks::emit(&tx, EventKind::ClarificationPublished, ("clarification", id), None, data, now)?;
+            let rating = tangkal_response::clarification::label(after.rating);
+            tiplines::enqueue_followups(&tx, after.case_id, rating, &after.title, &after.slug, now)?;
         }
         audit::append(
             &tx,

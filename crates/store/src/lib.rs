@@ -38,6 +38,7 @@ mod reports;
 mod response_fixtures;
 mod sqlite;
 mod takedowns;
+mod tiplines;
 mod users;
 mod webhooks;
 
@@ -57,6 +58,7 @@ pub use narratives::{
 pub use reports::{ReportFilter, ReportStore};
 pub use sqlite::SqliteStore;
 pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
+pub use tiplines::{ContactState, DueMessage, NewTip, SendResult, TipAction, TipTaken, TiplineStore};
 pub use users::{
     ApiToken, NewUser, Session, User, UserStore, EXPIRED_SESSIONS_KEPT_DAYS, MAX_DISPLAY_NAME_CHARS,
     MAX_TOKEN_NAME_CHARS, USERNAME_PATTERN,
@@ -89,6 +91,7 @@ pub trait Store:
     + ClarificationStore
     + ReportStore
     + WebhookStore
+    + TiplineStore
     + FigureStore
     + Send
 {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use tangkal_cases::Actor;
-use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportStatus};
+use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportChannel, ReportStatus};
 use tangkal_response::ResponseError;
 
 use tangkal_response::webhook::EventKind;
@@ -60,7 +60,7 @@ pub trait ReportStore {
 }
 
 const SELECT: &str = "SELECT id, reference, text, url, platform, contact, contact_erased, status, answer, narrative_id,
-                             case_id, dismiss_reason, received_at, updated_at FROM citizen_reports";
+                             case_id, dismiss_reason, received_at, updated_at, channel FROM citizen_reports";
 
 fn report_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CitizenReport> {
     let answer = r
@@ -74,6 +74,7 @@ fn report_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CitizenReport> {
         text: r.get(2)?,
         url: r.get(3)?,
         platform: r.get(4)?,
+        channel: text_enum(r.get(14)?, ReportChannel::parse)?,
         contact: r.get(5)?,
         contact_erased: r.get(6)?,
         status: text_enum(r.get(7)?, ReportStatus::parse)?,
@@ -123,39 +124,46 @@ fn answer_json(report: &CitizenReport) -> Result<Option<String>> {
         .map_err(|e| StoreError::Invalid(format!("report answer: {e}")))
 }
 
+/// Stores a report with its `report.received` event, inside the caller's (immediate) transaction.
+pub(crate) fn insert(tx: &Connection, report: &CitizenReport, token_hash: &[u8; 32]) -> Result<CitizenReport> {
+    // Writers take turns (immediate transactions), so the next id is free.
+    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM citizen_reports", [], |r| r.get(0))?;
+    let mut stored = report.clone();
+    stored.assign_reference(id);
+    tx.prepare_cached(
+        "INSERT INTO citizen_reports (id, reference, token_hash, text, url, platform, channel, contact, status,
+                                      answer, narrative_id, case_id, received_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        id,
+        stored.reference,
+        &token_hash[..],
+        stored.text,
+        stored.url,
+        stored.platform,
+        stored.channel.as_str(),
+        stored.contact,
+        stored.status.as_str(),
+        answer_json(&stored)?,
+        stored.narrative_id,
+        stored.case_id,
+        stored.received_at.timestamp(),
+        stored.updated_at.timestamp()
+    ])?;
+    // Never the text, link or contact: a report is someone's own message.
+    let data = serde_json::json!({
+        "report_id": id, "reference": stored.reference, "platform": stored.platform, "channel": stored.channel,
+        "status": stored.status, "narrative_id": stored.narrative_id, "case_id": stored.case_id,
+    });
+    webhooks::emit(tx, EventKind::ReportReceived, ("report", id), None, data, stored.received_at)?;
+    Ok(stored)
+}
+
 impl ReportStore for SqliteStore {
     fn add_report(&mut self, report: &CitizenReport, token_hash: &[u8; 32]) -> Result<CitizenReport> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Writers take turns (immediate transactions), so the next id is free.
-        let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM citizen_reports", [], |r| r.get(0))?;
-        let mut stored = report.clone();
-        stored.assign_reference(id);
-        tx.prepare_cached(
-            "INSERT INTO citizen_reports (id, reference, token_hash, text, url, platform, contact, status, answer,
-                                          narrative_id, case_id, received_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?
-        .execute(params![
-            id,
-            stored.reference,
-            &token_hash[..],
-            stored.text,
-            stored.url,
-            stored.platform,
-            stored.contact,
-            stored.status.as_str(),
-            answer_json(&stored)?,
-            stored.narrative_id,
-            stored.case_id,
-            stored.received_at.timestamp(),
-            stored.updated_at.timestamp()
-        ])?;
-        // Never the text, link or contact: a report is someone's own message.
-        let data = serde_json::json!({
-            "report_id": id, "reference": stored.reference, "platform": stored.platform, "status": stored.status,
-            "narrative_id": stored.narrative_id, "case_id": stored.case_id,
-        });
-        webhooks::emit(&tx, EventKind::ReportReceived, ("report", id), None, data, stored.received_at)?;
+        let stored = insert(&tx, report, token_hash)?;
         tx.commit()?;
         Ok(stored)
     }

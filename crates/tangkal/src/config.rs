@@ -24,6 +24,9 @@ pub struct Config {
     /// Webhook deliveries: timeouts, retries, when a failing endpoint is disabled, private addresses.
     #[serde(default)]
     pub webhooks: tangkal_server::WebhookSettings,
+    /// The WhatsApp and Telegram tiplines: platform credentials, rate limits, retries.
+    #[serde(default)]
+    pub tiplines: tangkal_server::TiplineSettings,
 }
 
 /// Where the audit trail's key and checkpoints live; both default to the data directory. Keep them off the
@@ -103,6 +106,7 @@ impl Default for Config {
             audit: AuditSettings::default(),
             response: tangkal_server::ResponseSettings::default(),
             webhooks: tangkal_server::WebhookSettings::default(),
+            tiplines: tangkal_server::TiplineSettings::default(),
         }
     }
 }

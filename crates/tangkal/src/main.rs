@@ -81,6 +81,9 @@ enum Command {
     /// Indonesian text analysis: stem words, show every analysis step for a text
     #[command(subcommand)]
     Text(cmd::text::Command),
+    /// Connect the WhatsApp and Telegram tiplines to their platforms
+    #[command(subcommand)]
+    Tipline(cmd::tipline::Command),
 }
 
 /// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
@@ -130,6 +133,7 @@ fn main() -> ExitCode {
         Command::Match(args) => cmd::matching::run(&config, args),
         Command::Narratives(command) => cmd::narratives::run(&config, command),
         Command::Text(command) => cmd::text::run(&config, command),
+        Command::Tipline(command) => cmd::tipline::run(&config, command),
     };
     match outcome {
         Ok(code) => code,

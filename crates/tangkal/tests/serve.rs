@@ -53,7 +53,7 @@ fn sigterm_stops_the_server_despite_a_stalled_client() {
 }
 
 #[test]
-fn webhook_settings_that_would_stop_deliveries_are_refused_by_name() {
+fn webhook_and_tipline_settings_that_would_stop_deliveries_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let run = |key: &str, value: &str| {
         Command::new(env!("CARGO_BIN_EXE_tangkal"))
@@ -68,6 +68,8 @@ fn webhook_settings_that_would_stop_deliveries_are_refused_by_name() {
     for (key, value, named) in [
         ("TANGKAL_WEBHOOKS__CONCURRENCY", "0", "webhooks.concurrency"),
         ("TANGKAL_WEBHOOKS__RETRY_MAX_SECS", "1", "webhooks.retry_max_secs"),
+        ("TANGKAL_TIPLINES__TELEGRAM__BOT_TOKEN", "123:abc", "tiplines.telegram.secret_token"),
+        ("TANGKAL_TIPLINES__WHATSAPP__PHONE_NUMBER_ID", "1055", "tiplines.whatsapp.access_token"),
     ] {
         let out = run(key, value);
         assert!(!out.status.success(), "{key}={value} was accepted");

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::clarification::{label, Clarification, ClarificationStatus};
 use tangkal_response::report::{
-    CitizenReport, NewReport, PublicReportStatus, ReportAnswer, ReportChange, ReportStatus,
+    CitizenReport, NewReport, PublicReportStatus, ReportAnswer, ReportChange, ReportChannel, ReportStatus,
 };
 use tangkal_response::Reference;
 use tangkal_store::{ClarificationFilter, ReportFilter, ResponseUpdate, Store};
@@ -102,7 +102,7 @@ pub async fn submit(
     ClientAddr(client): ClientAddr,
     Body(new): Body<NewReport>,
 ) -> Result<(StatusCode, Json<ReportReceipt>), Problem> {
-    let received = crate::intake::receive(&state, client, new).await.map_err(Problem::from)?;
+    let received = crate::intake::receive(&state, client, new, ReportChannel::Api).await.map_err(Problem::from)?;
     let (report, token) = (received.report, received.token);
     let receipt = ReportReceipt {
         status_url: status_url(&state.config.response.site, &report.reference, token.as_str()),

@@ -10,6 +10,7 @@ pub mod matching;
 pub mod narratives;
 pub mod serve;
 pub mod text;
+pub mod tipline;
 pub mod token;
 pub mod user;
 

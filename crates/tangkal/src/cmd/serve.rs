@@ -55,6 +55,7 @@ pub(crate) fn serve(
     }
     check_response(&config.response)?;
     check_webhooks(&config.webhooks)?;
+    check_tiplines(&config.tiplines)?;
     anyhow::ensure!(settings.public_burst >= 1, "server.public_burst: at least 1");
     anyhow::ensure!(settings.public_per_second >= 1, "server.public_per_second: at least 1");
     let bind = args.bind.unwrap_or(settings.bind);
@@ -70,6 +71,7 @@ pub(crate) fn serve(
         platforms: settings.platforms.clone(),
         response: config.response.clone(),
         webhooks: config.webhooks.clone(),
+        tiplines: config.tiplines.clone(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
@@ -120,6 +122,42 @@ fn check_webhooks(webhooks: &tangkal_server::WebhookSettings) -> anyhow::Result<
 }
 
 /// Refuses settings the public pages and letters cannot work with, naming the key.
+fn check_tiplines(tiplines: &tangkal_server::TiplineSettings) -> anyhow::Result<()> {
+    if let Some(whatsapp) = &tiplines.whatsapp {
+        for (key, value) in [
+            ("api_base", &whatsapp.api_base),
+            ("phone_number_id", &whatsapp.phone_number_id),
+            ("access_token", &whatsapp.access_token),
+            ("app_secret", &whatsapp.app_secret),
+            ("verify_token", &whatsapp.verify_token),
+        ] {
+            anyhow::ensure!(!value.trim().is_empty(), "tiplines.whatsapp.{key}: must be set");
+        }
+    }
+    if let Some(telegram) = &tiplines.telegram {
+        check_telegram(telegram)?;
+    }
+    let p = &tiplines.per_sender;
+    anyhow::ensure!(p.burst >= 1 && p.every_secs >= 1, "tiplines.per_sender: burst and every_secs must be at least 1");
+    anyhow::ensure!(tiplines.max_attempts >= 1, "tiplines.max_attempts: must be at least 1");
+    anyhow::ensure!(
+        tiplines.retry_max_secs >= tiplines.retry_base_secs,
+        "tiplines.retry_max_secs: must be at least tiplines.retry_base_secs"
+    );
+    Ok(())
+}
+
+/// Telegram takes a secret token of 1 to 256 characters `A-Z a-z 0-9 _ -`.
+pub(crate) fn check_telegram(telegram: &tangkal_server::TelegramSettings) -> anyhow::Result<()> {
+    anyhow::ensure!(!telegram.bot_token.trim().is_empty(), "tiplines.telegram.bot_token: must be set");
+    let secret = &telegram.secret_token;
+    anyhow::ensure!(
+        (1..=256).contains(&secret.len()) && secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+        "tiplines.telegram.secret_token: must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"
+    );
+    Ok(())
+}
+
 fn check_response(response: &tangkal_server::ResponseSettings) -> anyhow::Result<()> {
     let platforms = &response.takedown.platforms;
     anyhow::ensure!(!platforms.is_empty(), "response.takedown.platforms: list at least one platform");
