@@ -563,6 +563,7 @@ async fn the_reports_queue_filters_reports_and_its_forms_link_or_dismiss_them_as
     assert!(at(&html, second) < at(&html, first) && at(&html, first) < usize::MAX, "newest first");
     assert!(html.contains("2 dari 2 laporan") && html.contains("5 mnt lalu") && html.contains("baru saja"));
     assert!(html.contains("hoaks.example") && html.contains("&#60;script&#62;alert(1)"), "host and escaped text");
+    assert!(html.contains("whatsapp · API") && html.contains("tiktok · API"), "platform and channel");
     assert!(!html.contains(evil) && !html.contains("budi@example.id"), "no markup, never the contact");
 
     let (_, _, tiktok) = page(&app, &analyst, "/desk/laporan?platform=tiktok&answered=no").await;
@@ -574,6 +575,7 @@ async fn the_reports_queue_filters_reports_and_its_forms_link_or_dismiss_them_as
     let (status, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{second}")).await;
     assert_eq!(status, 200);
     assert!(detail.contains("Vaksin berisi cip pelacak") && detail.contains(&format!("value=\"{case}\"")));
+    assert!(detail.contains("<dt>Masuk lewat</dt><dd>API</dd>"), "the channel");
     let (_, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{first}")).await;
     assert!(!detail.contains("budi@example.id"), "the detail page does not show the contact either");
 

@@ -115,10 +115,15 @@ fn row(r: &CitizenReport, now: DateTime<Utc>, tz: Tz, lang: Lang) -> ReportRow {
         excerpt: r.text.as_deref().map(|t| excerpt(t, 160)).unwrap_or_default(),
         host: r.url.as_deref().and_then(|u| url::Url::parse(u).ok()).and_then(|u| u.host_str().map(str::to_string)),
         platform: r.platform.clone(),
+        channel: channel_label(r, lang),
         answer: r.answer.as_ref().map(answer_view),
         narrative: narrative_link(r.narrative_id, lang),
         case: case_link(r.case_id, lang),
     }
+}
+
+fn channel_label(r: &CitizenReport, lang: Lang) -> String {
+    lang.t(&format!("report_channel.{}", r.channel.as_str())).to_string()
 }
 
 /// `/desk/laporan`: the reports, newest first.
@@ -318,6 +323,7 @@ async fn build(
         text: r.text.clone(),
         url: r.url.clone(),
         platform: r.platform.clone(),
+        channel: channel_label(&r, lang),
         answer: r.answer.as_ref().map(answer_view),
         narrative: narrative_link(r.narrative_id, lang),
         case: case_link(r.case_id, lang),

@@ -42,6 +42,8 @@ pub struct ReportRow {
     pub excerpt: String,
     pub host: Option<String>,
     pub platform: String,
+    /// How the report came in: the form, the API or a tipline.
+    pub channel: String,
     pub answer: Option<AnswerView>,
     pub narrative: Option<Link>,
     pub case: Option<Link>,
@@ -84,6 +86,7 @@ pub struct ReportPage {
     pub text: Option<String>,
     pub url: Option<String>,
     pub platform: String,
+    pub channel: String,
     pub answer: Option<AnswerView>,
     pub narrative: Option<Link>,
     pub case: Option<Link>,
