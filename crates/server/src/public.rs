@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use serde::Deserialize;
 use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::claimreview::{atom_feed, rating_scale, script_json};
@@ -162,6 +162,11 @@ fn published() -> ClarificationFilter {
 
 /// `/cek-fakta`: published clarifications, newest first, a page at a time from the store's index; with
 /// `?q=` those that match the query by the analysis the matcher uses, from the search index.
+/// `/`: the public site's front page is the list of clarifications with its search box.
+pub async fn home() -> Redirect {
+    Redirect::to("/cek-fakta")
+}
+
 pub async fn list(
     State(state): State<AppState>,
     request: HeaderMap,

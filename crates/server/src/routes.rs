@@ -88,6 +88,7 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/api/v1/clarifications/{id}/publish", Allowed(Respond), clarifications::publish),
         route(Method::POST, "/api/v1/clarifications/{id}/corrections", Allowed(Respond), clarifications::correct),
         route(Method::GET, "/api/v1/claimreviews", Allowed(ReadPublished), clarifications::claim_reviews),
+        route(Method::GET, "/", Public, public::home),
         route(Method::GET, "/cek-fakta", Public, public::list),
         route(Method::GET, "/cek-fakta/feed.atom", Public, public::feed),
         route(Method::GET, "/cek-fakta/{slug}", Public, public::clarification),

@@ -547,6 +547,7 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/api/v1/clarifications/{id}/publish", Some(&[Admin, Communicator])),
         ("POST", "/api/v1/clarifications/{id}/corrections", Some(&[Admin, Communicator])),
         ("GET", "/api/v1/claimreviews", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison, Partner])),
+        ("GET", "/", PUBLIC),
         ("GET", "/cek-fakta", PUBLIC),
         ("GET", "/cek-fakta/feed.atom", PUBLIC),
         ("GET", "/cek-fakta/{slug}", PUBLIC),

@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use chrono::Duration;
 use harness::{read, spawn, spawn_with, TestApp};
 use reqwest::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
@@ -22,7 +22,8 @@ use tangkal_server::throttle::Budget;
 use tangkal_server::RouteSpec;
 
 fn from(a: u8, b: u8) -> Client {
-    Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, a, b))).build().unwrap()
+    let redirects = reqwest::redirect::Policy::none();
+    Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, a, b))).redirect(redirects).build().unwrap()
 }
 
 /// Publishes a clarification over HTTP for a new case with an approved verdict; returns its id and slug.
@@ -184,6 +185,12 @@ async fn pages_past_the_last_are_not_found() {
         assert_eq!(read(response).await.0, 404, "{path}");
     }
     assert_eq!(get(&app, "/cek-fakta?page=-1", &[]).await.status(), 400);
+    let home = get(&app, "/", &[]).await;
+    assert_eq!(
+        (home.status().as_u16(), header(&home, LOCATION).as_deref()),
+        (303, Some("/cek-fakta")),
+        "the front page"
+    );
 }
 
 /// A request to `route` with its path parameters filled in.
