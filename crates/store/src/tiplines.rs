@@ -94,8 +94,9 @@ pub trait TiplineStore {
     fn take_tip(&mut self, tip: &NewTip<'_>) -> Result<TipTaken>;
     /// Pending messages due at `now`, oldest first.
     fn due_tipline_messages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueMessage>>;
-    /// Records what became of an attempt; the sealed address is erased once the message is settled.
-    fn record_tipline_send(&mut self, id: i64, result: SendResult) -> Result<()>;
+    /// Records what became of attempts, in one transaction; the sealed address is erased once a message
+    /// is settled.
+    fn record_tipline_sends(&mut self, results: &[(i64, SendResult)]) -> Result<()>;
     /// Deletes the contacts whose last message came before `last_inbound_before` (with their links to
     /// their reports and their pending messages), and forgets message ids seen before `seen_before`.
     /// Returns how many contacts were deleted.
@@ -327,23 +328,26 @@ impl TiplineStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn record_tipline_send(&mut self, id: i64, result: SendResult) -> Result<()> {
-        let (status, next) = match result {
-            SendResult::Sent => ("sent", None),
-            SendResult::Dropped => ("dropped", None),
-            SendResult::Failed { retry_at: None } => ("failed", None),
-            // Stored in whole seconds: round up, so a retry never comes early.
-            SendResult::Failed { retry_at: Some(at) } => {
-                ("pending", Some(at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0)))
-            }
-        };
-        self.conn
-            .prepare_cached(
+    fn record_tipline_sends(&mut self, results: &[(i64, SendResult)]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for &(id, result) in results {
+            let (status, next) = match result {
+                SendResult::Sent => ("sent", None),
+                SendResult::Dropped => ("dropped", None),
+                SendResult::Failed { retry_at: None } => ("failed", None),
+                // Stored in whole seconds: round up, so a retry never comes early.
+                SendResult::Failed { retry_at: Some(at) } => {
+                    ("pending", Some(at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0)))
+                }
+            };
+            tx.prepare_cached(
                 "UPDATE tipline_outbox SET status = ?2, attempts = attempts + ?3, next_attempt_at = ?4,
                         address = CASE WHEN ?2 = 'pending' THEN address END
                  WHERE id = ?1 AND status = 'pending'",
             )?
             .execute(params![id, status, i64::from(!matches!(result, SendResult::Dropped)), next])?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -445,9 +449,9 @@ mod tests {
         desk.store.take_tip(&tip("1", b"ani", action(&a), t0())).unwrap();
         desk.store.take_tip(&tip("2", b"budi", action(&b), t0())).unwrap();
         desk.store.take_tip(&tip("3", b"budi", TipAction::Stop, t0())).unwrap();
-        for id in desk.store.due_tipline_messages(t0(), 100).unwrap().iter().map(|m| m.id) {
-            desk.store.record_tipline_send(id, SendResult::Sent).unwrap();
-        }
+        let sent: Vec<_> =
+            desk.store.due_tipline_messages(t0(), 100).unwrap().iter().map(|m| (m.id, SendResult::Sent)).collect();
+        desk.store.record_tipline_sends(&sent).unwrap();
         let tx = desk.store.conn.transaction().unwrap();
         enqueue_followups(&tx, case, "HOAKS", "Air PDAM", "air-pdam", t0()).unwrap();
         enqueue_followups(&tx, case, "HOAKS", "Air PDAM", "air-pdam", t0()).unwrap();

@@ -87,16 +87,15 @@ async fn send_periodically(state: AppState) {
         }
         let now = state.clock.now();
         let Ok(due) = state.pool.run(move |s| s.due_tipline_messages(now, BATCH)).await else { continue };
-        // One task per chat, sending its messages in order.
+        // One task per chat, sending its messages in order; what became of them is recorded together.
         let mut chats: HashMap<String, Vec<DueMessage>> = HashMap::new();
+        let mut results = Vec::new();
         for message in due {
             match state.webhook_secrets.open(&message.address) {
                 Ok(address) => chats.entry(address).or_default().push(message),
                 Err(why) => {
                     tracing::warn!(target: "tangkal::tiplines", message = message.id, "cannot open the address: {why}");
-                    let id = message.id;
-                    let _ =
-                        state.pool.run(move |s| s.record_tipline_send(id, SendResult::Failed { retry_at: None })).await;
+                    results.push((message.id, SendResult::Failed { retry_at: None }));
                 }
             }
         }
@@ -104,11 +103,11 @@ async fn send_periodically(state: AppState) {
         for (address, messages) in chats {
             let (state, client, limits) = (state.clone(), client.clone(), limits.clone());
             tasks.spawn(async move {
+                let mut results = Vec::new();
                 for message in messages {
                     if !limits.admit(message.channel, &address) {
                         break;
                     }
-                    let id = message.id;
                     let result = send(&state, &client, &message, &address).await;
                     let outcome = match result {
                         SendResult::Sent => "sent",
@@ -117,15 +116,36 @@ async fn send_periodically(state: AppState) {
                     };
                     let labels = crate::metrics::ChannelOutcome::of(message.channel, outcome);
                     state.metrics.tipline_sends.get_or_create(&labels).inc();
-                    let _ = state.pool.run(move |s| s.record_tipline_send(id, result)).await;
+                    results.push((message.id, result));
                     if !matches!(result, SendResult::Sent | SendResult::Dropped) {
                         break;
                     }
                 }
+                results
             });
         }
-        while tasks.join_next().await.is_some() {}
+        while let Some(done) = tasks.join_next().await {
+            results.extend(done.unwrap_or_default());
+        }
+        if !results.is_empty() {
+            record(&state, results).await;
+        }
     }
+}
+
+/// Records what became of a round's messages in one transaction, taking its turn with the report writes
+/// (see `crate::intake`): an incoming message's transaction then never waits in SQLite's busy handler
+/// for the sender's.
+async fn record(state: &AppState, results: Vec<(i64, SendResult)>) {
+    let desk = state.reports.clone();
+    // A failure is logged where it becomes a problem; the messages are sent again, at worst.
+    let _ = state
+        .pool
+        .run(move |s| {
+            let _turn = desk.write_turn();
+            s.record_tipline_sends(&results)
+        })
+        .await;
 }
 
 /// What to POST where, and with which bearer token.
