@@ -1,11 +1,12 @@
 //! A small pool of store connections. The store is synchronous (SQLite), so every call runs on tokio's
 //! blocking threads; the pool bounds how many run at once and reuses open connections (each holds its
-//! own prepared-statement cache).
+//! own prepared-statement cache). Their commits never checkpoint the write-ahead log: the pool's
+//! [`BackgroundCheckpoints`] does, so no request waits for the database file's sync.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tangkal_store::{AuditFiles, Store};
+use tangkal_store::{AuditFiles, BackgroundCheckpoints, Store};
 use tokio::sync::Semaphore;
 
 use crate::Problem;
@@ -15,6 +16,7 @@ pub struct StorePool {
     audit_files: AuditFiles,
     idle: Mutex<Vec<Box<dyn Store>>>,
     permits: Semaphore,
+    _checkpoints: BackgroundCheckpoints,
 }
 
 impl StorePool {
@@ -22,11 +24,13 @@ impl StorePool {
     /// first request.
     pub fn open(data_dir: &Path, audit_files: AuditFiles, size: usize) -> tangkal_store::Result<StorePool> {
         let first = open_store(data_dir, &audit_files)?;
+        let checkpoints = BackgroundCheckpoints::start(&data_dir.join(tangkal_store::DATABASE_FILE))?;
         Ok(StorePool {
             data_dir: data_dir.to_path_buf(),
             audit_files,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(size.max(1)),
+            _checkpoints: checkpoints,
         })
     }
 
@@ -64,7 +68,7 @@ impl StorePool {
 }
 
 fn open_store(data_dir: &Path, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
-    let mut store = tangkal_store::open(data_dir)?;
+    let mut store = tangkal_store::open_for_serving(data_dir)?;
     store.set_audit_files(audit_files.clone());
     Ok(store)
 }

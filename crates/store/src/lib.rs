@@ -56,7 +56,7 @@ pub use narratives::{
     NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
 pub use reports::{ReportFilter, ReportStore};
-pub use sqlite::SqliteStore;
+pub use sqlite::{BackgroundCheckpoints, SqliteStore, DATABASE_FILE};
 pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
 pub use tiplines::{ContactState, DueMessage, NewTip, SendResult, TipAction, TipTaken, TiplineStore};
 pub use users::{
@@ -102,6 +102,15 @@ impl Store for SqliteStore {}
 /// Opens (creating if needed, and migrating) the embedded store inside `data_dir`.
 pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
     Ok(Box::new(SqliteStore::open_in(data_dir)?))
+}
+
+/// Like [`open`], for a server: this connection's commits leave checkpoints of the write-ahead log to a
+/// [`BackgroundCheckpoints`] the server runs (`BackgroundCheckpoints::start(&data_dir.join(DATABASE_FILE))`),
+/// so that no request waits for the database file's sync.
+pub fn open_for_serving(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
+    let mut store = SqliteStore::open_in(data_dir)?;
+    store.leave_checkpoints_to_background()?;
+    Ok(Box::new(store))
 }
 
 /// The file in a data directory whose lock marks an import in progress.

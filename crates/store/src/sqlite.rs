@@ -24,7 +24,7 @@ pub struct SqliteStore {
     pub(crate) planned: StoredMetrics,
     /// For bulk imports: the stored identities, so that only those it cannot rule out are looked up.
     pub(crate) identity_filter: Option<IdentityFilter>,
-    checkpointer: Option<Checkpointer>,
+    checkpointer: Option<BackgroundCheckpoints>,
     /// Write-ahead log size past which a bulk import makes the log start over (`keep_log_small`).
     pub(crate) log_limit: u64,
     /// Bytes of the write-ahead log in use after the last commit, once [`SqliteStore::measure_log`] is
@@ -37,11 +37,42 @@ pub struct SqliteStore {
     pub(crate) audit: AuditAnchor,
 }
 
-/// A thread with its own connection that copies the write-ahead log into the database file, so that a bulk
-/// import's writing thread never stops to do it.
-struct Checkpointer {
-    stop: std::sync::mpsc::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
+/// A thread with its own connection that copies the write-ahead log into the database file, so that the
+/// connections that write never stop to do it: a checkpoint syncs the database file, which on a real disk
+/// takes some 20 ms, and the commit that crossed the log's threshold used to wait for it. Stops when
+/// dropped.
+pub struct BackgroundCheckpoints {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundCheckpoints {
+    /// Starts checkpointing the database file `database` every 50 ms. Connections that leave checkpoints
+    /// to it set `PRAGMA wal_autocheckpoint = 0` ([`SqliteStore::leave_checkpoints_to_background`]).
+    pub fn start(database: &Path) -> Result<BackgroundCheckpoints> {
+        let background = Connection::open(database)?;
+        background.busy_timeout(BUSY_TIMEOUT)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(50))
+            {
+                if let Err(e) = background.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!("background checkpoint failed: {e}");
+                }
+            }
+        });
+        Ok(BackgroundCheckpoints { stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for BackgroundCheckpoints {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The database file's name inside the data directory.
@@ -126,21 +157,16 @@ impl SqliteStore {
         if self.checkpointer.is_some() {
             return Ok(());
         }
-        let background = Connection::open(&self.path)?;
-        background.busy_timeout(BUSY_TIMEOUT)?;
-        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        let checkpoints = BackgroundCheckpoints::start(&self.path)?;
+        self.leave_checkpoints_to_background()?;
         self.measure_log()?;
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(std::time::Duration::from_millis(50))
-            {
-                if let Err(e) = background.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!("background checkpoint failed: {e}");
-                }
-            }
-        });
-        self.checkpointer = Some(Checkpointer { stop, thread });
+        self.checkpointer = Some(checkpoints);
+        Ok(())
+    }
+
+    /// This connection's commits no longer checkpoint the log: a [`BackgroundCheckpoints`] must run.
+    pub fn leave_checkpoints_to_background(&mut self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
         Ok(())
     }
 
@@ -170,8 +196,7 @@ impl Drop for SqliteStore {
             }
         }
         if let Some(checkpointer) = self.checkpointer.take() {
-            let _ = checkpointer.stop.send(());
-            let _ = checkpointer.thread.join();
+            drop(checkpointer);
             // Leave a small log behind, as automatic checkpoints would have.
             let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
