@@ -79,11 +79,13 @@ pub(crate) fn serve(
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
+        // Before listening: a client may signal as soon as it can connect.
+        let shutdown = tangkal_server::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
         tokio::task::spawn_blocking(move || on_ready(address));
-        tangkal_server::serve(listener, state, tangkal_server::shutdown_signal()).await?;
+        tangkal_server::serve(listener, state, shutdown).await?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
