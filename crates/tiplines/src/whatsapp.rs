@@ -64,9 +64,18 @@ struct Change {
 
 #[derive(Deserialize, Default)]
 struct ChangeValue {
+    #[serde(default)]
+    metadata: Metadata,
     /// Absent from status callbacks (sent, delivered, read), which are not messages.
     #[serde(default)]
     messages: Vec<Message>,
+}
+
+#[derive(Deserialize, Default)]
+struct Metadata {
+    /// The business number the messages were sent to.
+    #[serde(default)]
+    phone_number_id: String,
 }
 
 #[derive(Deserialize)]
@@ -106,13 +115,18 @@ struct Context {
 /// message, a system notice (a number change).
 const NOT_WRITTEN: [&str; 2] = ["reaction", "system"];
 
-/// The messages in a webhook delivery: texts, and images and videos by their caption; anything else
-/// (stickers, locations, reactions) as unsupported. Status callbacks carry none. A message without a
-/// sender or an id cannot be answered or told from its retries, and is left out, as are reactions and
-/// system notices.
-pub fn parse(body: &[u8]) -> Result<Vec<Inbound>, serde_json::Error> {
+/// The messages in a webhook delivery to the business number `phone_number_id`: texts, and images and
+/// videos by their caption; anything else (stickers, locations, reactions) as unsupported. Status callbacks
+/// carry none. Messages to another number of the same app are left out (the replies would come from ours),
+/// and so is a message without a sender or an id (it cannot be answered or told from its retries), a
+/// reaction or a system notice.
+pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Inbound>, serde_json::Error> {
     let payload: Payload = serde_json::from_slice(body)?;
-    let messages = payload.entry.into_iter().flat_map(|e| e.changes).filter(|c| c.field == "messages");
+    let messages = payload
+        .entry
+        .into_iter()
+        .flat_map(|e| e.changes)
+        .filter(|c| c.field == "messages" && c.value.metadata.phone_number_id == phone_number_id);
     Ok(messages
         .flat_map(|c| c.value.messages)
         .filter(|m| !m.from.is_empty() && !m.id.is_empty() && !NOT_WRITTEN.contains(&m.kind.as_str()))
@@ -219,8 +233,10 @@ mod tests {
               {"from":"6281234567890","id":"wamid.6","timestamp":"1","type":"reaction","reaction":{"message_id":"wamid.1","emoji":"\ud83d\udc4d"}},
               {"id":"wamid.5","type":"text","text":{"body":"no sender"}}
             ]}},
-            {"field":"messages","value":{"statuses":[{"id":"wamid.0","status":"read"}]}}]}]}"#;
-        let got = parse(body).unwrap();
+            {"field":"messages","value":{"metadata":{"phone_number_id":"99"},"statuses":[{"id":"wamid.0","status":"read"}]}},
+            {"field":"messages","value":{"metadata":{"phone_number_id":"98"},"messages":[
+              {"from":"6281234567890","id":"wamid.7","timestamp":"1","type":"text","text":{"body":"to another number"}}]}}]}]}"#;
+        let got = parse(body, "99").unwrap();
         let contents: Vec<_> = got.iter().map(|m| (m.message_id.as_str(), m.content.clone())).collect();
         assert_eq!(
             contents,
@@ -232,8 +248,8 @@ mod tests {
             ]
         );
         assert!(got.iter().all(|m| m.sender == "6281234567890" && m.channel == Channel::Whatsapp));
-        assert!(parse(b"{not json").is_err());
-        assert_eq!(parse(b"{}").unwrap(), []);
+        assert!(parse(b"{not json", "99").is_err());
+        assert_eq!(parse(b"{}", "99").unwrap(), []);
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub async fn whatsapp_receive(State(state): State<AppState>, headers: HeaderMap,
     if !whatsapp::signature_valid(&settings.app_secret, &body, Some(signature)) {
         return Problem::forbidden("the X-Hub-Signature-256 signature does not match the body").into_response();
     }
-    match whatsapp::parse(&body) {
+    match whatsapp::parse(&body, &settings.phone_number_id) {
         Ok(messages) => take_all(&state, messages).await,
         Err(e) => ignored(Channel::Whatsapp, &e),
     }
