@@ -82,3 +82,44 @@ export async function startTangkal() {
     },
   };
 }
+
+/** Starts `tangkal drill` at `speed` on a free loopback port over a fresh data directory, and reads the
+ * sign-ins it prints (one per desk role). `finished()` waits for the drill to end by itself and returns
+ * everything it printed, the score last. */
+export async function startDrill(speed) {
+  const bin = binary();
+  const dataDir = mkdtempSync(join(tmpdir(), "tangkal-drill-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const drill = spawn(bin, ["--data-dir", dataDir, "drill", "--speed", String(speed), "--bind", `127.0.0.1:${port}`], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  drill.stdout.on("data", (d) => (out += d));
+  drill.stderr.on("data", (d) => (out += d));
+  const exited = new Promise((r) => drill.on("exit", r));
+  for (let i = 0; !/Drill time {2}event/.test(out); i++) {
+    if (drill.exitCode !== null || i > 300) throw new Error(`tangkal drill did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const logins = {};
+  for (const [, role, username, password] of out.matchAll(/^ {3}(\w+) +(latihan-\w+) +(\S+)$/gm)) {
+    logins[role] = { username, password };
+  }
+  return {
+    base,
+    dataDir,
+    logins,
+    output: () => out,
+    async finished() {
+      await exited;
+      return out;
+    },
+    async stop() {
+      if (drill.exitCode === null) drill.kill("SIGTERM");
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

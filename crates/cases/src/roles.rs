@@ -50,6 +50,8 @@ pub enum Permission {
     ReadMetrics,
     /// Read the desk's dashboard: figures over every case and platform, so not a liaison's.
     ReadFigures,
+    /// Push posts and articles into the monitoring stream (`POST /api/v1/items`).
+    SubmitItems,
 }
 
 impl Role {
@@ -97,6 +99,7 @@ impl Role {
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
             ReadFigures => matches!(self, Admin | Analyst | Reviewer | Communicator),
+            SubmitItems => matches!(self, Admin | Analyst),
         }
     }
 
@@ -123,7 +126,7 @@ impl Role {
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ReadCases,
         Permission::WorkCases,
         Permission::ProposeVerdict,
@@ -138,6 +141,7 @@ impl Permission {
         Permission::ReadAudit,
         Permission::ReadMetrics,
         Permission::ReadFigures,
+        Permission::SubmitItems,
     ];
 
     /// The roles holding this permission, in [`Role::ALL`] order.

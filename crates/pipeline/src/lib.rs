@@ -9,6 +9,7 @@
 
 pub mod coordination;
 mod csv_source;
+mod detection;
 mod factcheck_pull;
 mod feed;
 mod http;
@@ -23,6 +24,7 @@ mod source;
 mod fuzz;
 
 pub use csv_source::ColumnMap;
+pub use detection::Detection;
 pub use factcheck_pull::{pull_factchecks, FeedKind, Pulled};
 pub use feed::{fetch_feed, FeedSource};
 pub use ingest::{ingest, ingest_with_stages, IngestOptions, IngestSummary, Progress, Stage};

@@ -12,9 +12,11 @@
 //! hoax's risk is the match score) and opens a case for it, unless a case already links the narrative
 //! or one merged into it; when an open case already answers the same fact-check, the narrative joins it.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use serde::Serialize;
-use tangkal_cases::{NewCase, Origin, Priority, Signals, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
+use tangkal_cases::{Clock, NewCase, Origin, Priority, Signals, SystemClock, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
 use tangkal_matcher::{Answer, Match, Matcher, Thresholds};
 use tangkal_store::{
     FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, Store,
@@ -43,6 +45,8 @@ pub struct MatchingStage {
     /// `None` while the fact-check store is empty: the stage then does nothing.
     active: Option<Active>,
     totals: MatchingTotals,
+    /// When cases open and narratives join them: a drill runs its own, faster clock.
+    clock: Arc<dyn Clock>,
 }
 
 struct Active {
@@ -58,13 +62,18 @@ impl MatchingStage {
     /// Reads the fact-checks' revision and matches the narratives stored before that were not matched
     /// against it yet.
     pub fn open(store: &mut dyn Store) -> anyhow::Result<MatchingStage> {
+        MatchingStage::open_with_clock(store, Arc::new(SystemClock))
+    }
+
+    /// [`MatchingStage::open`], opening cases at the times `clock` gives.
+    pub fn open_with_clock(store: &mut dyn Store, clock: Arc<dyn Clock>) -> anyhow::Result<MatchingStage> {
         let active = store.factchecks_revision()?.map(|factchecks_revision| Active {
             factchecks_revision,
             matcher_version: matcher_version(Thresholds::default()),
             matcher: None,
             checked_since: i64::MIN,
         });
-        let mut stage = MatchingStage { active, totals: MatchingTotals::default() };
+        let mut stage = MatchingStage { active, totals: MatchingTotals::default(), clock };
         stage.catch_up(store)?;
         Ok(stage)
     }
@@ -90,7 +99,7 @@ impl MatchingStage {
             let matcher = active.matcher.as_ref().expect("built above");
             let mut batch = Vec::with_capacity(pending.len());
             for narrative in &pending {
-                let (matched, case_opened) = match_narrative(store, matcher, active, narrative)?;
+                let (matched, case_opened) = match_narrative(store, matcher, active, narrative, self.clock.as_ref())?;
                 self.totals.matched += 1;
                 self.totals.debunked += u64::from(matched.claim.debunked);
                 self.totals.cases_opened += u64::from(case_opened);
@@ -160,6 +169,7 @@ fn match_narrative(
     matcher: &Matcher,
     active: &Active,
     narrative: &PendingNarrative,
+    clock: &dyn Clock,
 ) -> anyhow::Result<(NarrativeMatches, bool)> {
     let thresholds = matcher.thresholds();
     // Most narratives match nothing worth showing: the ranking alone says so, without explanations.
@@ -194,12 +204,12 @@ fn match_narrative(
             Some(existing) => Some(existing),
             None => match store.open_case_for_origin(&origin_ref)? {
                 Some(open) => {
-                    store.link_narrative(open, row.id, row.representative_item_id, DETECTOR, chrono::Utc::now())?;
+                    store.link_narrative(open, row.id, row.representative_item_id, DETECTOR, clock.now())?;
                     Some(open)
                 }
                 None => {
                     let new = new_case(&row, best, signals, origin_ref);
-                    let case = store.open_case(&new, DETECTOR, chrono::Utc::now())?;
+                    let case = store.open_case(&new, DETECTOR, clock.now())?;
                     case_opened = true;
                     Some(case.id)
                 }

@@ -153,10 +153,21 @@ impl NarrativeStage {
     }
 
     /// Writes the figures of every narrative seen in the last 24 hours, so that velocities are as of the
-    /// newest item, then the snapshot (through a temporary file, so a crash leaves the old one intact).
-    pub fn finish(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+    /// newest item.
+    pub fn flush(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
         self.touched.extend(self.hot.iter().copied());
-        self.write(store)?;
+        self.write(store)
+    }
+
+    /// [`NarrativeStage::flush`], then [`NarrativeStage::save_snapshot`].
+    pub fn finish(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+        self.flush(store)?;
+        self.save_snapshot()
+    }
+
+    /// Writes the snapshot (the tracker and the newest item it covers), so that the next opening starts
+    /// from here; through a temporary file, so a crash leaves the old one intact.
+    pub fn save_snapshot(&self) -> anyhow::Result<()> {
         let tmp = self.snapshot.with_extension("snapshot.tmp");
         let write = || -> std::io::Result<()> {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);

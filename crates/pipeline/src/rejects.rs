@@ -39,11 +39,23 @@ impl std::fmt::Display for Reject {
 pub struct RejectWriter {
     path: PathBuf,
     file: Option<BufWriter<File>>,
+    /// The first rejects, for a caller that answers with them (the push API), besides the file.
+    kept: Vec<Reject>,
+    keep: usize,
 }
 
 impl RejectWriter {
     pub fn new(path: PathBuf) -> RejectWriter {
-        RejectWriter { path, file: None }
+        RejectWriter::keeping(path, 0)
+    }
+
+    /// Also keeps the first `keep` rejects in memory ([`RejectWriter::kept`]).
+    pub fn keeping(path: PathBuf, keep: usize) -> RejectWriter {
+        RejectWriter { path, file: None, kept: Vec::new(), keep }
+    }
+
+    pub fn kept(&self) -> &[Reject] {
+        &self.kept
     }
 
     pub fn path(&self) -> &Path {
@@ -65,6 +77,9 @@ impl RejectWriter {
         let file = self.file.as_mut().expect("opened above");
         serde_json::to_writer(&mut *file, reject)?;
         file.write_all(b"\n")?;
+        if self.kept.len() < self.keep {
+            self.kept.push(reject.clone());
+        }
         Ok(())
     }
 

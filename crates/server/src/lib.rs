@@ -28,6 +28,7 @@ mod placement;
 mod pool;
 mod problem;
 mod public;
+mod push;
 mod routes;
 mod search;
 pub mod throttle;
@@ -96,6 +97,19 @@ pub struct ServerConfig {
     pub report_upkeep_interval: Duration,
     /// How often contacts past their retention period are looked for and erased.
     pub contact_erasure_interval: Duration,
+    /// Longest text of a pushed item, in bytes (as `ingest.max_text_bytes` for imports).
+    pub max_text_bytes: usize,
+    /// Set when the server runs a drill (`tangkal drill`): every page says so, and the desk's clocks run
+    /// at the drill's speed.
+    pub drill: Option<DrillMode>,
+}
+
+/// A training exercise's time: the drill's clock started at `started_at` and runs `speed` times faster
+/// than the wall clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrillMode {
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub speed: f64,
 }
 
 /// The configurable part of the public response (the `[response]` section of `tangkal.toml`).
@@ -146,6 +160,8 @@ impl ServerConfig {
             tiplines: TiplineSettings::default(),
             report_upkeep_interval: Duration::from_secs(30),
             contact_erasure_interval: Duration::from_secs(3600),
+            max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES,
+            drill: None,
         }
     }
 }
@@ -165,6 +181,7 @@ pub struct AppState {
     reports: Arc<intake::ReportDesk>,
     tiplines: Arc<tiplines::Tiplines>,
     coordination: Arc<desk::narrative::CoordinationCache>,
+    push: Arc<push::PushIntake>,
 }
 
 impl AppState {
@@ -179,7 +196,14 @@ impl AppState {
         let reports = intake::ReportDesk::open(store.as_ref(), &config.data_dir, &config.response.reports)?;
         let mut metrics = metrics::Metrics::default();
         metrics.register_matcher_calls(reports.answers.matcher_calls.clone());
+        let push = push::PushIntake::start(
+            config.data_dir.clone(),
+            config.audit_files.clone(),
+            clock.clone(),
+            config.max_text_bytes,
+        );
         Ok(AppState {
+            push: Arc::new(push),
             tiplines: Arc::new(tiplines::Tiplines::new(&config.tiplines)),
             webhook_secrets: Arc::new(webhook_secrets::SecretSeal::new(webhook_key)),
             pool: Arc::new(pool),
@@ -290,6 +314,8 @@ pub async fn serve(
     tipline_sender.iter().for_each(|task| task.abort());
     upkeep.abort();
     erasure.abort();
+    let push = state.push.clone();
+    let _ = tokio::task::spawn_blocking(move || push.stop()).await;
     checkpoint_audit(&state).await;
     served
 }

@@ -12,7 +12,7 @@ use tangkal_cases::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns, webhooks};
+use crate::api::{accounts, audit, cases, clarifications, items, reports, session, takedowns, webhooks};
 use crate::auth::Access;
 use crate::routes::{route_table, RouteSpec};
 use crate::{ServerConfig, PROBLEM_JSON};
@@ -33,6 +33,7 @@ use crate::{ServerConfig, PROBLEM_JSON};
         clarifications::publish, clarifications::correct, clarifications::claim_reviews,
         webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::enable, webhooks::deliveries,
         reports::submit, reports::list, reports::get, reports::link, reports::dismiss,
+        items::push,
         audit::list, audit::verify,
     ),
     modifiers(&Declared),

@@ -67,7 +67,7 @@ impl StorePool {
     }
 }
 
-fn open_store(data_dir: &Path, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
+pub(crate) fn open_store(data_dir: &Path, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
     let mut store = tangkal_store::open_for_serving(data_dir)?;
     store.set_audit_files(audit_files.clone());
     Ok(store)

@@ -7,7 +7,7 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use tangkal_cases::Permission::*;
 
-use crate::api::{accounts, audit, cases, clarifications, reports, session, takedowns, webhooks};
+use crate::api::{accounts, audit, cases, clarifications, items, reports, session, takedowns, webhooks};
 use crate::auth::{self, Access};
 use crate::desk::{
     self, admin, case as desk_case, dashboard, narrative as desk_narrative, queue as desk_queue,
@@ -148,6 +148,7 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::GET, "/hooks/whatsapp", Public, hooks::whatsapp_verify),
         route(Method::POST, "/hooks/whatsapp", Public, hooks::whatsapp_receive),
         route(Method::POST, "/hooks/telegram", Public, hooks::telegram_receive),
+        route(Method::POST, "/api/v1/items", Allowed(SubmitItems), items::push),
         route(Method::GET, "/api/v1/audit", Allowed(ReadAudit), audit::list),
         route(Method::GET, "/api/v1/audit/verify", Allowed(ReadAudit), audit::verify),
     ]

@@ -292,6 +292,7 @@ async fn request_for(
     match (method.as_str(), path) {
         ("POST", "/login") | ("POST", "/lapor") => unreachable!("handled by the caller"),
         ("POST", "/api/v1/reports") => (path.into(), Some(json!({"text": "Cek pesan ini", "platform": "x"})), None),
+        ("POST", "/api/v1/items") => (path.into(), Some(json!({"items": []})), None),
         ("GET", "/api/v1/reports/{id}") => (fill(report_id(&report().await)), None, None),
         ("POST", "/api/v1/reports/{id}/link") => {
             (fill(report_id(&report().await)), Some(json!({"case_id": case(None)})), None)
@@ -533,6 +534,7 @@ async fn every_route_admits_exactly_its_roles() {
         ("GET", "/api/v1/published", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison, Partner])),
         ("GET", "/api/v1/audit", Some(&[Admin, Reviewer])),
         ("GET", "/api/v1/audit/verify", Some(&[Admin, Reviewer])),
+        ("POST", "/api/v1/items", Some(&[Admin, Analyst])),
         ("POST", "/api/v1/cases/{id}/takedowns", Some(&[Admin, Analyst, Communicator])),
         ("GET", "/api/v1/takedowns", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
         ("GET", "/api/v1/takedowns/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),

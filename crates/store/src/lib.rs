@@ -122,23 +122,43 @@ pub const IMPORT_LOCK_FILE: &str = "import.lock";
 /// narrative ids, and items one stores between the other's transactions would be skipped). The lock is
 /// released when the store is dropped.
 pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
-    let lock_path = data_dir.join(IMPORT_LOCK_FILE);
-    let lock_error = |source| StoreError::ImportLock { path: lock_path.clone(), source };
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
-    let lock =
-        std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&lock_path).map_err(lock_error)?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            tracing::info!("waiting for another import into {} to finish", data_dir.display());
-            lock.lock().map_err(lock_error)?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
-    }
+    let lock = ImportLock::acquire(data_dir)?;
     let mut store = SqliteStore::open_in(data_dir)?;
     store.tune_for_import()?;
     store.import_lock = Some(lock);
     Ok(Box::new(store))
+}
+
+/// A data directory's import lock, held until dropped: for a writer that keeps its own connection open
+/// between imports (the server's push intake) and takes its turn for each one.
+pub struct ImportLock {
+    /// Locked while open; closing it releases the lock.
+    _file: std::fs::File,
+}
+
+impl ImportLock {
+    /// Waits while another process holds the lock.
+    pub fn acquire(data_dir: &std::path::Path) -> Result<ImportLock> {
+        let lock_path = data_dir.join(IMPORT_LOCK_FILE);
+        let lock_error = |source| StoreError::ImportLock { path: lock_path.clone(), source };
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(lock_error)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!("waiting for another import into {} to finish", data_dir.display());
+                lock.lock().map_err(lock_error)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
+        }
+        Ok(ImportLock { _file: lock })
+    }
 }
 
 #[cfg(test)]

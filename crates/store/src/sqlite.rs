@@ -32,7 +32,7 @@ pub struct SqliteStore {
     pub(crate) log_used: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The data directory's import lock, held while this connection imports (see
     /// [`crate::open_for_import`]); dropped last, after the final checkpoint.
-    pub(crate) import_lock: Option<std::fs::File>,
+    pub(crate) import_lock: Option<crate::ImportLock>,
     /// The audit trail's key and checkpoint file.
     pub(crate) audit: AuditAnchor,
 }

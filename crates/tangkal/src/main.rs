@@ -51,6 +51,9 @@ enum LogFormat {
 enum Command {
     /// Run the whole flow on the bundled sample data
     Demo(cmd::demo::Args),
+    /// A training drill: a simulated outbreak replayed into a drill server at a chosen speed, then the
+    /// team's score
+    Drill(cmd::drill::Args),
     /// Take in posts and articles from JSONL, CSV or a feed
     Ingest(cmd::ingest::Args),
     /// Place stored items that are in no narrative yet and match new or changed narratives (after
@@ -96,8 +99,10 @@ fn restore_default_sigpipe() {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+/// `quiet`: warnings only unless `RUST_LOG` says otherwise (a drill's console is for its operator).
+fn init_logging(format: LogFormat, quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -109,7 +114,7 @@ fn main() -> ExitCode {
     return_freed_memory_at_once();
     restore_default_sigpipe();
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    init_logging(cli.log_format, matches!(cli.command, Command::Drill(_)));
     let mut config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -122,6 +127,7 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Demo(args) => cmd::demo::run(&config, args),
+        Command::Drill(args) => cmd::drill::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
         Command::Detect(args) => cmd::detect::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),

@@ -22,8 +22,16 @@
     return fill(seconds >= 0 ? body.dataset.timeLeft : body.dataset.timeOver, { d: span });
   }
 
+  // A drill's clock runs faster than the wall clock from the drill's start (the server's `DrillMode`).
+  function clockNow() {
+    var wall = Date.now() / 1000;
+    var start = Number(body.dataset.clockStart);
+    var speed = Number(body.dataset.clockSpeed);
+    return start && speed ? start + (wall - start) * speed : wall;
+  }
+
   function tick() {
-    var now = Date.now() / 1000;
+    var now = clockNow();
     document.querySelectorAll("time.countdown[data-due]").forEach(function (el) {
       var left = Number(el.dataset.due) - now;
       var text = timeLeft(left);
@@ -65,7 +73,8 @@
   }
 
   tick();
-  setInterval(tick, 15000);
+  // A drill's minute passes in a second or so: its countdowns move every second.
+  setInterval(tick, body.dataset.clockSpeed ? 1000 : 15000);
   document.querySelectorAll("[data-refresh]").forEach(refreshQueue);
   document.querySelectorAll("form[data-preview-form]").forEach(livePreview);
   var summary = document.querySelector(".error-summary");

@@ -53,6 +53,19 @@ pub struct Chrome {
     pub icon: &'static str,
     /// A short confirmation of what the previous request did ("Kasus ditugaskan").
     pub notice: Option<String>,
+    /// Set while the server runs a training drill.
+    pub drill: Option<DrillBanner>,
+}
+
+/// What every page of a drill shows, and the drill's clock for the script's countdowns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillBanner {
+    /// "Latihan simulasi · waktu ×60 · data latihan, terpisah dari data nyata".
+    pub text: String,
+    /// When the drill's clock started, in UTC seconds (its time and the wall clock agreed then).
+    pub started_epoch: i64,
+    /// How many times faster than the wall clock, as the script reads numbers ("60", "1.5").
+    pub speed: String,
 }
 
 impl Chrome {
@@ -68,6 +81,7 @@ impl Chrome {
             script: &assets::script().path,
             icon: &assets::icon().path,
             notice: None,
+            drill: None,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod clarifications;
+pub mod items;
 pub mod reports;
 pub mod session;
 pub mod takedowns;

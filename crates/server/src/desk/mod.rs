@@ -27,7 +27,7 @@ use serde::Deserialize;
 use tangkal_cases::{Permission, Priority, Rating, SlaState, Status};
 use tangkal_web::pages::case::AuditRow;
 use tangkal_web::pages::{ErrorPage, FormError};
-use tangkal_web::{format, Badge, Chrome, Countdown, Lang, NavLink, Tag};
+use tangkal_web::{format, Badge, Chrome, Countdown, DrillBanner, Lang, NavLink, Tag};
 
 use crate::api::{Ids, Params};
 use crate::auth::{self, Caller, Credential};
@@ -74,6 +74,11 @@ fn encode(value: &str) -> String {
 pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, title: String, here: &str) -> Chrome {
     let switch = format!("/lang/{}?next={}", lang.other().code(), encode(here));
     let mut chrome = Chrome::new(title, state.config.response.site.organisation.clone(), switch);
+    chrome.drill = state.config.drill.map(|drill| DrillBanner {
+        text: lang.fill("layout.drill", &[("speed", &format::decimal(drill.speed, 0, lang))]),
+        started_epoch: drill.started_at.timestamp(),
+        speed: drill.speed.to_string(),
+    });
     if let Some(caller) = caller {
         chrome.user = Some(Badge {
             name: caller.user.display_name.clone(),

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use tangkal_cases::{Actor, Case, Change, MisinfoType, Rating, Role, Status, SystemClock, UserRef, VerdictDraft};
+use tangkal_cases::{Actor, Case, Change, MisinfoType, Rating, Role, Status, SystemClock, VerdictDraft};
 use tangkal_matcher::{formats, FactCheck};
 use tangkal_pipeline::{ColumnMap, Format, RejectWriter, CLAIMS_DETECTOR};
 use tangkal_response::claimreview::SiteConfig;
@@ -21,10 +21,11 @@ use tangkal_response::takedown::NewTakedown;
 use tangkal_server::api::clarifications::as_factcheck;
 use tangkal_server::api::takedowns::store_request;
 use tangkal_store::{
-    CaseFilter, CaseUpdate, ClarificationFilter, ItemFilter, NarrativeOrder, NewUser, ReportFilter, ResponseUpdate,
-    Store, TakedownCreate,
+    CaseFilter, CaseUpdate, ClarificationFilter, ItemFilter, NarrativeOrder, ReportFilter, ResponseUpdate, Store,
+    TakedownCreate,
 };
 
+use super::desk_accounts;
 use crate::config::Config;
 
 /// Invented by the Tangkal team for demos and tests (see data/sample/README.md).
@@ -139,10 +140,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         vec![]
     };
     let liaison_platform = takedown.map(|(_, platform)| platform).unwrap_or_else(|| "facebook".into());
-    let logins = sign_ins(store.as_mut(), &liaison_platform)?;
+    let logins = desk_accounts::sign_ins(store.as_mut(), "demo", &liaison_platform)?;
     drop(store);
     let base = site.base_url.trim_end_matches('/').to_string();
-    super::serve::serve(config, args.serve, move |address| welcome(address, &base, &reports, &logins))
+    super::serve::serve(config, args.serve, super::serve::Launch::default(), move |address| {
+        welcome(address, &base, &reports, &logins)
+    })
 }
 
 /// Once the server listens: files the demo's citizen reports through the public API, as a citizen's
@@ -180,10 +183,7 @@ fn welcome(address: SocketAddr, base: &str, reports: &[(String, String)], logins
     ] {
         println!("   {:<width$} {what}", format!("{local}{path}"), width = local.len() + 21);
     }
-    println!("\nSign in at {local}/login (passwords are new on every start of the demo):");
-    for (role, username, password) in logins {
-        println!("   {:<18} {:<20} {password}", role.as_str(), username);
-    }
+    desk_accounts::print_sign_ins(&local, logins);
 }
 
 /// A takedown request for the first answered case with posts on a platform that takes requests, as the
@@ -244,29 +244,6 @@ fn demo_reports(
     Ok(reports)
 }
 
-/// One account per desk role, enabled with a new password on every start of the demo; the liaison works
-/// with the platform of the demo's takedown request.
-fn sign_ins(store: &mut dyn Store, liaison_platform: &str) -> anyhow::Result<Vec<(Role, String, String)>> {
-    let accounts = [
-        ("demo-admin", Role::Admin, None),
-        ("demo-analyst", Role::Analyst, None),
-        ("demo-reviewer", Role::Reviewer, None),
-        ("demo-communicator", Role::Communicator, None),
-        ("demo-liaison", Role::PlatformLiaison, Some(liaison_platform)),
-    ];
-    let mut logins = Vec::new();
-    for (username, role, platform) in accounts {
-        let actor = demo_account(store, username, role, platform)?;
-        let password = tangkal_server::auth::new_secret();
-        let hash = tangkal_server::auth::hash_password(&password)?;
-        let now = Utc::now();
-        store.set_password(actor.user.id, &hash, None, "demo", now)?;
-        store.set_user_disabled(actor.user.id, false, "demo", now)?;
-        logins.push((role, actor.user.name, password));
-    }
-    Ok(logins)
-}
-
 /// The accounts the demo's response is signed with in the audit trail: the two-person rule wants a
 /// proposer and a different reviewer, and clarifications a communicator. They are created disabled with
 /// a password nobody knows; a served demo enables them with a password it prints ([`sign_ins`]).
@@ -279,36 +256,11 @@ struct DemoDesk {
 impl DemoDesk {
     fn open(store: &mut dyn Store) -> anyhow::Result<DemoDesk> {
         Ok(DemoDesk {
-            analyst: demo_account(store, "demo-analyst", Role::Analyst, None)?,
-            reviewer: demo_account(store, "demo-reviewer", Role::Reviewer, None)?,
-            communicator: demo_account(store, "demo-communicator", Role::Communicator, None)?,
+            analyst: desk_accounts::account(store, "demo-analyst", Role::Analyst, None, "demo")?,
+            reviewer: desk_accounts::account(store, "demo-reviewer", Role::Reviewer, None, "demo")?,
+            communicator: desk_accounts::account(store, "demo-communicator", Role::Communicator, None, "demo")?,
         })
     }
-}
-
-fn demo_account(store: &mut dyn Store, username: &str, role: Role, platform: Option<&str>) -> anyhow::Result<Actor> {
-    let user = match store.user_by_name(username)? {
-        Some(user) => user,
-        None => {
-            let now = Utc::now();
-            let hash = tangkal_server::auth::hash_password(&tangkal_server::auth::new_secret())?;
-            let user = store.add_user(
-                &NewUser {
-                    username,
-                    display_name: username,
-                    role,
-                    platform,
-                    organisation: tangkal_server::api::accounts::DEFAULT_ORGANISATION,
-                    password_hash: &hash,
-                    time_zone: tangkal_server::views::DEFAULT_TIME_ZONE.name(),
-                },
-                "demo",
-                now,
-            )?;
-            store.set_user_disabled(user.id, true, "demo", now)?.unwrap_or(user)
-        }
-    };
-    Ok(Actor::new(UserRef { id: user.id, name: user.username }, user.role, user.platform))
 }
 
 /// Open cases the claim matcher opened for a narrative its fact-check debunks, with that fact-check.

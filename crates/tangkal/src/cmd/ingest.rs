@@ -143,21 +143,11 @@ pub(crate) fn ingest_and_detect(
     rejects: &mut RejectWriter,
     progress: &dyn Progress,
 ) -> anyhow::Result<(IngestSummary, MatchingTotals)> {
-    let options = ingest_options(config);
-    let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store)?;
-    let mut matching = tangkal_pipeline::MatchingStage::open(store)?;
-    let summary = tangkal_pipeline::ingest_with_stages(
-        store,
-        sources,
-        rejects,
-        &options,
-        progress,
-        &mut [&mut narratives, &mut matching],
-    )?;
-    narratives.finish(store)?;
-    // The narrative stage writes its last figures when it finishes: match what they changed.
-    matching.catch_up(store)?;
-    Ok((summary, matching.totals()))
+    let mut detection =
+        tangkal_pipeline::Detection::open(&config.data_dir, store, std::sync::Arc::new(tangkal_cases::SystemClock))?;
+    let summary = detection.ingest(store, sources, rejects, &ingest_options(config), progress)?;
+    detection.save_snapshot()?;
+    Ok((summary, detection.totals()))
 }
 
 fn ingest_options(config: &Config) -> IngestOptions {

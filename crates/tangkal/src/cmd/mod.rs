@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod demo;
+mod desk_accounts;
 pub mod detect;
+pub mod drill;
 pub mod factchecks;
 pub mod ingest;
 pub mod items;

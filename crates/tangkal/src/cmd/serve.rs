@@ -2,14 +2,16 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tangkal_cases::{Clock, SystemClock};
 use tangkal_server::throttle::Budget;
-use tangkal_server::{AppState, ServerConfig};
+use tangkal_server::{AppState, DrillMode, ServerConfig};
 use tangkal_store::Store;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 
@@ -34,17 +36,34 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
-    serve(config, args, |_| {})
+    serve(config, args, Launch::default(), |_| {})
 }
 
-/// Serves until SIGTERM or Ctrl-C; `on_ready` runs on a blocking thread once the server listens, with the
-/// address it listens on.
+/// How a server runs besides its flags: on the wall clock until a signal, or as a drill.
+pub(crate) struct Launch {
+    pub clock: Arc<dyn Clock>,
+    pub drill: Option<DrillMode>,
+    /// Stops the server as a signal would, when notified.
+    pub stop: Arc<Notify>,
+    /// Set once the server begins to stop, for work started by `on_ready` to end with it.
+    pub stopping: Arc<AtomicBool>,
+}
+
+impl Default for Launch {
+    fn default() -> Launch {
+        Launch { clock: Arc::new(SystemClock), drill: None, stop: Arc::default(), stopping: Arc::default() }
+    }
+}
+
+/// Serves until SIGTERM, Ctrl-C or `launch.stop`; `on_ready` runs on a blocking thread once the server
+/// listens, with the address it listens on.
 pub(crate) fn serve(
     config: &Config,
     args: Args,
+    launch: Launch,
     on_ready: impl FnOnce(SocketAddr) + Send + 'static,
 ) -> anyhow::Result<ExitCode> {
-    let clock = Arc::new(SystemClock);
+    let clock = launch.clock;
     let mut store =
         config.open_store().with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     create_first_admin(store.as_mut(), clock.as_ref())?;
@@ -72,15 +91,29 @@ pub(crate) fn serve(
         response: config.response.clone(),
         webhooks: config.webhooks.clone(),
         tiplines: config.tiplines.clone(),
+        max_text_bytes: config.ingest.max_text_bytes,
         ..ServerConfig::new(config.data_dir.clone())
     };
+    if let Some(drill) = launch.drill {
+        // A session lasts as long in wall-clock time as outside a drill.
+        server.session_lifetime = server.session_lifetime.mul_f64(drill.speed);
+        server.drill = Some(drill);
+    }
     server.sign_in.per_network.burst = settings.sign_in_network_burst;
     server.public_limits.per_network = Budget::per_second(settings.public_burst, settings.public_per_second);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let state = AppState::new(server, clock)?;
         // Before listening: a client may signal as soon as it can connect.
-        let shutdown = tangkal_server::shutdown_signal();
+        let signal = tangkal_server::shutdown_signal();
+        let (stop, stopping) = (launch.stop, launch.stopping);
+        let shutdown = async move {
+            tokio::select! {
+                () = signal => {}
+                () = stop.notified() => {}
+            }
+            stopping.store(true, Ordering::SeqCst);
+        };
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
