@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
-# The desk's pages under load: queue, filtered queue, case page and dashboard with 10,000 cases in the
-# store, against loopback only. Prints requests/s and p99 latency (server plus loopback) for each, and
-# each page's weight with its stylesheet and script (the budget is 100 KB before images).
+# The web app's pages at national scale: a fresh data directory with the 1,000,000-item stream ingested
+# (17,629 real fact-checks imported first, so the claim matcher opens cases for debunked narratives),
+# 10,000 more open cases spread over every deadline state, and 10,000 published clarifications written
+# from real fact-checks (each with its case, reviewed verdict and, for every third, a takedown request).
+# Then the release server on loopback and each page in turn with wrk: the queue (plain and filtered), a
+# random case, a random narrative among the 2,000 largest, the dashboard, and the public search. Prints
+# requests/s, wrk's p99 (queueing included), the server's own p99 (its /metrics histogram) and each page's
+# weight with its stylesheet and script (the budget is 100 KB before images).
 #
 # Usage: scripts/bench-desk.sh [DURATION_SECONDS] [CONNECTIONS]
-#        PROFILE=debug scripts/bench-desk.sh 2 4     # a quick check that it runs, not a measurement
-# Needs wrk (installed from Debian's packages if missing).
+#        ITEMS=200000 scripts/bench-desk.sh 5 4      # smaller: a quick check that it runs
+# Needs wrk (installed from Debian's packages if missing) and the shared data beside the repository; the
+# stream is generated once into target/ (about 4 minutes for 1M).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION="${1:-10}"
-CONNECTIONS="${2:-32}"
+CONNECTIONS="${2:-8}"
+ITEMS="${ITEMS:-1000000}"
 CASES="${CASES:-10000}"
-PROFILE="${PROFILE:-release}"
-PORT=18182
+CLARIFICATIONS="${CLARIFICATIONS:-10000}"
+SHARED="${SHARED:-../shared}"
+FACTCHECKS="$SHARED/data/claims/factchecks.jsonl"
+PORT="${PORT:-18183}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 
-if ! command -v wrk >/dev/null; then
-    echo "installing wrk..." >&2
-    (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; })
+source scripts/lib/bench.sh
+need_wrk
+[ -f "$FACTCHECKS" ] || { echo "no fact-checks at $FACTCHECKS (set SHARED)" >&2; exit 1; }
+size=$([ "$ITEMS" = 1000000 ] && echo 1m || echo "$((ITEMS / 1000))k")
+STREAM="${STREAM:-target/items-$size.jsonl}"
+if [ ! -f "$STREAM" ]; then
+    echo "generating $STREAM..." >&2
+    python3 "$SHARED/tools/gen_stream.py" --seeds "$SHARED/data/stream/seeds.jsonl" --items "$ITEMS" --seed 2 \
+        --out "$STREAM" --truth "${STREAM%.jsonl}.truth.jsonl" >&2
 fi
 
-flag=(); [ "$PROFILE" = release ] && flag=(--release)
-cargo build "${flag[@]}" -p tangkal --bin tangkal >&2
-cargo build "${flag[@]}" -p tangkal-server --example seed_cases >&2
-BIN="$TARGET/$PROFILE"
+cargo build --release -p tangkal --bin tangkal >&2
+cargo build --release -p tangkal-server --example seed_cases --example seed_public >&2
+BIN="$TARGET/release"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -34,56 +48,62 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "seeding $CASES cases..." >&2
+export RUST_LOG=warn
+echo "importing fact-checks and ingesting $(wc -l <"$STREAM") items..." >&2
+seed_start=$(date +%s)
+"$BIN/tangkal" --data-dir "$WORK/data" factchecks import "$FACTCHECKS" >&2
+"$BIN/tangkal" --data-dir "$WORK/data" ingest "$STREAM" >&2 || [ $? = 3 ]
+echo "seeding $CLARIFICATIONS clarifications and $CASES cases..." >&2
+read -r _PARTNER MONITOR < <("$BIN/examples/seed_public" "$WORK/data" "$FACTCHECKS" "$WORK" "$CLARIFICATIONS")
 TOKEN="$("$BIN/examples/seed_cases" "$WORK/data" "$CASES")"
-"$BIN/tangkal" --data-dir "$WORK/data" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+seed_end=$(date +%s)
+"$BIN/tangkal" --data-dir "$WORK/data" narratives list --sort size --limit 2000 --json |
+    python3 -c 'import json, sys; [print(json.loads(l)["id"]) for l in sys.stdin]' >"$WORK/narratives.txt"
+items=$("$BIN/tangkal" --data-dir "$WORK/data" items count)
+
+# Public pages are budgeted per network and every request here comes from one address: lifted.
+TANGKAL_SERVER__PUBLIC_BURST=4000000000 TANGKAL_SERVER__PUBLIC_PER_SECOND=4000000000 \
+    "$BIN/tangkal" --data-dir "$WORK/data" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-
-cat >"$WORK/case.lua" <<LUA
-math.randomseed(7)
-request = function()
-    return wrk.format("GET", "/desk/cases/" .. math.random(1, $CASES), { ["Authorization"] = "Bearer $TOKEN" })
-end
-LUA
-
-# Runs wrk and prints "requests_per_second p99_ms".
-run() {
-    local out rps p99
-    out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@")"
-    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-    p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<<"$out")"
-    if grep -q "Non-2xx" <<<"$out"; then
-        echo "non-2xx responses in: $*" >&2
-        exit 1
-    fi
-    echo "$rps $p99"
-}
-
 URL="http://127.0.0.1:$PORT"
-AUTH=(-H "Authorization: Bearer $TOKEN")
-# Page weight: the HTML plus the stylesheet and script it links.
+METRICS_TOKEN="$MONITOR"
+wait_ready
+curl -fsS "$URL/cek-fakta?q=vaksin" >/dev/null # the first search waits for the index built at start
+
+AUTH="[\"Authorization\"] = \"Bearer $TOKEN\""
+total_cases=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/cases?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+seq 1 "$total_cases" >"$WORK/cases.txt"
+random_script "$WORK/cases.txt" "/desk/cases/" "$AUTH" >"$WORK/case.lua"
+random_script "$WORK/narratives.txt" "/desk/narratives/" "$AUTH" >"$WORK/narrative.lua"
+random_script "$WORK/queries.txt" "/cek-fakta?q=" >"$WORK/search.lua"
+
+# Page weight: the HTML plus the stylesheet and script it links, in KB.
 weight() {
     local html assets=0 path
-    html="$(curl -fsS "${AUTH[@]}" "$URL$1")"
+    html="$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL$1")"
     for path in $(grep -o '/assets/[a-z]*\.[0-9a-f]*\.\(css\|js\)' <<<"$html" | sort -u); do
         assets=$((assets + $(curl -fsS "$URL$path" | wc -c)))
     done
-    echo $(( ($(wc -c <<<"$html") + assets) / 1024 ))
+    echo $((($(wc -c <<<"$html") + assets) / 1024))
 }
+first_narrative=$(head -1 "$WORK/narratives.txt")
+query=$(head -1 "$WORK/queries.txt")
+declare -a WEIGHTS=(
+    "$(weight /desk)" "$(weight '/desk?sla=breached&platform=tiktok')" "$(weight /desk/cases/1)"
+    "$(weight "/desk/narratives/$first_narrative")" "$(weight /desk/dashboard)" "$(weight "/cek-fakta?q=$query")"
+)
 
-read -r q_rps q_p99 < <(run "${AUTH[@]}" "$URL/desk")
-read -r f_rps f_p99 < <(run "${AUTH[@]}" "$URL/desk?sla=breached&platform=tiktok")
-read -r c_rps c_p99 < <(run -s "$WORK/case.lua" "$URL")
-read -r d_rps d_p99 < <(run "${AUTH[@]}" "$URL/desk/dashboard")
+row "GET /desk (queue)" /desk -H "Authorization: Bearer $TOKEN" "$URL/desk"
+row "GET /desk?sla=breached&platform=tiktok" /desk -H "Authorization: Bearer $TOKEN" "$URL/desk?sla=breached&platform=tiktok"
+row "GET /desk/cases/{random id}" "/desk/cases/{id}" -s "$WORK/case.lua" "$URL"
+row "GET /desk/narratives/{random of the 2,000 largest}" "/desk/narratives/{id}" -s "$WORK/narrative.lua" "$URL"
+row "GET /desk/dashboard" /desk/dashboard -H "Authorization: Bearer $TOKEN" "$URL/desk/dashboard"
+row "GET /cek-fakta?q=... (random search)" /cek-fakta -s "$WORK/search.lua" "$URL"
 
 echo
-echo "tangkal serve ($PROFILE), $CASES cases, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, loopback"
-printf "%-40s %10s %10s %10s\n" "page" "req/s" "p99 ms" "KB"
-printf "%-40s %10.0f %10.2f %10s\n" "GET /desk" "$q_rps" "$q_p99" "$(weight /desk)"
-printf "%-40s %10.0f %10.2f %10s\n" "GET /desk?sla=breached&platform=tiktok" "$f_rps" "$f_p99" "$(weight '/desk?sla=breached&platform=tiktok')"
-printf "%-40s %10.0f %10.2f %10s\n" "GET /desk/cases/{random id}" "$c_rps" "$c_p99" "$(weight /desk/cases/1)"
-printf "%-40s %10.0f %10.2f %10s\n" "GET /desk/dashboard" "$d_rps" "$d_p99" "$(weight /desk/dashboard)"
+echo "tangkal serve (release): $items items, $total_cases cases, $CLARIFICATIONS published clarifications;" \
+    "wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, loopback; seeding took $((seed_end - seed_start)) s"
+printf "%-50s %10s %10s %14s %6s\n" "page" "req/s" "p99 ms" "server p99 ms" "KB"
+for i in "${!ROWS[@]}"; do
+    printf "%s %6s\n" "${ROWS[$i]}" "${WEIGHTS[$i]}"
+done

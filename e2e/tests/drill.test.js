@@ -87,6 +87,7 @@ test("a team works a drill and the score counts what it did", async () => {
 
   // The drill ends by itself at the end of its 24 hours and prints the score.
   const out = await drill.finished();
+  console.log(out.slice(out.indexOf("Drill score")));
   assert.match(out, /cases handled within their clock +1 of \d+/);
   assert.match(out, /verdicts against the truth +1 of 1 right \(100%\); 1 approved in all/);
   assert.match(out, /citizen reports +20 received/);

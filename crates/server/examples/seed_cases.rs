@@ -51,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     let hash = tangkal_server::auth::hash_password("bench analyst password")?;
     let user = store.add_user(
         &NewUser {
-            username: "bench-analyst",
+            username: "bench-desk-analyst",
             display_name: "Bench analyst",
             role: Role::Analyst,
             platform: None,

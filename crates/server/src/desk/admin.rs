@@ -11,7 +11,7 @@ use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tangkal_cases::{Permission, Role};
+use tangkal_cases::{Permission, Role, Urgency};
 use tangkal_response::webhook::{Delivery, DeliveryStatus, EventKind, NewWebhook, WebhookEndpoint};
 use tangkal_web::pages::admin::{
     AdminPage, AttemptView, DeliveryRow, SecretPage, Setting, TokenForm, TokenRow, UserForm, UserRow, WebhookForm,
@@ -216,6 +216,7 @@ fn settings(state: &AppState, lang: Lang) -> Vec<Setting> {
         _ => "–".to_string(),
     };
     let days = |n: u32| lang.fill("admin.days", &[("n", &format::number(n.into(), lang))]);
+    let thresholds = tangkal_matcher::Thresholds::default();
     let yes_no = |on: bool| lang.t(if on { "admin.allowed" } else { "admin.not_allowed" }).to_string();
     [
         ("admin.public_base_url", config.response.site.base_url.clone()),
@@ -239,6 +240,26 @@ fn settings(state: &AppState, lang: Lang) -> Vec<Setting> {
             lang.fill("admin.per_second", &[("burst", &public.burst.to_string()), ("n", &per_second)]),
         ),
         ("admin.private_webhooks", yes_no(config.webhooks.allow_private_addresses)),
+        (
+            "admin.matcher_thresholds",
+            lang.fill(
+                "admin.matcher_values",
+                &[
+                    ("auto", &format::decimal(thresholds.auto_answer.into(), 2, lang)),
+                    ("suggest", &format::decimal(thresholds.suggest.into(), 2, lang)),
+                ],
+            ),
+        ),
+        (
+            "admin.clocks",
+            lang.fill(
+                "admin.clock_values",
+                &[
+                    ("normal", &Urgency::Normal.window().num_hours().to_string()),
+                    ("urgent", &Urgency::Urgent.window().num_hours().to_string()),
+                ],
+            ),
+        ),
     ]
     .into_iter()
     .map(|(key, value)| Setting { name: lang.t(key).to_string(), value })
