@@ -46,7 +46,7 @@ async fn search(app: &TestApp, query: &str) -> (u64, String) {
     let response = app.client.get(format!("{}/cek-fakta", app.base)).query(&[("q", query)]).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
-    let count = html.split(" hasil untuk").next().and_then(|head| head.rsplit("<p>").next()).unwrap();
+    let count = html.split(" hasil untuk").next().and_then(|head| head.rsplit('>').next()).unwrap();
     (count.parse().unwrap_or_else(|_| panic!("no count in {html}")), html)
 }
 

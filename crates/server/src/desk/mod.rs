@@ -70,10 +70,14 @@ fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// The link that switches a page at `here` (its path and query) to the other language and comes back.
+pub(crate) fn lang_switch(lang: Lang, here: &str) -> String {
+    format!("/lang/{}?next={}", lang.other().code(), encode(here))
+}
+
 /// The header, navigation and language switch of a page at `here` (its path and query).
 pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, title: String, here: &str) -> Chrome {
-    let switch = format!("/lang/{}?next={}", lang.other().code(), encode(here));
-    let mut chrome = Chrome::new(title, state.config.response.site.organisation.clone(), switch);
+    let mut chrome = Chrome::new(title, state.config.response.site.organisation.clone(), lang_switch(lang, here));
     if let Some(caller) = caller {
         chrome.user = Some(Badge {
             name: caller.user.display_name.clone(),
