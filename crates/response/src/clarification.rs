@@ -629,11 +629,8 @@ mod tests {
         assert_eq!(correction.previous_body_markdown.as_deref(), Some("Foto itu **lama**."));
         assert_eq!((correction.previous_title.as_ref(), c.modified_at()), (None, Some(t2)));
         assert_eq!(c.topic, Some(Topic::Pemilu), "the draft's topic, kept when a correction names none");
-        let classified = CorrectionInput {
-            reason: "Topik diperbaiki".into(),
-            topic: Some(Topic::Politik),
-            ..Default::default()
-        };
+        let classified =
+            CorrectionInput { reason: "Topik diperbaiki".into(), topic: Some(Topic::Politik), ..Default::default() };
         c.apply(ClarificationChange::Correct(classified), &case, &communicator(), t2).unwrap();
         assert_eq!((c.topic, c.body_markdown.as_str()), (Some(Topic::Politik), "Foto itu dari 2019."));
     }

@@ -16,9 +16,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tangkal_response::report::{NewReport, ReportAnswer, ReportChannel, ReportStatus, OTHER_PLATFORM};
 use tangkal_response::ResponseError;
-use tangkal_web::pages::public::{
-    Answer, MessagePage, ReceiptPage, ReportFields, ReportFormPage, ReportStatusPage,
-};
+use tangkal_web::pages::public::{Answer, MessagePage, ReceiptPage, ReportFields, ReportFormPage, ReportStatusPage};
 use tangkal_web::pages::FormError;
 use tangkal_web::{format, Choice, Lang, Tag};
 
@@ -75,7 +73,11 @@ pub struct ReportForm {
 /// understands, linked to its input.
 fn field_error(field: &str, lang: Lang) -> FormError {
     let (id, label, hint) = match field {
-        "url" => ("url", "lapor.field_url", lang.fill("lapor.hint_url", &[("max", &tangkal_response::MAX_URL_CHARS.to_string())])),
+        "url" => (
+            "url",
+            "lapor.field_url",
+            lang.fill("lapor.hint_url", &[("max", &tangkal_response::MAX_URL_CHARS.to_string())]),
+        ),
         "platform" => ("platform", "lapor.field_platform", lang.t("lapor.hint_platform").to_string()),
         "contact" => ("contact", "lapor.field_contact", lang.t("lapor.hint_contact").to_string()),
         _ => (
@@ -84,7 +86,10 @@ fn field_error(field: &str, lang: Lang) -> FormError {
             lang.fill("lapor.hint_text", &[("max", &tangkal_response::report::MAX_TEXT_CHARS.to_string())]),
         ),
     };
-    FormError { field: id.to_string(), message: lang.fill("lapor.field_error", &[("field", lang.t(label)), ("message", &hint)]) }
+    FormError {
+        field: id.to_string(),
+        message: lang.fill("lapor.field_error", &[("field", lang.t(label)), ("message", &hint)]),
+    }
 }
 
 /// The form, with `error` to correct; `status` is the page's status code.
@@ -258,6 +263,9 @@ pub async fn status(
 #[cfg(test)]
 pub(crate) fn dynamic_keys() -> Vec<String> {
     let mut keys: Vec<String> = ReportStatus::ALL.iter().map(|s| format!("lapor_status.{}", s.as_str())).collect();
-    keys.extend(["whatsapp", "whatsapp_channel", "web", "news", OTHER_PLATFORM].iter().map(|p| format!("lapor_platform.{p}")));
+    keys.extend(
+        ["whatsapp", "whatsapp_channel", "web", "news", OTHER_PLATFORM].iter().map(|p| format!("lapor_platform.{p}")),
+    );
+    keys.extend(["text", "url", "platform", "contact"].iter().map(|f| format!("lapor.field_{f}")));
     keys
 }

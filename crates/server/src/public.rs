@@ -69,8 +69,7 @@ fn page_response(
 
 /// A rendered public page that is not kept (a form, a report's status).
 pub(crate) fn uncached_page(status: StatusCode, html: Result<String, askama::Error>) -> Result<Response, Problem> {
-    let mut response =
-        (status, [(header::CONTENT_TYPE, HTML)], html.map_err(Problem::internal)?).into_response();
+    let mut response = (status, [(header::CONTENT_TYPE, HTML)], html.map_err(Problem::internal)?).into_response();
     public_headers(&mut response);
     Ok(response)
 }
@@ -108,10 +107,8 @@ fn page_start(page: u64, total: u64) -> Result<u64, Problem> {
 fn paging(page: u64, total: u64, lang: Lang, link: impl Fn(u64) -> String) -> Paging {
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     Paging {
-        label: lang.fill(
-            "public.page_of",
-            &[("page", &format::number(page, lang)), ("pages", &format::number(pages, lang))],
-        ),
+        label: lang
+            .fill("public.page_of", &[("page", &format::number(page, lang)), ("pages", &format::number(pages, lang))]),
         previous: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
     }

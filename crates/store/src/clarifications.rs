@@ -556,7 +556,12 @@ mod tests {
             ReaderFilter { topic: Some(Topic::Pemilu), ..Default::default() },
             ReaderFilter { published_from: Some(t0()), published_before: Some(t0()), ..Default::default() },
             ReaderFilter { rating: Some(Rating::Benar), published_from: Some(t0()), ..Default::default() },
-            ReaderFilter { rating: Some(Rating::Benar), topic: Some(Topic::Bencana), published_before: Some(t0()), ..Default::default() },
+            ReaderFilter {
+                rating: Some(Rating::Benar),
+                topic: Some(Topic::Bencana),
+                published_before: Some(t0()),
+                ..Default::default()
+            },
         ];
         for reader in by_reader {
             let filter = ClarificationFilter { reader, ..published.clone() };
