@@ -284,22 +284,21 @@ impl Filters {
 
     /// What the form says was left out, linking to the first field concerned.
     fn error(&self, lang: Lang) -> Option<FormError> {
-        let mut parts: Vec<String> = self
-            .unread
-            .iter()
-            .map(|(_, key, raw)| lang.fill("public.invalid_value", &[("field", lang.t(key)), ("value", raw)]))
-            .collect();
-        let mut message = (!parts.is_empty())
-            .then(|| lang.fill("public.invalid_filters", &[("fields", &std::mem::take(&mut parts).join(", "))]));
+        let mut sentences = Vec::new();
+        if !self.unread.is_empty() {
+            let fields: Vec<String> = self
+                .unread
+                .iter()
+                .map(|(_, key, raw)| lang.fill("public.invalid_value", &[("field", lang.t(key)), ("value", raw)]))
+                .collect();
+            sentences.push(lang.fill("public.invalid_filters", &[("fields", &fields.join(", "))]));
+        }
         if self.reversed {
-            let reversed = lang.fill(
-                "public.dates_reversed",
-                &[("from_label", lang.t("public.from")), ("to_label", lang.t("public.to"))],
-            );
-            message = Some(message.map_or(reversed.clone(), |m| format!("{m} {reversed}")));
+            let labels = [("from_label", lang.t("public.from")), ("to_label", lang.t("public.to"))];
+            sentences.push(lang.fill("public.dates_reversed", &labels));
         }
         let field = self.unread.first().map_or("filter-from", |(field, ..)| field);
-        message.map(|message| FormError { field: field.to_string(), message })
+        (!sentences.is_empty()).then(|| FormError { field: field.to_string(), message: sentences.join(" ") })
     }
 
     fn narrowed(&self) -> bool {

@@ -418,7 +418,7 @@ async fn filters_narrow_the_list_and_the_search_alike_and_the_links_keep_them() 
     let (headers, html) = page(&app, "/cek-fakta?topic=pemilu", Some("tangkal_lang=en")).await;
     assert_eq!(listed(&html), [fake.as_str(), &ballots]);
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{html}");
-    assert!(html.contains("2 clarifications match the filters") && html.contains(">Elections</option>"), "{html}");
+    assert!(html.contains("Clarifications matching the filters: 2") && html.contains(">Elections</option>"), "{html}");
     assert!(html.contains("4 Mar 2026, 08:00 WIB") && html.contains("og:locale\" content=\"en_GB"), "{html}");
     assert!(html.contains("href=\"/lang/id?next=%2Fcek-fakta%3Ftopic%3Dpemilu\""), "switches back here");
     assert_eq!(headers["vary"], "Cookie");

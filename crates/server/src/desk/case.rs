@@ -81,7 +81,7 @@ pub struct EditorInput {
     body_markdown: String,
     #[serde(default)]
     sources: String,
-    /// A topic's name (`pemilu`, …), or empty for none.
+    /// A topic's name (`pemilu`, …); empty, or a value the select does not offer, is none.
     #[serde(default)]
     topic: String,
     /// `preview` or `save`.
