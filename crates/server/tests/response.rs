@@ -181,6 +181,10 @@ async fn a_takedown_runs_from_verdict_to_liaison_outcomes_and_overdue() {
     }
     assert!(page.contains("TKL/2026/03/000001") && page.contains("lang=\"id\""), "{page}");
     assert!(page.contains("2 jam 0 mnt"), "the median time to comply: {page}");
+    // Requests, and URLs complied with stacked on the rest, per platform: each chart with its table.
+    assert_eq!(page.matches("<figure class=\"chart\"").count(), 2, "{page}");
+    let urls = "<th scope=\"row\">tiktok</th><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">2</td>";
+    assert!(page.contains(urls), "1 URL complied with, 1 not, of 2 requested: {page}");
 }
 
 #[tokio::test]
