@@ -3,7 +3,8 @@
 // published clarification; a citizen repeating that claim through /lapor gets it as the answer at once,
 // and other reports are linked to a case or dismissed from the reports queue; an administrator creates
 // a user and an API token; the language switches and is remembered; axe-core finds no serious or
-// critical violation on any page (queue, case, narrative, dashboard, reports, administration, sign-in);
+// critical violation on any page (queue, case, narrative, dashboard, reports, administration, sign-in,
+// and the public list with filters, an article, the transparency log and the report form);
 // no page breaks its content security policy; screenshots of the main pages, desktop and 390 px phone,
 // go to target/screenshots/.
 import { test, before, after } from "node:test";
@@ -177,6 +178,7 @@ test("a hoax goes from the queue to an approved verdict, a takedown and a publis
   await communicator.getByLabel("Judul").fill("Surat <script>alert(1)</script> palsu");
   await communicator.getByLabel("Klaim", { exact: true }).fill(CLAIM);
   await communicator.getByLabel("Isi").fill("Klaim ini **tidak benar**.\n\n- Sumber: kementerian");
+  await communicator.getByLabel("Topik").selectOption("ekonomi");
   await communicator.getByRole("button", { name: "Pratinjau" }).click();
   await communicator.locator(".public-preview").waitFor();
   assert.equal(await communicator.locator(".public-preview strong").first().innerText(), "Klaim:");
@@ -246,6 +248,65 @@ test("the dashboard shows the figures, its charts with tables, and links each CS
   await shoot(reviewer, "dashboard-phone");
   noPolicyProblems(reviewer);
   await reviewer.context().close();
+});
+
+test("the public site: the list filtered, the article label first, transparency charts and the report form", async () => {
+  assert.ok(clarification, "the hoax test published a clarification first");
+  const page = await browser.newPage({ baseURL: tangkal.base, viewport: DESKTOP });
+  watch(page);
+  await page.goto("/");
+  await page.getByRole("heading", { level: 1, name: "Cek fakta" }).waitFor();
+  // Filters through the form: the topic the communicator chose, and the rating.
+  await page.getByLabel("Topik").selectOption("ekonomi");
+  await page.getByLabel("Penilaian").selectOption("HOAKS");
+  await page.getByRole("button", { name: "Terapkan" }).click();
+  await page.waitForURL(/topic=ekonomi/);
+  assert.match(page.url(), /rating=HOAKS/);
+  const results = page.locator("ol.results > li");
+  assert.equal(await results.count(), 1, "only the clarification on that topic");
+  const first = results.first();
+  assert.equal(await first.locator(`a[href='${clarification.href}']`).count(), 1);
+  assert.equal((await first.locator(".tag").innerText()).trim(), "HOAKS", "the label comes first");
+  assert.equal(await page.getByLabel("Topik").inputValue(), "ekonomi", "the form keeps the filter");
+  await reviewed(page, "public-list-filtered");
+  // Another topic has none of it; a filter that cannot be read is named, and the list still answers.
+  await page.goto("/cek-fakta?topic=kesehatan&rating=HOAKS");
+  assert.equal(await page.locator("ol.results > li").count(), 0);
+  await page.goto("/cek-fakta?from=2026-02-31");
+  await page.locator(".error-summary").waitFor();
+  assert.match(await page.locator(".error-summary").innerText(), /2026-02-31/);
+  await reviewed(page, "public-list");
+
+  await page.goto(clarification.href);
+  const label = page.locator("p.label .tag");
+  assert.equal((await label.innerText()).trim(), "HOAKS");
+  const [labelTop, titleTop] = await Promise.all(
+    [label, page.getByRole("heading", { level: 1 })].map(async (l) => (await l.boundingBox()).y),
+  );
+  assert.ok(labelTop < titleTop, "the label is above the title");
+  assert.match(await page.locator(".verdict-box").innerText(), /Beli beras/);
+  assert.equal(await page.locator("script[type='application/ld+json']").count(), 1);
+  await reviewed(page, "public-article");
+
+  await page.goto("/transparansi");
+  await page.getByRole("heading", { level: 1 }).waitFor();
+  assert.equal(await page.locator("figure.chart").count(), 2, "requests, and URLs complied with, per platform");
+  await reviewed(page, "public-transparency");
+
+  await page.goto("/lapor");
+  await reviewed(page, "public-lapor");
+
+  // English, remembered across the public pages.
+  await page.getByRole("link", { name: "English" }).click();
+  await page.getByRole("heading", { level: 1, name: "Report a doubtful claim" }).waitFor();
+  await page.getByRole("link", { name: "Fact-checks", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Fact-checks" }).waitFor();
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  await reviewed(page, "public-list-english");
+  await page.getByRole("link", { name: "Bahasa Indonesia" }).click();
+  await page.getByRole("heading", { level: 1, name: "Cek fakta" }).waitFor();
+  noPolicyProblems(page);
+  await page.close();
 });
 
 /** Sends a report through the public form, as a citizen without an account would. */

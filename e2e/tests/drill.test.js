@@ -58,6 +58,10 @@ test("a team works a drill and the score counts what it did", async () => {
   const axe = await analyst.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
   assert.deepEqual(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id), []);
   await analyst.screenshot({ path: join(SHOTS, "drill-queue-desktop.png"), fullPage: true });
+  // The public pages of a drill say so too: nobody takes a drill's clarification for a real one.
+  await analyst.goto("/cek-fakta");
+  assert.match(await analyst.locator(".drill-banner").innerText(), /Latihan simulasi/);
+  await analyst.goto("/desk");
   const href = await firstCase.getAttribute("href");
   await analyst.goto(href);
   await analyst.getByRole("button", { name: "Mulai triase" }).click();

@@ -241,6 +241,7 @@ mod tests {
             body_markdown: body.into(),
             sources: vec![Source { title: SCRIPT.into(), url: "https://kpu.go.id/".into() }],
             claim: Some(format!("Surat suara {SCRIPT}")),
+            topic: None,
         };
         let mut c = Clarification::draft(&case, &new, &communicator, at).unwrap();
         c.slug = "surat-suara".into();

@@ -31,8 +31,8 @@ pub fn label(rating: Rating) -> &'static str {
     }
 }
 
-/// The title without any leading `[LABEL]` the writer typed.
-fn without_labels(title: &str) -> &str {
+/// The title without any leading `[LABEL]`: where a page shows the label on its own.
+pub fn without_labels(title: &str) -> &str {
     let mut rest = title.trim();
     while let Some(after) = rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(_, after)| after) {
         rest = after.trim_start();
@@ -133,6 +133,61 @@ pub fn lead(text: &str, max_chars: usize) -> String {
     format!("{}…", words.trim_end())
 }
 
+/// What a clarification is about, from a fixed list, so readers can narrow the public list to one
+/// subject. Fixed rather than free tags: each has a translated name and the list stays short enough for
+/// a select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Elections.
+    Pemilu,
+    /// Health.
+    Kesehatan,
+    /// Disasters.
+    Bencana,
+    /// Economy.
+    Ekonomi,
+    /// Politics and government.
+    Politik,
+    /// Religion and ethnicity (suku, agama, ras, antargolongan).
+    Sara,
+    /// Scams and fraud.
+    Penipuan,
+    /// Anything else.
+    Lainnya,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 8] = [
+        Topic::Pemilu,
+        Topic::Kesehatan,
+        Topic::Bencana,
+        Topic::Ekonomi,
+        Topic::Politik,
+        Topic::Sara,
+        Topic::Penipuan,
+        Topic::Lainnya,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Pemilu => "pemilu",
+            Topic::Kesehatan => "kesehatan",
+            Topic::Bencana => "bencana",
+            Topic::Ekonomi => "ekonomi",
+            Topic::Politik => "politik",
+            Topic::Sara => "sara",
+            Topic::Penipuan => "penipuan",
+            Topic::Lainnya => "lainnya",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -154,6 +209,9 @@ pub struct NewClarification {
     /// When absent, the case's title, shortened.
     #[serde(default)]
     pub claim: Option<String>,
+    /// What it is about, for the public list's topic filter.
+    #[serde(default)]
+    pub topic: Option<Topic>,
 }
 
 /// A change to a published clarification.
@@ -169,6 +227,9 @@ pub struct CorrectionInput {
     pub body_markdown: Option<String>,
     #[serde(default)]
     pub sources: Option<Vec<Source>>,
+    /// A new topic: published clarifications written before topics existed can be given one.
+    #[serde(default)]
+    pub topic: Option<Topic>,
 }
 
 /// An open correction, with what the text said before it.
@@ -218,6 +279,8 @@ pub struct Clarification {
     pub claim: String,
     pub body_markdown: String,
     pub sources: Vec<Source>,
+    #[serde(default)]
+    pub topic: Option<Topic>,
     pub status: ClarificationStatus,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -340,6 +403,7 @@ impl Clarification {
             claim: claim_text(new.claim.as_deref(), &case.title)?,
             body_markdown: checked_body(&new.body_markdown)?,
             sources: checked_sources(&new.sources)?,
+            topic: new.topic,
             status: ClarificationStatus::Draft,
             created_by: actor.label(),
             created_at: now,
@@ -415,6 +479,9 @@ impl Clarification {
                 if let Some(sources) = sources {
                     self.sources = sources;
                 }
+                if input.topic.is_some() {
+                    self.topic = input.topic;
+                }
                 self.corrections.push(correction);
             }
         }
@@ -447,6 +514,7 @@ mod tests {
             body_markdown: "Foto itu **lama**.".into(),
             sources: vec![Source { title: "KPU".into(), url: "https://kpu.go.id/berita/1".into() }],
             claim: None,
+            topic: Some(Topic::Pemilu),
         }
     }
 
@@ -560,6 +628,20 @@ mod tests {
         assert_eq!((correction.at, correction.reason.as_str()), (t2, "Tanggal foto diperbaiki"));
         assert_eq!(correction.previous_body_markdown.as_deref(), Some("Foto itu **lama**."));
         assert_eq!((correction.previous_title.as_ref(), c.modified_at()), (None, Some(t2)));
+        assert_eq!(c.topic, Some(Topic::Pemilu), "the draft's topic, kept when a correction names none");
+        let classified =
+            CorrectionInput { reason: "Topik diperbaiki".into(), topic: Some(Topic::Politik), ..Default::default() };
+        c.apply(ClarificationChange::Correct(classified), &case, &communicator(), t2).unwrap();
+        assert_eq!((c.topic, c.body_markdown.as_str()), (Some(Topic::Politik), "Foto itu dari 2019."));
+    }
+
+    #[test]
+    fn topics_read_back_from_their_names() {
+        for topic in Topic::ALL {
+            assert_eq!(Topic::parse(topic.as_str()), Some(topic));
+            assert_eq!(serde_json::to_value(topic).unwrap(), topic.as_str());
+        }
+        assert_eq!(Topic::parse("PEMILU"), None);
     }
 
     #[test]

@@ -127,6 +127,7 @@ fn publish(
         body_markdown: body,
         sources: fc.url.into_iter().map(|url| Source { title: "Artikel cek fakta".into(), url }).collect(),
         claim: None,
+        topic: None,
     };
     let draft = Clarification::draft(&case, &new, desk.communicator, at + Duration::hours(2))?;
     let draft = store.create_clarification(&draft)?;

@@ -1,10 +1,10 @@
-//! `/lapor`: the public report form, in Indonesian, for anyone without an account or JavaScript. It
+//! `/lapor`: the public report form, in the reader's language, for anyone without an account or JavaScript. It
 //! takes what `POST /api/v1/reports` takes and goes through the same intake; the answer page shows the
 //! instant answer, or the reference and the link to follow the report (`/lapor/status`).
 //!
 //! Abuse: a double-submit token against cross-site posts ([`auth::form_token`]), the report budgets of
 //! the intake, and a honeypot: a field people never see (the `hidden` attribute hides it without any
-//! style, which the pages' security policy forbids) and bots fill in. A filled honeypot gets a thank-you
+//! inline style, which the pages' security policy forbids) and bots fill in. A filled honeypot gets a thank-you
 //! page like any other and nothing is stored.
 
 use std::time::Duration;
@@ -12,30 +12,28 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
-use tangkal_response::report::{
-    NewReport, PublicReportStatus, ReportAnswer, ReportChannel, ReportStatus, OTHER_PLATFORM,
-};
+use tangkal_response::report::{NewReport, ReportAnswer, ReportChannel, ReportStatus, OTHER_PLATFORM};
 use tangkal_response::ResponseError;
+use tangkal_web::pages::public::{Answer, MessagePage, ReceiptPage, ReportFields, ReportFormPage, ReportStatusPage};
+use tangkal_web::pages::FormError;
+use tangkal_web::{format, Choice, Lang, Tag};
 
 use crate::api::reports::{reporter_view, status_url};
-use crate::api::takedowns::wib;
 use crate::api::{FormBody, Params};
+use crate::desk::{factcheck_rating_tag, lang_of};
 use crate::intake::NotTaken;
+use crate::public::{public_chrome, uncached_page};
 use crate::throttle::ClientAddr;
+use crate::views::DEFAULT_TIME_ZONE;
 use crate::{auth, AppState, Problem};
 
 /// How long a browser keeps the form's token.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// A platform as the form offers it: its name and what people call it.
-struct Choice {
-    value: String,
-    label: String,
-}
-
-fn platform_label(name: &str) -> String {
+/// What people call a platform: brand names as they are, the rest in the reader's words.
+fn platform_label(name: &str, lang: Lang) -> String {
     let known = match name {
         "x" => "X (Twitter)",
         "facebook" => "Facebook",
@@ -44,12 +42,10 @@ fn platform_label(name: &str) -> String {
         "tiktok" => "TikTok",
         "youtube" => "YouTube",
         "telegram" => "Telegram",
-        "whatsapp" => "WhatsApp (pesan atau grup)",
-        "whatsapp_channel" => "Saluran WhatsApp",
         "line" => "LINE",
-        "web" => "Situs web",
-        "news" => "Media berita",
-        OTHER_PLATFORM => "Lainnya (SMS, poster, dari mulut ke mulut)",
+        "whatsapp" | "whatsapp_channel" | "web" | "news" | OTHER_PLATFORM => {
+            return lang.t(&format!("lapor_platform.{name}")).to_string()
+        }
         other => other,
     };
     known.to_string()
@@ -73,42 +69,27 @@ pub struct ReportForm {
     csrf_token: String,
 }
 
-#[derive(Template)]
-#[template(path = "lapor.html")]
-struct FormPage<'a> {
-    organisation: &'a str,
-    csrf: &'a str,
-    platforms: Vec<Choice>,
-    form: &'a ReportForm,
-    /// Which field to correct (its label), and what it takes.
-    error: Option<(&'static str, String)>,
-}
-
-/// The field's label on the form, and what it takes, in words a reporter understands.
-fn field_hint(field: &str) -> (&'static str, String) {
-    match field {
+/// The refusal of `field` as the form says it: the field's label and what it takes, in words a reporter
+/// understands, linked to its input.
+fn field_error(field: &str, lang: Lang) -> FormError {
+    let (id, label, hint) = match field {
         "url" => (
-            "Tautan",
-            format!(
-                "Tautan harus diawali http:// atau https:// dan paling panjang {} karakter.",
-                tangkal_response::MAX_URL_CHARS
-            ),
+            "url",
+            "lapor.field_url",
+            lang.fill("lapor.hint_url", &[("max", &tangkal_response::MAX_URL_CHARS.to_string())]),
         ),
-        "platform" => ("Dilihat di", "Pilih tempat Anda melihat kabar ini dari daftar.".to_string()),
-        "contact" => ("Kontak", "Kontak harus berupa alamat e-mail atau nomor telepon, atau dikosongkan.".to_string()),
+        "platform" => ("platform", "lapor.field_platform", lang.t("lapor.hint_platform").to_string()),
+        "contact" => ("contact", "lapor.field_contact", lang.t("lapor.hint_contact").to_string()),
         _ => (
-            "Isi pesan",
-            format!(
-            "Tuliskan isi pesan yang Anda terima (paling panjang {} karakter) atau cantumkan tautannya. Pesan yang \
-             hanya berisi emoji atau simbol tidak dapat diperiksa.",
-            tangkal_response::report::MAX_TEXT_CHARS
+            "text",
+            "lapor.field_text",
+            lang.fill("lapor.hint_text", &[("max", &tangkal_response::report::MAX_TEXT_CHARS.to_string())]),
         ),
-        ),
+    };
+    FormError {
+        field: id.to_string(),
+        message: lang.fill("lapor.field_error", &[("field", lang.t(label)), ("message", &hint)]),
     }
-}
-
-fn render(page: impl Template) -> Result<String, Problem> {
-    page.render().map_err(Problem::internal)
 }
 
 /// The form, with `error` to correct; `status` is the page's status code.
@@ -116,9 +97,10 @@ fn form_page(
     state: &AppState,
     headers: &HeaderMap,
     form: &ReportForm,
-    error: Option<(&'static str, String)>,
+    error: Option<FormError>,
     status: StatusCode,
 ) -> Result<Response, Problem> {
+    let lang = lang_of(headers);
     let (csrf, cookie) =
         auth::form_token(headers, auth::REPORT_CSRF_COOKIE, TOKEN_LIFETIME, state.config.secure_cookies);
     let platforms = state
@@ -127,16 +109,17 @@ fn form_page(
         .iter()
         .map(String::as_str)
         .chain([OTHER_PLATFORM])
-        .map(|p| Choice { value: p.to_string(), label: platform_label(p) })
+        .map(|p| Choice::new(p, platform_label(p, lang), p == form.platform))
         .collect();
-    let html = render(FormPage {
-        organisation: &state.config.response.site.organisation,
-        csrf: &csrf,
+    let page = ReportFormPage {
+        lang,
+        chrome: public_chrome(state, lang, lang.t("lapor.title").to_string(), "/lapor"),
+        csrf_token: csrf,
         platforms,
-        form,
+        fields: ReportFields { text: form.text.clone(), url: form.url.clone(), contact: form.contact.clone() },
         error,
-    })?;
-    let mut response = (status, Html(html)).into_response();
+    };
+    let mut response = uncached_page(status, page.render())?;
     if let Some(cookie) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, cookie.parse().map_err(Problem::internal)?);
     }
@@ -148,27 +131,24 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     form_page(&state, &headers, &ReportForm::default(), None, StatusCode::OK)
 }
 
-#[derive(Template)]
-#[template(path = "lapor_diterima.html")]
-struct ReceiptPage<'a> {
-    organisation: &'a str,
-    /// None for a honeypot's thank-you.
-    reference: Option<String>,
-    answer: Option<ReportAnswer>,
-    status_link: String,
+fn answer(a: ReportAnswer) -> Answer {
+    Answer { rating: factcheck_rating_tag(&a.rating), title: a.title, url: a.url }
 }
 
-#[derive(Template)]
-#[template(path = "lapor_pesan.html")]
-struct MessagePage<'a> {
-    organisation: &'a str,
-    title: &'a str,
+fn message_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    heading: &str,
     message: String,
-}
-
-fn message_page(state: &AppState, status: StatusCode, title: &str, message: String) -> Result<Response, Problem> {
-    let html = render(MessagePage { organisation: &state.config.response.site.organisation, title, message })?;
-    Ok((status, Html(html)).into_response())
+) -> Result<Response, Problem> {
+    let page = MessagePage {
+        lang,
+        chrome: public_chrome(state, lang, heading.to_string(), "/lapor"),
+        heading: heading.to_string(),
+        message,
+    };
+    uncached_page(status, page.render())
 }
 
 /// `POST /lapor`: receives the report and shows what became of it, or the form again with what to fix.
@@ -178,18 +158,24 @@ pub async fn submit(
     headers: HeaderMap,
     FormBody(form): FormBody<ReportForm>,
 ) -> Result<Response, Problem> {
-    let organisation = &state.config.response.site.organisation;
+    let lang = lang_of(&headers);
+    let receipt = |reference: Option<String>, found: Option<ReportAnswer>, status_link: String| ReceiptPage {
+        lang,
+        chrome: public_chrome(&state, lang, lang.t("lapor.title_received").to_string(), "/lapor"),
+        answer: found.map(answer),
+        reference,
+        status_link,
+    };
     if !auth::form_token_matches(&headers, auth::REPORT_CSRF_COOKIE, &form.csrf_token) {
-        let expired = "Formulir ini sudah kedaluwarsa atau dibuka di peramban lain. Periksa isinya, lalu kirim lagi.";
-        return form_page(&state, &headers, &form, Some(("Kirim laporan", expired.to_string())), StatusCode::FORBIDDEN);
+        let expired = FormError { field: String::new(), message: lang.t("lapor.expired").to_string() };
+        return form_page(&state, &headers, &form, Some(expired), StatusCode::FORBIDDEN);
     }
     if !form.website.is_empty() {
         if let Err(problem) = state.reports.admit(client) {
-            return refused(&state, problem);
+            return refused(&state, lang, problem);
         }
         tracing::debug!(target: "tangkal::reports", "a report form with its honeypot filled was dropped");
-        let html = render(ReceiptPage { organisation, reference: None, answer: None, status_link: String::new() })?;
-        return Ok(Html(html).into_response());
+        return uncached_page(StatusCode::OK, receipt(None, None, String::new()).render());
     }
     let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let new = NewReport {
@@ -202,30 +188,26 @@ pub async fn submit(
     match crate::intake::receive(&state, client, new, ReportChannel::Web).await {
         Ok(received) => {
             let report = received.report;
-            let html = render(ReceiptPage {
-                organisation,
-                status_link: status_url(&state.config.response.site, &report.reference, received.token.as_str()),
-                reference: Some(report.reference),
-                answer: report.answer,
-            })?;
-            Ok(Html(html).into_response())
+            let link = status_url(&state.config.response.site, &report.reference, received.token.as_str());
+            uncached_page(StatusCode::OK, receipt(Some(report.reference), report.answer, link).render())
         }
         Err(NotTaken::Invalid(ResponseError::Invalid { field, .. })) => {
-            form_page(&state, &headers, &form, Some(field_hint(field)), StatusCode::UNPROCESSABLE_ENTITY)
+            form_page(&state, &headers, &form, Some(field_error(field, lang)), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(NotTaken::Invalid(other)) => Err(other.into()),
-        Err(NotTaken::Refused(problem)) => refused(&state, problem),
+        Err(NotTaken::Refused(problem)) => refused(&state, lang, problem),
     }
 }
 
 /// A budget's refusal as a page with its `Retry-After`; any other problem as a problem document.
-fn refused(state: &AppState, problem: Problem) -> Result<Response, Problem> {
+fn refused(state: &AppState, lang: Lang, problem: Problem) -> Result<Response, Problem> {
     let (StatusCode::TOO_MANY_REQUESTS, Some(seconds)) = (problem.status(), problem.retry_after) else {
         return Err(problem);
     };
-    let minutes = seconds.div_ceil(60);
-    let message = format!("Terlalu banyak laporan dalam waktu singkat. Silakan coba lagi dalam {minutes} menit.");
-    let mut page = message_page(state, StatusCode::TOO_MANY_REQUESTS, "Coba lagi nanti", message)?;
+    let minutes = format::number(seconds.div_ceil(60), lang);
+    let message = lang.fill("lapor.too_many", &[("minutes", &minutes)]);
+    let heading = lang.t("lapor.too_many_heading");
+    let mut page = message_page(state, lang, StatusCode::TOO_MANY_REQUESTS, heading, message)?;
     page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     Ok(page)
 }
@@ -238,42 +220,52 @@ pub struct StatusQuery {
     token: String,
 }
 
-#[derive(Template)]
-#[template(path = "lapor_status.html")]
-struct StatusPage<'a> {
-    organisation: &'a str,
-    report: PublicReportStatus,
-    status: &'static str,
-    received_at: String,
-    updated_at: String,
-}
-
-fn status_text(status: ReportStatus) -> &'static str {
-    match status {
-        ReportStatus::Received => "Diterima, menunggu pemeriksaan tim",
-        ReportStatus::Answered => "Sudah dijawab dengan hasil cek fakta",
-        ReportStatus::Linked => "Sedang ditangani tim dalam sebuah kasus",
-        ReportStatus::Dismissed => "Ditutup tanpa tindak lanjut",
-    }
+/// Where a report stands, in words and colour: answered green, dismissed grey, the rest under way.
+fn status_tag(status: ReportStatus, lang: Lang) -> Tag {
+    let class = match status {
+        ReportStatus::Answered => "complied",
+        ReportStatus::Dismissed => "closed",
+        ReportStatus::Received | ReportStatus::Linked => "status",
+    };
+    Tag::new(lang.t(&format!("lapor_status.{}", status.as_str())), class)
 }
 
 /// `GET /lapor/status?ref=…&token=…`: what became of a report, for whoever holds its token. A wrong
 /// reference or token is 404 alike.
-pub async fn status(State(state): State<AppState>, Params(q): Params<StatusQuery>) -> Result<Response, Problem> {
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Params(q): Params<StatusQuery>,
+) -> Result<Response, Problem> {
+    let lang = lang_of(&headers);
     let found = match q.token.is_empty() {
         true => None,
         false => reporter_view(&state, q.reference, q.token).await?,
     };
     let Some(report) = found else {
-        let message = "Nomor laporan atau tautannya tidak cocok. Gunakan tautan lengkap yang Anda terima saat melapor.";
-        return message_page(&state, StatusCode::NOT_FOUND, "Laporan tidak ditemukan", message.to_string());
+        let heading = lang.t("lapor.not_found_heading");
+        return message_page(&state, lang, StatusCode::NOT_FOUND, heading, lang.t("lapor.not_found").to_string());
     };
-    let html = render(StatusPage {
-        organisation: &state.config.response.site.organisation,
-        status: status_text(report.status),
-        received_at: wib(&report.received_at),
-        updated_at: wib(&report.updated_at),
-        report,
-    })?;
-    Ok(Html(html).into_response())
+    let when = |t| format::medium_date_time(t, DEFAULT_TIME_ZONE, lang);
+    let page = ReportStatusPage {
+        lang,
+        chrome: public_chrome(&state, lang, format!("{} {}", lang.t("lapor.report"), report.reference), "/lapor"),
+        status: status_tag(report.status, lang),
+        received: when(report.received_at),
+        updated: when(report.updated_at),
+        answer: report.answer.map(answer),
+        reference: report.reference,
+    };
+    uncached_page(StatusCode::OK, page.render())
+}
+
+/// Keys the report pages build at run time, for the catalogue test.
+#[cfg(test)]
+pub(crate) fn dynamic_keys() -> Vec<String> {
+    let mut keys: Vec<String> = ReportStatus::ALL.iter().map(|s| format!("lapor_status.{}", s.as_str())).collect();
+    keys.extend(
+        ["whatsapp", "whatsapp_channel", "web", "news", OTHER_PLATFORM].iter().map(|p| format!("lapor_platform.{p}")),
+    );
+    keys.extend(["text", "url", "platform", "contact"].iter().map(|f| format!("lapor.field_{f}")));
+    keys
 }

@@ -14,8 +14,8 @@ use std::sync::{LazyLock, RwLock};
 
 use chrono::{DateTime, Utc};
 use tangkal_cases::Rating;
-use tangkal_response::clarification::{Clarification, ClarificationStatus};
-use tangkal_store::{ClarificationFilter, Store};
+use tangkal_response::clarification::{Clarification, ClarificationStatus, Topic};
+use tangkal_store::{ClarificationFilter, ReaderFilter, Store};
 use tangkal_text::Analyzer;
 
 use crate::{Problem, StorePool};
@@ -28,6 +28,7 @@ pub struct Listed {
     pub title: String,
     pub claim: String,
     pub rating: Rating,
+    pub topic: Option<Topic>,
     pub published_at: DateTime<Utc>,
 }
 
@@ -39,6 +40,7 @@ impl Listed {
             title: c.title.clone(),
             claim: c.claim.clone(),
             rating: c.rating,
+            topic: c.topic,
             published_at: c.published_at.unwrap_or(c.updated_at),
         }
     }
@@ -128,9 +130,9 @@ impl Index {
         }
     }
 
-    /// The clarifications holding at least half of the query's content stems, most matched first, then
-    /// newest first.
-    fn search(&self, query: &str, offset: usize, limit: usize) -> Found {
+    /// The clarifications holding at least half of the query's content stems that `reader` admits, most
+    /// matched first, then newest first.
+    fn search(&self, query: &str, reader: &ReaderFilter, offset: usize, limit: usize) -> Found {
         let wanted = content_stems(query);
         let needed = wanted.len().div_ceil(2);
         if needed == 0 {
@@ -147,6 +149,7 @@ impl Index {
             .enumerate()
             .filter(|(_, n)| usize::from(**n) >= needed)
             .filter_map(|(slot, n)| self.docs[slot].as_ref().map(|doc| (*n, &doc.listed)))
+            .filter(|(_, listed)| reader.admits(listed.rating, listed.topic, Some(listed.published_at)))
             .collect();
         matched.sort_unstable_by_key(|(n, listed)| Reverse((*n, listed.published_at, listed.id)));
         let page = matched.iter().skip(offset).take(limit).map(|(_, listed)| (*listed).clone()).collect();
@@ -204,11 +207,19 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// One page of the published clarifications matching `query`, after a sync.
-    pub async fn search(&self, pool: &StorePool, query: &str, offset: u64, limit: u64) -> Result<Found, Problem> {
+    /// One page of the published clarifications matching `query` that `reader` admits (the same filters
+    /// the store's lists apply in SQL), after a sync.
+    pub async fn search(
+        &self,
+        pool: &StorePool,
+        query: &str,
+        reader: &ReaderFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Found, Problem> {
         self.sync(pool).await?;
         let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-        Ok(self.read().search(query, offset, usize::try_from(limit).unwrap_or(usize::MAX)))
+        Ok(self.read().search(query, reader, offset, usize::try_from(limit).unwrap_or(usize::MAX)))
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
@@ -228,10 +239,17 @@ mod tests {
             slug: format!("c-{id}"),
             title: title.into(),
             claim: title.into(),
-            rating: Rating::Hoaks,
+            rating: if id % 2 == 0 { Rating::Benar } else { Rating::Hoaks },
+            topic: (id == 3).then_some(Topic::Pemilu),
             published_at: Utc.with_ymd_and_hms(2026, 3, day, 0, 0, 0).unwrap(),
         };
         Analysed { stems: content_stems(&format!("{title}\n{body}")).into_iter().collect(), listed }
+    }
+
+    impl Index {
+        fn search_all(&self, query: &str, offset: usize, limit: usize) -> Found {
+            self.search(query, &ReaderFilter::default(), offset, limit)
+        }
     }
 
     fn ids(found: &Found) -> Vec<i64> {
@@ -244,12 +262,32 @@ mod tests {
         index.put(doc(1, "Surat suara tercoblos di gudang", "Foto lama", 1));
         index.put(doc(2, "Vaksin berbahaya bagi anak", "Tidak benar", 2));
         index.put(doc(3, "Surat suara palsu", "Beredar di grup", 3));
-        let found = index.search("surat suaranya yg dicoblos", 0, 10);
+        let found = index.search_all("surat suaranya yg dicoblos", 0, 10);
         assert_eq!((found.total, ids(&found)), (2, vec![1, 3]), "three stems matched beat two");
-        assert_eq!(ids(&index.search("surat vaksin", 0, 10)), [3, 2, 1], "one of two stems each: newest first");
-        assert_eq!(index.search("yang dan di", 0, 10).total, 0, "stop words only");
-        let second = index.search("surat suara", 1, 1);
+        assert_eq!(ids(&index.search_all("surat vaksin", 0, 10)), [3, 2, 1], "one of two stems each: newest first");
+        assert_eq!(index.search_all("yang dan di", 0, 10).total, 0, "stop words only");
+        let second = index.search_all("surat suara", 1, 1);
         assert_eq!((second.total, ids(&second)), (2, vec![1]));
+    }
+
+    #[test]
+    fn results_pass_the_readers_filters_before_paging() {
+        let mut index = Index::default();
+        index.put(doc(1, "Surat suara tercoblos di gudang", "", 1));
+        index.put(doc(2, "Surat suara dan vaksin", "", 2));
+        index.put(doc(3, "Surat suara palsu", "", 3));
+        let search = |reader: ReaderFilter| {
+            let found = index.search("surat suara", &reader, 0, 1);
+            (found.total, ids(&found))
+        };
+        assert_eq!(search(ReaderFilter::default()), (3, vec![3]));
+        assert_eq!(search(ReaderFilter { rating: Some(Rating::Benar), ..Default::default() }), (1, vec![2]));
+        assert_eq!(search(ReaderFilter { topic: Some(Topic::Pemilu), ..Default::default() }), (1, vec![3]));
+        let day = |d| Some(Utc.with_ymd_and_hms(2026, 3, d, 0, 0, 0).unwrap());
+        let range = ReaderFilter { published_from: day(1), published_before: day(3), ..Default::default() };
+        assert_eq!(search(range), (2, vec![2]), "the end is excluded, the total counts every page");
+        let none = ReaderFilter { rating: Some(Rating::Hoaks), topic: Some(Topic::Kesehatan), ..Default::default() };
+        assert_eq!(search(none), (0, vec![]));
     }
 
     #[test]
@@ -258,13 +296,13 @@ mod tests {
         index.put(doc(1, "Surat suara tercoblos", "", 1));
         index.put(doc(2, "Banjir bandang di Bogor", "", 2));
         index.put(doc(1, "Gempa di Cianjur", "", 1));
-        assert_eq!(index.search("surat suara", 0, 10).total, 0, "the old text is gone");
-        assert_eq!(ids(&index.search("gempa cianjur", 0, 10)), [1]);
+        assert_eq!(index.search_all("surat suara", 0, 10).total, 0, "the old text is gone");
+        assert_eq!(ids(&index.search_all("gempa cianjur", 0, 10)), [1]);
         index.remove(2);
-        assert_eq!(index.search("banjir", 0, 10).total, 0);
+        assert_eq!(index.search_all("banjir", 0, 10).total, 0);
         assert!(!index.postings.contains_key("banjir"), "empty postings are dropped");
         index.put(doc(3, "Banjir rob Jakarta", "", 3));
         assert_eq!(index.docs.len(), 2, "the freed slot is reused");
-        assert_eq!(ids(&index.search("banjir", 0, 10)), [3]);
+        assert_eq!(ids(&index.search_all("banjir", 0, 10)), [3]);
     }
 }

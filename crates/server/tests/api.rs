@@ -485,6 +485,7 @@ fn clarification_body() -> NewClarification {
         body_markdown: "Foto itu lama.".into(),
         sources: Vec::new(),
         claim: None,
+        topic: None,
     }
 }
 

@@ -324,6 +324,7 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
             ("claim", String::new()),
             ("body_markdown", "Isinya **tebal**. <img src=x onerror=alert(1)>".to_string()),
             ("sources", "Kemenkes | https://kemkes.go.id/x".to_string()),
+            ("topic", "kesehatan".to_string()),
             ("action", action.to_string()),
         ]
     };
@@ -356,6 +357,9 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
     assert!(refused.text().await.unwrap().contains("href=\"#clarification-title\""));
     assert_eq!(send(editor("save", "Vaksin tidak berisi cip")).await.unwrap().status(), 303);
     let draft = app.store.lock().unwrap().list_clarifications(&Default::default(), 10, 0).unwrap().remove(0);
+    assert_eq!(draft.topic, Some(tangkal_response::clarification::Topic::Kesehatan), "the editor's topic");
+    let (_, _, html) = page(&app, &comms, &format!("/desk/cases/{id}")).await;
+    assert!(html.contains("<option value=\"kesehatan\" selected>Kesehatan</option>"), "the draft's topic shown");
     let (status, _, _) =
         post(&app, &comms, &format!("/desk/clarifications/{}/publish", draft.id), &[("csrf_token", &comms.csrf)]).await;
     assert_eq!(status, 303);

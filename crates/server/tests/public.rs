@@ -28,9 +28,14 @@ fn from(a: u8, b: u8) -> Client {
 
 /// Publishes a clarification over HTTP for a new case with an approved verdict; returns its id and slug.
 async fn publish(app: &TestApp, title: &str, body: &str) -> (i64, String) {
+    publish_on(app, title, body, None).await
+}
+
+/// Publishes as [`publish`] does, with a topic.
+async fn publish_on(app: &TestApp, title: &str, body: &str, topic: Option<&str>) -> (i64, String) {
     let case = app.open_case(title, Urgency::Normal);
     app.advance(case, Status::VerdictApproved);
-    let new = json!({"title": title, "body_markdown": body, "sources": []});
+    let new = json!({"title": title, "body_markdown": body, "sources": [], "topic": topic});
     let (status, draft) =
         app.call(Method::POST, &format!("/api/v1/cases/{case}/clarifications"), Role::Communicator, Some(new)).await;
     assert_eq!(status, 201, "{draft}");
@@ -46,7 +51,7 @@ async fn search(app: &TestApp, query: &str) -> (u64, String) {
     let response = app.client.get(format!("{}/cek-fakta", app.base)).query(&[("q", query)]).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
-    let count = html.split(" hasil untuk").next().and_then(|head| head.rsplit("<p>").next()).unwrap();
+    let count = html.split(" hasil untuk").next().and_then(|head| head.rsplit('>').next()).unwrap();
     (count.parse().unwrap_or_else(|_| panic!("no count in {html}")), html)
 }
 
@@ -342,4 +347,118 @@ async fn shared_links_show_the_labelled_title_and_the_lead_and_script_in_a_title
     }
     let lapor = get(&app, "/lapor", &[]).await.text().await.unwrap();
     assert!(lapor.contains("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/cek-fakta/feed.atom\""));
+}
+
+/// The list page at `path` (and its query), read with `cookie` if any.
+async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (reqwest::header::HeaderMap, String) {
+    let mut request = app.client.get(format!("{}{path}", app.base));
+    if let Some(cookie) = cookie {
+        request = request.header(reqwest::header::COOKIE, cookie);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    (response.headers().clone(), response.text().await.unwrap())
+}
+
+/// The clarification pages a list links to, in order.
+fn listed(html: &str) -> Vec<&str> {
+    html.split("<h2><a href=\"/cek-fakta/").skip(1).filter_map(|rest| rest.split('"').next()).collect()
+}
+
+#[tokio::test]
+async fn filters_narrow_the_list_and_the_search_alike_and_the_links_keep_them() {
+    let app = spawn().await;
+    let (_, ballots) = publish_on(&app, "Surat suara tercoblos di gudang", "Foto lama.", Some("pemilu")).await;
+    app.clock.advance(Duration::days(2));
+    let (_, fake) = publish_on(&app, "Surat suara palsu beredar", "Bukan dari KPU.", Some("pemilu")).await;
+    app.clock.advance(Duration::days(2));
+    let (_, vaccine) =
+        publish_on(&app, "Vaksin membuat surat suara rusak", "Tidak ada kaitannya.", Some("kesehatan")).await;
+    let (_, untagged) = publish_on(&app, "Banjir di Bogor", "Video lama.", None).await;
+
+    let (headers, html) = page(&app, "/cek-fakta", None).await;
+    assert_eq!(listed(&html), [untagged.as_str(), &vaccine, &fake, &ballots], "newest first");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none'; style-src 'self'") && !policy.contains("script"), "{policy}");
+    assert_eq!(headers["vary"], "Cookie", "the page depends on the language cookie");
+    assert!(html.contains("4 klarifikasi") && html.contains("<link rel=\"stylesheet\" href=\"/assets/desk."));
+
+    // Publication days are read in Western Indonesian Time: the first was published on 2 March, 08.00 WIB.
+    for (query, expected) in [
+        ("topic=pemilu", vec![fake.as_str(), &ballots]),
+        ("topic=kesehatan&rating=HOAKS", vec![&vaccine]),
+        ("rating=DISINFORMASI", vec![]),
+        ("from=2026-03-03", vec![&untagged, &vaccine, &fake]),
+        ("from=2026-03-03&to=2026-03-04&topic=pemilu", vec![&fake]),
+        ("to=2026-03-02", vec![&ballots]),
+        ("q=surat+suara", vec![&vaccine, &fake, &ballots]),
+        ("q=surat+suara&topic=pemilu&from=2026-03-04", vec![&fake]),
+        ("q=surat+suara&rating=BENAR", vec![]),
+    ] {
+        let (_, html) = page(&app, &format!("/cek-fakta?{query}"), None).await;
+        assert_eq!(listed(&html), expected, "{query}");
+        assert!(!html.contains("error-summary"), "{query}");
+    }
+    let (_, html) = page(&app, "/cek-fakta?topic=pemilu&rating=HOAKS", None).await;
+    assert!(html.contains("2 klarifikasi cocok dengan saringan"), "{html}");
+    assert!(html.contains("<option value=\"pemilu\" selected>Pemilu</option>"), "the form shows the filter");
+
+    // What cannot be read is left out, named above the form and kept in it; the list still answers.
+    let (_, html) = page(&app, "/cek-fakta?rating=PALSU&topic=%3Cb%3E&from=2026-02-31&to=2026-03-02", None).await;
+    assert_eq!(listed(&html), [ballots.as_str()], "the readable filter still applies");
+    assert!(html.contains("class=\"error-summary\"") && html.contains("href=\"#filter-rating\""), "{html}");
+    assert!(html.contains("Penilaian «PALSU»") && html.contains("Topik «&#60;b&#62;»"), "{html}");
+    assert!(html.contains("value=\"2026-02-31\""), "kept as typed");
+    let (_, html) = page(&app, "/cek-fakta?from=2026-03-05&to=2026-03-01", None).await;
+    assert_eq!(listed(&html).len(), 4, "a reversed range is left out");
+    assert!(html.contains("jatuh setelah"), "{html}");
+    assert_eq!(get(&app, "/cek-fakta?page=x", &[]).await.status(), 400, "a page number is not a filter");
+
+    // In English: the same filters, the reader's words, dates and numbers.
+    let (headers, html) = page(&app, "/cek-fakta?topic=pemilu", Some("tangkal_lang=en")).await;
+    assert_eq!(listed(&html), [fake.as_str(), &ballots]);
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{html}");
+    assert!(html.contains("Clarifications matching the filters: 2") && html.contains(">Elections</option>"), "{html}");
+    assert!(html.contains("4 Mar 2026, 08:00 WIB") && html.contains("og:locale\" content=\"en_GB"), "{html}");
+    assert!(html.contains("href=\"/lang/id?next=%2Fcek-fakta%3Ftopic%3Dpemilu\""), "switches back here");
+    assert_eq!(headers["vary"], "Cookie");
+    let (_, html) = page(&app, &format!("/cek-fakta/{fake}"), Some("tangkal_lang=en")).await;
+    assert!(html.contains("Our rating") && html.contains("href=\"/cek-fakta?topic=pemilu\">Elections</a>"));
+
+    // A second page keeps the query and the filters.
+    for i in 0..20 {
+        publish_on(&app, &format!("Surat suara palsu nomor {i}"), "Bukan dari KPU.", Some("pemilu")).await;
+    }
+    let (_, html) = page(&app, "/cek-fakta?q=surat+suara&topic=pemilu&from=2026-03-03", None).await;
+    assert_eq!(listed(&html).len(), 20);
+    assert!(html.contains("Halaman 1 dari 2"), "{html}");
+    let next = "href=\"/cek-fakta?q=surat+suara&#38;topic=pemilu&#38;from=2026-03-03&#38;page=2\"";
+    assert!(html.contains(next), "{html}");
+    let (_, second) = page(&app, "/cek-fakta?q=surat+suara&topic=pemilu&from=2026-03-03&page=2", None).await;
+    assert_eq!(listed(&second), [fake.as_str()], "21 in all");
+    let (_, html) = page(&app, "/cek-fakta?topic=pemilu&page=2", None).await;
+    assert_eq!(listed(&html), [fake.as_str(), &ballots], "the store's list pages the same way: 22 in all");
+}
+
+#[tokio::test]
+async fn a_topic_is_set_through_the_api_changed_by_a_correction_and_refused_when_unknown() {
+    let app = spawn().await;
+    let case = app.open_case("Surat suara tercoblos", Urgency::Normal);
+    app.advance(case, Status::VerdictApproved);
+    let path = format!("/api/v1/cases/{case}/clarifications");
+    let unknown = json!({"title": "Surat suara", "body_markdown": "Lama.", "topic": "cuaca"});
+    let (status, body) = app.call(Method::POST, &path, Role::Communicator, Some(unknown)).await;
+    assert_eq!(status, 422, "{body}");
+    let new = json!({"title": "Surat suara", "body_markdown": "Lama.", "topic": "pemilu"});
+    let (status, draft) = app.call(Method::POST, &path, Role::Communicator, Some(new)).await;
+    assert_eq!((status, draft["topic"].as_str()), (201, Some("pemilu")), "{draft}");
+    let id = draft["id"].as_i64().unwrap();
+    app.call(Method::POST, &format!("/api/v1/clarifications/{id}/publish"), Role::Communicator, None).await;
+    let fix = json!({"reason": "Topik diperbaiki", "topic": "politik"});
+    let (status, corrected) = app
+        .call(Method::POST, &format!("/api/v1/clarifications/{id}/corrections"), Role::Communicator, Some(fix))
+        .await;
+    assert_eq!((status, corrected["topic"].as_str()), (200, Some("politik")), "{corrected}");
+    let (_, html) = page(&app, "/cek-fakta?topic=politik", None).await;
+    assert_eq!(listed(&html).len(), 1);
 }

@@ -180,7 +180,11 @@ async fn a_takedown_runs_from_verdict_to_liaison_outcomes_and_overdue() {
         assert!(!text.contains("pelanggaran kebijakan"), "no notes: {text}");
     }
     assert!(page.contains("TKL/2026/03/000001") && page.contains("lang=\"id\""), "{page}");
-    assert!(page.contains("2.0 jam"), "the median time to comply: {page}");
+    assert!(page.contains("2 jam 0 mnt"), "the median time to comply: {page}");
+    // Requests, and URLs complied with stacked on the rest, per platform: each chart with its table.
+    assert_eq!(page.matches("<figure class=\"chart\"").count(), 2, "{page}");
+    let urls = "<th scope=\"row\">tiktok</th><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">2</td>";
+    assert!(page.contains(urls), "1 URL complied with, 1 not, of 2 requested: {page}");
 }
 
 #[tokio::test]
@@ -287,7 +291,10 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
     let (status, kind, html) = get_text(&app, &format!("/cek-fakta/{slug}"), None).await;
     assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"id\">"), "{html}");
-    assert!(html.contains("<h1>[HOAKS] Ribuan surat suara tercoblos di gudang</h1>"));
+    // The label first, then the title without it.
+    let label = html.find("<span class=\"tag huge false\">HOAKS</span>").expect("the label");
+    let title = html.find("<h1>Ribuan surat suara tercoblos di gudang</h1>").expect("the title");
+    assert!(label < title, "{html}");
     let blocks = json_ld(&html);
     assert_eq!(blocks.len(), 1, "{html}");
     assert_eq!(html.matches("<script").count(), 1, "no other script: {html}");
@@ -338,7 +345,7 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
         .await;
     assert_problem(status, &body, 422, "invalid");
     let (_, _, html) = get_text(&app, &format!("/cek-fakta/{slug}"), None).await;
-    assert!(html.contains("Tahun foto diperbaiki") && html.contains("03-03-2026 09:00 WIB"), "{html}");
+    assert!(html.contains("Tahun foto diperbaiki") && html.contains("3 Mar 2026, 09.00 WIB"), "{html}");
     assert!(html.contains("diambil pada 2018") && !html.contains("diambil pada 2019"));
     assert_eq!(json_ld(&html)[0]["dateModified"], "2026-03-03T02:00:00Z");
     let stored = app.store.lock().unwrap().get_factcheck(&factcheck_id).unwrap().unwrap();

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use tangkal_cases::{Actor, Rating};
 use tangkal_response::clarification::{
-    numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction,
+    numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction, Topic,
 };
 
 use tangkal_response::webhook::EventKind;
@@ -24,6 +24,36 @@ pub struct ClarificationFilter {
     pub status: Option<ClarificationStatus>,
     /// Changed (created, edited, published or corrected) at or after this instant: incremental pulls.
     pub changed_since: Option<DateTime<Utc>>,
+    /// What a reader narrows the public list by.
+    pub reader: ReaderFilter,
+}
+
+/// What a reader narrows the public list by: a rating, a topic, a range of publication dates. The store
+/// writes it as SQL; the search index applies [`ReaderFilter::admits`] to the same effect.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReaderFilter {
+    pub rating: Option<Rating>,
+    pub topic: Option<Topic>,
+    /// Published at or after this instant.
+    pub published_from: Option<DateTime<Utc>>,
+    /// Published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+impl ReaderFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == ReaderFilter::default()
+    }
+
+    /// Whether a clarification with this rating, topic and publication passes. The store compares whole
+    /// seconds, so this does too.
+    pub fn admits(&self, rating: Rating, topic: Option<Topic>, published_at: Option<DateTime<Utc>>) -> bool {
+        let published = published_at.map(|t| t.timestamp());
+        self.rating.is_none_or(|r| r == rating)
+            && self.topic.is_none_or(|t| Some(t) == topic)
+            && self.published_from.is_none_or(|from| published.is_some_and(|p| p >= from.timestamp()))
+            && self.published_before.is_none_or(|before| published.is_some_and(|p| p < before.timestamp()))
+    }
 }
 
 pub trait ClarificationStore {
@@ -48,7 +78,7 @@ pub trait ClarificationStore {
 }
 
 const SELECT: &str = "SELECT id, case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
-                             created_at, updated_at, published_at FROM clarifications";
+                             created_at, updated_at, published_at, topic FROM clarifications";
 
 fn clarification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clarification> {
     let sources: String = r.get(7)?;
@@ -67,6 +97,7 @@ fn clarification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clarification> {
         created_at: time(r.get(10)?),
         updated_at: time(r.get(11)?),
         published_at: r.get::<_, Option<i64>>(12)?.map(time),
+        topic: r.get::<_, Option<String>>(13)?.map(|t| text_enum(t, Topic::parse)).transpose()?,
         corrections: Vec::new(),
     })
 }
@@ -119,7 +150,7 @@ fn sources_json(c: &Clarification) -> Result<String> {
 fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Result<()> {
     conn.prepare_cached(
         "UPDATE clarifications SET slug = ?2, rating = ?3, title = ?4, claim = ?5, body_markdown = ?6, sources = ?7,
-                                   status = ?8, updated_at = ?9, published_at = ?10
+                                   status = ?8, updated_at = ?9, published_at = ?10, topic = ?11
          WHERE id = ?1",
     )?
     .execute(params![
@@ -132,7 +163,8 @@ fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Res
         sources_json(after)?,
         after.status.as_str(),
         after.updated_at.timestamp(),
-        after.published_at.map(|t| t.timestamp())
+        after.published_at.map(|t| t.timestamp()),
+        after.topic.map(Topic::as_str)
     ])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO clarification_corrections (clarification_id, at, by, reason, previous_title, previous_body_markdown)
@@ -168,6 +200,23 @@ fn matching(filter: &ClarificationFilter) -> (String, Vec<Value>) {
         conditions.push("status = ?");
         values.push(Value::Text(status.as_str().to_string()));
     }
+    let reader = &filter.reader;
+    if let Some(rating) = reader.rating {
+        conditions.push("rating = ?");
+        values.push(Value::Text(json_name(&rating)));
+    }
+    if let Some(topic) = reader.topic {
+        conditions.push("topic = ?");
+        values.push(Value::Text(topic.as_str().to_string()));
+    }
+    if let Some(from) = reader.published_from {
+        conditions.push("published_at >= ?");
+        values.push(Value::Integer(from.timestamp()));
+    }
+    if let Some(before) = reader.published_before {
+        conditions.push("published_at < ?");
+        values.push(Value::Integer(before.timestamp()));
+    }
     let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     (clause, values)
 }
@@ -189,8 +238,8 @@ impl ClarificationStore for SqliteStore {
         stored.slug = free_slug(&tx, &stored.title, 0)?;
         tx.prepare_cached(
             "INSERT INTO clarifications (case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
-                                         created_at, updated_at, published_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         created_at, updated_at, published_at, topic)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             stored.case_id,
@@ -204,7 +253,8 @@ impl ClarificationStore for SqliteStore {
             stored.created_by,
             stored.created_at.timestamp(),
             stored.updated_at.timestamp(),
-            stored.published_at.map(|t| t.timestamp())
+            stored.published_at.map(|t| t.timestamp()),
+            stored.topic.map(Topic::as_str)
         ])?;
         stored.id = tx.last_insert_rowid();
         let entry = Entry::created(&stored.created_by, "clarification", stored.id, "clarification.draft", &stored)?;
@@ -310,6 +360,7 @@ mod tests {
             body_markdown: "Foto itu **lama**.".into(),
             sources: vec![Source { title: "KPU".into(), url: "https://kpu.go.id/a".into() }],
             claim: None,
+            topic: None,
         }
     }
 
@@ -422,6 +473,62 @@ mod tests {
         assert_eq!(desk.store.last_published_change().unwrap(), Some(t0() + Duration::hours(2)));
     }
 
+    /// Every combination of the reader's filters lists, and counts, what `ReaderFilter::admits` admits.
+    #[test]
+    fn reader_filters_in_sql_agree_with_the_rule() {
+        let mut desk = desk();
+        let communicator = desk.communicator.clone();
+        let day = |n: i64| t0() + Duration::days(n);
+        let mut published = Vec::new();
+        for (i, (rating, topic)) in [
+            (Rating::Hoaks, Some(Topic::Pemilu)),
+            (Rating::Benar, Some(Topic::Kesehatan)),
+            (Rating::Hoaks, None),
+            (Rating::Menyesatkan, Some(Topic::Pemilu)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let case = desk.case(&format!("kasus {i}"), Some(rating));
+            let loaded = load_case(&desk.store.conn, case.id).unwrap().unwrap();
+            let new = NewClarification { topic, ..new(&format!("judul {i}")) };
+            let draft = Clarification::draft(&loaded, &new, &communicator, t0()).unwrap();
+            let draft = desk.store.create_clarification(&draft).unwrap();
+            let at = day(i as i64);
+            published.push(done(
+                desk.store.update_clarification(draft.id, ClarificationChange::Publish, &communicator, at).unwrap(),
+            ));
+        }
+        assert_eq!(desk.store.clarification(published[0].id).unwrap().unwrap().topic, Some(Topic::Pemilu));
+        let ratings = [None, Some(Rating::Hoaks), Some(Rating::Benar), Some(Rating::Disinformasi)];
+        let topics = [None, Some(Topic::Pemilu), Some(Topic::Kesehatan)];
+        let dates = [None, Some(day(1)), Some(day(3))];
+        for rating in ratings {
+            for topic in topics {
+                for published_from in dates {
+                    for published_before in dates {
+                        let reader = ReaderFilter { rating, topic, published_from, published_before };
+                        let filter = ClarificationFilter {
+                            status: Some(ClarificationStatus::Published),
+                            reader,
+                            ..Default::default()
+                        };
+                        let listed: Vec<i64> =
+                            desk.store.list_clarifications(&filter, 10, 0).unwrap().iter().map(|c| c.id).collect();
+                        let expected: Vec<i64> = published
+                            .iter()
+                            .rev()
+                            .filter(|c| reader.admits(c.rating, c.topic, c.published_at))
+                            .map(|c| c.id)
+                            .collect();
+                        assert_eq!(listed, expected, "{reader:?}");
+                        assert_eq!(desk.store.count_clarifications(&filter).unwrap(), expected.len() as u64);
+                    }
+                }
+            }
+        }
+    }
+
     /// The public lists' queries use their indexes: no scan of the table, no sort of it.
     #[test]
     fn public_lists_read_by_index() {
@@ -442,8 +549,28 @@ mod tests {
         assert!(list.contains("COVERING INDEX clarifications_published") && !list.contains("TEMP B-TREE"), "{list}");
         let count = plan(&published, true);
         assert!(count.contains("COVERING INDEX"), "{count}");
-        let since = ClarificationFilter { changed_since: Some(t0()), ..published };
+        let since = ClarificationFilter { changed_since: Some(t0()), ..published.clone() };
         assert!(plan(&since, false).contains("INDEX clarifications_"), "{}", plan(&since, false));
+        let by_reader = [
+            ReaderFilter { rating: Some(Rating::Hoaks), ..Default::default() },
+            ReaderFilter { topic: Some(Topic::Pemilu), ..Default::default() },
+            ReaderFilter { published_from: Some(t0()), published_before: Some(t0()), ..Default::default() },
+            ReaderFilter { rating: Some(Rating::Benar), published_from: Some(t0()), ..Default::default() },
+            ReaderFilter {
+                rating: Some(Rating::Benar),
+                topic: Some(Topic::Bencana),
+                published_before: Some(t0()),
+                ..Default::default()
+            },
+        ];
+        for reader in by_reader {
+            let filter = ClarificationFilter { reader, ..published.clone() };
+            for count in [false, true] {
+                let plan = plan(&filter, count);
+                assert!(plan.contains("INDEX clarifications_") && !plan.contains("TEMP B-TREE"), "{reader:?}: {plan}");
+                assert!(!plan.contains("SCAN clarifications"), "{reader:?}: {plan}");
+            }
+        }
         let of_case = ClarificationFilter { case_id: Some(1), ..Default::default() };
         assert!(plan(&of_case, false).contains("INDEX clarifications_case"), "{}", plan(&of_case, false));
         let newest = "SELECT MAX(updated_at) FROM clarifications WHERE status = 'published'";

@@ -45,7 +45,7 @@ mod webhooks;
 pub use audit::{AuditChanges, AuditFilter, AuditStore};
 pub use audit_anchor::AuditFiles;
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
-pub use clarifications::{ClarificationFilter, ClarificationStore};
+pub use clarifications::{ClarificationFilter, ClarificationStore, ReaderFilter};
 pub use error::StoreError;
 pub use factchecks::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, StoredFactCheck};
 pub use figures::{DailyCount, FigureStore, ResponseTimes};

@@ -27,6 +27,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     step(10, "webhooks", include_str!("../migrations/sqlite/0010_webhooks.sql")),
     step(11, "report_triage", include_str!("../migrations/sqlite/0011_report_triage.sql")),
     step(12, "tiplines", include_str!("../migrations/sqlite/0012_tiplines.sql")),
+    step(13, "clarification_topics", include_str!("../migrations/sqlite/0013_clarification_topics.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {

@@ -212,7 +212,7 @@ fn the_demo_serves_its_flow_with_a_sign_in_for_each_role() {
 
     let base = format!("http://{address}");
     let page = ureq::get(format!("{base}/cek-fakta")).call().unwrap().body_mut().read_to_string().unwrap();
-    assert!(page.contains("[HOAKS]"), "{page}");
+    assert!(page.contains("<span class=\"tag big false\">HOAKS</span>"), "listed with its label: {page}");
     let sign_ins: Vec<(&str, &str, &str)> = output
         .lines()
         .skip_while(|l| !l.starts_with("Sign in at"))

@@ -47,17 +47,27 @@ fn clock(lang: Lang, hour: u32, minute: u32) -> String {
     }
 }
 
-/// `3 Desember 2026, 14.05 WIB`: the time in `tz`, named by its abbreviation.
-pub fn date_time(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
+/// The day, the month (short or long), the year, the time and the zone's abbreviation.
+fn written_out(t: DateTime<Utc>, tz: Tz, lang: Lang, short_month: bool) -> String {
     let local = t.with_timezone(&tz);
     format!(
         "{} {} {}, {} {}",
         local.day(),
-        month(lang, local.month(), false),
+        month(lang, local.month(), short_month),
         local.year(),
         clock(lang, local.hour(), local.minute()),
         local.format("%Z")
     )
+}
+
+/// `3 Desember 2026, 14.05 WIB`: the time in `tz`, named by its abbreviation.
+pub fn date_time(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
+    written_out(t, tz, lang, false)
+}
+
+/// `3 Des 2026, 14.05 WIB`: a whole date where space is short (the public lists and pages).
+pub fn medium_date_time(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
+    written_out(t, tz, lang, true)
 }
 
 /// `3 Des, 14.05`: for tables, where the year and zone are those of the page.
@@ -176,6 +186,8 @@ mod tests {
         assert_eq!(date_time(t, chrono_tz::Asia::Makassar, Lang::Id), "3 Desember 2026, 15.05 WITA");
         assert_eq!(date_time(t, chrono_tz::Asia::Jayapura, Lang::Id), "3 Desember 2026, 16.05 WIT");
         assert_eq!(short_date_time(t, jakarta, Lang::Id), "3 Des, 14.05");
+        assert_eq!(medium_date_time(t, jakarta, Lang::Id), "3 Des 2026, 14.05 WIB");
+        assert_eq!(medium_date_time(t, jakarta, Lang::En), "3 Dec 2026, 14:05 WIB");
         assert_eq!(short_date_time(t, jakarta, Lang::En), "3 Dec, 14:05");
         assert_eq!(date(t, jakarta, Lang::Id), "3 Desember 2026");
         assert_eq!(day_month(t, jakarta, Lang::En), "3 Dec");

@@ -52,6 +52,14 @@ impl Lang {
         }
     }
 
+    /// The locale Open Graph names (`og:locale`).
+    pub fn locale(self) -> &'static str {
+        match self {
+            Lang::Id => "id_ID",
+            Lang::En => "en_GB",
+        }
+    }
+
     pub fn parse(code: &str) -> Option<Lang> {
         Lang::ALL.into_iter().find(|l| l.code() == code)
     }

@@ -1,5 +1,6 @@
-//! Tangkal's web pages, rendering only: askama templates (escaped at compile time), the shared layout
-//! (header, navigation by role, language switch, footer), the words of every page in Bahasa Indonesia
+//! Tangkal's web pages, rendering only: askama templates (escaped at compile time), the desk's layout
+//! (header, navigation by role, language switch, footer) and the public site's (`pages::public`: no
+//! script, the feed and link previews in the head), the words of every page in Bahasa Indonesia
 //! and English ([`Lang`]), Indonesian dates and numbers ([`format`]), SVG charts with their data tables
 //! ([`chart`]) and the embedded stylesheet and script ([`assets`]).
 //!

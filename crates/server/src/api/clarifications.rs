@@ -138,7 +138,7 @@ pub async fn list(
     State(state): State<AppState>,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<ClarificationList>, Problem> {
-    let filter = ClarificationFilter { case_id: q.case, status: q.status, changed_since: None };
+    let filter = ClarificationFilter { case_id: q.case, status: q.status, ..ClarificationFilter::default() };
     let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     let (total, found) = state
         .pool
@@ -269,8 +269,11 @@ pub async fn claim_reviews(
     State(state): State<AppState>,
     Params(q): Params<FeedQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let filter =
-        ClarificationFilter { case_id: None, status: Some(ClarificationStatus::Published), changed_since: q.since };
+    let filter = ClarificationFilter {
+        status: Some(ClarificationStatus::Published),
+        changed_since: q.since,
+        ..ClarificationFilter::default()
+    };
     let (limit, offset, now) = (page(q.limit)?, offset(q.offset)?, state.clock.now());
     let site = state.config.response.site.clone();
     let feed = state

@@ -148,7 +148,7 @@ fn published_clarification(store: &dyn Store, case_id: i64) -> tangkal_store::Re
     let filter = ClarificationFilter {
         case_id: Some(case_id),
         status: Some(ClarificationStatus::Published),
-        changed_since: None,
+        ..ClarificationFilter::default()
     };
     Ok(store.list_clarifications(&filter, 1, 0)?.into_iter().next())
 }

@@ -413,7 +413,7 @@ pub(crate) async fn transparency_log(
                 let published = ClarificationFilter {
                     case_id: Some(request.case_id),
                     status: Some(tangkal_response::clarification::ClarificationStatus::Published),
-                    changed_since: None,
+                    ..ClarificationFilter::default()
                 };
                 let link = s.list_clarifications(&published, 1, 0)?.first().map(|c| site.clarification_url(&c.slug));
                 entries.push(TransparencyEntry::of(&request, link));

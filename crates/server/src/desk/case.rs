@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tangkal_cases::{Case, Change, EvidenceKind, MisinfoType, Permission, Rating, Status, VerdictDraft};
 use tangkal_response::claimreview::claim_review;
 use tangkal_response::clarification::{
-    slug_for, Clarification, ClarificationChange, ClarificationStatus, NewClarification, Source,
+    slug_for, Clarification, ClarificationChange, ClarificationStatus, NewClarification, Source, Topic,
 };
 use tangkal_response::takedown::{takedown_allowed, NewTakedown, Outcome, TakedownChange, UrlStatus};
 use tangkal_store::{AuditFilter, ClarificationFilter, TakedownFilter};
@@ -81,6 +81,9 @@ pub struct EditorInput {
     body_markdown: String,
     #[serde(default)]
     sources: String,
+    /// A topic's name (`pemilu`, …); empty, or a value the select does not offer, is none.
+    #[serde(default)]
+    topic: String,
     /// `preview` or `save`.
     #[serde(default)]
     action: String,
@@ -259,6 +262,7 @@ async fn build(
             claim: draft.map(|d| d.claim.clone()).unwrap_or_default(),
             body_markdown: draft.map(|d| d.body_markdown.clone()).unwrap_or_default(),
             sources: draft.map(|d| sources_text(&d.sources)).unwrap_or_default(),
+            topic: draft.and_then(|d| d.topic).map(|t| t.as_str().to_string()).unwrap_or_default(),
             ..EditorInput::default()
         });
         let preview =
@@ -270,6 +274,10 @@ async fn build(
             claim: input.claim,
             body_markdown: input.body_markdown,
             sources: input.sources,
+            topics: Topic::ALL
+                .into_iter()
+                .map(|t| Choice::new(t.as_str(), lang.t(&format!("topic.{}", t.as_str())), t.as_str() == input.topic))
+                .collect(),
         });
     }
     let record = may(caller, Permission::RecordTakedownOutcome);
@@ -451,6 +459,7 @@ fn new_clarification(input: &EditorInput) -> NewClarification {
         body_markdown: input.body_markdown.clone(),
         sources: parse_sources(&input.sources),
         claim: Some(input.claim.trim().to_string()).filter(|c| !c.is_empty()),
+        topic: Topic::parse(input.topic.trim()),
     }
 }
 

@@ -70,15 +70,24 @@ fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// The header, navigation and language switch of a page at `here` (its path and query).
-pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, title: String, here: &str) -> Chrome {
-    let switch = format!("/lang/{}?next={}", lang.other().code(), encode(here));
-    let mut chrome = Chrome::new(title, state.config.response.site.organisation.clone(), switch);
-    chrome.drill = state.config.drill.map(|drill| DrillBanner {
+/// The link that switches a page at `here` (its path and query) to the other language and comes back.
+pub(crate) fn lang_switch(lang: Lang, here: &str) -> String {
+    format!("/lang/{}?next={}", lang.other().code(), encode(here))
+}
+
+/// The banner every page of a drill carries, with the drill's clock for the countdowns.
+pub(crate) fn drill_banner(state: &AppState, lang: Lang) -> Option<DrillBanner> {
+    state.config.drill.map(|drill| DrillBanner {
         text: lang.fill("layout.drill", &[("speed", &format::decimal(drill.speed, 0, lang))]),
         started_epoch: drill.started_at.timestamp(),
         speed: drill.speed.to_string(),
-    });
+    })
+}
+
+/// The header, navigation and language switch of a page at `here` (its path and query).
+pub(crate) fn chrome(state: &AppState, caller: Option<&Caller>, lang: Lang, title: String, here: &str) -> Chrome {
+    let mut chrome = Chrome::new(title, state.config.response.site.organisation.clone(), lang_switch(lang, here));
+    chrome.drill = drill_banner(state, lang);
     if let Some(caller) = caller {
         chrome.user = Some(Badge {
             name: caller.user.display_name.clone(),

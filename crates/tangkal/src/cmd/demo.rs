@@ -391,6 +391,7 @@ fn clarification_text(store: &dyn Store, case: &Case, factcheck: &FactCheck) -> 
         body_markdown: body.trim().to_string(),
         sources,
         claim: Some(super::excerpt(claim, MAX_CLAIM_CHARS - 1)),
+        topic: None,
     })
 }
 

@@ -96,6 +96,8 @@ pub struct Editor {
     pub body_markdown: String,
     /// One source a line: `title | https://…`.
     pub sources: String,
+    /// The topics to choose from, the draft's selected.
+    pub topics: Vec<Choice>,
     /// The preview section's content, rendered by [`PreviewFragment`].
     pub preview_html: String,
 }

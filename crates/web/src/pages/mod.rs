@@ -4,6 +4,7 @@ pub mod admin;
 pub mod case;
 pub mod dashboard;
 pub mod narrative;
+pub mod public;
 pub mod queue;
 pub mod reports;
 
