@@ -10,6 +10,7 @@
 #
 # Usage: scripts/bench-desk.sh [DURATION_SECONDS] [CONNECTIONS]
 #        ITEMS=200000 scripts/bench-desk.sh 5 4      # smaller: a quick check that it runs
+#        KEEP=/path/to/dir scripts/bench-desk.sh       # seeds DIR once and keeps it for the next runs
 # Needs wrk (installed from Debian's packages if missing) and the shared data beside the repository; the
 # stream is generated once into target/ (about 4 minutes for 1M).
 set -euo pipefail
@@ -41,6 +42,7 @@ cargo build --release -p tangkal-server --example seed_cases --example seed_publ
 BIN="$TARGET/release"
 
 WORK="$(mktemp -d)"
+DATA="${KEEP:-$WORK/data}"
 SERVER_PID=""
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -49,21 +51,32 @@ cleanup() {
 trap cleanup EXIT
 
 export RUST_LOG=warn
+if [ -f "$DATA/seeded" ]; then
+    echo "reusing $DATA" >&2
+    cp "$DATA/queries.txt" "$WORK/queries.txt"
+    token() { "$BIN/tangkal" --data-dir "$DATA" token create --user "$1" --name bench | tail -n 1; }
+    TOKEN="$(token bench-desk-analyst)"
+    MONITOR="$(token bench-monitor)"
+    seed_start=0 seed_end=0
+else
 echo "importing fact-checks and ingesting $(wc -l <"$STREAM") items..." >&2
 seed_start=$(date +%s)
-"$BIN/tangkal" --data-dir "$WORK/data" factchecks import "$FACTCHECKS" >&2
-"$BIN/tangkal" --data-dir "$WORK/data" ingest "$STREAM" >&2 || [ $? = 3 ]
+"$BIN/tangkal" --data-dir "$DATA" factchecks import "$FACTCHECKS" >&2
+"$BIN/tangkal" --data-dir "$DATA" ingest "$STREAM" >&2 || [ $? = 3 ]
 echo "seeding $CLARIFICATIONS clarifications and $CASES cases..." >&2
-read -r _PARTNER MONITOR < <("$BIN/examples/seed_public" "$WORK/data" "$FACTCHECKS" "$WORK" "$CLARIFICATIONS")
-TOKEN="$("$BIN/examples/seed_cases" "$WORK/data" "$CASES")"
+read -r _PARTNER MONITOR < <("$BIN/examples/seed_public" "$DATA" "$FACTCHECKS" "$WORK" "$CLARIFICATIONS")
+TOKEN="$("$BIN/examples/seed_cases" "$DATA" "$CASES")"
 seed_end=$(date +%s)
-"$BIN/tangkal" --data-dir "$WORK/data" narratives list --sort size --limit 2000 --json |
+cp "$WORK/queries.txt" "$DATA/queries.txt"
+touch "$DATA/seeded"
+fi
+"$BIN/tangkal" --data-dir "$DATA" narratives list --sort size --limit 2000 --json |
     python3 -c 'import json, sys; [print(json.loads(l)["id"]) for l in sys.stdin]' >"$WORK/narratives.txt"
-items=$("$BIN/tangkal" --data-dir "$WORK/data" items count)
+items=$("$BIN/tangkal" --data-dir "$DATA" items count)
 
 # Public pages are budgeted per network and every request here comes from one address: lifted.
 TANGKAL_SERVER__PUBLIC_BURST=4000000000 TANGKAL_SERVER__PUBLIC_PER_SECOND=4000000000 \
-    "$BIN/tangkal" --data-dir "$WORK/data" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+    "$BIN/tangkal" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
 URL="http://127.0.0.1:$PORT"
 METRICS_TOKEN="$MONITOR"

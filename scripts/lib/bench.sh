@@ -66,7 +66,7 @@ run() {
     shift
     local before out rps p99
     before="$(histogram "$route")"
-    out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@")"
+    out="$(wrk -t"$((CONNECTIONS < 2 ? 1 : 2))" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@")"
     if grep -q "Non-2xx" <<<"$out"; then
         echo "non-2xx responses in: $*" >&2
         grep "Non-2xx" <<<"$out" >&2

@@ -104,8 +104,9 @@ impl FigureStore for SqliteStore {
     fn response_times(&self, since: i64) -> Result<Vec<ResponseTimes>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.urgency, c.opened_at, c.due_at, c.finished_at,
-                    (SELECT MIN(v.reviewed_at) FROM verdicts v WHERE v.case_id = c.id AND v.approved = 1),
-                    (SELECT MIN(k.published_at) FROM clarifications k WHERE k.case_id = c.id AND k.status = 'published')
+                    (SELECT MIN(v.reviewed_at) FROM verdicts v INDEXED BY verdicts_case WHERE v.case_id = c.id AND v.approved = 1),
+                    (SELECT MIN(k.published_at) FROM clarifications k INDEXED BY clarifications_case
+                     WHERE k.case_id = c.id AND k.status = 'published')
              FROM cases c WHERE c.opened_at >= ?1 ORDER BY c.id",
         )?;
         let rows = stmt.query_map(params![since], |r| {

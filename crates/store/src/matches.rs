@@ -236,17 +236,30 @@ impl MatchStore for SqliteStore {
 /// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
 /// earliest such case still open.
 pub(crate) fn family_case(conn: &rusqlite::Connection, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
-    let case = conn
+    let family: Vec<i64> = conn
         .prepare_cached(
             "WITH RECURSIVE family (id) AS (
                  SELECT CAST(?1 AS BIGINT)
                  UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
-             SELECT MIN(l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
-                  JOIN cases c ON c.id = l.case_id
-             WHERE l.kind = 'narrative' AND (NOT ?2 OR c.status NOT IN ('closed', 'dismissed'))",
+             SELECT id FROM family",
         )?
-        .query_row(params![narrative_id, open_only], |r| r.get(0))?;
-    Ok(case)
+        .query_map(params![narrative_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // One lookup per member by the links' target index: joined in one statement, the planner may scan
+    // every narrative link instead.
+    let mut earliest: Option<i64> = None;
+    let mut lookup = conn.prepare_cached(
+        "SELECT MIN(l.case_id) FROM case_links l INDEXED BY case_links_target JOIN cases c ON c.id = l.case_id
+         WHERE l.kind = 'narrative' AND l.target = ?1 AND (NOT ?2 OR c.status NOT IN ('closed', 'dismissed'))",
+    )?;
+    for id in family {
+        let case: Option<i64> = lookup.query_row(params![id.to_string(), open_only], |r| r.get(0))?;
+        earliest = match (earliest, case) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(earliest)
 }
 
 #[cfg(test)]

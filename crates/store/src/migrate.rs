@@ -28,6 +28,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     step(11, "report_triage", include_str!("../migrations/sqlite/0011_report_triage.sql")),
     step(12, "tiplines", include_str!("../migrations/sqlite/0012_tiplines.sql")),
     step(13, "clarification_topics", include_str!("../migrations/sqlite/0013_clarification_topics.sql")),
+    step(14, "desk_indexes", include_str!("../migrations/sqlite/0014_desk_indexes.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {

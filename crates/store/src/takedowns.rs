@@ -64,6 +64,8 @@ pub trait TakedownStore {
     /// What the transparency figures count of every request sent at or before `sent_until`, in one pass
     /// over their URLs.
     fn public_takedown_figures(&self, sent_until: DateTime<Utc>) -> Result<Vec<RequestFigures>>;
+    /// URLs removed or restricted at an instant in `[since, until)`.
+    fn count_complied_urls(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<u64>;
 }
 
 fn status(text: String) -> rusqlite::Result<UrlStatus> {
@@ -93,9 +95,10 @@ fn load_takedown(conn: &Connection, id: i64) -> Result<Option<TakedownRequest>> 
         .optional()?;
     let Some(mut request) = request else { return Ok(None) };
     let mut ids = Vec::new();
+    // `+id`: by the request's index, then sorted; ordered by the row id, the planner would walk every URL.
     let mut urls = conn.prepare_cached(
         "SELECT id, url, host, status, note, added_at, due_at, answered_at, complied_at
-         FROM takedown_urls WHERE request_id = ?1 ORDER BY id",
+         FROM takedown_urls WHERE request_id = ?1 ORDER BY +id",
     )?;
     for row in urls.query_map(params![id], |r| {
         Ok((
@@ -119,7 +122,7 @@ fn load_takedown(conn: &Connection, id: i64) -> Result<Option<TakedownRequest>> 
     }
     let mut events = conn.prepare_cached(
         "SELECT e.url_id, e.status, e.note, e.at, e.by FROM takedown_url_events e
-         JOIN takedown_urls u ON u.id = e.url_id WHERE u.request_id = ?1 ORDER BY e.id",
+         WHERE e.url_id IN (SELECT id FROM takedown_urls WHERE request_id = ?1) ORDER BY e.url_id, e.id",
     )?;
     for row in events.query_map(params![id], |r| {
         Ok((
@@ -330,6 +333,17 @@ impl TakedownStore for SqliteStore {
             .conn
             .prepare_cached("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= ?1")?
             .query_row(params![sent_until.timestamp()], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn count_complied_urls(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM takedown_urls
+                 WHERE status IN ('removed', 'restricted') AND complied_at >= ?1 AND complied_at < ?2",
+            )?
+            .query_row(params![since.timestamp(), until.timestamp()], |r| r.get(0))?;
         Ok(n as u64)
     }
 

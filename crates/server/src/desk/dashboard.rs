@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use tangkal_cases::Urgency;
 use tangkal_response::clarification::ClarificationStatus;
-use tangkal_response::transparency::{figures, median, Period, RequestFigures};
+use tangkal_response::transparency::{figures, median, Period};
 use tangkal_store::{ClarificationFilter, DailyCount, ItemFilter, NarrativeOrder};
 use tangkal_web::chart::{ChartData, Series};
 use tangkal_web::pages::dashboard::{ChartBlock, DashboardPage, Figure, FigureTable};
@@ -164,7 +164,19 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
     let since = first * 86_400 - offset;
     // The first instant after the period.
     let until = (last + 1) * 86_400 - offset;
-    let (items, narratives, by_status, by_rating, cases_daily, items_daily, times, takedowns, clarified, top) = state
+    let (
+        items,
+        narratives,
+        by_status,
+        by_rating,
+        cases_daily,
+        items_daily,
+        times,
+        takedowns,
+        taken_down,
+        clarified,
+        top,
+    ) = state
         .pool
         .run(move |s| {
             let published = ClarificationFilter {
@@ -190,7 +202,11 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
                 s.cases_per_day(since, offset)?,
                 s.items_per_day(since, offset)?,
                 s.response_times(since)?,
-                s.public_takedowns(now, i64::MAX as u64, 0)?,
+                s.public_takedown_figures(now)?,
+                s.count_complied_urls(
+                    DateTime::from_timestamp(since, 0).unwrap_or_default(),
+                    DateTime::from_timestamp(until, 0).unwrap_or_default(),
+                )?,
                 clarified,
                 top,
             ))
@@ -203,11 +219,6 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
         |list: &[&tangkal_store::ResponseTimes]| list.iter().filter(|t| t.finished_at <= Some(t.due_at)).count() as u64;
     let to_verdict = median(times.iter().filter_map(|t| Some(t.verdict_at? - t.opened_at)).collect());
     let to_clarification = median(times.iter().filter_map(|t| Some(t.clarified_at? - t.opened_at)).collect());
-    let taken_down: u64 = takedowns
-        .iter()
-        .flat_map(|r| &r.urls)
-        .filter(|u| u.status.is_compliance() && u.complied_at.is_some_and(|t| (since..until).contains(&t.timestamp())))
-        .count() as u64;
     let day_start = |day: i64| Utc.timestamp_opt(day * 86_400 - offset, 0).single().unwrap_or(now);
     let day_label = |day: i64| format::date(day_start(day), tz, lang);
     let period = lang.fill("dashboard.period", &[("from", &day_label(first)), ("to", &day_label(last))]);
@@ -325,7 +336,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
             .iter()
             .map(|k| lang.t(k).to_string())
             .collect(),
-            rows: figures(&takedowns.iter().map(RequestFigures::from).collect::<Vec<_>>(), Period::Year)
+            rows: figures(&takedowns, Period::Year)
                 .into_iter()
                 .map(|f| {
                     vec![
