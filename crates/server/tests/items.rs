@@ -83,8 +83,11 @@ async fn pushed_items_are_stored_once_placed_in_narratives_and_matched() {
 #[tokio::test]
 async fn a_refused_item_is_named_with_its_place_and_the_others_are_kept() {
     let app = spawn().await;
-    let batch =
-        vec![item("x:10", "Kabar baik dari pasar pagi ini", 0), json!({"id": "x:11", "platform": "x"}), json!(42)];
+    let batch = vec![
+        item("x:10", "Kabar baik dari pasar pagi ini", 0),
+        json!({"id": "x:11", "platform": "x"}),
+        json!({"id": "x:12", "platform": "x", "text": "Teks", "published_at": "kemarin"}),
+    ];
     let (status, receipt) = push(&app, Role::Analyst, batch).await;
     assert_eq!(status, 200, "{receipt}");
     assert_eq!((&receipt["new"], &receipt["rejected"]), (&json!(1), &json!(2)), "{receipt}");
@@ -94,6 +97,12 @@ async fn a_refused_item_is_named_with_its_place_and_the_others_are_kept() {
     assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 1);
     let kept = std::fs::read_dir(app.dir.path().join("rejects")).unwrap().count();
     assert_eq!(kept, 1, "the refused items are in the reject file too");
+
+    // Not an object at all: the request is malformed, and nothing of it is stored.
+    let (status, problem) = push(&app, Role::Analyst, vec![item("x:13", "Kabar siang", 0), json!(42)]).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().starts_with("items[1]"), "{problem}");
+    assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 1);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ pub const MAX_ITEMS: usize = 1000;
 pub struct ItemBatch {
     /// Posts and articles in the item format (`docs/item-format.md`): `id` (`platform:native-id`),
     /// `platform`, `text`, `published_at` (RFC 3339), and optionally `url`, `author`, `metrics`, `lang`.
-    /// Each is taken or refused on its own.
+    /// Each is taken or refused on its own; an element that is not an object refuses the whole request.
     #[schema(value_type = Vec<Object>, max_items = 1000)]
     pub items: Vec<serde_json::Value>,
 }
@@ -57,6 +57,10 @@ pub struct PushReceipt {
 pub async fn push(State(state): State<AppState>, Body(batch): Body<ItemBatch>) -> Result<Json<PushReceipt>, Problem> {
     if batch.items.len() > MAX_ITEMS {
         return Err(Problem::invalid(format!("items: at most {MAX_ITEMS} in one request, not {}", batch.items.len())));
+    }
+    // An element that is not even an object is a malformed request, not an item to refuse.
+    if let Some(index) = batch.items.iter().position(|item| !item.is_object()) {
+        return Err(Problem::invalid(format!("items[{index}]: expected an object in the item format")));
     }
     let mut lines = Vec::new();
     for item in &batch.items {
