@@ -77,9 +77,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         ..super::serve::Launch::default()
     };
     let (stop, stopping) = (launch.stop.clone(), launch.stopping.clone());
+    let scenario = Arc::new(scenario);
     let replayed = Arc::new(std::sync::Mutex::new(None));
-    let outcome = replayed.clone();
-    let replay_scenario = scenario.clone();
+    let (outcome, replay_scenario) = (replayed.clone(), scenario.clone());
     let exit = super::serve::serve(&drill, args.serve, launch, move |address| {
         let local = format!("http://{address}");
         println!("\nServing the drill on {local}/desk (Ctrl-C ends it early)");
@@ -90,10 +90,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         if let Err(e) = &totals {
             eprintln!("error: {e:#}");
         }
-        *outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(totals.ok());
+        *outcome.lock().unwrap_or_else(|e| e.into_inner()) = totals.ok();
         stop.notify_one();
     })?;
-    finish(&drill, &scenario, &clock, replayed.lock().unwrap_or_else(|e| e.into_inner()).take().flatten())?;
+    finish(&drill, &scenario, &clock, replayed.lock().unwrap_or_else(|e| e.into_inner()).take())?;
     Ok(exit)
 }
 
