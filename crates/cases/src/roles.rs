@@ -45,6 +45,9 @@ pub enum Permission {
     /// Register and remove webhook endpoints and read their delivery logs: an endpoint receives the
     /// desk's events, so choosing where they go is an administrator's decision.
     ManageWebhooks,
+    /// Change what the desk keeps as settings: the claim matcher's thresholds (they decide which hoaxes
+    /// open cases and what the public is told) and each platform's takedown addressee.
+    ManageSettings,
     ReadAudit,
     /// Read `/metrics`: request figures and the case load, which are not for the public.
     ReadMetrics,
@@ -95,7 +98,7 @@ impl Role {
             RecordTakedownOutcome => matches!(self, Admin | Communicator | PlatformLiaison),
             WorkReports => matches!(self, Admin | Analyst),
             ReadPublished => self != Monitor,
-            ManageUsers | ManageWebhooks => self == Admin,
+            ManageUsers | ManageWebhooks | ManageSettings => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
             ReadFigures => matches!(self, Admin | Analyst | Reviewer | Communicator),
@@ -126,7 +129,7 @@ impl Role {
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ReadCases,
         Permission::WorkCases,
         Permission::ProposeVerdict,
@@ -138,6 +141,7 @@ impl Permission {
         Permission::ReadPublished,
         Permission::ManageUsers,
         Permission::ManageWebhooks,
+        Permission::ManageSettings,
         Permission::ReadAudit,
         Permission::ReadMetrics,
         Permission::ReadFigures,
@@ -180,6 +184,7 @@ mod tests {
         assert_eq!(Permission::ReviewVerdict.roles(), vec![Role::Reviewer]);
         assert_eq!(Permission::ManageUsers.roles(), vec![Role::Admin]);
         assert_eq!(Permission::ManageWebhooks.roles(), vec![Role::Admin]);
+        assert_eq!(Permission::ManageSettings.roles(), vec![Role::Admin]);
         assert_eq!(Permission::Respond.roles(), vec![Role::Admin, Role::Communicator]);
     }
 

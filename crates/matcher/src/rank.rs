@@ -86,7 +86,9 @@ pub struct Explanation {
 }
 
 /// Score levels with a documented meaning; see docs/factcheck-formats.md ("Scores and thresholds").
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An administrator may move them (the desk's admin page); [`Thresholds::checked`] keeps them in order.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// At or above: answer the public automatically with this fact-check.
     pub auto_answer: f32,
@@ -101,6 +103,20 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
+    /// Thresholds that mean what their names say: scores are in [0, 1] and a match answered to the public
+    /// is also one shown to analysts. The refusal names the field at fault.
+    pub fn checked(auto_answer: f32, suggest: f32) -> Result<Thresholds, (&'static str, String)> {
+        for (field, value) in [("auto_answer", auto_answer), ("suggest", suggest)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err((field, format!("must be between 0 and 1 (got {value})")));
+            }
+        }
+        if suggest > auto_answer {
+            return Err(("suggest", format!("must not exceed auto_answer ({auto_answer}); got {suggest}")));
+        }
+        Ok(Thresholds { auto_answer, suggest })
+    }
+
     /// What to do with a text whose best match scores `best` (`None`: no candidate at all).
     pub fn answer(&self, best: Option<f32>) -> Answer {
         match best {
@@ -989,6 +1005,16 @@ mod tests {
         assert_eq!(t.answer(Some(0.05)), Answer::None);
         assert_eq!(t.answer(None), Answer::None);
         assert_eq!(serde_json::to_string(&Answer::Suggest).unwrap(), "\"suggest\"");
+    }
+
+    #[test]
+    fn thresholds_are_checked_for_range_and_order() {
+        assert_eq!(Thresholds::checked(0.5, 0.1), Ok(Thresholds { auto_answer: 0.5, suggest: 0.1 }));
+        assert_eq!(Thresholds::checked(0.3, 0.3).map(|t| t.suggest), Ok(0.3));
+        assert_eq!(Thresholds::checked(1.2, 0.1).unwrap_err().0, "auto_answer");
+        assert_eq!(Thresholds::checked(0.5, -0.1).unwrap_err().0, "suggest");
+        assert_eq!(Thresholds::checked(0.5, f32::NAN).unwrap_err().0, "suggest");
+        assert_eq!(Thresholds::checked(0.2, 0.4).unwrap_err().0, "suggest");
     }
 
     struct Constant;

@@ -28,7 +28,9 @@ pub use detection::Detection;
 pub use factcheck_pull::{pull_factchecks, FeedKind, Pulled};
 pub use feed::{fetch_feed, FeedSource};
 pub use ingest::{ingest, ingest_with_stages, IngestOptions, IngestSummary, Progress, Stage};
-pub use matching_stage::{MatchingStage, MatchingTotals, DETECTOR as CLAIMS_DETECTOR};
+pub use matching_stage::{
+    thresholds_in_force, MatchingStage, MatchingTotals, DETECTOR as CLAIMS_DETECTOR, THRESHOLDS_SETTING,
+};
 pub use narratives_stage::{stored_tracker, NarrativeStage, SNAPSHOT_FILE as NARRATIVES_SNAPSHOT_FILE};
 pub use rejects::{Reject, RejectWriter};
 pub use source::{open_file, open_reader, Format, Record, Source};

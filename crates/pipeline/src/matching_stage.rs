@@ -19,8 +19,24 @@ use serde::Serialize;
 use tangkal_cases::{Clock, NewCase, Origin, Priority, Signals, SystemClock, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
 use tangkal_matcher::{Answer, Match, Matcher, Thresholds};
 use tangkal_store::{
-    FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, Store,
+    FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, SettingStore,
+    Store,
 };
+
+/// The setting that holds the thresholds an administrator chose ([`Thresholds`] as JSON).
+pub const THRESHOLDS_SETTING: &str = "matcher.thresholds";
+
+/// The thresholds in force: the administrator's, else the shipped ones.
+pub fn thresholds_in_force<S: SettingStore + ?Sized>(store: &S) -> tangkal_store::Result<Thresholds> {
+    let Some(setting) = store.setting(THRESHOLDS_SETTING)? else { return Ok(Thresholds::default()) };
+    let stored = serde_json::from_value::<Thresholds>(setting.value)
+        .ok()
+        .and_then(|t| Thresholds::checked(t.auto_answer, t.suggest).ok());
+    Ok(stored.unwrap_or_else(|| {
+        tracing::warn!("the stored {THRESHOLDS_SETTING} are not valid thresholds: the shipped ones apply");
+        Thresholds::default()
+    }))
+}
 
 /// Who opens the cases of debunked narratives, in the cases and the audit trail.
 pub const DETECTOR: &str = "detector:claims";
@@ -51,6 +67,7 @@ pub struct MatchingStage {
 
 struct Active {
     factchecks_revision: String,
+    thresholds: Thresholds,
     matcher_version: String,
     /// Built when the first narrative needs it, so a run that changes no narrative never builds it.
     matcher: Option<Matcher>,
@@ -67,9 +84,11 @@ impl MatchingStage {
 
     /// [`MatchingStage::open`], opening cases at the times `clock` gives.
     pub fn open_with_clock(store: &mut dyn Store, clock: Arc<dyn Clock>) -> anyhow::Result<MatchingStage> {
+        let thresholds = thresholds_in_force(&*store)?;
         let active = store.factchecks_revision()?.map(|factchecks_revision| Active {
             factchecks_revision,
-            matcher_version: matcher_version(Thresholds::default()),
+            thresholds,
+            matcher_version: matcher_version(thresholds),
             matcher: None,
             checked_since: i64::MIN,
         });
@@ -94,7 +113,7 @@ impl MatchingStage {
                 break;
             }
             if active.matcher.is_none() {
-                active.matcher = Some(build_matcher(store)?);
+                active.matcher = Some(build_matcher(store, active.thresholds)?);
             }
             let matcher = active.matcher.as_ref().expect("built above");
             let mut batch = Vec::with_capacity(pending.len());
@@ -149,7 +168,7 @@ fn matcher_version(thresholds: Thresholds) -> String {
     )
 }
 
-fn build_matcher(store: &dyn Store) -> anyhow::Result<Matcher> {
+fn build_matcher(store: &dyn Store, thresholds: Thresholds) -> anyhow::Result<Matcher> {
     let started = std::time::Instant::now();
     let records: Vec<_> = store
         .list_factchecks(&FactCheckFilter::default(), u64::MAX >> 1, 0)?
@@ -157,7 +176,7 @@ fn build_matcher(store: &dyn Store) -> anyhow::Result<Matcher> {
         .map(|s| s.factcheck)
         .collect();
     let count = records.len();
-    let matcher = Matcher::build(records);
+    let matcher = Matcher::build(records).with_thresholds(thresholds);
     tracing::debug!(target: "tangkal::matching", "indexed {count} fact-checks in {:.2?}", started.elapsed());
     Ok(matcher)
 }
@@ -346,6 +365,30 @@ mod tests {
         assert!(stage.active.is_none());
         assert_eq!(stage.totals(), MatchingTotals::default());
         assert_eq!(store.narrative_claim(narrative_of(store.as_ref(), HOAX).id).unwrap(), None);
+    }
+
+    #[test]
+    fn thresholds_an_administrator_raises_open_no_case_and_mean_matching_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = tangkal_store::open(dir.path()).unwrap();
+        store.upsert_factchecks(&factchecks()).unwrap();
+        write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
+        NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
+        let strict = serde_json::json!({"auto_answer": 1.0, "suggest": 0.12});
+        store.put_setting(THRESHOLDS_SETTING, &strict, "admin", chrono::Utc::now()).unwrap();
+        assert_eq!(thresholds_in_force(store.as_ref()).unwrap(), Thresholds { auto_answer: 1.0, suggest: 0.12 });
+        let stage = MatchingStage::open(store.as_mut()).unwrap();
+        assert_eq!((stage.totals().matched, stage.totals().debunked), (2, 0));
+        assert_eq!(case_count(store.as_ref()), 0);
+        let claim = store.narrative_claim(narrative_of(store.as_ref(), HOAX).id).unwrap().unwrap();
+        assert!(claim.matcher_version.ends_with("auto 1 suggest 0.12"), "{}", claim.matcher_version);
+
+        // Back to the shipped ones: every narrative is matched again and the hoax opens its case.
+        let shipped = serde_json::to_value(Thresholds::default()).unwrap();
+        store.put_setting(THRESHOLDS_SETTING, &shipped, "admin", chrono::Utc::now()).unwrap();
+        let stage = MatchingStage::open(store.as_mut()).unwrap();
+        assert_eq!((stage.totals().matched, stage.totals().debunked), (2, 1));
+        assert_eq!(case_count(store.as_ref()), 1);
     }
 
     #[test]

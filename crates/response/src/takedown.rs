@@ -56,6 +56,65 @@ impl TakedownConfig {
     }
 }
 
+/// Settings keys of platform contacts: `platform.tiktok`.
+pub const PLATFORM_CONTACT_PREFIX: &str = "platform.";
+pub const MAX_ADDRESSEE_CHARS: usize = 200;
+
+/// Where a platform's takedown requests go, as an administrator recorded it on the desk: the letter is
+/// addressed to it. A platform without one is addressed by its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformContact {
+    /// Who the letter is addressed to: "PT Bytedance Indonesia, Tim Trust & Safety".
+    pub addressee: String,
+    /// The address requests are sent to: an e-mail address, or the https link of the platform's portal
+    /// for government requests. Empty when not known.
+    pub channel: String,
+}
+
+impl PlatformContact {
+    /// A contact from a form's fields, trimmed; the refusal names the field.
+    pub fn checked(addressee: &str, channel: &str) -> Result<PlatformContact, ResponseError> {
+        let addressee = clean_text("addressee", addressee, MAX_ADDRESSEE_CHARS, true, false)?;
+        let channel = channel.trim();
+        let channel = if channel.is_empty() {
+            String::new()
+        } else if channel.contains("://") {
+            let url = web_url("channel", channel)?;
+            if url.scheme() != "https" {
+                return Err(ResponseError::invalid("channel", "a portal's link must start with https://"));
+            }
+            url.to_string()
+        } else {
+            e_mail("channel", channel)?
+        };
+        Ok(PlatformContact { addressee, channel })
+    }
+
+    /// The settings key of `platform`'s contact.
+    pub fn key(platform: &str) -> String {
+        format!("{PLATFORM_CONTACT_PREFIX}{platform}")
+    }
+}
+
+/// An e-mail address as people write one: one `@`, something on both sides, a dot in the domain, no
+/// spaces. Whether it receives mail only sending tells.
+fn e_mail(field: &'static str, value: &str) -> Result<String, ResponseError> {
+    let plausible = value.chars().count() <= 254
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|part| !part.is_empty())
+        });
+    if plausible {
+        Ok(value.to_string())
+    } else {
+        Err(ResponseError::invalid(field, "must be an e-mail address or an https link"))
+    }
+}
+
 fn truncated(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
@@ -504,6 +563,27 @@ mod tests {
 
     use super::*;
     use crate::fixtures::{actor, case_rated, t0};
+
+    #[test]
+    fn a_platform_contact_is_an_addressee_with_an_e_mail_address_or_a_portal() {
+        let field = |r: Result<PlatformContact, ResponseError>| match r {
+            Err(ResponseError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let mail = PlatformContact::checked(" PT Contoh, Trust & Safety ", " legal@contoh.co.id ").unwrap();
+        assert_eq!(
+            (mail.addressee.as_str(), mail.channel.as_str()),
+            ("PT Contoh, Trust & Safety", "legal@contoh.co.id")
+        );
+        let portal = PlatformContact::checked("X Corp.", "https://legalrequests.contoh.com/gov").unwrap();
+        assert_eq!(portal.channel, "https://legalrequests.contoh.com/gov");
+        assert_eq!(PlatformContact::checked("Telegram", "").unwrap().channel, "");
+        assert_eq!(field(PlatformContact::checked("  ", "legal@contoh.co.id")), "addressee");
+        for bad in ["http://contoh.com/gov", "legal@localhost", "legal at contoh.co.id", "a@b@contoh.id", "<x>@c.id"] {
+            assert_eq!(field(PlatformContact::checked("PT Contoh", bad)), "channel", "{bad}");
+        }
+        assert_eq!(PlatformContact::key("tiktok"), "platform.tiktok");
+    }
 
     fn request(urls: &[&str], urgency: Option<Urgency>) -> TakedownRequest {
         let new = NewTakedown {

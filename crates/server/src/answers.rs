@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use hashlink::LruCache;
 use prometheus_client::metrics::counter::Counter;
 
-use tangkal_matcher::{Answer, FactCheck, Matcher, Ranked};
+use tangkal_matcher::{Answer, FactCheck, Matcher, Ranked, Thresholds};
 use tangkal_response::report::ReportAnswer;
 use tangkal_store::{FactCheckFilter, Store};
 
@@ -58,6 +58,8 @@ struct Base {
     matcher: Matcher,
     /// The store's fact-check revision when the base was read; `None` for an empty database.
     revision: Option<String>,
+    /// The thresholds in force when the base was read (the administrator's or the shipped ones).
+    thresholds: Thresholds,
 }
 
 #[derive(Default)]
@@ -78,6 +80,7 @@ struct Added {
 pub struct Snapshot {
     records: Vec<FactCheck>,
     revision: Option<String>,
+    thresholds: Thresholds,
     covers: u64,
 }
 
@@ -85,7 +88,11 @@ impl InstantAnswers {
     /// Builds the base from the store's fact-checks.
     pub fn load(store: &dyn Store) -> tangkal_store::Result<InstantAnswers> {
         let answers = InstantAnswers {
-            base: RwLock::new(Arc::new(Base { matcher: Matcher::build(Vec::new()), revision: None })),
+            base: RwLock::new(Arc::new(Base {
+                matcher: Matcher::build(Vec::new()),
+                revision: None,
+                thresholds: Thresholds::default(),
+            })),
             recent: RwLock::default(),
             added: Mutex::default(),
             rebuild_soon: tokio::sync::Notify::new(),
@@ -97,10 +104,11 @@ impl InstantAnswers {
         Ok(answers)
     }
 
-    /// The store's fact-check revision, if it differs from the one the base was built from.
-    pub fn outdated(&self, store: &dyn Store) -> tangkal_store::Result<Option<String>> {
-        let revision = store.factchecks_revision()?;
-        Ok((revision != read(&self.base).revision).then_some(revision).flatten())
+    /// Whether the store's fact-checks or the thresholds in force changed since the base was read.
+    pub fn outdated(&self, store: &dyn Store) -> tangkal_store::Result<bool> {
+        let base = read(&self.base);
+        Ok(store.factchecks_revision()? != base.revision
+            || tangkal_pipeline::thresholds_in_force(store)? != base.thresholds)
     }
 
     /// Reads what a new base needs. Additions made before this call are committed, so the records read
@@ -109,9 +117,10 @@ impl InstantAnswers {
         let covers = self.added.lock().unwrap_or_else(|e| e.into_inner()).next;
         // The revision first: a change landing between the two reads makes the next check rebuild again.
         let revision = store.factchecks_revision()?;
+        let thresholds = tangkal_pipeline::thresholds_in_force(store)?;
         let records =
             store.list_factchecks(&FactCheckFilter::default(), u64::MAX >> 1, 0)?.into_iter().map(|s| s.factcheck);
-        Ok(Snapshot { records: records.collect(), revision, covers })
+        Ok(Snapshot { records: records.collect(), revision, thresholds, covers })
     }
 
     /// Builds the base from `snapshot` (the slow part: about a second for 17,000 fact-checks) and puts it
@@ -119,7 +128,11 @@ impl InstantAnswers {
     pub fn install(&self, snapshot: Snapshot) {
         let started = std::time::Instant::now();
         let count = snapshot.records.len();
-        let base = Arc::new(Base { matcher: Matcher::build(snapshot.records), revision: snapshot.revision });
+        let base = Arc::new(Base {
+            matcher: Matcher::build(snapshot.records),
+            revision: snapshot.revision,
+            thresholds: snapshot.thresholds,
+        });
         let mut added = self.added.lock().unwrap_or_else(|e| e.into_inner());
         *self.base.write().unwrap_or_else(|e| e.into_inner()) = base;
         added.records.retain(|(n, _)| *n >= snapshot.covers);
@@ -190,7 +203,7 @@ impl InstantAnswers {
             found.extend(matcher.rank(text, CANDIDATES).into_iter().map(|r| (r, matcher.index().record(r.doc))));
         }
         found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
-        let thresholds = base.matcher.thresholds();
+        let thresholds = base.thresholds;
         found
             .into_iter()
             .take_while(|(r, _)| thresholds.answer(Some(r.score)) == Answer::Auto)
@@ -257,10 +270,10 @@ mod tests {
         let all = sample();
         let (_dir, mut store) = store_with(&all[..38]);
         let answers = InstantAnswers::load(store.as_ref()).unwrap();
-        assert_eq!(answers.outdated(store.as_ref()).unwrap(), None);
+        assert!(!answers.outdated(store.as_ref()).unwrap());
         store.upsert_factchecks(&all[38..39]).unwrap();
         answers.add(all[38].clone());
-        assert!(answers.outdated(store.as_ref()).unwrap().is_some());
+        assert!(answers.outdated(store.as_ref()).unwrap());
         let snapshot = answers.read(store.as_ref()).unwrap();
         // Published while the rebuild runs: not in what it read.
         store.upsert_factchecks(&all[39..]).unwrap();
@@ -271,7 +284,23 @@ mod tests {
         for f in &all[38..] {
             assert_eq!(answers.answer(&text_of(f)).map(|a| a.url), f.url.clone(), "{}", f.id);
         }
-        assert!(answers.outdated(store.as_ref()).unwrap().is_some(), "the second addition came later");
+        assert!(answers.outdated(store.as_ref()).unwrap(), "the second addition came later");
+    }
+
+    #[test]
+    fn thresholds_an_administrator_sets_take_effect_at_the_next_rebuild() {
+        let all = sample();
+        let (_dir, mut store) = store_with(&all);
+        let answers = InstantAnswers::load(store.as_ref()).unwrap();
+        let text = text_of(&all[0]);
+        assert!(answers.answer(&text).is_some());
+        // Nothing is confident enough for the public any more.
+        let strict = serde_json::to_value(Thresholds { auto_answer: 1.0, suggest: 0.12 }).unwrap();
+        store.put_setting(tangkal_pipeline::THRESHOLDS_SETTING, &strict, "admin", chrono::Utc::now()).unwrap();
+        assert!(answers.outdated(store.as_ref()).unwrap());
+        answers.install(answers.read(store.as_ref()).unwrap());
+        assert!(!answers.outdated(store.as_ref()).unwrap());
+        assert_eq!(answers.answer(&text), None);
     }
 
     #[test]

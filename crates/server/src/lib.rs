@@ -304,6 +304,7 @@ pub async fn serve(
     // Build the search index now rather than on the first search.
     let warm = state.clone();
     tokio::spawn(async move { warm.search.sync(&warm.pool).await });
+    desk::narrative::refresh_coordination(&state);
     let webhook_tasks = webhooks::spawn(&state);
     let tipline_sender = tiplines::sender::spawn(&state);
     let upkeep = tokio::spawn(keep_reports_up_to_date(state.clone()));
@@ -353,10 +354,7 @@ async fn keep_reports_up_to_date(state: AppState) {
         let desk = state.reports.clone();
         let outdated = state
             .pool
-            .run(move |s| match desk.answers.outdated(s)? {
-                Some(_) => desk.answers.read(s).map(Some),
-                None => Ok(None),
-            })
+            .run(move |s| if desk.answers.outdated(s)? { desk.answers.read(s).map(Some) } else { Ok(None) })
             .await;
         let desk = state.reports.clone();
         let rebuilt = tokio::task::spawn_blocking(move || {

@@ -129,6 +129,8 @@ pub(crate) fn table(max_upload_bytes: u64) -> Vec<Route> {
         route(Method::POST, "/desk/admin/users/{id}/disable", Page(ManageUsers), admin::disable_user),
         route(Method::POST, "/desk/admin/tokens", Page(ManageUsers), admin::create_token),
         route(Method::POST, "/desk/admin/tokens/{id}/revoke", Page(ManageUsers), admin::revoke_token),
+        route(Method::POST, "/desk/admin/thresholds", Page(ManageSettings), admin::save_thresholds),
+        route(Method::POST, "/desk/admin/platforms", Page(ManageSettings), admin::save_platform),
         route(Method::GET, "/desk/admin/webhooks", Page(ManageWebhooks), admin::webhooks_page),
         route(Method::POST, "/desk/admin/webhooks", Page(ManageWebhooks), admin::create_webhook),
         route(Method::GET, "/desk/admin/webhooks/{id}", Page(ManageWebhooks), admin::webhook_page),

@@ -463,6 +463,12 @@ async fn request_for(
             let (url, _, _) = Box::pin(request_for(app, &Method::DELETE, "/api/v1/tokens/{id}")).await;
             (format!("{}/revoke", url.replace("/api/v1/tokens", "/desk/admin/tokens")), Some(json!({})), None)
         }
+        ("POST", "/desk/admin/thresholds") => {
+            (path.into(), Some(json!({"auto_answer": "0.48", "suggest": "0.12"})), None)
+        }
+        ("POST", "/desk/admin/platforms") => {
+            (path.into(), Some(json!({"platform": "tiktok", "addressee": "PT Contoh", "channel": ""})), None)
+        }
         ("POST", "/desk/admin/webhooks") => {
             (path.into(), Some(json!({"url": hook_url, "event:case.opened": "on"})), None)
         }
@@ -586,6 +592,8 @@ async fn every_route_admits_exactly_its_roles() {
         ("POST", "/desk/admin/users/{id}/disable", Some(&[Admin])),
         ("POST", "/desk/admin/tokens", Some(&[Admin])),
         ("POST", "/desk/admin/tokens/{id}/revoke", Some(&[Admin])),
+        ("POST", "/desk/admin/thresholds", Some(&[Admin])),
+        ("POST", "/desk/admin/platforms", Some(&[Admin])),
         ("GET", "/desk/admin/webhooks", Some(&[Admin])),
         ("POST", "/desk/admin/webhooks", Some(&[Admin])),
         ("GET", "/desk/admin/webhooks/{id}", Some(&[Admin])),

@@ -9,6 +9,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCA
 use reqwest::Method;
 use serde_json::json;
 use tangkal_cases::{Clock, NewCase, Role, Status, Urgency};
+use tangkal_store::AuditFilter;
 
 /// A browser session: its cookie and CSRF token.
 struct Session {
@@ -730,9 +731,50 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     let actions: Vec<String> = audited(&app, "webhook", endpoint.id).into_iter().map(|(_, a)| a).collect();
     assert_eq!(actions, ["webhook.create", "webhook.delete"]);
 
+    let (_, _, html) = page(&app, &admin, "/desk/admin").await;
+    assert!(html.contains("name=\"auto_answer\" value=\"0.48\""), "the shipped thresholds until changed");
+    let thresholds = |auto: &str, suggest: &str| {
+        vec![("csrf_token", admin.csrf.clone()), ("auto_answer", auto.to_string()), ("suggest", suggest.to_string())]
+    };
+    let refused = send("/desk/admin/thresholds", thresholds("0,3", "0,4")).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("href=\"#thresholds-suggest\"") && html.contains("value=\"0,4\""), "{html}");
+    let saved = send("/desk/admin/thresholds", thresholds("0,55", "0.2")).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    let stored = app.store.lock().unwrap().setting("matcher.thresholds").unwrap().expect("stored");
+    assert_eq!(
+        (stored.value, stored.updated_by.as_str()),
+        (json!({"auto_answer": 0.55, "suggest": 0.2}), admin_label.as_str())
+    );
+    let (_, _, html) = page(&app, &admin, "/desk/admin").await;
+    assert!(html.contains("name=\"auto_answer\" value=\"0.55\"") && html.contains(&admin_label));
+
+    let contact = |platform: &str, channel: &str| {
+        vec![
+            ("csrf_token", admin.csrf.clone()),
+            ("platform", platform.to_string()),
+            ("addressee", "PT Contoh <Trust & Safety>".to_string()),
+            ("channel", channel.to_string()),
+        ]
+    };
+    let refused = send("/desk/admin/platforms", contact("tiktok", "bukan alamat")).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("href=\"#platform-tiktok-channel\""));
+    assert_eq!(send("/desk/admin/platforms", contact("myspace", "")).await.unwrap().status(), 422);
+    assert_eq!(send("/desk/admin/platforms", contact("tiktok", "legal@contoh.co.id")).await.unwrap().status(), 303);
+    let (_, _, html) = page(&app, &admin, "/desk/admin").await;
+    assert!(html.contains("value=\"PT Contoh &#60;Trust &#38; Safety&#62;\"") && html.contains("legal@contoh.co.id"));
+    let filter = AuditFilter { entity: Some("setting".into()), ..AuditFilter::default() };
+    let changes = app.store.lock().unwrap().audit_events(&filter, 10, 0).unwrap();
+    let changed: Vec<String> = changes.into_iter().map(|e| e.entity_id).collect();
+    assert_eq!(changed, ["matcher.thresholds", "platform.tiktok"]);
+
     let analyst = session(&app, &username(Role::Analyst)).await;
     assert_eq!(page(&app, &analyst, "/desk/admin").await.0, 403);
     assert_eq!(page(&app, &analyst, "/desk/admin/webhooks").await.0, 403);
+    let own_thresholds = [("csrf_token", analyst.csrf.as_str()), ("auto_answer", "0.1"), ("suggest", "0.1")];
+    assert_eq!(post(&app, &analyst, "/desk/admin/thresholds", &own_thresholds).await.0, 403);
     let (_, _, queue) = page(&app, &analyst, "/desk").await;
     assert!(!queue.contains("href=\"/desk/admin\""));
 }

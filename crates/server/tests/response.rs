@@ -151,6 +151,11 @@ async fn a_takedown_runs_from_verdict_to_liaison_outcomes_and_overdue() {
     {
         assert!(html.contains(part), "{part} in {html}");
     }
+    assert!(!html.contains("Dikirim ke"), "no addressee recorded yet");
+    let contact = json!({"addressee": "PT Contoh Indonesia, Trust & Safety", "channel": "legal@contoh.co.id"});
+    app.store.lock().unwrap().put_setting("platform.tiktok", &contact, "admin", chrono::Utc::now()).unwrap();
+    let (_, _, html) = get_text(&app, &letter, Some(Role::Communicator)).await;
+    assert!(html.contains("PT Contoh Indonesia, Trust &#38; Safety (tiktok)") && html.contains("legal@contoh.co.id"));
     let (status, kind, csv) = get_text(&app, &format!("{letter}?format=csv"), Some(Role::Communicator)).await;
     assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"));
     let lines: Vec<&str> = csv.lines().collect();

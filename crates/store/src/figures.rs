@@ -44,8 +44,10 @@ pub trait FigureStore {
     fn cases_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>>;
     /// Items published per local day and platform since `since`.
     fn items_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>>;
-    /// The response times of the cases opened since `since`.
+    /// The response times of the cases opened since `since`, in the order they opened.
     fn response_times(&self, since: i64) -> Result<Vec<ResponseTimes>>;
+    /// Clarifications first published in `[since, until)` (UTC seconds).
+    fn count_clarifications_published(&self, since: i64, until: i64) -> Result<u64>;
 }
 
 fn daily(conn: &rusqlite::Connection, sql: &str, since: i64, offset: i64) -> Result<Vec<DailyCount>> {
@@ -58,8 +60,11 @@ fn daily(conn: &rusqlite::Connection, sql: &str, since: i64, offset: i64) -> Res
 
 impl FigureStore for SqliteStore {
     fn count_narratives(&self) -> Result<u64> {
-        let n: i64 =
-            self.conn.query_row("SELECT COUNT(*) FROM narratives WHERE merged_into IS NULL", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM narratives INDEXED BY narratives_live WHERE merged_into IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n as u64)
     }
 
@@ -72,8 +77,9 @@ impl FigureStore for SqliteStore {
     }
 
     fn verdicts_by_rating(&self) -> Result<Vec<(Rating, u64)>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT rating, COUNT(*) FROM verdicts WHERE approved = 1 GROUP BY rating")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rating, COUNT(*) FROM verdicts INDEXED BY verdicts_rating WHERE approved = 1 GROUP BY rating",
+        )?;
         let parse = |text: &str| Rating::ALL.into_iter().find(|r| json_name(r) == text);
         let counted = stmt
             .query_map([], |r| Ok((text_enum(r.get(0)?, parse)?, r.get::<_, i64>(1)? as u64)))?
@@ -84,8 +90,8 @@ impl FigureStore for SqliteStore {
     fn cases_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>> {
         daily(
             &self.conn,
-            "SELECT (opened_at + ?2) / 86400, urgency, COUNT(*) FROM cases WHERE opened_at >= ?1
-             GROUP BY 1, 2 ORDER BY 1, 2",
+            "SELECT (opened_at + ?2) / 86400, urgency, COUNT(*) FROM cases INDEXED BY cases_opened
+             WHERE opened_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
             since,
             offset_seconds,
         )
@@ -94,7 +100,7 @@ impl FigureStore for SqliteStore {
     fn items_per_day(&self, since: i64, offset_seconds: i64) -> Result<Vec<DailyCount>> {
         daily(
             &self.conn,
-            "SELECT (published_at + ?2) / 86400, platform, COUNT(*) FROM items WHERE published_at >= ?1
+            "SELECT (hour * 3600 + ?2) / 86400, platform, SUM(items) FROM item_hours WHERE hour * 3600 >= ?1
              GROUP BY 1, 2 ORDER BY 1, 2",
             since,
             offset_seconds,
@@ -104,10 +110,11 @@ impl FigureStore for SqliteStore {
     fn response_times(&self, since: i64) -> Result<Vec<ResponseTimes>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.urgency, c.opened_at, c.due_at, c.finished_at,
-                    (SELECT MIN(v.reviewed_at) FROM verdicts v INDEXED BY verdicts_case WHERE v.case_id = c.id AND v.approved = 1),
-                    (SELECT MIN(k.published_at) FROM clarifications k INDEXED BY clarifications_case
+                    (SELECT MIN(v.reviewed_at) FROM verdicts v INDEXED BY verdicts_approved
+                     WHERE v.case_id = c.id AND v.approved = 1),
+                    (SELECT MIN(k.published_at) FROM clarifications k INDEXED BY clarifications_first
                      WHERE k.case_id = c.id AND k.status = 'published')
-             FROM cases c WHERE c.opened_at >= ?1 ORDER BY c.id",
+             FROM cases c INDEXED BY cases_opened WHERE c.opened_at >= ?1 ORDER BY c.opened_at, c.id",
         )?;
         let rows = stmt.query_map(params![since], |r| {
             Ok(ResponseTimes {
@@ -122,6 +129,16 @@ impl FigureStore for SqliteStore {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn count_clarifications_published(&self, since: i64, until: i64) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM clarifications INDEXED BY clarifications_published
+             WHERE status = 'published' AND published_at >= ?1 AND published_at < ?2",
+            params![since, until],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
 }
 
 #[cfg(test)]
@@ -130,7 +147,43 @@ mod tests {
     use tangkal_cases::{Actor, Change, NewCase, Role, UserRef, VerdictDraft};
 
     use super::*;
-    use crate::{CaseStore, NewUser, UserStore};
+    use crate::{CaseStore, ItemFilter, ItemRecord, ItemStore, NewUser, SourceRef, UserStore};
+
+    #[test]
+    fn items_per_day_add_up_from_the_hourly_tally_and_rewrites_add_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+        // 17:30 UTC on 1 March is already 2 March in Jakarta (UTC+7); 17:59 is too, 16:00 is not.
+        let posts = [
+            ("a", "x", "2026-03-01T17:30:00Z"),
+            ("b", "x", "2026-03-01T17:59:00Z"),
+            ("c", "tiktok", "2026-03-01T16:00:00Z"),
+        ];
+        let items: Vec<_> = posts
+            .iter()
+            .map(|(id, platform, at)| {
+                let line =
+                    format!(r#"{{"id":"{id}","platform":"{platform}","text":"teks {id}","published_at":"{at}"}}"#);
+                tangkal_model::parse_json_item(line.as_bytes(), tangkal_model::DEFAULT_MAX_TEXT_BYTES).unwrap()
+            })
+            .collect();
+        let records: Vec<_> =
+            items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
+        let source = SourceRef { kind: "file".into(), location: "t.jsonl".into() };
+        store.write_items(&source, &records).unwrap();
+        store.write_items(&source, &records).unwrap();
+        let first_of_march = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap().timestamp() / 86400;
+        assert_eq!(
+            store.items_per_day(0, 7 * 3600).unwrap(),
+            vec![
+                DailyCount { day: first_of_march, group: "tiktok".into(), count: 1 },
+                DailyCount { day: first_of_march + 1, group: "x".into(), count: 2 },
+            ]
+        );
+        assert_eq!(store.items_per_day(first_of_march * 86400 + 17 * 3600, 7 * 3600).unwrap().len(), 1);
+        assert_eq!(store.count_items(&ItemFilter::default()).unwrap(), 3);
+        assert_eq!(store.count_items(&ItemFilter { platform: Some("x".into()), ..ItemFilter::default() }).unwrap(), 2);
+    }
 
     #[test]
     fn figures_count_cases_verdicts_and_days_in_local_time() {
@@ -195,5 +248,6 @@ mod tests {
         assert_eq!((times[1].verdict_at, times[1].clarified_at), (None, None));
         assert_eq!(store.response_times(after.timestamp() + 1).unwrap().len(), 0);
         assert_eq!(store.count_narratives().unwrap(), 0);
+        assert_eq!(store.count_clarifications_published(0, after.timestamp()).unwrap(), 0);
     }
 }

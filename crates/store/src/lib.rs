@@ -36,6 +36,7 @@ mod narratives;
 mod reports;
 #[cfg(test)]
 mod response_fixtures;
+mod settings;
 mod sqlite;
 mod takedowns;
 mod tiplines;
@@ -56,6 +57,7 @@ pub use narratives::{
     NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
 pub use reports::{ReportFilter, ReportStore};
+pub use settings::{Setting, SettingStore};
 pub use sqlite::{BackgroundCheckpoints, SqliteStore, DATABASE_FILE};
 pub use takedowns::{TakedownCreate, TakedownFilter, TakedownStore};
 pub use tiplines::{ContactState, DueMessage, NewTip, SendResult, TipAction, TipTaken, TiplineStore};
@@ -93,6 +95,7 @@ pub trait Store:
     + WebhookStore
     + TiplineStore
     + FigureStore
+    + SettingStore
     + Send
 {
 }

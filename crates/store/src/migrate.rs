@@ -29,6 +29,8 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     step(12, "tiplines", include_str!("../migrations/sqlite/0012_tiplines.sql")),
     step(13, "clarification_topics", include_str!("../migrations/sqlite/0013_clarification_topics.sql")),
     step(14, "desk_indexes", include_str!("../migrations/sqlite/0014_desk_indexes.sql")),
+    step(15, "settings", include_str!("../migrations/sqlite/0015_settings.sql")),
+    step(16, "dashboard_figures", include_str!("../migrations/sqlite/0016_dashboard_figures.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {

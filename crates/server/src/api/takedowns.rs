@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tangkal_cases::{Actor, Case, Role};
 use tangkal_response::takedown::{
-    NewTakedown, Outcome, OutcomeCounts, RequestState, TakedownChange, TakedownConfig, TakedownRequest,
+    NewTakedown, Outcome, OutcomeCounts, PlatformContact, RequestState, TakedownChange, TakedownConfig, TakedownRequest,
 };
 use tangkal_response::transparency::{figures, Period, PlatformFigures, TransparencyEntry};
 use tangkal_response::ResponseError;
@@ -271,6 +271,9 @@ pub struct LetterQuery {
 struct Letter<'a> {
     request: &'a TakedownRequest,
     organisation: &'a str,
+    /// Where the administrators said this platform's letters go (the admin page); `None` addresses the
+    /// platform by its name.
+    contact: Option<PlatformContact>,
 }
 
 /// Printed in `Asia/Jakarta` time: the letters go to Indonesian offices.
@@ -327,7 +330,10 @@ pub async fn letter(
     let file = request.reference.replace('/', "-");
     match q.format.unwrap_or_default() {
         LetterFormat::Html => {
-            let letter = Letter { request: &request, organisation: &state.config.response.site.organisation };
+            let key = PlatformContact::key(&request.platform);
+            let stored = state.pool.run(move |s| s.setting(&key)).await?;
+            let contact = stored.and_then(|s| serde_json::from_value(s.value).ok());
+            let letter = Letter { request: &request, organisation: &state.config.response.site.organisation, contact };
             let html = letter.render().map_err(Problem::internal)?;
             Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
         }

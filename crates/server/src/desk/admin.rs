@@ -1,6 +1,7 @@
 //! Administration pages, for the permissions that guard the same API routes: users and API tokens
-//! (`ManageUsers`), webhook endpoints and their deliveries (`ManageWebhooks`), and the configured
-//! settings, read only. Each form calls what its API route calls (`api::accounts::add_user`,
+//! (`ManageUsers`), webhook endpoints and their deliveries (`ManageWebhooks`), the claim-matching
+//! thresholds and the platforms' takedown addressees kept in the store (`ManageSettings`, audited), and
+//! the configured settings, read only. Each form calls what its API route calls (`api::accounts::add_user`,
 //! `api::webhooks::register`, …), so it is refused and audited exactly alike. A new token's or endpoint's
 //! secret is shown on the page that answers the form, once, and never cached.
 
@@ -12,10 +13,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tangkal_cases::{Permission, Role, Urgency};
+use tangkal_matcher::Thresholds;
+use tangkal_pipeline::{thresholds_in_force, THRESHOLDS_SETTING};
+use tangkal_response::takedown::{PlatformContact, PLATFORM_CONTACT_PREFIX};
 use tangkal_response::webhook::{Delivery, DeliveryStatus, EventKind, NewWebhook, WebhookEndpoint};
+use tangkal_store::Setting as StoredSetting;
 use tangkal_web::pages::admin::{
-    AdminPage, AttemptView, DeliveryRow, SecretPage, Setting, TokenForm, TokenRow, UserForm, UserRow, WebhookForm,
-    WebhookPage, WebhookRow, WebhooksPage,
+    AdminPage, AttemptView, DeliveryRow, PlatformRow, SecretPage, Setting, ThresholdsForm, TokenForm, TokenRow,
+    UserForm, UserRow, WebhookForm, WebhookPage, WebhookRow, WebhooksPage,
 };
 use tangkal_web::pages::FormError;
 use tangkal_web::{format, Choice, Lang, Tag};
@@ -36,12 +41,22 @@ const USER_FIELDS: &[(&str, &str)] = &[
 ];
 /// The new-token form's inputs.
 const TOKEN_FIELDS: &[(&str, &str)] = &[("token", "token-name"), ("user", "token-owner"), ("role", "token-role")];
+/// The thresholds form's inputs.
+const THRESHOLD_FIELDS: &[(&str, &str)] = &[("auto_answer", "thresholds-auto"), ("suggest", "thresholds-suggest")];
 /// The new-endpoint form's inputs.
 const WEBHOOK_FIELDS: &[(&str, &str)] =
     &[("url", "webhook-url"), ("events", "webhook-events"), ("description", "webhook-description")];
 
 /// The notices a form's redirect may ask for.
-const NOTICES: &[&str] = &["user_created", "user_disabled", "token_revoked", "webhook_enabled", "webhook_deleted"];
+const NOTICES: &[&str] = &[
+    "user_created",
+    "user_disabled",
+    "token_revoked",
+    "webhook_enabled",
+    "webhook_deleted",
+    "thresholds_saved",
+    "platform_saved",
+];
 /// Deliveries shown on an endpoint's page (the newest).
 const DELIVERIES_SHOWN: u64 = 50;
 
@@ -103,6 +118,30 @@ pub struct TokenInput {
 struct Kept {
     user: UserInput,
     token: TokenInput,
+    thresholds: Option<ThresholdsInput>,
+    platform: Option<PlatformInput>,
+}
+
+/// The thresholds form, as typed (a comma may stand for the decimal point).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsInput {
+    #[serde(default)]
+    auto_answer: String,
+    #[serde(default)]
+    suggest: String,
+}
+
+/// One platform's takedown addressee form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformInput {
+    #[serde(default)]
+    platform: String,
+    #[serde(default)]
+    addressee: String,
+    #[serde(default)]
+    channel: String,
 }
 
 /// `/desk/admin`.
@@ -139,9 +178,22 @@ async fn build(
     kept: Kept,
     notice: Option<String>,
 ) -> Result<AdminPage, Problem> {
-    let (users, tokens) = state.pool.run(|s| Ok((s.list_users()?, s.list_tokens()?))).await?;
+    let (users, tokens, thresholds, thresholds_set, contacts) = state
+        .pool
+        .run(|s| {
+            Ok((
+                s.list_users()?,
+                s.list_tokens()?,
+                thresholds_in_force(s)?,
+                s.setting(THRESHOLDS_SETTING)?,
+                s.settings_under(PLATFORM_CONTACT_PREFIX)?,
+            ))
+        })
+        .await?;
     let tz = zone(caller);
     let when = |t: chrono::DateTime<chrono::Utc>| format::short_date_time(t, tz, lang);
+    let changed =
+        |s: &StoredSetting| lang.fill("admin.changed_by", &[("who", &s.updated_by), ("when", &when(s.updated_at))]);
     let user_rows = users
         .iter()
         .map(|u| UserRow {
@@ -169,7 +221,41 @@ async fn build(
     let roles = |chosen: &str| -> Vec<Choice> {
         Role::ALL.iter().map(|r| Choice::new(r.as_str(), role_label(*r, lang), chosen == r.as_str())).collect()
     };
-    let Kept { user, token } = kept;
+    let Kept { user, token, thresholds: thresholds_input, platform: platform_input } = kept;
+    let thresholds = match thresholds_input {
+        Some(typed) => ThresholdsForm { auto_answer: typed.auto_answer, suggest: typed.suggest, changed: None },
+        None => ThresholdsForm {
+            auto_answer: thresholds.auto_answer.to_string(),
+            suggest: thresholds.suggest.to_string(),
+            changed: thresholds_set.as_ref().map(changed),
+        },
+    };
+    let platform_rows = state
+        .config
+        .response
+        .takedown
+        .platforms
+        .iter()
+        .map(|platform| {
+            if let Some(typed) = platform_input.as_ref().filter(|p| p.platform == *platform) {
+                return PlatformRow {
+                    platform: platform.clone(),
+                    addressee: typed.addressee.clone(),
+                    channel: typed.channel.clone(),
+                    changed: None,
+                };
+            }
+            let stored = contacts.iter().find(|c| c.key == PlatformContact::key(platform));
+            let contact: PlatformContact =
+                stored.and_then(|c| serde_json::from_value(c.value.clone()).ok()).unwrap_or_default();
+            PlatformRow {
+                platform: platform.clone(),
+                addressee: contact.addressee,
+                channel: contact.channel,
+                changed: stored.map(changed),
+            }
+        })
+        .collect();
     let mut platforms = vec![Choice::new("", lang.t("admin.no_platform"), user.platform.is_empty())];
     platforms.extend(state.config.platforms.iter().map(|p| Choice::new(p.clone(), p.clone(), user.platform == *p)));
     let owner = if token.user_id.is_empty() { caller.user.id.to_string() } else { token.user_id.clone() };
@@ -200,6 +286,8 @@ async fn build(
             owners,
             name: token.name,
         },
+        thresholds,
+        platforms: platform_rows,
         settings: settings(state, lang),
         webhooks_href: may(caller, Permission::ManageWebhooks).then(|| "/desk/admin/webhooks".to_string()),
         chrome,
@@ -216,7 +304,6 @@ fn settings(state: &AppState, lang: Lang) -> Vec<Setting> {
         _ => "–".to_string(),
     };
     let days = |n: u32| lang.fill("admin.days", &[("n", &format::number(n.into(), lang))]);
-    let thresholds = tangkal_matcher::Thresholds::default();
     let yes_no = |on: bool| lang.t(if on { "admin.allowed" } else { "admin.not_allowed" }).to_string();
     [
         ("admin.public_base_url", config.response.site.base_url.clone()),
@@ -240,16 +327,6 @@ fn settings(state: &AppState, lang: Lang) -> Vec<Setting> {
             lang.fill("admin.per_second", &[("burst", &public.burst.to_string()), ("n", &per_second)]),
         ),
         ("admin.private_webhooks", yes_no(config.webhooks.allow_private_addresses)),
-        (
-            "admin.matcher_thresholds",
-            lang.fill(
-                "admin.matcher_values",
-                &[
-                    ("auto", &format::decimal(thresholds.auto_answer.into(), 2, lang)),
-                    ("suggest", &format::decimal(thresholds.suggest.into(), 2, lang)),
-                ],
-            ),
-        ),
         (
             "admin.clocks",
             lang.fill(
@@ -319,7 +396,7 @@ pub async fn create_user(
         accounts::add_user(&state, &caller, new).await.map(|_| "user_created")
     }
     .await;
-    after(&state, &caller, &headers, outcome, USER_FIELDS, Kept { user: f, token: TokenInput::default() }).await
+    after(&state, &caller, &headers, outcome, USER_FIELDS, Kept { user: f, ..Kept::default() }).await
 }
 
 pub async fn disable_user(
@@ -369,7 +446,7 @@ pub async fn create_token(
             })
         }
         Err(problem) => {
-            let kept = Kept { user: UserInput::default(), token: f };
+            let kept = Kept { token: f, ..Kept::default() };
             after(&state, &caller, &headers, Err(problem), TOKEN_FIELDS, kept).await
         }
     }
@@ -384,6 +461,59 @@ pub async fn revoke_token(
 ) -> Response {
     let outcome = accounts::revoke(&state, &caller, id).await.map(|_| "token_revoked");
     after(&state, &caller, &headers, outcome, TOKEN_FIELDS, Kept::default()).await
+}
+
+/// Saves the claim-matching thresholds: audited, re-matching every narrative at the next ingest, and the
+/// instant answers rebuilt at once.
+pub async fn save_thresholds(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    DeskForm(f): DeskForm<ThresholdsInput>,
+) -> Response {
+    let outcome = async {
+        let number = |field: &str, text: &str| {
+            text.trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .map_err(|_| Problem::invalid(format!("{field}: {:?} is not a number", text.trim())))
+        };
+        let (auto_answer, suggest) = (number("auto_answer", &f.auto_answer)?, number("suggest", &f.suggest)?);
+        Thresholds::checked(auto_answer as f32, suggest as f32)
+            .map_err(|(field, why)| Problem::invalid(format!("{field}: {why}")))?;
+        // Kept as typed (0.55, not the nearest f32 widened to 0.550000011920929) for the audit trail.
+        let value = serde_json::json!({ "auto_answer": auto_answer, "suggest": suggest });
+        let (actor, now) = (caller.actor().label(), state.clock.now());
+        state.pool.run(move |s| s.put_setting(THRESHOLDS_SETTING, &value, &actor, now)).await?;
+        state.reports.answers.rebuild_soon.notify_one();
+        Ok("thresholds_saved")
+    }
+    .await;
+    let kept = Kept { thresholds: Some(f), ..Kept::default() };
+    after(&state, &caller, &headers, outcome, THRESHOLD_FIELDS, kept).await
+}
+
+/// Saves where one platform's takedown letters are addressed.
+pub async fn save_platform(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    DeskForm(f): DeskForm<PlatformInput>,
+) -> Response {
+    let outcome = async {
+        let platform = state.config.response.takedown.platform(&f.platform)?;
+        let contact = PlatformContact::checked(&f.addressee, &f.channel)?;
+        let value = serde_json::to_value(contact).map_err(Problem::internal)?;
+        let (actor, now) = (caller.actor().label(), state.clock.now());
+        state.pool.run(move |s| s.put_setting(&PlatformContact::key(&platform), &value, &actor, now)).await?;
+        Ok("platform_saved")
+    }
+    .await;
+    let prefix = format!("platform-{}", f.platform);
+    let fields = [("addressee", format!("{prefix}-addressee")), ("channel", format!("{prefix}-channel"))];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(name, id)| (*name, id.as_str())).collect();
+    let kept = Kept { platform: Some(f), ..Kept::default() };
+    after(&state, &caller, &headers, outcome, &fields, kept).await
 }
 
 fn event_label(kind: EventKind, lang: Lang) -> String {

@@ -10,9 +10,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use tangkal_cases::Urgency;
-use tangkal_response::clarification::ClarificationStatus;
 use tangkal_response::transparency::{figures, median, Period};
-use tangkal_store::{ClarificationFilter, DailyCount, ItemFilter, NarrativeOrder};
+use tangkal_store::{DailyCount, ItemFilter, NarrativeOrder};
 use tangkal_web::chart::{ChartData, Series};
 use tangkal_web::pages::dashboard::{ChartBlock, DashboardPage, Figure, FigureTable};
 use tangkal_web::pages::queue::NarrativeRow;
@@ -179,16 +178,6 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
     ) = state
         .pool
         .run(move |s| {
-            let published = ClarificationFilter {
-                status: Some(ClarificationStatus::Published),
-                changed_since: DateTime::from_timestamp(since, 0),
-                ..ClarificationFilter::default()
-            };
-            let clarified = s
-                .list_clarifications(&published, i64::MAX as u64, 0)?
-                .iter()
-                .filter(|c| c.published_at.is_some_and(|t| (since..until).contains(&t.timestamp())))
-                .count() as u64;
             let mut top = Vec::new();
             for n in s.list_narratives(NarrativeOrder::Velocity, TOP_NARRATIVES, 0)? {
                 let text = s.get_item(n.representative_item_id)?.map(|i| i.text).unwrap_or_default();
@@ -207,7 +196,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
                     DateTime::from_timestamp(since, 0).unwrap_or_default(),
                     DateTime::from_timestamp(until, 0).unwrap_or_default(),
                 )?,
-                clarified,
+                s.count_clarifications_published(since, until)?,
                 top,
             ))
         })

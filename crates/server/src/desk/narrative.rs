@@ -27,27 +27,78 @@ const ACCOUNTS_SHOWN: u64 = 50;
 /// The spread chart covers the narrative's last two days.
 const SPREAD_HOURS: i64 = 48;
 
-/// The last coordination detection and the store revision it was computed at: detection reads every
-/// stored post, so it runs again only once items or narratives have changed.
+/// The last coordination detection and the store revision it was computed at. Detection reads every
+/// stored post: a page waits for it when that is quick, but when it took long (seconds at a million
+/// posts) a page shows the last one while the next is computed in the background.
 #[derive(Default)]
 pub struct CoordinationCache {
     last: Mutex<Option<Computed>>,
+    /// Held while a detection runs: one at a time.
+    running: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// A detection and the store revision it read.
-type Computed = ((i64, i64), Arc<Detection>);
+/// Longest detection a page waits for when the last one is out of date.
+const WAIT_FOR_DETECTION: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A detection, the store revision it read and how long it took.
+#[derive(Clone)]
+struct Computed {
+    revision: (i64, i64),
+    detection: Arc<Detection>,
+    took: std::time::Duration,
+}
+
+impl CoordinationCache {
+    fn last(&self) -> Option<Computed> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Detects and keeps the result; `_running` is the cache's one-at-a-time guard.
+async fn detect(state: &AppState, _running: tokio::sync::OwnedMutexGuard<()>) -> Result<Arc<Detection>, Problem> {
+    let started = std::time::Instant::now();
+    let (revision, detection) = state
+        .pool
+        .run(|s| {
+            // The revision first: a change landing during detection makes the next page detect again.
+            let revision = s.narratives_revision()?;
+            Ok((revision, tangkal_pipeline::coordination::detect_stored(s)?))
+        })
+        .await?;
+    let detection = Arc::new(detection);
+    let computed = Computed { revision, detection: detection.clone(), took: started.elapsed() };
+    *state.coordination.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(computed);
+    Ok(detection)
+}
+
+/// Starts a detection in the background unless one is running: at start, and when a page finds the
+/// last one out of date.
+pub(crate) fn refresh_coordination(state: &AppState) {
+    let Ok(running) = state.coordination.running.clone().try_lock_owned() else { return };
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = detect(&state, running).await {
+            tracing::warn!("coordinated-sharing detection failed: {}", e.detail.unwrap_or(e.title));
+        }
+    });
+}
 
 async fn coordination(state: &AppState) -> Result<Arc<Detection>, Problem> {
     let revision = state.pool.run(|s| s.narratives_revision()).await?;
-    let cache = state.coordination.clone();
-    if let Some((at, detection)) = cache.last.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        if *at == revision {
-            return Ok(detection.clone());
+    match state.coordination.last() {
+        Some(last) if last.revision == revision => return Ok(last.detection),
+        Some(last) if last.took > WAIT_FOR_DETECTION => {
+            refresh_coordination(state);
+            return Ok(last.detection);
         }
+        _ => {}
     }
-    let detection = Arc::new(state.pool.run(|s| tangkal_pipeline::coordination::detect_stored(s)).await?);
-    *cache.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((revision, detection.clone()));
-    Ok(detection)
+    // Wait for the detection running (the one at start), then run one if that is still out of date.
+    let running = state.coordination.running.clone().lock_owned().await;
+    match state.coordination.last() {
+        Some(last) if last.revision == revision => Ok(last.detection),
+        _ => detect(state, running).await,
+    }
 }
 
 /// A narrative the caller may see: a liaison sees the narratives on their platform only.

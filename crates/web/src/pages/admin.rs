@@ -1,5 +1,6 @@
-//! Administration: users and their roles, API tokens, webhook endpoints with their delivery logs, and
-//! the server's settings as configured (read only). A token's or an endpoint's secret is shown once, on
+//! Administration: users and their roles, API tokens, webhook endpoints with their delivery logs, the
+//! settings kept in the store (claim-matching thresholds, platforms' takedown addressees), and the
+//! server's settings as configured (read only). A token's or an endpoint's secret is shown once, on
 //! the page that answers its creation.
 
 use askama::Template;
@@ -48,6 +49,24 @@ pub struct TokenForm {
     pub roles: Vec<Choice>,
 }
 
+/// The claim-matching thresholds form: the values in force, or the refused input.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ThresholdsForm {
+    pub auto_answer: String,
+    pub suggest: String,
+    /// Who changed them last and when; `None` while the shipped values apply.
+    pub changed: Option<String>,
+}
+
+/// A takedown platform and where its letters go, each row its own form.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlatformRow {
+    pub platform: String,
+    pub addressee: String,
+    pub channel: String,
+    pub changed: Option<String>,
+}
+
 /// A configured setting, as a line of a definition list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
@@ -65,6 +84,8 @@ pub struct AdminPage {
     pub tokens: Vec<TokenRow>,
     pub user_form: UserForm,
     pub token_form: TokenForm,
+    pub thresholds: ThresholdsForm,
+    pub platforms: Vec<PlatformRow>,
     pub settings: Vec<Setting>,
     /// The webhooks page, for those who may manage them.
     pub webhooks_href: Option<String>,
