@@ -61,7 +61,7 @@ fn daily(conn: &rusqlite::Connection, sql: &str, since: i64, offset: i64) -> Res
 impl FigureStore for SqliteStore {
     fn count_narratives(&self) -> Result<u64> {
         let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM narratives INDEXED BY narratives_live WHERE merged_into IS NULL",
+            "SELECT COUNT(*) FROM narratives INDEXED BY narratives_velocity WHERE merged_into IS NULL",
             [],
             |r| r.get(0),
         )?;

@@ -4,7 +4,6 @@ CREATE INDEX cases_opened ON cases (opened_at, urgency, due_at, finished_at);
 CREATE INDEX verdicts_approved ON verdicts (case_id, approved, reviewed_at);
 CREATE INDEX verdicts_rating ON verdicts (approved, rating);
 CREATE INDEX clarifications_first ON clarifications (case_id, status, published_at);
-CREATE INDEX narratives_live ON narratives (merged_into) WHERE merged_into IS NULL;
 -- Items per UTC hour of publication and platform, kept by the item writer in the transaction that writes
 -- the items. Every zone Indonesia uses is a whole number of hours from UTC, so local days add up from
 -- these hours.
