@@ -3,8 +3,7 @@
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use tangkal_matcher::formats::normalize_url;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 
 use crate::{Result, SqliteStore, StoreError};
 
@@ -45,7 +44,7 @@ pub struct FactCheckFilter {
 
 pub trait FactCheckStore {
     /// Stores a batch atomically. A record is the same fact-check as a stored one with its id, else
-    /// with its normalised URL; changed content bumps the version and keeps the old one.
+    /// with its [`FactCheck::url_key`]; changed content bumps the version and keeps the old one.
     fn upsert_factchecks(&mut self, records: &[FactCheck]) -> Result<FactCheckCounts>;
     /// Where the next pull of a partner's feed starts (`None`: from the start).
     fn pull_since(&self, source: &str) -> Result<Option<DateTime<Utc>>>;
@@ -132,7 +131,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
         if record.id.is_empty() || record.title.is_empty() {
             return Err(StoreError::Invalid("a fact-check needs an id and a title".into()));
         }
-        let url_key = record.url.as_deref().map(normalize_url);
+        let url_key = record.url_key();
         let mut existing = by_id.query_row(params![record.id], row).optional()?;
         if existing.is_none() {
             if let Some(key) = &url_key {

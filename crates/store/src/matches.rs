@@ -268,8 +268,7 @@ mod tests {
     use crate::narratives::one_item_narrative;
     use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore};
     use crate::{NarrativeUpdate, SourceRef};
-    use tangkal_matcher::FactCheck;
-    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+    use tangkal_model::{parse_json_item, FactCheck, DEFAULT_MAX_TEXT_BYTES};
 
     const VERSION: &str = "matcher 1";
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tangkal_cases::Case;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_response::claimreview::{claim_review, data_feed, Appearance, SiteConfig};
 use tangkal_response::clarification::{
     label, Clarification, ClarificationChange, ClarificationStatus, CorrectionInput, NewClarification,
