@@ -12,7 +12,7 @@ mod common;
 use std::collections::HashMap;
 use std::io::Write;
 
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_text::Analyzer;
 
 const MIN_DF: u32 = 2;

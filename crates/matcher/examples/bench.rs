@@ -11,7 +11,8 @@ mod common;
 
 use std::time::Instant;
 
-use tangkal_matcher::{FactCheck, FieldWeights, Index, Matcher};
+use tangkal_matcher::{FieldWeights, Index, Matcher};
+use tangkal_model::FactCheck;
 use tangkal_text::Analyzer;
 
 fn pad(records: &mut Vec<FactCheck>, target: usize) {

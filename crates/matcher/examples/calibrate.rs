@@ -21,9 +21,10 @@ use std::io::Write;
 
 use common::{half_a, Topic};
 use tangkal_matcher::{
-    fit_calibration, fit_forest, fit_ranker, linear_value, Calibration, FactCheck, FieldWeights, ForestParams, Index,
-    Matcher, Model, Options, FEATURE_NAMES, QUERY_FEATURES, QUERY_FEATURE_NAMES,
+    fit_calibration, fit_forest, fit_ranker, linear_value, Calibration, FieldWeights, ForestParams, Index, Matcher,
+    Model, Options, FEATURE_NAMES, QUERY_FEATURES, QUERY_FEATURE_NAMES,
 };
+use tangkal_model::FactCheck;
 use tangkal_text::Analyzer;
 
 /// Each unrelated text (a negative) counts this many times in the calibration fit: in a stream most

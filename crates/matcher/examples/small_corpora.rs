@@ -25,7 +25,8 @@
 mod common;
 
 use common::{half_a, Topic};
-use tangkal_matcher::{Answer, FactCheck, Matcher, Thresholds};
+use tangkal_matcher::{Answer, Matcher, Thresholds};
+use tangkal_model::FactCheck;
 
 const SIZES: [usize; 2] = [400, 1_500];
 const QUERIES: usize = 300;

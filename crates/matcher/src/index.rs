@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
+use tangkal_model::FactCheck;
 use tangkal_text::{Analysis, Analyzer};
-
-use crate::FactCheck;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 

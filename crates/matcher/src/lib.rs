@@ -1,7 +1,7 @@
 //! "Was this debunked before?": matching texts against published fact-checks.
 //!
-//! Build an [`Index`] from [`FactCheck`] records, wrap it in a [`Matcher`], and ask
-//! [`Matcher::best`] for the fact-checks of a post, narrative or report. Scores are calibrated
+//! Build an [`Index`] from [`FactCheck`](tangkal_model::FactCheck) records, wrap it in a [`Matcher`],
+//! and ask [`Matcher::best`] for the fact-checks of a post, narrative or report. Scores are calibrated
 //! probabilities (0..=1) that the fact-check is about the text's claim, so the [`Thresholds`]
 //! (auto-answer, suggest) mean the same for every text.
 //!
@@ -17,7 +17,6 @@
 
 mod background;
 mod calibrate;
-mod factcheck;
 pub mod formats;
 mod index;
 mod model;
@@ -27,7 +26,6 @@ pub use calibrate::{
     fit_calibration, fit_forest, fit_ranker, linear_value, logistic, Calibration, Forest, ForestParams, Model,
     QUERY_FEATURES, QUERY_FEATURE_NAMES,
 };
-pub use factcheck::FactCheck;
 pub use index::{FieldWeights, Index};
 pub use rank::{
     Answer, Explanation, Features, Match, Matcher, Options, Ranked, Signal, Thresholds, FEATURES, FEATURE_NAMES,

@@ -4,11 +4,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Mutex;
 
+use tangkal_model::FactCheck;
 use tangkal_text::{Analyzer, StemScratch};
 
 use crate::calibrate::{linear_value, Model, QUERY_FEATURES};
 use crate::index::{for_each_quadgram, for_each_trigram, hash16, pair, Index, QUADGRAM_BITS};
-use crate::FactCheck;
 
 /// Number of built-in features (the length of [`Features::values`]).
 pub const FEATURES: usize = 22;

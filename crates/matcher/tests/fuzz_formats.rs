@@ -13,7 +13,7 @@ use tangkal_matcher::formats::{
     parse_date, read_claimreview, read_csv, read_jsonl, validate, write_claimreview, write_csv, write_jsonl, ColumnMap,
     Parsed, FIELDS,
 };
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 
 /// What a reader should have made of an input, record by record, in order.
 type Expected = Vec<Result<FactCheck, String>>;

@@ -17,7 +17,7 @@ impl Identity {
         if let Some(id) = &item.external_id {
             feed(&mut h, &[b"id", item.platform.as_bytes(), id.as_bytes()]);
         } else if let Some(url) = &item.url {
-            feed(&mut h, &[b"url", normalize_url(url).as_bytes()]);
+            feed(&mut h, &[b"url", item_url_key(url).as_bytes()]);
         } else {
             let author = item.author.as_ref().map_or("", |a| a.id.as_str());
             let time = item.published_at.timestamp().to_le_bytes();
@@ -44,9 +44,11 @@ fn feed(h: &mut Xxh3, parts: &[&[u8]]) {
 /// Query parameters that only track who clicked, never which page it is.
 const TRACKING_PARAMS: &[&str] = &["fbclid", "gclid", "igshid", "igsh", "si", "ref", "ref_src", "s", "mibextid"];
 
-/// Reduces a URL to the page it names: no scheme difference, no `www.`, no fragment, no tracking
-/// parameters, remaining parameters sorted, no trailing slash. Unparseable URLs are only trimmed.
-pub fn normalize_url(raw: &str) -> String {
+/// Reduces an item's URL to the page it names, for its [`Identity`]: no scheme difference, no `www.`, no
+/// fragment, no tracking parameters, remaining parameters sorted, no trailing slash. Unlike a fact-check's
+/// [`crate::FactCheck::url_key`] it keeps the other query parameters, because on the platforms posts come
+/// from they may name the post (YouTube's `?v=`, Facebook's `story_fbid=`). Unparseable URLs are only trimmed.
+fn item_url_key(raw: &str) -> String {
     let Ok(url) = url::Url::parse(raw.trim()) else {
         return raw.trim().to_string();
     };
@@ -86,11 +88,11 @@ mod tests {
     #[test]
     fn url_normalisation_drops_what_does_not_name_the_page() {
         assert_eq!(
-            normalize_url("https://www.Kompas.com/read/2024/01/hoaks/?utm_source=wa&id=7&fbclid=abc#top"),
+            item_url_key("https://www.Kompas.com/read/2024/01/hoaks/?utm_source=wa&id=7&fbclid=abc#top"),
             "kompas.com/read/2024/01/hoaks?id=7"
         );
-        assert_eq!(normalize_url("http://kompas.com/read/2024/01/hoaks"), "kompas.com/read/2024/01/hoaks");
-        assert_eq!(normalize_url("bukan url"), "bukan url");
+        assert_eq!(item_url_key("http://kompas.com/read/2024/01/hoaks"), "kompas.com/read/2024/01/hoaks");
+        assert_eq!(item_url_key("bukan url"), "bukan url");
     }
 
     #[test]

@@ -5,12 +5,17 @@
 //! JSON (CSV rows, feed entries) fill a [`Fields`] and go through the same validation as the JSONL format,
 //! so every input path rejects bad records for the same reasons with the same messages.
 //!
-//! The JSONL item format is documented in `docs/item-format.md`.
+//! A [`FactCheck`] is one published fact-check, the record the matcher indexes and the store keeps.
+//!
+//! The JSONL item format is documented in `docs/item-format.md`, the fact-check formats in
+//! `docs/factcheck-formats.md`.
 
+mod factcheck;
 mod identity;
 mod item;
 
-pub use identity::{normalize_url, Identity};
+pub use factcheck::FactCheck;
+pub use identity::Identity;
 pub use item::{
     is_platform_name, parse_json_fields, parse_json_item, Author, CheckedFields, Fields, Item, ItemError, Metrics,
     DEFAULT_MAX_TEXT_BYTES,

@@ -20,7 +20,7 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
 use serde_json::Value;
 use tangkal_matcher::formats::{read_claimreview_value, Parsed, Rejected};
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use url::Url;
 
 use crate::http;

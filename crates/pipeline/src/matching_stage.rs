@@ -309,8 +309,7 @@ fn truncate(text: &str, chars: usize) -> String {
 mod tests {
     use super::*;
     use crate::NarrativeStage;
-    use tangkal_matcher::FactCheck;
-    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+    use tangkal_model::{parse_json_item, FactCheck, DEFAULT_MAX_TEXT_BYTES};
     use tangkal_store::{AuditFilter, CaseFilter, ItemRecord, NarrativeOrder, SourceRef};
 
     /// A post restating a claim that `data/sample/factchecks.jsonl` debunks (`fc-75ae4b3994c2`), so

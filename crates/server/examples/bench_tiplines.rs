@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tangkal_cases::{Role, SystemClock};
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_server::{auth, AppState, ServerConfig, TelegramSettings};
 use tangkal_store::NewUser;
 

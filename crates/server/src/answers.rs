@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use hashlink::LruCache;
 use prometheus_client::metrics::counter::Counter;
 
-use tangkal_matcher::{Answer, FactCheck, Matcher, Ranked, Thresholds};
+use tangkal_matcher::{Answer, Matcher, Ranked, Thresholds};
+use tangkal_model::FactCheck;
 use tangkal_response::report::ReportAnswer;
 use tangkal_store::{FactCheckFilter, Store};
 

@@ -147,6 +147,13 @@ impl Problem {
         }
     }
 
+    /// The store cannot answer now ([`StoreError::Unavailable`]): worth retrying, so it is 503 with
+    /// `Retry-After`. The detail is logged, not sent, as for [`Problem::internal`].
+    pub fn store_busy(detail: impl std::fmt::Display) -> Problem {
+        tracing::warn!(error = %detail, "store unavailable");
+        Problem::unavailable("the store is busy; try again shortly").retry_after(STORE_BUSY_RETRY_SECONDS)
+    }
+
     /// The detail is logged, not sent: it may name files or SQL.
     pub fn internal(detail: impl std::fmt::Display) -> Problem {
         tracing::error!(error = %detail, "internal error");
@@ -173,12 +180,20 @@ impl IntoResponse for Problem {
     }
 }
 
+/// Seconds a client is asked to wait when the store is busy: by then the store has usually waited out its
+/// own lock timeout, so coming straight back would only queue behind the same writer.
+const STORE_BUSY_RETRY_SECONDS: u64 = 5;
+
+/// Kinds the client can act on keep their message (an invalid one names its field); the others are logged
+/// and answered in general terms, because their messages come from the backend and may name files,
+/// tables or SQL.
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
-            StoreError::Invalid(detail) => Problem::invalid(detail),
+            StoreError::Invalid { .. } => Problem::invalid(e.to_string()),
             StoreError::Conflict(detail) => Problem::conflict(detail),
             StoreError::NotFound(detail) => Problem::not_found(detail),
+            StoreError::Unavailable(detail) => Problem::store_busy(detail),
             other => Problem::internal(other),
         }
     }
@@ -260,6 +275,33 @@ pub async fn as_problem(request: axum::extract::Request, next: axum::middleware:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_errors_answer_by_kind_and_keep_the_backend_out_of_the_answer() {
+        let problem = |e: StoreError| {
+            let p = Problem::from(e);
+            (p.status, p.kind, p.detail, p.retry_after)
+        };
+        let invalid = StoreError::Invalid { field: "name", reason: "must be 1 to 64 characters".into() };
+        assert_eq!(
+            problem(invalid),
+            (422, "/problems/invalid".into(), Some("name must be 1 to 64 characters".into()), None)
+        );
+        assert_eq!(problem(StoreError::NotFound("webhook 7".into())).0, 404);
+        let taken = problem(StoreError::Conflict("a record with the same username is already stored".into()));
+        assert_eq!((taken.0, taken.2.as_deref()), (409, Some("a record with the same username is already stored")));
+        let busy = problem(StoreError::Unavailable("database error: database is locked".into()));
+        assert_eq!(
+            busy,
+            (503, "/problems/unavailable".into(), Some("the store is busy; try again shortly".into()), Some(5))
+        );
+        for hidden in [
+            StoreError::Corrupt("database disk image is malformed (/srv/tangkal/tangkal.sqlite3)".into()),
+            StoreError::Internal("database error: no such column: secret_hash".into()),
+        ] {
+            assert_eq!(problem(hidden), (500, "/problems/internal".into(), None, None));
+        }
+    }
 
     #[tokio::test]
     async fn plain_error_responses_become_problem_documents_with_their_headers() {

@@ -10,7 +10,7 @@ use harness::{read, spawn, t0, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::Role;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_store::ItemFilter;
 
 const BLT_MESSAGE: &str = "Info penting! BLT Rp 600.000 tahap 2 cair Februari 2024, warga bisa mendaftar lewat \

@@ -13,7 +13,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Clock, NewCase, Role, Status, Urgency};
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_store::ItemFilter;
 
 const SCRIPT: &str = "<script>alert(1)</script>";

@@ -18,7 +18,7 @@ use hmac::Mac;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Role, Status, Urgency};
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_server::{TelegramSettings, WhatsappSettings};
 
 const APP_SECRET: &str = "meta-app-secret";

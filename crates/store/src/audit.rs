@@ -91,7 +91,7 @@ impl<'a> Entry<'a> {
 }
 
 pub(crate) fn json<T: Serialize>(record: &T) -> Result<String> {
-    serde_json::to_string(record).map_err(|e| StoreError::Invalid(format!("cannot record audit event: {e}")))
+    serde_json::to_string(record).map_err(|e| StoreError::Internal(format!("cannot record audit event: {e}")))
 }
 
 fn read_head(conn: &Connection) -> Result<Option<ChainHead>> {
@@ -187,8 +187,8 @@ const SELECT_EVENT: &str =
 
 impl AuditStore for SqliteStore {
     fn audit_events(&self, filter: &AuditFilter, limit: u64, offset: u64) -> Result<Vec<AuditEvent>> {
-        let limit = i64::try_from(limit).map_err(|_| StoreError::Invalid("limit is too large".into()))?;
-        let offset = i64::try_from(offset).map_err(|_| StoreError::Invalid("offset is too large".into()))?;
+        let limit = i64::try_from(limit).map_err(|_| StoreError::invalid("limit", "is too large"))?;
+        let offset = i64::try_from(offset).map_err(|_| StoreError::invalid("offset", "is too large"))?;
         let sql = format!(
             "{SELECT_EVENT} WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2)
              ORDER BY seq LIMIT ?3 OFFSET ?4"

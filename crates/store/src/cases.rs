@@ -172,8 +172,8 @@ pub(crate) fn load_case(conn: &Connection, id: i64) -> Result<Option<Case>> {
             "narrative" => case.narratives.push(target),
             "item" => case
                 .items
-                .push(target.parse().map_err(|_| StoreError::Invalid(format!("case {id}: item link {target}")))?),
-            other => return Err(StoreError::Invalid(format!("case {id}: unknown link kind {other}"))),
+                .push(target.parse().map_err(|_| StoreError::Corrupt(format!("case {id}: item link {target:?}")))?),
+            other => return Err(StoreError::Corrupt(format!("case {id}: unknown link kind {other:?}"))),
         }
     }
     case.verdict = conn
@@ -378,13 +378,17 @@ fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
     (clause, args)
 }
 
-pub(crate) fn to_i64(value: u64, field: &str) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large")))
+pub(crate) fn to_i64(value: u64, field: &'static str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::invalid(field, format!("{value} is too large")))
 }
 
 impl CaseStore for SqliteStore {
     fn open_case(&mut self, new: &NewCase, opened_by: &str, now: DateTime<Utc>) -> Result<Case> {
-        let mut case = Case::open(new, opened_by, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut case = Case::open(new, opened_by, now).map_err(|e| match e {
+            CaseError::Invalid { field, reason } => StoreError::Invalid { field, reason },
+            // Opening only validates the new case: any other refusal is a change to `Case::open`.
+            other => StoreError::Internal(format!("cannot open a case: {other}")),
+        })?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.prepare_cached(
             "INSERT INTO cases (title, summary, origin, origin_ref, status, urgency, priority, computed_priority,
@@ -525,7 +529,8 @@ impl CaseStore for SqliteStore {
         save_case(&tx, &after)?;
         audit::append(&tx, &self.audit, Entry::changed(&actor.label(), "case", id, action, &before, &after)?, now)?;
         // Read back so new verdict and evidence rows carry their ids.
-        let stored = load_case(&tx, id)?.ok_or_else(|| StoreError::Invalid(format!("case {id} vanished")))?;
+        let stored =
+            load_case(&tx, id)?.ok_or_else(|| StoreError::Internal(format!("case {id} vanished while saved")))?;
         if before.status != Status::VerdictApproved && stored.status == Status::VerdictApproved {
             let verdict = stored.verdict.as_ref();
             let data = serde_json::json!({

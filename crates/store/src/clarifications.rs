@@ -144,7 +144,8 @@ fn free_slug(conn: &Connection, title: &str, own_id: i64) -> Result<String> {
 }
 
 fn sources_json(c: &Clarification) -> Result<String> {
-    serde_json::to_string(&c.sources).map_err(|e| StoreError::Invalid(format!("clarification sources: {e}")))
+    serde_json::to_string(&c.sources)
+        .map_err(|e| StoreError::Internal(format!("cannot serialise clarification sources: {e}")))
 }
 
 fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Result<()> {
@@ -314,7 +315,7 @@ impl ClarificationStore for SqliteStore {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(before) = load(&tx, id)? else { return Ok(ResponseUpdate::NotFound) };
         let case = load_case(&tx, before.case_id)?
-            .ok_or_else(|| StoreError::Invalid(format!("clarification {id}: case {} is missing", before.case_id)))?;
+            .ok_or_else(|| StoreError::Corrupt(format!("clarification {id}: case {} is missing", before.case_id)))?;
         let action = change.action();
         let mut after = before.clone();
         if let Err(refusal) = after.apply(change, &case, actor, now) {

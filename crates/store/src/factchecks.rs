@@ -3,8 +3,7 @@
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use tangkal_matcher::formats::normalize_url;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 
 use crate::{Result, SqliteStore, StoreError};
 
@@ -45,7 +44,7 @@ pub struct FactCheckFilter {
 
 pub trait FactCheckStore {
     /// Stores a batch atomically. A record is the same fact-check as a stored one with its id, else
-    /// with its normalised URL; changed content bumps the version and keeps the old one.
+    /// with its [`FactCheck::url_key`]; changed content bumps the version and keeps the old one.
     fn upsert_factchecks(&mut self, records: &[FactCheck]) -> Result<FactCheckCounts>;
     /// Where the next pull of a partner's feed starts (`None`: from the start).
     fn pull_since(&self, source: &str) -> Result<Option<DateTime<Utc>>>;
@@ -129,10 +128,13 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
     )?;
     let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, read_row_at(r, 1)?));
     for record in records {
-        if record.id.is_empty() || record.title.is_empty() {
-            return Err(StoreError::Invalid("a fact-check needs an id and a title".into()));
+        if record.id.is_empty() {
+            return Err(StoreError::invalid("id", format!("of the fact-check {:?} must not be empty", record.title)));
         }
-        let url_key = record.url.as_deref().map(normalize_url);
+        if record.title.is_empty() {
+            return Err(StoreError::invalid("title", format!("of the fact-check {:?} must not be empty", record.id)));
+        }
+        let url_key = record.url_key();
         let mut existing = by_id.query_row(params![record.id], row).optional()?;
         if existing.is_none() {
             if let Some(key) = &url_key {
@@ -169,7 +171,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
                     continue;
                 }
                 let old = serde_json::to_string(&stored.factcheck)
-                    .map_err(|e| StoreError::Invalid(format!("cannot serialise a fact-check: {e}")))?;
+                    .map_err(|e| StoreError::Internal(format!("cannot serialise a fact-check: {e}")))?;
                 archive.execute(params![rowid, stored.version, old, now])?;
                 update.execute(params![
                     rowid,
@@ -213,7 +215,7 @@ impl FactCheckStore for SqliteStore {
             .map(|text| {
                 DateTime::parse_from_rfc3339(&text)
                     .map(|t| t.to_utc())
-                    .map_err(|e| StoreError::Invalid(format!("factcheck_sources.since of {source}: {text:?}: {e}")))
+                    .map_err(|e| StoreError::Corrupt(format!("factcheck_sources.since of {source}: {text:?}: {e}")))
             })
             .transpose()
     }
@@ -276,7 +278,7 @@ impl FactCheckStore for SqliteStore {
         for row in rows {
             let (version, record, at) = row?;
             let factcheck = serde_json::from_str(&record)
-                .map_err(|e| StoreError::Invalid(format!("stored version {version} of {id} is unreadable: {e}")))?;
+                .map_err(|e| StoreError::Corrupt(format!("stored version {version} of {id} is unreadable: {e}")))?;
             out.push(FactCheckVersion {
                 version,
                 factcheck,
@@ -380,7 +382,8 @@ mod tests {
         assert_eq!(store.pull_since("https://lain.example/feed.atom").unwrap(), None);
 
         let bad = [fc("fc-b", "Bansos cair", None), fc("", "Tanpa id", None)];
-        assert!(store.upsert_pulled_factchecks(feed, &bad, Some(now), now).is_err());
+        let refused = store.upsert_pulled_factchecks(feed, &bad, Some(now), now);
+        assert!(matches!(refused, Err(StoreError::Invalid { field: "id", .. })), "{refused:?}");
         assert_eq!(store.pull_since(feed).unwrap(), Some(mark), "the mark did not move");
         assert_eq!(store.get_factcheck("fc-b").unwrap(), None, "nor was any record stored");
 

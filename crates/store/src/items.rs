@@ -158,8 +158,8 @@ fn account_key(platform: &str, account_id: &str) -> u128 {
     h.digest128()
 }
 
-fn to_sql_int(value: u64, field: &str) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{field} {value} is too large to store")))
+fn to_sql_int(value: u64, field: &'static str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::invalid(field, format!("{value} is too large to store")))
 }
 
 /// Identities looked up per statement when checking which records of a batch are already stored.
@@ -239,7 +239,7 @@ impl SqliteStore {
 
     fn plan_in_transaction(&mut self, source: &SourceRef, records: &[ItemRecord<'_>]) -> Result<ItemPlan> {
         if !self.writes_open {
-            return Err(StoreError::Invalid("items planned outside begin_writes".into()));
+            return Err(StoreError::Internal("items planned outside begin_writes".into()));
         }
         let now = Utc::now().timestamp();
         let tx = &self.conn;
@@ -308,7 +308,7 @@ impl SqliteStore {
         placements: &[Option<Placement>],
     ) -> Result<()> {
         if placements.len() != plan.new.len() {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Internal(format!(
                 "{} placements for {} new items",
                 placements.len(),
                 plan.new.len()
@@ -327,7 +327,7 @@ impl SqliteStore {
             let item = record.item;
             let metrics = match self.planned.remove(&record.identity.0) {
                 Some((planned_id, metrics)) if planned_id == id => metrics,
-                _ => return Err(StoreError::Invalid(format!("item {id} was not planned in this order"))),
+                _ => return Err(StoreError::Internal(format!("item {id} was not planned in this order"))),
             };
             // Kept once: inside the raw record when that holds it (migration 0006).
             let text_copy = if item.text_in_raw { "" } else { item.text.as_str() };
@@ -410,7 +410,7 @@ impl ItemStore for SqliteStore {
         }
         if !self.planned.is_empty() {
             self.abandon_writes();
-            return Err(StoreError::Invalid("commit with planned items not inserted".into()));
+            return Err(StoreError::Internal("commit with planned items not inserted".into()));
         }
         if let Err(e) = self.conn.execute_batch("COMMIT") {
             self.abandon_writes();

@@ -167,9 +167,12 @@ impl MatchStore for SqliteStore {
                 clear.execute(params![claim.narrative_id])?;
                 for (rank, m) in (1i64..).zip(matches) {
                     let explanation = serde_json::to_string(&m.explanation)
-                        .map_err(|e| StoreError::Invalid(format!("cannot serialise an explanation: {e}")))?;
+                        .map_err(|e| StoreError::Internal(format!("cannot serialise an explanation: {e}")))?;
                     if insert.execute(params![claim.narrative_id, rank, m.factcheck_id, m.score, explanation])? != 1 {
-                        return Err(StoreError::Invalid(format!("no fact-check {}", m.factcheck_id)));
+                        return Err(StoreError::invalid(
+                            "factcheck_id",
+                            format!("{} is not a stored fact-check", m.factcheck_id),
+                        ));
                     }
                 }
             }
@@ -268,8 +271,7 @@ mod tests {
     use crate::narratives::one_item_narrative;
     use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore};
     use crate::{NarrativeUpdate, SourceRef};
-    use tangkal_matcher::FactCheck;
-    use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};
+    use tangkal_model::{parse_json_item, FactCheck, DEFAULT_MAX_TEXT_BYTES};
 
     const VERSION: &str = "matcher 1";
 
@@ -406,7 +408,7 @@ mod tests {
             NarrativeMatches { claim: claim(other, other, "r1", None), matches: vec![found("fc-1", 0.8)] },
             NarrativeMatches { claim: claim(n, n, "r1", None), matches: vec![found("fc-1", 0.9), found("fc-9", 0.5)] },
         ]);
-        assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+        assert!(matches!(err, Err(StoreError::Invalid { field: "factcheck_id", .. })), "{err:?}");
         assert_eq!(store.narrative_claim(n).unwrap(), None);
         assert_eq!(store.narrative_matches(n).unwrap(), vec![]);
         assert_eq!(store.narrative_claim(other).unwrap(), None, "the whole batch is rolled back");

@@ -80,7 +80,8 @@ fn pending(conn: &Connection) -> Result<Vec<&'static Migration>> {
 
 fn apply(conn: &mut Connection, migrations: &[&Migration]) -> Result<()> {
     for m in migrations {
-        let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+        let fail =
+            |e: rusqlite::Error| StoreError::Migration { version: m.version, name: m.name, reason: e.to_string() };
         if m.rebuilds {
             // Only takes effect outside a transaction.
             conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(fail)?;

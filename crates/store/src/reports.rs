@@ -121,7 +121,7 @@ fn answer_json(report: &CitizenReport) -> Result<Option<String>> {
         .as_ref()
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| StoreError::Invalid(format!("report answer: {e}")))
+        .map_err(|e| StoreError::Internal(format!("cannot serialise a report answer: {e}")))
 }
 
 /// Stores a report with its `report.received` event, inside the caller's (immediate) transaction.

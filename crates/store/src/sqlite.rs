@@ -99,7 +99,7 @@ fn switch_to_wal(conn: &Connection) -> Result<()> {
             return Ok(());
         }
         if started.elapsed() >= BUSY_TIMEOUT {
-            return Err(StoreError::Invalid(format!("cannot switch the store to WAL mode (still {mode})")));
+            return Err(StoreError::Unavailable(format!("cannot switch the store to WAL mode (still {mode})")));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

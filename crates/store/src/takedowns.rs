@@ -134,7 +134,7 @@ fn load_takedown(conn: &Connection, id: i64) -> Result<Option<TakedownRequest>> 
         let i = ids
             .iter()
             .position(|u| *u == url_id)
-            .ok_or_else(|| StoreError::Invalid(format!("takedown {id}: stray URL event")))?;
+            .ok_or_else(|| StoreError::Corrupt(format!("takedown {id}: stray URL event")))?;
         request.urls[i].history.push(event);
     }
     Ok(Some(request))

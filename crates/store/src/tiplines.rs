@@ -118,7 +118,8 @@ fn enqueue(
     message: &Outgoing,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let message = serde_json::to_string(message).map_err(|e| StoreError::Invalid(format!("tipline message: {e}")))?;
+    let message = serde_json::to_string(message)
+        .map_err(|e| StoreError::Internal(format!("cannot serialise a tipline message: {e}")))?;
     tx.prepare_cached(
         "INSERT INTO tipline_outbox (channel, contact_id, address, message, status, attempts, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5)",

@@ -181,21 +181,28 @@ impl UserStore for SqliteStore {
 
     fn add_user(&mut self, user: &NewUser<'_>, actor: &str, now: DateTime<Utc>) -> Result<User> {
         if !valid_username(user.username) {
-            return Err(StoreError::Invalid(format!(
-                "username {:?}: use 1 to 64 letters, digits, '.', '_' or '-'",
-                user.username
-            )));
+            return Err(StoreError::invalid(
+                "username",
+                format!("{:?}: use 1 to 64 letters, digits, '.', '_' or '-'", user.username),
+            ));
         }
         if user.role.needs_platform() != user.platform.is_some() {
-            return Err(StoreError::Invalid(if user.role.needs_platform() {
-                "platform: a platform liaison must be bound to one platform".into()
-            } else {
-                format!("platform: only a platform liaison is bound to a platform, not a {}", user.role)
-            }));
+            return Err(StoreError::invalid(
+                "platform",
+                if user.role.needs_platform() {
+                    "is required: a platform liaison is bound to one platform".into()
+                } else {
+                    format!("must be absent: only a platform liaison is bound to a platform, not a {}", user.role)
+                },
+            ));
         }
-        if user.organisation.trim().is_empty() || user.display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-            return Err(StoreError::Invalid(
-                "organisation must not be empty; display name at most 200 characters".into(),
+        if user.organisation.trim().is_empty() {
+            return Err(StoreError::invalid("organisation", "must not be empty"));
+        }
+        if user.display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+            return Err(StoreError::invalid(
+                "display_name",
+                format!("is longer than {MAX_DISPLAY_NAME_CHARS} characters"),
             ));
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -355,7 +362,7 @@ impl UserStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<ApiToken> {
         if name.trim().is_empty() || name.chars().count() > MAX_TOKEN_NAME_CHARS {
-            return Err(StoreError::Invalid(format!("token name: 1 to {MAX_TOKEN_NAME_CHARS} characters")));
+            return Err(StoreError::invalid("name", format!("must be 1 to {MAX_TOKEN_NAME_CHARS} characters")));
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let owner = tx

@@ -115,7 +115,7 @@ pub(crate) fn emit(
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let mut id = [0u8; 16];
-    getrandom::getrandom(&mut id).map_err(|e| StoreError::Invalid(format!("no randomness for an event id: {e}")))?;
+    getrandom::getrandom(&mut id).map_err(|e| StoreError::Internal(format!("no randomness for an event id: {e}")))?;
     let event_id = format!("evt_{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
     let written = conn
         .prepare_cached(
@@ -260,7 +260,8 @@ impl WebhookStore for SqliteStore {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<WebhookEndpoint> {
-        let events = serde_json::to_string(&new.events).map_err(|e| StoreError::Invalid(format!("events: {e}")))?;
+        let events = serde_json::to_string(&new.events)
+            .map_err(|e| StoreError::Internal(format!("cannot serialise webhook events: {e}")))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.prepare_cached(
             "INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at)

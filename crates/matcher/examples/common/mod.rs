@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::io::BufRead;
 
 use serde::Deserialize;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 
 /// A query or a negative of the benchmark (negatives have no relevant fact-check).
 #[derive(Deserialize)]

@@ -5,9 +5,9 @@
 use std::io::Write;
 
 use serde_json::{json, Map, Value};
+use tangkal_model::FactCheck;
 
 use super::{parse_date, validate, Parsed, Rejected};
-use crate::FactCheck;
 
 /// Reads every ClaimReview node of one JSON-LD document; other node types are ignored. `source`
 /// names the input in rejection places (`source: $[1].@graph[2]`).

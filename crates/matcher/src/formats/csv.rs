@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
+use tangkal_model::FactCheck;
+
 use super::{parse_date, validate, Parsed, Rejected};
-use crate::FactCheck;
 
 /// Field names, in export column order.
 pub const FIELDS: [&str; 12] = [

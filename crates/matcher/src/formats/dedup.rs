@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
+use tangkal_model::FactCheck;
 use tangkal_text::Analyzer;
-
-use crate::FactCheck;
 
 /// A record dropped as a copy of an earlier one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -13,19 +12,6 @@ pub struct Duplicate {
     pub kept: String,
     /// `url` or `claim`.
     pub by: &'static str,
-}
-
-/// Compares URLs as the same page: scheme, `www.`, `amp/` paths, query, fragment and trailing
-/// slash ignored, host lower-cased.
-pub fn normalize_url(url: &str) -> String {
-    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let path = path.trim_end_matches('/');
-    let path = path.strip_suffix("/amp").unwrap_or(path);
-    format!("{host}/{path}")
 }
 
 /// Keeps the first of records with the same id or URL, and of records from the same publisher whose
@@ -43,7 +29,7 @@ pub fn dedup(records: Vec<FactCheck>, analyzer: &Analyzer) -> (Vec<FactCheck>, V
             dropped.push(Duplicate { dropped: r.id.clone(), kept: first.clone(), by: "id" });
             continue;
         }
-        let url = r.url.as_deref().map(normalize_url);
+        let url = r.url_key();
         if let Some(first) = url.as_ref().and_then(|u| by_url.get(u)) {
             dropped.push(Duplicate { dropped: r.id.clone(), kept: first.clone(), by: "url" });
             continue;

@@ -2,8 +2,9 @@
 
 use std::io::{BufRead, Write};
 
+use tangkal_model::FactCheck;
+
 use super::{validate, Parsed, Rejected};
-use crate::FactCheck;
 
 /// Reads JSONL; `source` names the input in rejection places (`source:line`). Blank lines are
 /// skipped. Fails only on I/O errors: bad lines, including lines that are not UTF-8, are rejected,

@@ -10,12 +10,12 @@ mod jsonl;
 use std::fmt;
 
 use chrono::NaiveDate;
+use tangkal_model::FactCheck;
 
 pub use self::claimreview::{read_claimreview, read_claimreview_value, write_claimreview};
 pub use self::csv::{read_csv, write_csv, ColumnMap, FIELDS};
-pub use self::dedup::{dedup, normalize_url, Duplicate};
+pub use self::dedup::{dedup, Duplicate};
 pub use self::jsonl::{read_jsonl, write_jsonl};
-use crate::FactCheck;
 
 /// A record that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -103,9 +103,9 @@ pub fn validate(mut r: FactCheck) -> Result<FactCheck, String> {
     Ok(r)
 }
 
-/// `fc-` and 12 hex digits of a hash of the normalised URL, else of the title.
+/// `fc-` and 12 hex digits of a hash of the URL's [`FactCheck::url_key`], else of the title.
 pub fn derived_id(r: &FactCheck) -> String {
-    let key = r.url.as_deref().map(normalize_url).unwrap_or_else(|| r.title.to_lowercase());
+    let key = r.url_key().unwrap_or_else(|| r.title.to_lowercase());
     let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("fc-{:012x}", h & 0xffff_ffff_ffff)
 }

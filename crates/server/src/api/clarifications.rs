@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tangkal_cases::Case;
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_response::claimreview::{claim_review, data_feed, Appearance, SiteConfig};
 use tangkal_response::clarification::{
     label, Clarification, ClarificationChange, ClarificationStatus, CorrectionInput, NewClarification,
@@ -69,7 +69,10 @@ pub(crate) fn review_of(
         Some(case) => appearances(store, case)?,
         None => Vec::new(),
     };
-    claim_review(clarification, &seen, site).map_err(|e| tangkal_store::StoreError::Invalid(e.to_string()))
+    // Refused only for an unpublished clarification, which every caller has ruled out already.
+    claim_review(clarification, &seen, site).map_err(|e| {
+        tangkal_store::StoreError::Internal(format!("ClaimReview of clarification {}: {e}", clarification.id))
+    })
 }
 
 /// A published clarification as the fact-check database holds it, so that the next claim matching

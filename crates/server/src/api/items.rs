@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tangkal_store::StoreError;
 use utoipa::ToSchema;
 
 use super::Body;
@@ -70,6 +71,9 @@ pub async fn push(State(state): State<AppState>, Body(batch): Body<ItemBatch>) -
     let pushed = state.push.push(lines).await.map_err(|e| match e {
         PushError::Busy => Problem::unavailable(e.to_string()).retry_after(1),
         PushError::Stopped => Problem::unavailable(e.to_string()),
+        PushError::Failed(e) if matches!(e.downcast_ref(), Some(StoreError::Unavailable(_))) => {
+            Problem::store_busy(format!("{e:#}"))
+        }
         PushError::Failed(e) => Problem::internal(format!("{e:#}")),
     })?;
     let s = pushed.summary;

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use tangkal_cases::{Actor, Case, Change, MisinfoType, Rating, Role, Status, SystemClock, VerdictDraft};
-use tangkal_matcher::{formats, FactCheck};
+use tangkal_matcher::formats;
+use tangkal_model::FactCheck;
 use tangkal_pipeline::{ColumnMap, Format, RejectWriter, CLAIMS_DETECTOR};
 use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::clarification::{

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tangkal_matcher::formats::{self, ColumnMap, Format, Parsed, Rejected};
-use tangkal_matcher::FactCheck;
+use tangkal_model::FactCheck;
 use tangkal_store::{FactCheckCounts, FactCheckFilter, StoredFactCheck};
 use tangkal_text::Analyzer;
 

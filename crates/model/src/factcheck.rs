@@ -1,4 +1,5 @@
-//! The fact-check record: what a fact-checker published about one claim.
+//! The fact-check record: what a fact-checker published about one claim. It lives here rather than with
+//! the matcher because the store keeps these records too, and the store must not depend on the matcher.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -51,8 +52,44 @@ impl FactCheck {
     pub fn body_text(&self) -> String {
         join([self.explanation.as_deref(), self.conclusion.as_deref()])
     }
+
+    /// The record's URL reduced to the page it names, which tells copies of one fact-check from other
+    /// fact-checks: importers fold records with the same key, ids are derived from it, and the store takes
+    /// an incoming record with a stored record's key for that record, whatever its id. Scheme, `www.`,
+    /// query, fragment, a trailing slash and an `/amp` page are ignored and the host lower-cased:
+    /// fact-checkers' articles are shared and scraped in all these forms, and their path alone names the
+    /// article.
+    pub fn url_key(&self) -> Option<String> {
+        let url = self.url.as_deref()?.trim();
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let rest = rest.split(['?', '#']).next().unwrap_or_default();
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = host.to_ascii_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host);
+        let path = path.trim_end_matches('/');
+        let path = path.strip_suffix("/amp").unwrap_or(path);
+        Some(format!("{host}/{path}"))
+    }
 }
 
 fn join<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     parts.into_iter().flatten().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_url(url: &str) -> FactCheck {
+        FactCheck { url: Some(url.into()), ..FactCheck::default() }
+    }
+
+    #[test]
+    fn url_keys_ignore_what_does_not_name_another_check() {
+        let key = |url| with_url(url).url_key().unwrap();
+        assert_eq!(key("https://www.Cek.id/vaksin/"), "cek.id/vaksin");
+        assert_eq!(key(" http://cek.id/vaksin/amp?utm=x#top "), "cek.id/vaksin");
+        assert_eq!(key("cek.id"), "cek.id/");
+        assert_eq!(FactCheck::default().url_key(), None);
+    }
 }
