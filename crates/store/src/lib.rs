@@ -33,12 +33,15 @@ mod items;
 mod matches;
 mod migrate;
 mod narratives;
+mod postgres;
 mod reports;
 #[cfg(test)]
 mod response_fixtures;
 mod settings;
 mod sqlite;
 mod takedowns;
+#[cfg(test)]
+mod testing;
 mod tiplines;
 mod users;
 mod webhooks;
@@ -56,6 +59,7 @@ pub use narratives::{
     HourlyPosts, NarrativeAccount, NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow,
     NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
+pub use postgres::{PostgresStore, ScratchSchema, TEST_DATABASE_URL};
 pub use reports::{ReportFilter, ReportStore};
 pub use settings::{Setting, SettingStore};
 pub use sqlite::{BackgroundCheckpoints, SqliteStore, DATABASE_FILE};
@@ -101,6 +105,7 @@ pub trait Store:
 }
 
 impl Store for SqliteStore {}
+impl Store for PostgresStore {}
 
 /// Opens (creating if needed, and migrating) the embedded store inside `data_dir`.
 pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {

@@ -114,9 +114,7 @@ pub(crate) fn emit(
     data: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut id = [0u8; 16];
-    getrandom::getrandom(&mut id).map_err(|e| StoreError::Internal(format!("no randomness for an event id: {e}")))?;
-    let event_id = format!("evt_{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let event_id = new_event_id()?;
     let written = conn
         .prepare_cached(
             "INSERT INTO webhook_events (event_id, kind, subject, deadline, data, occurred_at)
@@ -140,6 +138,13 @@ pub(crate) fn emit(
     )?
     .execute(params![conn.last_insert_rowid(), at.timestamp(), kind.as_str()])?;
     Ok(true)
+}
+
+/// A new event's public id (the `webhook-id` header).
+pub(crate) fn new_event_id() -> Result<String> {
+    let mut id = [0u8; 16];
+    getrandom::getrandom(&mut id).map_err(|e| StoreError::Internal(format!("no randomness for an event id: {e}")))?;
+    Ok(format!("evt_{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
 fn event_kind(text: String) -> rusqlite::Result<EventKind> {

@@ -1,0 +1,214 @@
+//! The store on PostgreSQL, for a desk that several `tangkal serve` processes share.
+//!
+//! One [`PostgresStore`] holds one connection (the server keeps a bounded pool of them, as it does of
+//! SQLite connections). Nothing here assumes a single writer: ids come from sequences, an item's identity
+//! is `UNIQUE` and written with `ON CONFLICT`, the audit chain is appended under the row lock of its head,
+//! and work that must happen once (a deadline event, a webhook delivery) is claimed with
+//! `FOR UPDATE SKIP LOCKED` or a unique key. Migrations are refinery's, run under an advisory lock so that
+//! servers starting together do not race.
+
+use std::cell::{RefCell, RefMut};
+
+use ::postgres::{Client, NoTls};
+
+use crate::audit_anchor::{AuditAnchor, AuditFiles};
+use crate::{Result, StoreError};
+
+mod audit;
+mod cases;
+mod clarifications;
+mod factchecks;
+mod figures;
+mod items;
+mod matches;
+mod narratives;
+mod reports;
+mod settings;
+mod takedowns;
+mod tiplines;
+mod users;
+mod webhooks;
+
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// How long one statement may run before PostgreSQL cancels it (the caller gets
+/// [`StoreError::Unavailable`]): a request never waits on a runaway query or a lock held by a dead peer.
+const STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
+/// The key of the advisory lock held while migrations run.
+const MIGRATION_LOCK: i64 = 0x7461_6e67_6b61_6c01;
+
+pub struct PostgresStore {
+    /// Reads take `&self` in the store's traits; a connection needs `&mut` for every statement.
+    client: RefCell<Client>,
+    /// The audit trail's key and checkpoint file.
+    pub(crate) audit: AuditAnchor,
+    /// State of item writes between [`crate::ItemStore::begin_writes`] and the commit.
+    pub(crate) item_writes: items::ItemWrites,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/database`; `?options=-csearch_path%3Dschema` picks a
+    /// schema) and brings the schema up to date. The audit trail's key and checkpoints stay in files
+    /// (`audit_files`), outside the database, so that someone who can rewrite the database cannot also
+    /// re-sign its history.
+    pub fn connect(url: &str, audit_files: AuditFiles) -> Result<PostgresStore> {
+        let mut config: ::postgres::Config =
+            url.parse().map_err(|e| StoreError::invalid("database_url", format!("is not a PostgreSQL URL: {e}")))?;
+        if config.get_application_name().is_none() {
+            config.application_name("tangkal");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        let mut client = config.connect(NoTls)?;
+        client.batch_execute(&format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))?;
+        migrate(&mut client)?;
+        Ok(PostgresStore {
+            client: RefCell::new(client),
+            audit: AuditAnchor::new(audit_files),
+            item_writes: Default::default(),
+        })
+    }
+
+    /// The connection, for one statement or transaction at a time.
+    pub(crate) fn client(&self) -> RefMut<'_, Client> {
+        self.client.borrow_mut()
+    }
+}
+
+/// Applies refinery's migrations under an advisory lock (servers started together take turns; the second
+/// finds nothing to do).
+fn migrate(client: &mut Client) -> Result<()> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let outcome = embedded::migrations::runner().set_migration_table_name("schema_migrations").run(client);
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    outcome.map_err(|e| StoreError::Migration { version: 0, name: "postgres", reason: e.to_string() })?;
+    Ok(())
+}
+
+/// Sorts PostgreSQL's errors into the store's kinds by SQLSTATE. Hidden from the documentation, as the
+/// SQLite conversion is.
+#[doc(hidden)]
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> StoreError {
+        use ::postgres::error::SqlState;
+        let Some(db) = e.as_db_error() else {
+            // No answer from the server: a closed connection, a refused connect, a timeout.
+            return if e.is_closed() || e.code().is_none() && e.to_string().contains("connect") {
+                StoreError::Unavailable(e.to_string())
+            } else if e.code().is_none() {
+                StoreError::Internal(format!("database error: {e}"))
+            } else {
+                StoreError::Unavailable(e.to_string())
+            };
+        };
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            let what = db.detail().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split_once(')'));
+            StoreError::Conflict(match what {
+                Some((columns, _)) => format!("a record with the same {columns} is already stored"),
+                None => "a record with the same key is already stored".into(),
+            })
+        } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+            StoreError::Conflict(
+                "refers to a record that is not stored, or removes one that is still referred to".into(),
+            )
+        } else if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::QUERY_CANCELED
+            || *code == SqlState::LOCK_NOT_AVAILABLE
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::READ_ONLY_SQL_TRANSACTION
+        {
+            StoreError::Unavailable(format!("{}: {}", code.code(), db.message()))
+        } else if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED {
+            StoreError::Corrupt(db.message().to_string())
+        } else {
+            StoreError::Internal(format!("database error: {e}"))
+        }
+    }
+}
+
+/// A schema of its own in a PostgreSQL database, dropped with everything in it when this is dropped: each
+/// test (in this crate and in those above it) works in a fresh one.
+pub struct ScratchSchema {
+    admin_url: String,
+    name: String,
+}
+
+/// Where the tests find PostgreSQL: `TANGKAL_TEST_DATABASE_URL`, or the machine's own server.
+pub const TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+impl ScratchSchema {
+    /// Creates `tangkal_scratch_<unique>` in the database at `TANGKAL_TEST_DATABASE_URL` (default
+    /// [`TEST_DATABASE_URL`]).
+    pub fn create() -> Result<ScratchSchema> {
+        let admin_url = std::env::var("TANGKAL_TEST_DATABASE_URL").unwrap_or_else(|_| TEST_DATABASE_URL.into());
+        let mut unique = [0u8; 8];
+        getrandom::getrandom(&mut unique).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let name = format!("tangkal_scratch_{}", u64::from_le_bytes(unique));
+        let mut client = Client::connect(&admin_url, NoTls)?;
+        client.batch_execute(&format!("CREATE SCHEMA {name}"))?;
+        Ok(ScratchSchema { admin_url, name })
+    }
+
+    /// The URL that connects into this schema.
+    pub fn url(&self) -> String {
+        let separator = if self.admin_url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}options=-csearch_path%3D{}", self.admin_url, self.name)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for ScratchSchema {
+    fn drop(&mut self) {
+        let dropped = Client::connect(&self.admin_url, NoTls)
+            .and_then(|mut client| client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name)));
+        if let Err(e) = dropped {
+            tracing::warn!("cannot drop the scratch schema {}: {e}", self.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_schema_is_migrated_once_by_servers_starting_together() {
+        let scratch = ScratchSchema::create().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let openers: Vec<_> = (0..3)
+            .map(|_| {
+                let (url, files) = (scratch.url(), AuditFiles::in_data_dir(dir.path()));
+                std::thread::spawn(move || PostgresStore::connect(&url, files).map(|_| ()))
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+        let store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+        let applied: i64 = store.client().query_one("SELECT count(*) FROM schema_migrations", &[]).unwrap().get(0);
+        assert_eq!(applied, 1);
+    }
+
+    #[test]
+    fn a_taken_key_is_a_conflict_naming_its_columns() {
+        let scratch = ScratchSchema::create().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+        let mut client = store.client();
+        client.execute("INSERT INTO organisations (name, created_at) VALUES ('x', 0)", &[]).unwrap();
+        let e: StoreError =
+            client.execute("INSERT INTO organisations (name, created_at) VALUES ('x', 0)", &[]).unwrap_err().into();
+        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("same name")), "{e:?}");
+    }
+}
