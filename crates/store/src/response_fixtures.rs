@@ -3,11 +3,14 @@
 use chrono::{DateTime, TimeZone, Utc};
 use tangkal_cases::{Actor, Case, Change, MisinfoType, NewCase, Rating, Role, Status, UserRef, VerdictDraft};
 
-use crate::{CaseStore, CaseUpdate, NewUser, SqliteStore, UserStore};
+use crate::testing::Backend;
+use crate::{CaseUpdate, NewUser, SqliteStore, Store};
 
-pub struct Desk {
-    pub _dir: tempfile::TempDir,
-    pub store: SqliteStore,
+/// `S` is [`SqliteStore`] for the tests that also look at SQLite's own tables and plans, or a
+/// `Box<dyn Store>` of either backend ([`desk_on`]).
+pub struct Desk<S = SqliteStore> {
+    pub backend: Backend,
+    pub store: S,
     pub analyst: Actor,
     pub reviewer: Actor,
     pub communicator: Actor,
@@ -19,9 +22,38 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 8, 0, 0).unwrap()
 }
 
+/// The desk on SQLite, with its connection at hand.
 pub fn desk() -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    let backend = Backend::sqlite();
+    let Backend::Sqlite(dir) = &backend else { unreachable!() };
+    let store = SqliteStore::open_in(dir.path()).unwrap();
+    staff(backend, store)
+}
+
+/// The desk on `backend`.
+pub fn desk_on(backend: Backend) -> Desk<Box<dyn Store>> {
+    let store = backend.open();
+    staff(backend, store)
+}
+
+/// A store the fixtures can use whether it is concrete or boxed.
+pub trait AsStore {
+    fn as_store(&mut self) -> &mut dyn Store;
+}
+
+impl AsStore for SqliteStore {
+    fn as_store(&mut self) -> &mut dyn Store {
+        self
+    }
+}
+
+impl AsStore for Box<dyn Store> {
+    fn as_store(&mut self) -> &mut dyn Store {
+        self.as_mut()
+    }
+}
+
+fn staff<S: AsStore>(backend: Backend, mut store: S) -> Desk<S> {
     let mut actor = |name: &str, role: Role, platform: Option<&str>| {
         let user = NewUser {
             username: name,
@@ -32,21 +64,21 @@ pub fn desk() -> Desk {
             password_hash: "x",
             time_zone: "Asia/Jakarta",
         };
-        let u = store.add_user(&user, "test", t0()).unwrap();
+        let u = store.as_store().add_user(&user, "test", t0()).unwrap();
         Actor::new(UserRef { id: u.id, name: u.username }, role, platform.map(str::to_string))
     };
     let analyst = actor("ana", Role::Analyst, None);
     let reviewer = actor("rina", Role::Reviewer, None);
     let communicator = actor("kiki", Role::Communicator, None);
     let liaison = actor("tara", Role::PlatformLiaison, Some("tiktok"));
-    Desk { _dir: dir, store, analyst, reviewer, communicator, liaison }
+    Desk { backend, store, analyst, reviewer, communicator, liaison }
 }
 
-impl Desk {
+impl<S: AsStore> Desk<S> {
     /// A stored case; with `Some(rating)` its verdict of that rating is approved.
     pub fn case(&mut self, title: &str, rating: Option<Rating>) -> Case {
         let new = NewCase { title: title.into(), platforms: vec!["tiktok".into()], ..NewCase::default() };
-        let case = self.store.open_case(&new, "manual", t0()).unwrap();
+        let case = self.store.as_store().open_case(&new, "manual", t0()).unwrap();
         let Some(rating) = rating else { return case };
         let mut steps: Vec<(Change, &Actor)> = [Status::Triage, Status::Investigating]
             .into_iter()
@@ -58,7 +90,7 @@ impl Desk {
         steps.push((Change::ReviewVerdict { approve: true, note: None }, &self.reviewer));
         let mut last = None;
         for (change, actor) in steps {
-            match self.store.update_case(case.id, change, actor, t0()).unwrap() {
+            match self.store.as_store().update_case(case.id, change, actor, t0()).unwrap() {
                 CaseUpdate::Done(c) => last = Some(*c),
                 other => panic!("{other:?}"),
             }
