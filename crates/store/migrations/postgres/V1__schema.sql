@@ -215,12 +215,6 @@ CREATE TABLE items (
 CREATE INDEX items_published_at ON items (published_at);
 CREATE INDEX items_narrative ON items (narrative_id, published_at, platform, account_id, narrative_copy);
 
--- Items stored and not yet placed in a narrative: the placer's queue. Ids from a sequence commit out of
--- order across servers, so "everything after the last id placed" would skip items.
-CREATE TABLE unplaced_items (
-    item_id BIGINT PRIMARY KEY REFERENCES items (id)
-);
-
 CREATE TABLE item_hours (
     hour     BIGINT NOT NULL,  -- published_at / 3600
     platform TEXT   NOT NULL,
@@ -254,14 +248,6 @@ CREATE TABLE narrative_merges (
     into_id   BIGINT NOT NULL REFERENCES narratives (id),
     item_id   BIGINT REFERENCES items (id),   -- the bridging item
     merged_at BIGINT NOT NULL
-);
-
--- The narrative placer's state: which process holds the placement (advisory lock) writes its snapshot
--- here so that a successor resumes from it.
-CREATE TABLE placer_snapshots (
-    id         BIGINT PRIMARY KEY CHECK (id = 1),
-    snapshot   BYTEA  NOT NULL,
-    saved_at   BIGINT NOT NULL
 );
 
 CREATE TABLE narrative_claims (
