@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn without_factchecks_nothing_is_matched() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
         NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
         let stage = MatchingStage::open(store.as_mut()).unwrap();
@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn thresholds_an_administrator_raises_open_no_case_and_mean_matching_again() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         store.upsert_factchecks(&factchecks()).unwrap();
         write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
         NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn a_debunked_narrative_gets_its_match_and_one_audited_case() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         store.upsert_factchecks(&factchecks()).unwrap();
         write(store.as_mut(), &[(1, HOAX), (2, NEWS)]);
         let mut narratives = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();

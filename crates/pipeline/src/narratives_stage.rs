@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn items_keep_their_narratives_across_restarts_and_rebuilds() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         write(store.as_mut(), 0, 12);
         let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
         stage.finish(store.as_mut()).unwrap();
@@ -326,7 +326,7 @@ mod tests {
     #[test]
     fn items_placed_while_ingesting_get_the_narratives_a_rebuild_gives() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         let mut stage = NarrativeStage::open(dir.path(), store.as_mut()).unwrap();
         // Two sources, the second repeating part of the first: repeats are not placed again.
         let sources = [(0, 12), (6, 20)].map(|(from, to)| {
@@ -354,7 +354,7 @@ mod tests {
         assert_eq!(narratives.iter().map(|n| n.items).sum::<u64>(), 20, "figures count every placed item once");
 
         let rebuilt_dir = tempfile::tempdir().unwrap();
-        let mut rebuilt = tangkal_store::open(rebuilt_dir.path()).unwrap();
+        let mut rebuilt = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(rebuilt_dir.path())).unwrap();
         write(rebuilt.as_mut(), 0, 20);
         NarrativeStage::open(rebuilt_dir.path(), rebuilt.as_mut()).unwrap();
         assert_eq!(assignments(rebuilt.as_ref()), placed);

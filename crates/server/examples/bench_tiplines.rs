@@ -77,7 +77,7 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, platform).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tangkal_store::open(dir.path()).unwrap();
+    let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
     store.upsert_factchecks(&records).unwrap();
     let now = chrono::Utc::now();
     let user = NewUser {

@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().context("usage: seed_cases DATA_DIR [COUNT]")?);
     let count: u64 = args.next().map(|s| s.parse()).transpose().context("COUNT must be a number")?.unwrap_or(10_000);
-    let mut store = tangkal_store::open(&dir)?;
+    let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(&dir))?;
     let platforms = ["tiktok", "facebook", "x", "youtube", "whatsapp", "instagram"];
     let topics = ["vaksin", "pemilu", "banjir", "harga beras", "gempa", "bansos", "kesehatan", "BBM"];
     let mut rng = Lcg(42);

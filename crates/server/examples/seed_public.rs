@@ -144,7 +144,7 @@ fn main() -> anyhow::Result<()> {
     let out = PathBuf::from(args.next().context(usage)?);
     let count: usize = args.next().map(|s| s.parse()).transpose().context("COUNT must be a number")?.unwrap_or(10_000);
 
-    let mut store = tangkal_store::open(&dir)?;
+    let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(&dir))?;
     let analyst = user(store.as_mut(), "bench-analyst", Role::Analyst)?;
     let reviewer = user(store.as_mut(), "bench-reviewer", Role::Reviewer)?;
     let communicator = user(store.as_mut(), "bench-communicator", Role::Communicator)?;

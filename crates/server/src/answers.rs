@@ -235,7 +235,7 @@ mod tests {
 
     fn store_with(records: &[FactCheck]) -> (tempfile::TempDir, Box<dyn Store>) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = tangkal_store::open(dir.path()).unwrap();
+        let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
         store.upsert_factchecks(records).unwrap();
         (dir, store)
     }

@@ -45,7 +45,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use tangkal_cases::{Clock, Role};
-use tangkal_store::{AuditFiles, NewUser, Store};
+use tangkal_store::{AuditFiles, NewUser, Store, StoreLocation};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -60,7 +60,8 @@ pub use webhooks::WebhookSettings;
 /// How the server runs. `Default` suits a local install; `tangkal serve` fills it from flags.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    pub data_dir: PathBuf,
+    /// The store (SQLite in the data directory, or PostgreSQL) and the data directory for local files.
+    pub store: StoreLocation,
     /// Mark cookies `Secure`: set when TLS terminates in front of the server.
     pub secure_cookies: bool,
     /// Largest evidence file accepted.
@@ -139,11 +140,12 @@ pub const DEFAULT_PLATFORMS: &[&str] = &[
 ];
 
 impl ServerConfig {
+    /// The defaults, on the embedded store in `data_dir`.
     pub fn new(data_dir: PathBuf) -> ServerConfig {
         ServerConfig {
             audit_files: AuditFiles::in_data_dir(&data_dir),
             audit_checkpoint_interval: Duration::from_secs(60),
-            data_dir,
+            store: StoreLocation::sqlite(data_dir),
             secure_cookies: false,
             max_upload_bytes: 20 * 1024 * 1024,
             session_lifetime: Duration::from_secs(12 * 3600),
@@ -188,16 +190,16 @@ impl AppState {
     /// Opens (and migrates) the store in the data directory, and builds the instant-answer matcher from
     /// its fact-checks (about a second for 17,000).
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
-        let pool = StorePool::open(&config.data_dir, config.audit_files.clone(), config.pool_size)?;
-        evidence::remove_stale_uploads(&config.data_dir, Duration::from_secs(3600));
+        let pool = StorePool::open(&config.store, config.audit_files.clone(), config.pool_size)?;
+        evidence::remove_stale_uploads(&config.store.data_dir, Duration::from_secs(3600));
         let webhook_key = config.webhooks.key_file.clone();
-        let webhook_key = webhook_key.unwrap_or_else(|| config.data_dir.join(webhook_secrets::KEY_FILE));
-        let store = tangkal_store::open(&config.data_dir)?;
-        let reports = intake::ReportDesk::open(store.as_ref(), &config.data_dir, &config.response.reports)?;
+        let webhook_key = webhook_key.unwrap_or_else(|| config.store.data_dir.join(webhook_secrets::KEY_FILE));
+        let store = tangkal_store::open(&config.store)?;
+        let reports = intake::ReportDesk::open(store.as_ref(), &config.store.data_dir, &config.response.reports)?;
         let mut metrics = metrics::Metrics::default();
         metrics.register_matcher_calls(reports.answers.matcher_calls.clone());
         let push = push::PushIntake::start(
-            config.data_dir.clone(),
+            config.store.clone(),
             config.audit_files.clone(),
             clock.clone(),
             config.max_text_bytes,

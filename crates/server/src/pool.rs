@@ -1,32 +1,38 @@
-//! A small pool of store connections. The store is synchronous (SQLite), so every call runs on tokio's
-//! blocking threads; the pool bounds how many run at once and reuses open connections (each holds its
-//! own prepared-statement cache). Their commits never checkpoint the write-ahead log: the pool's
-//! [`BackgroundCheckpoints`] does, so no request waits for the database file's sync.
+//! A small pool of store connections. The store is synchronous (SQLite, or the sync PostgreSQL client), so
+//! every call runs on tokio's blocking threads; the pool bounds how many run at once and reuses open
+//! connections (each holds its own prepared-statement cache). On SQLite their commits never checkpoint
+//! the write-ahead log: the pool's [`BackgroundCheckpoints`] does, so no request waits for the database
+//! file's sync. A connection whose call failed as unavailable (PostgreSQL restarted, the network
+//! dropped) is not reused: the next call opens a fresh one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
-use tangkal_store::{AuditFiles, BackgroundCheckpoints, Store};
+use tangkal_store::{AuditFiles, BackgroundCheckpoints, Store, StoreError, StoreLocation};
 use tokio::sync::Semaphore;
 
 use crate::Problem;
 
 pub struct StorePool {
-    data_dir: PathBuf,
+    location: StoreLocation,
     audit_files: AuditFiles,
     idle: Mutex<Vec<Box<dyn Store>>>,
     permits: Semaphore,
-    _checkpoints: BackgroundCheckpoints,
+    /// SQLite only.
+    _checkpoints: Option<BackgroundCheckpoints>,
 }
 
 impl StorePool {
     /// Opens (and migrates) the store once up front so a broken store fails at start, not on the
     /// first request.
-    pub fn open(data_dir: &Path, audit_files: AuditFiles, size: usize) -> tangkal_store::Result<StorePool> {
-        let first = open_store(data_dir, &audit_files)?;
-        let checkpoints = BackgroundCheckpoints::start(&data_dir.join(tangkal_store::DATABASE_FILE))?;
+    pub fn open(location: &StoreLocation, audit_files: AuditFiles, size: usize) -> tangkal_store::Result<StorePool> {
+        let first = open_store(location, &audit_files)?;
+        let checkpoints = match location.database_url {
+            Some(_) => None,
+            None => Some(BackgroundCheckpoints::start(&location.data_dir.join(tangkal_store::DATABASE_FILE))?),
+        };
         Ok(StorePool {
-            data_dir: data_dir.to_path_buf(),
+            location: location.clone(),
             audit_files,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(size.max(1)),
@@ -35,7 +41,7 @@ impl StorePool {
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        &self.location.data_dir
     }
 
     /// Runs `f` with a store on a blocking thread.
@@ -46,17 +52,18 @@ impl StorePool {
     {
         let _permit = self.permits.acquire().await.map_err(|_| Problem::unavailable("the store is shutting down"))?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let (data_dir, audit_files) = (self.data_dir.clone(), self.audit_files.clone());
+        let (location, audit_files) = (self.location.clone(), self.audit_files.clone());
         let (store, result) = tokio::task::spawn_blocking(move || {
             let mut store = match idle {
                 Some(store) => store,
-                None => match open_store(&data_dir, &audit_files) {
+                None => match open_store(&location, &audit_files) {
                     Ok(store) => store,
                     Err(e) => return (None, Err(e)),
                 },
             };
             let result = f(store.as_mut());
-            (Some(store), result)
+            let broken = matches!(result, Err(StoreError::Unavailable(_)));
+            (if broken { None } else { Some(store) }, result)
         })
         .await
         .map_err(|e| Problem::internal(format!("store task failed: {e}")))?;
@@ -67,8 +74,8 @@ impl StorePool {
     }
 }
 
-pub(crate) fn open_store(data_dir: &Path, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
-    let mut store = tangkal_store::open_for_serving(data_dir)?;
+pub(crate) fn open_store(location: &StoreLocation, audit_files: &AuditFiles) -> tangkal_store::Result<Box<dyn Store>> {
+    let mut store = tangkal_store::open_for_serving(location)?;
     store.set_audit_files(audit_files.clone());
     Ok(store)
 }

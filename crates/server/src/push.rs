@@ -4,13 +4,12 @@
 //! opened for debunked ones. One thread writes, taking the data directory's import lock for each batch,
 //! so that pushes and command-line imports take turns as imports always do; requests queue for it.
 
-use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tangkal_cases::Clock;
 use tangkal_pipeline::{ColumnMap, Detection, Format, IngestOptions, RejectWriter};
-use tangkal_store::{AuditFiles, Store};
+use tangkal_store::{AuditFiles, Store, StoreLocation};
 use tokio::sync::oneshot;
 
 /// Batches waiting for the writer beyond the one it is writing: more are refused (503) rather than
@@ -55,16 +54,16 @@ pub struct PushIntake {
 
 /// What the writer thread needs; its store and stages are opened with the first push.
 struct Writer {
-    data_dir: PathBuf,
+    store: StoreLocation,
     audit_files: AuditFiles,
     clock: Arc<dyn Clock>,
     max_text_bytes: usize,
 }
 
 impl PushIntake {
-    pub fn start(data_dir: PathBuf, audit_files: AuditFiles, clock: Arc<dyn Clock>, max_text_bytes: usize) -> Self {
+    pub fn start(store: StoreLocation, audit_files: AuditFiles, clock: Arc<dyn Clock>, max_text_bytes: usize) -> Self {
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
-        let writer = Writer { data_dir, audit_files, clock, max_text_bytes };
+        let writer = Writer { store, audit_files, clock, max_text_bytes };
         let handle = std::thread::Builder::new()
             .name("push-intake".into())
             .spawn(move || writer.run(queue))
@@ -120,10 +119,10 @@ impl Writer {
     }
 
     fn write(&self, open: &mut Option<(Box<dyn Store>, Detection)>, lines: Vec<u8>) -> anyhow::Result<Pushed> {
-        let _turn = tangkal_store::ImportLock::acquire(&self.data_dir)?;
+        let _turn = tangkal_store::ImportLock::acquire(&self.store)?;
         if open.is_none() {
-            let mut store = crate::pool::open_store(&self.data_dir, &self.audit_files)?;
-            let detection = Detection::open(&self.data_dir, store.as_mut(), self.clock.clone())?;
+            let mut store = crate::pool::open_store(&self.store, &self.audit_files)?;
+            let detection = Detection::open(&self.store.data_dir, store.as_mut(), self.clock.clone())?;
             *open = Some((store, detection));
         }
         let (store, detection) = open.as_mut().expect("opened above");
@@ -135,7 +134,7 @@ impl Writer {
             self.max_text_bytes,
         )?;
         let stamp = self.clock.now().format("%Y%m%d");
-        let path = self.data_dir.join("rejects").join(format!("push-{stamp}.jsonl"));
+        let path = self.store.data_dir.join("rejects").join(format!("push-{stamp}.jsonl"));
         let mut rejects = RejectWriter::keeping(path, REJECTS_SHOWN);
         let before = detection.totals().cases_opened;
         let options = IngestOptions { batch_size: usize::MAX };
@@ -150,7 +149,7 @@ impl Writer {
 
     fn save_snapshot(&self, open: &Option<(Box<dyn Store>, Detection)>) {
         let Some((_, detection)) = open else { return };
-        let saved = tangkal_store::ImportLock::acquire(&self.data_dir)
+        let saved = tangkal_store::ImportLock::acquire(&self.store)
             .map_err(anyhow::Error::from)
             .and_then(|_turn| detection.save_snapshot());
         if let Err(e) = saved {

@@ -126,7 +126,7 @@ async fn only_analysts_and_administrators_push_and_batches_are_bounded() {
 #[tokio::test]
 async fn a_push_waits_for_an_import_in_progress() {
     let app = spawn().await;
-    let import = tangkal_store::ImportLock::acquire(app.dir.path()).unwrap();
+    let import = tangkal_store::ImportLock::acquire(&tangkal_store::StoreLocation::sqlite(app.dir.path())).unwrap();
     let pushing = {
         let request = app.request(Method::POST, "/api/v1/items", Some(app.user(Role::Analyst)));
         tokio::spawn(request.json(&json!({"items": [item("x:1", "Kabar pagi", 0)]})).send())

@@ -122,7 +122,7 @@ async fn a_report_is_answered_at_once_by_a_clarification_published_a_moment_earl
 async fn reports_are_answered_by_imported_fact_checks_at_start_and_imported_while_running() {
     let app = spawn_with(|config| {
         config.report_upkeep_interval = Duration::from_millis(100);
-        let mut store = tangkal_store::open(&config.data_dir).unwrap();
+        let mut store = tangkal_store::open(&config.store).unwrap();
         store.upsert_factchecks(&[sample_factcheck(BLT)]).unwrap();
     })
     .await;
@@ -154,7 +154,7 @@ async fn reports_are_answered_by_imported_fact_checks_at_start_and_imported_whil
 /// PLN blackout rumour, which has no fact-check.
 async fn with_sample_narratives() -> (TestApp, i64, String) {
     let app = spawn_with(|config| {
-        let mut store = tangkal_store::open(&config.data_dir).unwrap();
+        let mut store = tangkal_store::open(&config.store).unwrap();
         let items = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/items.jsonl");
         let source = tangkal_pipeline::open_file(
             items.as_ref(),
@@ -164,8 +164,8 @@ async fn with_sample_narratives() -> (TestApp, i64, String) {
             Default::default(),
         )
         .unwrap();
-        let mut rejects = tangkal_pipeline::RejectWriter::new(config.data_dir.join("rejects.jsonl"));
-        let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.data_dir, store.as_mut()).unwrap();
+        let mut rejects = tangkal_pipeline::RejectWriter::new(config.store.data_dir.join("rejects.jsonl"));
+        let mut narratives = tangkal_pipeline::NarrativeStage::open(&config.store.data_dir, store.as_mut()).unwrap();
         tangkal_pipeline::ingest_with_stages(
             store.as_mut(),
             vec![source],

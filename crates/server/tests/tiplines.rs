@@ -129,7 +129,7 @@ async fn spawn_tiplines(platform: &Platform, template: Option<&str>) -> TestApp 
         });
         config.tiplines.poll_interval_ms = 50;
         config.response.site.base_url = "https://cek.example.id".into();
-        let mut store = tangkal_store::open(&config.data_dir).unwrap();
+        let mut store = tangkal_store::open(&config.store).unwrap();
         store.upsert_factchecks(&sample_factchecks()).unwrap();
     })
     .await

@@ -71,6 +71,8 @@ pub use users::{
 };
 pub use webhooks::{AttemptRecorded, DueDelivery, FailurePolicy, WebhookFigures, WebhookStore, WEBHOOK_ACTOR};
 
+use std::path::PathBuf;
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The outcome of a change to a takedown request, clarification or citizen report when storage itself
@@ -107,16 +109,64 @@ pub trait Store:
 impl Store for SqliteStore {}
 impl Store for PostgresStore {}
 
-/// Opens (creating if needed, and migrating) the embedded store inside `data_dir`.
-pub fn open(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
-    Ok(Box::new(SqliteStore::open_in(data_dir)?))
+/// Where the store is: the embedded SQLite file in the data directory (the default), or a PostgreSQL
+/// database that several servers share. The data directory holds local files with either backend (the
+/// audit trail's key and checkpoints by default, rejects, uploads, the narrative index's snapshot).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreLocation {
+    pub data_dir: PathBuf,
+    /// `postgres://user@host:port/database`: the store is in this database instead of `data_dir`.
+    pub database_url: Option<String>,
 }
 
-/// Like [`open`], for a server: this connection's commits leave checkpoints of the write-ahead log to a
-/// [`BackgroundCheckpoints`] the server runs (`BackgroundCheckpoints::start(&data_dir.join(DATABASE_FILE))`),
+impl StoreLocation {
+    /// The embedded store in `data_dir`.
+    pub fn sqlite(data_dir: impl Into<PathBuf>) -> StoreLocation {
+        StoreLocation { data_dir: data_dir.into(), database_url: None }
+    }
+
+    fn connect(&self) -> Result<PostgresStore> {
+        let url = self.database_url.as_deref().unwrap_or_default();
+        PostgresStore::connect(url, AuditFiles::in_data_dir(&self.data_dir))
+    }
+}
+
+/// Never prints a password that the URL may carry.
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreLocation")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(postgres::redacted))
+            .finish()
+    }
+}
+
+/// For messages: `PostgreSQL postgres://user:***@host/db` or `SQLite in DIR`.
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.database_url {
+            Some(url) => write!(f, "PostgreSQL {}", postgres::redacted(url)),
+            None => write!(f, "SQLite in {}", self.data_dir.display()),
+        }
+    }
+}
+
+/// Opens (creating if needed, and migrating) the store at `location`.
+pub fn open(location: &StoreLocation) -> Result<Box<dyn Store>> {
+    if location.database_url.is_some() {
+        return Ok(Box::new(location.connect()?));
+    }
+    Ok(Box::new(SqliteStore::open_in(&location.data_dir)?))
+}
+
+/// Like [`open`], for a server. On SQLite this connection's commits leave checkpoints of the write-ahead
+/// log to a [`BackgroundCheckpoints`] the server runs (`BackgroundCheckpoints::start(&data_dir.join(DATABASE_FILE))`),
 /// so that no request waits for the database file's sync.
-pub fn open_for_serving(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
-    let mut store = SqliteStore::open_in(data_dir)?;
+pub fn open_for_serving(location: &StoreLocation) -> Result<Box<dyn Store>> {
+    if location.database_url.is_some() {
+        return Ok(Box::new(location.connect()?));
+    }
+    let mut store = SqliteStore::open_in(&location.data_dir)?;
     store.leave_checkpoints_to_background()?;
     Ok(Box::new(store))
 }
@@ -124,29 +174,47 @@ pub fn open_for_serving(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
 /// The file in a data directory whose lock marks an import in progress.
 pub const IMPORT_LOCK_FILE: &str = "import.lock";
 
-/// Like [`open`], tuned for a bulk import (see [`SqliteStore::tune_for_import`]). Imports into one data
-/// directory run one at a time: this waits while another process holds the directory's import lock,
-/// because an import's narrative placement assumes it is the only one (two would hand out the same
-/// narrative ids, and items one stores between the other's transactions would be skipped). The lock is
-/// released when the store is dropped.
-pub fn open_for_import(data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
-    let lock = ImportLock::acquire(data_dir)?;
-    let mut store = SqliteStore::open_in(data_dir)?;
+/// Like [`open`], tuned for a bulk import (see [`SqliteStore::tune_for_import`]). Imports into one store
+/// run one at a time: this waits while another process holds the store's [`ImportLock`], because an
+/// import's narrative placement assumes it is the only one (two would hand out the same narrative ids,
+/// and items one stores between the other's transactions would be skipped). The lock is released when the
+/// store is dropped.
+pub fn open_for_import(location: &StoreLocation) -> Result<Box<dyn Store>> {
+    let lock = ImportLock::acquire(location)?;
+    if location.database_url.is_some() {
+        let mut store = location.connect()?;
+        store.import_lock = Some(lock);
+        return Ok(Box::new(store));
+    }
+    let mut store = SqliteStore::open_in(&location.data_dir)?;
     store.tune_for_import()?;
     store.import_lock = Some(lock);
     Ok(Box::new(store))
 }
 
-/// A data directory's import lock, held until dropped: for a writer that keeps its own connection open
-/// between imports (the server's push intake) and takes its turn for each one.
+/// A store's import lock, held until dropped: for a writer that keeps its own connection open between
+/// imports (the server's push intake) and takes its turn for each one. On SQLite it is a lock on a file
+/// in the data directory; on PostgreSQL an advisory lock held by a connection of its own, so that imports
+/// from different machines into one database take turns too.
 pub struct ImportLock {
     /// Locked while open; closing it releases the lock.
-    _file: std::fs::File,
+    _held: HeldLock,
+}
+
+/// Held for its drop alone.
+enum HeldLock {
+    File(#[allow(dead_code)] std::fs::File),
+    Postgres(#[allow(dead_code)] postgres::AdvisoryLock),
 }
 
 impl ImportLock {
     /// Waits while another process holds the lock.
-    pub fn acquire(data_dir: &std::path::Path) -> Result<ImportLock> {
+    pub fn acquire(location: &StoreLocation) -> Result<ImportLock> {
+        if let Some(url) = &location.database_url {
+            let lock = postgres::AdvisoryLock::acquire(url, postgres::IMPORT_LOCK)?;
+            return Ok(ImportLock { _held: HeldLock::Postgres(lock) });
+        }
+        let data_dir = &location.data_dir;
         let lock_path = data_dir.join(IMPORT_LOCK_FILE);
         let lock_error = |source| StoreError::ImportLock { path: lock_path.clone(), source };
         std::fs::create_dir_all(data_dir)
@@ -165,7 +233,7 @@ impl ImportLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
         }
-        Ok(ImportLock { _file: lock })
+        Ok(ImportLock { _held: HeldLock::File(lock) })
     }
 }
 
@@ -179,12 +247,33 @@ mod tests {
     #[test]
     fn imports_into_one_data_directory_take_turns() {
         let dir = tempfile::tempdir().unwrap();
-        let first = open_for_import(dir.path()).unwrap();
+        imports_take_turns(StoreLocation::sqlite(dir.path()));
+    }
+
+    #[test]
+    fn imports_into_one_postgres_database_take_turns() {
+        let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
+        imports_take_turns(StoreLocation { data_dir: dir.path().into(), database_url: Some(scratch.url()) });
+    }
+
+    #[test]
+    fn a_location_never_shows_its_password() {
+        let location = StoreLocation {
+            data_dir: "d".into(),
+            database_url: Some("postgres://tangkal:s3cret@db.example:5432/tangkal".into()),
+        };
+        for shown in [format!("{location:?}"), location.to_string()] {
+            assert!(!shown.contains("s3cret") && shown.contains("db.example"), "{shown}");
+        }
+    }
+
+    fn imports_take_turns(location: StoreLocation) {
+        let first = open_for_import(&location).unwrap();
         let first_done = Arc::new(AtomicBool::new(false));
         let second = {
-            let (path, first_done) = (dir.path().to_path_buf(), first_done.clone());
+            let (location, first_done) = (location.clone(), first_done.clone());
             std::thread::spawn(move || {
-                let store = open_for_import(&path).unwrap();
+                let store = open_for_import(&location).unwrap();
                 (first_done.load(Ordering::SeqCst), store.count_items(&ItemFilter::default()).unwrap())
             })
         };

@@ -15,6 +15,10 @@ pub const DEFAULT_CONFIG_FILE: &str = "tangkal.toml";
 pub struct Config {
     /// Where the embedded store, reject files and uploads live.
     pub data_dir: PathBuf,
+    /// `postgres://user@host:port/database`: keep the store in PostgreSQL instead of the data directory
+    /// (several servers can then share it). `TANGKAL_DATABASE_URL` or `--database-url` also set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
     pub ingest: IngestConfig,
     pub server: ServerSettings,
     pub audit: AuditSettings,
@@ -85,6 +89,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             data_dir: PathBuf::from("tangkal-data"),
+            database_url: None,
             ingest: IngestConfig {
                 batch_size: tangkal_pipeline::IngestOptions::default().batch_size,
                 max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES,
@@ -120,16 +125,26 @@ impl Config {
         }
     }
 
+    /// The configured store: PostgreSQL when `database_url` is set, else SQLite in the data directory.
+    pub fn store_location(&self) -> tangkal_store::StoreLocation {
+        tangkal_store::StoreLocation { data_dir: self.data_dir.clone(), database_url: self.database_url.clone() }
+    }
+
+    /// Where the store is, for messages (never with a password).
+    pub fn store_description(&self) -> String {
+        self.store_location().to_string()
+    }
+
     /// Opens the store with the configured audit key and checkpoint file.
     pub fn open_store(&self) -> tangkal_store::Result<Box<dyn tangkal_store::Store>> {
-        let mut store = tangkal_store::open(&self.data_dir)?;
+        let mut store = tangkal_store::open(&self.store_location())?;
         store.set_audit_files(self.audit_files());
         Ok(store)
     }
 
     /// [`Config::open_store`] for a bulk import ([`tangkal_store::open_for_import`]).
     pub fn open_store_for_import(&self) -> tangkal_store::Result<Box<dyn tangkal_store::Store>> {
-        let mut store = tangkal_store::open_for_import(&self.data_dir)?;
+        let mut store = tangkal_store::open_for_import(&self.store_location())?;
         store.set_audit_files(self.audit_files());
         Ok(store)
     }

@@ -34,6 +34,10 @@ struct Cli {
     /// Data directory (store, rejects, uploads); overrides the configuration [default: ./tangkal-data]
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// Keep the store in this PostgreSQL database (postgres://user@host:port/database) instead of the data
+    /// directory; overrides the configuration and TANGKAL_DATABASE_URL
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     /// Log format: human-readable text or JSON lines
     #[arg(long, global = true, value_enum, default_value = "text", env = "TANGKAL_LOG_FORMAT")]
     log_format: LogFormat,
@@ -59,6 +63,8 @@ enum Command {
     /// Place stored items that are in no narrative yet and match new or changed narratives (after
     /// `ingest --no-detect`)
     Detect(cmd::detect::Args),
+    /// Bring the store's schema up to date (every command also does this on start)
+    Migrate(cmd::migrate::Args),
     /// List, show and count stored items
     #[command(subcommand)]
     Items(cmd::items::Command),
@@ -101,7 +107,8 @@ fn restore_default_sigpipe() {
 
 /// `quiet`: warnings only unless `RUST_LOG` says otherwise (a drill's console is for its operator).
 fn init_logging(format: LogFormat, quiet: bool) {
-    let default = if quiet { "warn" } else { "info" };
+    // refinery reports every migration with its whole SQL, and PostgreSQL's notices are not news.
+    let default = if quiet { "warn" } else { "info,refinery_core=warn,postgres=warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
@@ -125,12 +132,16 @@ fn main() -> ExitCode {
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
+    if let Some(url) = cli.database_url {
+        config.database_url = Some(url);
+    }
     let outcome = match cli.command {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Drill(args) => cmd::drill::run(&config, args),
         Command::Ingest(args) => cmd::ingest::run(&config, args),
         Command::Detect(args) => cmd::detect::run(&config, args),
         Command::Items(command) => cmd::items::run(&config, command),
+        Command::Migrate(args) => cmd::migrate::run(&config, args),
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::User(command) => cmd::user::run(&config, command),
         Command::Token(command) => cmd::token::run(&config, command),

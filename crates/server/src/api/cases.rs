@@ -367,7 +367,7 @@ pub(crate) async fn store_evidence(
     visible_case(state, caller, id).await?;
     let staged = match (kind, fields.file) {
         (EvidenceKind::File, Some((name, bytes))) => {
-            let (dir, max) = (state.config.data_dir.clone(), state.config.max_upload_bytes);
+            let (dir, max) = (state.config.store.data_dir.clone(), state.config.max_upload_bytes);
             Some(
                 tokio::task::spawn_blocking(move || evidence::stage(&dir, &name, &bytes, max))
                     .await
@@ -399,7 +399,7 @@ pub async fn evidence_file(
     let missing = || Problem::not_found(format!("file of evidence {evidence_id} in case {id}"));
     let file =
         case.evidence.into_iter().find(|e| e.id == Some(evidence_id)).and_then(|e| e.file).ok_or_else(missing)?;
-    let path = evidence::path_of(&state.config.data_dir, &file.sha256).ok_or_else(missing)?;
+    let path = evidence::path_of(&state.config.store.data_dir, &file.sha256).ok_or_else(missing)?;
     let bytes = tokio::fs::read(path).await.map_err(|_| missing())?;
     let disposition =
         format!("attachment; filename=\"{}\"", file.name.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_"));

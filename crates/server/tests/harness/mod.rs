@@ -72,7 +72,7 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(t0()));
-    let mut store = tangkal_store::open(dir.path()).unwrap();
+    let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(dir.path())).unwrap();
     let admin_password = tangkal_server::bootstrap_admin(store.as_mut(), clock.as_ref()).unwrap().expect("empty store");
     assert!(tangkal_server::bootstrap_admin(store.as_mut(), clock.as_ref()).unwrap().is_none(), "only once");
     let hash = light_hash(PASSWORD);

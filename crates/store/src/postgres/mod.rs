@@ -47,6 +47,8 @@ pub struct PostgresStore {
     pub(crate) audit: AuditAnchor,
     /// State of item writes between [`crate::ItemStore::begin_writes`] and the commit.
     pub(crate) item_writes: items::ItemWrites,
+    /// Held while this connection imports (see [`crate::open_for_import`]).
+    pub(crate) import_lock: Option<crate::ImportLock>,
 }
 
 impl PostgresStore {
@@ -70,12 +72,46 @@ impl PostgresStore {
             client: RefCell::new(client),
             audit: AuditAnchor::new(audit_files),
             item_writes: Default::default(),
+            import_lock: None,
         })
     }
 
     /// The connection, for one statement or transaction at a time.
     pub(crate) fn client(&self) -> RefMut<'_, Client> {
         self.client.borrow_mut()
+    }
+}
+
+/// The key of the advisory lock an import holds (see [`crate::ImportLock`]).
+pub(crate) const IMPORT_LOCK: i64 = 0x7461_6e67_6b61_6c02;
+
+/// A session-level advisory lock on a connection of its own, released when dropped (or when the process
+/// dies and PostgreSQL closes the connection, so a killed holder never leaves it taken).
+pub(crate) struct AdvisoryLock {
+    _client: Client,
+}
+
+impl AdvisoryLock {
+    /// Waits while another session holds `key`.
+    pub fn acquire(url: &str, key: i64) -> Result<AdvisoryLock> {
+        let mut client = Client::connect(url, NoTls)?;
+        if !client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get::<_, bool>(0) {
+            tracing::info!("waiting for another import into the database to finish");
+            client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+        }
+        Ok(AdvisoryLock { _client: client })
+    }
+}
+
+/// `url` with its password replaced, for logs and error messages.
+pub(crate) fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "(not a URL)".to_string(),
     }
 }
 

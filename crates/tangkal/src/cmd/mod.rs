@@ -9,6 +9,7 @@ pub mod factchecks;
 pub mod ingest;
 pub mod items;
 pub mod matching;
+pub mod migrate;
 pub mod narratives;
 pub mod serve;
 pub mod text;

@@ -65,7 +65,7 @@ pub(crate) fn serve(
 ) -> anyhow::Result<ExitCode> {
     let clock = launch.clock;
     let mut store =
-        config.open_store().with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        config.open_store().with_context(|| format!("cannot open the store ({})", config.store_description()))?;
     create_first_admin(store.as_mut(), clock.as_ref())?;
     drop(store);
     let settings = &config.server;
@@ -92,6 +92,7 @@ pub(crate) fn serve(
         webhooks: config.webhooks.clone(),
         tiplines: config.tiplines.clone(),
         max_text_bytes: config.ingest.max_text_bytes,
+        store: config.store_location(),
         ..ServerConfig::new(config.data_dir.clone())
     };
     if let Some(drill) = launch.drill {
@@ -116,7 +117,7 @@ pub(crate) fn serve(
         };
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         let address = listener.local_addr()?;
-        tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
+        tracing::info!(%address, store = %config.store_description(), "serving");
         tokio::task::spawn_blocking(move || on_ready(address));
         tangkal_server::serve(listener, state, shutdown).await?;
         tracing::info!("stopped");
