@@ -104,7 +104,8 @@ pub(crate) fn serve(
     server.public_limits.per_network = Budget::per_second(settings.public_burst, settings.public_per_second);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let state = AppState::new(server, clock)?;
+        // Opening the store blocks (PostgreSQL's client runs its own small runtime), so not on this task.
+        let state = tokio::task::block_in_place(|| AppState::new(server, clock))?;
         // Before listening: a client may signal as soon as it can connect.
         let signal = tangkal_server::shutdown_signal();
         let (stop, stopping) = (launch.stop, launch.stopping);
