@@ -182,6 +182,14 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Writes a consistent copy of the store to `file` (a new file) without stopping other connections:
+    /// `VACUUM INTO` reads one snapshot, and the copy is compact and complete (no write-ahead log beside it).
+    pub fn back_up_to(&self, file: &Path) -> Result<()> {
+        let file = file.to_str().ok_or_else(|| StoreError::invalid("file", "is not a UTF-8 path"))?;
+        self.conn.execute("VACUUM INTO ?1", [file])?;
+        Ok(())
+    }
+
     /// The database file, for reporting its size.
     pub fn path(&self) -> &Path {
         &self.path

@@ -76,6 +76,8 @@ enum Command {
     /// Create, revoke and list API tokens
     #[command(subcommand)]
     Token(cmd::token::Command),
+    /// Copy the embedded store to a file while it is in use (PostgreSQL: use pg_dump)
+    Backup(cmd::backup::Args),
     /// Check the audit trail for tampering
     #[command(subcommand)]
     Audit(cmd::audit::Command),
@@ -146,6 +148,7 @@ fn main() -> ExitCode {
         Command::User(command) => cmd::user::run(&config, command),
         Command::Token(command) => cmd::token::run(&config, command),
         Command::Audit(command) => cmd::audit::run(&config, command),
+        Command::Backup(args) => cmd::backup::run(&config, args),
         Command::Factchecks(command) => cmd::factchecks::run(&config, command),
         Command::Match(args) => cmd::matching::run(&config, args),
         Command::Narratives(command) => cmd::narratives::run(&config, command),

@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes `Args` (or `Command`) and `run`.
 
 pub mod audit;
+pub mod backup;
 pub mod demo;
 mod desk_accounts;
 pub mod detect;
