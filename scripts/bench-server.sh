@@ -4,6 +4,7 @@
 # the reference the ratio is taken against.
 #
 # Usage: scripts/bench-server.sh [DURATION_SECONDS] [CONNECTIONS]
+# With TANGKAL_DATABASE_URL set (an empty database or schema), the store is that PostgreSQL database.
 # Needs wrk (installed from Debian's packages if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +72,9 @@ read -r f_rps f_p99 < <(run -H "Authorization: Bearer $TOKEN" "$URL/api/v1/cases
 read -r d_rps d_p99 < <(run -s "$WORK/detail.lua" "$URL")
 
 echo
-echo "tangkal serve, $CASES cases, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, loopback"
+BACKEND=SQLite
+[ -n "${TANGKAL_DATABASE_URL:-}" ] && BACKEND=PostgreSQL
+echo "tangkal serve ($BACKEND), $CASES cases, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, loopback"
 printf "seeding: %.1f s (each case in its own transaction with its audit event)\n" "$(echo "$seed_end - $seed_start" | bc)"
 printf "%-44s %12s %10s %12s\n" "endpoint" "req/s" "p99 ms" "vs healthz"
 printf "%-44s %12.0f %10.2f %12s\n" "GET /healthz (no store, no auth)" "$h_rps" "$h_p99" "1.00"

@@ -1,7 +1,8 @@
 //! Fills a data directory with cases for load tests and prints an analyst's API token.
 //!
 //! Usage: `seed_cases DATA_DIR [COUNT]` (default 10 000). Cases are opened as detectors open them,
-//! spread over the last 30 hours so that every deadline state (on track, at risk, breached) appears.
+//! spread over the last 30 hours so that every deadline state (on track, at risk, breached) appears. With
+//! `TANGKAL_DATABASE_URL` set they go into that PostgreSQL database instead of the data directory.
 
 use std::path::PathBuf;
 
@@ -24,7 +25,8 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().context("usage: seed_cases DATA_DIR [COUNT]")?);
     let count: u64 = args.next().map(|s| s.parse()).transpose().context("COUNT must be a number")?.unwrap_or(10_000);
-    let mut store = tangkal_store::open(&tangkal_store::StoreLocation::sqlite(&dir))?;
+    let database_url = std::env::var("TANGKAL_DATABASE_URL").ok();
+    let mut store = tangkal_store::open(&tangkal_store::StoreLocation { data_dir: dir, database_url })?;
     let platforms = ["tiktok", "facebook", "x", "youtube", "whatsapp", "instagram"];
     let topics = ["vaksin", "pemilu", "banjir", "harga beras", "gempa", "bansos", "kesehatan", "BBM"];
     let mut rng = Lcg(42);
