@@ -92,7 +92,8 @@ pub trait TiplineStore {
     /// Takes a message: its id is remembered, the contact recorded or updated (or deleted), the report
     /// stored, and the replies queued, in one transaction; or nothing at all for a repeated id.
     fn take_tip(&mut self, tip: &NewTip<'_>) -> Result<TipTaken>;
-    /// Pending messages due at `now`, oldest first.
+    /// Pending messages due at `now`, oldest first. Where several servers send (PostgreSQL), the messages
+    /// returned are claimed: no other call gets them until they are recorded or the claim runs out.
     fn due_tipline_messages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueMessage>>;
     /// Records what became of attempts, in one transaction; the sealed address is erased once a message
     /// is settled.

@@ -272,9 +272,8 @@ impl ClarificationStore for PostgresStore {
     }
 }
 
-/// A case as stored, read inside the caller's transaction (what `crate::cases::load_case` reads on
-/// SQLite).
-// TODO(merge): use the PostgreSQL case store's own loader once it is in.
+/// A case as stored, read inside the caller's transaction: what `crate::cases::load_case` reads on SQLite.
+/// Kept here until the PostgreSQL case store has its own loader, which should replace it.
 fn load_case(client: &mut impl GenericClient, id: i64) -> Result<Option<Case>> {
     let Some(r) = client.query_opt(
         "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,

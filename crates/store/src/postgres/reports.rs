@@ -94,8 +94,8 @@ pub(crate) fn insert(tx: &mut Transaction<'_>, report: &CitizenReport, token_has
 }
 
 /// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
-/// earliest such case still open (what `crate::matches::family_case` reads on SQLite).
-// TODO(merge): share with the PostgreSQL match store's `narrative_case` once it is in.
+/// earliest such case still open: what `crate::matches::family_case` reads on SQLite. Kept here until the
+/// PostgreSQL match store has it (for `narrative_case`), which should then share it.
 fn family_case(client: &mut impl GenericClient, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
     let row = client.query_one(
         "WITH RECURSIVE family (id) AS (
