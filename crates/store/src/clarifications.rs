@@ -77,7 +77,8 @@ pub trait ClarificationStore {
     ) -> Result<ResponseUpdate<Clarification>>;
 }
 
-const SELECT: &str = "SELECT id, case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
+pub(crate) const SELECT: &str =
+    "SELECT id, case_id, slug, rating, title, claim, body_markdown, sources, status, created_by,
                              created_at, updated_at, published_at, topic FROM clarifications";
 
 fn clarification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clarification> {
@@ -130,20 +131,24 @@ fn load(conn: &Connection, id: i64) -> Result<Option<Clarification>> {
     with_corrections(conn, c)
 }
 
-/// The first of `slug`, `slug-2`, `slug-3`, … that no other clarification has.
-fn free_slug(conn: &Connection, title: &str, own_id: i64) -> Result<String> {
-    let base = slug_for(title);
-    let mut taken = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM clarifications WHERE slug = ?1 AND id <> ?2)")?;
+/// The first of `base`, `base-2`, `base-3`, … that `taken` says no other clarification has.
+pub(crate) fn first_free_slug(base: &str, mut taken: impl FnMut(&str) -> Result<bool>) -> Result<String> {
     for n in 1.. {
-        let candidate = numbered_slug(&base, n);
-        if !taken.query_row(params![candidate, own_id], |r| r.get::<_, bool>(0))? {
+        let candidate = numbered_slug(base, n);
+        if !taken(&candidate)? {
             return Ok(candidate);
         }
     }
     unreachable!("some numbered slug is free")
 }
 
-fn sources_json(c: &Clarification) -> Result<String> {
+/// The first of `slug`, `slug-2`, `slug-3`, … that no other clarification has.
+fn free_slug(conn: &Connection, title: &str, own_id: i64) -> Result<String> {
+    let mut taken = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM clarifications WHERE slug = ?1 AND id <> ?2)")?;
+    first_free_slug(&slug_for(title), |candidate| Ok(taken.query_row(params![candidate, own_id], |r| r.get(0))?))
+}
+
+pub(crate) fn sources_json(c: &Clarification) -> Result<String> {
     serde_json::to_string(&c.sources)
         .map_err(|e| StoreError::Internal(format!("cannot serialise clarification sources: {e}")))
 }
@@ -184,52 +189,79 @@ fn save(conn: &Connection, before: &Clarification, after: &Clarification) -> Res
     Ok(())
 }
 
-/// The WHERE clause of `filter` with its parameters. Only the conditions given are written, so SQLite
-/// can use the index each combination needs (`?1 IS NULL OR …` would make it scan).
-fn matching(filter: &ClarificationFilter) -> (String, Vec<Value>) {
+/// The WHERE clause of `filter` with its values, `placeholder(n)` standing for the n-th (from 1). Only the
+/// conditions given are written, so the database can use the index each combination needs (`?1 IS NULL
+/// OR …` would make it scan).
+pub(crate) fn filter_sql<V>(
+    filter: &ClarificationFilter,
+    placeholder: impl Fn(usize) -> String,
+    int: impl Fn(i64) -> V,
+    text: impl Fn(String) -> V,
+) -> (String, Vec<V>) {
     let mut conditions = Vec::new();
     let mut values = Vec::new();
+    let mut add = |comparison: &str, value: V| {
+        values.push(value);
+        conditions.push(format!("{comparison} {}", placeholder(values.len())));
+    };
     if let Some(case_id) = filter.case_id {
-        conditions.push("case_id = ?");
-        values.push(Value::Integer(case_id));
+        add("case_id =", int(case_id));
     }
     if let Some(since) = filter.changed_since {
-        conditions.push("updated_at >= ?");
-        values.push(Value::Integer(since.timestamp()));
+        add("updated_at >=", int(since.timestamp()));
     }
     if let Some(status) = filter.status {
-        conditions.push("status = ?");
-        values.push(Value::Text(status.as_str().to_string()));
+        add("status =", text(status.as_str().to_string()));
     }
     let reader = &filter.reader;
     if let Some(rating) = reader.rating {
-        conditions.push("rating = ?");
-        values.push(Value::Text(json_name(&rating)));
+        add("rating =", text(json_name(&rating)));
     }
     if let Some(topic) = reader.topic {
-        conditions.push("topic = ?");
-        values.push(Value::Text(topic.as_str().to_string()));
+        add("topic =", text(topic.as_str().to_string()));
     }
     if let Some(from) = reader.published_from {
-        conditions.push("published_at >= ?");
-        values.push(Value::Integer(from.timestamp()));
+        add("published_at >=", int(from.timestamp()));
     }
     if let Some(before) = reader.published_before {
-        conditions.push("published_at < ?");
-        values.push(Value::Integer(before.timestamp()));
+        add("published_at <", int(before.timestamp()));
     }
     let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     (clause, values)
 }
 
+/// [`filter_sql`] for SQLite.
+fn matching(filter: &ClarificationFilter) -> (String, Vec<Value>) {
+    filter_sql(filter, |_| "?".into(), Value::Integer, Value::Text)
+}
+
 /// Published ones by publication, drafts by creation, newest first. Listing only published ones, the order
 /// is that of the index `clarifications_published (status, published_at, id)`.
-fn order(filter: &ClarificationFilter) -> &'static str {
+pub(crate) fn order(filter: &ClarificationFilter) -> &'static str {
     match filter.status {
         Some(ClarificationStatus::Published) => "published_at DESC, id DESC",
         Some(ClarificationStatus::Draft) => "created_at DESC, id DESC",
         None => "COALESCE(published_at, created_at) DESC, id DESC",
     }
+}
+
+/// Whether an update gives the clarification a new slug: a draft's follows its title; a published page
+/// keeps its address.
+pub(crate) fn slug_follows(before: &Clarification, after: &Clarification) -> bool {
+    after.status == ClarificationStatus::Draft && after.title != before.title
+}
+
+/// Whether an update publishes the clarification (its webhook event and tipline follow-ups are due).
+pub(crate) fn publishes(before: &Clarification, after: &Clarification) -> bool {
+    before.status != ClarificationStatus::Published && after.status == ClarificationStatus::Published
+}
+
+/// The data of the `clarification.published` webhook event.
+pub(crate) fn published_event(after: &Clarification) -> serde_json::Value {
+    serde_json::json!({
+        "clarification_id": after.id, "case_id": after.case_id, "slug": after.slug, "title": after.title,
+        "rating": after.rating, "published_at": after.published_at.map(|t| time(t.timestamp())),
+    })
 }
 
 impl ClarificationStore for SqliteStore {
@@ -321,15 +353,12 @@ impl ClarificationStore for SqliteStore {
         if let Err(refusal) = after.apply(change, &case, actor, now) {
             return Ok(ResponseUpdate::Refused(refusal));
         }
-        if after.status == ClarificationStatus::Draft && after.title != before.title {
+        if slug_follows(&before, &after) {
             after.slug = free_slug(&tx, &after.title, id)?;
         }
         save(&tx, &before, &after)?;
-        if before.status != ClarificationStatus::Published && after.status == ClarificationStatus::Published {
-            let data = serde_json::json!({
-                "clarification_id": id, "case_id": after.case_id, "slug": after.slug, "title": after.title,
-                "rating": after.rating, "published_at": after.published_at.map(|t| time(t.timestamp())),
-            });
+        if publishes(&before, &after) {
+            let data = published_event(&after);
             webhooks::emit(&tx, EventKind::ClarificationPublished, ("clarification", id), None, data, now)?;
             let rating = tangkal_response::clarification::label(after.rating);
             tiplines::enqueue_followups(&tx, after.case_id, rating, &after.title, &after.slug, now)?;
@@ -347,13 +376,19 @@ impl ClarificationStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Barrier;
+
     use chrono::Duration;
     use tangkal_response::clarification::{CorrectionInput, NewClarification, Source};
     use tangkal_response::ResponseError;
 
     use super::*;
-    use crate::response_fixtures::{desk, t0, Desk};
-    use crate::{AuditFilter, AuditStore};
+    use crate::response_fixtures::{desk, on_both_desks, sql, t0, Desk};
+    use crate::testing::{on_both_backends, Backend};
+    use crate::{AuditFiles, AuditFilter, PostgresStore, Store};
+
+    type AnyDesk = Desk<Box<dyn Store>>;
 
     fn new(title: &str) -> NewClarification {
         NewClarification {
@@ -365,8 +400,8 @@ mod tests {
         }
     }
 
-    fn draft(desk: &mut Desk, case_id: i64, title: &str) -> Clarification {
-        let case = load_case(&desk.store.conn, case_id).unwrap().unwrap();
+    fn draft(desk: &mut AnyDesk, case_id: i64, title: &str) -> Clarification {
+        let case = desk.store.case(case_id).unwrap().unwrap();
         let draft = Clarification::draft(&case, &new(title), &desk.communicator, t0()).unwrap();
         desk.store.create_clarification(&draft).unwrap()
     }
@@ -378,9 +413,47 @@ mod tests {
         }
     }
 
-    #[test]
-    fn drafts_get_free_slugs_that_follow_their_title_until_published() {
-        let mut desk = desk();
+    /// A case row written directly, for tests of drafts alone (storing a draft does not read its case).
+    fn bare_case(backend: &Backend) -> i64 {
+        sql(
+            backend,
+            "INSERT INTO cases (title, summary, origin, status, urgency, priority, computed_priority, opened_by,
+                                opened_at, due_at, updated_at)
+             VALUES ('Surat suara', '', 'manual', 'new', 'normal', 3, 3, 'test', 0, 0, 0)",
+        );
+        sql(backend, "SELECT MAX(id) FROM cases").unwrap()
+    }
+
+    fn bare_draft(case_id: i64, title: &str) -> Clarification {
+        Clarification {
+            id: 0,
+            case_id,
+            slug: String::new(),
+            rating: Rating::Hoaks,
+            title: title.into(),
+            claim: "Surat suara sudah dicoblos".into(),
+            body_markdown: "Foto lama.".into(),
+            sources: Vec::new(),
+            topic: None,
+            status: ClarificationStatus::Draft,
+            created_by: "user:1:kiki".into(),
+            created_at: t0(),
+            updated_at: t0(),
+            published_at: None,
+            corrections: Vec::new(),
+        }
+    }
+
+    on_both_desks!(
+        drafts_get_free_slugs_that_follow_their_title_until_published,
+        publishing_is_checked_against_the_stored_case_and_refusals_write_nothing,
+        lists_filter_by_status_case_and_change_time,
+        reader_filters_in_sql_agree_with_the_rule,
+        a_clarification_published_by_two_servers_at_once_is_published_once,
+    );
+    on_both_backends!(drafts_of_one_title_from_several_servers_at_once_get_distinct_slugs);
+
+    fn drafts_get_free_slugs_that_follow_their_title_until_published(mut desk: AnyDesk) {
         let case = desk.case("Surat suara tercoblos", Some(Rating::Hoaks));
         let first = draft(&mut desk, case.id, "Surat suara");
         let second = draft(&mut desk, case.id, "[HOAKS] Surat Suara!");
@@ -421,13 +494,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn publishing_is_checked_against_the_stored_case_and_refusals_write_nothing() {
-        let mut desk = desk();
+    fn publishing_is_checked_against_the_stored_case_and_refusals_write_nothing(mut desk: AnyDesk) {
         let approved = desk.case("Surat suara", Some(Rating::Hoaks));
         let unreviewed = desk.case("Belum ditinjau", None);
         // A draft whose case has no approved verdict (say, written against another case's verdict).
-        let case = load_case(&desk.store.conn, approved.id).unwrap().unwrap();
+        let case = desk.store.case(approved.id).unwrap().unwrap();
         let mut stray = Clarification::draft(&case, &new("x"), &desk.communicator, t0()).unwrap();
         stray.case_id = unreviewed.id;
         let stray = desk.store.create_clarification(&stray).unwrap();
@@ -444,20 +515,18 @@ mod tests {
         assert_eq!(missing, ResponseUpdate::NotFound);
     }
 
-    #[test]
-    fn lists_filter_by_status_case_and_change_time() {
-        let mut desk = desk();
+    fn lists_filter_by_status_case_and_change_time(mut desk: AnyDesk) {
         let a = desk.case("a", Some(Rating::Hoaks));
         let b = desk.case("b", Some(Rating::Benar));
         let communicator = desk.communicator.clone();
-        let publish = |desk: &mut Desk, case_id, title, at| {
+        let publish = |desk: &mut AnyDesk, case_id, title, at| {
             let c = draft(desk, case_id, title);
             done(desk.store.update_clarification(c.id, ClarificationChange::Publish, &communicator, at).unwrap())
         };
         let p1 = publish(&mut desk, a.id, "satu", t0() + Duration::hours(1));
         let p2 = publish(&mut desk, b.id, "dua", t0() + Duration::hours(2));
         let d = draft(&mut desk, a.id, "tiga");
-        let ids = |desk: &Desk, f: &ClarificationFilter| {
+        let ids = |desk: &AnyDesk, f: &ClarificationFilter| {
             desk.store.list_clarifications(f, 10, 0).unwrap().iter().map(|c| c.id).collect::<Vec<_>>()
         };
         let published = ClarificationFilter { status: Some(ClarificationStatus::Published), ..Default::default() };
@@ -470,14 +539,13 @@ mod tests {
         let since = ClarificationFilter { changed_since: Some(t0() + Duration::hours(2)), ..published };
         assert_eq!(ids(&desk, &since), [p2.id]);
         assert_eq!(desk.store.count_clarifications(&ClarificationFilter::default()).unwrap(), 3);
+        assert_eq!(ids(&desk, &ClarificationFilter::default()), [p2.id, p1.id, d.id], "drafts by creation");
         assert_eq!(desk.store.list_clarifications(&ClarificationFilter::default(), 1, 1).unwrap().len(), 1);
         assert_eq!(desk.store.last_published_change().unwrap(), Some(t0() + Duration::hours(2)));
     }
 
     /// Every combination of the reader's filters lists, and counts, what `ReaderFilter::admits` admits.
-    #[test]
-    fn reader_filters_in_sql_agree_with_the_rule() {
-        let mut desk = desk();
+    fn reader_filters_in_sql_agree_with_the_rule(mut desk: AnyDesk) {
         let communicator = desk.communicator.clone();
         let day = |n: i64| t0() + Duration::days(n);
         let mut published = Vec::new();
@@ -491,7 +559,7 @@ mod tests {
         .enumerate()
         {
             let case = desk.case(&format!("kasus {i}"), Some(rating));
-            let loaded = load_case(&desk.store.conn, case.id).unwrap().unwrap();
+            let loaded = desk.store.case(case.id).unwrap().unwrap();
             let new = NewClarification { topic, ..new(&format!("judul {i}")) };
             let draft = Clarification::draft(&loaded, &new, &communicator, t0()).unwrap();
             let draft = desk.store.create_clarification(&draft).unwrap();
@@ -528,6 +596,109 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Two servers publishing the same draft at once: one publishes it (one webhook event, one audit
+    /// event), the other is told it is published already.
+    fn a_clarification_published_by_two_servers_at_once_is_published_once(mut desk: AnyDesk) {
+        let case = desk.case("Surat suara", Some(Rating::Hoaks));
+        let draft = draft(&mut desk, case.id, "Surat suara");
+        let (backend, communicator) = (&desk.backend, &desk.communicator);
+        let barrier = Barrier::new(2);
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut store = backend.open();
+                        barrier.wait();
+                        store.update_clarification(draft.id, ClarificationChange::Publish, communicator, t0()).unwrap()
+                    })
+                })
+                .collect();
+            servers.into_iter().map(|server| server.join().unwrap()).collect()
+        });
+        let published: Vec<_> = outcomes.iter().filter(|o| matches!(o, ResponseUpdate::Done(_))).collect();
+        assert_eq!(published.len(), 1, "{outcomes:?}");
+        assert!(
+            outcomes.iter().any(|o| matches!(o, ResponseUpdate::Refused(ResponseError::IllegalTransition { .. }))),
+            "{outcomes:?}"
+        );
+        let events = sql(backend, "SELECT COUNT(*) FROM webhook_events WHERE kind = 'clarification.published'");
+        assert_eq!(events, Some(1));
+        let audit = AuditFilter { entity: Some("clarification".into()), entity_id: Some(draft.id.to_string()) };
+        let actions: Vec<String> =
+            desk.store.audit_events(&audit, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["clarification.draft", "clarification.publish"]);
+    }
+
+    /// Servers storing drafts of one title at the same moment give them `surat-suara`, `surat-suara-2`, …
+    /// each once.
+    fn drafts_of_one_title_from_several_servers_at_once_get_distinct_slugs(backend: &Backend) {
+        let case_id = bare_case(backend);
+        let barrier = Barrier::new(4);
+        let slugs: Vec<String> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut store = backend.open();
+                        barrier.wait();
+                        (0..5)
+                            .map(|_| store.create_clarification(&bare_draft(case_id, "Surat suara")).unwrap().slug)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            servers.into_iter().flat_map(|server| server.join().unwrap()).collect()
+        });
+        let distinct: BTreeSet<String> = slugs.iter().cloned().collect();
+        let expected: BTreeSet<String> = (1..=20).map(|n| numbered_slug("surat-suara", n)).collect();
+        assert_eq!((slugs.len(), distinct), (20, expected));
+    }
+
+    /// On PostgreSQL a slug looked up as free may be taken by another server before the draft is written:
+    /// the draft then takes the next one, and nothing else of its transaction is lost.
+    #[test]
+    fn a_slug_taken_while_a_draft_is_written_makes_it_take_the_next_on_postgres() {
+        let backend = Backend::postgres();
+        let case_id = bare_case(&backend);
+        let Backend::Postgres(scratch, dir) = &backend else { unreachable!() };
+        let connect = |url: &str| PostgresStore::connect(url, AuditFiles::in_data_dir(dir.path())).unwrap();
+        let other = connect(&scratch.url());
+        let mut other = other.client();
+        let mut taking = other.transaction().unwrap();
+        taking
+            .execute(
+                "INSERT INTO clarifications (case_id, slug, rating, title, claim, body_markdown, sources, status,
+                                             created_by, created_at, updated_at)
+                 VALUES ($1, 'surat-suara', 'HOAKS', 't', 'c', 'b', '[]', 'draft', 'x', 0, 0)",
+                &[&case_id],
+            )
+            .unwrap();
+        // The writer has a name of its own, to be found waiting.
+        let writer_url = format!("{}&application_name={}", scratch.url(), scratch.name());
+        let stored = std::thread::scope(|s| {
+            let writer = s.spawn(|| connect(&writer_url).create_clarification(&bare_draft(case_id, "Surat suara")));
+            let watcher = connect(&scratch.url());
+            let waiting = || -> i64 {
+                let row = watcher.client().query_one(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                    &[&scratch.name()],
+                );
+                row.unwrap().get(0)
+            };
+            while waiting() == 0 {
+                assert!(!writer.is_finished(), "the writer did not wait for the slug");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            taking.commit().unwrap();
+            writer.join().unwrap().unwrap()
+        });
+        assert_eq!(stored.slug, "surat-suara-2");
+        let store = connect(&scratch.url());
+        assert_eq!(store.clarification(stored.id).unwrap().unwrap(), stored);
+        let audit =
+            format!("SELECT COUNT(*) FROM audit_events WHERE entity = 'clarification' AND entity_id = '{}'", stored.id);
+        assert_eq!(sql(&backend, &audit), Some(1), "the audit event written after the retry is kept");
     }
 
     /// The public lists' queries use their indexes: no scan of the table, no sort of it.

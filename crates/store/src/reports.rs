@@ -59,7 +59,8 @@ pub trait ReportStore {
     fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>>;
 }
 
-const SELECT: &str = "SELECT id, reference, text, url, platform, contact, contact_erased, status, answer, narrative_id,
+pub(crate) const SELECT: &str =
+    "SELECT id, reference, text, url, platform, contact, contact_erased, status, answer, narrative_id,
                              case_id, dismiss_reason, received_at, updated_at, channel FROM citizen_reports";
 
 fn report_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CitizenReport> {
@@ -98,24 +99,51 @@ const MATCHING: &str =
        AND (?4 IS NULL OR narrative_id = ?4) AND (?5 IS NULL OR received_at >= ?5)
        AND (?6 IS NULL OR (answer IS NOT NULL) = ?6) AND (?7 IS NULL OR (case_id IS NOT NULL) = ?7)";
 
+/// A filter's values, in [`MATCHING`]'s order (PostgreSQL's version of it takes the same).
+pub(crate) struct Matching {
+    pub status: Option<&'static str>,
+    pub platform: Option<String>,
+    pub case_id: Option<i64>,
+    pub narrative_id: Option<i64>,
+    /// UTC seconds.
+    pub since: Option<i64>,
+    pub answered: Option<bool>,
+    pub linked: Option<bool>,
+}
+
+impl Matching {
+    pub(crate) fn of(filter: &ReportFilter) -> Matching {
+        Matching {
+            status: filter.status.map(ReportStatus::as_str),
+            platform: filter.platform.as_deref().map(|p| p.trim().to_lowercase()),
+            case_id: filter.case_id,
+            narrative_id: filter.narrative_id,
+            // Times are stored, and shown, in whole seconds: a report shown as received at 10:00:00 was
+            // received at or after 09:59:59.5, and not at or after 10:00:00.5.
+            since: filter.since.map(|t| t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)),
+            answered: filter.answered,
+            linked: filter.linked,
+        }
+    }
+}
+
 /// A filter's parameters, in [`MATCHING`]'s order.
 fn matching_params(filter: &ReportFilter) -> Vec<Value> {
+    let m = Matching::of(filter);
     let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
     let int = |n: Option<i64>| n.map_or(Value::Null, Value::Integer);
     vec![
-        text(filter.status.map(|s| s.as_str().to_string())),
-        text(filter.platform.as_deref().map(|p| p.trim().to_lowercase())),
-        int(filter.case_id),
-        int(filter.narrative_id),
-        // Times are stored, and shown, in whole seconds: a report shown as received at 10:00:00 was
-        // received at or after 09:59:59.5, and not at or after 10:00:00.5.
-        int(filter.since.map(|t| t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0))),
-        int(filter.answered.map(i64::from)),
-        int(filter.linked.map(i64::from)),
+        text(m.status.map(str::to_string)),
+        text(m.platform),
+        int(m.case_id),
+        int(m.narrative_id),
+        int(m.since),
+        int(m.answered.map(i64::from)),
+        int(m.linked.map(i64::from)),
     ]
 }
 
-fn answer_json(report: &CitizenReport) -> Result<Option<String>> {
+pub(crate) fn answer_json(report: &CitizenReport) -> Result<Option<String>> {
     report
         .answer
         .as_ref()
@@ -151,13 +179,38 @@ pub(crate) fn insert(tx: &Connection, report: &CitizenReport, token_hash: &[u8; 
         stored.received_at.timestamp(),
         stored.updated_at.timestamp()
     ])?;
-    // Never the text, link or contact: a report is someone's own message.
-    let data = serde_json::json!({
-        "report_id": id, "reference": stored.reference, "platform": stored.platform, "channel": stored.channel,
-        "status": stored.status, "narrative_id": stored.narrative_id, "case_id": stored.case_id,
-    });
-    webhooks::emit(tx, EventKind::ReportReceived, ("report", id), None, data, stored.received_at)?;
+    webhooks::emit(tx, EventKind::ReportReceived, ("report", id), None, received_event(&stored), stored.received_at)?;
     Ok(stored)
+}
+
+/// The data of the `report.received` webhook event: never the text, link or contact, since a report is
+/// someone's own message.
+pub(crate) fn received_event(stored: &CitizenReport) -> serde_json::Value {
+    serde_json::json!({
+        "report_id": stored.id, "reference": stored.reference, "platform": stored.platform,
+        "channel": stored.channel, "status": stored.status, "narrative_id": stored.narrative_id,
+        "case_id": stored.case_id,
+    })
+}
+
+/// What the audit trail keeps of an analyst's change: the case linked or the reason for dismissing, never
+/// the report's text or contact.
+pub(crate) fn recorded_change(change: &ReportChange) -> serde_json::Value {
+    match change {
+        ReportChange::LinkCase { case_id } => serde_json::json!({ "case_id": case_id }),
+        ReportChange::Dismiss { reason } => serde_json::json!({ "reason": reason }),
+    }
+}
+
+/// The refusal of a link to a case that does not exist.
+pub(crate) fn no_such_case(case_id: i64) -> ResponseUpdate<CitizenReport> {
+    ResponseUpdate::Refused(ResponseError::Invalid { field: "case_id", reason: format!("names no case ({case_id})") })
+}
+
+/// The audit entry of the retention job's erasure of `erased` contacts.
+pub(crate) fn erasure_entry(received_before: DateTime<Utc>, erased: u64) -> Result<Entry<'static>> {
+    let what = serde_json::json!({ "received_before": received_before, "erased": erased });
+    Entry::created("system:retention", "report", 0, "report.erase_contacts", &what)
 }
 
 impl ReportStore for SqliteStore {
@@ -216,17 +269,11 @@ impl ReportStore for SqliteStore {
             let exists: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1)", [case_id], |r| r.get(0))?;
             if !exists {
-                return Ok(ResponseUpdate::Refused(ResponseError::Invalid {
-                    field: "case_id",
-                    reason: format!("names no case ({case_id})"),
-                }));
+                return Ok(no_such_case(case_id));
             }
         }
         let action = change.action();
-        let recorded = match &change {
-            ReportChange::LinkCase { case_id } => serde_json::json!({ "case_id": case_id }),
-            ReportChange::Dismiss { reason } => serde_json::json!({ "reason": reason }),
-        };
+        let recorded = recorded_change(&change);
         if let Err(refusal) = report.apply(change, actor, now) {
             return Ok(ResponseUpdate::Refused(refusal));
         }
@@ -256,13 +303,7 @@ impl ReportStore for SqliteStore {
                 params![received_before.timestamp(), now.timestamp()],
             )? as u64;
             if n > 0 {
-                let what = serde_json::json!({ "received_before": received_before, "erased": n });
-                audit::append(
-                    &tx,
-                    &self.audit,
-                    Entry::created("system:retention", "report", 0, "report.erase_contacts", &what)?,
-                    now,
-                )?;
+                audit::append(&tx, &self.audit, erasure_entry(received_before, n)?, now)?;
             }
             tx.commit()?;
             Ok(n)
@@ -279,16 +320,27 @@ impl ReportStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Barrier;
+
     use chrono::Duration;
     use rand_core::OsRng;
+    use tangkal_cases::{Role, UserRef};
     use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
 
     use super::*;
     use crate::narratives::one_item_narrative;
-    use crate::response_fixtures::{desk, t0, Desk};
-    use crate::{AuditFilter, AuditStore};
+    use crate::response_fixtures::{desk, on_both_desks, sql, t0, Desk};
+    use crate::testing::{on_both_backends, Backend};
+    use crate::{AuditFilter, Store};
 
-    fn receive(desk: &mut Desk, text: &str, contact: Option<&str>, at: DateTime<Utc>) -> (CitizenReport, StatusToken) {
+    type AnyDesk = Desk<Box<dyn Store>>;
+
+    fn receive(
+        store: &mut dyn Store,
+        text: &str,
+        contact: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> (CitizenReport, StatusToken) {
         let new = NewReport {
             text: Some(text.into()),
             url: None,
@@ -298,31 +350,46 @@ mod tests {
         let valid = new.validate(&["whatsapp".to_string()]).unwrap();
         let token = StatusToken::generate(&mut OsRng);
         let report = CitizenReport::received(&valid, &ReportIntake::default(), at);
-        (desk.store.add_report(&report, &token.hash()).unwrap(), token)
+        (store.add_report(&report, &token.hash()).unwrap(), token)
     }
 
-    #[test]
-    fn reporters_follow_their_report_with_its_token_only() {
-        let mut desk = desk();
-        let (report, token) = receive(&mut desk, "Bansos cair hari ini", Some("budi@example.id"), t0());
+    /// An analyst as a report's changes need one (they do not look the user up).
+    fn analyst(id: i64) -> Actor {
+        Actor::new(UserRef { id, name: format!("analis{id}") }, Role::Analyst, None)
+    }
+
+    on_both_backends!(
+        reporters_follow_their_report_with_its_token_only,
+        contacts_are_erased_after_the_retention_period,
+        lists_filter_by_narrative_and_time_received,
+        reports_arriving_at_several_servers_at_once_get_distinct_references,
+        a_report_dismissed_by_two_analysts_at_once_is_dismissed_once,
+        contacts_erased_by_two_servers_at_once_are_erased_once,
+    );
+    on_both_desks!(
+        analysts_link_and_dismiss_and_the_trail_keeps_no_personal_data,
+        lists_filter_by_status_and_platform,
+        a_narrative_s_triage_follows_merges_to_its_open_case,
+    );
+
+    fn reporters_follow_their_report_with_its_token_only(backend: &Backend) {
+        let mut store = backend.open();
+        let (report, token) = receive(store.as_mut(), "Bansos cair hari ini", Some("budi@example.id"), t0());
         assert_eq!(report.reference, "ADU/2026/12/000001");
-        assert_eq!(desk.store.report(report.id).unwrap().unwrap(), report);
-        assert_eq!(desk.store.report_for_reporter(&report.reference, token.as_str()).unwrap().unwrap(), report);
+        assert_eq!(store.report(report.id).unwrap().unwrap(), report);
+        assert_eq!(store.report_for_reporter(&report.reference, token.as_str()).unwrap().unwrap(), report);
         let other = StatusToken::generate(&mut OsRng);
-        assert_eq!(desk.store.report_for_reporter(&report.reference, other.as_str()).unwrap(), None);
-        assert_eq!(desk.store.report_for_reporter("ADU/2026/12/000002", token.as_str()).unwrap(), None);
-        let stored: Vec<u8> =
-            desk.store.conn.query_row("SELECT token_hash FROM citizen_reports", [], |r| r.get(0)).unwrap();
-        assert_ne!(stored, token.as_str().as_bytes(), "only the hash is kept");
-        let (second, _) = receive(&mut desk, "Vaksin", None, t0());
+        assert_eq!(store.report_for_reporter(&report.reference, other.as_str()).unwrap(), None);
+        assert_eq!(store.report_for_reporter("ADU/2026/12/000002", token.as_str()).unwrap(), None);
+        let hashed = sql(backend, "SELECT COUNT(*) FROM citizen_reports WHERE length(token_hash) = 32");
+        assert_eq!(hashed, Some(1), "only the hash is kept, not the {}-character token", token.as_str().len());
+        let (second, _) = receive(store.as_mut(), "Vaksin", None, t0());
         assert_eq!(second.reference, "ADU/2026/12/000002");
     }
 
-    #[test]
-    fn analysts_link_and_dismiss_and_the_trail_keeps_no_personal_data() {
-        let mut desk = desk();
+    fn analysts_link_and_dismiss_and_the_trail_keeps_no_personal_data(mut desk: AnyDesk) {
         let case = desk.case("Bansos", None);
-        let (report, _) = receive(&mut desk, "Pesan dari Budi Santoso", Some("budi@example.id"), t0());
+        let (report, _) = receive(desk.store.as_mut(), "Pesan dari Budi Santoso", Some("budi@example.id"), t0());
         let analyst = desk.analyst.clone();
         let nowhere =
             desk.store.update_report(report.id, ReportChange::LinkCase { case_id: 999 }, &analyst, t0()).unwrap();
@@ -351,31 +418,38 @@ mod tests {
         assert!(!trail.contains("budi") && !trail.contains("Budi"), "{trail}");
     }
 
-    #[test]
-    fn contacts_are_erased_after_the_retention_period() {
-        let mut desk = desk();
-        let (old, _) = receive(&mut desk, "lama", Some("budi@example.id"), t0() - Duration::days(91));
-        let (recent, _) = receive(&mut desk, "baru", Some("+62 812 3456 7890"), t0() - Duration::days(10));
-        let (anonymous, _) = receive(&mut desk, "tanpa kontak", None, t0() - Duration::days(100));
+    fn contacts_are_erased_after_the_retention_period(backend: &Backend) {
+        let mut store = backend.open();
+        let (old, _) = receive(store.as_mut(), "lama", Some("budi@example.id"), t0() - Duration::days(91));
+        let (recent, _) = receive(store.as_mut(), "baru", Some("+62 812 3456 7890"), t0() - Duration::days(10));
+        let (anonymous, _) = receive(store.as_mut(), "tanpa kontak", None, t0() - Duration::days(100));
         let cutoff = t0() - Duration::days(90);
-        assert_eq!(desk.store.erase_expired_contacts(cutoff, t0()).unwrap(), 1);
-        let erased = desk.store.report(old.id).unwrap().unwrap();
+        assert_eq!(store.erase_expired_contacts(cutoff, t0()).unwrap(), 1);
+        let erased = store.report(old.id).unwrap().unwrap();
         assert_eq!((erased.contact, erased.contact_erased, erased.text.as_deref()), (None, true, Some("lama")));
-        assert_eq!(desk.store.report(recent.id).unwrap().unwrap().contact.as_deref(), Some("+62 812 3456 7890"));
-        assert!(!desk.store.report(anonymous.id).unwrap().unwrap().contact_erased, "nothing to erase there");
-        assert_eq!(desk.store.erase_expired_contacts(cutoff, t0()).unwrap(), 0, "once");
+        assert_eq!(store.report(recent.id).unwrap().unwrap().contact.as_deref(), Some("+62 812 3456 7890"));
+        assert!(!store.report(anonymous.id).unwrap().unwrap().contact_erased, "nothing to erase there");
+        assert_eq!(store.erase_expired_contacts(cutoff, t0()).unwrap(), 0, "once");
+        let events = sql(backend, "SELECT COUNT(*) FROM audit_events WHERE action = 'report.erase_contacts'");
+        assert_eq!(events, Some(1));
+    }
+
+    /// SQLite overwrites what it frees while it erases, and only then.
+    #[test]
+    fn erasing_contacts_on_sqlite_leaves_secure_delete_off() {
+        let mut desk = desk();
+        receive(&mut desk.store, "lama", Some("budi@example.id"), t0() - Duration::days(91));
+        assert_eq!(desk.store.erase_expired_contacts(t0() - Duration::days(90), t0()).unwrap(), 1);
         let secure_delete: i64 = desk.store.conn.query_row("PRAGMA secure_delete", [], |r| r.get(0)).unwrap();
         assert_eq!(secure_delete, 0, "imports are not slowed down afterwards");
     }
 
-    #[test]
-    fn lists_filter_by_status_and_platform() {
-        let mut desk = desk();
-        let (a, _) = receive(&mut desk, "a", None, t0());
-        let (b, _) = receive(&mut desk, "b", None, t0() + Duration::hours(1));
+    fn lists_filter_by_status_and_platform(mut desk: AnyDesk) {
+        let (a, _) = receive(desk.store.as_mut(), "a", None, t0());
+        let (b, _) = receive(desk.store.as_mut(), "b", None, t0() + Duration::hours(1));
         let analyst = desk.analyst.clone();
         desk.store.update_report(a.id, ReportChange::Dismiss { reason: "spam".into() }, &analyst, t0()).unwrap();
-        let ids = |desk: &Desk, f: &ReportFilter| {
+        let ids = |desk: &AnyDesk, f: &ReportFilter| {
             desk.store.list_reports(f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>()
         };
         assert_eq!(ids(&desk, &ReportFilter::default()), [b.id, a.id]);
@@ -387,35 +461,112 @@ mod tests {
         assert_eq!(desk.store.count_reports(&other).unwrap(), 0);
         let answer = r#"{"rating":"HOAKS","title":"t","url":"https://cek.example/a"}"#;
         let new = tangkal_cases::NewCase { title: "Kasus".into(), ..Default::default() };
-        let case = crate::CaseStore::open_case(&mut desk.store, &new, "test", t0()).unwrap();
+        let case = desk.store.open_case(&new, "test", t0()).unwrap();
         desk.store.update_report(b.id, ReportChange::LinkCase { case_id: case.id }, &analyst, t0()).unwrap();
-        desk.store.conn.execute("UPDATE citizen_reports SET answer = ?1 WHERE id = ?2", params![answer, a.id]).unwrap();
+        sql(&desk.backend, &format!("UPDATE citizen_reports SET answer = '{answer}' WHERE id = {}", a.id));
         let linked = |on: bool| ReportFilter { linked: Some(on), ..ReportFilter::default() };
         assert_eq!((ids(&desk, &linked(true)), ids(&desk, &linked(false))), (vec![b.id], vec![a.id]));
         let answered = |on: bool| ReportFilter { answered: Some(on), ..ReportFilter::default() };
         assert_eq!((ids(&desk, &answered(true)), ids(&desk, &answered(false))), (vec![a.id], vec![b.id]));
     }
 
-    #[test]
-    fn lists_filter_by_narrative_and_time_received() {
-        let mut desk = desk();
-        let (early, _) = receive(&mut desk, "a", None, t0());
-        let (late, _) = receive(&mut desk, "b", None, t0() + Duration::minutes(10));
-        desk.store.conn.execute("UPDATE citizen_reports SET narrative_id = 4 WHERE id = ?1", [early.id]).unwrap();
-        let ids =
-            |f: ReportFilter| desk.store.list_reports(&f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>();
+    fn lists_filter_by_narrative_and_time_received(backend: &Backend) {
+        let mut store = backend.open();
+        let (early, _) = receive(store.as_mut(), "a", None, t0());
+        let (late, _) = receive(store.as_mut(), "b", None, t0() + Duration::minutes(10));
+        sql(backend, &format!("UPDATE citizen_reports SET narrative_id = 4 WHERE id = {}", early.id));
+        let ids = |f: ReportFilter| store.list_reports(&f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(ids(ReportFilter { narrative_id: Some(4), ..ReportFilter::default() }), [early.id]);
         let since = |t: DateTime<Utc>| ReportFilter { since: Some(t), ..ReportFilter::default() };
         assert_eq!(ids(since(t0())), [late.id, early.id], "at the instant itself");
         assert_eq!(ids(since(t0() + Duration::milliseconds(500))), [late.id], "stored, and shown, to the second");
-        assert_eq!(desk.store.count_reports(&since(t0() + Duration::minutes(10))).unwrap(), 1);
+        assert_eq!(store.count_reports(&since(t0() + Duration::minutes(10))).unwrap(), 1);
+        assert_eq!(store.list_reports(&ReportFilter::default(), 1, 1).unwrap()[0].id, early.id, "paged");
     }
 
-    #[test]
-    fn a_narrative_s_triage_follows_merges_to_its_open_case() {
-        use crate::{CaseStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore, NarrativeUpdate, SourceRef};
+    /// A report's reference is made from its id: reports stored by several servers at once get distinct
+    /// ones.
+    fn reports_arriving_at_several_servers_at_once_get_distinct_references(backend: &Backend) {
+        let barrier = Barrier::new(4);
+        let mut references: Vec<String> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut store = backend.open();
+                        barrier.wait();
+                        (0..5).map(|_| receive(store.as_mut(), "Bansos", None, t0()).0.reference).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            servers.into_iter().flat_map(|server| server.join().unwrap()).collect()
+        });
+        references.sort();
+        let expected: Vec<String> = (1..=20).map(|n| format!("ADU/2026/12/{n:06}")).collect();
+        assert_eq!(references, expected);
+        let events = sql(backend, "SELECT COUNT(*) FROM webhook_events WHERE kind = 'report.received'");
+        assert_eq!(events, Some(20));
+    }
+
+    /// Two analysts dismissing one report at once: one dismisses it, the other is told it was.
+    fn a_report_dismissed_by_two_analysts_at_once_is_dismissed_once(backend: &Backend) {
+        let (report, _) = receive(backend.open().as_mut(), "Bansos", None, t0());
+        let barrier = Barrier::new(2);
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let analysts: Vec<_> = (1..=2)
+                .map(|n| {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        let mut store = backend.open();
+                        barrier.wait();
+                        let dismiss = ReportChange::Dismiss { reason: format!("alasan {n}") };
+                        store.update_report(report.id, dismiss, &analyst(n), t0()).unwrap()
+                    })
+                })
+                .collect();
+            analysts.into_iter().map(|analyst| analyst.join().unwrap()).collect()
+        });
+        let Some(ResponseUpdate::Done(dismissed)) = outcomes.iter().find(|o| matches!(o, ResponseUpdate::Done(_)))
+        else {
+            panic!("{outcomes:?}")
+        };
+        assert!(
+            outcomes.iter().any(|o| matches!(o, ResponseUpdate::Refused(ResponseError::NotAllowed(_)))),
+            "{outcomes:?}"
+        );
+        assert_eq!(backend.open().report(report.id).unwrap().unwrap(), **dismissed, "the winner's reason stands");
+        let events = sql(backend, "SELECT COUNT(*) FROM audit_events WHERE action = 'report.dismiss'");
+        assert_eq!(events, Some(1));
+    }
+
+    /// Two servers' retention jobs at once erase each contact once, and say so once in the trail.
+    fn contacts_erased_by_two_servers_at_once_are_erased_once(backend: &Backend) {
+        let mut store = backend.open();
+        for n in 0..10 {
+            receive(store.as_mut(), "lama", Some(&format!("warga{n}@example.id")), t0() - Duration::days(91));
+        }
+        let cutoff = t0() - Duration::days(90);
+        let barrier = Barrier::new(2);
+        let erased: Vec<u64> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut store = backend.open();
+                        barrier.wait();
+                        store.erase_expired_contacts(cutoff, t0()).unwrap()
+                    })
+                })
+                .collect();
+            servers.into_iter().map(|server| server.join().unwrap()).collect()
+        });
+        assert_eq!(erased.iter().sum::<u64>(), 10, "{erased:?}");
+        let events = sql(backend, "SELECT COUNT(*) FROM audit_events WHERE action = 'report.erase_contacts'");
+        assert_eq!(events, Some(erased.iter().filter(|&&n| n > 0).count() as i64));
+        assert_eq!(sql(backend, "SELECT COUNT(*) FROM citizen_reports WHERE contact IS NOT NULL"), Some(0));
+    }
+
+    fn a_narrative_s_triage_follows_merges_to_its_open_case(mut desk: AnyDesk) {
+        use crate::{ItemRecord, NarrativeMerge, NarrativeUpdate, SourceRef};
         use tangkal_cases::{Change, NewCase, Status};
-        let mut desk = desk();
         let items: Vec<_> = (0..2)
             .map(|i| {
                 let line = format!(
@@ -438,7 +589,7 @@ mod tests {
         assert_eq!(desk.store.triage_of(9).unwrap(), None, "unknown");
 
         // Narrative 2 had a case that was dismissed; then it merged into 1, which has an open case.
-        let open = |desk: &mut Desk, title: &str| {
+        let open = |desk: &mut AnyDesk, title: &str| {
             desk.store.open_case(&NewCase { title: title.into(), ..NewCase::default() }, "test", t0()).unwrap().id
         };
         let dismissed = open(&mut desk, "lama");

@@ -1,40 +1,236 @@
-//! PostgreSQL implementation (to be written).
+//! Clarifications on PostgreSQL. A slug is free when it is written, not only when it was looked up: two
+//! servers giving drafts the same title at once both try the first free slug, and the one that loses the
+//! `UNIQUE` race takes the next free one (the write is retried under a savepoint, so the rest of the
+//! transaction stands).
 
-#![allow(unused_variables, unused_imports)]
-
-use crate::audit::{self, Entry};
-use crate::cases::{json_enum, json_name, load_case, text_enum, to_i64};
-use crate::users::time;
-use crate::{tiplines, webhooks, ResponseUpdate, Result, SqliteStore, StoreError};
+use ::postgres::error::SqlState;
+use ::postgres::types::ToSql;
+use ::postgres::{GenericClient, Row, Transaction};
 use chrono::{DateTime, Utc};
-use tangkal_cases::{Actor, Rating};
+use tangkal_cases::{
+    Actor, Case, Evidence, EvidenceFile, EvidenceKind, MisinfoType, Origin, Priority, Rating, Review, Signals, Status,
+    Urgency, UserRef, Verdict, VerdictDraft,
+};
 use tangkal_response::clarification::{
-    numbered_slug, slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction, Topic,
+    slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction, Topic,
 };
 use tangkal_response::webhook::EventKind;
 
 use super::PostgresStore;
-use crate::*;
+use crate::audit::Entry;
+use crate::cases::{json_enum, json_name, text_enum, to_i64};
+use crate::clarifications::{
+    filter_sql, first_free_slug, order, published_event, publishes, slug_follows, sources_json, SELECT,
+};
+use crate::users::time;
+use crate::{ClarificationFilter, ClarificationStore, ResponseUpdate, Result, StoreError};
+
+type Param = Box<dyn ToSql + Sync>;
+
+fn clarification_row(r: &Row) -> Result<Clarification> {
+    let sources: String = r.get(7);
+    Ok(Clarification {
+        id: r.get(0),
+        case_id: r.get(1),
+        slug: r.get(2),
+        rating: json_enum::<Rating>(r.get(3))?,
+        title: r.get(4),
+        claim: r.get(5),
+        body_markdown: r.get(6),
+        sources: serde_json::from_str(&sources)
+            .map_err(|e| StoreError::Corrupt(format!("clarification {}: sources: {e}", r.get::<_, i64>(0))))?,
+        status: text_enum(r.get(8), ClarificationStatus::parse)?,
+        created_by: r.get(9),
+        created_at: time(r.get(10)),
+        updated_at: time(r.get(11)),
+        published_at: r.get::<_, Option<i64>>(12).map(time),
+        topic: r.get::<_, Option<String>>(13).map(|t| text_enum(t, Topic::parse)).transpose()?,
+        corrections: Vec::new(),
+    })
+}
+
+/// The clarifications of `rows` with their corrections, read in one query.
+fn with_corrections(client: &mut impl GenericClient, rows: &[Row]) -> Result<Vec<Clarification>> {
+    let mut found = rows.iter().map(clarification_row).collect::<Result<Vec<_>>>()?;
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let ids: Vec<i64> = found.iter().map(|c| c.id).collect();
+    let corrections = client.query(
+        "SELECT clarification_id, at, by, reason, previous_title, previous_body_markdown
+         FROM clarification_corrections WHERE clarification_id = ANY($1) ORDER BY id",
+        &[&ids],
+    )?;
+    for r in corrections {
+        let of: i64 = r.get(0);
+        let correction = Correction {
+            at: time(r.get(1)),
+            by: r.get(2),
+            reason: r.get(3),
+            previous_title: r.get(4),
+            previous_body_markdown: r.get(5),
+        };
+        if let Some(c) = found.iter_mut().find(|c| c.id == of) {
+            c.corrections.push(correction);
+        }
+    }
+    Ok(found)
+}
+
+/// The clarification `clause` (with its one parameter, `$1`) picks.
+fn one(client: &mut impl GenericClient, clause: &str, key: &(dyn ToSql + Sync)) -> Result<Option<Clarification>> {
+    let rows = client.query(&format!("{SELECT} {clause}"), &[key])?;
+    Ok(with_corrections(client, &rows)?.pop())
+}
+
+/// Runs `write` with the first slug for `title` that no other clarification has, under a savepoint: when
+/// another server has taken that slug since it was looked up, `write` fails on the `UNIQUE` constraint,
+/// the savepoint is rolled back and the next free slug tried. Each failure means a committed row that the
+/// next lookup sees (READ COMMITTED), so this ends.
+fn with_free_slug<T>(
+    tx: &mut Transaction<'_>,
+    title: &str,
+    own_id: i64,
+    mut write: impl FnMut(&mut Transaction<'_>, &str) -> Result<T, ::postgres::Error>,
+) -> Result<(String, T)> {
+    let base = slug_for(title);
+    loop {
+        let slug = first_free_slug(&base, |candidate| {
+            let row = tx.query_one(
+                "SELECT EXISTS (SELECT 1 FROM clarifications WHERE slug = $1 AND id <> $2)",
+                &[&candidate, &own_id],
+            )?;
+            Ok(row.get(0))
+        })?;
+        let mut attempt = tx.savepoint("slug")?;
+        match write(&mut attempt, &slug) {
+            Ok(done) => {
+                attempt.commit()?;
+                return Ok((slug, done));
+            }
+            Err(e) if slug_taken(&e) => attempt.rollback()?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn slug_taken(e: &::postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("clarifications_slug_key")
+    })
+}
+
+fn save(tx: &mut Transaction<'_>, before: &Clarification, after: &Clarification) -> Result<()> {
+    tx.execute(
+        "UPDATE clarifications SET slug = $2, rating = $3, title = $4, claim = $5, body_markdown = $6, sources = $7,
+                                   status = $8, updated_at = $9, published_at = $10, topic = $11
+         WHERE id = $1",
+        &[
+            &after.id,
+            &after.slug,
+            &json_name(&after.rating),
+            &after.title,
+            &after.claim,
+            &after.body_markdown,
+            &sources_json(after)?,
+            &after.status.as_str(),
+            &after.updated_at.timestamp(),
+            &after.published_at.map(|t| t.timestamp()),
+            &after.topic.map(Topic::as_str),
+        ],
+    )?;
+    for c in &after.corrections[before.corrections.len()..] {
+        tx.execute(
+            "INSERT INTO clarification_corrections (clarification_id, at, by, reason, previous_title,
+                                                    previous_body_markdown)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&after.id, &c.at.timestamp(), &c.by, &c.reason, &c.previous_title, &c.previous_body_markdown],
+        )?;
+    }
+    Ok(())
+}
+
+/// [`filter_sql`] for PostgreSQL.
+fn matching(filter: &ClarificationFilter) -> (String, Vec<Param>) {
+    filter_sql(filter, |n| format!("${n}"), |i| Box::new(i) as Param, |t| Box::new(t) as Param)
+}
+
+fn refs(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|v| v.as_ref()).collect()
+}
 
 impl ClarificationStore for PostgresStore {
     fn create_clarification(&mut self, draft: &Clarification) -> Result<Clarification> {
-        unimplemented!("ClarificationStore::create_clarification on PostgreSQL")
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        let mut stored = draft.clone();
+        let (rating, sources) = (json_name(&stored.rating), sources_json(&stored)?);
+        let (created_at, updated_at) = (stored.created_at.timestamp(), stored.updated_at.timestamp());
+        let published_at = stored.published_at.map(|t| t.timestamp());
+        let (slug, id) = with_free_slug(&mut tx, &stored.title, 0, |tx, slug| {
+            let row = tx.query_one(
+                "INSERT INTO clarifications (case_id, slug, rating, title, claim, body_markdown, sources, status,
+                                             created_by, created_at, updated_at, published_at, topic)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                &[
+                    &stored.case_id,
+                    &slug,
+                    &rating,
+                    &stored.title,
+                    &stored.claim,
+                    &stored.body_markdown,
+                    &sources,
+                    &stored.status.as_str(),
+                    &stored.created_by,
+                    &created_at,
+                    &updated_at,
+                    &published_at,
+                    &stored.topic.map(Topic::as_str),
+                ],
+            )?;
+            Ok(row.get::<_, i64>(0))
+        })?;
+        (stored.slug, stored.id) = (slug, id);
+        let entry = Entry::created(&stored.created_by, "clarification", stored.id, "clarification.draft", &stored)?;
+        super::audit::append(&mut tx, &self.audit, entry, stored.created_at)?;
+        tx.commit()?;
+        Ok(stored)
     }
+
     fn clarification(&self, id: i64) -> Result<Option<Clarification>> {
-        unimplemented!("ClarificationStore::clarification on PostgreSQL")
+        one(&mut *self.client(), "WHERE id = $1", &id)
     }
+
     fn clarification_by_slug(&self, slug: &str) -> Result<Option<Clarification>> {
-        unimplemented!("ClarificationStore::clarification_by_slug on PostgreSQL")
+        one(&mut *self.client(), "WHERE slug = $1", &slug)
     }
+
     fn list_clarifications(&self, filter: &ClarificationFilter, limit: u64, offset: u64) -> Result<Vec<Clarification>> {
-        unimplemented!("ClarificationStore::list_clarifications on PostgreSQL")
+        let (clause, mut values) = matching(filter);
+        let n = values.len();
+        values.push(Box::new(to_i64(limit, "limit")?));
+        values.push(Box::new(to_i64(offset, "offset")?));
+        let sql = format!("{SELECT} {clause} ORDER BY {} LIMIT ${} OFFSET ${}", order(filter), n + 1, n + 2);
+        let mut client = self.client();
+        let rows = client.query(&sql, &refs(&values))?;
+        with_corrections(&mut *client, &rows)
     }
+
     fn count_clarifications(&self, filter: &ClarificationFilter) -> Result<u64> {
-        unimplemented!("ClarificationStore::count_clarifications on PostgreSQL")
+        let (clause, values) = matching(filter);
+        let sql = format!("SELECT COUNT(*) FROM clarifications {clause}");
+        let n: i64 = self.client().query_one(&sql, &refs(&values))?.get(0);
+        Ok(n as u64)
     }
+
     fn last_published_change(&self) -> Result<Option<DateTime<Utc>>> {
-        unimplemented!("ClarificationStore::last_published_change on PostgreSQL")
+        let newest: Option<i64> = self
+            .client()
+            .query_one("SELECT MAX(updated_at) FROM clarifications WHERE status = 'published'", &[])?
+            .get(0);
+        Ok(newest.map(time))
     }
+
     fn update_clarification(
         &mut self,
         id: i64,
@@ -42,6 +238,153 @@ impl ClarificationStore for PostgresStore {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<ResponseUpdate<Clarification>> {
-        unimplemented!("ClarificationStore::update_clarification on PostgreSQL")
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        // Locked: a second server changing the same clarification waits, then sees this change.
+        let Some(before) = one(&mut tx, "WHERE id = $1 FOR UPDATE", &id)? else { return Ok(ResponseUpdate::NotFound) };
+        // The case stays as read (a verdict revised meanwhile waits for this commit, or is seen).
+        tx.execute("SELECT 1 FROM cases WHERE id = $1 FOR SHARE", &[&before.case_id])?;
+        let case = load_case(&mut tx, before.case_id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("clarification {id}: case {} is missing", before.case_id)))?;
+        let action = change.action();
+        let mut after = before.clone();
+        if let Err(refusal) = after.apply(change, &case, actor, now) {
+            return Ok(ResponseUpdate::Refused(refusal));
+        }
+        if slug_follows(&before, &after) {
+            let (slug, _) = with_free_slug(&mut tx, &after.title, id, |tx, slug| {
+                tx.execute("UPDATE clarifications SET slug = $2 WHERE id = $1", &[&id, &slug])
+            })?;
+            after.slug = slug;
+        }
+        save(&mut tx, &before, &after)?;
+        if publishes(&before, &after) {
+            let data = published_event(&after);
+            super::webhooks::emit(&mut tx, EventKind::ClarificationPublished, ("clarification", id), None, data, now)?;
+            let rating = tangkal_response::clarification::label(after.rating);
+            super::tiplines::enqueue_followups(&mut tx, after.case_id, rating, &after.title, &after.slug, now)?;
+        }
+        let label = actor.label();
+        let entry = Entry::changed(&label, "clarification", id, action, &before, &after)?;
+        super::audit::append(&mut tx, &self.audit, entry, now)?;
+        tx.commit()?;
+        Ok(ResponseUpdate::Done(Box::new(after)))
     }
+}
+
+/// A case as stored, read inside the caller's transaction: what `crate::cases::load_case` reads on SQLite.
+/// Kept here until the PostgreSQL case store has its own loader, which should replace it.
+fn load_case(client: &mut impl GenericClient, id: i64) -> Result<Option<Case>> {
+    let Some(r) = client.query_opt(
+        "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,
+                c.computed_priority, c.priority_reason, c.risk, c.reach, c.velocity, c.assignee_id, u.username,
+                c.opened_by, c.opened_at, c.due_at, c.finished_at, c.dismiss_reason, c.updated_at
+         FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id = $1",
+        &[&id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let priority = |level: i64| {
+        Priority::from_level(level).ok_or_else(|| StoreError::Corrupt(format!("case {id}: priority {level}")))
+    };
+    let user_ref = |id: Option<i64>, name: Option<String>| Some(UserRef { id: id?, name: name.unwrap_or_default() });
+    let mut case = Case {
+        id: r.get(0),
+        title: r.get(1),
+        summary: r.get(2),
+        origin: text_enum(r.get(3), Origin::parse)?,
+        origin_ref: r.get(4),
+        status: text_enum(r.get(5), Status::parse)?,
+        urgency: text_enum(r.get(6), Urgency::parse)?,
+        priority: priority(r.get(7))?,
+        computed_priority: priority(r.get(8))?,
+        priority_reason: r.get(9),
+        signals: Signals {
+            risk: r.get(10),
+            reach: r.get::<_, Option<i64>>(11).map(|v| v.max(0) as u64),
+            velocity: r.get(12),
+        },
+        assignee: user_ref(r.get(13), r.get(14)),
+        opened_by: r.get(15),
+        opened_at: time(r.get(16)),
+        due_at: time(r.get(17)),
+        finished_at: r.get::<_, Option<i64>>(18).map(time),
+        dismiss_reason: r.get(19),
+        platforms: Vec::new(),
+        narratives: Vec::new(),
+        items: Vec::new(),
+        verdict: None,
+        evidence: Vec::new(),
+        updated_at: time(r.get(20)),
+    };
+    case.platforms = client
+        .query("SELECT platform FROM case_platforms WHERE case_id = $1 ORDER BY platform", &[&id])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for link in client.query("SELECT kind, target FROM case_links WHERE case_id = $1 ORDER BY kind, target", &[&id])? {
+        let (kind, target): (String, String) = (link.get(0), link.get(1));
+        match kind.as_str() {
+            "narrative" => case.narratives.push(target),
+            "item" => case
+                .items
+                .push(target.parse().map_err(|_| StoreError::Corrupt(format!("case {id}: item link {target:?}")))?),
+            other => return Err(StoreError::Corrupt(format!("case {id}: unknown link kind {other:?}"))),
+        }
+    }
+    if let Some(r) = client.query_opt(
+        "SELECT v.id, v.rating, v.misinfo_type, v.explanation, v.proposed_by, p.username, v.proposed_at,
+                v.reviewed_by, r.username, v.reviewed_at, v.approved, v.review_note
+         FROM verdicts v JOIN users p ON p.id = v.proposed_by LEFT JOIN users r ON r.id = v.reviewed_by
+         WHERE v.case_id = $1 ORDER BY v.id DESC LIMIT 1",
+        &[&id],
+    )? {
+        let review = match (user_ref(r.get(7), r.get(8)), r.get::<_, Option<i64>>(9)) {
+            (Some(by), Some(at)) => Some(Review {
+                by,
+                at: time(at),
+                approved: r.get::<_, Option<bool>>(10).unwrap_or(false),
+                note: r.get(11),
+            }),
+            _ => None,
+        };
+        case.verdict = Some(Verdict {
+            id: Some(r.get(0)),
+            draft: VerdictDraft {
+                rating: json_enum::<Rating>(r.get(1))?,
+                misinfo_type: r.get::<_, Option<String>>(2).map(json_enum::<MisinfoType>).transpose()?,
+                explanation: r.get(3),
+            },
+            proposed_by: UserRef { id: r.get(4), name: r.get(5) },
+            proposed_at: time(r.get(6)),
+            review,
+        });
+    }
+    for r in client.query(
+        "SELECT e.id, e.kind, e.url, e.note, e.file_name, e.content_type, e.size, e.sha256, e.added_by, u.username,
+                e.added_at
+         FROM evidence e JOIN users u ON u.id = e.added_by WHERE e.case_id = $1 ORDER BY e.id",
+        &[&id],
+    )? {
+        let file = match (r.get::<_, Option<String>>(4), r.get::<_, Option<String>>(7)) {
+            (Some(name), Some(sha256)) => Some(EvidenceFile {
+                name,
+                content_type: r.get::<_, Option<String>>(5).unwrap_or_default(),
+                size: r.get::<_, Option<i64>>(6).unwrap_or(0).max(0) as u64,
+                sha256,
+            }),
+            _ => None,
+        };
+        case.evidence.push(Evidence {
+            id: Some(r.get(0)),
+            kind: json_enum::<EvidenceKind>(r.get(1))?,
+            url: r.get(2),
+            note: r.get(3),
+            file,
+            added_by: UserRef { id: r.get(8), name: r.get(9) },
+            added_at: time(r.get(10)),
+        });
+    }
+    Ok(Some(case))
 }
