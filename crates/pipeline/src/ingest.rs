@@ -143,15 +143,22 @@ pub fn ingest_with_stages(
             });
             // The planned hand-off waiting for its placements, and what the open transaction holds.
             let mut waiting: Option<(Arc<Batch>, ItemPlan)> = None;
-            let insert_waiting = |store: &mut dyn Store, waiting: &mut Option<(Arc<Batch>, ItemPlan)>| {
-                let Some((batch, plan)) = waiting.take() else { return Ok(()) };
-                let placements = placements.recv().context("the placing thread stopped")?;
-                store.insert_planned(plan, &records(&batch), &placements)?;
-                if let Ok(batch) = Arc::try_unwrap(batch) {
-                    let _ = recycle.send(batch);
-                }
-                anyhow::Ok(())
-            };
+            // Counts what the insert did: the plan's counts, unless another writer stored some of its
+            // records meanwhile (then they are repeats of that writer's rows).
+            let insert_waiting =
+                |store: &mut dyn Store, waiting: &mut Option<(Arc<Batch>, ItemPlan)>, open: &mut IngestSummary| {
+                    let Some((batch, plan)) = waiting.take() else { return Ok(()) };
+                    let placements = placements.recv().context("the placing thread stopped")?;
+                    let planned = plan.counts;
+                    let done = store.insert_planned(plan, &records(&batch), &placements)?;
+                    open.new = open.new - planned.new + done.new;
+                    open.updated = open.updated - planned.updated + done.updated;
+                    open.duplicate = open.duplicate - planned.duplicate + done.duplicate;
+                    if let Ok(batch) = Arc::try_unwrap(batch) {
+                        let _ = recycle.send(batch);
+                    }
+                    anyhow::Ok(())
+                };
             let mut open = IngestSummary::default();
             let mut receiver = receiver.into_iter().peekable();
             while let Some(batch) = receiver.next() {
@@ -159,7 +166,7 @@ pub fn ingest_with_stages(
                     Ok(batch) => batch,
                     Err(e) => {
                         // Keep what was read well before the source failed.
-                        insert_waiting(store, &mut waiting)?;
+                        insert_waiting(store, &mut waiting, &mut open)?;
                         commit(store, stages, rejects, &mut open, &mut summary, progress)?;
                         return Err(e);
                     }
@@ -170,7 +177,7 @@ pub fn ingest_with_stages(
                 let plan = store.plan_items(&described, &records(&batch))?;
                 let batch = Arc::new(batch);
                 to_place.send((batch.clone(), plan.new.clone())).context("the placing thread stopped")?;
-                insert_waiting(store, &mut waiting)?;
+                insert_waiting(store, &mut waiting, &mut open)?;
                 for reject in &batch.rejects {
                     tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
                     rejects.write(reject)?;
@@ -185,7 +192,7 @@ pub fn ingest_with_stages(
                 };
                 waiting = Some((batch, plan));
                 if open.read >= batch_size as u64 || receiver.peek().is_none() {
-                    insert_waiting(store, &mut waiting)?;
+                    insert_waiting(store, &mut waiting, &mut open)?;
                     commit(store, stages, rejects, &mut open, &mut summary, progress)?;
                 }
             }
