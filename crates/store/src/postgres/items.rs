@@ -19,22 +19,6 @@ use super::PostgresStore;
 use crate::items::{hour_of, sort_records, timestamp, to_sql_int, where_clause, NewRecord, SqlArg, StoredMetrics};
 use crate::*;
 
-/// SQL for the text of the item row aliased `$row` (see `item_text!`): kept once, inside the raw record
-/// when that holds it.
-macro_rules! pg_item_text {
-    ($row:literal) => {
-        concat!(
-            "CASE WHEN ",
-            $row,
-            ".text_copy = '' THEN (",
-            $row,
-            ".raw::json ->> 'text') ELSE ",
-            $row,
-            ".text_copy END"
-        )
-    };
-}
-
 const SELECT_ITEM: &str = concat!(
     "SELECT i.id, i.platform, i.external_id, i.url, a.external_id, a.handle, ",
     pg_item_text!("i"),

@@ -14,6 +14,22 @@ use ::postgres::{Client, NoTls};
 use crate::audit_anchor::{AuditAnchor, AuditFiles};
 use crate::{Result, StoreError};
 
+/// SQL for the text of the item row aliased `$row` (see `item_text!`): kept once, inside the raw record
+/// when that holds it.
+macro_rules! pg_item_text {
+    ($row:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $row,
+            ".text_copy = '' THEN (",
+            $row,
+            ".raw::json ->> 'text') ELSE ",
+            $row,
+            ".text_copy END"
+        )
+    };
+}
+
 mod audit;
 mod cases;
 mod clarifications;
@@ -165,7 +181,7 @@ impl From<::postgres::Error> for StoreError {
         } else if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED {
             StoreError::Corrupt(db.message().to_string())
         } else {
-            StoreError::Internal(format!("database error: {e}"))
+            StoreError::Internal(format!("database error {}: {}", code.code(), db.message()))
         }
     }
 }

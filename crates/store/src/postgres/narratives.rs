@@ -49,11 +49,13 @@ fn merge_destinations(merges: &[NarrativeMerge]) -> BTreeMap<i64, i64> {
 impl NarrativeStore for PostgresStore {
     fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
         let rows = self.client().query(
-            "SELECT i.id, i.platform, a.external_id,
-                    CASE WHEN i.text_copy = '' THEN (i.raw::json ->> 'text') ELSE i.text_copy END,
-                    i.published_at, i.views, i.shares
-             FROM items i LEFT JOIN accounts a ON a.id = i.account_id
-             WHERE i.id > $1 ORDER BY i.id LIMIT $2",
+            concat!(
+                "SELECT i.id, i.platform, a.external_id, ",
+                pg_item_text!("i"),
+                ", i.published_at, i.views, i.shares
+                 FROM items i LEFT JOIN accounts a ON a.id = i.account_id
+                 WHERE i.id > $1 ORDER BY i.id LIMIT $2"
+            ),
             &[&after_id, &clamp(limit)],
         )?;
         rows.iter()
