@@ -71,18 +71,31 @@ impl Default for WebhookSettings {
     }
 }
 
+/// How long recording an attempt may take after its answer came, on top of the timeout.
+const RECORDING_MARGIN_SECS: u64 = 60;
+
+/// A duration from settings, capped where chrono's durations end.
+fn seconds(s: u64) -> chrono::Duration {
+    chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000).min(i64::MAX / 1000))
+}
+
 impl WebhookSettings {
+    /// How long a claimed delivery is left to this server: an attempt's longest wait and its recording.
+    /// Another server sends it only when this runs out (this one stopped mid-send).
+    fn claim_lease(&self) -> chrono::Duration {
+        seconds(self.timeout_secs.max(1).saturating_add(RECORDING_MARGIN_SECS))
+    }
+
     fn failure_policy(&self) -> FailurePolicy {
-        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
         FailurePolicy {
             retry: RetryPolicy {
-                base: secs(self.retry_base_secs),
-                max: secs(self.retry_max_secs),
+                base: seconds(self.retry_base_secs),
+                max: seconds(self.retry_max_secs),
                 max_attempts: self.max_attempts.max(1),
             },
             disable: DisablePolicy {
                 failures: self.disable_after_failures.max(1),
-                period: secs(self.disable_after_hours.saturating_mul(3600)),
+                period: seconds(self.disable_after_hours.saturating_mul(3600)),
             },
         }
     }
@@ -140,7 +153,8 @@ async fn send_periodically(state: AppState) {
             continue;
         }
         let (now, skip): (_, Vec<i64>) = (state.clock.now(), busy.values().copied().collect());
-        let Ok(due) = state.pool.run(move |s| s.due_deliveries(now, &skip, free)).await else { continue };
+        let lease = settings.claim_lease();
+        let Ok(due) = state.pool.run(move |s| s.claim_due_deliveries(now, &skip, free, lease)).await else { continue };
         for delivery in due {
             let endpoint = delivery.endpoint_id;
             let task = in_flight.spawn(deliver(state.clone(), client.clone(), delivery));

@@ -85,9 +85,20 @@ pub trait WebhookStore {
         offset: u64,
     ) -> Result<Vec<Delivery>>;
     fn count_webhook_deliveries(&self, endpoint_id: i64, status: Option<DeliveryStatus>) -> Result<u64>;
-    /// Pending deliveries to enabled endpoints whose next attempt is due, the oldest of each endpoint
-    /// only (an endpoint gets one delivery at a time), endpoints in `busy` left out.
-    fn due_deliveries(&self, now: DateTime<Utc>, busy: &[i64], limit: usize) -> Result<Vec<DueDelivery>>;
+    /// Claims pending deliveries to enabled endpoints whose next attempt is due, the oldest of each
+    /// endpoint only, endpoints in `busy` (those the caller is sending to) left out, most overdue first.
+    /// A claimed delivery's next attempt moves to `now + lease`: servers sharing the database do not send
+    /// it meanwhile, and one that stops mid-send leaves it to be tried again when the lease ends.
+    /// [`record_attempt`](Self::record_attempt) sets the real next attempt, so `lease` must outlast an
+    /// attempt and its recording. Each server keeps one delivery at a time per endpoint (with `busy`);
+    /// servers sharing a database may each have one under way to the same endpoint.
+    fn claim_due_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        busy: &[i64],
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<DueDelivery>>;
     /// Records an attempt and what follows from it, in one transaction: delivered; tried again later
     /// (`jitter` in [0, 1] spreads the wait); failed for good; and the endpoint disabled (audited) when
     /// it has failed long enough.
@@ -147,6 +158,47 @@ pub(crate) fn new_event_id() -> Result<String> {
     Ok(format!("evt_{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
+/// A time as stored, in whole seconds, rounded up: a wait that ends there never ends early.
+pub(crate) fn seconds_up(at: DateTime<Utc>) -> i64 {
+    at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0)
+}
+
+/// Where a delivery claimed at `now` waits while it is being sent (as its next attempt).
+pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> i64 {
+    now.checked_add_signed(lease).map_or(i64::MAX, seconds_up)
+}
+
+/// A delivery's status after its `attempts`th attempt, with when to try again if it is still pending.
+pub(crate) fn after_attempt(
+    attempt: &Attempt,
+    attempts: u32,
+    retry: &RetryPolicy,
+    jitter: f64,
+) -> (DeliveryStatus, Option<i64>) {
+    if attempt.succeeded() {
+        return (DeliveryStatus::Delivered, None);
+    }
+    match retry.next_wait(attempts, jitter) {
+        Some(wait) => (DeliveryStatus::Pending, Some(seconds_up(attempt.at + wait))),
+        None => (DeliveryStatus::Failed, None),
+    }
+}
+
+/// Why an endpoint was switched off, for the administrator who switches it on again.
+pub(crate) fn disable_reason(failures: u32, since: DateTime<Utc>) -> String {
+    format!("{failures} failed attempts in a row since {}", since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// An endpoint's events as stored (a JSON array of event types).
+pub(crate) fn stored_events(text: &str) -> std::result::Result<Vec<EventKind>, String> {
+    serde_json::from_str(text).map_err(|e| format!("events: {e}"))
+}
+
+/// A stored failure count as the endpoint shows it.
+pub(crate) fn failure_count(stored: i64) -> u32 {
+    stored.clamp(0, u32::MAX.into()) as u32
+}
+
 fn event_kind(text: String) -> rusqlite::Result<EventKind> {
     text_enum(text, EventKind::parse)
 }
@@ -156,10 +208,8 @@ const SELECT_ENDPOINT: &str = "SELECT id, url, description, events, enabled, dis
                                FROM webhook_endpoints";
 
 fn endpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookEndpoint> {
-    let events: String = r.get(3)?;
-    let events = serde_json::from_str(&events).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, format!("events: {e}").into())
-    })?;
+    let events = stored_events(&r.get::<_, String>(3)?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into()))?;
     Ok(WebhookEndpoint {
         id: r.get(0)?,
         url: r.get(1)?,
@@ -168,7 +218,7 @@ fn endpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookEndpoint> {
         enabled: r.get(4)?,
         disabled_at: r.get::<_, Option<i64>>(5)?.map(time),
         disabled_reason: r.get(6)?,
-        consecutive_failures: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
+        consecutive_failures: failure_count(r.get(7)?),
         created_by: r.get(8)?,
         created_at: time(r.get(9)?),
     })
@@ -195,11 +245,13 @@ fn attempts_of(conn: &Connection, delivery_id: i64) -> Result<Vec<Attempt>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Open cases within [`DUE_SOON`] of their deadline or past it, not yet announced as breached.
+/// Open cases within [`DUE_SOON`] of their deadline or past it, not yet announced as breached. (The
+/// PostgreSQL twin is in `postgres::webhooks`: only the placeholders differ.)
 const CASES_NEAR_DEADLINE: &str = "SELECT c.id, c.urgency, c.opened_at, c.due_at FROM cases c
      WHERE c.finished_at IS NULL AND c.status NOT IN ('closed', 'dismissed') AND c.due_at <= ?1
        AND NOT EXISTS (SELECT 1 FROM webhook_events w
-                       WHERE w.kind = 'case.breached' AND w.subject = 'case:' || c.id AND w.deadline = c.due_at)";
+                       WHERE w.kind = 'case.breached' AND w.subject = 'case:' || c.id AND w.deadline = c.due_at)
+     ORDER BY c.id";
 
 /// Takedown requests with URLs still pending at a deadline that has come, per request and deadline, not
 /// yet announced.
@@ -209,14 +261,50 @@ const TAKEDOWNS_PAST_DEADLINE: &str =
      WHERE u.status = 'pending' AND u.due_at <= ?1
        AND NOT EXISTS (SELECT 1 FROM webhook_events w
                        WHERE w.kind = 'takedown.overdue' AND w.subject = 'takedown:' || r.id AND w.deadline = u.due_at)
-     GROUP BY r.id, u.due_at";
+     GROUP BY r.id, u.due_at
+     ORDER BY r.id, u.due_at";
 
 /// A time-based event that is due.
-struct DeadlineEvent {
-    kind: EventKind,
-    subject: (&'static str, i64),
-    deadline: DateTime<Utc>,
-    data: serde_json::Value,
+pub(crate) struct DeadlineEvent {
+    pub(crate) kind: EventKind,
+    pub(crate) subject: (&'static str, i64),
+    pub(crate) deadline: DateTime<Utc>,
+    pub(crate) data: serde_json::Value,
+}
+
+impl DeadlineEvent {
+    /// What an open case near or past its deadline signals at `now`, by the cases' SLA rule.
+    pub(crate) fn for_case(
+        id: i64,
+        urgency: String,
+        opened_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<DeadlineEvent> {
+        let kind = case_signal(tangkal_cases::sla(opened_at, due_at, None, now))?;
+        let data = json!({ "case_id": id, "urgency": urgency, "due_at": due_at });
+        Some(DeadlineEvent { kind, subject: ("case", id), deadline: due_at, data })
+    }
+
+    /// A takedown request with `pending` URLs at a deadline that has come, when that makes it overdue.
+    pub(crate) fn for_takedown(
+        id: i64,
+        case_id: i64,
+        reference: String,
+        platform: String,
+        due_at: DateTime<Utc>,
+        pending: i64,
+        now: DateTime<Utc>,
+    ) -> Option<DeadlineEvent> {
+        if !takedown_overdue(pending.max(0) as u64, due_at, now) {
+            return None;
+        }
+        let data = json!({
+            "takedown_id": id, "case_id": case_id, "reference": reference, "platform": platform,
+            "due_at": due_at, "pending_urls": pending,
+        });
+        Some(DeadlineEvent { kind: EventKind::TakedownOverdue, subject: ("takedown", id), deadline: due_at, data })
+    }
 }
 
 /// The time-based events due at `now` and not yet written: candidates from SQL, decided by the case and
@@ -230,28 +318,50 @@ fn deadline_events(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Deadline
     })?;
     for row in rows {
         let (id, urgency, opened_at, due_at) = row?;
-        if let Some(kind) = case_signal(tangkal_cases::sla(opened_at, due_at, None, now)) {
-            let data = json!({ "case_id": id, "urgency": urgency, "due_at": due_at });
-            due.push(DeadlineEvent { kind, subject: ("case", id), deadline: due_at, data });
-        }
+        due.extend(DeadlineEvent::for_case(id, urgency, opened_at, due_at, now));
     }
     let mut takedowns = conn.prepare_cached(TAKEDOWNS_PAST_DEADLINE)?;
     let rows = takedowns.query_map([now.timestamp()], |r| {
         Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, time(r.get(4)?), r.get(5)?))
     })?;
     for row in rows {
-        let (id, case_id, reference, platform, due_at, pending): (i64, _, _, _, _, i64) = row?;
-        if takedown_overdue(pending.max(0) as u64, due_at, now) {
-            let data = json!({
-                "takedown_id": id, "case_id": case_id, "reference": reference, "platform": platform,
-                "due_at": due_at, "pending_urls": pending,
-            });
-            due.push(DeadlineEvent {
-                kind: EventKind::TakedownOverdue,
-                subject: ("takedown", id),
-                deadline: due_at,
-                data,
-            });
+        let (id, case_id, reference, platform, due_at, pending) = row?;
+        due.extend(DeadlineEvent::for_takedown(id, case_id, reference, platform, due_at, pending, now));
+    }
+    Ok(due)
+}
+
+/// The oldest due delivery of each enabled endpoint not in `busy`, most overdue endpoints first.
+fn due_in(conn: &Connection, now: DateTime<Utc>, busy: &[i64], limit: usize) -> Result<Vec<DueDelivery>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.id, d.endpoint_id, p.url, p.secret, e.event_id, e.kind, e.data, e.occurred_at
+         FROM (SELECT endpoint_id, MIN(id) AS id, MIN(next_attempt_at) AS due FROM webhook_deliveries
+               WHERE status = 'pending' AND next_attempt_at <= ?1 GROUP BY endpoint_id) first
+         JOIN webhook_deliveries d ON d.id = first.id
+         JOIN webhook_endpoints p ON p.id = d.endpoint_id AND p.enabled = 1
+         JOIN webhook_events e ON e.id = d.event_id
+         ORDER BY first.due, d.id",
+    )?;
+    let rows = stmt.query_map([now.timestamp()], |r| {
+        Ok(DueDelivery {
+            delivery_id: r.get(0)?,
+            endpoint_id: r.get(1)?,
+            url: r.get(2)?,
+            secret: r.get(3)?,
+            event_id: r.get(4)?,
+            kind: event_kind(r.get(5)?)?,
+            data: r.get(6)?,
+            occurred_at: time(r.get(7)?),
+        })
+    })?;
+    let mut due = Vec::new();
+    for row in rows {
+        if due.len() >= limit {
+            break;
+        }
+        let delivery = row?;
+        if !busy.contains(&delivery.endpoint_id) {
+            due.push(delivery);
         }
     }
     Ok(due)
@@ -390,39 +500,25 @@ impl WebhookStore for SqliteStore {
         Ok(n as u64)
     }
 
-    fn due_deliveries(&self, now: DateTime<Utc>, busy: &[i64], limit: usize) -> Result<Vec<DueDelivery>> {
-        // The oldest due delivery of each enabled endpoint, most overdue endpoints first.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.id, d.endpoint_id, p.url, p.secret, e.event_id, e.kind, e.data, e.occurred_at
-             FROM (SELECT endpoint_id, MIN(id) AS id, MIN(next_attempt_at) AS due FROM webhook_deliveries
-                   WHERE status = 'pending' AND next_attempt_at <= ?1 GROUP BY endpoint_id) first
-             JOIN webhook_deliveries d ON d.id = first.id
-             JOIN webhook_endpoints p ON p.id = d.endpoint_id AND p.enabled = 1
-             JOIN webhook_events e ON e.id = d.event_id
-             ORDER BY first.due, d.id",
-        )?;
-        let rows = stmt.query_map([now.timestamp()], |r| {
-            Ok(DueDelivery {
-                delivery_id: r.get(0)?,
-                endpoint_id: r.get(1)?,
-                url: r.get(2)?,
-                secret: r.get(3)?,
-                event_id: r.get(4)?,
-                kind: event_kind(r.get(5)?)?,
-                data: r.get(6)?,
-                occurred_at: time(r.get(7)?),
-            })
-        })?;
-        let mut due = Vec::new();
-        for row in rows {
-            let delivery = row?;
-            if !busy.contains(&delivery.endpoint_id) {
-                due.push(delivery);
-            }
-            if due.len() >= limit {
-                break;
-            }
+    fn claim_due_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        busy: &[i64],
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<DueDelivery>> {
+        // Read first: most polls find nothing, and need not wait for (or hold up) writers.
+        if due_in(&self.conn, now, busy, limit)?.is_empty() {
+            return Ok(Vec::new());
         }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let due = due_in(&tx, now, busy, limit)?;
+        let mut lease_until = tx.prepare_cached("UPDATE webhook_deliveries SET next_attempt_at = ?2 WHERE id = ?1")?;
+        for delivery in &due {
+            lease_until.execute(params![delivery.delivery_id, lease_end(now, lease)])?;
+        }
+        drop(lease_until);
+        tx.commit()?;
         Ok(due)
     }
 
@@ -455,12 +551,11 @@ impl WebhookStore for SqliteStore {
         ])?;
         let attempts = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
         let mut endpoint_disabled = false;
-        let status = if attempt.succeeded() {
+        if attempt.succeeded() {
             tx.execute(
                 "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?1",
                 [endpoint_id],
             )?;
-            DeliveryStatus::Delivered
         } else {
             tx.execute(
                 "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
@@ -473,36 +568,20 @@ impl WebhookStore for SqliteStore {
                 [endpoint_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+            let failures = failure_count(failures);
             if enabled && policy.disable.should_disable(failures, time(since), now) {
                 let before = load_endpoint(&tx, endpoint_id)?;
-                let reason = format!(
-                    "{failures} failed attempts in a row since {}",
-                    time(since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                );
                 tx.execute(
                     "UPDATE webhook_endpoints SET enabled = 0, disabled_at = ?2, disabled_reason = ?3 WHERE id = ?1",
-                    params![endpoint_id, now.timestamp(), reason],
+                    params![endpoint_id, now.timestamp(), disable_reason(failures, time(since))],
                 )?;
                 let after = load_endpoint(&tx, endpoint_id)?;
                 let entry = Entry::changed(WEBHOOK_ACTOR, "webhook", endpoint_id, "webhook.disable", &before, &after)?;
                 audit::append(&tx, &self.audit, entry, now)?;
                 endpoint_disabled = true;
             }
-            match policy.retry.next_wait(attempts, jitter) {
-                Some(_) => DeliveryStatus::Pending,
-                None => DeliveryStatus::Failed,
-            }
-        };
-        let next = match status {
-            DeliveryStatus::Pending => {
-                let wait = policy.retry.next_wait(attempts, jitter).unwrap_or_else(Duration::zero);
-                // Stored in whole seconds: round up, so a retry never comes early.
-                let at = now + wait;
-                Some(at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0))
-            }
-            _ => None,
-        };
+        }
+        let (status, next) = after_attempt(attempt, attempts, &policy.retry, jitter);
         tx.execute(
             "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4 WHERE id = ?1",
             params![delivery_id, status.as_str(), attempts, next],
@@ -542,31 +621,60 @@ mod tests {
     use tangkal_cases::{Actor, Change, NewCase, Role, Status, Urgency, UserRef};
 
     use super::*;
-    use crate::{CaseStore, NewUser, UserStore};
+    use crate::testing::{on_both_backends, Backend};
+    use crate::{NewUser, Store};
+
+    on_both_backends!(
+        changes_write_their_event_and_a_delivery_per_subscribed_endpoint,
+        a_claimed_delivery_waits_for_its_attempt_or_the_end_of_its_lease,
+        deadline_events_are_written_once_per_deadline_and_never_for_finished_cases,
+        failures_back_off_then_fail_and_a_failing_endpoint_is_disabled_and_audited,
+    );
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
     }
 
-    fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_in(dir.path()).unwrap();
-        (dir, store)
-    }
-
-    fn endpoint(store: &mut SqliteStore, events: &[EventKind]) -> i64 {
+    fn endpoint(store: &mut dyn Store, events: &[EventKind]) -> i64 {
         let new = NewWebhook { url: "https://hooks.example.org/".into(), events: events.to_vec(), description: None };
         store.create_webhook(&new, "whsec_AAAA", "admin#1 (admin)", t0()).unwrap().id
     }
 
-    fn open(store: &mut SqliteStore, urgency: Urgency, at: DateTime<Utc>) -> i64 {
+    fn open(store: &mut dyn Store, urgency: Urgency, at: DateTime<Utc>) -> i64 {
         let new = NewCase { title: "Foto banjir".into(), urgency, ..NewCase::default() };
         store.open_case(&new, "detector:claims", at).unwrap().id
     }
 
-    fn events(store: &SqliteStore) -> Vec<(String, String)> {
-        let mut stmt = store.conn.prepare("SELECT kind, subject FROM webhook_events ORDER BY id").unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+    /// The events as stored, oldest first.
+    fn events(backend: &Backend) -> Vec<(String, String)> {
+        match backend {
+            Backend::Sqlite(dir) => {
+                let store = SqliteStore::open_in(dir.path()).unwrap();
+                let mut stmt = store.conn.prepare("SELECT kind, subject FROM webhook_events ORDER BY id").unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+            }
+            Backend::Postgres(scratch, _) => {
+                let mut client = ::postgres::Client::connect(&scratch.url(), ::postgres::NoTls).unwrap();
+                let rows = client.query("SELECT kind, subject FROM webhook_events ORDER BY id", &[]).unwrap();
+                rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+            }
+        }
+    }
+
+    /// Dismisses a case at `at` behind the store's back (no rule would let it be dismissed then).
+    fn dismiss_at(backend: &Backend, case: i64, at: DateTime<Utc>) {
+        match backend {
+            Backend::Sqlite(dir) => {
+                let store = SqliteStore::open_in(dir.path()).unwrap();
+                let sql = "UPDATE cases SET status = 'dismissed', finished_at = ?2 WHERE id = ?1";
+                store.conn.execute(sql, params![case, at.timestamp()]).unwrap();
+            }
+            Backend::Postgres(scratch, _) => {
+                let mut client = ::postgres::Client::connect(&scratch.url(), ::postgres::NoTls).unwrap();
+                let sql = "UPDATE cases SET status = 'dismissed', finished_at = $2 WHERE id = $1";
+                client.execute(sql, &[&case, &at.timestamp()]).unwrap();
+            }
+        }
     }
 
     const POLICY: FailurePolicy = FailurePolicy {
@@ -574,28 +682,30 @@ mod tests {
         disable: DisablePolicy { failures: 5, period: Duration::zero() },
     };
 
+    const LEASE: Duration = Duration::minutes(5);
+
     fn attempt(status: Option<u16>, at: DateTime<Utc>) -> Attempt {
         Attempt { at, status_code: status, error: None, latency_ms: 3, response_body: None }
     }
 
-    #[test]
-    fn changes_write_their_event_and_a_delivery_per_subscribed_endpoint() {
-        let (_dir, mut store) = store();
-        let opened = endpoint(&mut store, &[EventKind::CaseOpened]);
-        let approved = endpoint(&mut store, &[EventKind::VerdictApproved]);
-        let case = open(&mut store, Urgency::Normal, t0() + Duration::milliseconds(250));
-        assert_eq!(events(&store), [("case.opened".to_string(), format!("case:{case}"))]);
-        let due = store.due_deliveries(t0(), &[], 10).unwrap();
+    fn changes_write_their_event_and_a_delivery_per_subscribed_endpoint(backend: &Backend) {
+        let mut store = backend.open();
+        let opened = endpoint(&mut *store, &[EventKind::CaseOpened]);
+        let approved = endpoint(&mut *store, &[EventKind::VerdictApproved]);
+        let case = open(&mut *store, Urgency::Normal, t0() + Duration::milliseconds(250));
+        assert_eq!(events(backend), [("case.opened".to_string(), format!("case:{case}"))]);
+        assert!(store.claim_due_deliveries(t0(), &[opened], 10, LEASE).unwrap().is_empty(), "a busy endpoint waits");
+        let due = store.claim_due_deliveries(t0(), &[], 10, LEASE).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!((due[0].endpoint_id, due[0].kind), (opened, EventKind::CaseOpened));
+        assert_eq!((due[0].url.as_str(), due[0].secret.as_str()), ("https://hooks.example.org/", "whsec_AAAA"));
         let data: serde_json::Value = serde_json::from_str(&due[0].data).unwrap();
         assert_eq!(data["case_id"], case);
         assert_eq!(data["due_at"], "2026-03-03T01:00:00Z", "times as stored: whole seconds");
-        assert!(store.due_deliveries(t0(), &[opened], 10).unwrap().is_empty(), "a busy endpoint waits");
         assert_eq!(store.count_webhook_deliveries(approved, None).unwrap(), 0);
 
         // The verdict's approval, not its proposal, is an event.
-        let user = |store: &mut SqliteStore, name: &str, role| {
+        let user = |store: &mut dyn Store, name: &str, role| {
             let new = NewUser {
                 username: name,
                 display_name: name,
@@ -608,7 +718,7 @@ mod tests {
             let u = store.add_user(&new, "test", t0()).unwrap();
             Actor::new(UserRef { id: u.id, name: u.username }, role, None)
         };
-        let (analyst, reviewer) = (user(&mut store, "ana", Role::Analyst), user(&mut store, "rina", Role::Reviewer));
+        let (analyst, reviewer) = (user(&mut *store, "ana", Role::Analyst), user(&mut *store, "rina", Role::Reviewer));
         for to in [Status::Triage, Status::Investigating] {
             store.update_case(case, Change::Move { to, reason: None }, &analyst, t0()).unwrap();
         }
@@ -623,72 +733,102 @@ mod tests {
             (deliveries[0].event_type, deliveries[0].status),
             (EventKind::VerdictApproved, DeliveryStatus::Pending)
         );
+        assert_eq!(store.count_webhook_deliveries(approved, Some(DeliveryStatus::Pending)).unwrap(), 1);
+        assert_eq!(store.count_webhook_deliveries(approved, Some(DeliveryStatus::Delivered)).unwrap(), 0);
+        let listed: Vec<i64> = store.webhooks().unwrap().iter().map(|e| e.id).collect();
+        assert_eq!(listed, [opened, approved], "oldest first");
     }
 
-    #[test]
-    fn deadline_events_are_written_once_per_deadline_and_never_for_finished_cases() {
-        let (_dir, mut store) = store();
-        endpoint(&mut store, &EventKind::ALL);
-        let urgent = open(&mut store, Urgency::Urgent, t0());
-        let closed_in_time = open(&mut store, Urgency::Urgent, t0());
-        store
-            .conn
-            .execute(
-                "UPDATE cases SET status = 'dismissed', finished_at = ?2 WHERE id = ?1",
-                params![closed_in_time, (t0() + Duration::hours(1)).timestamp()],
-            )
-            .unwrap();
-        let base = events(&store).len();
+    fn a_claimed_delivery_waits_for_its_attempt_or_the_end_of_its_lease(backend: &Backend) {
+        let mut store = backend.open();
+        let id = endpoint(&mut *store, &[EventKind::CaseOpened]);
+        open(&mut *store, Urgency::Normal, t0());
+        open(&mut *store, Urgency::Normal, t0());
+        let [second, first] = [0, 1].map(|i| store.webhook_deliveries(id, None, 10, 0).unwrap()[i].id);
+        let claim = |store: &mut Box<dyn Store>, at| {
+            let due = store.claim_due_deliveries(at, &[], 10, LEASE).unwrap();
+            due.iter().map(|d| d.delivery_id).collect::<Vec<_>>()
+        };
+        assert_eq!(claim(&mut store, t0()), [first], "the endpoint's oldest");
+        let leased = &store.webhook_deliveries(id, None, 10, 0).unwrap()[1];
+        assert_eq!(leased.next_attempt_at, Some(t0() + LEASE), "its lease shows as its next attempt");
+        // Whoever looks next (this server without its list of busy endpoints, or another) gets the next one.
+        assert_eq!(claim(&mut store, t0()), [second]);
+        assert!(claim(&mut store, t0() + LEASE - Duration::seconds(1)).is_empty(), "both under way");
+        // The first is delivered; the server sending the second stopped before recording it: when its
+        // lease ends, it is sent again.
+        store.record_attempt(first, &attempt(Some(204), t0() + Duration::seconds(2)), &POLICY, 1.0).unwrap();
+        assert_eq!(claim(&mut store, t0() + LEASE), [second]);
+        store.record_attempt(second, &attempt(Some(204), t0() + LEASE), &POLICY, 1.0).unwrap();
+        assert!(claim(&mut store, t0() + Duration::days(1)).is_empty(), "both delivered");
+        assert_eq!(store.count_webhook_deliveries(id, Some(DeliveryStatus::Delivered)).unwrap(), 2);
+    }
+
+    fn deadline_events_are_written_once_per_deadline_and_never_for_finished_cases(backend: &Backend) {
+        let mut store = backend.open();
+        endpoint(&mut *store, &EventKind::ALL);
+        let urgent = open(&mut *store, Urgency::Urgent, t0());
+        let closed_in_time = open(&mut *store, Urgency::Urgent, t0());
+        dismiss_at(backend, closed_in_time, t0() + Duration::hours(1));
+        let base = events(backend).len();
         assert_eq!(store.scan_deadlines(t0() + Duration::minutes(119)).unwrap(), 0);
         assert_eq!(store.scan_deadlines(t0() + Duration::minutes(121)).unwrap(), 1);
         assert_eq!(store.scan_deadlines(t0() + Duration::minutes(150)).unwrap(), 0, "due soon once");
         assert_eq!(store.scan_deadlines(t0() + Duration::hours(5)).unwrap(), 1);
         assert_eq!(store.scan_deadlines(t0() + Duration::hours(9)).unwrap(), 0, "breached once");
         let subject = format!("case:{urgent}");
-        let written: Vec<_> = events(&store).into_iter().skip(base).collect();
+        let written: Vec<_> = events(backend).into_iter().skip(base).collect();
         assert_eq!(written, [("case.due_soon".to_string(), subject.clone()), ("case.breached".to_string(), subject)]);
         // A case opened and found only after its deadline gets only the breach.
-        let late = open(&mut store, Urgency::Urgent, t0() + Duration::hours(10));
+        let late = open(&mut *store, Urgency::Urgent, t0() + Duration::hours(10));
         assert_eq!(store.scan_deadlines(t0() + Duration::hours(15)).unwrap(), 1);
-        assert_eq!(events(&store).last().unwrap(), &("case.breached".to_string(), format!("case:{late}")));
+        assert_eq!(events(backend).last().unwrap(), &("case.breached".to_string(), format!("case:{late}")));
     }
 
-    #[test]
-    fn failures_back_off_then_fail_and_a_failing_endpoint_is_disabled_and_audited() {
-        let (_dir, mut store) = store();
-        let id = endpoint(&mut store, &[EventKind::CaseOpened]);
-        open(&mut store, Urgency::Normal, t0());
-        let delivery = store.due_deliveries(t0(), &[], 10).unwrap()[0].delivery_id;
+    fn failures_back_off_then_fail_and_a_failing_endpoint_is_disabled_and_audited(backend: &Backend) {
+        let mut store = backend.open();
+        let id = endpoint(&mut *store, &[EventKind::CaseOpened]);
+        open(&mut *store, Urgency::Normal, t0());
+        let delivery = store.claim_due_deliveries(t0(), &[], 10, LEASE).unwrap()[0].delivery_id;
         let recorded = store.record_attempt(delivery, &attempt(Some(500), t0()), &POLICY, 1.0).unwrap();
         assert_eq!(recorded, AttemptRecorded { status: DeliveryStatus::Pending, endpoint_disabled: false });
-        assert!(store.due_deliveries(t0() + Duration::seconds(59), &[], 10).unwrap().is_empty(), "backing off");
-        assert_eq!(store.due_deliveries(t0() + Duration::seconds(60), &[], 10).unwrap().len(), 1);
+        let claim = |store: &mut Box<dyn Store>, at| store.claim_due_deliveries(at, &[], 10, LEASE).unwrap();
+        assert!(claim(&mut store, t0() + Duration::seconds(59)).is_empty(), "backing off");
+        assert_eq!(claim(&mut store, t0() + Duration::seconds(60)).len(), 1);
         store.record_attempt(delivery, &attempt(None, t0() + Duration::seconds(60)), &POLICY, 1.0).unwrap();
         let last = store.record_attempt(delivery, &attempt(Some(502), t0() + Duration::hours(1)), &POLICY, 1.0);
         assert_eq!(last.unwrap().status, DeliveryStatus::Failed);
         let logged = &store.webhook_deliveries(id, None, 10, 0).unwrap()[0];
         assert_eq!(logged.attempts.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(500), None, Some(502)]);
+        assert_eq!(logged.next_attempt_at, None);
         assert_eq!(store.webhook(id).unwrap().unwrap().consecutive_failures, 3);
+        let missing = store.record_attempt(-1, &attempt(Some(204), t0()), &POLICY, 1.0);
+        assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
 
         for n in 0..2 {
-            open(&mut store, Urgency::Normal, t0());
-            let due = store.due_deliveries(t0() + Duration::hours(2), &[], 10).unwrap()[0].delivery_id;
+            open(&mut *store, Urgency::Normal, t0());
+            let due = claim(&mut store, t0() + Duration::hours(2))[0].delivery_id;
             let recorded = store.record_attempt(due, &attempt(Some(500), t0() + Duration::hours(2)), &POLICY, 0.0);
             assert_eq!(recorded.unwrap().endpoint_disabled, n == 1);
         }
         let disabled = store.webhook(id).unwrap().unwrap();
         assert!(!disabled.enabled && disabled.disabled_reason.unwrap().starts_with("5 failed attempts"));
         assert_eq!(store.webhook_figures().unwrap(), WebhookFigures { pending: 2, disabled_endpoints: 1 });
-        assert!(store.due_deliveries(t0() + Duration::days(1), &[], 10).unwrap().is_empty(), "disabled: nothing sent");
+        assert!(claim(&mut store, t0() + Duration::days(1)).is_empty(), "disabled: nothing sent");
         let filter = crate::AuditFilter { entity: Some("webhook".into()), entity_id: Some(id.to_string()) };
-        let trail = crate::AuditStore::audit_events(&store, &filter, 10, 0).unwrap();
+        let trail = store.audit_events(&filter, 10, 0).unwrap();
         assert!(trail.iter().any(|e| e.action == "webhook.disable" && e.actor == WEBHOOK_ACTOR));
         assert!(trail.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("whsec_")), "no secret in the trail");
 
         let enabled = store.enable_webhook(id, "admin", t0() + Duration::days(1)).unwrap().unwrap();
         assert!(enabled.enabled && enabled.consecutive_failures == 0);
-        assert_eq!(store.due_deliveries(t0() + Duration::days(1), &[], 10).unwrap().len(), 1);
+        assert_eq!(claim(&mut store, t0() + Duration::days(1)).len(), 1);
         assert!(store.delete_webhook(id, "admin", t0()).unwrap());
+        assert!(!store.delete_webhook(id, "admin", t0()).unwrap());
+        assert_eq!(store.webhook(id).unwrap(), None);
+        assert_eq!(store.enable_webhook(id, "admin", t0()).unwrap(), None);
         assert_eq!(store.webhook_figures().unwrap(), WebhookFigures::default());
+        let actions: Vec<String> = store.audit_events(&filter, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.iter().filter(|a| *a == "webhook.delete").count(), 1, "{actions:?}");
     }
 }
