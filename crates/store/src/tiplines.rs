@@ -86,6 +86,11 @@ pub enum SendResult {
     Failed {
         retry_at: Option<DateTime<Utc>>,
     },
+    /// Not tried (held back by a rate limit, or behind an unsent message of its chat): due again at
+    /// `until`, without counting as an attempt. Releases the claim another server would otherwise wait out.
+    Deferred {
+        until: DateTime<Utc>,
+    },
 }
 
 pub trait TiplineStore {
@@ -234,6 +239,11 @@ pub(crate) fn outgoing_json(message: &Outgoing) -> Result<String> {
     serde_json::to_string(message).map_err(|e| StoreError::Internal(format!("cannot serialise a tipline message: {e}")))
 }
 
+/// Stored in whole seconds: rounded up, so a retry never comes early.
+fn whole_seconds_up(at: DateTime<Utc>) -> i64 {
+    at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0)
+}
+
 /// What an attempt's result makes of its message: its status, its next attempt (UTC seconds) when it
 /// stays pending, and whether it counts as an attempt.
 pub(crate) fn settlement(result: SendResult) -> (&'static str, Option<i64>, bool) {
@@ -241,10 +251,8 @@ pub(crate) fn settlement(result: SendResult) -> (&'static str, Option<i64>, bool
         SendResult::Sent => ("sent", None, true),
         SendResult::Dropped => ("dropped", None, false),
         SendResult::Failed { retry_at: None } => ("failed", None, true),
-        // Stored in whole seconds: round up, so a retry never comes early.
-        SendResult::Failed { retry_at: Some(at) } => {
-            ("pending", Some(at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0)), true)
-        }
+        SendResult::Failed { retry_at: Some(at) } => ("pending", Some(whole_seconds_up(at)), true),
+        SendResult::Deferred { until } => ("pending", Some(whole_seconds_up(until)), false),
     }
 }
 

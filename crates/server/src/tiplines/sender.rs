@@ -104,8 +104,10 @@ async fn send_periodically(state: AppState) {
             let (state, client, limits) = (state.clone(), client.clone(), limits.clone());
             tasks.spawn(async move {
                 let mut results = Vec::new();
-                for message in messages {
+                let mut messages = messages.into_iter();
+                for message in messages.by_ref() {
                     if !limits.admit(message.channel, &address) {
+                        results.push((message.id, SendResult::Deferred { until: state.clock.now() }));
                         break;
                     }
                     let result = send(&state, &client, &message, &address).await;
@@ -113,6 +115,7 @@ async fn send_periodically(state: AppState) {
                         SendResult::Sent => "sent",
                         SendResult::Dropped => "dropped",
                         SendResult::Failed { .. } => "failed",
+                        SendResult::Deferred { .. } => unreachable!("send() never defers"),
                     };
                     let labels = crate::metrics::ChannelOutcome::of(message.channel, outcome);
                     state.metrics.tipline_sends.get_or_create(&labels).inc();
@@ -121,6 +124,15 @@ async fn send_periodically(state: AppState) {
                         break;
                     }
                 }
+                // The rest of the chat waits for the one that was not sent, and is due again with it.
+                let until = results.last().and_then(|(_, r)| match r {
+                    SendResult::Failed { retry_at } => *retry_at,
+                    SendResult::Deferred { until } => Some(*until),
+                    SendResult::Sent | SendResult::Dropped => None,
+                });
+                results.extend(
+                    messages.map(|m| (m.id, SendResult::Deferred { until: until.unwrap_or(state.clock.now()) })),
+                );
                 results
             });
         }
