@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use tangkal_cases::{Actor, Case, Change, MisinfoType, NewCase, Rating, Role, Status, UserRef, VerdictDraft};
 
 use crate::testing::Backend;
-use crate::{CaseUpdate, NewUser, SqliteStore, Store};
+use crate::{AuditFiles, CaseUpdate, NewUser, PostgresStore, SqliteStore, Store};
 
 /// `S` is [`SqliteStore`] for the tests that also look at SQLite's own tables and plans, or a
 /// `Box<dyn Store>` of either backend ([`desk_on`]).
@@ -34,6 +34,49 @@ pub fn desk() -> Desk {
 pub fn desk_on(backend: Backend) -> Desk<Box<dyn Store>> {
     let store = backend.open();
     staff(backend, store)
+}
+
+/// `on_both_desks!(a, b)` turns `fn a(desk: Desk<Box<dyn Store>>)` into the tests `a::sqlite` and
+/// `a::postgres`.
+macro_rules! on_both_desks {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                use $crate::response_fixtures::desk_on;
+                use $crate::testing::Backend;
+
+                #[test]
+                fn sqlite() {
+                    super::$test(desk_on(Backend::sqlite()))
+                }
+
+                #[test]
+                fn postgres() {
+                    super::$test(desk_on(Backend::postgres()))
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_desks;
+
+/// Runs `sql` (without parameters, in words both backends read alike) straight on the store's tables, over
+/// a connection of its own, for what no trait arranges or shows: the first column of the first row as an
+/// integer, if there is one. The store is opened first, so a new one has its tables.
+pub fn sql(backend: &Backend, sql: &str) -> Option<i64> {
+    match backend {
+        Backend::Sqlite(dir) => {
+            let store = SqliteStore::open_in(dir.path()).unwrap();
+            let mut stmt = store.conn.prepare(sql).unwrap();
+            let mut rows = stmt.query([]).unwrap();
+            rows.next().unwrap().map(|r| r.get(0).unwrap())
+        }
+        Backend::Postgres(scratch, dir) => {
+            let store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+            let rows = store.client().query(sql, &[]).unwrap();
+            rows.first().map(|r| r.get(0))
+        }
+    }
 }
 
 /// A store the fixtures can use whether it is concrete or boxed.
