@@ -92,7 +92,7 @@ pub(crate) fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> r
     })
 }
 
-fn priority_of(level: i64) -> rusqlite::Result<Priority> {
+pub(crate) fn priority_of(level: i64) -> rusqlite::Result<Priority> {
     Priority::from_level(level).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, format!("priority {level}").into())
     })
@@ -115,7 +115,7 @@ pub(crate) fn json_name<T: Serialize>(value: &T) -> String {
     }
 }
 
-fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
+pub(crate) fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
     Some(UserRef { id: id?, name: name.unwrap_or_default() })
 }
 
@@ -307,7 +307,8 @@ fn save_case(conn: &Connection, case: &Case) -> Result<()> {
     Ok(())
 }
 
-enum Arg {
+/// A value of the case filter, bound by either backend.
+pub(crate) enum Arg {
     Int(i64),
     Text(String),
 }
@@ -321,17 +322,43 @@ impl rusqlite::ToSql for Arg {
     }
 }
 
-const OPEN: &str = "c.status NOT IN ('closed', 'dismissed')";
+pub(crate) const OPEN: &str = "c.status NOT IN ('closed', 'dismissed')";
 /// Times are stored in whole seconds; the SLA filter compares them with `now` in nanoseconds.
 const NANOS: i64 = 1_000_000_000;
 
+/// Where the backends' SQL for the case filter differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The `n`-th parameter, from 1.
+    pub(crate) fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// Widens a difference of nanoseconds before it is multiplied: PostgreSQL refuses a BIGINT overflow
+    /// (an instant decades from a deadline) where SQLite goes on in REAL.
+    fn widen(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "::numeric",
+        }
+    }
+}
+
 /// A parameterised WHERE clause: filter values only travel as bound parameters.
-fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
+pub(crate) fn where_clause(filter: &CaseFilter, now: DateTime<Utc>, dialect: Dialect) -> (String, Vec<Arg>) {
     let mut conditions: Vec<String> = Vec::new();
     let mut args = Vec::new();
     let bind = |arg: Arg, args: &mut Vec<Arg>| {
         args.push(arg);
-        format!("?{}", args.len())
+        dialect.placeholder(args.len())
     };
     if let Some(s) = filter.status {
         conditions.push(format!("c.status = {}", bind(Arg::Text(s.as_str().into()), &mut args)));
@@ -359,7 +386,7 @@ fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
         // Mirrors tangkal_cases::sla, which compares instants to the nanosecond: a case is finished once it
         // has a finish time, and at risk within the last 1/AT_RISK_DIVISOR of its window. `now` is bound
         // only by the states that read it (an unused parameter is an error).
-        let d = AT_RISK_DIVISOR;
+        let (d, wide) = (AT_RISK_DIVISOR, dialect.widen());
         let mut now_ns = || bind(Arg::Int(now.timestamp_nanos_opt().unwrap_or(i64::MAX)), &mut args);
         let due_ns = format!("(c.due_at * {NANOS})");
         let window_ns = format!("((c.due_at - c.opened_at) * {NANOS})");
@@ -367,9 +394,11 @@ fn where_clause(filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
             SlaState::Breached => format!("c.finished_at IS NULL AND {due_ns} < {}", now_ns()),
             SlaState::AtRisk => {
                 let now = now_ns();
-                format!("c.finished_at IS NULL AND {due_ns} >= {now} AND ({due_ns} - {now}) * {d} <= {window_ns}")
+                format!("c.finished_at IS NULL AND {due_ns} >= {now} AND ({due_ns} - {now}){wide} * {d} <= {window_ns}")
             }
-            SlaState::OnTrack => format!("c.finished_at IS NULL AND ({due_ns} - {}) * {d} > {window_ns}", now_ns()),
+            SlaState::OnTrack => {
+                format!("c.finished_at IS NULL AND ({due_ns} - {}){wide} * {d} > {window_ns}", now_ns())
+            }
             SlaState::Met => "c.finished_at IS NOT NULL AND c.finished_at <= c.due_at".into(),
             SlaState::Missed => "c.finished_at IS NOT NULL AND c.finished_at > c.due_at".into(),
         });
@@ -382,13 +411,50 @@ pub(crate) fn to_i64(value: u64, field: &'static str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::invalid(field, format!("{value} is too large")))
 }
 
+/// Adds `(case id, value)` rows, in their order, to the list `field` of the listed case they name.
+pub(crate) fn attach(
+    cases: &mut [CaseSummary],
+    rows: impl IntoIterator<Item = (i64, String)>,
+    field: fn(&mut CaseSummary) -> &mut Vec<String>,
+) {
+    for (id, value) in rows {
+        if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
+            field(c).push(value);
+        }
+    }
+}
+
+/// The case `new` opens, before it has an id. Invalid input is refused with the field named.
+pub(crate) fn opening(new: &NewCase, opened_by: &str, now: DateTime<Utc>) -> Result<Case> {
+    Case::open(new, opened_by, now).map_err(|e| match e {
+        CaseError::Invalid { field, reason } => StoreError::Invalid { field, reason },
+        // Opening only validates the new case: any other refusal is a change to `Case::open`.
+        other => StoreError::Internal(format!("cannot open a case: {other}")),
+    })
+}
+
+/// The data of the `case.opened` webhook event.
+pub(crate) fn opened_event(case: &Case, opened_by: &str) -> serde_json::Value {
+    serde_json::json!({
+        "case_id": case.id, "title": case.title, "urgency": case.urgency.as_str(), "priority": case.priority,
+        "platforms": case.platforms, "opened_by": opened_by, "due_at": time(case.due_at.timestamp()),
+    })
+}
+
+/// The data of the `verdict.approved` webhook event when the update approved the case's verdict.
+pub(crate) fn approved_event(before: &Case, stored: &Case) -> Option<serde_json::Value> {
+    if before.status == Status::VerdictApproved || stored.status != Status::VerdictApproved {
+        return None;
+    }
+    let verdict = stored.verdict.as_ref();
+    Some(serde_json::json!({
+        "case_id": stored.id, "verdict_id": verdict.and_then(|v| v.id), "rating": verdict.map(|v| v.draft.rating),
+    }))
+}
+
 impl CaseStore for SqliteStore {
     fn open_case(&mut self, new: &NewCase, opened_by: &str, now: DateTime<Utc>) -> Result<Case> {
-        let mut case = Case::open(new, opened_by, now).map_err(|e| match e {
-            CaseError::Invalid { field, reason } => StoreError::Invalid { field, reason },
-            // Opening only validates the new case: any other refusal is a change to `Case::open`.
-            other => StoreError::Internal(format!("cannot open a case: {other}")),
-        })?;
+        let mut case = opening(new, opened_by, now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.prepare_cached(
             "INSERT INTO cases (title, summary, origin, origin_ref, status, urgency, priority, computed_priority,
@@ -428,11 +494,7 @@ impl CaseStore for SqliteStore {
             }
         }
         audit::append(&tx, &self.audit, Entry::created(opened_by, "case", case.id, "case.open", &case)?, now)?;
-        let data = serde_json::json!({
-            "case_id": case.id, "title": case.title, "urgency": case.urgency.as_str(), "priority": case.priority,
-            "platforms": case.platforms, "opened_by": opened_by, "due_at": time(case.due_at.timestamp()),
-        });
-        webhooks::emit(&tx, EventKind::CaseOpened, ("case", case.id), None, data, now)?;
+        webhooks::emit(&tx, EventKind::CaseOpened, ("case", case.id), None, opened_event(&case, opened_by), now)?;
         tx.commit()?;
         Ok(case)
     }
@@ -442,7 +504,7 @@ impl CaseStore for SqliteStore {
     }
 
     fn list_cases(&self, filter: &CaseFilter, now: DateTime<Utc>, limit: u64, offset: u64) -> Result<Vec<CaseSummary>> {
-        let (clause, mut args) = where_clause(filter, now);
+        let (clause, mut args) = where_clause(filter, now, Dialect::Sqlite);
         args.push(Arg::Int(to_i64(limit, "limit")?));
         args.push(Arg::Int(to_i64(offset, "offset")?));
         let sql = format!(
@@ -485,12 +547,7 @@ impl CaseStore for SqliteStore {
             let rows = stmt.query_map(params_from_iter(cases.iter().map(|c| c.id)), |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })?;
-            for row in rows {
-                let (id, platform) = row?;
-                if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
-                    c.platforms.push(platform);
-                }
-            }
+            attach(&mut cases, rows.collect::<rusqlite::Result<Vec<_>>>()?, |c| &mut c.platforms);
             let sql = format!(
                 "SELECT case_id, target FROM case_links WHERE kind = 'narrative' AND case_id IN ({marks}) ORDER BY rowid"
             );
@@ -498,18 +555,13 @@ impl CaseStore for SqliteStore {
             let rows = stmt.query_map(params_from_iter(cases.iter().map(|c| c.id)), |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })?;
-            for row in rows {
-                let (id, narrative) = row?;
-                if let Some(c) = cases.iter_mut().find(|c| c.id == id) {
-                    c.narratives.push(narrative);
-                }
-            }
+            attach(&mut cases, rows.collect::<rusqlite::Result<Vec<_>>>()?, |c| &mut c.narratives);
         }
         Ok(cases)
     }
 
     fn count_cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<u64> {
-        let (clause, args) = where_clause(filter, now);
+        let (clause, args) = where_clause(filter, now, Dialect::Sqlite);
         let sql = format!("SELECT COUNT(*) FROM cases c {clause}");
         let n: i64 = self.conn.prepare_cached(&sql)?.query_row(params_from_iter(args.iter()), |r| r.get(0))?;
         Ok(n as u64)
@@ -531,11 +583,7 @@ impl CaseStore for SqliteStore {
         // Read back so new verdict and evidence rows carry their ids.
         let stored =
             load_case(&tx, id)?.ok_or_else(|| StoreError::Internal(format!("case {id} vanished while saved")))?;
-        if before.status != Status::VerdictApproved && stored.status == Status::VerdictApproved {
-            let verdict = stored.verdict.as_ref();
-            let data = serde_json::json!({
-                "case_id": id, "verdict_id": verdict.and_then(|v| v.id), "rating": verdict.map(|v| v.draft.rating),
-            });
+        if let Some(data) = approved_event(&before, &stored) {
             webhooks::emit(&tx, EventKind::VerdictApproved, ("case", id), None, data, now)?;
         }
         tx.commit()?;
@@ -588,15 +636,28 @@ impl CaseStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Barrier;
+
     use chrono::{Duration, TimeZone};
     use tangkal_cases::Role;
 
     use super::*;
-    use crate::{AuditStore, NewUser, UserStore};
+    use crate::response_fixtures::sql;
+    use crate::testing::{on_both_backends, Backend};
+    use crate::{AuditFiles, NewUser, PostgresStore, Store};
 
-    fn store_with_users() -> (tempfile::TempDir, SqliteStore, Actor, Actor) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    on_both_backends!(
+        cases_round_trip_and_list_by_deadline_and_sla,
+        every_sla_filter_agrees_with_the_sla_rule,
+        more_narratives_of_a_claim_join_its_open_case,
+        the_database_refuses_a_self_approved_verdict_even_past_the_rules,
+        every_change_is_audited_and_tampering_is_found,
+        one_of_several_servers_reviewing_a_verdict_at_once_wins,
+        one_narrative_linked_by_several_servers_at_once_is_linked_once,
+    );
+
+    fn store_with_users(backend: &Backend) -> (Box<dyn Store>, Actor, Actor) {
+        let mut store = backend.open();
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let mut actor = |name: &str, role: Role| {
             let user = NewUser {
@@ -612,7 +673,7 @@ mod tests {
             Actor::new(UserRef { id: u.id, name: u.username }, role, None)
         };
         let (analyst, reviewer) = (actor("ana", Role::Analyst), actor("rina", Role::Reviewer));
-        (dir, store, analyst, reviewer)
+        (store, analyst, reviewer)
     }
 
     fn new_case(title: &str, urgency: Urgency) -> NewCase {
@@ -626,9 +687,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn cases_round_trip_and_list_by_deadline_and_sla() {
-        let (_dir, mut store, analyst, reviewer) = store_with_users();
+    fn cases_round_trip_and_list_by_deadline_and_sla(backend: &Backend) {
+        let (mut store, analyst, reviewer) = store_with_users(backend);
         let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         let normal = store.open_case(&new_case("normal", Urgency::Normal), "detector:claims", t0).unwrap();
         let urgent = store.open_case(&new_case("urgent", Urgency::Urgent), "manual", t0).unwrap();
@@ -679,9 +739,8 @@ mod tests {
             && filter.sla.is_none_or(|s| case.sla(now).state == s)
     }
 
-    #[test]
-    fn every_sla_filter_agrees_with_the_sla_rule() {
-        let (_dir, mut store, analyst, _) = store_with_users();
+    fn every_sla_filter_agrees_with_the_sla_rule(backend: &Backend) {
+        let (mut store, analyst, _) = store_with_users(backend);
         let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         // Cases opened an hour apart, half urgent, some dismissed early or late, so that
         // at each moment below every SLA state is held by some case.
@@ -742,9 +801,8 @@ mod tests {
         assert_eq!(seen.len(), states.len(), "every state was met by some case: {seen:?}");
     }
 
-    #[test]
-    fn more_narratives_of_a_claim_join_its_open_case() {
-        let (_dir, mut store, analyst, _) = store_with_users();
+    fn more_narratives_of_a_claim_join_its_open_case(backend: &Backend) {
+        let (mut store, analyst, _) = store_with_users(backend);
         let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         let claim = NewCase { origin_ref: Some("factcheck:fc-1".into()), ..new_case("hoax", Urgency::Normal) };
         assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), None);
@@ -767,21 +825,28 @@ mod tests {
         assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), None);
     }
 
-    #[test]
-    fn the_database_refuses_a_self_approved_verdict_even_past_the_rules() {
-        let (_dir, mut store, analyst, _) = store_with_users();
+    fn the_database_refuses_a_self_approved_verdict_even_past_the_rules(backend: &Backend) {
+        let (mut store, analyst, _) = store_with_users(backend);
         let case = store.open_case(&new_case("x", Urgency::Normal), "manual", Utc::now()).unwrap();
-        let err = store.conn.execute(
-            "INSERT INTO verdicts (case_id, rating, explanation, proposed_by, proposed_at, reviewed_by, reviewed_at, approved)
-             VALUES (?1, 'BENAR', 'x', ?2, 0, ?2, 0, 1)",
-            params![case.id, analyst.user.id],
-        );
-        assert!(err.is_err());
+        let sql = "INSERT INTO verdicts (case_id, rating, explanation, proposed_by, proposed_at, reviewed_by,
+                                         reviewed_at, approved)
+                   VALUES ($1, 'BENAR', 'x', $2, 0, $2, 0, TRUE)";
+        let refused = match backend {
+            Backend::Sqlite(dir) => {
+                let store = SqliteStore::open_in(dir.path()).unwrap();
+                store.conn.execute(&sql.replace('$', "?"), params![case.id, analyst.user.id]).is_err()
+            }
+            Backend::Postgres(scratch, dir) => {
+                let store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+                let refused = store.client().execute(sql, &[&case.id, &analyst.user.id]).is_err();
+                refused
+            }
+        };
+        assert!(refused);
     }
 
-    #[test]
-    fn every_change_is_audited_and_tampering_is_found() {
-        let (_dir, mut store, analyst, _) = store_with_users();
+    fn every_change_is_audited_and_tampering_is_found(backend: &Backend) {
+        let (mut store, analyst, _) = store_with_users(backend);
         let case = store.open_case(&new_case("x", Urgency::Normal), "manual", Utc::now()).unwrap();
         store.update_case(case.id, Change::Move { to: Status::Triage, reason: None }, &analyst, Utc::now()).unwrap();
         let report = store.verify_audit().unwrap();
@@ -792,8 +857,8 @@ mod tests {
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["case.open", "case.move"]);
         assert!(events[1].before.as_deref().unwrap().contains("\"status\":\"new\""));
 
-        store.conn.execute("UPDATE audit_events SET actor = 'someone' WHERE seq = 3", []).unwrap();
-        store.conn.execute("DELETE FROM audit_events WHERE seq = 4", []).unwrap();
+        sql(backend, "UPDATE audit_events SET actor = 'someone' WHERE seq = 3");
+        sql(backend, "DELETE FROM audit_events WHERE seq = 4");
         let problems = store.verify_audit().unwrap().problems;
         assert_eq!(
             problems,
@@ -802,5 +867,77 @@ mod tests {
                 tangkal_cases::audit::AuditProblem::Missing { from: 4, to: 4 }
             ]
         );
+    }
+
+    /// Several servers, each with its own connection, approve one verdict at the same moment: one approval
+    /// is stored, the others are refused as a second review is, and the audit trail stays one chain.
+    fn one_of_several_servers_reviewing_a_verdict_at_once_wins(backend: &Backend) {
+        let (mut store, analyst, reviewer) = store_with_users(backend);
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let case = store.open_case(&new_case("x", Urgency::Normal), "manual", t0).unwrap();
+        for to in [Status::Triage, Status::Investigating] {
+            store.update_case(case.id, Change::Move { to, reason: None }, &analyst, t0).unwrap();
+        }
+        let draft = VerdictDraft { rating: Rating::Benar, misinfo_type: None, explanation: "Sesuai data BPS.".into() };
+        let proposed = store.update_case(case.id, Change::ProposeVerdict(draft), &analyst, t0).unwrap();
+        assert!(matches!(proposed, CaseUpdate::Done(_)), "{proposed:?}");
+
+        const SERVERS: usize = 6;
+        let start = Barrier::new(SERVERS);
+        let review = || Change::ReviewVerdict { approve: true, note: None };
+        let outcomes: Vec<CaseUpdate> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..SERVERS)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut server = backend.open();
+                        start.wait();
+                        server.update_case(case.id, review(), &reviewer, t0 + Duration::hours(1)).unwrap()
+                    })
+                })
+                .collect();
+            servers.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+
+        let stored = store.case(case.id).unwrap().unwrap();
+        assert_eq!(stored.status, Status::VerdictApproved);
+        let winners: Vec<&CaseUpdate> = outcomes.iter().filter(|o| matches!(o, CaseUpdate::Done(_))).collect();
+        assert_eq!(winners, [&CaseUpdate::Done(Box::new(stored.clone()))], "{outcomes:?}");
+        let second_review = stored.clone().apply(review(), &reviewer, t0).unwrap_err();
+        let refused = outcomes.iter().filter(|o| **o == CaseUpdate::Refused(second_review.clone())).count();
+        assert_eq!(refused, SERVERS - 1, "{outcomes:?}");
+
+        let filter = crate::AuditFilter { entity: Some("case".into()), entity_id: Some(case.id.to_string()) };
+        let actions: Vec<String> = store.audit_events(&filter, 100, 0).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.iter().filter(|a| a.as_str() == review().action()).count(), 1, "{actions:?}");
+        assert!(store.verify_audit().unwrap().is_intact());
+        let approved = sql(backend, "SELECT COUNT(*) FROM webhook_events WHERE kind = 'verdict.approved'");
+        assert_eq!(approved, Some(1), "one verdict.approved event");
+    }
+
+    fn one_narrative_linked_by_several_servers_at_once_is_linked_once(backend: &Backend) {
+        let (mut store, _, _) = store_with_users(backend);
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let case = store.open_case(&new_case("x", Urgency::Normal), "detector:claims", t0).unwrap();
+        const SERVERS: usize = 4;
+        let start = Barrier::new(SERVERS);
+        let linked: Vec<bool> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..SERVERS)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut server = backend.open();
+                        start.wait();
+                        server.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap()
+                    })
+                })
+                .collect();
+            servers.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        assert_eq!(linked.iter().filter(|l| **l).count(), 1, "{linked:?}");
+        assert_eq!(store.case(case.id).unwrap().unwrap().narratives, ["n-1", "7"]);
+        let filter = crate::AuditFilter { entity: Some("case".into()), entity_id: Some(case.id.to_string()) };
+        let links =
+            store.audit_events(&filter, 100, 0).unwrap().into_iter().filter(|e| e.action == "case.link").count();
+        assert_eq!(links, 1);
+        assert!(store.verify_audit().unwrap().is_intact());
     }
 }

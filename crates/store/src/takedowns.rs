@@ -124,20 +124,55 @@ fn load_takedown(conn: &Connection, id: i64) -> Result<Option<TakedownRequest>> 
         "SELECT e.url_id, e.status, e.note, e.at, e.by FROM takedown_url_events e
          WHERE e.url_id IN (SELECT id FROM takedown_urls WHERE request_id = ?1) ORDER BY e.url_id, e.id",
     )?;
-    for row in events.query_map(params![id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            UrlEvent { status: status(r.get(1)?)?, note: r.get(2)?, at: time(r.get(3)?), by: r.get(4)? },
-        ))
-    })? {
-        let (url_id, event) = row?;
-        let i = ids
+    let events = events
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                UrlEvent { status: status(r.get(1)?)?, note: r.get(2)?, at: time(r.get(3)?), by: r.get(4)? },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    attach_events(&mut request, &ids, events)?;
+    Ok(Some(request))
+}
+
+/// Adds each `(URL id, answer)`, in order, to the history of the request's URL of that id (`url_ids` are
+/// the ids of `request.urls`, in their order).
+pub(crate) fn attach_events(
+    request: &mut TakedownRequest,
+    url_ids: &[i64],
+    events: impl IntoIterator<Item = (i64, UrlEvent)>,
+) -> Result<()> {
+    for (url_id, event) in events {
+        let i = url_ids
             .iter()
             .position(|u| *u == url_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("takedown {id}: stray URL event")))?;
+            .ok_or_else(|| StoreError::Corrupt(format!("takedown {}: stray URL event", request.id)))?;
         request.urls[i].history.push(event);
     }
-    Ok(Some(request))
+    Ok(())
+}
+
+/// A URL of a request to write: `new` to add, otherwise changed since it was read.
+pub(crate) struct UrlSave<'a> {
+    pub url: &'a TakedownUrl,
+    pub new: bool,
+    /// Its answers not stored yet, oldest first.
+    pub events: &'a [UrlEvent],
+}
+
+/// The URLs of `after` that are new or changed since `before` (absent for a new request).
+pub(crate) fn urls_to_save<'a>(
+    before: Option<&'a TakedownRequest>,
+    after: &'a TakedownRequest,
+) -> impl Iterator<Item = UrlSave<'a>> {
+    after.urls.iter().filter_map(move |url| {
+        let old = before.and_then(|b| b.urls.iter().find(|u| u.url == url.url));
+        if old == Some(url) {
+            return None;
+        }
+        Some(UrlSave { url, new: old.is_none(), events: &url.history[old.map_or(0, |o| o.history.len())..] })
+    })
 }
 
 /// Writes the URLs of `after` that are new or changed since `before` (absent for a new request), with
@@ -155,35 +190,30 @@ fn save_urls(conn: &Connection, before: Option<&TakedownRequest>, after: &Takedo
         "INSERT INTO takedown_url_events (url_id, status, note, at, by)
          VALUES ((SELECT id FROM takedown_urls WHERE request_id = ?1 AND url = ?2), ?3, ?4, ?5, ?6)",
     )?;
-    for url in &after.urls {
-        let old = before.and_then(|b| b.urls.iter().find(|u| u.url == url.url));
-        match old {
-            None => {
-                insert.execute(params![
-                    after.id,
-                    url.url,
-                    url.host,
-                    url.status.as_str(),
-                    url.note,
-                    url.added_at.timestamp(),
-                    url.due_at.timestamp(),
-                    url.answered_at.map(|t| t.timestamp()),
-                    url.complied_at.map(|t| t.timestamp())
-                ])?;
-            }
-            Some(old) if old == url => continue,
-            Some(_) => {
-                update.execute(params![
-                    after.id,
-                    url.url,
-                    url.status.as_str(),
-                    url.note,
-                    url.answered_at.map(|t| t.timestamp()),
-                    url.complied_at.map(|t| t.timestamp())
-                ])?;
-            }
+    for UrlSave { url, new, events } in urls_to_save(before, after) {
+        if new {
+            insert.execute(params![
+                after.id,
+                url.url,
+                url.host,
+                url.status.as_str(),
+                url.note,
+                url.added_at.timestamp(),
+                url.due_at.timestamp(),
+                url.answered_at.map(|t| t.timestamp()),
+                url.complied_at.map(|t| t.timestamp())
+            ])?;
+        } else {
+            update.execute(params![
+                after.id,
+                url.url,
+                url.status.as_str(),
+                url.note,
+                url.answered_at.map(|t| t.timestamp()),
+                url.complied_at.map(|t| t.timestamp())
+            ])?;
         }
-        for e in &url.history[old.map_or(0, |o| o.history.len())..] {
+        for e in events {
             event.execute(params![after.id, url.url, e.status.as_str(), e.note, e.at.timestamp(), e.by])?;
         }
     }
@@ -202,28 +232,88 @@ fn matching_ids(conn: &Connection, filter: &TakedownFilter, now: DateTime<Utc>) 
          WHERE (?1 IS NULL OR r.platform = ?1) AND (?2 IS NULL OR r.case_id = ?2)
          GROUP BY r.id ORDER BY r.sent_at DESC, r.id DESC",
     )?;
-    let platform = filter.platform.as_deref().map(|p| p.trim().to_lowercase());
-    let rows = stmt.query_map(params![platform, filter.case_id], |r| {
+    let rows = stmt.query_map(params![filter.platform_key(), filter.case_id], |r| {
         let n = |i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
         let counts =
             OutcomeCounts { pending: n(1)?, removed: n(2)?, restricted: n(3)?, rejected: n(4)?, not_found: n(5)? };
-        Ok((r.get::<_, i64>(0)?, RequestState::derive(&counts, r.get::<_, Option<i64>>(6)?.map(time), now)))
+        Ok((r.get::<_, i64>(0)?, filter.admits(&counts, r.get(6)?, now)))
     })?;
     let mut ids = Vec::new();
     for row in rows {
-        let (id, state) = row?;
-        if filter.state.is_none_or(|wanted| wanted == state) {
+        let (id, admitted) = row?;
+        if admitted {
             ids.push(id);
         }
     }
     Ok(ids)
 }
 
+impl TakedownFilter {
+    /// The platform as requests store it.
+    pub(crate) fn platform_key(&self) -> Option<String> {
+        self.platform.as_deref().map(|p| p.trim().to_lowercase())
+    }
+
+    /// Whether a request whose URLs stand at `counts`, the first pending one due at `first_due` (seconds),
+    /// is in the state asked for at `now`.
+    pub(crate) fn admits(&self, counts: &OutcomeCounts, first_due: Option<i64>, now: DateTime<Utc>) -> bool {
+        self.state.is_none_or(|wanted| wanted == RequestState::derive(counts, first_due.map(time), now))
+    }
+}
+
+/// The data of the `takedown.sent` webhook event.
+pub(crate) fn sent_event(stored: &TakedownRequest) -> serde_json::Value {
+    serde_json::json!({
+        "takedown_id": stored.id, "case_id": stored.case_id, "reference": stored.reference,
+        "platform": stored.platform, "urgency": stored.urgency.as_str(), "due_at": time(stored.due_at.timestamp()),
+        "urls": stored.urls.len(),
+    })
+}
+
+/// Gathers the rows of a figures query, one per URL and ordered by request, into one entry per request.
+#[derive(Default)]
+pub(crate) struct FiguresByRequest {
+    figures: Vec<RequestFigures>,
+    current: Option<i64>,
+}
+
+impl FiguresByRequest {
+    /// A URL of request `id`, complied `seconds` after it was requested if it was; `request` reads the
+    /// request's platform and sending time (seconds), called when the request is new.
+    pub(crate) fn add(
+        &mut self,
+        id: i64,
+        request: impl FnOnce() -> Result<(String, i64)>,
+        seconds: Option<i64>,
+    ) -> Result<()> {
+        if self.current != Some(id) {
+            self.current = Some(id);
+            let (platform, sent_at) = request()?;
+            self.figures.push(RequestFigures {
+                platform,
+                sent_at: time(sent_at),
+                urls: 0,
+                times_to_comply: Vec::new(),
+            });
+        }
+        let figures = self.figures.last_mut().expect("pushed above");
+        figures.urls += 1;
+        if let Some(seconds) = seconds {
+            figures.times_to_comply.push(chrono::Duration::seconds(seconds));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Vec<RequestFigures> {
+        self.figures
+    }
+}
+
 fn load_all(conn: &Connection, ids: impl IntoIterator<Item = i64>) -> Result<Vec<TakedownRequest>> {
     ids.into_iter().filter_map(|id| load_takedown(conn, id).transpose()).collect()
 }
 
-fn page(limit: u64, offset: u64) -> (usize, usize) {
+pub(crate) fn page(limit: u64, offset: u64) -> (usize, usize) {
     (usize::try_from(limit).unwrap_or(usize::MAX), usize::try_from(offset).unwrap_or(usize::MAX))
 }
 
@@ -266,11 +356,7 @@ impl TakedownStore for SqliteStore {
             Entry::created(&stored.sent_by, "takedown", id, "takedown.send", &stored)?,
             stored.sent_at,
         )?;
-        let data = serde_json::json!({
-            "takedown_id": id, "case_id": stored.case_id, "reference": stored.reference, "platform": stored.platform,
-            "urgency": stored.urgency.as_str(), "due_at": time(stored.due_at.timestamp()), "urls": stored.urls.len(),
-        });
-        webhooks::emit(&tx, EventKind::TakedownSent, ("takedown", id), None, data, stored.sent_at)?;
+        webhooks::emit(&tx, EventKind::TakedownSent, ("takedown", id), None, sent_event(&stored), stored.sent_at)?;
         tx.commit()?;
         Ok(TakedownCreate::Created(Box::new(stored)))
     }
@@ -355,31 +441,18 @@ impl TakedownStore for SqliteStore {
              WHERE r.sent_at <= ?1 ORDER BY r.sent_at, r.id",
         )?;
         let mut rows = stmt.query(params![sent_until.timestamp()])?;
-        let mut out: Vec<RequestFigures> = Vec::new();
-        let mut current = None;
+        let mut figures = FiguresByRequest::default();
         while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            if current != Some(id) {
-                current = Some(id);
-                out.push(RequestFigures {
-                    platform: row.get(1)?,
-                    sent_at: time(row.get(2)?),
-                    urls: 0,
-                    times_to_comply: Vec::new(),
-                });
-            }
-            let request = out.last_mut().expect("pushed above");
-            request.urls += 1;
-            if let Some(seconds) = row.get::<_, Option<i64>>(3)? {
-                request.times_to_comply.push(chrono::Duration::seconds(seconds));
-            }
+            figures.add(row.get(0)?, || Ok((row.get(1)?, row.get(2)?)), row.get(3)?)?;
         }
-        Ok(out)
+        Ok(figures.finish())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Barrier;
+
     use chrono::Duration;
     use tangkal_cases::Rating;
     use tangkal_response::takedown::{NewTakedown, Outcome, TakedownConfig};
@@ -387,21 +460,38 @@ mod tests {
     use tangkal_response::ResponseError;
 
     use super::*;
-    use crate::response_fixtures::{desk, t0, Desk};
-    use crate::{AuditFilter, AuditStore, CaseStore};
+    use crate::response_fixtures::{desk, on_both_desks, t0};
+    use crate::testing::Backend;
+    use crate::{AuditFiles, AuditFilter, PostgresStore, Store};
+
+    type Desk = crate::response_fixtures::Desk<Box<dyn Store>>;
+
+    on_both_desks!(
+        requests_round_trip_with_references_and_one_per_platform_per_case,
+        outcomes_and_added_urls_are_stored_with_their_history,
+        refused_changes_write_nothing_and_other_platforms_see_nothing,
+        every_state_filter_agrees_with_the_requests_own_state,
+        the_transparency_log_sees_requests_sent_before_its_cutoff,
+        transparency_figures_read_from_the_urls_agree_with_the_full_requests,
+        one_request_per_case_and_platform_when_servers_send_it_at_once,
+        answers_recorded_at_once_by_several_servers_are_neither_lost_nor_repeated,
+    );
 
     const A: &str = "https://www.tiktok.com/@a/video/1";
     const B: &str = "https://www.tiktok.com/@b/video/2";
 
-    fn send(desk: &mut Desk, case_id: i64, platform: &str, urls: &[&str], at: DateTime<Utc>) -> TakedownCreate {
+    fn prepare(desk: &Desk, case_id: i64, platform: &str, urls: &[&str], at: DateTime<Utc>) -> TakedownRequest {
         let case = desk.store.case(case_id).unwrap().unwrap();
         let new = NewTakedown {
             platform: platform.into(),
             urls: Some(urls.iter().map(|u| u.to_string()).collect()),
             ..NewTakedown::default()
         };
-        let request =
-            TakedownRequest::prepare(&case, &new, &[], &TakedownConfig::default(), &desk.communicator, at).unwrap();
+        TakedownRequest::prepare(&case, &new, &[], &TakedownConfig::default(), &desk.communicator, at).unwrap()
+    }
+
+    fn send(desk: &mut Desk, case_id: i64, platform: &str, urls: &[&str], at: DateTime<Utc>) -> TakedownCreate {
+        let request = prepare(desk, case_id, platform, urls, at);
         desk.store.create_takedown(&request).unwrap()
     }
 
@@ -427,9 +517,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn requests_round_trip_with_references_and_one_per_platform_per_case() {
-        let mut desk = desk();
+    fn requests_round_trip_with_references_and_one_per_platform_per_case(mut desk: Desk) {
         let case = desk.case("Surat suara", Some(Rating::Hoaks));
         let first = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
         assert_eq!(first.reference, "TKL/2026/12/000001");
@@ -445,9 +533,7 @@ mod tests {
         assert_eq!(actions, ["takedown.send"]);
     }
 
-    #[test]
-    fn outcomes_and_added_urls_are_stored_with_their_history() {
-        let mut desk = desk();
+    fn outcomes_and_added_urls_are_stored_with_their_history(mut desk: Desk) {
         let case = desk.case("Surat suara", Some(Rating::Hoaks));
         let r = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
         let liaison = desk.liaison.clone();
@@ -474,9 +560,7 @@ mod tests {
         assert!(desk.store.verify_audit().unwrap().is_intact());
     }
 
-    #[test]
-    fn refused_changes_write_nothing_and_other_platforms_see_nothing() {
-        let mut desk = desk();
+    fn refused_changes_write_nothing_and_other_platforms_see_nothing(mut desk: Desk) {
         let case = desk.case("Surat suara", Some(Rating::Hoaks));
         let r = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
         let liaison = desk.liaison.clone();
@@ -498,9 +582,7 @@ mod tests {
         assert_eq!(desk.store.update_takedown(404, &change, &liaison, t0()).unwrap(), ResponseUpdate::NotFound);
     }
 
-    #[test]
-    fn every_state_filter_agrees_with_the_requests_own_state() {
-        let mut desk = desk();
+    fn every_state_filter_agrees_with_the_requests_own_state(mut desk: Desk) {
         let liaison = desk.liaison.clone();
         let answers: [&[(&str, UrlStatus, Option<&str>)]; 5] = [
             &[],
@@ -549,9 +631,7 @@ mod tests {
         assert_eq!(page, [all[1].id, all[2].id]);
     }
 
-    #[test]
-    fn the_transparency_log_sees_requests_sent_before_its_cutoff() {
-        let mut desk = desk();
+    fn the_transparency_log_sees_requests_sent_before_its_cutoff(mut desk: Desk) {
         let case = desk.case("a", Some(Rating::Hoaks));
         let old = created(send(&mut desk, case.id, "tiktok", &[A], t0()));
         created(send(&mut desk, case.id, "x", &["https://x.com/1"], t0() + Duration::days(10)));
@@ -561,9 +641,7 @@ mod tests {
         assert_eq!(desk.store.count_public_takedowns(t0() + Duration::days(1)).unwrap(), 1);
     }
 
-    #[test]
-    fn transparency_figures_read_from_the_urls_agree_with_the_full_requests() {
-        let mut desk = desk();
+    fn transparency_figures_read_from_the_urls_agree_with_the_full_requests(mut desk: Desk) {
         let case = desk.case("a", Some(Rating::Hoaks));
         let first = created(send(&mut desk, case.id, "tiktok", &[A, B], t0()));
         let liaison = desk.liaison.clone();
@@ -591,7 +669,7 @@ mod tests {
 
     /// The plans of the public log's queries: indexed, no sort of the whole table.
     #[test]
-    fn the_public_log_reads_by_index() {
+    fn the_public_log_reads_by_index_on_sqlite() {
         let desk = desk();
         let plan = |sql: &str| -> String {
             let mut stmt = desk.store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -602,5 +680,102 @@ mod tests {
         assert!(page.contains("takedown_requests_sent") && !page.contains("TEMP B-TREE"), "{page}");
         let count = plan("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= 1");
         assert!(count.contains("COVERING INDEX takedown_requests_sent"), "{count}");
+    }
+
+    /// The same on PostgreSQL, with sequential scans priced out as a large table would price them.
+    #[test]
+    fn the_public_log_reads_by_index_on_postgres() {
+        let Backend::Postgres(scratch, dir) = Backend::postgres() else { unreachable!() };
+        let store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+        let mut client = store.client();
+        client.batch_execute("SET enable_seqscan = off").unwrap();
+        let mut plan = |sql: &str| -> String {
+            let rows = client.query(&format!("EXPLAIN {sql}"), &[]).unwrap();
+            rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("; ")
+        };
+        let page = plan("SELECT id FROM takedown_requests WHERE sent_at <= 1 ORDER BY sent_at DESC, id DESC LIMIT 20");
+        assert!(page.contains("takedown_requests_sent") && !page.contains("Sort"), "{page}");
+        let count = plan("SELECT COUNT(*) FROM takedown_requests WHERE sent_at <= 1");
+        assert!(count.contains("Index") && !count.contains("Seq Scan"), "{count}");
+    }
+
+    /// Several servers send the same case's request to one platform at the same moment: one is stored,
+    /// the others are told of it.
+    fn one_request_per_case_and_platform_when_servers_send_it_at_once(mut desk: Desk) {
+        let case = desk.case("Surat suara", Some(Rating::Hoaks)).id;
+        let request = prepare(&desk, case, "tiktok", &[A, B], t0());
+        const SERVERS: usize = 6;
+        let start = Barrier::new(SERVERS);
+        let sent: Vec<TakedownCreate> = std::thread::scope(|s| {
+            let servers: Vec<_> = (0..SERVERS)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut server = desk.backend.open();
+                        start.wait();
+                        server.create_takedown(&request).unwrap()
+                    })
+                })
+                .collect();
+            servers.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        let created: Vec<TakedownRequest> = sent
+            .iter()
+            .filter_map(|c| match c {
+                TakedownCreate::Created(r) => Some((**r).clone()),
+                TakedownCreate::Duplicate { .. } => None,
+            })
+            .collect();
+        assert_eq!(created.len(), 1, "{sent:?}");
+        let duplicate = TakedownCreate::Duplicate { id: created[0].id, reference: created[0].reference.clone() };
+        assert_eq!(sent.iter().filter(|c| **c == duplicate).count(), SERVERS - 1, "{sent:?}");
+        assert_eq!(desk.store.takedown(created[0].id).unwrap().unwrap(), created[0]);
+        assert_eq!(desk.store.count_takedowns(&TakedownFilter::default(), t0()).unwrap(), 1);
+        let audit = AuditFilter { entity: Some("takedown".into()), entity_id: None };
+        assert_eq!(desk.store.audit_events(&audit, 10, 0).unwrap().len(), 1);
+        assert!(desk.store.verify_audit().unwrap().is_intact());
+    }
+
+    /// Liaisons on several servers answer one request at the same moment: answers to different URLs all
+    /// stay, and of the same answer to one URL one is stored, the others refused as a repeated answer is.
+    fn answers_recorded_at_once_by_several_servers_are_neither_lost_nor_repeated(mut desk: Desk) {
+        const SERVERS: usize = 5;
+        let urls: Vec<String> = (0..SERVERS).map(|n| format!("https://www.tiktok.com/@u/video/{n}")).collect();
+        let case = desk.case("Surat suara", Some(Rating::Hoaks)).id;
+        let listed: Vec<&str> = urls.iter().map(String::as_str).chain([A]).collect();
+        let r = created(send(&mut desk, case, "tiktok", &listed, t0()));
+        let at = t0() + Duration::hours(2);
+        let at_once = |answers: &[TakedownChange]| -> Vec<ResponseUpdate<TakedownRequest>> {
+            let start = Barrier::new(answers.len());
+            std::thread::scope(|s| {
+                let servers: Vec<_> = answers
+                    .iter()
+                    .map(|answer| {
+                        let (backend, liaison, start) = (&desk.backend, &desk.liaison, &start);
+                        s.spawn(move || {
+                            let mut server = backend.open();
+                            start.wait();
+                            server.update_takedown(r.id, answer, liaison, at).unwrap()
+                        })
+                    })
+                    .collect();
+                servers.into_iter().map(|s| s.join().unwrap()).collect()
+            })
+        };
+
+        let own: Vec<TakedownChange> = urls.iter().map(|u| outcomes(&[(u, UrlStatus::Removed, None)])).collect();
+        for update in at_once(&own) {
+            done(update);
+        }
+        let same = vec![outcomes(&[(A, UrlStatus::Removed, None)]); SERVERS];
+        let updates = at_once(&same);
+        assert_eq!(updates.iter().filter(|u| matches!(u, ResponseUpdate::Done(_))).count(), 1, "{updates:?}");
+        let repeated = |u: &&ResponseUpdate<TakedownRequest>| matches!(u, ResponseUpdate::Refused(ResponseError::NotAllowed(why)) if why.contains("cannot move from removed"));
+        assert_eq!(updates.iter().filter(repeated).count(), SERVERS - 1, "{updates:?}");
+
+        let stored = desk.store.takedown(r.id).unwrap().unwrap();
+        assert!(stored.urls.iter().all(|u| u.status == UrlStatus::Removed && u.history.len() == 1), "{stored:?}");
+        let audit = AuditFilter { entity: Some("takedown".into()), entity_id: Some(r.id.to_string()) };
+        assert_eq!(desk.store.audit_events(&audit, 100, 0).unwrap().len(), 1 + SERVERS + 1);
+        assert!(desk.store.verify_audit().unwrap().is_intact());
     }
 }
