@@ -65,10 +65,10 @@ pub trait FactCheckStore {
     fn factcheck_versions(&self, id: &str) -> Result<Vec<FactCheckVersion>>;
 }
 
-const COLUMNS: &str = "external_id, title, claim, rating, misinformation_type, explanation, conclusion, url,
-    publisher, published_on, lang, provenance, version, updated_at";
+pub(crate) const COLUMNS: &str = "external_id, title, claim, rating, misinformation_type, explanation, conclusion,
+    url, publisher, published_on, lang, provenance, version, updated_at";
 
-fn search_text(r: &FactCheck) -> String {
+pub(crate) fn search_text(r: &FactCheck) -> String {
     [Some(r.title.as_str()), r.claim.as_deref(), r.conclusion.as_deref()]
         .into_iter()
         .flatten()
@@ -77,13 +77,95 @@ fn search_text(r: &FactCheck) -> String {
         .to_lowercase()
 }
 
+/// A stored publication date (`YYYY-MM-DD`) as the record's date; unreadable reads as none.
+pub(crate) fn date_of(text: Option<String>) -> Option<chrono::NaiveDate> {
+    text.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
+/// A stored time (UTC seconds).
+pub(crate) fn time_of(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
+}
+
+/// Refuses a record that cannot be stored.
+pub(crate) fn check(record: &FactCheck) -> Result<()> {
+    if record.id.is_empty() {
+        return Err(StoreError::invalid("id", format!("of the fact-check {:?} must not be empty", record.title)));
+    }
+    if record.title.is_empty() {
+        return Err(StoreError::invalid("title", format!("of the fact-check {:?} must not be empty", record.id)));
+    }
+    Ok(())
+}
+
+/// What an upsert does with one record.
+pub(crate) enum Upsert {
+    Insert,
+    Unchanged,
+    /// The stored row `row`, at `version`, takes the record's content but keeps its id; `archived` (JSON)
+    /// keeps the content it had.
+    Update {
+        row: i64,
+        version: u32,
+        archived: String,
+    },
+}
+
+impl Upsert {
+    /// Decides for `record`, given the stored fact-check it is the same as (by id, else by URL) and its
+    /// row id.
+    pub(crate) fn of(record: &FactCheck, existing: Option<(i64, StoredFactCheck)>) -> Result<Upsert> {
+        let Some((row, stored)) = existing else { return Ok(Upsert::Insert) };
+        // The stored id wins: a record found by URL keeps the id others refer to.
+        let incoming = FactCheck { id: stored.factcheck.id.clone(), ..record.clone() };
+        if incoming == stored.factcheck {
+            return Ok(Upsert::Unchanged);
+        }
+        let archived = serde_json::to_string(&stored.factcheck)
+            .map_err(|e| StoreError::Internal(format!("cannot serialise a fact-check: {e}")))?;
+        Ok(Upsert::Update { row, version: stored.version, archived })
+    }
+}
+
+impl FactCheckCounts {
+    pub(crate) fn count(&mut self, upsert: &Upsert) {
+        match upsert {
+            Upsert::Insert => self.new += 1,
+            Upsert::Unchanged => self.unchanged += 1,
+            Upsert::Update { .. } => self.updated += 1,
+        }
+    }
+}
+
+/// A partner feed's stored `since` mark.
+pub(crate) fn since_of(source: &str, since: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    since
+        .map(|text| {
+            DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.to_utc())
+                .map_err(|e| StoreError::Corrupt(format!("factcheck_sources.since of {source}: {text:?}: {e}")))
+        })
+        .transpose()
+}
+
+/// How a feed's `since` mark is stored: RFC 3339, to the fraction of a second the partner gave.
+pub(crate) fn since_text(since: Option<DateTime<Utc>>) -> Option<String> {
+    since.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// An earlier version as stored (`record` is its JSON).
+pub(crate) fn version_of(id: &str, version: u32, record: &str, replaced_at: i64) -> Result<FactCheckVersion> {
+    let factcheck = serde_json::from_str(record)
+        .map_err(|e| StoreError::Corrupt(format!("stored version {version} of {id} is unreadable: {e}")))?;
+    Ok(FactCheckVersion { version, factcheck, replaced_at: time_of(replaced_at) })
+}
+
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFactCheck> {
     read_row_at(r, 0)
 }
 
 /// Reads the COLUMNS starting at column `at`.
 fn read_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredFactCheck> {
-    let date: Option<String> = r.get(at + 9)?;
     Ok(StoredFactCheck {
         factcheck: FactCheck {
             id: r.get(at)?,
@@ -95,12 +177,12 @@ fn read_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredFactC
             conclusion: r.get(at + 6)?,
             url: r.get(at + 7)?,
             publisher: r.get(at + 8)?,
-            date: date.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            date: date_of(r.get(at + 9)?),
             lang: r.get(at + 10)?,
             provenance: r.get(at + 11)?,
         },
         version: r.get(at + 12)?,
-        updated_at: Utc.timestamp_opt(r.get(at + 13)?, 0).single().unwrap_or_default(),
+        updated_at: time_of(r.get(at + 13)?),
     })
 }
 
@@ -128,12 +210,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
     )?;
     let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, read_row_at(r, 1)?));
     for record in records {
-        if record.id.is_empty() {
-            return Err(StoreError::invalid("id", format!("of the fact-check {:?} must not be empty", record.title)));
-        }
-        if record.title.is_empty() {
-            return Err(StoreError::invalid("title", format!("of the fact-check {:?} must not be empty", record.id)));
-        }
+        check(record)?;
         let url_key = record.url_key();
         let mut existing = by_id.query_row(params![record.id], row).optional()?;
         if existing.is_none() {
@@ -141,9 +218,11 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
                 existing = by_url.query_row(params![key], row).optional()?;
             }
         }
+        let upsert = Upsert::of(record, existing)?;
+        counts.count(&upsert);
         let date = record.date.map(|d| d.to_string());
-        match existing {
-            None => {
+        match upsert {
+            Upsert::Insert => {
                 insert.execute(params![
                     record.id,
                     record.title,
@@ -161,36 +240,27 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[FactCheck], now: DateTime<U
                     search_text(record),
                     now,
                 ])?;
-                counts.new += 1;
             }
-            Some((rowid, stored)) => {
-                // The stored id wins: a record found by URL keeps the id others refer to.
-                let incoming = FactCheck { id: stored.factcheck.id.clone(), ..record.clone() };
-                if incoming == stored.factcheck {
-                    counts.unchanged += 1;
-                    continue;
-                }
-                let old = serde_json::to_string(&stored.factcheck)
-                    .map_err(|e| StoreError::Internal(format!("cannot serialise a fact-check: {e}")))?;
-                archive.execute(params![rowid, stored.version, old, now])?;
+            Upsert::Unchanged => {}
+            Upsert::Update { row, version, archived } => {
+                archive.execute(params![row, version, archived, now])?;
                 update.execute(params![
-                    rowid,
-                    incoming.title,
-                    incoming.claim,
-                    incoming.rating,
-                    incoming.misinformation_type,
-                    incoming.explanation,
-                    incoming.conclusion,
-                    incoming.url,
+                    row,
+                    record.title,
+                    record.claim,
+                    record.rating,
+                    record.misinformation_type,
+                    record.explanation,
+                    record.conclusion,
+                    record.url,
                     url_key,
-                    incoming.publisher,
+                    record.publisher,
                     date,
-                    incoming.lang,
-                    incoming.provenance,
-                    search_text(&incoming),
+                    record.lang,
+                    record.provenance,
+                    search_text(record),
                     now,
                 ])?;
-                counts.updated += 1;
             }
         }
     }
@@ -210,14 +280,7 @@ impl FactCheckStore for SqliteStore {
             .conn
             .query_row("SELECT since FROM factcheck_sources WHERE url = ?1", params![source], |r| r.get(0))
             .optional()?;
-        since
-            .flatten()
-            .map(|text| {
-                DateTime::parse_from_rfc3339(&text)
-                    .map(|t| t.to_utc())
-                    .map_err(|e| StoreError::Corrupt(format!("factcheck_sources.since of {source}: {text:?}: {e}")))
-            })
-            .transpose()
+        since_of(source, since.flatten())
     }
 
     fn upsert_pulled_factchecks(
@@ -232,13 +295,13 @@ impl FactCheckStore for SqliteStore {
         tx.execute(
             "INSERT INTO factcheck_sources (url, since, pulled_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (url) DO UPDATE SET since = excluded.since, pulled_at = excluded.pulled_at",
-            params![source, next_since.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)), now.timestamp()],
+            params![source, since_text(next_since), now.timestamp()],
         )?;
         tx.commit()?;
         Ok(counts)
     }
     fn list_factchecks(&self, filter: &FactCheckFilter, limit: u64, offset: u64) -> Result<Vec<StoredFactCheck>> {
-        let (clause, mut args) = where_clause(filter);
+        let (clause, mut args) = where_clause(filter, '?');
         args.push(i64::try_from(limit).unwrap_or(i64::MAX).to_string());
         args.push(i64::try_from(offset).unwrap_or(i64::MAX).to_string());
         let sql = format!(
@@ -253,7 +316,7 @@ impl FactCheckStore for SqliteStore {
     }
 
     fn count_factchecks(&self, filter: &FactCheckFilter) -> Result<u64> {
-        let (clause, args) = where_clause(filter);
+        let (clause, args) = where_clause(filter, '?');
         let n: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM factchecks {clause}"),
             params_from_iter(args.iter()),
@@ -277,34 +340,30 @@ impl FactCheckStore for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (version, record, at) = row?;
-            let factcheck = serde_json::from_str(&record)
-                .map_err(|e| StoreError::Corrupt(format!("stored version {version} of {id} is unreadable: {e}")))?;
-            out.push(FactCheckVersion {
-                version,
-                factcheck,
-                replaced_at: Utc.timestamp_opt(at, 0).single().unwrap_or_default(),
-            });
+            out.push(version_of(id, version, &record, at)?);
         }
         Ok(out)
     }
 }
 
-/// Builds a parameterised WHERE clause: user input only ever travels as bound parameters.
-fn where_clause(filter: &FactCheckFilter) -> (String, Vec<String>) {
+/// Builds a parameterised WHERE clause: user input only ever travels as bound parameters, numbered after
+/// `mark` (`?` on SQLite, `$` on PostgreSQL). The search is a substring of `search_text`, both sides
+/// lower-cased in Rust: SQLite's LIKE (blind to ASCII case) and PostgreSQL's (case-sensitive) agree.
+pub(crate) fn where_clause(filter: &FactCheckFilter, mark: char) -> (String, Vec<String>) {
     let mut conditions = Vec::new();
     let mut args = Vec::new();
     if let Some(needle) = &filter.search {
         let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         args.push(format!("%{escaped}%"));
-        conditions.push(format!("search_text LIKE ?{} ESCAPE '\\'", args.len()));
+        conditions.push(format!("search_text LIKE {mark}{} ESCAPE '\\'", args.len()));
     }
     if let Some(publisher) = &filter.publisher {
         args.push(publisher.clone());
-        conditions.push(format!("publisher = ?{}", args.len()));
+        conditions.push(format!("publisher = {mark}{}", args.len()));
     }
     if let Some(rating) = &filter.rating {
         args.push(rating.to_uppercase());
-        conditions.push(format!("rating = ?{}", args.len()));
+        conditions.push(format!("rating = {mark}{}", args.len()));
     }
     if conditions.is_empty() {
         (String::new(), args)
@@ -316,6 +375,15 @@ fn where_clause(filter: &FactCheckFilter) -> (String, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{on_both_backends, Backend};
+
+    on_both_backends!(
+        updates_are_versioned_and_urls_identify_copies,
+        search_escapes_wildcards_and_filters_combine,
+        search_folds_case_beyond_ascii_and_lists_newest_first,
+        a_pull_stores_its_records_and_next_start_together_or_not_at_all,
+        servers_storing_the_same_factchecks_at_once_make_one_row_and_one_history,
+    );
 
     fn fc(id: &str, title: &str, url: Option<&str>) -> FactCheck {
         FactCheck {
@@ -331,10 +399,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn updates_are_versioned_and_urls_identify_copies() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    fn updates_are_versioned_and_urls_identify_copies(backend: &Backend) {
+        let mut store = backend.open();
         let a = fc("fc-a", "Vaksin mengandung chip", Some("https://cek.id/vaksin"));
         let b = fc("fc-b", "Bansos 2024 cair", None);
         let counts = store.upsert_factchecks(&[a.clone(), b.clone()]).unwrap();
@@ -353,25 +419,52 @@ mod tests {
         assert_eq!(store.count_factchecks(&FactCheckFilter::default()).unwrap(), 2);
     }
 
-    #[test]
-    fn search_escapes_wildcards_and_filters_combine() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    fn search_escapes_wildcards_and_filters_combine(backend: &Backend) {
+        let mut store = backend.open();
         store.upsert_factchecks(&[fc("fc-a", "Vaksin chip", None), fc("fc-b", "Bansos_cair", None)]).unwrap();
         let search = |s: &str| FactCheckFilter { search: Some(s.into()), ..Default::default() };
         assert_eq!(store.count_factchecks(&search("VAKSIN")).unwrap(), 1);
         assert_eq!(store.count_factchecks(&search("s_c")).unwrap(), 1);
         assert_eq!(store.count_factchecks(&search("100%")).unwrap(), 2);
         assert_eq!(store.count_factchecks(&search("n%c")).unwrap(), 0);
+        assert_eq!(store.count_factchecks(&search(r"chip\")).unwrap(), 0, "a backslash is a character too");
         let hoaks = FactCheckFilter { rating: Some("hoaks".into()), ..Default::default() };
         assert_eq!(store.count_factchecks(&hoaks).unwrap(), 0);
+        let salah_at_cek = FactCheckFilter {
+            search: Some("chip".into()),
+            publisher: Some("Cek".into()),
+            rating: Some("salah".into()),
+        };
+        let found = store.list_factchecks(&salah_at_cek, 10, 0).unwrap();
+        assert_eq!(found.iter().map(|f| f.factcheck.id.as_str()).collect::<Vec<_>>(), ["fc-a"]);
         assert_eq!(store.list_factchecks(&FactCheckFilter::default(), 1, 1).unwrap().len(), 1);
     }
 
-    #[test]
-    fn a_pull_stores_its_records_and_next_start_together_or_not_at_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    fn search_folds_case_beyond_ascii_and_lists_newest_first(backend: &Backend) {
+        let mut store = backend.open();
+        let undated = FactCheck { date: None, ..fc("fc-c", "ÉLECTION Ünterwegs", None) };
+        let newer = FactCheck { date: chrono::NaiveDate::from_ymd_opt(2024, 6, 1), ..fc("fc-b", "Banjir", None) };
+        let upper = fc("fc-B", "Gempa", None);
+        store.upsert_factchecks(&[undated, fc("fc-a", "Vaksin", None), newer, upper]).unwrap();
+        let search = |s: &str| FactCheckFilter { search: Some(s.into()), ..Default::default() };
+        assert_eq!(store.count_factchecks(&search("élection ünter")).unwrap(), 1);
+        assert_eq!(store.count_factchecks(&search("ÉLECTION")).unwrap(), 1);
+        assert_eq!(store.count_factchecks(&search("é_ection")).unwrap(), 0, "a wildcard stays a character");
+        let all = store.list_factchecks(&FactCheckFilter::default(), 10, 0).unwrap();
+        // Newest first, ids in byte order within a day ("fc-B" before "fc-a"), undated last.
+        let order: Vec<&str> = all.iter().map(|f| f.factcheck.id.as_str()).collect();
+        assert_eq!(order, ["fc-b", "fc-B", "fc-a", "fc-c"]);
+        let page: Vec<String> = store
+            .list_factchecks(&FactCheckFilter::default(), 2, 1)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.factcheck.id)
+            .collect();
+        assert_eq!(page, ["fc-B", "fc-a"]);
+    }
+
+    fn a_pull_stores_its_records_and_next_start_together_or_not_at_all(backend: &Backend) {
+        let mut store = backend.open();
         let feed = "https://mitra.example/api/v1/claimreviews";
         assert_eq!(store.pull_since(feed).unwrap(), None);
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
@@ -389,5 +482,59 @@ mod tests {
 
         store.upsert_pulled_factchecks(feed, &[], None, now).unwrap();
         assert_eq!(store.pull_since(feed).unwrap(), None, "a pull may start over");
+    }
+
+    /// Two servers store the same fact-checks at once, one by id with other content, one as copies under
+    /// other ids with the same URLs: each fact-check ends as one row whose versions account for every
+    /// change.
+    fn servers_storing_the_same_factchecks_at_once_make_one_row_and_one_history(backend: &Backend) {
+        const N: usize = 40;
+        let url = |i: usize| format!("https://cek.id/{i}");
+        let batch = |prefix: &str, rating: &str| -> Vec<FactCheck> {
+            (0..N)
+                .map(|i| FactCheck {
+                    rating: Some(rating.into()),
+                    ..fc(&format!("{prefix}-{i}"), &format!("Hoaks {i}"), Some(&url(i)))
+                })
+                .collect()
+        };
+        let writers = [batch("fc", "SALAH"), batch("fc", "HOAKS"), batch("copy", "KELIRU")];
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(writers.len()));
+        let threads: Vec<_> = writers
+            .into_iter()
+            .map(|records| {
+                let (mut store, barrier) = (backend.open(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    // One record per transaction, to interleave as much as possible.
+                    records.iter().map(|r| store.upsert_factchecks(std::slice::from_ref(r)).unwrap()).fold(
+                        FactCheckCounts::default(),
+                        |sum, c| FactCheckCounts {
+                            new: sum.new + c.new,
+                            updated: sum.updated + c.updated,
+                            unchanged: sum.unchanged + c.unchanged,
+                        },
+                    )
+                })
+            })
+            .collect();
+        let counts: Vec<FactCheckCounts> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let store = backend.open();
+        assert_eq!(store.count_factchecks(&FactCheckFilter::default()).unwrap(), N as u64);
+        assert_eq!(counts.iter().map(|c| c.new).sum::<u64>(), N as u64, "{counts:?}");
+        assert_eq!(counts.iter().map(|c| c.updated).sum::<u64>(), 2 * N as u64, "{counts:?}");
+        for stored in store.list_factchecks(&FactCheckFilter::default(), N as u64, 0).unwrap() {
+            let versions = store.factcheck_versions(&stored.factcheck.id).unwrap();
+            assert_eq!(stored.version, 3);
+            assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
+            let mut ratings: Vec<_> = versions
+                .iter()
+                .map(|v| &v.factcheck)
+                .chain([&stored.factcheck])
+                .map(|f| f.rating.clone().unwrap())
+                .collect();
+            ratings.sort();
+            assert_eq!(ratings, ["HOAKS", "KELIRU", "SALAH"], "each writer's content is one version");
+        }
     }
 }

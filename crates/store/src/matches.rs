@@ -269,16 +269,23 @@ pub(crate) fn family_case(conn: &rusqlite::Connection, narrative_id: i64, open_o
 mod tests {
     use super::*;
     use crate::narratives::one_item_narrative;
-    use crate::{CaseStore, FactCheckStore, ItemRecord, ItemStore, NarrativeMerge, NarrativeStore};
-    use crate::{NarrativeUpdate, SourceRef};
+    use crate::testing::{on_both_backends, Backend};
+    use crate::{ItemRecord, NarrativeMerge, NarrativeUpdate, SourceRef, Store};
     use tangkal_model::{parse_json_item, FactCheck, DEFAULT_MAX_TEXT_BYTES};
+
+    on_both_backends!(
+        the_revision_follows_every_insert_and_update,
+        saving_again_replaces_and_only_changed_narratives_are_pending,
+        an_unknown_factcheck_is_refused_and_nothing_is_written,
+        cases_are_found_through_merges_and_stay_recorded,
+        servers_matching_the_same_narratives_at_once_leave_one_whole_outcome_each,
+    );
 
     const VERSION: &str = "matcher 1";
 
     /// A store with `items` items, each the only item of the narrative with its own id.
-    fn store_with_narratives(items: usize) -> (tempfile::TempDir, SqliteStore, Vec<i64>) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open_in(dir.path()).unwrap();
+    fn store_with_narratives(backend: &Backend, items: usize) -> (Box<dyn Store>, Vec<i64>) {
+        let mut store = backend.open();
         let parsed: Vec<_> = (0..items)
             .map(|i| {
                 let line = format!(
@@ -297,7 +304,7 @@ mod tests {
             figures: ids.iter().map(|&id| one_item_narrative(id, id)).collect(),
         };
         store.save_narratives(&update).unwrap();
-        (dir, store, ids)
+        (store, ids)
     }
 
     fn factcheck(id: &str, title: &str) -> FactCheck {
@@ -319,7 +326,7 @@ mod tests {
         }
     }
 
-    fn save(store: &mut SqliteStore, claim: NarrativeClaim, matches: Vec<FactCheckMatch>) -> Result<()> {
+    fn save(store: &mut dyn Store, claim: NarrativeClaim, matches: Vec<FactCheckMatch>) -> Result<()> {
         store.save_narrative_matches(&[NarrativeMatches { claim, matches }])
     }
 
@@ -337,13 +344,12 @@ mod tests {
         }
     }
 
-    fn pending(store: &SqliteStore, revision: &str) -> Vec<i64> {
+    fn pending(store: &dyn Store, revision: &str) -> Vec<i64> {
         store.narratives_to_match(VERSION, revision, 0, 100).unwrap().iter().map(|p| p.narrative_id).collect()
     }
 
-    #[test]
-    fn the_revision_follows_every_insert_and_update() {
-        let (_dir, mut store, _) = store_with_narratives(0);
+    fn the_revision_follows_every_insert_and_update(backend: &Backend) {
+        let (mut store, _) = store_with_narratives(backend, 0);
         assert_eq!(store.factchecks_revision().unwrap(), None);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
         let first = store.factchecks_revision().unwrap().unwrap();
@@ -356,19 +362,18 @@ mod tests {
         assert_ne!(store.factchecks_revision().unwrap().unwrap(), updated);
     }
 
-    #[test]
-    fn saving_again_replaces_and_only_changed_narratives_are_pending() {
-        let (_dir, mut store, ids) = store_with_narratives(3);
+    fn saving_again_replaces_and_only_changed_narratives_are_pending(backend: &Backend) {
+        let (mut store, ids) = store_with_narratives(backend, 3);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu"), factcheck("fc-2", "Hoaks dua")]).unwrap();
-        assert_eq!(pending(&store, "r1"), ids);
+        assert_eq!(pending(&*store, "r1"), ids);
         assert_eq!(store.narratives_to_match(VERSION, "r1", 0, 2).unwrap().len(), 2, "the limit holds");
         assert_eq!(store.narratives_to_match(VERSION, "r1", i64::MAX, 100).unwrap(), vec![], "nothing updated since");
         let text = &store.narratives_to_match(VERSION, "r1", 0, 1).unwrap()[0].text;
         assert_eq!(text, "teks nomor 0");
 
         let n = ids[0];
-        save(&mut store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
-        save(&mut store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut *store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut *store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
         let matches = store.narrative_matches(n).unwrap();
         assert_eq!(
             matches.iter().map(|m| (m.rank, m.found.factcheck_id.as_str())).collect::<Vec<_>>(),
@@ -377,8 +382,8 @@ mod tests {
         assert_eq!(matches[0].title, "Hoaks satu");
         assert_eq!(matches[0].rating.as_deref(), Some("SALAH"));
         assert_eq!(matches[0].found.explanation["claim_words"][0], "teks");
-        assert_eq!(pending(&store, "r1"), &ids[1..], "a matched narrative is skipped");
-        assert_eq!(pending(&store, "r2"), ids, "a new revision of the fact-checks matches everything again");
+        assert_eq!(pending(&*store, "r1"), &ids[1..], "a matched narrative is skipped");
+        assert_eq!(pending(&*store, "r2"), ids, "a new revision of the fact-checks matches everything again");
 
         // The central copy changes: matched again; the fewer new matches replace the old ones.
         store
@@ -388,19 +393,18 @@ mod tests {
                 figures: vec![one_item_narrative(n, ids[1])],
             })
             .unwrap();
-        assert_eq!(pending(&store, "r1")[0], n);
+        assert_eq!(pending(&*store, "r1")[0], n);
         let mut rematched = claim(n, ids[1], "r1", None);
         rematched.debunked = false;
         rematched.priority = None;
-        save(&mut store, rematched.clone(), vec![found("fc-2", 0.6)]).unwrap();
+        save(&mut *store, rematched.clone(), vec![found("fc-2", 0.6)]).unwrap();
         assert_eq!(store.narrative_matches(n).unwrap().len(), 1);
         assert_eq!(store.narrative_claim(n).unwrap().unwrap(), rematched);
-        assert!(!pending(&store, "r1").contains(&n));
+        assert!(!pending(&*store, "r1").contains(&n));
     }
 
-    #[test]
-    fn an_unknown_factcheck_is_refused_and_nothing_is_written() {
-        let (_dir, mut store, ids) = store_with_narratives(2);
+    fn an_unknown_factcheck_is_refused_and_nothing_is_written(backend: &Backend) {
+        let (mut store, ids) = store_with_narratives(backend, 2);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
         let n = ids[0];
         let other = ids[1];
@@ -414,9 +418,8 @@ mod tests {
         assert_eq!(store.narrative_claim(other).unwrap(), None, "the whole batch is rolled back");
     }
 
-    #[test]
-    fn cases_are_found_through_merges_and_stay_recorded() {
-        let (_dir, mut store, ids) = store_with_narratives(2);
+    fn cases_are_found_through_merges_and_stay_recorded(backend: &Backend) {
+        let (mut store, ids) = store_with_narratives(backend, 2);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu")]).unwrap();
         let (kept, absorbed) = (ids[0], ids[1]);
         assert_eq!(store.narrative_case(absorbed).unwrap(), None);
@@ -438,11 +441,50 @@ mod tests {
             .unwrap();
         assert_eq!(store.narrative_case(kept).unwrap(), Some(case.id), "the absorbed narrative's case counts");
 
-        save(&mut store, claim(kept, kept, "r1", Some(case.id)), vec![found("fc-1", 0.9)]).unwrap();
-        save(&mut store, claim(kept, kept, "r2", None), vec![]).unwrap();
+        save(&mut *store, claim(kept, kept, "r1", Some(case.id)), vec![found("fc-1", 0.9)]).unwrap();
+        save(&mut *store, claim(kept, kept, "r2", None), vec![]).unwrap();
         let stored = store.narrative_claim(kept).unwrap().unwrap();
         assert_eq!(stored.case_id, Some(case.id));
         assert_eq!(stored.factchecks_revision, "r2");
         assert_eq!(stored.priority, Some(Priority::P2));
+    }
+
+    /// Two servers match overlapping narratives at once, in batches of their own order: neither deadlocks,
+    /// and each narrative ends with one server's outcome and that server's matches, whole.
+    fn servers_matching_the_same_narratives_at_once_leave_one_whole_outcome_each(backend: &Backend) {
+        let (mut store, ids) = store_with_narratives(backend, 6);
+        store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu"), factcheck("fc-2", "Hoaks dua")]).unwrap();
+        let outcome = |revision: &str, ids: Vec<i64>, matches: Vec<FactCheckMatch>| -> Vec<NarrativeMatches> {
+            ids.into_iter()
+                .map(|n| NarrativeMatches { claim: claim(n, n, revision, None), matches: matches.clone() })
+                .collect()
+        };
+        let mut reversed = ids.clone();
+        reversed.reverse();
+        let writers = [
+            outcome("r1", ids.clone(), vec![found("fc-1", 0.9), found("fc-2", 0.5)]),
+            outcome("r2", reversed, vec![found("fc-2", 0.7)]),
+        ];
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(writers.len()));
+        let threads: Vec<_> = writers
+            .into_iter()
+            .map(|batch| {
+                let (mut store, barrier) = (backend.open(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for _ in 0..10 {
+                        store.save_narrative_matches(&batch).unwrap();
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        for n in ids {
+            let revision = store.narrative_claim(n).unwrap().unwrap().factchecks_revision;
+            let matches: Vec<_> =
+                store.narrative_matches(n).unwrap().into_iter().map(|m| (m.rank, m.found.factcheck_id)).collect();
+            let expected: &[(u32, &str)] = if revision == "r1" { &[(1, "fc-1"), (2, "fc-2")] } else { &[(1, "fc-2")] };
+            assert_eq!(matches, expected.iter().map(|&(r, f)| (r, f.to_string())).collect::<Vec<_>>(), "{revision}");
+        }
     }
 }
