@@ -211,7 +211,7 @@ impl ImportLock {
     /// Waits while another process holds the lock.
     pub fn acquire(location: &StoreLocation) -> Result<ImportLock> {
         if let Some(url) = &location.database_url {
-            let lock = postgres::AdvisoryLock::acquire(url, postgres::IMPORT_LOCK)?;
+            let lock = postgres::AdvisoryLock::acquire(url, postgres::locks::IMPORT)?;
             return Ok(ImportLock { _held: HeldLock::Postgres(lock) });
         }
         let data_dir = &location.data_dir;

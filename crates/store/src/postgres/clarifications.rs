@@ -7,15 +7,13 @@ use ::postgres::error::SqlState;
 use ::postgres::types::ToSql;
 use ::postgres::{GenericClient, Row, Transaction};
 use chrono::{DateTime, Utc};
-use tangkal_cases::{
-    Actor, Case, Evidence, EvidenceFile, EvidenceKind, MisinfoType, Origin, Priority, Rating, Review, Signals, Status,
-    Urgency, UserRef, Verdict, VerdictDraft,
-};
+use tangkal_cases::{Actor, Rating};
 use tangkal_response::clarification::{
     slug_for, Clarification, ClarificationChange, ClarificationStatus, Correction, Topic,
 };
 use tangkal_response::webhook::EventKind;
 
+use super::cases::load_case;
 use super::PostgresStore;
 use crate::audit::Entry;
 use crate::cases::{json_enum, json_name, text_enum, to_i64};
@@ -270,121 +268,4 @@ impl ClarificationStore for PostgresStore {
         tx.commit()?;
         Ok(ResponseUpdate::Done(Box::new(after)))
     }
-}
-
-/// A case as stored, read inside the caller's transaction: what `crate::cases::load_case` reads on SQLite.
-/// Kept here until the PostgreSQL case store has its own loader, which should replace it.
-fn load_case(client: &mut impl GenericClient, id: i64) -> Result<Option<Case>> {
-    let Some(r) = client.query_opt(
-        "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,
-                c.computed_priority, c.priority_reason, c.risk, c.reach, c.velocity, c.assignee_id, u.username,
-                c.opened_by, c.opened_at, c.due_at, c.finished_at, c.dismiss_reason, c.updated_at
-         FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id = $1",
-        &[&id],
-    )?
-    else {
-        return Ok(None);
-    };
-    let priority = |level: i64| {
-        Priority::from_level(level).ok_or_else(|| StoreError::Corrupt(format!("case {id}: priority {level}")))
-    };
-    let user_ref = |id: Option<i64>, name: Option<String>| Some(UserRef { id: id?, name: name.unwrap_or_default() });
-    let mut case = Case {
-        id: r.get(0),
-        title: r.get(1),
-        summary: r.get(2),
-        origin: text_enum(r.get(3), Origin::parse)?,
-        origin_ref: r.get(4),
-        status: text_enum(r.get(5), Status::parse)?,
-        urgency: text_enum(r.get(6), Urgency::parse)?,
-        priority: priority(r.get(7))?,
-        computed_priority: priority(r.get(8))?,
-        priority_reason: r.get(9),
-        signals: Signals {
-            risk: r.get(10),
-            reach: r.get::<_, Option<i64>>(11).map(|v| v.max(0) as u64),
-            velocity: r.get(12),
-        },
-        assignee: user_ref(r.get(13), r.get(14)),
-        opened_by: r.get(15),
-        opened_at: time(r.get(16)),
-        due_at: time(r.get(17)),
-        finished_at: r.get::<_, Option<i64>>(18).map(time),
-        dismiss_reason: r.get(19),
-        platforms: Vec::new(),
-        narratives: Vec::new(),
-        items: Vec::new(),
-        verdict: None,
-        evidence: Vec::new(),
-        updated_at: time(r.get(20)),
-    };
-    case.platforms = client
-        .query("SELECT platform FROM case_platforms WHERE case_id = $1 ORDER BY platform", &[&id])?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for link in client.query("SELECT kind, target FROM case_links WHERE case_id = $1 ORDER BY kind, target", &[&id])? {
-        let (kind, target): (String, String) = (link.get(0), link.get(1));
-        match kind.as_str() {
-            "narrative" => case.narratives.push(target),
-            "item" => case
-                .items
-                .push(target.parse().map_err(|_| StoreError::Corrupt(format!("case {id}: item link {target:?}")))?),
-            other => return Err(StoreError::Corrupt(format!("case {id}: unknown link kind {other:?}"))),
-        }
-    }
-    if let Some(r) = client.query_opt(
-        "SELECT v.id, v.rating, v.misinfo_type, v.explanation, v.proposed_by, p.username, v.proposed_at,
-                v.reviewed_by, r.username, v.reviewed_at, v.approved, v.review_note
-         FROM verdicts v JOIN users p ON p.id = v.proposed_by LEFT JOIN users r ON r.id = v.reviewed_by
-         WHERE v.case_id = $1 ORDER BY v.id DESC LIMIT 1",
-        &[&id],
-    )? {
-        let review = match (user_ref(r.get(7), r.get(8)), r.get::<_, Option<i64>>(9)) {
-            (Some(by), Some(at)) => Some(Review {
-                by,
-                at: time(at),
-                approved: r.get::<_, Option<bool>>(10).unwrap_or(false),
-                note: r.get(11),
-            }),
-            _ => None,
-        };
-        case.verdict = Some(Verdict {
-            id: Some(r.get(0)),
-            draft: VerdictDraft {
-                rating: json_enum::<Rating>(r.get(1))?,
-                misinfo_type: r.get::<_, Option<String>>(2).map(json_enum::<MisinfoType>).transpose()?,
-                explanation: r.get(3),
-            },
-            proposed_by: UserRef { id: r.get(4), name: r.get(5) },
-            proposed_at: time(r.get(6)),
-            review,
-        });
-    }
-    for r in client.query(
-        "SELECT e.id, e.kind, e.url, e.note, e.file_name, e.content_type, e.size, e.sha256, e.added_by, u.username,
-                e.added_at
-         FROM evidence e JOIN users u ON u.id = e.added_by WHERE e.case_id = $1 ORDER BY e.id",
-        &[&id],
-    )? {
-        let file = match (r.get::<_, Option<String>>(4), r.get::<_, Option<String>>(7)) {
-            (Some(name), Some(sha256)) => Some(EvidenceFile {
-                name,
-                content_type: r.get::<_, Option<String>>(5).unwrap_or_default(),
-                size: r.get::<_, Option<i64>>(6).unwrap_or(0).max(0) as u64,
-                sha256,
-            }),
-            _ => None,
-        };
-        case.evidence.push(Evidence {
-            id: Some(r.get(0)),
-            kind: json_enum::<EvidenceKind>(r.get(1))?,
-            url: r.get(2),
-            note: r.get(3),
-            file,
-            added_by: UserRef { id: r.get(8), name: r.get(9) },
-            added_at: time(r.get(10)),
-        });
-    }
-    Ok(Some(case))
 }

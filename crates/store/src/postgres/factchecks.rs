@@ -16,7 +16,7 @@ use crate::{FactCheckCounts, FactCheckFilter, FactCheckStore, FactCheckVersion, 
 /// same fact-check at once (under one id, or under two ids with one URL) must take turns for one row and
 /// one version history to come out, as SQLite's single writer gives. Upserts are rare (partner pulls,
 /// imports) and readers do not take this lock.
-const UPSERT_LOCK: i64 = 0x7461_6e67_6b61_6c02;
+const UPSERT_LOCK: i64 = super::locks::FACTCHECK_UPSERT;
 
 /// Reads the COLUMNS starting at column `at`.
 fn read_row_at(r: &::postgres::Row, at: usize) -> Result<StoredFactCheck> {

@@ -53,8 +53,18 @@ mod embedded {
 /// [`StoreError::Unavailable`]): a request never waits on a runaway query or a lock held by a dead peer.
 const STATEMENT_TIMEOUT_MS: u32 = 30_000;
 
-/// The key of the advisory lock held while migrations run.
-const MIGRATION_LOCK: i64 = 0x7461_6e67_6b61_6c01;
+/// The advisory locks Tangkal takes, one key each ("tangkal" and a number): they share one key space
+/// with every other application on the database, and two of ours on one key would wait for each other.
+pub(crate) mod locks {
+    /// Held while migrations run.
+    pub const MIGRATION: i64 = 0x7461_6e67_6b61_6c01;
+    /// Held by an import for its whole run (see [`crate::ImportLock`]).
+    pub const IMPORT: i64 = 0x7461_6e67_6b61_6c02;
+    /// Fact-check upserts take turns (transaction-scoped).
+    pub const FACTCHECK_UPSERT: i64 = 0x7461_6e67_6b61_6c03;
+    /// Claims of due tipline messages take turns (transaction-scoped).
+    pub const TIPLINE_CLAIM: i64 = 0x7461_6e67_6b61_6c04;
+}
 
 pub struct PostgresStore {
     /// Reads take `&self` in the store's traits; a connection needs `&mut` for every statement.
@@ -98,9 +108,6 @@ impl PostgresStore {
     }
 }
 
-/// The key of the advisory lock an import holds (see [`crate::ImportLock`]).
-pub(crate) const IMPORT_LOCK: i64 = 0x7461_6e67_6b61_6c02;
-
 /// A session-level advisory lock on a connection of its own, released when dropped (or when the process
 /// dies and PostgreSQL closes the connection, so a killed holder never leaves it taken).
 pub(crate) struct AdvisoryLock {
@@ -134,9 +141,9 @@ pub(crate) fn redacted(url: &str) -> String {
 /// Applies refinery's migrations under an advisory lock (servers started together take turns; the second
 /// finds nothing to do).
 fn migrate(client: &mut Client) -> Result<()> {
-    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&locks::MIGRATION])?;
     let outcome = embedded::migrations::runner().set_migration_table_name("schema_migrations").run(client);
-    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&locks::MIGRATION])?;
     outcome.map_err(|e| StoreError::Migration { version: 0, name: "postgres", reason: e.to_string() })?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use tangkal_cases::Actor;
 use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportChannel, ReportStatus};
 use tangkal_response::webhook::EventKind;
 
+use super::matches::family_case;
 use super::PostgresStore;
 use crate::audit::Entry;
 use crate::cases::{text_enum, to_i64};
@@ -91,23 +92,6 @@ pub(crate) fn insert(tx: &mut Transaction<'_>, report: &CitizenReport, token_has
         stored.received_at,
     )?;
     Ok(stored)
-}
-
-/// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
-/// earliest such case still open: what `crate::matches::family_case` reads on SQLite. Kept here until the
-/// PostgreSQL match store has it (for `narrative_case`), which should then share it.
-fn family_case(client: &mut impl GenericClient, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
-    let row = client.query_one(
-        "WITH RECURSIVE family (id) AS (
-             SELECT $1::bigint
-             UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
-         SELECT MIN(l.case_id) FROM family f
-         JOIN case_links l ON l.kind = 'narrative' AND l.target = f.id::text
-         JOIN cases c ON c.id = l.case_id
-         WHERE NOT $2 OR c.status NOT IN ('closed', 'dismissed')",
-        &[&narrative_id, &open_only],
-    )?;
-    Ok(row.get(0))
 }
 
 impl ReportStore for PostgresStore {

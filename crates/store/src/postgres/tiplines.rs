@@ -32,9 +32,9 @@ use crate::{ContactState, DueMessage, NewTip, Result, SendResult, StoreError, Ti
 /// recording would.
 pub(crate) const CLAIM_SECS: i64 = 120;
 
-/// The key of the advisory lock claims take turns on: a chat's messages go in order, so one claim must
-/// see which messages another has just claimed before it picks a later message of the same chat.
-const CLAIM_LOCK: i64 = 0x7461_6e67_6b61_6c02;
+/// Claims take turns on an advisory lock ([`super::locks::TIPLINE_CLAIM`]): a chat's messages go in
+/// order, so one claim must see which messages another has just claimed before it picks a later message
+/// of the same chat.
 
 /// The tipline statements on PostgreSQL, inside the caller's transaction.
 struct PostgresWrites<'a, 't> {
@@ -226,7 +226,7 @@ impl TiplineStore for PostgresStore {
         let claimed_until = (now + Duration::seconds(CLAIM_SECS)).timestamp();
         let mut client = self.client();
         let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CLAIM_LOCK])?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&super::locks::TIPLINE_CLAIM])?;
         let rows = tx.query(
             "WITH due AS (
                  SELECT o.id FROM tipline_outbox o
