@@ -90,7 +90,7 @@ def outcome(data_dir, url):
 
     def strip(v):
         if isinstance(v, dict):
-            return {k: strip(x) for k, x in v.items() if k not in ("updated_at", "matched_at", "first_seen_at")}
+            return {k: strip(x) for k, x in v.items() if k not in ("updated_at", "matched_at", "first_seen_at", "factchecks_revision")}
         if isinstance(v, list):
             return [strip(x) for x in v]
         return v

@@ -372,15 +372,25 @@ fn account_ids<'i>(client: &mut Client, items: impl Iterator<Item = &'i Item>, n
         let platforms: Vec<&str> = missing.iter().map(|&i| accounts[i].0 .0).collect();
         let external_ids: Vec<&str> = missing.iter().map(|&i| accounts[i].0 .1).collect();
         let handles: Vec<Option<&str>> = missing.iter().map(|&i| accounts[i].1).collect();
-        // In key order: writers creating the same accounts wait for each other instead of deadlocking.
+        // Ids in the order the accounts were first seen, as SQLite numbers them (the numbers show in
+        // coordinated-sharing evidence, and both backends must tell the same story); rows inserted in key
+        // order, so writers creating the same accounts wait for each other instead of deadlocking.
+        let ids: Vec<i64> = client
+            .query(
+                "SELECT nextval(pg_get_serial_sequence('accounts', 'id')) FROM generate_series(1, $1::bigint)",
+                &[&(missing.len() as i64)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let created = client.query(
-            "INSERT INTO accounts (platform, external_id, handle, first_seen_at)
-             SELECT platform, external_id, handle, $4::bigint
-               FROM unnest($1::text[], $2::text[], $3::text[]) AS u(platform, external_id, handle)
+            "INSERT INTO accounts (id, platform, external_id, handle, first_seen_at)
+             SELECT id, platform, external_id, handle, $5::bigint
+               FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, platform, external_id, handle)
               ORDER BY platform, external_id
              ON CONFLICT (platform, external_id) DO NOTHING
              RETURNING id, platform, external_id, handle",
-            &[&platforms, &external_ids, &handles, &now],
+            &[&ids, &platforms, &external_ids, &handles, &now],
         )?;
         remember(&mut found, created);
         // Created by another writer since the lookup (its commit ended the insert's wait on them).
