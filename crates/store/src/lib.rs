@@ -204,7 +204,7 @@ pub struct ImportLock {
 /// Held for its drop alone.
 enum HeldLock {
     File(#[allow(dead_code)] std::fs::File),
-    Postgres(#[allow(dead_code)] postgres::AdvisoryLock),
+    Postgres(#[allow(dead_code)] Box<postgres::AdvisoryLock>),
 }
 
 impl ImportLock {
@@ -212,7 +212,7 @@ impl ImportLock {
     pub fn acquire(location: &StoreLocation) -> Result<ImportLock> {
         if let Some(url) = &location.database_url {
             let lock = postgres::AdvisoryLock::acquire(url, postgres::locks::IMPORT)?;
-            return Ok(ImportLock { _held: HeldLock::Postgres(lock) });
+            return Ok(ImportLock { _held: HeldLock::Postgres(Box::new(lock)) });
         }
         let data_dir = &location.data_dir;
         let lock_path = data_dir.join(IMPORT_LOCK_FILE);

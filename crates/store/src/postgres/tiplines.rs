@@ -32,10 +32,6 @@ use crate::{ContactState, DueMessage, NewTip, Result, SendResult, StoreError, Ti
 /// recording would.
 pub(crate) const CLAIM_SECS: i64 = 120;
 
-/// Claims take turns on an advisory lock ([`super::locks::TIPLINE_CLAIM`]): a chat's messages go in
-/// order, so one claim must see which messages another has just claimed before it picks a later message
-/// of the same chat.
-
 /// The tipline statements on PostgreSQL, inside the caller's transaction.
 struct PostgresWrites<'a, 't> {
     tx: &'a mut Transaction<'t>,
@@ -226,6 +222,8 @@ impl TiplineStore for PostgresStore {
         let claimed_until = (now + Duration::seconds(CLAIM_SECS)).timestamp();
         let mut client = self.client();
         let mut tx = client.transaction()?;
+        // Claims take turns: a chat's messages go in order, so one claim must see which messages another
+        // has just claimed before it picks a later message of the same chat.
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&super::locks::TIPLINE_CLAIM])?;
         let rows = tx.query(
             "WITH due AS (
