@@ -110,15 +110,22 @@ fn head_is_unkeyed(conn: &Connection, head: Option<&ChainHead>) -> Result<bool> 
     Ok(event.is_some_and(|e| e.hash == head.hash && e.compute_hash() == e.hash))
 }
 
-/// Appends one event after the current head. Call once per change, inside its immediate transaction: the
-/// head read here is then committed, which the checkpoint written here relies on.
-pub(crate) fn append(conn: &Connection, anchor: &AuditAnchor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<()> {
-    let head = read_head(conn)?;
+/// The event that follows `head` (None: the trail is empty), keyed and chained; the same on every
+/// backend. Keys a trail that has none yet (`head_is_unkeyed` says whether its events so far carry plain
+/// hashes) and writes a checkpoint of the head when it is a multiple of [`CHECKPOINT_EVERY`]: the head,
+/// read under the caller's write lock, is committed.
+pub(crate) fn next_event(
+    anchor: &AuditAnchor,
+    head: Option<&ChainHead>,
+    head_is_unkeyed: impl FnOnce() -> Result<bool>,
+    entry: Entry<'_>,
+    now: DateTime<Utc>,
+) -> Result<AuditEvent> {
     let key = match anchor.key()? {
         Some(key) => key,
-        None => anchor.key_or_create(head.as_ref(), head_is_unkeyed(conn, head.as_ref())?, now)?,
+        None => anchor.key_or_create(head, head_is_unkeyed()?, now)?,
     };
-    if let Some(head) = head.as_ref().filter(|h| h.seq % CHECKPOINT_EVERY == 0) {
+    if let Some(head) = head.filter(|h| h.seq % CHECKPOINT_EVERY == 0) {
         let checkpoint = Checkpoint::sign(&key.key, key.keyed_from, head.seq, &head.hash, now);
         if let Err(e) = anchor.append_checkpoint(&checkpoint) {
             // The change itself is sound and signed; the next checkpoint will cover it.
@@ -137,7 +144,15 @@ pub(crate) fn append(conn: &Connection, anchor: &AuditAnchor, entry: Entry<'_>, 
         prev_hash: String::new(),
         hash: String::new(),
     };
-    event.chain_after(head.as_ref().map(|h| (h.seq, h.hash.as_str())), &key.key);
+    event.chain_after(head.map(|h| (h.seq, h.hash.as_str())), &key.key);
+    Ok(event)
+}
+
+/// Appends one event after the current head. Call once per change, inside its immediate transaction: the
+/// head read here is then committed, which the checkpoint written here relies on.
+pub(crate) fn append(conn: &Connection, anchor: &AuditAnchor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<()> {
+    let head = read_head(conn)?;
+    let event = next_event(anchor, head.as_ref(), || head_is_unkeyed(conn, head.as_ref()), entry, now)?;
     conn.prepare_cached(
         "INSERT INTO audit_events (seq, at_ms, actor, entity, entity_id, action, before, after, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

@@ -8,7 +8,7 @@ use tangkal_cases::audit::{AuditEvent, AuditProblem, AuditReport, ChainHead, Che
 
 use super::PostgresStore;
 use crate::audit::Entry;
-use crate::audit_anchor::{AuditAnchor, CHECKPOINT_EVERY};
+use crate::audit_anchor::AuditAnchor;
 use crate::{AuditChanges, AuditFiles, AuditFilter, AuditStore, Result, StoreError};
 
 /// The chain's head, locked until the transaction ends: appends from several servers queue here, so each
@@ -37,30 +37,7 @@ pub(crate) fn append(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let head = lock_head(tx)?;
-    let key = match anchor.key()? {
-        Some(key) => key,
-        None => anchor.key_or_create(head.as_ref(), head_is_unkeyed(tx, head.as_ref())?, now)?,
-    };
-    if let Some(head) = head.as_ref().filter(|h| h.seq % CHECKPOINT_EVERY == 0) {
-        let checkpoint = Checkpoint::sign(&key.key, key.keyed_from, head.seq, &head.hash, now);
-        if let Err(e) = anchor.append_checkpoint(&checkpoint) {
-            // The change itself is sound and signed; the next checkpoint will cover it.
-            tracing::error!("cannot write an audit checkpoint: {e}");
-        }
-    }
-    let mut event = AuditEvent {
-        seq: 0,
-        at_ms: now.timestamp_millis(),
-        actor: entry.actor.to_string(),
-        entity: entry.entity.to_string(),
-        entity_id: entry.entity_id,
-        action: entry.action.to_string(),
-        before: entry.before,
-        after: entry.after,
-        prev_hash: String::new(),
-        hash: String::new(),
-    };
-    event.chain_after(head.as_ref().map(|h| (h.seq, h.hash.as_str())), &key.key);
+    let event = crate::audit::next_event(anchor, head.as_ref(), || head_is_unkeyed(tx, head.as_ref()), entry, now)?;
     tx.execute(
         "INSERT INTO audit_events (seq, at_ms, actor, entity, entity_id, action, before, after, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
