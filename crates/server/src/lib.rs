@@ -189,6 +189,8 @@ pub struct AppState {
 impl AppState {
     /// Opens (and migrates) the store in the data directory, and builds the instant-answer matcher from
     /// its fact-checks (about a second for 17,000).
+    /// Blocks (PostgreSQL's client panics on an async thread): call it from a thread of its own or
+    /// `block_in_place`.
     pub fn new(config: ServerConfig, clock: Arc<dyn Clock>) -> tangkal_store::Result<AppState> {
         let pool = StorePool::open(&config.store, config.audit_files.clone(), config.pool_size)?;
         evidence::remove_stale_uploads(&config.store.data_dir, Duration::from_secs(3600));

@@ -4,9 +4,12 @@
 //! the write-ahead log: the pool's [`BackgroundCheckpoints`] does, so no request waits for the database
 //! file's sync. A connection whose call failed as unavailable (PostgreSQL restarted, the network
 //! dropped) is not reused: the next call opens a fresh one.
+//!
+//! Connections are also only ever closed off the async threads: PostgreSQL's client closes by blocking on
+//! a runtime of its own, which panics on one of tokio's.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tangkal_store::{AuditFiles, BackgroundCheckpoints, Store, StoreError, StoreLocation};
 use tokio::sync::Semaphore;
@@ -16,7 +19,9 @@ use crate::Problem;
 pub struct StorePool {
     location: StoreLocation,
     audit_files: AuditFiles,
-    idle: Mutex<Vec<Box<dyn Store>>>,
+    /// Shared with the blocking threads, which put a connection back themselves: the result a call hands
+    /// to its (possibly cancelled) task never holds one.
+    idle: Arc<Idle>,
     permits: Semaphore,
     /// SQLite only.
     _checkpoints: Option<BackgroundCheckpoints>,
@@ -34,7 +39,7 @@ impl StorePool {
         Ok(StorePool {
             location: location.clone(),
             audit_files,
-            idle: Mutex::new(vec![first]),
+            idle: Arc::new(Idle(Mutex::new(vec![first]))),
             permits: Semaphore::new(size.max(1)),
             _checkpoints: checkpoints,
         })
@@ -51,26 +56,47 @@ impl StorePool {
         F: FnOnce(&mut dyn Store) -> tangkal_store::Result<T> + Send + 'static,
     {
         let _permit = self.permits.acquire().await.map_err(|_| Problem::unavailable("the store is shutting down"))?;
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let (location, audit_files) = (self.location.clone(), self.audit_files.clone());
-        let (store, result) = tokio::task::spawn_blocking(move || {
-            let mut store = match idle {
+        let (idle, location, audit_files) = (self.idle.clone(), self.location.clone(), self.audit_files.clone());
+        let result = tokio::task::spawn_blocking(move || {
+            let mut store = match idle.take() {
                 Some(store) => store,
-                None => match open_store(&location, &audit_files) {
-                    Ok(store) => store,
-                    Err(e) => return (None, Err(e)),
-                },
+                None => open_store(&location, &audit_files)?,
             };
             let result = f(store.as_mut());
-            let broken = matches!(result, Err(StoreError::Unavailable(_)));
-            (if broken { None } else { Some(store) }, result)
+            if !matches!(result, Err(StoreError::Unavailable(_))) {
+                idle.put(store);
+            }
+            result
         })
         .await
         .map_err(|e| Problem::internal(format!("store task failed: {e}")))?;
-        if let Some(store) = store {
-            self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(store);
-        }
         result.map_err(Problem::from)
+    }
+}
+
+/// The open connections waiting for a call.
+struct Idle(Mutex<Vec<Box<dyn Store>>>);
+
+impl Idle {
+    fn take(&self) -> Option<Box<dyn Store>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    fn put(&self, store: Box<dyn Store>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(store);
+    }
+}
+
+/// The last state is often dropped on an async thread (the end of `serve`, an aborted background task),
+/// where closing a PostgreSQL connection panics: the connections are closed on a thread of their own.
+impl Drop for Idle {
+    fn drop(&mut self) {
+        let stores = std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !stores.is_empty() {
+            std::thread::scope(|s| {
+                s.spawn(move || drop(stores));
+            });
+        }
     }
 }
 

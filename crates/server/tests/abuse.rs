@@ -5,7 +5,7 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{read, spawn, spawn_with, TestApp};
+use harness::{read, spawn, spawn_with, Backend, TestApp};
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;
@@ -95,18 +95,25 @@ async fn refused_uploads_leave_no_file_behind() {
         assert_eq!(evidence_files(&app), Vec::<String>::new(), "{what}");
     }
 
-    // The store itself failing, after the file was written.
-    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER no_evidence BEFORE INSERT ON evidence BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-    )
-    .unwrap();
+    // The store itself failing, after the file was written: a trigger refuses the evidence row.
+    app.execute_sql(match app.backend() {
+        Backend::Sqlite => {
+            "CREATE TRIGGER no_evidence BEFORE INSERT ON evidence BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION no_evidence() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+             CREATE TRIGGER no_evidence BEFORE INSERT ON evidence FOR EACH ROW EXECUTE FUNCTION no_evidence();"
+        }
+    });
     let (status, body) = upload(&app, open, png(5, 100), None).await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(evidence_files(&app), Vec::<String>::new(), "a store error");
 
     // What the store accepts is kept, under its hash only.
-    db.execute_batch("DROP TRIGGER no_evidence").unwrap();
+    app.execute_sql(match app.backend() {
+        Backend::Sqlite => "DROP TRIGGER no_evidence",
+        Backend::Postgres => "DROP TRIGGER no_evidence ON evidence",
+    });
     let (status, body) = upload(&app, open, png(6, 100), None).await;
     assert_eq!(status, 200, "{body}");
     let sha256 = body["evidence"][0]["file"]["sha256"].as_str().unwrap().to_string();

@@ -6,7 +6,7 @@ mod harness;
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use harness::{draft, read, spawn, spawn_with, t0, TestApp, PASSWORD};
+use harness::{draft, read, spawn, spawn_with, t0, Database, TestApp, PASSWORD};
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -152,12 +152,21 @@ async fn a_verdict_needs_a_second_person() {
 /// issued before that check existed would be stored.
 fn widening_token(app: &TestApp, user_id: i64, role: Role) -> String {
     let secret = auth::new_api_token();
-    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
-    db.execute(
-        "INSERT INTO api_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, 'old', ?2, ?3, 0)",
-        rusqlite::params![user_id, role.as_str(), auth::secret_hash(&secret)],
-    )
-    .unwrap();
+    let (role, hash) = (role.as_str(), auth::secret_hash(&secret));
+    app.with_database(|database| match database {
+        Database::Sqlite(db) => db
+            .execute(
+                "INSERT INTO api_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, 'old', ?2, ?3, 0)",
+                rusqlite::params![user_id, role, hash],
+            )
+            .unwrap(),
+        Database::Postgres(db) => db
+            .execute(
+                "INSERT INTO api_tokens (user_id, name, role, token_hash, created_at) VALUES ($1, 'old', $2, $3, 0)",
+                &[&user_id, &role, &hash],
+            )
+            .unwrap() as usize,
+    });
     secret
 }
 
@@ -242,42 +251,37 @@ async fn request_for(
     // A takedown request to the liaison's platform, sent through the store.
     let takedown = || {
         let id = case(Some(Status::VerdictApproved));
-        let store = &mut app.store.lock().unwrap();
-        let case = store.case(id).unwrap().unwrap();
-        let new = NewTakedown { platform: "tiktok".into(), urls: Some(vec![tiktok_url.into()]), ..Default::default() };
-        let config = TakedownConfig::default();
         let sender = app.user(Role::Communicator).actor();
-        let request = TakedownRequest::prepare(&case, &new, &[], &config, &sender, t0()).unwrap();
-        match store.create_takedown(&request).unwrap() {
-            tangkal_store::TakedownCreate::Created(r) => r.id,
-            other => panic!("{other:?}"),
-        }
+        app.with_store(|store| {
+            let case = store.case(id).unwrap().unwrap();
+            let new =
+                NewTakedown { platform: "tiktok".into(), urls: Some(vec![tiktok_url.into()]), ..Default::default() };
+            let config = TakedownConfig::default();
+            let request = TakedownRequest::prepare(&case, &new, &[], &config, &sender, t0()).unwrap();
+            match store.create_takedown(&request).unwrap() {
+                tangkal_store::TakedownCreate::Created(r) => r.id,
+                other => panic!("{other:?}"),
+            }
+        })
     };
     let clarification = |publish: bool| {
         let id = case(Some(Status::VerdictApproved));
-        let store = &mut app.store.lock().unwrap();
-        let case = store.case(id).unwrap().unwrap();
         let writer = app.user(Role::Communicator).actor();
-        let draft = Clarification::draft(&case, &clarification_body(), &writer, t0()).unwrap();
-        let stored = store.create_clarification(&draft).unwrap();
-        if publish {
-            let done = store.update_clarification(stored.id, ClarificationChange::Publish, &writer, t0()).unwrap();
-            assert!(matches!(done, tangkal_store::ResponseUpdate::Done(_)), "{done:?}");
-        }
-        stored
+        app.with_store(|store| {
+            let case = store.case(id).unwrap().unwrap();
+            let draft = Clarification::draft(&case, &clarification_body(), &writer, t0()).unwrap();
+            let stored = store.create_clarification(&draft).unwrap();
+            if publish {
+                let done = store.update_clarification(stored.id, ClarificationChange::Publish, &writer, t0()).unwrap();
+                assert!(matches!(done, tangkal_store::ResponseUpdate::Done(_)), "{done:?}");
+            }
+            stored
+        })
     };
     let hook_url = "https://hooks.example.org/tangkal";
     let webhook = || {
         let new = NewWebhook { url: hook_url.into(), events: vec![EventKind::CaseOpened], description: None };
-        tangkal_store::WebhookStore::create_webhook(
-            app.store.lock().unwrap().as_mut(),
-            &new,
-            "whsec_AAAA",
-            "test",
-            t0(),
-        )
-        .unwrap()
-        .id
+        app.with_store(|s| s.create_webhook(&new, "whsec_AAAA", "test", t0())).unwrap().id
     };
     // A report, received over the API (the reporter's receipt).
     let report = || async {
@@ -329,8 +333,7 @@ async fn request_for(
                 password_hash: &app.password_hash,
                 time_zone: "Asia/Jakarta",
             };
-            let user =
-                tangkal_store::UserStore::add_user(app.store.lock().unwrap().as_mut(), &new, "test", t0()).unwrap();
+            let user = app.with_store(|s| s.add_user(&new, "test", t0())).unwrap();
             (fill(user.id), None, None)
         }
         ("POST", "/api/v1/tokens") => (path.into(), Some(json!({"name": unique, "role": "partner"})), None),
@@ -338,16 +341,7 @@ async fn request_for(
             let secret = tangkal_server::auth::new_api_token();
             let hash = tangkal_server::auth::secret_hash(&secret);
             let admin = app.user(Role::Admin).id;
-            let token = tangkal_store::UserStore::create_token(
-                app.store.lock().unwrap().as_mut(),
-                admin,
-                &unique,
-                Role::Partner,
-                &hash,
-                "test",
-                t0(),
-            )
-            .unwrap();
+            let token = app.with_store(|s| s.create_token(admin, &unique, Role::Partner, &hash, "test", t0())).unwrap();
             (fill(token.id), None, None)
         }
         ("POST", "/api/v1/cases") => (path.into(), Some(json!({"title": "Dibuka manual", "platforms": ["x"]})), None),
@@ -902,7 +896,7 @@ async fn a_liaison_sees_only_their_platform() {
             platforms: vec!["facebook".into()],
             ..Default::default()
         };
-        tangkal_store::CaseStore::open_case(app.store.lock().unwrap().as_mut(), &new, "manual", t0()).unwrap().id
+        app.with_store(|s| s.open_case(&new, "manual", t0())).unwrap().id
     };
     let (_, list) = app.call(Method::GET, "/api/v1/cases?platform=facebook", Role::PlatformLiaison, None).await;
     assert_eq!((list["total"].as_u64(), list["cases"][0]["id"].as_i64()), (Some(1), Some(ours)));
@@ -920,7 +914,6 @@ async fn tampering_with_the_audit_trail_is_detected() {
     let checked = report["events_checked"].as_u64().unwrap();
     assert!(checked >= 17, "users, tokens, the case and its steps: {checked}");
 
-    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
     let (_, events) =
         app.call(Method::GET, &format!("/api/v1/audit?entity=case&entity_id={id}"), Role::Admin, None).await;
     let seq_of = |action: &str| {
@@ -928,12 +921,11 @@ async fn tampering_with_the_audit_trail_is_detected() {
     };
     let (proposal, last) = (seq_of("verdict.propose"), seq_of("verdict.approve"));
     assert_eq!(last, checked as i64, "the approval is the newest event");
-    db.execute("UPDATE audit_events SET actor = 'reviewer-user#4 (reviewer)' WHERE seq = ?1", [proposal]).unwrap();
+    app.execute_sql(&format!("UPDATE audit_events SET actor = 'reviewer-user#4 (reviewer)' WHERE seq = {proposal}"));
     let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
     assert_eq!(report["problems"], json!([{"problem": "edited", "seq": proposal}]));
 
-    db.execute("DELETE FROM audit_events WHERE seq = 2", []).unwrap();
-    db.execute("DELETE FROM audit_events WHERE seq = ?1", [last]).unwrap();
+    app.execute_sql(&format!("DELETE FROM audit_events WHERE seq = 2; DELETE FROM audit_events WHERE seq = {last}"));
     let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
     assert_eq!(
         report["problems"],
@@ -947,7 +939,7 @@ async fn tampering_with_the_audit_trail_is_detected() {
     );
 
     // Wiping the trail and its head record: the checkpoint outside the database still knows.
-    db.execute_batch("DELETE FROM audit_events; DELETE FROM audit_head;").unwrap();
+    app.execute_sql("DELETE FROM audit_events; DELETE FROM audit_head;");
     let (_, report) = app.call(Method::GET, "/api/v1/audit/verify", Role::Admin, None).await;
     assert_eq!(
         report["problems"],
@@ -1067,10 +1059,11 @@ async fn every_extractor_refuses_with_a_problem_document_of_its_own_kind() {
 async fn oversized_and_out_of_range_case_fields_are_refused_and_nothing_is_stored() {
     let app = spawn().await;
     let stored = || {
-        let store = app.store.lock().unwrap();
-        let cases = store.count_cases(&tangkal_store::CaseFilter::default(), t0()).unwrap();
-        let events = store.audit_events(&tangkal_store::AuditFilter::default(), 10_000, 0).unwrap().len();
-        (cases, events)
+        app.with_store(|store| {
+            let cases = store.count_cases(&tangkal_store::CaseFilter::default(), t0()).unwrap();
+            let events = store.audit_events(&tangkal_store::AuditFilter::default(), 10_000, 0).unwrap().len();
+            (cases, events)
+        })
     };
     let before = stored();
     let huge = "a".repeat(1_900_000);

@@ -53,7 +53,7 @@ fn username(role: Role) -> String {
 
 fn open_case_on(app: &TestApp, title: &str, platform: &str, urgency: Urgency) -> i64 {
     let new = NewCase { title: title.into(), platforms: vec![platform.into()], urgency, ..NewCase::default() };
-    app.store.lock().unwrap().open_case(&new, "detector:claims", app.clock.now()).unwrap().id
+    app.with_store(|s| s.open_case(&new, "detector:claims", app.clock.now())).unwrap().id
 }
 
 #[tokio::test]
@@ -198,7 +198,7 @@ async fn every_desk_form_needs_the_session_csrf_token() {
         .header("cookie", &admin.cookie)
         .multipart(upload);
     assert_eq!(r.send().await.unwrap().status(), 403, "the upload form too");
-    let case = app.store.lock().unwrap().case(id).unwrap().unwrap();
+    let case = app.with_store(|s| s.case(id)).unwrap().unwrap();
     assert_eq!((case.status, case.evidence.len()), (Status::New, 0), "nothing was changed");
 
     let (status, location, _) =
@@ -217,7 +217,7 @@ async fn every_desk_form_needs_the_session_csrf_token() {
         .header("cookie", &admin.cookie)
         .multipart(upload);
     assert_eq!(r.send().await.unwrap().status(), 303);
-    let case = app.store.lock().unwrap().case(id).unwrap().unwrap();
+    let case = app.with_store(|s| s.case(id)).unwrap().unwrap();
     assert_eq!((case.status, case.evidence.len()), (Status::Triage, 1));
     let (_, _, html) = page(&app, &admin, &format!("/desk/cases/{id}?done=moved")).await;
     assert!(html.contains("Status kasus diperbarui.") && html.contains("catatan"));
@@ -242,7 +242,7 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
     assert_eq!(status, 422);
     assert!(html.contains("class=\"error-summary\"") && html.contains("href=\"#misinfo_type\""), "{html}");
     assert!(html.contains(explanation), "what was typed is kept");
-    assert_eq!(app.store.lock().unwrap().case(id).unwrap().unwrap().status, Status::Investigating, "nothing stored");
+    assert_eq!(app.with_store(|s| s.case(id)).unwrap().unwrap().status, Status::Investigating, "nothing stored");
     let (status, _, _) = post(
         &app,
         &analyst,
@@ -301,8 +301,7 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
     )
     .await;
     assert_eq!(status, 409, "one request a platform: {html}");
-    let request =
-        app.store.lock().unwrap().list_takedowns(&Default::default(), app.clock.now(), 10, 0).unwrap().remove(0);
+    let request = app.with_store(|s| s.list_takedowns(&Default::default(), app.clock.now(), 10, 0)).unwrap().remove(0);
     let liaison = session(&app, &username(Role::PlatformLiaison)).await;
     let (status, location, _) = post(
         &app,
@@ -345,7 +344,7 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
         "with its ClaimReview"
     );
     assert_eq!(
-        app.store.lock().unwrap().list_clarifications(&Default::default(), 10, 0).unwrap().len(),
+        app.with_store(|s| s.list_clarifications(&Default::default(), 10, 0)).unwrap().len(),
         0,
         "a preview stores nothing"
     );
@@ -357,7 +356,7 @@ async fn a_case_walks_to_a_published_clarification_through_the_forms_and_refusal
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("href=\"#clarification-title\""));
     assert_eq!(send(editor("save", "Vaksin tidak berisi cip")).await.unwrap().status(), 303);
-    let draft = app.store.lock().unwrap().list_clarifications(&Default::default(), 10, 0).unwrap().remove(0);
+    let draft = app.with_store(|s| s.list_clarifications(&Default::default(), 10, 0)).unwrap().remove(0);
     assert_eq!(draft.topic, Some(tangkal_response::clarification::Topic::Kesehatan), "the editor's topic");
     let (_, _, html) = page(&app, &comms, &format!("/desk/cases/{id}")).await;
     assert!(html.contains("<option value=\"kesehatan\" selected>Kesehatan</option>"), "the draft's topic shown");
@@ -383,7 +382,7 @@ async fn script_in_the_data_stays_text_on_every_page() {
         note: Some(format!("Catatan {evil}")),
         file: None,
     };
-    let added = app.store.lock().unwrap().update_case(id, note, &analyst, app.clock.now()).unwrap();
+    let added = app.with_store(|s| s.update_case(id, note, &analyst, app.clock.now())).unwrap();
     assert!(matches!(added, tangkal_store::CaseUpdate::Done(_)));
     let s = session(&app, &username(Role::Admin)).await;
     for path in ["/desk".to_string(), format!("/desk/cases/{id}"), format!("/desk/narratives/{narrative}")] {
@@ -421,7 +420,7 @@ async fn a_narrative_page_shows_its_spread_and_opens_one_case() {
     let (status, location, _) = post(&app, &analyst, &open, &[("csrf_token", &analyst.csrf)]).await;
     assert_eq!(status, 303);
     let case_id: i64 = location.trim_start_matches("/desk/cases/").split('?').next().unwrap().parse().unwrap();
-    let case = app.store.lock().unwrap().case(case_id).unwrap().unwrap();
+    let case = app.with_store(|s| s.case(case_id)).unwrap().unwrap();
     assert_eq!(
         (case.narratives.clone(), case.platforms.clone()),
         (vec![narrative.to_string()], vec!["tiktok".to_string()])
@@ -542,7 +541,7 @@ async fn report(app: &TestApp, body: serde_json::Value) -> i64 {
 /// The audit trail's actions on one entity, oldest first.
 fn audited(app: &TestApp, entity: &str, id: i64) -> Vec<(String, String)> {
     let filter = tangkal_store::AuditFilter { entity: Some(entity.into()), entity_id: Some(id.to_string()) };
-    let events = app.store.lock().unwrap().audit_events(&filter, 100, 0).unwrap();
+    let events = app.with_store(|s| s.audit_events(&filter, 100, 0)).unwrap();
     events.into_iter().map(|e| (e.actor, e.action)).collect()
 }
 
@@ -593,7 +592,7 @@ async fn the_reports_queue_filters_reports_and_its_forms_link_or_dismiss_them_as
         post(&app, &analyst, &link, &[("csrf_token", &analyst.csrf), ("case", &case.to_string()), ("case_number", "")])
             .await;
     assert_eq!((status, location.as_str()), (303, format!("/desk/laporan/{second}?done=linked").as_str()));
-    let linked = app.store.lock().unwrap().report(second).unwrap().unwrap();
+    let linked = app.with_store(|s| s.report(second)).unwrap().unwrap();
     assert_eq!((linked.status.as_str(), linked.case_id), ("linked", Some(case)));
     let analyst_label = app.user(Role::Analyst).actor().label();
     assert_eq!(audited(&app, "report", second), [(analyst_label.clone(), "report.link".to_string())]);
@@ -658,7 +657,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     assert!(!html.contains("kata sandi yang cukup panjang"), "a password is never sent back");
     let created = send("/desk/admin/users", user("humas-dinas", "Humas <b>Dinas</b>")).await.unwrap();
     assert_eq!(created.status(), 303);
-    let new_user = app.store.lock().unwrap().list_users().unwrap().into_iter().find(|u| u.username == "humas-dinas");
+    let new_user = app.with_store(|s| s.list_users()).unwrap().into_iter().find(|u| u.username == "humas-dinas");
     let new_user = new_user.expect("created");
     assert_eq!((new_user.role, new_user.organisation.as_str()), (Role::Communicator, "Dinas Kominfo"));
     assert_eq!(audited(&app, "user", new_user.id), [(admin_label.clone(), "user.add".to_string())]);
@@ -683,7 +682,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     assert_eq!(me.status(), 200, "the secret shown works");
     let (_, _, listing) = page(&app, &admin, "/desk/admin").await;
     assert!(listing.contains("ekspor harian") && !listing.contains(secret), "listed, the secret shown only once");
-    let token_id = app.store.lock().unwrap().list_tokens().unwrap().into_iter().find(|t| t.name == "ekspor harian");
+    let token_id = app.with_store(|s| s.list_tokens()).unwrap().into_iter().find(|t| t.name == "ekspor harian");
     let token_id = token_id.unwrap().id;
     let (status, location, _) =
         post(&app, &admin, &format!("/desk/admin/tokens/{token_id}/revoke"), &[("csrf_token", &admin.csrf)]).await;
@@ -695,7 +694,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
 
     let disable = format!("/desk/admin/users/{}/disable", new_user.id);
     assert_eq!(post(&app, &admin, &disable, &[("csrf_token", &admin.csrf)]).await.0, 303);
-    assert!(app.store.lock().unwrap().list_users().unwrap().iter().any(|u| u.id == new_user.id && u.disabled));
+    assert!(app.with_store(|s| s.list_users()).unwrap().iter().any(|u| u.id == new_user.id && u.disabled));
     let own = format!("/desk/admin/users/{}/disable", app.user(Role::Admin).id);
     let (status, _, html) = post(&app, &admin, &own, &[("csrf_token", &admin.csrf)]).await;
     assert_eq!(status, 409, "as the API refuses it");
@@ -716,7 +715,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     let registered = send("/desk/admin/webhooks", hook(&["event:case.opened", "event:report.received"])).await.unwrap();
     assert_eq!(registered.status(), 201);
     assert!(registered.text().await.unwrap().contains("value=\"whsec_"), "the signing secret, once");
-    let endpoint = app.store.lock().unwrap().webhooks().unwrap().remove(0);
+    let endpoint = app.with_store(|s| s.webhooks()).unwrap().remove(0);
     assert_eq!(endpoint.events.len(), 2);
     let (status, _, html) = page(&app, &admin, "/desk/admin/webhooks").await;
     assert_eq!(status, 200);
@@ -726,7 +725,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     assert!(html.contains("Belum ada pengiriman."));
     let remove = format!("/desk/admin/webhooks/{}/delete", endpoint.id);
     assert_eq!(post(&app, &admin, &remove, &[("csrf_token", &admin.csrf)]).await.0, 303);
-    assert!(app.store.lock().unwrap().webhooks().unwrap().is_empty());
+    assert!(app.with_store(|s| s.webhooks()).unwrap().is_empty());
     assert_eq!(page(&app, &admin, &format!("/desk/admin/webhooks/{}", endpoint.id)).await.0, 404);
     let actions: Vec<String> = audited(&app, "webhook", endpoint.id).into_iter().map(|(_, a)| a).collect();
     assert_eq!(actions, ["webhook.create", "webhook.delete"]);
@@ -742,7 +741,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     assert!(html.contains("href=\"#thresholds-suggest\"") && html.contains("value=\"0,4\""), "{html}");
     let saved = send("/desk/admin/thresholds", thresholds("0,55", "0.2")).await.unwrap();
     assert_eq!(saved.status(), 303);
-    let stored = app.store.lock().unwrap().setting("matcher.thresholds").unwrap().expect("stored");
+    let stored = app.with_store(|s| s.setting("matcher.thresholds")).unwrap().expect("stored");
     assert_eq!(
         (stored.value, stored.updated_by.as_str()),
         (json!({"auto_answer": 0.55, "suggest": 0.2}), admin_label.as_str())
@@ -766,7 +765,7 @@ async fn the_admin_pages_manage_users_tokens_and_webhooks_through_the_api_calls(
     let (_, _, html) = page(&app, &admin, "/desk/admin").await;
     assert!(html.contains("value=\"PT Contoh &#60;Trust &#38; Safety&#62;\"") && html.contains("legal@contoh.co.id"));
     let filter = AuditFilter { entity: Some("setting".into()), ..AuditFilter::default() };
-    let changes = app.store.lock().unwrap().audit_events(&filter, 10, 0).unwrap();
+    let changes = app.with_store(|s| s.audit_events(&filter, 10, 0)).unwrap();
     let changed: Vec<String> = changes.into_iter().map(|e| e.entity_id).collect();
     assert_eq!(changed, ["matcher.thresholds", "platform.tiktok"]);
 
@@ -799,7 +798,7 @@ async fn the_reports_queue_shows_fifty_a_page_in_under_100_kb_and_reads_in_engli
     analyst.cookie = format!("{}; tangkal_lang=en", analyst.cookie);
     let (_, _, english) = page(&app, &analyst, "/desk/laporan").await;
     assert!(english.contains("<h1>Citizen reports</h1>") && english.contains("50 of 60 reports"));
-    let id = app.store.lock().unwrap().list_reports(&Default::default(), 1, 0).unwrap().remove(0).id;
+    let id = app.with_store(|s| s.list_reports(&Default::default(), 1, 0)).unwrap().remove(0).id;
     let (_, _, detail) = page(&app, &analyst, &format!("/desk/laporan/{id}")).await;
     assert!(detail.contains("Link to a case") && detail.contains("Dismiss the report"));
 }

@@ -6,7 +6,7 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{read, spawn, t0, TestApp};
+use harness::{blocking, read, spawn, t0, DropOffRuntime, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::Role;
@@ -31,7 +31,7 @@ fn with_sample_factchecks(app: &TestApp) {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    app.store.lock().unwrap().upsert_factchecks(&records).unwrap();
+    app.with_store(|s| s.upsert_factchecks(&records)).unwrap();
 }
 
 #[tokio::test]
@@ -51,7 +51,7 @@ async fn pushed_items_are_stored_once_placed_in_narratives_and_matched() {
         "{receipt}"
     );
 
-    let items = app.store.lock().unwrap().list_items(&ItemFilter::default(), 10, 0).unwrap();
+    let items = app.with_store(|s| s.list_items(&ItemFilter::default(), 10, 0)).unwrap();
     assert_eq!(items.len(), 3);
     let narrative = |id: &str| items.iter().find(|i| i.external_id.as_deref() == Some(id)).unwrap().narrative_id;
     assert!(narrative("whatsapp:1").is_some(), "placed as it was stored");
@@ -77,7 +77,7 @@ async fn pushed_items_are_stored_once_placed_in_narratives_and_matched() {
     );
     let (_, moved) = push(&app, Role::Analyst, vec![item("whatsapp:1", BLT_MESSAGE, 40)]).await;
     assert_eq!(moved["updated"], 1, "{moved}");
-    assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 3);
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 3);
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn a_refused_item_is_named_with_its_place_and_the_others_are_kept() {
     let rejects = receipt["rejects"].as_array().unwrap();
     assert_eq!(rejects.iter().map(|r| r["index"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2]);
     assert!(rejects[0]["reason"].as_str().unwrap().contains("text"), "{receipt}");
-    assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 1);
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 1);
     let kept = std::fs::read_dir(app.dir.path().join("rejects")).unwrap().count();
     assert_eq!(kept, 1, "the refused items are in the reject file too");
 
@@ -102,7 +102,7 @@ async fn a_refused_item_is_named_with_its_place_and_the_others_are_kept() {
     let (status, problem) = push(&app, Role::Analyst, vec![item("x:13", "Kabar siang", 0), json!(42)]).await;
     assert_eq!(status, 422, "{problem}");
     assert!(problem["detail"].as_str().unwrap().starts_with("items[1]"), "{problem}");
-    assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 1);
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 1);
 }
 
 #[tokio::test]
@@ -120,13 +120,14 @@ async fn only_analysts_and_administrators_push_and_batches_are_bounded() {
     assert!(problem["detail"].as_str().unwrap().contains("at most 1000"), "{problem}");
     let (status, problem) = app.call(Method::POST, "/api/v1/items", Role::Analyst, Some(json!({"posts": []}))).await;
     assert_eq!(status, 422, "{problem}");
-    assert_eq!(app.store.lock().unwrap().count_items(&ItemFilter::default()).unwrap(), 0);
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 0);
 }
 
 #[tokio::test]
 async fn a_push_waits_for_an_import_in_progress() {
     let app = spawn().await;
-    let import = tangkal_store::ImportLock::acquire(&tangkal_store::StoreLocation::sqlite(app.dir.path())).unwrap();
+    // As `tangkal ingest` holds it, on either backend.
+    let import = DropOffRuntime(Some(blocking(|| tangkal_store::ImportLock::acquire(app.location())).unwrap()));
     let pushing = {
         let request = app.request(Method::POST, "/api/v1/items", Some(app.user(Role::Analyst)));
         tokio::spawn(request.json(&json!({"items": [item("x:1", "Kabar pagi", 0)]})).send())

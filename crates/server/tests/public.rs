@@ -87,18 +87,18 @@ async fn a_published_clarification_is_searchable_at_once_and_a_correction_re_ind
     let case = app.open_case("Gempa susulan di Cianjur", Urgency::Normal);
     app.advance(case, Status::VerdictApproved);
     let communicator = app.user(Role::Communicator).actor();
-    {
-        let mut store = app.store.lock().unwrap();
+    let now = app.clock.now();
+    app.with_store(|store| {
         let stored = store.case(case).unwrap().unwrap();
         let new = NewClarification {
             title: "Gempa susulan besar di Cianjur".into(),
             body_markdown: "Tidak ada peringatan resmi.".into(),
             ..NewClarification::default()
         };
-        let draft = Clarification::draft(&stored, &new, &communicator, app.clock.now()).unwrap();
+        let draft = Clarification::draft(&stored, &new, &communicator, now).unwrap();
         let draft = store.create_clarification(&draft).unwrap();
-        store.update_clarification(draft.id, ClarificationChange::Publish, &communicator, app.clock.now()).unwrap();
-    }
+        store.update_clarification(draft.id, ClarificationChange::Publish, &communicator, now).unwrap();
+    });
     assert_eq!(search(&app, "gempa cianjur").await.0, 1);
     assert_eq!(search(&app, "video").await.0, 1, "the corrected one keeps its other words");
 }

@@ -54,7 +54,7 @@ fn status_path(receipt: &Value) -> String {
 }
 
 fn stored_reports(app: &TestApp) -> u64 {
-    app.store.lock().unwrap().count_reports(&tangkal_store::ReportFilter::default()).unwrap()
+    app.with_store(|s| s.count_reports(&tangkal_store::ReportFilter::default())).unwrap()
 }
 
 /// A report as an analyst sees it.
@@ -136,7 +136,7 @@ async fn reports_are_answered_by_imported_fact_checks_at_start_and_imported_whil
                 mobil dan uang tunai 25 juta. Hubungi manajer undian untuk klaim.";
     let (_, first) = report(&app, json!({"text": scam, "platform": "whatsapp"})).await;
     assert_eq!(first["status"], "received", "{first}");
-    app.store.lock().unwrap().upsert_factchecks(&sample_factchecks()).unwrap();
+    app.with_store(|s| s.upsert_factchecks(&sample_factchecks())).unwrap();
     let mut answered = None;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -179,7 +179,7 @@ async fn with_sample_narratives() -> (TestApp, i64, String) {
     })
     .await;
     let filter = ItemFilter { text_contains: Some("pemadaman listrik total".into()), ..ItemFilter::default() };
-    let item = app.store.lock().unwrap().list_items(&filter, 1, 0).unwrap().remove(0);
+    let item = app.with_store(|s| s.list_items(&filter, 1, 0)).unwrap().remove(0);
     (app, item.narrative_id.expect("placed by the ingest"), item.text)
 }
 
@@ -194,14 +194,14 @@ async fn a_report_joins_the_narrative_it_copies_and_that_narrative_s_open_case()
     assert_eq!(list["reports"][0]["case_id"], Value::Null, "no case yet");
 
     // An analyst opens a case for the narrative; the next report of it joins that case.
-    let case = {
-        let mut store = app.store.lock().unwrap();
+    let now = app.clock.now();
+    let case = app.with_store(|store| {
         let new = NewCase { title: "Pemadaman Jawa Bali 3 hari".into(), ..NewCase::default() };
-        let case = store.open_case(&new, "analyst-user", app.clock.now()).unwrap().id;
+        let case = store.open_case(&new, "analyst-user", now).unwrap().id;
         let item = store.narrative_item_ids(narrative, 1).unwrap()[0];
-        store.link_narrative(case, narrative, item, "analyst-user", app.clock.now()).unwrap();
+        store.link_narrative(case, narrative, item, "analyst-user", now).unwrap();
         case
-    };
+    });
     let (_, receipt) = report(&app, json!({"text": post.to_uppercase(), "platform": "facebook"})).await;
     let id = receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap().parse::<i64>().unwrap();
     let (status, detail) = app.call(Method::GET, &format!("/api/v1/reports/{id}"), Role::Analyst, None).await;
@@ -219,7 +219,7 @@ async fn a_report_joins_the_narrative_it_copies_and_that_narrative_s_open_case()
     assert_eq!((detail["narrative_id"].as_i64(), detail["case_id"].as_i64()), (None, None), "{detail}");
     let dismiss = tangkal_cases::Change::Move { to: Status::Dismissed, reason: Some("sudah dibantah PLN".into()) };
     let analyst = app.user(Role::Analyst).actor();
-    app.store.lock().unwrap().update_case(case, dismiss, &analyst, app.clock.now()).unwrap();
+    app.with_store(|s| s.update_case(case, dismiss, &analyst, app.clock.now())).unwrap();
     let (_, receipt) = report(&app, json!({"text": post, "platform": "facebook"})).await;
     let id = receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap();
     let (_, detail) = app.call(Method::GET, &format!("/api/v1/reports/{id}"), Role::Analyst, None).await;

@@ -35,7 +35,7 @@ async fn desk() -> TestApp {
     let records: Vec<ItemRecord<'_>> =
         items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
     let source = SourceRef { kind: "file".into(), location: "posts.jsonl".into() };
-    app.store.lock().unwrap().write_items(&source, &records).unwrap();
+    app.with_store(|s| s.write_items(&source, &records)).unwrap();
     app
 }
 
@@ -153,7 +153,7 @@ async fn a_takedown_runs_from_verdict_to_liaison_outcomes_and_overdue() {
     }
     assert!(!html.contains("Dikirim ke"), "no addressee recorded yet");
     let contact = json!({"addressee": "PT Contoh Indonesia, Trust & Safety", "channel": "legal@contoh.co.id"});
-    app.store.lock().unwrap().put_setting("platform.tiktok", &contact, "admin", chrono::Utc::now()).unwrap();
+    app.with_store(|s| s.put_setting("platform.tiktok", &contact, "admin", chrono::Utc::now())).unwrap();
     let (_, _, html) = get_text(&app, &letter, Some(Role::Communicator)).await;
     assert!(html.contains("PT Contoh Indonesia, Trust &#38; Safety (tiktok)") && html.contains("legal@contoh.co.id"));
     let (status, kind, csv) = get_text(&app, &format!("{letter}?format=csv"), Some(Role::Communicator)).await;
@@ -280,7 +280,7 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
 
     // It joins the fact-check database that claim matching reads.
     let factcheck_id = format!("tangkal:clarification:{cid}");
-    let stored = app.store.lock().unwrap().get_factcheck(&factcheck_id).unwrap().expect("in the fact-check database");
+    let stored = app.with_store(|s| s.get_factcheck(&factcheck_id)).unwrap().expect("in the fact-check database");
     assert_eq!(stored.factcheck.title, "Ribuan surat suara tercoblos di gudang");
     assert_eq!(stored.factcheck.claim.as_deref(), Some("Ribuan surat suara sudah tercoblos"));
     assert_eq!(
@@ -353,7 +353,7 @@ async fn a_clarification_goes_from_draft_to_published_to_corrected_with_its_clai
     assert!(html.contains("Tahun foto diperbaiki") && html.contains("3 Mar 2026, 09.00 WIB"), "{html}");
     assert!(html.contains("diambil pada 2018") && !html.contains("diambil pada 2019"));
     assert_eq!(json_ld(&html)[0]["dateModified"], "2026-03-03T02:00:00Z");
-    let stored = app.store.lock().unwrap().get_factcheck(&factcheck_id).unwrap().unwrap();
+    let stored = app.with_store(|s| s.get_factcheck(&factcheck_id)).unwrap().unwrap();
     assert_eq!(stored.version, 2, "the correction updates the same fact-check");
     assert!(stored.factcheck.explanation.unwrap().contains("diambil pada 2018"));
 

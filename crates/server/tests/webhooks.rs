@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Duration;
-use harness::{spawn_with, t0, TestApp};
+use harness::{spawn_with, t0, Database, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Clock, Role, Status, Urgency};
@@ -210,7 +210,7 @@ async fn deliveries_are_signed_and_retried_with_the_same_id_until_accepted() {
     let intake = tangkal_response::report::ReportIntake::default();
     let report = tangkal_response::report::CitizenReport::received(&valid, &intake, app.clock.now());
     let token = tangkal_response::report::StatusToken::generate(&mut rand_core::OsRng);
-    let stored = app.store.lock().unwrap().add_report(&report, &token.hash()).unwrap();
+    let stored = app.with_store(|s| s.add_report(&report, &token.hash())).unwrap();
     all_delivered(&app, endpoint, 2).await;
     let announced = receiver.seen().last().unwrap().clone();
     assert_signed(&secret, &announced);
@@ -448,8 +448,11 @@ async fn endpoints_are_for_admins_and_bad_input_is_refused_with_nothing_stored()
     let (status, created) = app.call(Method::POST, "/api/v1/webhooks", Role::Admin, Some(good)).await;
     assert_eq!(status, 201, "{created}");
     let secret = created["secret"].as_str().unwrap();
-    let db = rusqlite::Connection::open(app.dir.path().join("tangkal.sqlite3")).unwrap();
-    let stored: String = db.query_row("SELECT secret FROM webhook_endpoints", [], |r| r.get(0)).unwrap();
+    let sql = "SELECT secret FROM webhook_endpoints";
+    let stored: String = app.with_database(|database| match database {
+        Database::Sqlite(db) => db.query_row(sql, [], |r| r.get(0)).unwrap(),
+        Database::Postgres(db) => db.query_one(sql, &[]).unwrap().get(0),
+    });
     assert!(stored.starts_with("sealed:v1:") && !stored.contains(&secret["whsec_".len()..]), "{stored}");
     assert!(app.dir.path().join("webhooks.key").is_file());
     let path = format!("/api/v1/webhooks/{}", created["id"]);
