@@ -97,8 +97,9 @@ def outcome(data_dir, url):
 
     narratives = [json.loads(line) for line in run("narratives", "list", "--json", "--sort", "size",
                                                    "--limit", "10000000").splitlines()]
+    # Every narrative's claim is in the list; the matches' details for the 200 largest matched ones.
     matched = [strip(json.loads(run("narratives", "show", str(n["id"]), "--json")))
-               for n in narratives if n.get("claim")]
+               for n in [n for n in narratives if n.get("claim")][:200]]
     return [strip(n) for n in narratives], matched
 
 
@@ -118,7 +119,10 @@ def bench_same_results():
     (s_secs, (s_narr, s_match)), (p_secs, (p_narr, p_match)) = results["sqlite"], results["postgres"]
     print(f"\n200k stream with detection: SQLite {s_secs:.1f} s, PostgreSQL {p_secs:.1f} s")
     print(f"narratives: {len(s_narr):,} vs {len(p_narr):,}, identical: {s_narr == p_narr}")
-    print(f"matched narratives: {len(s_match):,} vs {len(p_match):,}, identical: {s_match == p_match}")
+    print(f"matched narratives shown in full (the 200 largest): identical: {s_match == p_match}")
+    claims = sum(1 for n in s_narr if n.get("claim"))
+    print(f"narratives with a claim match: {claims:,}; cases opened: "
+          f"{sum(1 for n in s_narr if (n.get('claim') or {}).get('case_id'))}")
     if s_narr != p_narr or s_match != p_match:
         sys.exit("the backends disagree")
 

@@ -44,7 +44,10 @@ fn outcome(location: &StoreLocation) -> Vec<Value> {
     }
     let store = tangkal_store::open(location).unwrap();
     let now = chrono::Utc::now();
-    for case in store.list_cases(&CaseFilter::default(), now, 100_000, 0).unwrap() {
+    // By id: the list's own order is by deadline, which depends on the second each run opened a case in.
+    let mut cases = store.list_cases(&CaseFilter::default(), now, 100_000, 0).unwrap();
+    cases.sort_by_key(|c| c.id);
+    for case in cases {
         shown.push(serde_json::json!({
             "case": case.id, "title": case.title, "status": case.status, "priority": case.priority,
             "narratives": case.narratives, "platforms": case.platforms,

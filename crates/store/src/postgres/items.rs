@@ -111,7 +111,10 @@ impl PostgresStore {
             return Ok(counts);
         }
         let client = &mut *self.client.borrow_mut();
-        let inserted = rows.insert(client, plan)?;
+        let inserted = match self.import_lock {
+            Some(_) => rows.copy(client, plan)?,
+            None => rows.insert(client, plan)?,
+        };
         let writes = &mut self.item_writes;
         let mut lost = vec![false; rows.id.len()];
         if inserted < rows.id.len() as u64 {
@@ -530,6 +533,67 @@ impl<'r> NewRows<'r> {
                 &plan.source_id,
             ],
         )?)
+    }
+}
+
+impl NewRows<'_> {
+    /// For an import: it holds the import lock, under which no other writer stores items, and has just
+    /// looked up which identities are stored, so its new rows go in by binary `COPY`, PostgreSQL's fastest
+    /// way in. (A writer that stored items without the lock would make the copy fail on the unique
+    /// identity, and the batch with it, rather than store anything twice.) Returns how many it copied.
+    fn copy(&self, client: &mut Client, plan: &ItemPlan) -> Result<u64> {
+        use ::postgres::types::Type;
+        let sink = client.copy_in(
+            "COPY items (id, identity, platform, external_id, url, account_id, text_copy, published_at,
+                         first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw,
+                         narrative_id, narrative_copy) FROM STDIN (FORMAT binary)",
+        )?;
+        let (int, text) = (Type::INT8, Type::TEXT);
+        let types = [
+            int.clone(),
+            Type::BYTEA,
+            text.clone(),
+            text.clone(),
+            text.clone(),
+            int.clone(),
+            text.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            int.clone(),
+            text,
+            int.clone(),
+            int,
+        ];
+        let mut writer = ::postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+        let [views, shares, likes, replies] = &self.metrics;
+        for i in 0..self.id.len() {
+            writer.write(&[
+                &self.id[i],
+                &self.identity[i],
+                &self.platform[i],
+                &self.external_id[i],
+                &self.url[i],
+                &self.account_id[i],
+                &self.text_copy[i],
+                &self.published_at[i],
+                &plan.now,
+                &views[i],
+                &shares[i],
+                &likes[i],
+                &replies[i],
+                &self.fingerprint[i],
+                &plan.source_id,
+                &self.raw[i],
+                &self.narrative_id[i],
+                &self.narrative_copy[i],
+            ])?;
+        }
+        Ok(writer.finish()?)
     }
 }
 
