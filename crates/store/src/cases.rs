@@ -82,6 +82,12 @@ pub trait CaseStore {
     ) -> Result<bool>;
 }
 
+/// The columns of a [`CaseSummary`], in the order both backends read them; a WHERE clause may follow.
+pub(crate) const SELECT_SUMMARY: &str =
+    "SELECT c.id, c.title, c.origin, c.status, c.urgency, c.priority, c.assignee_id, u.username, c.opened_at,
+            c.due_at, c.finished_at, c.risk, c.reach, c.velocity
+     FROM cases c LEFT JOIN users u ON u.id = c.assignee_id";
+
 pub(crate) fn text_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     parse(&text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -508,10 +514,7 @@ impl CaseStore for SqliteStore {
         args.push(Arg::Int(to_i64(limit, "limit")?));
         args.push(Arg::Int(to_i64(offset, "offset")?));
         let sql = format!(
-            "SELECT c.id, c.title, c.origin, c.status, c.urgency, c.priority, c.assignee_id, u.username, c.opened_at,
-                    c.due_at, c.finished_at, c.risk, c.reach, c.velocity
-             FROM cases c LEFT JOIN users u ON u.id = c.assignee_id {clause}
-             ORDER BY c.due_at, c.priority, c.id LIMIT ?{} OFFSET ?{}",
+            "{SELECT_SUMMARY} {clause} ORDER BY c.due_at, c.priority, c.id LIMIT ?{} OFFSET ?{}",
             args.len() - 1,
             args.len()
         );

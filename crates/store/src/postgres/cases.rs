@@ -15,7 +15,7 @@ use super::PostgresStore;
 use crate::audit::Entry;
 use crate::cases::{
     approved_event, attach, json_enum, json_name, opened_event, opening, priority_of, text_enum, to_i64, user_ref,
-    where_clause, Arg, Dialect, OPEN,
+    where_clause, Arg, Dialect, OPEN, SELECT_SUMMARY,
 };
 use crate::users::time;
 use crate::{CaseFilter, CaseStore, CaseSummary, CaseUpdate, Result, StoreError};
@@ -299,10 +299,7 @@ impl CaseStore for PostgresStore {
         args.push(Arg::Int(to_i64(limit, "limit")?));
         args.push(Arg::Int(to_i64(offset, "offset")?));
         let sql = format!(
-            "SELECT c.id, c.title, c.origin, c.status, c.urgency, c.priority, c.assignee_id, u.username, c.opened_at,
-                    c.due_at, c.finished_at, c.risk, c.reach, c.velocity
-             FROM cases c LEFT JOIN users u ON u.id = c.assignee_id {clause}
-             ORDER BY c.due_at, c.priority, c.id LIMIT ${} OFFSET ${}",
+            "{SELECT_SUMMARY} {clause} ORDER BY c.due_at, c.priority, c.id LIMIT ${} OFFSET ${}",
             args.len() - 1,
             args.len()
         );

@@ -80,55 +80,36 @@ fn upsert(tx: &mut Transaction<'_>, records: &[FactCheck], now: DateTime<Utc>) -
         let existing = existing.map(|r| Ok::<_, StoreError>((r.get::<_, i64>(0), read_row_at(&r, 1)?))).transpose()?;
         let upsert = Upsert::of(record, existing)?;
         counts.count(&upsert);
-        let date = record.date.map(|d| d.to_string());
-        match upsert {
-            Upsert::Insert => {
-                tx.execute(
-                    &insert,
-                    &[
-                        &record.id,
-                        &record.title,
-                        &record.claim,
-                        &record.rating,
-                        &record.misinformation_type,
-                        &record.explanation,
-                        &record.conclusion,
-                        &record.url,
-                        &url_key,
-                        &record.publisher,
-                        &date,
-                        &record.lang,
-                        &record.provenance,
-                        &search_text(record),
-                        &now,
-                    ],
-                )?;
-            }
-            Upsert::Unchanged => {}
+        let row = match upsert {
+            Upsert::Unchanged => continue,
+            Upsert::Insert => None,
             Upsert::Update { row, version, archived } => {
                 tx.execute(&archive, &[&row, &i64::from(version), &archived, &now])?;
-                tx.execute(
-                    &update,
-                    &[
-                        &row,
-                        &record.title,
-                        &record.claim,
-                        &record.rating,
-                        &record.misinformation_type,
-                        &record.explanation,
-                        &record.conclusion,
-                        &record.url,
-                        &url_key,
-                        &record.publisher,
-                        &date,
-                        &record.lang,
-                        &record.provenance,
-                        &search_text(record),
-                        &now,
-                    ],
-                )?;
+                Some(row)
             }
-        }
+        };
+        // $2 to $15 of both statements; $1 names the new record (its external id) or the row to update.
+        let (date, search) = (record.date.map(|d| d.to_string()), search_text(record));
+        let fields: [&(dyn ToSql + Sync); 14] = [
+            &record.title,
+            &record.claim,
+            &record.rating,
+            &record.misinformation_type,
+            &record.explanation,
+            &record.conclusion,
+            &record.url,
+            &url_key,
+            &record.publisher,
+            &date,
+            &record.lang,
+            &record.provenance,
+            &search,
+            &now,
+        ];
+        match &row {
+            None => tx.execute(&insert, &[&[&record.id as &(dyn ToSql + Sync)], &fields[..]].concat())?,
+            Some(row) => tx.execute(&update, &[&[row as &(dyn ToSql + Sync)], &fields[..]].concat())?,
+        };
     }
     Ok(counts)
 }
