@@ -397,7 +397,13 @@ pub(crate) fn where_clause(filter: &CaseFilter, now: DateTime<Utc>, dialect: Dia
         let due_ns = format!("(c.due_at * {NANOS})");
         let window_ns = format!("((c.due_at - c.opened_at) * {NANOS})");
         conditions.push(match state {
-            SlaState::Breached => format!("c.finished_at IS NULL AND {due_ns} < {}", now_ns()),
+            // due_at·10⁹ < now_ns ⇔ due_at < ⌈now_ns / 10⁹⌉ (due_at is whole seconds): a bare column
+            // comparison, which the deadline index answers.
+            SlaState::Breached => {
+                let now_ns = now.timestamp_nanos_opt().unwrap_or(i64::MAX);
+                let ceiling = now_ns.div_euclid(NANOS) + i64::from(now_ns.rem_euclid(NANOS) > 0);
+                format!("c.finished_at IS NULL AND c.due_at < {}", bind(Arg::Int(ceiling), &mut args))
+            }
             SlaState::AtRisk => {
                 let now = now_ns();
                 format!("c.finished_at IS NULL AND {due_ns} >= {now} AND ({due_ns} - {now}){wide} * {d} <= {window_ns}")
@@ -645,6 +651,7 @@ mod tests {
     use tangkal_cases::Role;
 
     use super::*;
+    use crate::postgres::connection::GenericClient as _;
     use crate::response_fixtures::sql;
     use crate::testing::{on_both_backends, Backend};
     use crate::{AuditFiles, NewUser, PostgresStore, Store};

@@ -384,6 +384,7 @@ mod tests {
     use tangkal_response::ResponseError;
 
     use super::*;
+    use crate::postgres::connection::GenericClient as _;
     use crate::response_fixtures::{desk, on_both_desks, sql, t0, Desk};
     use crate::testing::{on_both_backends, Backend};
     use crate::{AuditFiles, AuditFilter, PostgresStore, Store};

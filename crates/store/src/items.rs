@@ -634,6 +634,7 @@ fn stored_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::postgres::connection::GenericClient as _;
     use crate::testing::{on_both_backends, Backend};
     use crate::{AuditFiles, PostgresStore, Store};
     use tangkal_model::{parse_json_item, DEFAULT_MAX_TEXT_BYTES};

@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use tangkal_cases::{Actor, Case, Change, MisinfoType, NewCase, Rating, Role, Status, UserRef, VerdictDraft};
 
+use crate::postgres::connection::GenericClient as _;
 use crate::testing::Backend;
 use crate::{AuditFiles, CaseUpdate, NewUser, PostgresStore, SqliteStore, Store};
 

@@ -460,6 +460,7 @@ mod tests {
     use tangkal_response::ResponseError;
 
     use super::*;
+    use crate::postgres::connection::GenericClient as _;
     use crate::response_fixtures::{desk, on_both_desks, t0};
     use crate::testing::Backend;
     use crate::{AuditFiles, AuditFilter, PostgresStore, Store};

@@ -1,8 +1,8 @@
 //! The audit trail on PostgreSQL: one chain for every server sharing the database, appended under the
 //! row lock of its head; its key and checkpoints stay in files, as on SQLite.
 
+use super::connection::{GenericClient, Transaction};
 use ::postgres::fallible_iterator::FallibleIterator;
-use ::postgres::IsolationLevel;
 use chrono::{DateTime, Utc};
 use tangkal_cases::audit::{AuditEvent, AuditProblem, AuditReport, ChainHead, Checkpoint, SourcedCheckpoint, Verifier};
 
@@ -13,7 +13,7 @@ use crate::{AuditChanges, AuditFiles, AuditFilter, AuditStore, Result, StoreErro
 
 /// The chain's head, locked until the transaction ends: appends from several servers queue here, so each
 /// links to the one before it.
-fn lock_head(tx: &mut ::postgres::Transaction<'_>) -> Result<Option<ChainHead>> {
+fn lock_head(tx: &mut Transaction<'_>) -> Result<Option<ChainHead>> {
     // The first append of a new trail creates the row; the empty insert makes every later one wait on it.
     tx.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '') ON CONFLICT (id) DO NOTHING", &[])?;
     let row = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", &[])?;
@@ -23,7 +23,7 @@ fn lock_head(tx: &mut ::postgres::Transaction<'_>) -> Result<Option<ChainHead>> 
 
 /// Whether the head event carries its plain hash, as events did before trails had a key (true for an empty
 /// trail).
-fn head_is_unkeyed(tx: &mut ::postgres::Transaction<'_>, head: Option<&ChainHead>) -> Result<bool> {
+fn head_is_unkeyed(tx: &mut Transaction<'_>, head: Option<&ChainHead>) -> Result<bool> {
     let Some(head) = head else { return Ok(true) };
     let event = tx.query_opt(&format!("{SELECT_EVENT} WHERE seq = $1"), &[&head.seq])?.map(|r| event_row(&r));
     Ok(event.is_some_and(|e| e.hash == head.hash && e.compute_hash() == e.hash))
@@ -31,7 +31,7 @@ fn head_is_unkeyed(tx: &mut ::postgres::Transaction<'_>, head: Option<&ChainHead
 
 /// Appends one event after the current head, inside the transaction of the change it records.
 pub(crate) fn append(
-    tx: &mut ::postgres::Transaction<'_>,
+    tx: &mut Transaction<'_>,
     anchor: &AuditAnchor,
     entry: Entry<'_>,
     now: DateTime<Utc>,
@@ -78,7 +78,7 @@ const SELECT_EVENT: &str =
     "SELECT seq, at_ms, actor, entity, entity_id, action, before, after, prev_hash, hash FROM audit_events";
 
 /// The committed head, as [`lock_head`] reads it, without locking it.
-fn read_head(tx: &mut ::postgres::Transaction<'_>) -> Result<Option<ChainHead>> {
+fn read_head(tx: &mut Transaction<'_>) -> Result<Option<ChainHead>> {
     let row = tx.query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
     Ok(row
         .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)))
@@ -86,14 +86,8 @@ fn read_head(tx: &mut ::postgres::Transaction<'_>) -> Result<Option<ChainHead>> 
         .map(|(seq, hash)| ChainHead { seq, hash }))
 }
 
-fn head_seq(client: &mut impl ::postgres::GenericClient) -> Result<i64> {
+fn head_seq(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one("SELECT COALESCE(MAX(seq), 0) FROM audit_events", &[])?.get(0))
-}
-
-/// A read-only snapshot: what it reads was all committed together, so an append by another server in the
-/// middle cannot look like a deleted tail.
-fn snapshot(client: &mut ::postgres::Client) -> Result<::postgres::Transaction<'_>> {
-    Ok(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start()?)
 }
 
 impl AuditStore for PostgresStore {
@@ -117,11 +111,11 @@ impl AuditStore for PostgresStore {
         let mut checkpoints = file.checkpoints;
         checkpoints.extend(more);
         let mut client = self.client();
-        let mut tx = snapshot(&mut client)?;
+        let mut tx = client.snapshot()?;
         let head = read_head(&mut tx)?;
         let mut verifier = Verifier::new(key.as_ref().map(|k| k.chain_key()), checkpoints);
         // Streamed: the whole trail is never held in memory at once.
-        let mut rows = tx.query_raw(&format!("{SELECT_EVENT} ORDER BY seq"), std::iter::empty::<i64>())?;
+        let mut rows = tx.query_raw(&format!("{SELECT_EVENT} ORDER BY seq"))?;
         while let Some(row) = rows.next()? {
             verifier.push(&event_row(&row));
         }
@@ -167,7 +161,7 @@ impl AuditStore for PostgresStore {
         // Events commit in seq order (each is appended under the head's lock, held to its commit), so the
         // snapshot holds every event up to `through` and a later call misses none.
         let mut client = self.client();
-        let mut tx = snapshot(&mut client)?;
+        let mut tx = client.snapshot()?;
         let through = head_seq(&mut tx)?;
         let rows = tx.query(
             "SELECT entity_id FROM audit_events WHERE seq > $1 AND seq <= $2 AND entity = $3 ORDER BY seq",

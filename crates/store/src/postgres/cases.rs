@@ -3,7 +3,9 @@
 //! a stale transition is refused by the rules as it is on SQLite, never written over the first.
 
 use ::postgres::types::ToSql;
-use ::postgres::{GenericClient, IsolationLevel, Row, Transaction};
+use ::postgres::Row;
+
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
 use tangkal_cases::{
     Actor, Case, Change, Evidence, EvidenceFile, EvidenceKind, MisinfoType, NewCase, Origin, Rating, Review, Signals,
@@ -24,7 +26,7 @@ use crate::{CaseFilter, CaseStore, CaseSummary, CaseUpdate, Result, StoreError};
 /// before or wholly after the change.
 pub(crate) fn snapshot<T>(store: &PostgresStore, read: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
     let mut client = store.client();
-    let mut tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start()?;
+    let mut tx = client.snapshot()?;
     let found = read(&mut tx)?;
     tx.commit()?;
     Ok(found)

@@ -5,7 +5,9 @@
 
 use ::postgres::error::SqlState;
 use ::postgres::types::ToSql;
-use ::postgres::{GenericClient, Row, Transaction};
+use ::postgres::Row;
+
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
 use tangkal_cases::{Actor, Rating};
 use tangkal_response::clarification::{

@@ -1,7 +1,7 @@
 //! Fact-checks on PostgreSQL.
 
+use super::connection::{GenericClient, Transaction};
 use ::postgres::types::ToSql;
-use ::postgres::Transaction;
 use chrono::{DateTime, Utc};
 use tangkal_model::FactCheck;
 

@@ -4,6 +4,7 @@
 
 use tangkal_cases::{Rating, Status, Urgency};
 
+use super::connection::GenericClient;
 use super::users::stored_enum;
 use super::PostgresStore;
 use crate::figures::{every, rating_of};

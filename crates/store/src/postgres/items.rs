@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use ::postgres::types::ToSql;
-use ::postgres::{Client, Row};
+use ::postgres::Row;
+
+use super::connection::{Client, GenericClient};
 use chrono::Utc;
 use rustc_hash::FxHashMap;
 use tangkal_model::{Author, Item, Metrics};

@@ -1,6 +1,6 @@
 //! Narratives' claim matches on PostgreSQL.
 
-use ::postgres::GenericClient;
+use super::connection::GenericClient;
 use tangkal_cases::Priority;
 
 use super::PostgresStore;

@@ -33,6 +33,7 @@ macro_rules! pg_item_text {
 mod audit;
 mod cases;
 mod clarifications;
+pub(crate) mod connection;
 mod factchecks;
 mod figures;
 mod items;
@@ -68,7 +69,7 @@ pub(crate) mod locks {
 
 pub struct PostgresStore {
     /// Reads take `&self` in the store's traits; a connection needs `&mut` for every statement.
-    client: RefCell<Client>,
+    client: RefCell<connection::Client>,
     /// The audit trail's key and checkpoint file.
     pub(crate) audit: AuditAnchor,
     /// State of item writes between [`crate::ItemStore::begin_writes`] and the commit.
@@ -95,7 +96,7 @@ impl PostgresStore {
         client.batch_execute(&format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))?;
         migrate(&mut client)?;
         Ok(PostgresStore {
-            client: RefCell::new(client),
+            client: RefCell::new(connection::Client::new(client)),
             audit: AuditAnchor::new(audit_files),
             item_writes: Default::default(),
             import_lock: None,
@@ -103,7 +104,7 @@ impl PostgresStore {
     }
 
     /// The connection, for one statement or transaction at a time.
-    pub(crate) fn client(&self) -> RefMut<'_, Client> {
+    pub(crate) fn client(&self) -> RefMut<'_, connection::Client> {
         self.client.borrow_mut()
     }
 }
@@ -240,6 +241,7 @@ impl Drop for ScratchSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connection::GenericClient as _;
 
     #[test]
     fn a_new_schema_is_migrated_once_by_servers_starting_together() {

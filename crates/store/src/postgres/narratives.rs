@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
 
+use super::connection::GenericClient;
 use super::PostgresStore;
 use crate::narratives::{clamp, join_platforms, order_by, split_platforms, SELECT_NARRATIVE};
 use crate::{

@@ -8,7 +8,9 @@
 //! stay until that space is written again (`VACUUM FULL` rewrites the table into a new file). Copies in
 //! the write-ahead log, its archive and backups last as long as those are kept.
 
-use ::postgres::{GenericClient, Row, Transaction};
+use ::postgres::Row;
+
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
 use tangkal_cases::Actor;
 use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportChannel, ReportStatus};

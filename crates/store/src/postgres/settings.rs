@@ -1,6 +1,6 @@
 //! Settings on PostgreSQL.
 
-use ::postgres::GenericClient;
+use super::connection::GenericClient;
 use chrono::{DateTime, Utc};
 
 use super::PostgresStore;

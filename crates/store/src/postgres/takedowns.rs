@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use ::postgres::{GenericClient, Transaction};
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
 use tangkal_cases::{Actor, Urgency};
 use tangkal_response::takedown::{OutcomeCounts, TakedownChange, TakedownRequest, TakedownUrl, UrlEvent, UrlStatus};

@@ -12,7 +12,9 @@
 //! - Erasing contacts: see [`super::reports`] for what deleting guarantees on PostgreSQL (there is no
 //!   `secure_delete`; deleted rows stay in the table's file until `VACUUM` and reuse of their space).
 
-use ::postgres::{Row, Transaction};
+use ::postgres::Row;
+
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Duration, Utc};
 use tangkal_response::report::CitizenReport;
 use tangkal_tiplines::conversation::Outgoing;

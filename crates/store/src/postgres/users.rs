@@ -14,6 +14,7 @@ use crate::users::{
 };
 use crate::{ApiToken, NewUser, Result, Session, StoreError, User, UserStore};
 
+use super::connection::{GenericClient, Transaction};
 use super::PostgresStore;
 
 /// A stored enum's text parsed back, or [`StoreError::Corrupt`] when this build does not know it.
@@ -48,12 +49,12 @@ fn token_row(r: &Row) -> Result<ApiToken> {
 }
 
 /// `lock` is empty or a locking clause (`FOR UPDATE OF u`).
-fn user_where_id(client: &mut impl ::postgres::GenericClient, id: i64, lock: &str) -> Result<Option<User>> {
+fn user_where_id(client: &mut impl GenericClient, id: i64, lock: &str) -> Result<Option<User>> {
     client.query_opt(&format!("{SELECT_USER} WHERE u.id = $1 {lock}"), &[&id])?.as_ref().map(user_row).transpose()
 }
 
 /// The token, locked until the transaction ends.
-fn lock_token(tx: &mut ::postgres::Transaction<'_>, id: i64) -> Result<Option<ApiToken>> {
+fn lock_token(tx: &mut Transaction<'_>, id: i64) -> Result<Option<ApiToken>> {
     tx.query_opt(&format!("{SELECT_TOKEN} WHERE t.id = $1 FOR UPDATE OF t"), &[&id])?
         .as_ref()
         .map(token_row)

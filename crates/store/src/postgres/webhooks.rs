@@ -4,7 +4,7 @@
 //! scan gets there first. Row locks are taken endpoint first, then its deliveries, in every method that
 //! takes both, so that they never wait on each other in a circle.
 
-use ::postgres::GenericClient;
+use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Duration, Utc};
 use tangkal_response::webhook::{Attempt, Delivery, DeliveryStatus, EventKind, NewWebhook, WebhookEndpoint};
 
@@ -21,7 +21,7 @@ use crate::{AttemptRecorded, DueDelivery, FailurePolicy, Result, StoreError, Web
 /// makes it a time-based event, written at most once per kind, subject and deadline (by whichever server
 /// gets there first): returns false when it already was.
 pub(crate) fn emit(
-    tx: &mut ::postgres::Transaction<'_>,
+    tx: &mut Transaction<'_>,
     kind: EventKind,
     subject: (&str, i64),
     deadline: Option<DateTime<Utc>>,
@@ -105,7 +105,7 @@ const TAKEDOWNS_PAST_DEADLINE: &str =
 
 /// The time-based events due at `now` and not yet written, in a fixed order (two scans writing the same
 /// events take their keys in the same order, so neither waits for the other in a circle).
-fn deadline_events(tx: &mut ::postgres::Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<DeadlineEvent>> {
+fn deadline_events(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<DeadlineEvent>> {
     let horizon = (now + tangkal_response::webhook::DUE_SOON).timestamp() + 1;
     let mut due = Vec::new();
     for r in tx.query(CASES_NEAR_DEADLINE, &[&horizon])? {
@@ -425,6 +425,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::postgres::connection::Client;
     use crate::{AuditFiles, ScratchSchema};
 
     fn t0() -> DateTime<Utc> {
@@ -449,8 +450,8 @@ mod tests {
             PostgresStore::connect(&self.scratch.url(), AuditFiles::in_data_dir(self.dir.path())).unwrap()
         }
 
-        fn raw(&self) -> ::postgres::Client {
-            ::postgres::Client::connect(&self.scratch.url(), ::postgres::NoTls).unwrap()
+        fn raw(&self) -> Client {
+            Client::new(::postgres::Client::connect(&self.scratch.url(), ::postgres::NoTls).unwrap())
         }
 
         fn count(&self, sql: &str) -> i64 {
@@ -464,7 +465,7 @@ mod tests {
     }
 
     /// Cases opened by a detector at `t0`, urgent (due four hours later).
-    fn urgent_cases(client: &mut ::postgres::Client, n: usize) -> Vec<i64> {
+    fn urgent_cases(client: &mut Client, n: usize) -> Vec<i64> {
         let (opened, due) = (t0().timestamp(), (t0() + Duration::hours(4)).timestamp());
         (0..n)
             .map(|_| {
