@@ -151,7 +151,7 @@ pub trait ItemStore {
     fn get_item(&self, id: i64) -> Result<Option<StoredItem>>;
 }
 
-fn account_key(platform: &str, account_id: &str) -> u128 {
+pub(crate) fn account_key(platform: &str, account_id: &str) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(platform.as_bytes());
     h.update(&[0]);
@@ -869,6 +869,41 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert!(broken.is_empty(), "{broken:?}");
+    }
+
+    #[test]
+    fn an_import_on_postgres_names_accounts_that_exist_after_a_failed_group_and_another_writer() {
+        let backend = Backend::postgres();
+        let Backend::Postgres(scratch, dir) = &backend else { unreachable!() };
+        let location = crate::StoreLocation { data_dir: dir.path().into(), database_url: Some(scratch.url()) };
+        let mut import = crate::open_for_import(&location).unwrap();
+        let mut other = backend.open();
+        let by = |id: &str, account: &str| -> Item {
+            let line = format!(
+                r#"{{"id":"{id}","platform":"x","author":{{"id":"{account}","handle":"h{account}"}},"text":"t{id}","published_at":"2024-02-01T05:12:45Z"}}"#
+            );
+            parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+        };
+        // A group that creates account a1 and then fails: the account goes with the rollback.
+        import.begin_writes().unwrap();
+        write(import.as_mut(), &[by("1", "a1")]);
+        let bad = item("2", "dua", u64::MAX);
+        import.write_items(&source(), &records(std::slice::from_ref(&bad))).unwrap_err();
+        // Meanwhile another writer creates a2, which the import has not seen.
+        write(other.as_mut(), &[by("3", "a2")]);
+        assert_eq!(write(import.as_mut(), &[by("1", "a1"), by("4", "a2"), by("5", "a3")]).new, 3);
+        let reader = postgres_store(&backend).unwrap();
+        let client = &mut *reader.client();
+        let orphans: i64 = client
+            .query_one(
+                "SELECT count(*) FROM items i LEFT JOIN accounts a ON a.id = i.account_id WHERE a.id IS NULL",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(orphans, 0, "every item names a stored account");
+        let accounts: i64 = client.query_one("SELECT count(*) FROM accounts", &[]).unwrap().get(0);
+        assert_eq!(accounts, 3, "a2 is not created twice");
     }
 
     fn a_batch_planned_before_the_previous_one_is_inserted_sees_its_records(backend: &Backend) {

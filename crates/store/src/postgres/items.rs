@@ -18,7 +18,9 @@ use rustc_hash::FxHashMap;
 use tangkal_model::{Author, Item, Metrics};
 
 use super::PostgresStore;
-use crate::items::{hour_of, sort_records, timestamp, to_sql_int, where_clause, NewRecord, SqlArg, StoredMetrics};
+use crate::items::{
+    account_key, hour_of, sort_records, timestamp, to_sql_int, where_clause, NewRecord, SqlArg, StoredMetrics,
+};
 use crate::*;
 
 const SELECT_ITEM: &str = concat!(
@@ -87,7 +89,11 @@ impl PostgresStore {
                 Ok(0)
             },
         )?;
-        plan.accounts = account_ids(client, plan.new.iter().map(|&(position, _)| records[position].item), now)?;
+        if self.import_lock.is_some() && !self.accounts.complete {
+            self.accounts.load_all(client)?;
+        }
+        let authors = plan.new.iter().map(|&(position, _)| records[position].item);
+        plan.accounts = account_ids(client, &mut self.accounts, authors, now)?;
         update_metrics(client, changed)?;
         let ids = reserve_ids(client, plan.new.len())?;
         for ((position, id), reserved) in plan.new.iter_mut().zip(ids) {
@@ -160,6 +166,8 @@ impl PostgresStore {
     /// Ends the open transaction without keeping it: after a failed write or a failed commit.
     fn abandon_writes(&mut self) {
         self.item_writes.end();
+        // It may hold accounts that the rollback removes.
+        self.accounts = KnownAccounts::default();
         // Outside a transaction, ROLLBACK only warns.
         let _ = self.client().batch_execute("ROLLBACK");
     }
@@ -341,9 +349,52 @@ fn reserve_ids(client: &mut Client, count: usize) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
+/// Accounts this connection has read or written, by [`account_key`]: row id and handle. An account's row id
+/// never changes, so the cache stays true while other writers work; a handle another writer changed since is
+/// rewritten only when this connection's items name yet another.
+#[derive(Default)]
+pub(crate) struct KnownAccounts {
+    by_key: FxHashMap<u128, (i64, Option<String>)>,
+    /// Loaded whole under the import lock: an account missing here is new (if another writer created it
+    /// meanwhile, the insert finds out).
+    complete: bool,
+}
+
+/// Accounts an import loads whole, at most; past it, it looks up the ones its items name.
+const ACCOUNTS_LOADED_WHOLE: i64 = 2_000_000;
+/// Accounts kept at most: the cache starts again past it.
+const ACCOUNTS_KEPT: usize = 4_000_000;
+
+impl KnownAccounts {
+    fn load_all(&mut self, client: &mut Client) -> Result<()> {
+        let stored: i64 = client.query_one("SELECT count(*) FROM accounts", &[])?.get(0);
+        if stored > ACCOUNTS_LOADED_WHOLE {
+            return Ok(());
+        }
+        self.by_key.clear();
+        for row in client.query("SELECT id, platform, external_id, handle FROM accounts", &[])? {
+            self.by_key.insert(account_key(row.get(1), row.get(2)), (row.get(0), row.get(3)));
+        }
+        self.complete = true;
+        Ok(())
+    }
+
+    fn remember(&mut self, key: u128, id: i64, handle: Option<String>) {
+        if self.by_key.len() >= ACCOUNTS_KEPT && !self.by_key.contains_key(&key) {
+            *self = KnownAccounts::default();
+        }
+        self.by_key.insert(key, (id, handle));
+    }
+}
+
 /// The account row of each item's author (None for an item without one), as SQLite's writer leaves them:
 /// inserted when new, and keeping the last handle an account was seen with.
-fn account_ids<'i>(client: &mut Client, items: impl Iterator<Item = &'i Item>, now: i64) -> Result<Vec<Option<i64>>> {
+fn account_ids<'i>(
+    client: &mut Client,
+    known: &mut KnownAccounts,
+    items: impl Iterator<Item = &'i Item>,
+    now: i64,
+) -> Result<Vec<Option<i64>>> {
     // The distinct accounts, each with the last handle it comes with, and which one each item names.
     let mut accounts: Vec<((&str, &str), Option<&str>)> = Vec::new();
     let mut index: FxHashMap<(&str, &str), usize> = FxHashMap::default();
@@ -370,9 +421,16 @@ fn account_ids<'i>(client: &mut Client, items: impl Iterator<Item = &'i Item>, n
             }
         }
     };
-    let all: Vec<usize> = (0..accounts.len()).collect();
-    remember(&mut found, find_accounts(client, &accounts, &all)?);
-    let missing: Vec<usize> = all.into_iter().filter(|&i| found[i].is_none()).collect();
+    let keys: Vec<u128> =
+        accounts.iter().map(|((platform, external_id), _)| account_key(platform, external_id)).collect();
+    for (found, key) in found.iter_mut().zip(&keys) {
+        *found = known.by_key.get(key).cloned();
+    }
+    let mut missing: Vec<usize> = (0..accounts.len()).filter(|&i| found[i].is_none()).collect();
+    if !known.complete && !missing.is_empty() {
+        remember(&mut found, find_accounts(client, &accounts, &missing)?);
+        missing.retain(|&i| found[i].is_none());
+    }
     if !missing.is_empty() {
         let platforms: Vec<&str> = missing.iter().map(|&i| accounts[i].0 .0).collect();
         let external_ids: Vec<&str> = missing.iter().map(|&i| accounts[i].0 .1).collect();
@@ -406,13 +464,14 @@ fn account_ids<'i>(client: &mut Client, items: impl Iterator<Item = &'i Item>, n
     }
     let mut ids = Vec::with_capacity(accounts.len());
     let mut renamed: Vec<(i64, &str)> = Vec::new();
-    for (((platform, external_id), handle), found) in accounts.iter().zip(found) {
+    for ((((platform, external_id), handle), found), key) in accounts.iter().zip(found).zip(keys) {
         let Some((id, stored_handle)) = found else {
             return Err(StoreError::Internal(format!("the account {platform} {external_id} was not stored")));
         };
         if let Some(handle) = handle.filter(|&handle| stored_handle.as_deref() != Some(handle)) {
             renamed.push((id, handle));
         }
+        known.remember(key, id, handle.map(str::to_owned).or(stored_handle));
         ids.push(id);
     }
     if !renamed.is_empty() {

@@ -76,6 +76,7 @@ pub struct PostgresStore {
     pub(crate) item_writes: items::ItemWrites,
     /// Held while this connection imports (see [`crate::open_for_import`]).
     pub(crate) import_lock: Option<crate::ImportLock>,
+    pub(crate) accounts: items::KnownAccounts,
 }
 
 impl PostgresStore {
@@ -100,6 +101,7 @@ impl PostgresStore {
             audit: AuditAnchor::new(audit_files),
             item_writes: Default::default(),
             import_lock: None,
+            accounts: Default::default(),
         })
     }
 
