@@ -1,13 +1,17 @@
 //! Two `tangkal serve` processes on one PostgreSQL database behave as one desk: writes spread over both,
 //! the same change sent to both at once has exactly one winner, the audit trail stays one intact chain,
-//! and when one server is killed mid-load the other keeps answering with nothing acknowledged lost.
+//! each deadline event is sent once whichever server's scanner finds it first, and when one server is
+//! killed mid-load the other keeps answering with nothing acknowledged lost.
 
 mod common;
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
 
 use common::{free_port, tangkal, wait_until_serving, Server};
 use reqwest::blocking::{multipart, Client};
@@ -62,6 +66,10 @@ impl Desk {
             .env_remove("TANGKAL_CONFIG")
             .env("TANGKAL_AUDIT__KEY_FILE", self.audit_key())
             .env("TANGKAL_WEBHOOKS__KEY_FILE", self.home.path().join("webhooks.key"))
+            // Deadlines scanned and deliveries looked for often, receivers on loopback allowed.
+            .env("TANGKAL_WEBHOOKS__SCAN_INTERVAL_MS", "50")
+            .env("TANGKAL_WEBHOOKS__POLL_INTERVAL_MS", "50")
+            .env("TANGKAL_WEBHOOKS__ALLOW_PRIVATE_ADDRESSES", "true")
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .spawn()
@@ -275,4 +283,91 @@ fn when_one_server_dies_the_other_answers_and_nothing_acknowledged_is_lost() {
     assert_eq!(distinct.len(), acknowledged.len(), "every acknowledged case is its own");
     assert!(desk.total_cases(a) >= 300);
     assert!(desk.cli(&["audit", "verify"]).contains("intact"));
+}
+
+/// The `webhook-id` and body of each request a receiver got.
+type Received = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A webhook receiver on loopback that answers 204 to everything.
+fn receiver() -> (String, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen: Received = Arc::default();
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut line, mut id, mut length) = (String::new(), String::new(), 0);
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                let Some((name, value)) = line.trim_end().split_once(':') else { break };
+                match name.to_ascii_lowercase().as_str() {
+                    "webhook-id" => id = value.trim().to_string(),
+                    "content-length" => length = value.trim().parse().unwrap(),
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            record.lock().unwrap().push((id, serde_json::from_slice(&body).unwrap()));
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn two_servers_scanning_one_database_send_each_due_soon_event_once() {
+    const CASES: usize = 20;
+    let desk = Desk::new();
+    desk.cli(&["user", "add", "adi", "--role", "admin"]);
+    let admin =
+        desk.cli(&["token", "create", "--user", "adi", "--name", "hooks"]).lines().last().unwrap().trim().to_string();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (_a, a) = desk.serve(a_dir.path());
+    let (_b, b) = desk.serve(b_dir.path());
+    let (url, seen) = receiver();
+    let (status, endpoint) = desk.post(a, &admin, "/webhooks", json!({"url": url, "events": ["case.due_soon"]}));
+    assert_eq!(status, 201, "{endpoint}");
+
+    let mut opened: Vec<i64> = (0..CASES)
+        .map(|n| {
+            let body = json!({"title": format!("Hoaks mendesak {n}"), "urgency": "urgent", "platforms": ["x"]});
+            let (status, case) = desk.post([a, b][n % 2], &desk.analyst, "/cases", body);
+            assert_eq!(status, 201, "{case}");
+            case["id"].as_i64().unwrap()
+        })
+        .collect();
+    opened.sort_unstable();
+    // An hour left on each: both servers' scanners, every 50 ms, find every case due soon.
+    let moved = Command::new("psql")
+        .arg(desk.scratch.url())
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg("UPDATE cases SET due_at = extract(epoch FROM now())::bigint + 3600")
+        .status()
+        .unwrap();
+    assert!(moved.success());
+
+    let due_soon = || -> Vec<(String, i64)> {
+        let seen = seen.lock().unwrap();
+        seen.iter()
+            .filter(|(_, body)| body["type"] == "case.due_soon")
+            .map(|(id, body)| (id.clone(), body["data"]["case_id"].as_i64().unwrap_or_default()))
+            .collect()
+    };
+    let start = Instant::now();
+    while due_soon().len() < CASES && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Dozens more scans by each server: none may send an event again.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut received = due_soon();
+    received.sort_by_key(|&(_, case)| case);
+    let cases: Vec<i64> = received.iter().map(|&(_, case)| case).collect();
+    assert_eq!(cases, opened, "each case's event once: {received:?}");
+    let ids: std::collections::BTreeSet<&String> = received.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), CASES, "one delivery each");
 }
