@@ -14,6 +14,11 @@
 //! budget from elsewhere does not lock its owner out at the office. Every attempt is charged before the
 //! hash, so a burst of concurrent guesses gets exactly the burst through, never more.
 //!
+//! Servers sharing one store also share the password budgets: each attempt is charged in this process
+//! (cheap, and bounding what reaches the store) and then in the store ([`Attempt::shared`],
+//! `tangkal_store::BudgetStore`), so that a guesser spreading attempts over several servers gets no more
+//! than from one. Known networks stay per process: on another server the stricter budgets apply.
+//!
 //! Memory is bounded: usernames longer than the store allows are refused before anything is kept, each
 //! budget tracks at most its `max_keys` keys (forgetting the ones back at a fresh state first, at most
 //! once a second, and refusing new keys with 503 if that is not enough), and known networks are a
@@ -34,6 +39,8 @@ use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
 use governor::state::StateStore;
 use governor::{Quota, RateLimiter};
 use hashlink::LruCache;
+use sha2::{Digest, Sha256};
+use tangkal_store::BudgetCharge;
 use tokio::sync::Semaphore;
 
 use crate::{auth, AppState, Problem};
@@ -256,11 +263,39 @@ struct Known {
     generation: u32,
 }
 
-/// A reserved password check. Pass it back to [`PasswordGate::succeeded`] when the password was right.
+/// A reserved password check. Charge [`Attempt::shared`] to the store before checking the password, and
+/// pass it back to [`PasswordGate::succeeded`] when the password was right.
 #[derive(Debug)]
 pub struct Attempt {
     account: Account,
     network: Network,
+    /// The budgets that every server sharing the store draws from (see [`tangkal_store::BudgetStore`]);
+    /// the first, the account's from this network, starts afresh when the password is right.
+    pub shared: Vec<BudgetCharge>,
+}
+
+impl Attempt {
+    /// The shared budget that a right password restores.
+    pub fn restored_on_success(&self) -> [u8; 16] {
+        self.shared[0].key
+    }
+}
+
+impl Budget {
+    /// This budget for `whose` (its scope and key), as the store keeps it: under a hash, so that the
+    /// store holds no username someone typed (perhaps their password) or address.
+    fn shared(self, scope: &str, whose: &str) -> BudgetCharge {
+        let digest = Sha256::new().chain_update(scope).chain_update([0]).chain_update(whose).finalize();
+        let mut key = [0; 16];
+        key.copy_from_slice(&digest[..16]);
+        BudgetCharge { key, burst: self.burst, refill: self.refill }
+    }
+}
+
+/// The refusal for a budget shared with other servers that is spent.
+pub fn shared_refusal(wait: Duration) -> Problem {
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    RetryAfter { seconds, crowded: false }.problem("password attempts for this account or from this network")
 }
 
 pub struct PasswordGate {
@@ -301,10 +336,14 @@ impl PasswordGate {
         }
         let pair = (account.clone(), network, known.unwrap_or(0));
         self.per_account_network.check(&pair).map_err(refused("for this account from this network"))?;
+        let mut shared =
+            vec![self.limits.per_account_network.shared("account-network", &format!("{account}@{}", network.0))];
         if known.is_none() {
             self.per_account.check(&account).map_err(refused("for this account"))?;
+            shared.push(self.limits.per_network.shared("network", &network.0.to_string()));
+            shared.push(self.limits.per_account.shared("account", &account));
         }
-        Ok(Attempt { account, network })
+        Ok(Attempt { account, network, shared })
     }
 
     /// Records a right password: the network becomes known for the account, and the account's budget

@@ -23,6 +23,7 @@ macro_rules! item_text {
 
 mod audit;
 mod audit_anchor;
+mod budgets;
 mod cases;
 mod clarifications;
 mod error;
@@ -48,6 +49,7 @@ mod webhooks;
 
 pub use audit::{AuditChanges, AuditFilter, AuditStore};
 pub use audit_anchor::AuditFiles;
+pub use budgets::{BudgetCharge, BudgetStore};
 pub use cases::{CaseFilter, CaseStore, CaseSummary, CaseUpdate};
 pub use clarifications::{ClarificationFilter, ClarificationStore, ReaderFilter};
 pub use error::StoreError;
@@ -102,6 +104,7 @@ pub trait Store:
     + TiplineStore
     + FigureStore
     + SettingStore
+    + BudgetStore
     + Send
 {
 }

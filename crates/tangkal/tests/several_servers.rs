@@ -371,3 +371,20 @@ fn two_servers_scanning_one_database_send_each_due_soon_event_once() {
     let ids: std::collections::BTreeSet<&String> = received.iter().map(|(id, _)| id).collect();
     assert_eq!(ids.len(), CASES, "one delivery each");
 }
+
+#[test]
+fn two_servers_share_one_sign_in_budget() {
+    let desk = Desk::new();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (_a, a) = desk.serve(a_dir.path());
+    let (_b, b) = desk.serve(b_dir.path());
+    let sign_in = |server: SocketAddr| {
+        let body = json!({"username": "ana", "password": "bukan kata sandinya"});
+        answer(desk.http.post(format!("http://{server}/api/v1/session")).json(&body).send()).0
+    };
+    // The default budget: 5 attempts for an account from one network. Alternating between the servers,
+    // each sees only half of them.
+    let statuses: Vec<u16> = (0..8).map(|n| sign_in([a, b][n % 2])).collect();
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert_eq!(statuses[5..], [429; 3], "the budget is spent on both servers: {statuses:?}");
+}

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::Body;
 use crate::auth::{self, Caller, Credential};
-use crate::throttle::ClientAddr;
+use crate::throttle::{shared_refusal, ClientAddr};
 use crate::views::{Me, UserView};
 use crate::{AppState, Problem};
 
@@ -31,14 +31,19 @@ pub async fn open_session(
     password: String,
 ) -> Result<(Me, String), Problem> {
     let attempt = state.passwords.admit(&username, client)?;
+    let (charges, now) = (attempt.shared.clone(), state.clock.now());
     let found = state
         .pool
         .run(move |s| {
-            let Some(user) = s.user_by_name(&username)? else { return Ok(None) };
+            if let Some(wait) = s.charge_budgets(&charges, now)? {
+                return Ok(Err(wait));
+            }
+            let Some(user) = s.user_by_name(&username)? else { return Ok(Ok(None)) };
             let hash = s.password_hash(user.id)?;
-            Ok(Some((user, hash.unwrap_or_default())))
+            Ok(Ok(Some((user, hash.unwrap_or_default()))))
         })
-        .await?;
+        .await?
+        .map_err(shared_refusal)?;
     let (user, hash) = found.unzip();
     let user = match (state.passwords.verify(password, hash).await?, user) {
         (true, Some(user)) if !user.disabled => user,
@@ -51,13 +56,20 @@ pub async fn open_session(
             ))
         }
     };
+    let restored = attempt.restored_on_success();
     state.passwords.succeeded(attempt);
     let (secret, csrf) = (auth::new_secret(), auth::new_secret());
     let now = state.clock.now();
     let lifetime = state.config.session_lifetime;
     let expires = now + chrono::Duration::from_std(lifetime).map_err(Problem::internal)?;
     let (hash, user_id, csrf_stored) = (auth::secret_hash(&secret), user.id, csrf.clone());
-    state.pool.run(move |s| s.create_session(&hash, user_id, &csrf_stored, now, expires)).await?;
+    state
+        .pool
+        .run(move |s| {
+            s.restore_budget(&restored)?;
+            s.create_session(&hash, user_id, &csrf_stored, now, expires)
+        })
+        .await?;
     let cookie = auth::set_cookie(auth::SESSION_COOKIE, &secret, lifetime, state.config.secure_cookies);
     Ok((Me { role: user.role, user: UserView::from(user), csrf_token: Some(csrf) }, cookie))
 }
@@ -122,12 +134,21 @@ pub async fn change_password(
     Body(change): Body<PasswordChange>,
 ) -> Result<StatusCode, Problem> {
     let attempt = state.passwords.admit(&caller.user.username, client)?;
-    let user_id = caller.user.id;
-    let stored = state.pool.run(move |s| s.password_hash(user_id)).await?;
+    let (charges, now, user_id) = (attempt.shared.clone(), state.clock.now(), caller.user.id);
+    let stored = state
+        .pool
+        .run(move |s| match s.charge_budgets(&charges, now)? {
+            Some(wait) => Ok(Err(wait)),
+            None => Ok(Ok(s.password_hash(user_id)?)),
+        })
+        .await?
+        .map_err(shared_refusal)?;
     if !state.passwords.verify(change.current, stored).await? {
         return Err(Problem::forbidden("current: wrong password"));
     }
+    let restored = attempt.restored_on_success();
     state.passwords.succeeded(attempt);
+    state.pool.run(move |s| s.restore_budget(&restored)).await?;
     let hash = state.passwords.hash("new", change.new).await?;
     let keep = match &caller.credential {
         Credential::Session { token_hash, .. } => Some(token_hash.clone()),

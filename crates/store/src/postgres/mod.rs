@@ -31,6 +31,7 @@ macro_rules! pg_item_text {
 }
 
 mod audit;
+mod budgets;
 mod cases;
 mod clarifications;
 pub(crate) mod connection;
