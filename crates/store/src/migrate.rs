@@ -32,6 +32,7 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
     step(15, "settings", include_str!("../migrations/sqlite/0015_settings.sql")),
     step(16, "dashboard_figures", include_str!("../migrations/sqlite/0016_dashboard_figures.sql")),
     step(17, "request_budgets", include_str!("../migrations/sqlite/0017_request_budgets.sql")),
+    step(18, "open_deadlines", include_str!("../migrations/sqlite/0018_open_deadlines.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {
