@@ -74,31 +74,38 @@ fn placer_key(stream: &str) -> i64 {
 }
 
 /// The placer's election: a session-level advisory lock on a connection of its own. PostgreSQL releases it
-/// when that connection ends, so a placer killed at any moment hands over to a standby at once.
+/// when that connection ends, so a placer killed at any moment leaves the place to a standby.
 pub struct PlacerLock {
     client: Client,
+    key: i64,
+    held: bool,
 }
 
 impl PlacerLock {
-    /// Waits until this process holds the placer's lock for `stream`. `holder` names it to
+    /// A connection for the election of `stream`'s placer. `holder` names this process to
     /// [`PostgresStore::placer_leader`] (the connection's application name).
-    pub fn acquire(url: &str, stream: &str, holder: &str) -> Result<PlacerLock> {
+    pub fn connect(url: &str, stream: &str, holder: &str) -> Result<PlacerLock> {
         let mut config: ::postgres::Config =
             url.parse().map_err(|e| StoreError::invalid("database_url", format!("is not a PostgreSQL URL: {e}")))?;
         config.application_name(holder);
-        let mut client = config.connect(NoTls)?;
-        let key = placer_key(stream);
-        if !client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get::<_, bool>(0) {
-            tracing::info!(target: "tangkal::placer", "standing by: another placer of {stream} is running");
-            client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
-        }
-        Ok(PlacerLock { client })
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        Ok(PlacerLock { client: config.connect(NoTls)?, key: placer_key(stream), held: false })
     }
 
-    /// Whether the lock is still held: its connection still answers. A placer checks before each write, so
-    /// one cut off from the database stops writing before a successor starts (give or take that check).
+    /// Takes the lock if no other session holds it; true when this one holds it. Standbys ask again every
+    /// little while rather than wait inside PostgreSQL, so that they can be stopped while waiting.
+    pub fn try_take(&mut self) -> Result<bool> {
+        if !self.held {
+            self.held = self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&self.key])?.get(0);
+        }
+        Ok(self.held)
+    }
+
+    /// Whether the lock is still held: taken, and its connection still answers. A placer checks before each
+    /// step, so one cut off from the database stops writing rather than place beside its successor (give or
+    /// take one step).
     pub fn still_held(&mut self) -> bool {
-        self.client.simple_query("SELECT 1").is_ok()
+        self.held && self.client.simple_query("SELECT 1").is_ok()
     }
 }
 
@@ -178,19 +185,22 @@ mod tests {
         let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
         let mut store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
         assert_eq!(store.placer_leader("S1").unwrap(), None);
-        let mut leader = PlacerLock::acquire(&scratch.url(), "S1", "placer one").unwrap();
-        assert!(leader.still_held());
-        let other_stream = PlacerLock::acquire(&scratch.url(), "S2", "placer of S2").unwrap();
-        let standby = {
-            let url = scratch.url();
-            std::thread::spawn(move || PlacerLock::acquire(&url, "S1", "placer two").map(|_| ()))
-        };
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        assert!(!standby.is_finished(), "the standby waits");
+        let mut leader = PlacerLock::connect(&scratch.url(), "S1", "placer one").unwrap();
+        assert!(!leader.still_held(), "not taken yet");
+        assert!(leader.try_take().unwrap() && leader.still_held());
+        let mut other_stream = PlacerLock::connect(&scratch.url(), "S2", "placer of S2").unwrap();
+        assert!(other_stream.try_take().unwrap(), "placers of other streams do not wait");
+        let mut standby = PlacerLock::connect(&scratch.url(), "S1", "placer two").unwrap();
+        assert!(!standby.try_take().unwrap() && !standby.still_held());
         assert_eq!(store.placer_leader("S1").unwrap().as_deref(), Some("placer one"));
         drop(leader);
-        standby.join().unwrap().unwrap();
-        drop(other_stream);
+        // The server lets go of the lock once it has seen the connection end.
+        let taken = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            standby.try_take().unwrap()
+        });
+        assert!(taken, "the standby takes over");
+        assert_eq!(store.placer_leader("S1").unwrap().as_deref(), Some("placer two"));
 
         assert_eq!(store.placer_snapshot("S1").unwrap(), None);
         store.save_placer_snapshot("S1", 7, b"one").unwrap();
