@@ -17,6 +17,7 @@
 //! | `S` | `P.items.<platform>` | work queue: a message leaves once a worker acknowledged it | `workers` |
 //! | `S_DEAD` | `P.dead.items` | kept (limits) until an operator deals with them | none |
 //! | `S_MATCH` | `P.match` | work queue | `matchers` |
+//! | `S_ALIVE` | `P.alive.<process>` | the last message per subject, for 15 s (memory) | none: heartbeats |
 //!
 //! Dead letters have a stream of their own so that the items stream stays a work queue with one consumer,
 //! whose acknowledgement floor is exactly "every item at or below it is committed or dead-lettered".
@@ -107,9 +108,15 @@ impl IntakeConfig {
         format!("{}_MATCH", self.stream)
     }
 
-    /// The key-value bucket where workers and the placer say they are alive.
-    pub fn heartbeat_bucket(&self) -> String {
+    /// Where workers and the placer say they are alive: the last message on each subject, kept for
+    /// [`HEARTBEAT_TTL`] (a key-value bucket without the bucket: NATS 2.9's answer to creating one is not
+    /// one the client reads).
+    pub fn heartbeat_stream(&self) -> String {
         format!("{}_ALIVE", self.stream)
+    }
+
+    pub fn heartbeat_subject(&self, key: &str) -> String {
+        format!("{}.alive.{key}", self.subject_prefix)
     }
 }
 
@@ -129,7 +136,7 @@ const MAX_ACK_PENDING: i64 = 50_000;
 pub const HEARTBEAT_TTL: Duration = Duration::from_secs(15);
 
 impl Intake {
-    /// Connects and creates whatever of the streams, consumers and heartbeat bucket is missing, so that a
+    /// Connects and creates whatever of the streams and consumers is missing, so that a
     /// publisher may start before any worker (the items stream keeps messages until a worker takes them).
     pub async fn connect(config: &IntakeConfig) -> anyhow::Result<Intake> {
         let client = async_nats::ConnectOptions::new()
@@ -210,19 +217,17 @@ impl Intake {
             )
             .await
             .context("cannot create the matchers' consumer")?;
-        let bucket = config.heartbeat_bucket();
-        if self.jetstream.get_key_value(&bucket).await.is_err() {
-            self.jetstream
-                .create_key_value(jetstream::kv::Config {
-                    bucket: bucket.clone(),
-                    history: 1,
-                    max_age: HEARTBEAT_TTL,
-                    storage: stream::StorageType::Memory,
-                    ..Default::default()
-                })
-                .await
-                .with_context(|| format!("cannot create the key-value bucket {bucket}"))?;
-        }
+        self.jetstream
+            .get_or_create_stream(stream::Config {
+                name: config.heartbeat_stream(),
+                subjects: vec![format!("{}.alive.>", config.subject_prefix)],
+                max_messages_per_subject: 1,
+                max_age: HEARTBEAT_TTL,
+                storage: stream::StorageType::Memory,
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("cannot create or open the stream {}", config.heartbeat_stream()))?;
         Ok(())
     }
 
@@ -240,13 +245,12 @@ impl Intake {
         Ok(info.ack_floor.stream_sequence as i64)
     }
 
-    /// Removes the streams and the heartbeat bucket with everything in them (tests use a stream each).
+    /// Removes the streams with everything in them (tests use a stream each).
     pub async fn delete(&self) -> anyhow::Result<()> {
         let config = &self.config;
-        for stream in [config.stream.clone(), config.dead_stream(), config.match_stream()] {
+        for stream in [config.stream.clone(), config.dead_stream(), config.match_stream(), config.heartbeat_stream()] {
             self.jetstream.delete_stream(&stream).await.with_context(|| format!("cannot delete {stream}"))?;
         }
-        self.jetstream.delete_key_value(config.heartbeat_bucket()).await?;
         Ok(())
     }
 }
@@ -255,4 +259,49 @@ impl Intake {
 /// calls run on blocking threads.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+/// A thread of its own for synchronous store work. The `postgres` client drives a runtime of its own, which
+/// must not be started (nor a client dropped) on the threads of the asynchronous runtime; the state lives and
+/// dies on this thread, and jobs reach it in order.
+pub(crate) struct StoreThread<S> {
+    jobs: std::sync::mpsc::Sender<Job<S>>,
+}
+
+type Job<S> = Box<dyn FnOnce(&mut S) + Send>;
+
+impl<S: Send + 'static> StoreThread<S> {
+    pub(crate) fn start(name: &str, mut state: S) -> StoreThread<S> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job<S>>();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                for job in queue {
+                    job(&mut state);
+                }
+            })
+            .expect("a thread for the store");
+        StoreThread { jobs }
+    }
+
+    /// Queues `job`; its answer arrives on the receiver.
+    pub(crate) fn submit<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut S) -> R + Send + 'static,
+    ) -> tokio::sync::oneshot::Receiver<R> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job = Box::new(move |state: &mut S| {
+            let _ = answer.send(job(state));
+        });
+        // A thread that ended (its job panicked) drops the job, and the receiver reports it.
+        let _ = self.jobs.send(job);
+        answered
+    }
+
+    pub(crate) async fn run<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut S) -> R + Send + 'static,
+    ) -> anyhow::Result<R> {
+        self.submit(job).await.map_err(|_| anyhow::anyhow!("the store thread stopped (a panic)"))
+    }
 }

@@ -23,7 +23,7 @@ use tangkal_pipeline::NarrativeStage;
 use tangkal_store::{AuditFiles, NarrativeInput, PlacerLock, PostgresStore};
 use tokio::sync::watch;
 
-use crate::Intake;
+use crate::{Intake, StoreThread};
 
 /// Items read from the store per step.
 const STEP: u64 = 10_000;
@@ -55,7 +55,10 @@ impl PlacerOptions {
 /// Stands by until elected, then places until `stop` turns true; at a clean stop the figures are brought up
 /// to date and the index snapshotted. Returns the intake sequence covered.
 pub async fn run_placer(intake: &Intake, options: PlacerOptions, stop: watch::Receiver<bool>) -> anyhow::Result<i64> {
-    let Some(lock) = elect(intake, &options, &stop).await? else { return Ok(0) };
+    let thread = StoreThread::start("tangkal-placer", State::Idle);
+    if !elect(intake, &options, &stop, &thread).await? {
+        return Ok(0);
+    }
     tracing::info!(target: "tangkal::placer", "{} places the items of {}", options.name, intake.config.stream);
     let covered = Arc::new(AtomicI64::new(0));
     let figures = {
@@ -68,73 +71,99 @@ pub async fn run_placer(intake: &Intake, options: PlacerOptions, stop: watch::Re
         options.name.clone(),
         figures,
     ));
-    let placed = place(intake, &options, stop, lock, &covered).await;
+    let placed = place(intake, &options, stop, &thread, &covered).await;
     heartbeat.abort();
     crate::status::forget(intake, crate::status::PLACER_KEY).await;
     placed
 }
 
-/// Waits for the placer's lock, asking every second; `None` when stopped first.
+/// What the placer's store thread holds.
+enum State {
+    Idle,
+    /// Connected for the election, not elected (yet).
+    Standby(Box<PlacerLock>),
+    Placing(Box<Placing>),
+}
+
+struct Placing {
+    lock: PlacerLock,
+    store: PostgresStore,
+    stage: NarrativeStage,
+}
+
+impl State {
+    fn placing(&mut self) -> anyhow::Result<&mut Placing> {
+        match self {
+            State::Placing(placing) => Ok(placing),
+            _ => anyhow::bail!("the placer is not elected"),
+        }
+    }
+}
+
+/// Waits for the placer's lock, asking every second; false when stopped first.
 async fn elect(
     intake: &Intake,
     options: &PlacerOptions,
     stop: &watch::Receiver<bool>,
-) -> anyhow::Result<Option<PlacerLock>> {
+    thread: &StoreThread<State>,
+) -> anyhow::Result<bool> {
     let (url, stream, name) = (options.database_url.clone(), intake.config.stream.clone(), options.name.clone());
-    let mut lock = blocking(move || Ok(PlacerLock::connect(&url, &stream, &name)?)).await?;
+    let lock = move |state: &mut State| {
+        *state = State::Standby(Box::new(PlacerLock::connect(&url, &stream, &name)?));
+        anyhow::Ok(())
+    };
+    thread.run(lock).await??;
     let mut told = false;
     loop {
-        let (taken, back) = blocking(move || {
-            let taken = lock.try_take();
-            Ok((taken, lock))
-        })
-        .await?;
-        lock = back;
-        if taken? {
-            return Ok(Some(lock));
+        let taken = thread
+            .run(|state| match state {
+                State::Standby(lock) => Ok(lock.try_take()?),
+                _ => anyhow::bail!("the placer is not connected for its election"),
+            })
+            .await??;
+        if taken {
+            return Ok(true);
         }
         if !told {
             tracing::info!(target: "tangkal::placer", "standing by: another placer of {} runs", intake.config.stream);
             told = true;
         }
         if *stop.borrow() {
-            return Ok(None);
+            return Ok(false);
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-}
-
-/// The state a step hands to the blocking thread and gets back.
-struct Placing {
-    store: PostgresStore,
-    stage: NarrativeStage,
-    lock: PlacerLock,
 }
 
 async fn place(
     intake: &Intake,
     options: &PlacerOptions,
     stop: watch::Receiver<bool>,
-    lock: PlacerLock,
+    thread: &StoreThread<State>,
     covered: &AtomicI64,
 ) -> anyhow::Result<i64> {
     let stream = intake.config.stream.clone();
     let (url, files) = (options.database_url.clone(), options.audit_files.clone());
-    let mut placing = blocking(move || {
-        let store = PostgresStore::connect(&url, files)?;
-        let snapshot = store.placer_snapshot(&stream)?;
-        let stage = NarrativeStage::resume(snapshot.as_ref().map(|s| s.snapshot.as_slice()));
-        if stage.covered() > 0 {
-            tracing::info!(target: "tangkal::placer", "resuming after intake sequence {}", stage.covered());
-        }
-        Ok(Placing { store, stage, lock })
-    })
-    .await?;
+    thread
+        .run(move |state| {
+            let State::Standby(lock) = std::mem::replace(state, State::Idle) else {
+                anyhow::bail!("the placer is not elected");
+            };
+            let store = PostgresStore::connect(&url, files)?;
+            let snapshot = store.placer_snapshot(&stream)?;
+            let stage = NarrativeStage::resume(snapshot.as_ref().map(|s| s.snapshot.as_slice()));
+            if stage.covered() > 0 {
+                tracing::info!(target: "tangkal::placer", "resuming after intake sequence {}", stage.covered());
+            }
+            *state = State::Placing(Box::new(Placing { lock: *lock, store, stage }));
+            Ok(())
+        })
+        .await??;
     let mut snapshotted = Instant::now();
     // Placed since the figures were last brought up to date.
     let mut unflushed = false;
     loop {
-        covered.store(placing.stage.covered(), Ordering::Relaxed);
+        covered.store(thread.run(|state| state.placing().map(|p| p.stage.covered())).await??, Ordering::Relaxed);
         if *stop.borrow() {
             break;
         }
@@ -146,31 +175,26 @@ async fn place(
                 continue;
             }
         };
-        let (back, step) = blocking(move || {
-            let step = step(&mut placing, floor, unflushed);
-            Ok((placing, step))
-        })
-        .await?;
-        placing = back;
-        let Step { changed, full, placed, flushed } = step?;
+        let Step { changed, full, placed, flushed } =
+            thread.run(move |state| step(state.placing()?, floor, unflushed)).await??;
         unflushed = placed || (unflushed && !flushed);
         request_matching(intake, &changed).await;
         if snapshotted.elapsed() >= options.snapshot_every {
-            placing = snapshot(placing, &intake.config.stream).await?;
+            snapshot(thread, &intake.config.stream).await?;
             snapshotted = Instant::now();
         }
         if !full {
             tokio::time::sleep(options.poll).await;
         }
     }
-    let (back, changed) = blocking(move || {
-        let changed = placing.stage.flush(&mut placing.store);
-        Ok((placing, changed))
-    })
-    .await?;
-    request_matching(intake, &changed?).await;
-    let placing = snapshot(back, &intake.config.stream).await?;
-    Ok(placing.stage.covered())
+    let changed = thread
+        .run(|state| {
+            let placing = state.placing()?;
+            placing.stage.flush(&mut placing.store)
+        })
+        .await??;
+    request_matching(intake, &changed).await;
+    snapshot(thread, &intake.config.stream).await
 }
 
 /// What a step did.
@@ -207,17 +231,20 @@ fn step(placing: &mut Placing, floor: i64, unflushed: bool) -> anyhow::Result<St
     Ok(Step { changed, full, placed, flushed: false })
 }
 
-async fn snapshot(placing: Placing, stream: &str) -> anyhow::Result<Placing> {
+/// Writes the index's snapshot with the position it covers; returns that position.
+async fn snapshot(thread: &StoreThread<State>, stream: &str) -> anyhow::Result<i64> {
     let stream = stream.to_owned();
-    blocking(move || {
-        let mut placing = placing;
-        let mut bytes = Vec::new();
-        placing.stage.write_snapshot(&mut bytes)?;
-        placing.store.save_placer_snapshot(&stream, placing.stage.covered(), &bytes)?;
-        tracing::debug!(target: "tangkal::placer", "snapshot at {} ({} bytes)", placing.stage.covered(), bytes.len());
-        Ok(placing)
-    })
-    .await
+    thread
+        .run(move |state| {
+            let placing = state.placing()?;
+            let mut bytes = Vec::new();
+            placing.stage.write_snapshot(&mut bytes)?;
+            let covered = placing.stage.covered();
+            placing.store.save_placer_snapshot(&stream, covered, &bytes)?;
+            tracing::debug!(target: "tangkal::placer", "snapshot at {covered} ({} bytes)", bytes.len());
+            Ok(covered)
+        })
+        .await?
 }
 
 /// Hands narratives to the workers for claim matching, one message each; the id names the narrative and its
@@ -251,9 +278,4 @@ async fn publish_matching(intake: &Intake, changed: &[(i64, i64)]) -> anyhow::Re
         ack.await.context("JetStream did not take a narrative to match")?;
     }
     Ok(())
-}
-
-/// Runs store work on a blocking thread (the store's client is synchronous).
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
-    tokio::task::spawn_blocking(work).await.context("a store task panicked")?
 }

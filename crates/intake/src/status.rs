@@ -1,5 +1,5 @@
 //! The intake's figures, for `tangkal status` and `/metrics`: what waits in the streams, what the workers
-//! hold, who is alive (heartbeats in a key-value bucket whose entries expire), where the placer is.
+//! hold, who is alive (heartbeats that expire), where the placer is.
 
 use std::time::Duration;
 
@@ -84,23 +84,25 @@ pub async fn status(intake: &Intake, sample: Duration) -> anyhow::Result<IntakeS
 
 /// Every live heartbeat, by key.
 async fn heartbeats(intake: &Intake) -> anyhow::Result<Vec<(String, Heartbeat)>> {
-    use futures_util::StreamExt;
-    let kv = intake.jetstream.get_key_value(intake.config.heartbeat_bucket()).await?;
-    let mut keys = kv.keys().await?;
+    let prefix = intake.config.heartbeat_subject("");
+    let stream = intake.jetstream.get_stream(intake.config.heartbeat_stream()).await?;
+    let info = stream.info_with_subjects(format!("{prefix}>")).await?;
+    let subjects: Vec<String> = {
+        use futures_util::StreamExt;
+        info.map(|s| s.map(|(subject, _)| subject)).collect::<Vec<_>>().await.into_iter().collect::<Result<_, _>>()?
+    };
     let mut beats = Vec::new();
-    while let Some(key) = keys.next().await {
-        let key = key?;
-        if let Some(value) = kv.get(&key).await? {
-            if let Ok(beat) = serde_json::from_slice::<Heartbeat>(&value) {
-                beats.push((key, beat));
-            }
+    for subject in subjects {
+        let Ok(message) = stream.get_last_raw_message_by_subject(&subject).await else { continue };
+        if let Ok(beat) = serde_json::from_slice::<Heartbeat>(&message.payload) {
+            beats.push((subject[prefix.len()..].to_owned(), beat));
         }
     }
     beats.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(beats)
 }
 
-/// A heartbeat key for a process name: the bucket allows letters, digits and `-_=.` only.
+/// A heartbeat key for a process name: one subject token of letters, digits and `-_=`.
 pub(crate) fn key(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_=".contains(c) { c } else { '_' }).collect()
 }
@@ -112,14 +114,11 @@ pub(crate) async fn heartbeat(
     name: String,
     figures: impl Fn() -> serde_json::Value + Send + 'static,
 ) {
-    let Ok(kv) = intake.jetstream.get_key_value(intake.config.heartbeat_bucket()).await else {
-        tracing::warn!("no heartbeat bucket: this process will not show in tangkal status");
-        return;
-    };
+    let subject = intake.config.heartbeat_subject(&key);
     loop {
         let beat = Heartbeat { name: name.clone(), at: chrono::Utc::now().timestamp(), figures: figures() };
         if let Ok(value) = serde_json::to_vec(&beat) {
-            if let Err(e) = kv.put(&key, value.into()).await {
+            if let Err(e) = intake.jetstream.publish(subject.clone(), value.into()).await {
                 tracing::debug!("heartbeat: {e}");
             }
         }
@@ -129,7 +128,7 @@ pub(crate) async fn heartbeat(
 
 /// Removes a heartbeat at a clean stop, so the process stops counting at once.
 pub(crate) async fn forget(intake: &Intake, key: &str) {
-    if let Ok(kv) = intake.jetstream.get_key_value(intake.config.heartbeat_bucket()).await {
-        let _ = kv.purge(key).await;
+    if let Ok(stream) = intake.jetstream.get_stream(intake.config.heartbeat_stream()).await {
+        let _ = stream.purge().filter(intake.config.heartbeat_subject(key)).await;
     }
 }

@@ -1,6 +1,11 @@
 //! Synthetic item streams for the intake's tests and its benchmark: deterministic JSONL in the item format,
 //! where most posts are edited copies of a few messages (near-duplicates, so narratives form and merge) and
-//! the rest are one-off texts. No file from outside the repository is needed.
+//! the rest are one-off texts. No file from outside the repository is needed. [`outcome`] reads what a run
+//! made of a stream in terms that do not depend on the store's row ids, so runs can be compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tangkal_store::{CaseFilter, ItemFilter, NarrativeOrder, NarrativeRow, Store};
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
@@ -173,6 +178,50 @@ pub fn stream(n: usize, seed: u64, messages: &[String]) -> Vec<String> {
             line.to_string()
         })
         .collect()
+}
+
+/// What a run made of a stream, in terms that do not depend on row ids (which differ between stores and
+/// between runs with several writers): posts are named by their external ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The narrative of each item.
+    pub placements: BTreeMap<String, Option<i64>>,
+    /// Each live narrative's figures, with the external id of its central copy (the row's item id zeroed).
+    pub narratives: Vec<(NarrativeRow, String)>,
+    /// Each case: what opened it, and the live narratives it links.
+    pub cases: BTreeSet<(String, Vec<i64>)>,
+}
+
+/// Reads the [`Outcome`] of `store`.
+pub fn outcome(store: &dyn Store) -> anyhow::Result<Outcome> {
+    let external = |id: i64| -> anyhow::Result<String> {
+        Ok(store.get_item(id)?.and_then(|i| i.external_id).unwrap_or_else(|| format!("#{id}")))
+    };
+    let placements = store
+        .list_items(&ItemFilter::default(), u64::MAX >> 2, 0)?
+        .into_iter()
+        .map(|item| (item.external_id.unwrap_or_else(|| format!("#{}", item.id)), item.narrative_id))
+        .collect();
+    let mut narratives = Vec::new();
+    for mut row in store.list_narratives(NarrativeOrder::Size, u64::MAX >> 2, 0)? {
+        let central = external(row.representative_item_id)?;
+        row.representative_item_id = 0;
+        narratives.push((row, central));
+    }
+    narratives.sort_by_key(|(row, _)| row.id);
+    let mut cases = BTreeSet::new();
+    let now = chrono::Utc::now();
+    for summary in store.list_cases(&CaseFilter::default(), now, u64::MAX >> 2, 0)? {
+        let Some(case) = store.case(summary.id)? else { continue };
+        let mut linked = BTreeSet::new();
+        for narrative in &case.narratives {
+            if let Some(live) = store.get_narrative(narrative.parse()?)? {
+                linked.insert(live.id);
+            }
+        }
+        cases.insert((case.origin_ref.unwrap_or_default(), linked.into_iter().collect()));
+    }
+    Ok(Outcome { placements, narratives, cases })
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use tangkal_pipeline::MatchingStage;
 use tangkal_store::{AuditFiles, ItemRecord, PostgresStore, SourceRef, StoreError};
 use tokio::sync::watch;
 
-use crate::{headers, Intake};
+use crate::{headers, Intake, StoreThread};
 
 /// How long a fetch waits for a batch to fill: the most a quiet stream adds to an item's way in.
 pub const FETCH_WAIT: Duration = Duration::from_millis(50);
@@ -147,16 +147,19 @@ async fn store_items(
     counters: &Counters,
 ) -> anyhow::Result<()> {
     let consumer = intake.workers().await?;
-    let mut store = Some(connect(options).await?);
+    let writer = StoreThread::start("tangkal-writer", None);
+    let opening = options.clone();
+    writer.run(move |slot| connect(&opening).map(|store| *slot = Some(store))).await??;
     let source = SourceRef { kind: "intake".into(), location: intake.config.stream.clone() };
-    let mut writing: Option<tokio::task::JoinHandle<Written>> = None;
+    let mut writing: Option<tokio::sync::oneshot::Receiver<Written>> = None;
     loop {
         let stopping = *stop.borrow();
         let messages = if stopping { Vec::new() } else { fetch(&consumer, options.batch, FETCH_WAIT).await };
         let max_text_bytes = options.max_text_bytes;
         let parsing = tokio::task::spawn_blocking(move || parse(messages, max_text_bytes));
         if let Some(job) = writing.take() {
-            store = Some(settle(intake, options, job.await?, counters).await?);
+            let written = job.await.context("the store thread stopped")?;
+            settle(intake, options, &writer, written, counters).await?;
         }
         let parsed = parsing.await?;
         if stopping {
@@ -172,9 +175,8 @@ async fn store_items(
             }
             continue;
         }
-        let store = store.take().expect("the store is back after each write");
-        let source = source.clone();
-        writing = Some(tokio::task::spawn_blocking(move || write(store, &source, parsed)));
+        let (source, options) = (source.clone(), options.clone());
+        writing = Some(writer.submit(move |slot| write(slot, &options, &source, parsed)));
     }
 }
 
@@ -227,17 +229,24 @@ fn parse(messages: Vec<Message>, max_text_bytes: usize) -> Parsed {
     Parsed { messages, items, poison }
 }
 
-/// A write's outcome, with the store handed back (none when reconnecting failed).
+/// A write's outcome.
 struct Written {
-    store: Option<PostgresStore>,
     parsed: Parsed,
     /// Per item of `parsed.items`: `None` stored (or found stored), `Some(reason)` refused.
     outcome: Result<Vec<Option<String>>, StoreError>,
     new: u64,
 }
 
-/// Writes the batch; records refused by the store are found by splitting it (the rest is stored).
-fn write(mut store: PostgresStore, source: &SourceRef, parsed: Parsed) -> Written {
+/// Writes the batch on the store thread's connection (a new one when the last failed); records refused by
+/// the store are found by splitting it (the rest is stored).
+fn write(slot: &mut Option<PostgresStore>, options: &WorkerOptions, source: &SourceRef, parsed: Parsed) -> Written {
+    let store = match slot {
+        Some(store) => store,
+        None => match connect(options) {
+            Ok(store) => slot.insert(store),
+            Err(e) => return Written { parsed, outcome: Err(e), new: 0 },
+        },
+    };
     let mut new = 0;
     let outcome = {
         let records: Vec<ItemRecord<'_>> = parsed
@@ -250,9 +259,13 @@ fn write(mut store: PostgresStore, source: &SourceRef, parsed: Parsed) -> Writte
             .iter()
             .map(|(index, ..)| parsed.messages[*index].info().map(|i| i.stream_sequence as i64).unwrap_or(0))
             .collect();
-        write_split(&mut store, source, &records, &seqs, &mut new)
+        write_split(store, source, &records, &seqs, &mut new)
     };
-    Written { store: Some(store), parsed, outcome, new }
+    if outcome.is_err() {
+        // Unavailable: the next attempt starts on a new connection.
+        *slot = None;
+    }
+    Written { parsed, outcome, new }
 }
 
 fn write_split(
@@ -278,15 +291,15 @@ fn write_split(
     }
 }
 
-/// Acknowledges a written batch, or deals with what the store refused; returns the store for the next one.
-/// While the store is unavailable this keeps retrying the same batch on a new connection (see the module's
-/// documentation).
+/// Acknowledges a written batch, or deals with what the store refused. While the store is unavailable this
+/// keeps retrying the same batch (see the module's documentation).
 async fn settle(
     intake: &Intake,
     options: &WorkerOptions,
+    writer: &StoreThread<Option<PostgresStore>>,
     mut written: Written,
     counters: &Counters,
-) -> anyhow::Result<PostgresStore> {
+) -> anyhow::Result<()> {
     let mut pause = Duration::from_millis(250);
     while let Err(e) = &written.outcome {
         tracing::warn!(target: "tangkal::worker", "the store is unavailable, retrying in {pause:?}: {e}");
@@ -296,16 +309,11 @@ async fn settle(
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
-        let parsed = written.parsed;
-        written = match connect(options).await {
-            Ok(store) => {
-                let source = SourceRef { kind: "intake".into(), location: intake.config.stream.clone() };
-                tokio::task::spawn_blocking(move || write(store, &source, parsed)).await?
-            }
-            Err(e) => Written { store: None, parsed, outcome: Err(e), new: 0 },
-        };
+        let (parsed, options) = (written.parsed, options.clone());
+        let source = SourceRef { kind: "intake".into(), location: intake.config.stream.clone() };
+        written = writer.run(move |slot| write(slot, &options, &source, parsed)).await?;
     }
-    let Written { store, parsed, outcome, new } = written;
+    let Written { parsed, outcome, new } = written;
     let Ok(outcome) = outcome else { unreachable!("settled above") };
     counters.new.fetch_add(new, Ordering::Relaxed);
     counters.repeats.fetch_add((parsed.items.len() as u64).saturating_sub(new), Ordering::Relaxed);
@@ -330,7 +338,7 @@ async fn settle(
             message.ack_with(AckKind::Nak(Some(delay))).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
-    Ok(store.expect("a successful write hands its store back"))
+    Ok(())
 }
 
 async fn ack(message: &Message) -> anyhow::Result<()> {
@@ -363,11 +371,8 @@ async fn dead_letter(intake: &Intake, message: &Message, reason: &str) -> anyhow
     Ok(())
 }
 
-async fn connect(options: &WorkerOptions) -> Result<PostgresStore, StoreError> {
-    let (url, files) = (options.database_url.clone(), options.audit_files.clone());
-    tokio::task::spawn_blocking(move || PostgresStore::connect(&url, files))
-        .await
-        .unwrap_or_else(|e| Err(StoreError::Internal(format!("connecting panicked: {e}"))))
+fn connect(options: &WorkerOptions) -> Result<PostgresStore, StoreError> {
+    PostgresStore::connect(&options.database_url, options.audit_files.clone())
 }
 
 /// Messages read from the matching queue at a time.
@@ -386,8 +391,8 @@ async fn match_narratives(
         .get_consumer(crate::MATCHERS)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the matchers' consumer: {e}"))?;
-    let mut store = Some(connect(&options).await?);
-    let mut stage = Some(MatchingStage::on_demand(Arc::new(tangkal_cases::SystemClock)));
+    let stage = MatchingStage::on_demand(Arc::new(tangkal_cases::SystemClock));
+    let matcher = StoreThread::start("tangkal-matcher", (None::<PostgresStore>, stage));
     let mut pause = Duration::from_millis(250);
     while !*stop.borrow() {
         let messages = fetch(&consumer, MATCH_BATCH, Duration::from_millis(500)).await;
@@ -396,16 +401,22 @@ async fn match_narratives(
         }
         let narratives: Vec<i64> =
             messages.iter().filter_map(|m| std::str::from_utf8(&m.payload).ok()?.trim().parse().ok()).collect();
-        let (mut s, mut st) = (store.take().expect("returned"), stage.take().expect("returned"));
-        let (s, st, outcome) = tokio::task::spawn_blocking(move || {
-            let outcome = st.match_narratives(&mut s, &narratives).map(|()| narratives.len());
-            (s, st, outcome)
-        })
-        .await?;
-        stage = Some(st);
+        let options = options.clone();
+        let outcome = matcher
+            .run(move |(slot, stage)| {
+                let store = match slot {
+                    Some(store) => store,
+                    None => slot.insert(connect(&options)?),
+                };
+                let matched = stage.match_narratives(store, &narratives).map(|()| narratives.len());
+                if matched.is_err() {
+                    *slot = None;
+                }
+                matched
+            })
+            .await?;
         match outcome {
             Ok(matched) => {
-                store = Some(s);
                 pause = Duration::from_millis(250);
                 counters.matched.fetch_add(matched as u64, Ordering::Relaxed);
                 for message in &messages {
@@ -413,17 +424,13 @@ async fn match_narratives(
                 }
             }
             Err(e) => {
-                // Left unacknowledged: delivered again after a pause, to this worker or another.
+                // Delivered again after a pause, to this worker or another.
                 tracing::warn!(target: "tangkal::worker", "matching failed, retrying in {pause:?}: {e:#}");
                 for message in &messages {
                     let _ = message.ack_with(AckKind::Nak(Some(pause))).await;
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(10));
-                store = Some(match connect(&options).await {
-                    Ok(fresh) => fresh,
-                    Err(_) => s,
-                });
             }
         }
     }
