@@ -95,6 +95,9 @@ pub struct IntakeSettings {
     pub max_deliver: i64,
     /// Messages a worker writes per transaction.
     pub batch: usize,
+    /// Seconds a worker may hold a message before it goes to another (set when the stream's consumer is
+    /// first created): how long the messages of a worker that died wait.
+    pub ack_wait_secs: u64,
 }
 
 impl Default for IntakeSettings {
@@ -104,6 +107,7 @@ impl Default for IntakeSettings {
             subject_prefix: tangkal_intake::DEFAULT_SUBJECT_PREFIX.into(),
             max_deliver: 5,
             batch: 1_000,
+            ack_wait_secs: 30,
         }
     }
 }
@@ -170,6 +174,7 @@ impl Config {
         let mut intake = tangkal_intake::IntakeConfig::new(url);
         intake.stream = self.intake.stream.clone();
         intake.subject_prefix = self.intake.subject_prefix.clone();
+        intake.ack_wait = std::time::Duration::from_secs(self.intake.ack_wait_secs.max(1));
         Ok(intake)
     }
 
