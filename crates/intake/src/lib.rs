@@ -166,20 +166,7 @@ impl Intake {
             .await
             .with_context(|| format!("cannot create or open the stream {}", config.stream))?;
         items
-            .get_or_create_consumer(
-                WORKERS,
-                consumer::pull::Config {
-                    durable_name: Some(WORKERS.into()),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: config.ack_wait,
-                    // Workers count deliveries themselves and dead-letter a message on its last one (see
-                    // `WorkerOptions::max_deliver`): a message JetStream gave up on would stay below the
-                    // acknowledgement floor for good, and the placer with it.
-                    max_deliver: -1,
-                    max_ack_pending: MAX_ACK_PENDING,
-                    ..Default::default()
-                },
-            )
+            .get_or_create_consumer(WORKERS, workers_consumer(config))
             .await
             .context("cannot create the workers' consumer")?;
         self.jetstream
@@ -252,6 +239,21 @@ impl Intake {
             self.jetstream.delete_stream(&stream).await.with_context(|| format!("cannot delete {stream}"))?;
         }
         Ok(())
+    }
+}
+
+/// The workers' consumer as [`Intake::connect`] creates it.
+fn workers_consumer(config: &IntakeConfig) -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(WORKERS.into()),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: config.ack_wait,
+        // Workers count deliveries themselves and dead-letter a message on its last one (see
+        // `WorkerOptions::max_deliver`): a message JetStream gave up on would stay below the acknowledgement
+        // floor for good, and the placer with it.
+        max_deliver: -1,
+        max_ack_pending: MAX_ACK_PENDING,
+        ..Default::default()
     }
 }
 

@@ -12,6 +12,7 @@
 //! The index is snapshotted to the database (`placer_snapshots`, with the sequence it covers) every
 //! [`PlacerOptions::snapshot_every`] and at a clean stop. A successor loads it and replays the items after
 //! it, writing the same assignments again.
+//! Before each snapshot it places any item stored below its position since (see `place_late`).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -180,6 +181,8 @@ async fn place(
         unflushed = placed || (unflushed && !flushed);
         request_matching(intake, &changed).await;
         if snapshotted.elapsed() >= options.snapshot_every {
+            let late = thread.run(|state| place_late(state.placing()?)).await??;
+            request_matching(intake, &late).await;
             snapshot(thread, &intake.config.stream).await?;
             snapshotted = Instant::now();
         }
@@ -195,6 +198,22 @@ async fn place(
         .await??;
     request_matching(intake, &changed).await;
     snapshot(thread, &intake.config.stream).await
+}
+
+/// Items stored at or below the covered sequence and not placed: none while JetStream keeps its word (the
+/// acknowledgement floor passes a message only once it is acknowledged), but NATS 2.9 restarted after a
+/// kill -9 was seen to move the floor past messages no worker had acknowledged yet. They are placed now, out
+/// of stream order, rather than never; returns the narratives that changed.
+fn place_late(placing: &mut Placing) -> anyhow::Result<Vec<(i64, i64)>> {
+    let Placing { store, stage, .. } = placing;
+    let covered = stage.covered();
+    let late = store.unplaced_intake_items(covered, STEP)?;
+    if late.is_empty() {
+        return Ok(Vec::new());
+    }
+    tracing::warn!(target: "tangkal::placer", "{} items stored below the acknowledgement floor placed late", late.len());
+    let items: Vec<NarrativeInput> = late.into_iter().map(|(_, item)| item).collect();
+    stage.assign_stored(store, &items, covered)
 }
 
 /// What a step did.

@@ -6,6 +6,8 @@
 -- a stream recreated from sequence 1 into a wall of failed writes rather than a placement order to redo.
 ALTER TABLE items ADD COLUMN intake_seq BIGINT;
 CREATE INDEX items_intake_seq ON items (intake_seq) WHERE intake_seq IS NOT NULL;
+-- What the placer has not placed: small, as placed items leave it.
+CREATE INDEX items_intake_unplaced ON items (intake_seq) WHERE intake_seq IS NOT NULL AND narrative_id IS NULL;
 
 -- The placer's narrative index (`Tracker` snapshot) with the last intake sequence it covers, per stream: a
 -- successor loads it and replays the items stored after.

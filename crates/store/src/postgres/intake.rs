@@ -33,6 +33,23 @@ impl PostgresStore {
         rows.iter().map(|r| Ok((r.get(0), narrative_input(r, 1)?))).collect()
     }
 
+    /// Items with an intake sequence at or below `up_to` that are in no narrative, in sequence order, at most
+    /// `limit`: what arrived below the placer's position.
+    pub fn unplaced_intake_items(&self, up_to: i64, limit: u64) -> Result<Vec<(i64, NarrativeInput)>> {
+        let rows = self.client().query(
+            concat!(
+                "SELECT i.intake_seq, i.id, i.platform, a.external_id, ",
+                pg_item_text!("i"),
+                ", i.published_at, i.views, i.shares
+                 FROM items i LEFT JOIN accounts a ON a.id = i.account_id
+                 WHERE i.intake_seq IS NOT NULL AND i.narrative_id IS NULL AND i.intake_seq <= $1
+                 ORDER BY i.intake_seq LIMIT $2"
+            ),
+            &[&up_to, &clamp(limit)],
+        )?;
+        rows.iter().map(|r| Ok((r.get(0), narrative_input(r, 1)?))).collect()
+    }
+
     /// The placer's last snapshot for `stream`.
     pub fn placer_snapshot(&self, stream: &str) -> Result<Option<PlacerSnapshot>> {
         let row = self
@@ -55,7 +72,7 @@ impl PostgresStore {
 
     /// Who holds the placer's lock for `stream` (the holder's connection names it), if anyone does.
     pub fn placer_leader(&self, stream: &str) -> Result<Option<String>> {
-        let key = placer_key(stream);
+        let key = placer_key(&mut self.client(), stream)?;
         let row = self.client().query_opt(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -67,10 +84,12 @@ impl PostgresStore {
     }
 }
 
-/// The advisory lock of `stream`'s placer: one per stream, so placers of different streams (tests sharing a
-/// database) never wait for each other.
-fn placer_key(stream: &str) -> i64 {
-    super::locks::PLACER | i64::from(xxhash_rust::xxh3::xxh3_64(stream.as_bytes()) as u32)
+/// The advisory lock of `stream`'s placer in the connection's schema: one per stream and schema, so placers of
+/// different deployments sharing a database (tests in scratch schemas) never wait for each other.
+fn placer_key(client: &mut Client, stream: &str) -> Result<i64> {
+    let schema: String = client.query_one("SELECT current_schema()::text", &[])?.get(0);
+    let hash = xxhash_rust::xxh3::xxh3_64(format!("{schema}\0{stream}").as_bytes());
+    Ok(super::locks::PLACER | i64::from(hash as u32))
 }
 
 /// The placer's election: a session-level advisory lock on a connection of its own. PostgreSQL releases it
@@ -89,7 +108,9 @@ impl PlacerLock {
             url.parse().map_err(|e| StoreError::invalid("database_url", format!("is not a PostgreSQL URL: {e}")))?;
         config.application_name(holder);
         config.connect_timeout(std::time::Duration::from_secs(10));
-        Ok(PlacerLock { client: config.connect(NoTls)?, key: placer_key(stream), held: false })
+        let mut client = config.connect(NoTls)?;
+        let key = placer_key(&mut client, stream)?;
+        Ok(PlacerLock { client, key, held: false })
     }
 
     /// Takes the lock if no other session holds it; true when this one holds it. Standbys ask again every

@@ -68,7 +68,8 @@ pub(crate) mod locks {
     /// Detectors deciding whether a narrative opens a case or joins one take turns (see
     /// [`crate::CaseStore::begin_case_turn`]).
     pub const CASE_TURN: i64 = 0x7461_6e67_6b61_6c05;
-    /// The placer of an intake stream: this in the high 32 bits, a hash of the stream's name in the low ones.
+    /// The placer of an intake stream: this in the high 32 bits, a hash of the schema's and the stream's names
+    /// in the low ones.
     pub const PLACER: i64 = 0x746e_6b70_0000_0000;
 }
 
