@@ -28,7 +28,9 @@ pub struct Heartbeat {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IntakeStatus {
     pub stream: String,
-    /// Messages in the items stream: published and not yet acknowledged by a worker.
+    /// Messages in the items stream: published and not yet acknowledged by a worker (after NATS 2.9 was
+    /// killed and restarted, also acknowledged ones it brought back; `pending` + `ack_pending` is the work
+    /// left).
     pub stream_depth: u64,
     /// The items stream's last sequence.
     pub last_seq: u64,

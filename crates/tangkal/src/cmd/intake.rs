@@ -88,7 +88,7 @@ pub fn status(config: &Config, args: StatusArgs) -> anyhow::Result<ExitCode> {
         println!("{value}");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("stream {}: {} messages waiting (last sequence {})", status.stream, status.stream_depth, status.last_seq);
+    println!("stream {}: {} messages in it (last sequence {})", status.stream, status.stream_depth, status.last_seq);
     println!(
         "workers: {} not fetched, {} held unacknowledged ({} redelivered), acknowledged up to {}, {:.0} items/s",
         status.pending, status.ack_pending, status.redelivered, status.ack_floor, status.items_per_second
