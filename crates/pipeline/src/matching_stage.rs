@@ -84,17 +84,15 @@ impl MatchingStage {
 
     /// [`MatchingStage::open`], opening cases at the times `clock` gives.
     pub fn open_with_clock(store: &mut dyn Store, clock: Arc<dyn Clock>) -> anyhow::Result<MatchingStage> {
-        let thresholds = thresholds_in_force(&*store)?;
-        let active = store.factchecks_revision()?.map(|factchecks_revision| Active {
-            factchecks_revision,
-            thresholds,
-            matcher_version: matcher_version(thresholds),
-            matcher: None,
-            checked_since: i64::MIN,
-        });
-        let mut stage = MatchingStage { active, totals: MatchingTotals::default(), clock };
+        let mut stage = MatchingStage { active: active(store)?, totals: MatchingTotals::default(), clock };
         stage.catch_up(store)?;
         Ok(stage)
+    }
+
+    /// A stage that matches only the narratives it is handed ([`MatchingStage::match_narratives`]), as the
+    /// workers of the distributed intake do: a work queue shares the narratives among them.
+    pub fn on_demand(clock: Arc<dyn Clock>) -> MatchingStage {
+        MatchingStage { active: None, totals: MatchingTotals::default(), clock }
     }
 
     /// Matches every narrative that is pending since the last call.
@@ -112,21 +110,7 @@ impl MatchingStage {
             if pending.is_empty() {
                 break;
             }
-            if active.matcher.is_none() {
-                active.matcher = Some(build_matcher(store, active.thresholds)?);
-            }
-            let matcher = active.matcher.as_ref().expect("built above");
-            let mut batch = Vec::with_capacity(pending.len());
-            for narrative in &pending {
-                let (matched, case_opened) = match_narrative(store, matcher, active, narrative, self.clock.as_ref())?;
-                self.totals.matched += 1;
-                self.totals.debunked += u64::from(matched.claim.debunked);
-                self.totals.cases_opened += u64::from(case_opened);
-                batch.push(matched);
-            }
-            // Cases are opened first: if the process dies before this write, the narratives are matched
-            // again and find their cases.
-            store.save_narrative_matches(&batch)?;
+            match_pending(store, active, &pending, &mut self.totals, self.clock.as_ref())?;
             if (pending.len() as u64) < STEP {
                 break;
             }
@@ -134,6 +118,52 @@ impl MatchingStage {
         // Seconds are coarse: a narrative updated in this same second is looked at again next time,
         // and skipped there if its record agrees.
         active.checked_since = started;
+        self.log_since(before);
+        Ok(())
+    }
+
+    /// Matches those of `narratives` (each followed to the narrative it was merged into) whose record does not
+    /// agree with their central copy, the matcher and the fact-checks, as [`MatchingStage::catch_up`] would
+    /// find them. Fact-checks or thresholds changed since the last call are taken into account first.
+    pub fn match_narratives(&mut self, store: &mut dyn Store, narratives: &[i64]) -> anyhow::Result<()> {
+        let fresh = active(store)?;
+        let current =
+            |a: &Option<Active>| a.as_ref().map(|a| (a.factchecks_revision.clone(), a.matcher_version.clone()));
+        if current(&fresh) != current(&self.active) {
+            self.active = fresh;
+        }
+        let Some(active) = &mut self.active else { return Ok(()) };
+        let before = self.totals;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut pending = Vec::new();
+        for &id in narratives {
+            let Some(row) = store.get_narrative(id)? else { continue };
+            if !seen.insert(row.id) {
+                continue;
+            }
+            let agrees = store.narrative_claim(row.id)?.is_some_and(|c| {
+                c.representative_item_id == row.representative_item_id
+                    && c.matcher_version == active.matcher_version
+                    && c.factchecks_revision == active.factchecks_revision
+            });
+            if agrees {
+                continue;
+            }
+            let Some(central) = store.get_item(row.representative_item_id)? else { continue };
+            pending.push(PendingNarrative {
+                narrative_id: row.id,
+                representative_item_id: row.representative_item_id,
+                text: central.text,
+            });
+        }
+        if !pending.is_empty() {
+            match_pending(store, active, &pending, &mut self.totals, self.clock.as_ref())?;
+        }
+        self.log_since(before);
+        Ok(())
+    }
+
+    fn log_since(&self, before: MatchingTotals) {
         if self.totals.matched > before.matched {
             tracing::info!(
                 target: "tangkal::matching",
@@ -143,7 +173,6 @@ impl MatchingStage {
                 self.totals.cases_opened - before.cases_opened
             );
         }
-        Ok(())
     }
 
     pub fn totals(&self) -> MatchingTotals {
@@ -155,6 +184,45 @@ impl crate::Stage for MatchingStage {
     fn after_commit(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
         self.catch_up(store)
     }
+}
+
+/// What matching works against now: the stored fact-checks' revision and the thresholds in force; `None`
+/// while there are no fact-checks.
+fn active(store: &dyn Store) -> anyhow::Result<Option<Active>> {
+    let thresholds = thresholds_in_force(store)?;
+    Ok(store.factchecks_revision()?.map(|factchecks_revision| Active {
+        factchecks_revision,
+        thresholds,
+        matcher_version: matcher_version(thresholds),
+        matcher: None,
+        checked_since: i64::MIN,
+    }))
+}
+
+/// Matches `pending` and stores the outcomes, counting them in `totals`.
+fn match_pending(
+    store: &mut dyn Store,
+    active: &mut Active,
+    pending: &[PendingNarrative],
+    totals: &mut MatchingTotals,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    if active.matcher.is_none() {
+        active.matcher = Some(build_matcher(store, active.thresholds)?);
+    }
+    let matcher = active.matcher.as_ref().expect("built above");
+    let mut batch = Vec::with_capacity(pending.len());
+    for narrative in pending {
+        let (matched, case_opened) = match_narrative(store, matcher, active, narrative, clock)?;
+        totals.matched += 1;
+        totals.debunked += u64::from(matched.claim.debunked);
+        totals.cases_opened += u64::from(case_opened);
+        batch.push(matched);
+    }
+    // Cases are opened first: if the process dies before this write, the narratives are matched again and
+    // find their cases.
+    store.save_narrative_matches(&batch)?;
+    Ok(())
 }
 
 /// Stored records carry the matcher's revision (version, analysis, model) and the thresholds that
@@ -217,23 +285,29 @@ fn match_narrative(
             .with_context(|| format!("narrative {} is gone", narrative.narrative_id))?;
         let signals = signals(&row, best.score);
         claim.priority = Some(signals.priority());
-        // One case per debunked claim: a second narrative repeating it joins the open case.
+        // One case per debunked claim: a second narrative repeating it joins the open case. Decided in turn
+        // with other processes matching at once, which could otherwise both find no case and open one each.
         let origin_ref = format!("factcheck:{}", best.factcheck.id);
-        claim.case_id = match store.narrative_case(row.id)? {
-            Some(existing) => Some(existing),
-            None => match store.open_case_for_origin(&origin_ref)? {
-                Some(open) => {
-                    store.link_narrative(open, row.id, row.representative_item_id, DETECTOR, clock.now())?;
-                    Some(open)
-                }
-                None => {
-                    let new = new_case(&row, best, signals, origin_ref);
-                    let case = store.open_case(&new, DETECTOR, clock.now())?;
-                    case_opened = true;
-                    Some(case.id)
-                }
-            },
-        };
+        store.begin_case_turn()?;
+        let decided = (|| -> anyhow::Result<i64> {
+            Ok(match store.narrative_case(row.id)? {
+                Some(existing) => existing,
+                None => match store.open_case_for_origin(&origin_ref)? {
+                    Some(open) => {
+                        store.link_narrative(open, row.id, row.representative_item_id, DETECTOR, clock.now())?;
+                        open
+                    }
+                    None => {
+                        let new = new_case(&row, best, signals, origin_ref);
+                        let case = store.open_case(&new, DETECTOR, clock.now())?;
+                        case_opened = true;
+                        case.id
+                    }
+                },
+            })
+        })();
+        store.end_case_turn()?;
+        claim.case_id = Some(decided?);
     }
     let matches = found
         .iter()

@@ -11,6 +11,10 @@
 //! together with the id of the last item it covers. On start-up the snapshot is loaded and the items
 //! stored after that id are replayed; assignment is deterministic, so the replay gives the same ids
 //! that were written before. Without a usable snapshot the index is rebuilt from the whole store.
+//!
+//! The distributed intake's placer reads the store in another order (the stream's) and keeps its snapshot
+//! in the database: it opens the stage with [`NarrativeStage::resume`], hands it the stored items itself
+//! ([`NarrativeStage::assign_stored`]), and the position it covers is then a stream sequence.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -24,7 +28,7 @@ use tangkal_narratives::features::{Features, Featurizer};
 use tangkal_narratives::index::{Assignment, Config, NarrativeId};
 use tangkal_narratives::spread::{Sighting, SpreadBook};
 use tangkal_narratives::Tracker;
-use tangkal_store::{NarrativeMerge, NarrativeRow, NarrativeUpdate, Placement, Store};
+use tangkal_store::{NarrativeInput, NarrativeMerge, NarrativeRow, NarrativeUpdate, Placement, Store};
 
 /// The snapshot's file name inside the data directory.
 pub const SNAPSHOT_FILE: &str = "narratives.snapshot";
@@ -38,9 +42,11 @@ const FIGURES_EVERY: Duration = Duration::from_secs(2);
 
 pub struct NarrativeStage {
     tracker: Tracker,
-    /// Id of the last stored item the tracker has seen.
+    /// Where the tracker is in the store's items: the id of the last one it has seen, or for a stage fed by
+    /// its caller, the caller's position.
     covered: i64,
-    snapshot: PathBuf,
+    /// The snapshot file, for a stage that keeps its snapshot in the data directory.
+    snapshot: Option<PathBuf>,
     /// Narratives with items in the last 24 hours: their velocity changes as time moves on.
     hot: BTreeSet<NarrativeId>,
     /// Newest publication time seen: the reference for velocities.
@@ -55,16 +61,34 @@ impl NarrativeStage {
     /// Loads the snapshot from `data_dir` (or starts empty) and catches up with the store.
     pub fn open(data_dir: &Path, store: &mut dyn Store) -> anyhow::Result<NarrativeStage> {
         let snapshot = data_dir.join(SNAPSHOT_FILE);
-        let (tracker, covered) = match File::open(&snapshot) {
-            Ok(file) => match read_snapshot(BufReader::with_capacity(1 << 20, file)) {
-                Ok(loaded) => loaded,
-                Err(e) => {
-                    tracing::warn!(target: "tangkal::narratives", "rebuilding the narrative index: {e:#}");
-                    (new_tracker(), 0)
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (new_tracker(), 0),
+        let loaded = match File::open(&snapshot) {
+            Ok(file) => Some(read_snapshot(BufReader::with_capacity(1 << 20, file))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).with_context(|| format!("cannot open {}", snapshot.display())),
+        };
+        let mut stage = NarrativeStage::loaded(loaded, Some(snapshot));
+        let replayed = stage.catch_up(store)?;
+        if replayed > 0 {
+            tracing::info!(target: "tangkal::narratives", "assigned {replayed} stored items to narratives");
+        }
+        Ok(stage)
+    }
+
+    /// A stage that starts from `snapshot` (as [`NarrativeStage::write_snapshot`] wrote it), or empty, and
+    /// reads nothing of the store: its caller hands it the stored items ([`NarrativeStage::assign_stored`]).
+    pub fn resume(snapshot: Option<&[u8]>) -> NarrativeStage {
+        NarrativeStage::loaded(snapshot.map(read_snapshot), None)
+    }
+
+    /// The stage from a snapshot read (a broken one is reported and the index rebuilt), or empty.
+    fn loaded(snapshot: Option<anyhow::Result<(Tracker, i64)>>, file: Option<PathBuf>) -> NarrativeStage {
+        let (tracker, covered) = match snapshot {
+            Some(Ok(loaded)) => loaded,
+            Some(Err(e)) => {
+                tracing::warn!(target: "tangkal::narratives", "rebuilding the narrative index: {e:#}");
+                (new_tracker(), 0)
+            }
+            None => (new_tracker(), 0),
         };
         let now = tracker.spread().narratives().filter_map(|n| tracker.spread().last_seen(n)).max().unwrap_or(0);
         let hot = tracker
@@ -72,21 +96,21 @@ impl NarrativeStage {
             .narratives()
             .filter(|&n| tracker.spread().last_seen(n).is_some_and(|t| t > now - 24 * 3600))
             .collect();
-        let mut stage = NarrativeStage {
+        NarrativeStage {
             tracker,
             covered,
-            snapshot,
+            snapshot: file,
             hot,
             now,
             pending: NarrativeUpdate::default(),
             touched: BTreeSet::new(),
             written_at: Instant::now(),
-        };
-        let replayed = stage.catch_up(store)?;
-        if replayed > 0 {
-            tracing::info!(target: "tangkal::narratives", "assigned {replayed} stored items to narratives");
         }
-        Ok(stage)
+    }
+
+    /// The position the tracker has covered (see [`NarrativeStage::assign_stored`]).
+    pub fn covered(&self) -> i64 {
+        self.covered
     }
 
     /// Assigns every stored item the tracker has not seen (stored while it was not running); returns
@@ -95,29 +119,45 @@ impl NarrativeStage {
         let mut assigned = 0;
         loop {
             let items = store.items_after(self.covered, STEP)?;
-            if items.is_empty() {
-                return Ok(assigned);
-            }
-            for item in &items {
-                let sighting = Sighting {
-                    item: item.id as u64,
-                    platform: &item.platform,
-                    account: item.account.as_deref(),
-                    published_at: item.published_at,
-                    views: item.views,
-                    shares: item.shares,
-                };
-                self.now = self.now.max(item.published_at);
-                let observation = self.tracker.observe(&item.text, &sighting);
-                let placement = self.record(item.id, &observation.assignment);
-                self.pending.assignments.push((item.id, placement.narrative, placement.copy));
-            }
+            let Some(last) = items.last() else { return Ok(assigned) };
+            let last = last.id;
             assigned += items.len() as u64;
-            self.write(store)?;
+            self.assign_stored(store, &items, last)?;
         }
     }
 
-    /// Notes what one assignment changed; the item's id becomes the newest covered.
+    /// Assigns stored items, in the order given, and writes what that changed; the stage has then covered
+    /// `covered`, its caller's position after them (an item id, a stream sequence). Returns the narratives
+    /// whose figures were written, each with its central copy's item.
+    pub fn assign_stored(
+        &mut self,
+        store: &mut dyn Store,
+        items: &[NarrativeInput],
+        covered: i64,
+    ) -> anyhow::Result<Vec<(i64, i64)>> {
+        if items.is_empty() {
+            self.covered = covered;
+            return Ok(Vec::new());
+        }
+        for item in items {
+            let sighting = Sighting {
+                item: item.id as u64,
+                platform: &item.platform,
+                account: item.account.as_deref(),
+                published_at: item.published_at,
+                views: item.views,
+                shares: item.shares,
+            };
+            self.now = self.now.max(item.published_at);
+            let observation = self.tracker.observe(&item.text, &sighting);
+            let placement = self.record(item.id, &observation.assignment);
+            self.pending.assignments.push((item.id, placement.narrative, placement.copy));
+        }
+        self.covered = covered;
+        self.write(store)
+    }
+
+    /// Notes what one assignment changed.
     fn record(&mut self, item: i64, a: &Assignment) -> Placement {
         for &absorbed in &a.merged {
             self.pending.merges.push(NarrativeMerge {
@@ -129,13 +169,13 @@ impl NarrativeStage {
             self.hot.remove(&absorbed);
         }
         self.touched.insert(a.narrative);
-        self.covered = item;
         Placement { narrative: a.narrative as i64, copy: a.representative as i64 }
     }
 
     /// Writes what is pending: merges, assignments made after the fact, and the figures of the
-    /// narratives that changed or that just left the last 24 hours (their velocities fell to zero).
-    fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+    /// narratives that changed or that just left the last 24 hours (their velocities fell to zero). Returns
+    /// the narratives whose figures it wrote, each with its central copy's item.
+    fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(i64, i64)>> {
         let now = self.now;
         let spread = self.tracker.spread();
         let cooled: Vec<NarrativeId> =
@@ -149,12 +189,12 @@ impl NarrativeStage {
         self.touched.clear();
         store.save_narratives(&update)?;
         self.written_at = Instant::now();
-        Ok(())
+        Ok(update.figures.iter().map(|n| (n.id, n.representative_item_id)).collect())
     }
 
     /// Writes the figures of every narrative seen in the last 24 hours, so that velocities are as of the
     /// newest item.
-    pub fn flush(&mut self, store: &mut dyn Store) -> anyhow::Result<()> {
+    pub fn flush(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(i64, i64)>> {
         self.touched.extend(self.hot.iter().copied());
         self.write(store)
     }
@@ -165,18 +205,24 @@ impl NarrativeStage {
         self.save_snapshot()
     }
 
-    /// Writes the snapshot (the tracker and the newest item it covers), so that the next opening starts
-    /// from here; through a temporary file, so a crash leaves the old one intact.
+    /// Writes the snapshot (the tracker and the newest item it covers) into the data directory, so that the
+    /// next opening starts from here; through a temporary file, so a crash leaves the old one intact.
     pub fn save_snapshot(&self) -> anyhow::Result<()> {
-        let tmp = self.snapshot.with_extension("snapshot.tmp");
+        let snapshot = self.snapshot.as_ref().context("this narrative stage keeps no snapshot file")?;
+        let tmp = snapshot.with_extension("snapshot.tmp");
         let write = || -> std::io::Result<()> {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-            out.write_all(&self.covered.to_le_bytes())?;
-            self.tracker.write_snapshot(&mut out)?;
+            self.write_snapshot(&mut out)?;
             out.into_inner().map_err(|e| e.into_error())?.sync_all()
         };
         write().with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.snapshot).with_context(|| format!("cannot replace {}", self.snapshot.display()))
+        std::fs::rename(&tmp, snapshot).with_context(|| format!("cannot replace {}", snapshot.display()))
+    }
+
+    /// The snapshot: the covered position, then the tracker.
+    pub fn write_snapshot(&self, mut out: impl Write) -> std::io::Result<()> {
+        out.write_all(&self.covered.to_le_bytes())?;
+        self.tracker.write_snapshot(out)
     }
 
     pub fn tracker(&self) -> &Tracker {
@@ -221,6 +267,7 @@ impl crate::Stage for NarrativeStage {
         };
         self.now = self.now.max(sighting.published_at);
         let observation = self.tracker.observe_features(features, &sighting);
+        self.covered = id;
         Some(self.record(id, &observation.assignment))
     }
 

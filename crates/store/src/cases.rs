@@ -70,6 +70,16 @@ pub trait CaseStore {
     fn published_cases(&self, limit: u64, offset: u64) -> Result<Vec<Case>>;
     /// The oldest open case opened for `origin_ref` (e.g. `factcheck:ID`): where more of the same belongs.
     fn open_case_for_origin(&self, origin_ref: &str) -> Result<Option<i64>>;
+    /// Takes this connection's turn to decide whether a detected narrative opens a case or joins one (looked up
+    /// by [`CaseStore::open_case_for_origin`] and [`MatchStore::narrative_case`](crate::MatchStore::narrative_case)),
+    /// until [`CaseStore::end_case_turn`]: processes matching at once (the distributed intake's workers) then
+    /// open one case per claim. Nothing to do where writers of items already take turns (SQLite's import lock).
+    fn begin_case_turn(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn end_case_turn(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Adds a narrative and its central item to a case, audited as `case.link`; false when the case
     /// already had the narrative.
     fn link_narrative(

@@ -61,7 +61,7 @@ pub use narratives::{
     HourlyPosts, NarrativeAccount, NarrativeInput, NarrativeMerge, NarrativeOrder, NarrativePost, NarrativeRow,
     NarrativeStore, NarrativeUpdate, NarrativeVariant,
 };
-pub use postgres::{PostgresStore, ScratchSchema, TEST_DATABASE_URL};
+pub use postgres::{PlacerLock, PlacerSnapshot, PostgresStore, ScratchSchema, TEST_DATABASE_URL};
 pub use reports::{ReportFilter, ReportStore};
 pub use settings::{Setting, SettingStore};
 pub use sqlite::{BackgroundCheckpoints, SqliteStore, DATABASE_FILE};

@@ -19,6 +19,13 @@ pub struct Config {
     /// (several servers can then share it). `TANGKAL_DATABASE_URL` or `--database-url` also set it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// `nats://host:port`: the distributed intake's NATS (`tangkal worker`, `placer`, `status`, and the push
+    /// API, which then publishes). `TANGKAL_NATS_URL` or `--nats` also set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nats_url: Option<String>,
+    /// The distributed intake's stream (see docs/deploy.md).
+    #[serde(default)]
+    pub intake: IntakeSettings,
     pub ingest: IngestConfig,
     pub server: ServerSettings,
     pub audit: AuditSettings,
@@ -76,6 +83,35 @@ pub struct ServerSettings {
     pub platforms: Vec<String>,
 }
 
+/// The distributed intake: names on NATS and how workers treat messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeSettings {
+    /// The items stream; `<stream>_DEAD`, `<stream>_MATCH` and `<stream>_ALIVE` are named after it.
+    pub stream: String,
+    /// The first token of the intake's subjects (`<prefix>.items.<platform>`, `<prefix>.dead.items`).
+    pub subject_prefix: String,
+    /// Deliveries after which a message the store refuses goes to the dead letters.
+    pub max_deliver: i64,
+    /// Messages a worker writes per transaction.
+    pub batch: usize,
+    /// Seconds a worker may hold a message before it goes to another (set when the stream's consumer is
+    /// first created): how long the messages of a worker that died wait.
+    pub ack_wait_secs: u64,
+}
+
+impl Default for IntakeSettings {
+    fn default() -> IntakeSettings {
+        IntakeSettings {
+            stream: tangkal_intake::DEFAULT_STREAM.into(),
+            subject_prefix: tangkal_intake::DEFAULT_SUBJECT_PREFIX.into(),
+            max_deliver: 5,
+            batch: 1_000,
+            ack_wait_secs: 30,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
@@ -90,6 +126,8 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("tangkal-data"),
             database_url: None,
+            nats_url: None,
+            intake: IntakeSettings::default(),
             ingest: IngestConfig {
                 batch_size: tangkal_pipeline::IngestOptions::default().batch_size,
                 max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES,
@@ -128,6 +166,26 @@ impl Config {
     /// The configured store: PostgreSQL when `database_url` is set, else SQLite in the data directory.
     pub fn store_location(&self) -> tangkal_store::StoreLocation {
         tangkal_store::StoreLocation { data_dir: self.data_dir.clone(), database_url: self.database_url.clone() }
+    }
+
+    /// The distributed intake at `url` (the `--to` of an ingest), else at the configured `nats_url`.
+    pub fn intake(&self, url: Option<&str>) -> anyhow::Result<tangkal_intake::IntakeConfig> {
+        let url = url.or(self.nats_url.as_deref()).context("no NATS: set nats_url, TANGKAL_NATS_URL or --nats")?;
+        let mut intake = tangkal_intake::IntakeConfig::new(url);
+        intake.stream = self.intake.stream.clone();
+        intake.subject_prefix = self.intake.subject_prefix.clone();
+        intake.ack_wait = std::time::Duration::from_secs(self.intake.ack_wait_secs.max(1));
+        Ok(intake)
+    }
+
+    /// The PostgreSQL store the distributed intake's workers and placer share.
+    pub fn intake_database(&self) -> anyhow::Result<&str> {
+        self.database_url.as_deref().context("the distributed intake keeps its items in PostgreSQL: set database_url")
+    }
+
+    /// A connection to the intake's PostgreSQL store, for what only PostgreSQL answers (the placer's leader).
+    pub fn open_postgres(&self) -> anyhow::Result<tangkal_store::PostgresStore> {
+        Ok(tangkal_store::PostgresStore::connect(self.intake_database()?, self.audit_files())?)
     }
 
     /// Where the store is, for messages (never with a password).

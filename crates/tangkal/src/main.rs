@@ -38,6 +38,9 @@ struct Cli {
     /// directory; overrides the configuration and TANGKAL_DATABASE_URL
     #[arg(long, global = true)]
     database_url: Option<String>,
+    /// NATS of the distributed intake (nats://host:port); overrides the configuration and TANGKAL_NATS_URL
+    #[arg(long, global = true, value_name = "URL")]
+    nats: Option<String>,
     /// Log format: human-readable text or JSON lines
     #[arg(long, global = true, value_enum, default_value = "text", env = "TANGKAL_LOG_FORMAT")]
     log_format: LogFormat,
@@ -95,6 +98,13 @@ enum Command {
     /// Connect the WhatsApp and Telegram tiplines to their platforms
     #[command(subcommand)]
     Tipline(cmd::tipline::Command),
+    /// Distributed intake: store the items published to NATS (`ingest --to`) in PostgreSQL, and match the
+    /// narratives the placer changed; run as many as you like
+    Worker(cmd::intake::WorkerArgs),
+    /// Distributed intake: place stored items in narratives, in stream order; one leads, others stand by
+    Placer(cmd::intake::PlacerArgs),
+    /// Distributed intake: stream depth, what the workers hold, workers alive, the placer, items per second
+    Status(cmd::intake::StatusArgs),
 }
 
 /// Lets `tangkal items list | head` end quietly, as other command-line tools do, instead of panicking on a
@@ -137,6 +147,9 @@ fn main() -> ExitCode {
     if let Some(url) = cli.database_url {
         config.database_url = Some(url);
     }
+    if let Some(url) = cli.nats {
+        config.nats_url = Some(url);
+    }
     let outcome = match cli.command {
         Command::Demo(args) => cmd::demo::run(&config, args),
         Command::Drill(args) => cmd::drill::run(&config, args),
@@ -154,6 +167,9 @@ fn main() -> ExitCode {
         Command::Narratives(command) => cmd::narratives::run(&config, command),
         Command::Text(command) => cmd::text::run(&config, command),
         Command::Tipline(command) => cmd::tipline::run(&config, command),
+        Command::Worker(args) => cmd::intake::worker(&config, args),
+        Command::Placer(args) => cmd::intake::placer(&config, args),
+        Command::Status(args) => cmd::intake::status(&config, args),
     };
     match outcome {
         Ok(code) => code,

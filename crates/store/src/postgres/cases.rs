@@ -401,6 +401,16 @@ impl CaseStore for PostgresStore {
         })
     }
 
+    fn begin_case_turn(&mut self) -> Result<()> {
+        self.client().execute("SELECT pg_advisory_lock($1)", &[&super::locks::CASE_TURN])?;
+        Ok(())
+    }
+
+    fn end_case_turn(&mut self) -> Result<()> {
+        self.client().execute("SELECT pg_advisory_unlock($1)", &[&super::locks::CASE_TURN])?;
+        Ok(())
+    }
+
     fn open_case_for_origin(&self, origin_ref: &str) -> Result<Option<i64>> {
         let sql = format!("SELECT MIN(c.id) FROM cases c WHERE c.origin_ref = $1 AND {OPEN}");
         Ok(self.client().query_one(&sql, &[&origin_ref])?.get(0))

@@ -103,16 +103,19 @@ impl PostgresStore {
         Ok(plan)
     }
 
+    /// Inserts the new records of `plan`; `intake_seqs`, when the records came from the intake stream, holds
+    /// each record's message sequence (by position in `records`).
     fn insert_in_transaction(
         &mut self,
         plan: &ItemPlan,
         records: &[ItemRecord<'_>],
         placements: &[Option<Placement>],
+        intake_seqs: Option<&[i64]>,
     ) -> Result<WriteCounts> {
         let new = plan.take_new(records, placements, &mut self.item_writes.planned)?;
         let mut rows = NewRows::with_capacity(new.len());
-        for new in &new {
-            rows.push(new);
+        for (new, &(position, _)) in new.iter().zip(&plan.new) {
+            rows.push(new, intake_seqs.map(|seqs| seqs[position]));
         }
         let mut counts = plan.counts;
         if rows.id.is_empty() {
@@ -163,6 +166,80 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Stores items that arrived as messages of the intake stream (`crates/intake`), in one transaction of
+    /// its own, each new one with its message's stream sequence (`seqs[i]` for `records[i]`). Several workers
+    /// write at once: an identity is stored once, and keeps the lowest sequence of the messages that carried
+    /// it. Lowering is safe for placement: the placer reads only up to the workers' acknowledgement floor, and
+    /// the message doing the lowering is not acknowledged yet, so neither sequence has been placed.
+    pub fn write_intake(
+        &mut self,
+        source: &SourceRef,
+        records: &[ItemRecord<'_>],
+        seqs: &[i64],
+    ) -> Result<WriteCounts> {
+        if seqs.len() != records.len() {
+            return Err(StoreError::Internal(format!("{} sequences for {} records", seqs.len(), records.len())));
+        }
+        if !self.begin_writes()? {
+            return Err(StoreError::Internal("intake writes are a transaction of their own".into()));
+        }
+        let written = self.write_intake_in_transaction(source, records, seqs);
+        match written {
+            Ok(counts) => {
+                self.item_writes.end();
+                Ok(counts)
+            }
+            Err(e) => {
+                self.abandon_writes();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_intake_in_transaction(
+        &mut self,
+        source: &SourceRef,
+        records: &[ItemRecord<'_>],
+        seqs: &[i64],
+    ) -> Result<WriteCounts> {
+        let plan = self.plan_in_transaction(source, records)?;
+        let placements = vec![None; plan.new.len()];
+        let counts = self.insert_in_transaction(&plan, records, &placements, Some(seqs))?;
+        // Repeats may carry a lower sequence than the one stored: those planned as repeats, and, when another
+        // writer stored some of this batch's new records first, every new one.
+        let mut repeat = vec![true; records.len()];
+        if counts.new == plan.counts.new {
+            for &(position, _) in &plan.new {
+                repeat[position] = false;
+            }
+        }
+        let (identities, lower): (Vec<&[u8]>, Vec<i64>) = records
+            .iter()
+            .zip(seqs)
+            .zip(repeat)
+            .filter(|(_, repeat)| *repeat)
+            .map(|((record, &seq), _)| (&record.identity.0[..], seq))
+            .unzip();
+        if !identities.is_empty() {
+            let client = &mut *self.client.borrow_mut();
+            // Locked in id order first, as metric updates lock them: writers never wait on each other in a cycle.
+            client.execute(
+                "SELECT i.id FROM items i JOIN unnest($1::bytea[], $2::bigint[]) AS u(identity, seq)
+                   ON i.identity = u.identity WHERE i.intake_seq > u.seq ORDER BY i.id FOR UPDATE OF i",
+                &[&identities, &lower],
+            )?;
+            client.execute(
+                "UPDATE items SET intake_seq = l.seq
+                   FROM (SELECT identity, MIN(seq) AS seq FROM unnest($1::bytea[], $2::bigint[]) AS u(identity, seq)
+                         GROUP BY identity) AS l
+                  WHERE items.identity = l.identity AND items.intake_seq > l.seq",
+                &[&identities, &lower],
+            )?;
+        }
+        self.commit_in_transaction()?;
+        Ok(counts)
+    }
+
     /// Ends the open transaction without keeping it: after a failed write or a failed commit.
     fn abandon_writes(&mut self) {
         self.item_writes.end();
@@ -206,7 +283,7 @@ impl ItemStore for PostgresStore {
         records: &[ItemRecord<'_>],
         placements: &[Option<Placement>],
     ) -> Result<WriteCounts> {
-        self.insert_in_transaction(&plan, records, placements).inspect_err(|_| self.abandon_writes())
+        self.insert_in_transaction(&plan, records, placements, None).inspect_err(|_| self.abandon_writes())
     }
 
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>> {
@@ -516,6 +593,7 @@ struct NewRows<'r> {
     raw: Vec<&'r str>,
     narrative_id: Vec<Option<i64>>,
     narrative_copy: Vec<Option<i64>>,
+    intake_seq: Vec<Option<i64>>,
 }
 
 impl<'r> NewRows<'r> {
@@ -534,10 +612,11 @@ impl<'r> NewRows<'r> {
             raw: Vec::with_capacity(n),
             narrative_id: Vec::with_capacity(n),
             narrative_copy: Vec::with_capacity(n),
+            intake_seq: Vec::with_capacity(n),
         }
     }
 
-    fn push(&mut self, new: &NewRecord<'r>) {
+    fn push(&mut self, new: &NewRecord<'r>, intake_seq: Option<i64>) {
         let (record, item) = (new.record, new.record.item);
         self.id.push(new.id);
         self.identity.push(&record.identity.0);
@@ -554,6 +633,7 @@ impl<'r> NewRows<'r> {
         self.raw.push(&item.raw);
         self.narrative_id.push(new.placement.map(|p| p.narrative));
         self.narrative_copy.push(new.placement.map(|p| p.copy));
+        self.intake_seq.push(intake_seq);
     }
 
     /// Inserts the rows whose identity is not stored yet, in identity order (writers inserting the same
@@ -563,14 +643,15 @@ impl<'r> NewRows<'r> {
         Ok(client.execute(
             "INSERT INTO items (id, identity, platform, external_id, url, account_id, text_copy, published_at,
                                 first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw,
-                                narrative_id, narrative_copy)
+                                narrative_id, narrative_copy, intake_seq)
              SELECT id, identity, platform, external_id, url, account_id, text_copy, published_at, $17::bigint,
-                    views, shares, likes, replies, fingerprint, $18::bigint, raw, narrative_id, narrative_copy
+                    views, shares, likes, replies, fingerprint, $18::bigint, raw, narrative_id, narrative_copy,
+                    intake_seq
                FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bigint[],
                            $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
-                           $13::bigint[], $14::text[], $15::bigint[], $16::bigint[])
+                           $13::bigint[], $14::text[], $15::bigint[], $16::bigint[], $19::bigint[])
                     AS u(id, identity, platform, external_id, url, account_id, text_copy, published_at, views,
-                         shares, likes, replies, fingerprint, raw, narrative_id, narrative_copy)
+                         shares, likes, replies, fingerprint, raw, narrative_id, narrative_copy, intake_seq)
               ORDER BY identity
              ON CONFLICT (identity) DO NOTHING",
             &[
@@ -592,6 +673,7 @@ impl<'r> NewRows<'r> {
                 &self.narrative_copy,
                 &plan.now,
                 &plan.source_id,
+                &self.intake_seq,
             ],
         )?)
     }
@@ -607,7 +689,7 @@ impl NewRows<'_> {
         let sink = client.copy_in(
             "COPY items (id, identity, platform, external_id, url, account_id, text_copy, published_at,
                          first_seen_at, views, shares, likes, replies, fingerprint, source_id, raw,
-                         narrative_id, narrative_copy) FROM STDIN (FORMAT binary)",
+                         narrative_id, narrative_copy, intake_seq) FROM STDIN (FORMAT binary)",
         )?;
         let (int, text) = (Type::INT8, Type::TEXT);
         let types = [
@@ -627,6 +709,7 @@ impl NewRows<'_> {
             int.clone(),
             int.clone(),
             text,
+            int.clone(),
             int.clone(),
             int,
         ];
@@ -652,6 +735,7 @@ impl NewRows<'_> {
                 &self.raw[i],
                 &self.narrative_id[i],
                 &self.narrative_copy[i],
+                &self.intake_seq[i],
             ])?;
         }
         Ok(writer.finish()?)

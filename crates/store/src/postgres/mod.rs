@@ -37,6 +37,7 @@ mod clarifications;
 pub(crate) mod connection;
 mod factchecks;
 mod figures;
+mod intake;
 mod items;
 mod matches;
 mod narratives;
@@ -66,7 +67,15 @@ pub(crate) mod locks {
     pub const FACTCHECK_UPSERT: i64 = 0x7461_6e67_6b61_6c03;
     /// Claims of due tipline messages take turns (transaction-scoped).
     pub const TIPLINE_CLAIM: i64 = 0x7461_6e67_6b61_6c04;
+    /// Detectors deciding whether a narrative opens a case or joins one take turns (see
+    /// [`crate::CaseStore::begin_case_turn`]).
+    pub const CASE_TURN: i64 = 0x7461_6e67_6b61_6c05;
+    /// The placer of an intake stream: this in the high 32 bits, a hash of the schema's and the stream's names
+    /// in the low ones.
+    pub const PLACER: i64 = 0x746e_6b70_0000_0000;
 }
+
+pub use intake::{PlacerLock, PlacerSnapshot};
 
 pub struct PostgresStore {
     /// Reads take `&self` in the store's traits; a connection needs `&mut` for every statement.

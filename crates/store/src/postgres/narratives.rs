@@ -47,6 +47,23 @@ fn merge_destinations(merges: &[NarrativeMerge]) -> BTreeMap<i64, i64> {
     end
 }
 
+/// What the narrative index reads of an item, from the columns id, platform, account, text, published_at,
+/// views and shares starting at `first`.
+pub(super) fn narrative_input(r: &Row, first: usize) -> Result<NarrativeInput> {
+    let id: i64 = r.get(first);
+    Ok(NarrativeInput {
+        id,
+        platform: r.get(first + 1),
+        account: r.get(first + 2),
+        text: r
+            .try_get(first + 3)
+            .map_err(|_| StoreError::Corrupt(format!("item {id}: the raw record holds no text")))?,
+        published_at: r.get(first + 4),
+        views: r.get::<_, i64>(first + 5).max(0) as u64,
+        shares: r.get::<_, i64>(first + 6).max(0) as u64,
+    })
+}
+
 impl NarrativeStore for PostgresStore {
     fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
         let rows = self.client().query(
@@ -59,22 +76,7 @@ impl NarrativeStore for PostgresStore {
             ),
             &[&after_id, &clamp(limit)],
         )?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.get(0);
-                Ok(NarrativeInput {
-                    id,
-                    platform: r.get(1),
-                    account: r.get(2),
-                    text: r
-                        .try_get(3)
-                        .map_err(|_| StoreError::Corrupt(format!("item {id}: the raw record holds no text")))?,
-                    published_at: r.get(4),
-                    views: r.get::<_, i64>(5).max(0) as u64,
-                    shares: r.get::<_, i64>(6).max(0) as u64,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| narrative_input(r, 0)).collect()
     }
 
     fn save_narratives(&mut self, update: &NarrativeUpdate) -> Result<()> {

@@ -45,6 +45,10 @@ pub struct Args {
     /// the fact-checks is left to `tangkal detect` or the next `tangkal ingest`
     #[arg(long)]
     no_detect: bool,
+    /// Publish the valid records to the distributed intake's stream on this NATS (nats://host:port) instead
+    /// of storing them; `tangkal worker`s store them (see docs/deploy.md). Exits once JetStream has them all
+    #[arg(long, value_name = "URL", conflicts_with = "no_detect")]
+    to: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -90,9 +94,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     for url in &args.feed {
         sources.push(Box::new(tangkal_pipeline::fetch_feed(url, max_text)?));
     }
-    let mut store = config.open_store_for_import()?;
-    let rejects_path = args.rejects.unwrap_or_else(|| default_rejects_path(config));
+    let rejects_path = args.rejects.clone().unwrap_or_else(|| default_rejects_path(config));
     let mut rejects = RejectWriter::new(rejects_path);
+    if let Some(url) = &args.to {
+        return publish(config, url, sources, &mut rejects, args.json, started);
+    }
+    let mut store = config.open_store_for_import()?;
     let bar = std::io::stderr().is_terminal() && total_bytes > 0;
     let progress = Bar { bar: bar.then(|| progress_bar(total_bytes)), bytes };
     let outcome = if args.no_detect {
@@ -126,6 +133,42 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
                 matched.matched, matched.debunked, matched.cases_opened
             );
         }
+    }
+    if summary.rejected > 0 {
+        eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());
+        return Ok(ExitCode::from(EXIT_SOME_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ingest --to`: the records published to the distributed intake's stream.
+fn publish(
+    config: &Config,
+    url: &str,
+    sources: Vec<Box<dyn Source>>,
+    rejects: &mut RejectWriter,
+    json: bool,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    let intake = config.intake(Some(url))?;
+    let summary = tangkal_intake::runtime()?.block_on(async {
+        let intake = tangkal_intake::Intake::connect(&intake).await?;
+        tangkal_intake::publish(&intake, sources, rejects, tangkal_intake::publish::DEFAULT_WINDOW).await
+    });
+    let summary = summary.context("publishing stopped; what JetStream acknowledged is safe, re-run to continue")?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "read {}  published {}  duplicate {}  rejected {}  ({:.1} s, {:.0} items/s)",
+            summary.read,
+            summary.published,
+            summary.duplicate,
+            summary.rejected,
+            elapsed,
+            summary.read as f64 / elapsed.max(1e-9)
+        );
     }
     if summary.rejected > 0 {
         eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());

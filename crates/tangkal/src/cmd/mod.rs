@@ -8,6 +8,7 @@ pub mod detect;
 pub mod drill;
 pub mod factchecks;
 pub mod ingest;
+pub mod intake;
 pub mod items;
 pub mod matching;
 pub mod migrate;

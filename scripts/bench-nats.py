@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""The distributed intake (NATS JetStream into PostgreSQL) against its floors, on this machine:
+
+1. floors: `tangkal ingest --to` alone into an empty stream (NATS publish, no worker), and PostgreSQL's own
+   `COPY ... FROM` of the rows the workers stored, into an empty copy of the items table.
+2. throughput, with 1 and then 2 workers (and one placer): the whole stream published first, then the
+   time until every message is acknowledged and every item placed. Items/s, CPU seconds per 1,000 items
+   of each stage (publisher, workers, placer, nats-server, PostgreSQL's backends), peak memory per worker.
+3. latency at a steady rate (default 5,000 items/s): a pacer feeds `tangkal ingest --to ... -` on standard
+   input; a sampler polls PostgreSQL every 20 ms for items that gained a narrative. Publish → stored and
+   placed, p50 and p99 (the sampler's 20 ms are included).
+
+Usage: python3 scripts/bench-nats.py [--items 1000000] [--workers 1,2] [--rate 5000] [--latency-items 100000]
+Needs ../shared (the stream generator), nats-server (Debian's package; a server of its own is started on a
+free port with JetStream in a temporary directory) and PostgreSQL at TANGKAL_BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/test; works in schemas it creates and drops).
+"""
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_spec = importlib.util.spec_from_file_location("bench_postgres", os.path.join(ROOT, "scripts/bench-postgres.py"))
+bench_postgres = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_postgres)
+psql, fresh_schema, stream = bench_postgres.psql, bench_postgres.fresh_schema, bench_postgres.stream
+BINARY = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release/tangkal")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User and system CPU of a process (and its reaped children), in seconds."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / TICKS
+
+
+def peak_rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def postgres_cpu():
+    """CPU seconds of every PostgreSQL process so far (the backends the benchmark opens among them)."""
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if open(f"/proc/{pid}/comm").read().strip() == "postgres":
+                    total += cpu_seconds(pid)
+            except OSError:
+                pass
+    return total
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A nats-server of its own and a fresh schema; tangkal processes against both."""
+
+    def __init__(self, work, name):
+        self.work, self.port = work, free_port()
+        store = os.path.join(work, f"nats-{name}")
+        binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        self.nats = subprocess.Popen([binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", store],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port)).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.schema = f"bench_nats_{name}"
+        self.url = fresh_schema(self.schema)
+        self.env = dict(os.environ, RUST_LOG="warn", TANGKAL_DATABASE_URL=self.url,
+                        TANGKAL_NATS_URL=f"nats://127.0.0.1:{self.port}")
+        self.processes = []
+
+    def spawn(self, *args, stdin=None):
+        p = subprocess.Popen([BINARY, "--data-dir", self.work, *args], env=self.env, stdin=stdin,
+                             stdout=subprocess.DEVNULL)
+        self.processes.append(p)
+        return p
+
+    def status(self):
+        out = subprocess.run([BINARY, "--data-dir", self.work, "status", "--json", "--sample-ms", "10"],
+                             env=self.env, check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    def wait_done(self, items):
+        """Until every message is acknowledged and placed."""
+        while True:
+            s = self.status()
+            placed = (s.get("placer") or {}).get("figures", {}).get("covered", 0)
+            if s["pending"] == 0 and s["ack_pending"] == 0 and s["last_seq"] >= items and placed >= s["last_seq"]:
+                return
+            time.sleep(0.2)
+
+    def close(self):
+        for p in self.processes:
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
+        self.nats.terminate()
+        self.nats.wait()
+        psql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+
+
+def publish_floor(work, path, items):
+    cluster = Cluster(work, "publish")
+    try:
+        start = time.perf_counter()
+        p = cluster.spawn("ingest", "--to", cluster.env["TANGKAL_NATS_URL"], path)
+        p.wait()
+        seconds = time.perf_counter() - start
+        return seconds, cpu_seconds(cluster.nats.pid)
+    finally:
+        cluster.close()
+
+
+def throughput(work, path, items, workers):
+    cluster = Cluster(work, f"w{workers}")
+    try:
+        start = time.perf_counter()
+        publisher = cluster.spawn("ingest", "--to", cluster.env["TANGKAL_NATS_URL"], path)
+        # The publisher's CPU, read before it is reaped.
+        publisher_cpu = 0.0
+        while publisher.poll() is None:
+            publisher_cpu = cpu_seconds(publisher.pid) or publisher_cpu
+            time.sleep(0.05)
+        published = time.perf_counter() - start
+        pg_before = postgres_cpu()
+        start = time.perf_counter()
+        procs = [cluster.spawn("worker", "--name", f"w{i}") for i in range(workers)]
+        placer = cluster.spawn("placer", "--name", "placer")
+        cluster.wait_done(items)
+        seconds = time.perf_counter() - start
+        worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
+        memory = max(peak_rss_mib(p.pid) for p in procs)
+        stored = int(psql(f"SELECT count(*) FROM {cluster.schema}.items", capture=True))
+        row = {
+            "workers": workers,
+            "stored": stored,
+            "publish_s": published,
+            "seconds": seconds,
+            "items_per_s": stored / seconds,
+            "cpu_ms_per_1k": {
+                "publisher": 1000 * publisher_cpu / stored,
+                "workers": 1000 * worker_cpu / stored,
+                "placer": 1000 * cpu_seconds(placer.pid) / stored,
+                "nats-server": 1000 * cpu_seconds(cluster.nats.pid) / stored,
+                "postgres": 1000 * (postgres_cpu() - pg_before) / stored,
+            },
+            "worker_peak_rss_mib": memory,
+        }
+        if workers == 1:
+            row["copy_floor_s"] = copy_floor(work, cluster.schema)
+        return row
+    finally:
+        cluster.close()
+
+
+def copy_floor(work, schema):
+    rows = os.path.join(work, "items.copy")
+    psql(f"\\copy {schema}.items TO '{rows}'")
+    psql("DROP SCHEMA IF EXISTS bench_floor CASCADE; CREATE SCHEMA bench_floor; "
+         f"CREATE TABLE bench_floor.items (LIKE {schema}.items INCLUDING ALL)")
+    os.sync()
+    start = time.perf_counter()
+    psql(f"\\copy bench_floor.items FROM '{rows}'")
+    seconds = time.perf_counter() - start
+    psql("DROP SCHEMA bench_floor CASCADE")
+    os.remove(rows)
+    return seconds
+
+
+def latency(work, path, count, rate, workers):
+    cluster = Cluster(work, "latency")
+    sent = {}
+    seen = {}
+    try:
+        procs = [cluster.spawn("worker", "--name", f"w{i}") for i in range(workers)]
+        procs.append(cluster.spawn("placer", "--name", "placer"))
+        time.sleep(2)
+        publisher = cluster.spawn("ingest", "--to", cluster.env["TANGKAL_NATS_URL"], "-", stdin=subprocess.PIPE)
+        done = threading.Event()
+
+        def poll():
+            last = 0
+            while not done.is_set() or len(seen) < len(sent):
+                out = psql(f"SELECT intake_seq, external_id FROM {cluster.schema}.items "
+                           f"WHERE intake_seq > {last} AND narrative_id IS NOT NULL ORDER BY intake_seq", capture=True)
+                now = time.perf_counter()
+                for line in filter(None, out.splitlines()):
+                    seq, external = line.split("|", 1)
+                    last = max(last, int(seq))
+                    seen.setdefault(external, now)
+                if done.is_set() and time.perf_counter() - done_at[0] > 30:
+                    break
+                time.sleep(0.02)
+
+        done_at = [0.0]
+        poller = threading.Thread(target=poll)
+        poller.start()
+        start = time.perf_counter()
+        with open(path, "rb") as lines:
+            for i, line in enumerate(lines):
+                if i >= count:
+                    break
+                due = start + i / rate
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                external = json.loads(line)["id"]
+                sent[external] = time.perf_counter()
+                publisher.stdin.write(line)
+                publisher.stdin.flush()
+        publisher.stdin.close()
+        publisher.wait()
+        done_at[0] = time.perf_counter()
+        done.set()
+        poller.join()
+        waits = sorted(seen[e] - t for e, t in sent.items() if e in seen)
+        achieved = len(sent) / (done_at[0] - start)
+        return {
+            "rate": rate,
+            "achieved_rate": achieved,
+            "measured": len(waits),
+            "p50_ms": 1000 * statistics.median(waits),
+            "p99_ms": 1000 * waits[int(0.99 * (len(waits) - 1))],
+        }
+    finally:
+        cluster.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--rate", type=int, default=5_000)
+    ap.add_argument("--latency-items", type=int, default=100_000)
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "tangkal"], check=True)
+    os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
+    path = stream(args.items)
+    with tempfile.TemporaryDirectory() as work:
+        seconds, nats_cpu = publish_floor(work, path, args.items)
+        print(f"\nNATS publish alone: {args.items:,} items in {seconds:.1f} s, {args.items / seconds:,.0f} items/s "
+              f"(nats-server {1000 * nats_cpu / args.items:.2f} CPU ms per 1k items)")
+        for workers in map(int, args.workers.split(",")):
+            row = throughput(work, path, args.items, workers)
+            print(f"\n{workers} worker(s): {row['stored']:,} items stored and placed in {row['seconds']:.1f} s, "
+                  f"{row['items_per_s']:,.0f} items/s (published before, in {row['publish_s']:.1f} s); "
+                  f"peak memory per worker {row['worker_peak_rss_mib']:.0f} MiB")
+            print("  CPU ms per 1,000 items: " + ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_ms_per_1k"].items()))
+            if "copy_floor_s" in row:
+                floor = row["copy_floor_s"]
+                print(f"  PostgreSQL COPY of the same rows alone: {floor:.1f} s, {row['stored'] / floor:,.0f} items/s")
+        lat = latency(work, path, min(args.latency_items, args.items), args.rate, max(map(int, args.workers.split(","))))
+        print(f"\nlatency at {lat['rate']:,} items/s (achieved {lat['achieved_rate']:,.0f}), {lat['measured']:,} items: "
+              f"publish -> stored and placed p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
