@@ -110,13 +110,16 @@ class Cluster:
         return json.loads(out.stdout)
 
     def wait_done(self, items):
-        """Until every message is acknowledged and placed."""
+        """Until every message is acknowledged and every stored item placed (read from the database: the
+        placer's heartbeat comes only every 5 s)."""
         while True:
             s = self.status()
-            placed = (s.get("placer") or {}).get("figures", {}).get("covered", 0)
-            if s["pending"] == 0 and s["ack_pending"] == 0 and s["last_seq"] >= items and placed >= s["last_seq"]:
-                return
-            time.sleep(0.2)
+            if s["pending"] == 0 and s["ack_pending"] == 0 and s["last_seq"] >= items:
+                stored, placed = psql(f"SELECT count(*), count(narrative_id) FROM {self.schema}.items",
+                                      capture=True).split("|")
+                if int(stored) > 0 and stored == placed:
+                    return
+            time.sleep(0.05)
 
     def close(self):
         for p in self.processes:
