@@ -179,10 +179,10 @@ async fn place(
         let Step { changed, full, placed, flushed } =
             thread.run(move |state| step(state.placing()?, floor, unflushed)).await??;
         unflushed = placed || (unflushed && !flushed);
-        request_matching(intake, &changed).await;
+        request_matching(intake, &changed, &stop).await;
         if snapshotted.elapsed() >= options.snapshot_every {
             let late = thread.run(|state| place_late(state.placing()?)).await??;
-            request_matching(intake, &late).await;
+            request_matching(intake, &late, &stop).await;
             snapshot(thread, &intake.config.stream).await?;
             snapshotted = Instant::now();
         }
@@ -196,7 +196,7 @@ async fn place(
             placing.stage.flush(&mut placing.store)
         })
         .await??;
-    request_matching(intake, &changed).await;
+    request_matching(intake, &changed, &stop).await;
     snapshot(thread, &intake.config.stream).await
 }
 
@@ -268,12 +268,18 @@ async fn snapshot(thread: &StoreThread<State>, stream: &str) -> anyhow::Result<i
 
 /// Hands narratives to the workers for claim matching, one message each; the id names the narrative and its
 /// central copy, so a narrative handed again unchanged within the duplicate window is dropped. Retried until
-/// NATS takes them all: the placer cannot go on without NATS anyway.
-async fn request_matching(intake: &Intake, changed: &[(i64, i64)]) {
+/// NATS takes them all (the placer cannot go on without NATS anyway), except once asked to stop: a placer
+/// stopping while NATS is down gives up on them rather than never stop (they are matched when they next
+/// change).
+async fn request_matching(intake: &Intake, changed: &[(i64, i64)], stop: &watch::Receiver<bool>) {
     let mut pause = Duration::from_millis(250);
     loop {
         match publish_matching(intake, changed).await {
             Ok(()) => return,
+            Err(e) if *stop.borrow() => {
+                tracing::warn!(target: "tangkal::placer", "stopping: {} narratives not queued for matching: {e:#}", changed.len());
+                return;
+            }
             Err(e) => {
                 tracing::warn!(target: "tangkal::placer", "cannot queue narratives for matching, retrying: {e:#}");
                 tokio::time::sleep(pause).await;

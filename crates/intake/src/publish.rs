@@ -29,79 +29,55 @@ pub struct PublishSummary {
     pub rejected: u64,
 }
 
-/// Records handed from the reading thread at a time.
-const CHUNK: usize = 1_024;
+/// Records read ahead of the publisher, at most.
+const READ_AHEAD: usize = 4_096;
 
 /// Reads `sources` in order on a thread of its own and publishes every valid record, at most `window`
-/// unacknowledged at a time; rejects go to `rejects`. Fails as soon as JetStream refuses or does not
-/// acknowledge a message: what was acknowledged before is safe, and a re-run publishes the rest (repeats
-/// within the duplicate window are dropped, later ones are found stored by the workers).
+/// unacknowledged at a time; rejects go to `rejects`. Records are handed over one by one, so a source fed
+/// slowly (standard input from a live tail) is published as it comes. Fails as soon as JetStream refuses or
+/// does not acknowledge a message: what was acknowledged before is safe, and a re-run publishes the rest
+/// (repeats within the duplicate window are dropped, later ones are found stored by the workers).
 pub async fn publish(
     intake: &Intake,
     sources: Vec<Box<dyn Source>>,
     rejects: &mut RejectWriter,
     window: usize,
 ) -> anyhow::Result<PublishSummary> {
-    let (sender, mut chunks) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<tangkal_pipeline::Record>>>(4);
+    let (sender, mut records) = tokio::sync::mpsc::channel::<anyhow::Result<tangkal_pipeline::Record>>(READ_AHEAD);
     let reader = std::thread::spawn(move || {
         for mut source in sources {
-            let mut chunk = Vec::with_capacity(CHUNK);
             loop {
-                match source.next_record() {
-                    Ok(Some(record)) => {
-                        chunk.push(record);
-                        if chunk.len() == CHUNK
-                            && sender
-                                .blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
-                                .is_err()
-                        {
-                            return;
-                        }
-                    }
+                let next = match source.next_record() {
+                    Ok(Some(record)) => Ok(record),
                     Ok(None) => break,
-                    Err(e) => {
-                        let _ = sender.blocking_send(Ok(chunk));
-                        let _ = sender.blocking_send(Err(e));
-                        return;
-                    }
+                    Err(e) => Err(e),
+                };
+                let failed = next.is_err();
+                if sender.blocking_send(next).is_err() || failed {
+                    return;
                 }
-            }
-            if sender.blocking_send(Ok(chunk)).is_err() {
-                return;
             }
         }
     });
     let mut publisher = Publisher::new(intake, window);
     let mut outcome = Ok(());
-    while let Some(chunk) = chunks.recv().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                outcome = Err(e);
-                break;
+    while let Some(record) = records.recv().await {
+        let written = match record {
+            Ok(Ok(item)) => publisher.send(&item).await,
+            Ok(Err(reject)) => {
+                tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
+                publisher.summary.read += 1;
+                publisher.summary.rejected += 1;
+                rejects.write(&reject)
             }
+            Err(e) => Err(e),
         };
-        for record in chunk {
-            match record {
-                Ok(item) => {
-                    if let Err(e) = publisher.send(&item).await {
-                        outcome = Err(e);
-                        break;
-                    }
-                }
-                Err(reject) => {
-                    tracing::warn!(target: "tangkal::ingest", "rejected {reject}");
-                    publisher.summary.read += 1;
-                    publisher.summary.rejected += 1;
-                    rejects.write(&reject)?;
-                }
-            }
-        }
-        if outcome.is_err() {
+        if let Err(e) = written {
+            outcome = Err(e);
             break;
         }
     }
-    drop(chunks);
+    drop(records);
     reader.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
     // What was published before a failure is waited for, so the summary says what is safe.
     let summary = publisher.finish().await;
