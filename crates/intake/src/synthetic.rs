@@ -192,6 +192,45 @@ pub struct Outcome {
     pub cases: BTreeSet<(String, Vec<i64>)>,
 }
 
+impl Outcome {
+    /// How `self` differs from `expected`, at most `limit` lines: what a failed comparison prints instead of
+    /// two whole outcomes.
+    pub fn differences(&self, expected: &Outcome, limit: usize) -> Vec<String> {
+        let mut found = Vec::new();
+        for (post, narrative) in &expected.placements {
+            let got = self.placements.get(post);
+            if got != Some(narrative) {
+                found.push(format!("post {post}: narrative {got:?}, expected {narrative:?}"));
+            }
+        }
+        for post in self.placements.keys().filter(|p| !expected.placements.contains_key(*p)) {
+            found.push(format!("post {post}: not expected"));
+        }
+        let expected_rows: BTreeMap<i64, &(NarrativeRow, String)> =
+            expected.narratives.iter().map(|n| (n.0.id, n)).collect();
+        let got_rows: BTreeMap<i64, &(NarrativeRow, String)> = self.narratives.iter().map(|n| (n.0.id, n)).collect();
+        for (id, want) in &expected_rows {
+            match got_rows.get(id) {
+                Some(got) if got == want => {}
+                got => found.push(format!("narrative {id}: {got:?}, expected {want:?}")),
+            }
+        }
+        for id in got_rows.keys().filter(|id| !expected_rows.contains_key(*id)) {
+            found.push(format!("narrative {id}: not expected"));
+        }
+        for case in self.cases.symmetric_difference(&expected.cases) {
+            let side = if expected.cases.contains(case) { "missing" } else { "not expected" };
+            found.push(format!("case {case:?}: {side}"));
+        }
+        let total = found.len();
+        if total > limit {
+            found.truncate(limit);
+            found.push(format!("… {} more", total - limit));
+        }
+        found
+    }
+}
+
 /// Reads the [`Outcome`] of `store`.
 pub fn outcome(store: &dyn Store) -> anyhow::Result<Outcome> {
     let external = |id: i64| -> anyhow::Result<String> {

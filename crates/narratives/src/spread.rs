@@ -230,6 +230,13 @@ impl SpreadBook {
         })
     }
 
+    /// Whether every velocity of a narrative is zero as of `now`, and stays zero until it is seen again: its
+    /// newest bucket has left the 24-hour window. The test is on buckets, as the velocities are, so that a
+    /// narrative that goes quiet has its figures written as zeros whatever the moment it is found quiet.
+    pub fn is_quiet(&self, narrative: NarrativeId, now: i64) -> bool {
+        self.last_seen(narrative).is_none_or(|t| bucket_start(bucket_of(t)) + BUCKET <= now - 24 * 3600)
+    }
+
     /// When a narrative with items was last seen.
     pub fn last_seen(&self, narrative: NarrativeId) -> Option<i64> {
         self.spreads.get(narrative as usize).filter(|s| s.items > 0).map(|s| s.last_seen)

@@ -129,6 +129,23 @@ fn damaged_snapshots_are_refused() {
 }
 
 #[test]
+fn a_narrative_is_quiet_exactly_when_its_velocities_fall_to_zero() {
+    let mut t = tracker();
+    // Seen late in a five-minute bucket: a day after the post itself, the bucket still counts.
+    let seen = 10 * 3600 + 290;
+    t.observe(HOAX, &sighting(0, "a", seen));
+    let day = 24 * 3600;
+    for now in [seen, seen + day, seen + day + 9, seen + day + 10, seen + 2 * day] {
+        let quiet = t.spread().is_quiet(1, now);
+        let figures = t.spread().figures(1, now).unwrap();
+        assert_eq!(quiet, figures.velocity_24h == 0.0, "at {now}: quiet {quiet}, {figures:?}");
+    }
+    assert!(!t.spread().is_quiet(1, seen + day + 9));
+    assert!(t.spread().is_quiet(1, seen + day + 10));
+    assert!(t.spread().is_quiet(99, seen), "a narrative without items is quiet");
+}
+
+#[test]
 fn velocity_counts_recent_items_and_sees_acceleration() {
     let mut t = tracker();
     let hour = 3600;

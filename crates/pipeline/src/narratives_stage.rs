@@ -91,11 +91,7 @@ impl NarrativeStage {
             None => (new_tracker(), 0),
         };
         let now = tracker.spread().narratives().filter_map(|n| tracker.spread().last_seen(n)).max().unwrap_or(0);
-        let hot = tracker
-            .spread()
-            .narratives()
-            .filter(|&n| tracker.spread().last_seen(n).is_some_and(|t| t > now - 24 * 3600))
-            .collect();
+        let hot = tracker.spread().narratives().filter(|&n| !tracker.spread().is_quiet(n, now)).collect();
         NarrativeStage {
             tracker,
             covered,
@@ -178,8 +174,7 @@ impl NarrativeStage {
     fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(i64, i64)>> {
         let now = self.now;
         let spread = self.tracker.spread();
-        let cooled: Vec<NarrativeId> =
-            self.hot.iter().copied().filter(|&n| spread.last_seen(n).is_none_or(|t| t <= now - 24 * 3600)).collect();
+        let cooled: Vec<NarrativeId> = self.hot.iter().copied().filter(|&n| spread.is_quiet(n, now)).collect();
         for n in &cooled {
             self.hot.remove(n);
         }
