@@ -86,15 +86,6 @@ pub async fn publish(
     summary
 }
 
-/// Publishes items already read and validated (the push API's batch), waiting for every acknowledgement.
-pub async fn publish_items(intake: &Intake, items: &[Item]) -> anyhow::Result<PublishSummary> {
-    let mut publisher = Publisher::new(intake, DEFAULT_WINDOW);
-    for item in items {
-        publisher.send(item).await?;
-    }
-    publisher.finish().await
-}
-
 /// Publishes with a bounded window of acknowledgements in flight, in order.
 struct Publisher<'i> {
     intake: &'i Intake,

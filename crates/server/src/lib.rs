@@ -100,6 +100,9 @@ pub struct ServerConfig {
     pub contact_erasure_interval: Duration,
     /// Longest text of a pushed item, in bytes (as `ingest.max_text_bytes` for imports).
     pub max_text_bytes: usize,
+    /// The distributed intake: when set, `POST /api/v1/items` publishes to its stream instead of storing
+    /// here, and `/metrics` carries its figures.
+    pub distributed_intake: Option<tangkal_intake::IntakeConfig>,
     /// Set when the server runs a drill (`tangkal drill`): every page says so, and the desk's clocks run
     /// at the drill's speed.
     pub drill: Option<DrillMode>,
@@ -163,6 +166,7 @@ impl ServerConfig {
             report_upkeep_interval: Duration::from_secs(30),
             contact_erasure_interval: Duration::from_secs(3600),
             max_text_bytes: tangkal_model::DEFAULT_MAX_TEXT_BYTES,
+            distributed_intake: None,
             drill: None,
         }
     }
@@ -200,11 +204,15 @@ impl AppState {
         let reports = intake::ReportDesk::open(store.as_ref(), &config.store.data_dir, &config.response.reports)?;
         let mut metrics = metrics::Metrics::default();
         metrics.register_matcher_calls(reports.answers.matcher_calls.clone());
+        if config.distributed_intake.is_some() {
+            metrics.register_intake();
+        }
         let push = push::PushIntake::start(
             config.store.clone(),
             config.audit_files.clone(),
             clock.clone(),
             config.max_text_bytes,
+            config.distributed_intake.clone(),
         );
         Ok(AppState {
             push: Arc::new(push),

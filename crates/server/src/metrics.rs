@@ -1,5 +1,5 @@
 //! Prometheus metrics: request counts and latencies per route, the case and takedown load against
-//! their deadlines, and webhook deliveries.
+//! their deadlines, webhook deliveries, and the distributed intake when the server publishes to it.
 
 use std::time::Instant;
 
@@ -82,6 +82,49 @@ pub struct Metrics {
     pub webhook_endpoints_disabled: Gauge,
     pub(crate) tipline_messages: Family<ChannelOutcome, Counter>,
     pub(crate) tipline_sends: Family<ChannelOutcome, Counter>,
+    pub(crate) intake: Option<IntakeGauges>,
+}
+
+/// The distributed intake's figures, as `tangkal status` reads them, at each scrape.
+#[derive(Default)]
+pub(crate) struct IntakeGauges {
+    pub up: Gauge,
+    pub stream_depth: Gauge,
+    pub last_sequence: Gauge,
+    pub pending: Gauge,
+    pub ack_pending: Gauge,
+    pub redelivered: Gauge,
+    pub ack_floor: Gauge,
+    pub dead_letters: Gauge,
+    pub matching_depth: Gauge,
+    pub workers_alive: Gauge,
+    pub placer_alive: Gauge,
+    pub placer_covered: Gauge,
+}
+
+impl IntakeGauges {
+    /// Sets every figure from `status`, or only `up` to 0 when NATS did not answer (the others keep their
+    /// last values, which the 0 qualifies).
+    pub fn set(&self, status: Option<&tangkal_intake::IntakeStatus>) {
+        let Some(s) = status else {
+            self.up.set(0);
+            return;
+        };
+        let gauge = |g: &Gauge, v: u64| g.set(i64::try_from(v).unwrap_or(i64::MAX));
+        self.up.set(1);
+        gauge(&self.stream_depth, s.stream_depth);
+        gauge(&self.last_sequence, s.last_seq);
+        gauge(&self.pending, s.pending);
+        gauge(&self.ack_pending, s.ack_pending);
+        gauge(&self.redelivered, s.redelivered);
+        gauge(&self.ack_floor, s.ack_floor);
+        gauge(&self.dead_letters, s.dead_letters);
+        gauge(&self.matching_depth, s.matching_depth);
+        gauge(&self.workers_alive, s.workers.len() as u64);
+        gauge(&self.placer_alive, u64::from(s.placer.is_some()));
+        let covered = s.placer.as_ref().and_then(|p| p.figures["covered"].as_u64()).unwrap_or(0);
+        gauge(&self.placer_covered, covered);
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -145,6 +188,7 @@ impl Default for Metrics {
             webhook_endpoints_disabled,
             tipline_messages,
             tipline_sends,
+            intake: None,
         }
     }
 }
@@ -153,6 +197,45 @@ impl Metrics {
     /// Counts the texts the instant-answer matcher was asked about (not those answered from its cache).
     pub fn register_matcher_calls(&mut self, calls: Counter) {
         self.registry.register("matcher_calls", "Texts the instant-answer matcher matched (cache misses)", calls);
+    }
+
+    /// Adds the distributed intake's figures (`tangkal_intake_*`).
+    pub fn register_intake(&mut self) {
+        let g = IntakeGauges::default();
+        let r = &mut self.registry;
+        r.register("intake_up", "1 when the intake's NATS answered the last scrape", g.up.clone());
+        r.register(
+            "intake_stream_messages",
+            "Messages in the items stream (not yet acknowledged)",
+            g.stream_depth.clone(),
+        );
+        r.register(
+            "intake_last_sequence",
+            "The items stream's last sequence (messages published)",
+            g.last_sequence.clone(),
+        );
+        r.register("intake_pending", "Messages no worker has fetched yet", g.pending.clone());
+        r.register("intake_ack_pending", "Messages held by workers, not yet acknowledged", g.ack_pending.clone());
+        r.register(
+            "intake_redelivered",
+            "Messages delivered more than once, not yet acknowledged",
+            g.redelivered.clone(),
+        );
+        r.register(
+            "intake_ack_floor",
+            "Stream sequence at and below which every message is acknowledged (its rate: items stored per second)",
+            g.ack_floor.clone(),
+        );
+        r.register("intake_dead_letters", "Messages in the dead-letter stream", g.dead_letters.clone());
+        r.register("intake_matching_depth", "Narratives waiting for claim matching", g.matching_depth.clone());
+        r.register("intake_workers_alive", "Workers heard from within the heartbeat lifetime", g.workers_alive.clone());
+        r.register("intake_placer_alive", "1 when an elected placer is heard from", g.placer_alive.clone());
+        r.register(
+            "intake_placer_covered",
+            "Stream sequence up to which the placer has placed items (ack_floor minus this: placer lag)",
+            g.placer_covered.clone(),
+        );
+        self.intake = Some(g);
     }
 
     pub fn encode(&self) -> Result<String, std::fmt::Error> {

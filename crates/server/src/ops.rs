@@ -45,8 +45,30 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Problem>
     state.metrics.overdue_takedowns.set(overdue as i64);
     state.metrics.webhook_deliveries_pending.set(webhooks.pending as i64);
     state.metrics.webhook_endpoints_disabled.set(webhooks.disabled_endpoints as i64);
+    if let (Some(gauges), Some(distributed)) = (&state.metrics.intake, state.push.distributed()) {
+        gauges.set(intake_status(distributed).await.as_ref());
+    }
     let body = state.metrics.encode().map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response())
+}
+
+/// The distributed intake's figures, or none when NATS does not answer soon: a scrape must not hang on it.
+async fn intake_status(distributed: &crate::push::DistributedIntake) -> Option<tangkal_intake::IntakeStatus> {
+    let read = async {
+        let intake = distributed.intake().await?;
+        tangkal_intake::status(intake, std::time::Duration::ZERO).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), read).await {
+        Ok(Ok(status)) => Some(status),
+        Ok(Err(e)) => {
+            tracing::warn!(target: "tangkal::metrics", "cannot read the intake's figures: {e:#}");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(target: "tangkal::metrics", "the intake's figures took too long to read");
+            None
+        }
+    }
 }
 
 pub async fn openapi(State(state): State<AppState>) -> Response {

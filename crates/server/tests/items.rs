@@ -138,3 +138,74 @@ async fn a_push_waits_for_an_import_in_progress() {
     let (status, receipt) = read(pushing.await.unwrap().unwrap()).await;
     assert_eq!((status, &receipt["new"]), (200, &json!(1)), "{receipt}");
 }
+
+/// The machine's NATS with JetStream (`TANGKAL_TEST_NATS_URL`), with streams named for this test alone.
+fn test_intake() -> tangkal_intake::IntakeConfig {
+    let unique = format!("{:x}", rand_core::RngCore::next_u64(&mut rand_core::OsRng));
+    tangkal_intake::IntakeConfig {
+        stream: format!("TEST_PUSH_{unique}"),
+        subject_prefix: format!("p{unique}"),
+        ..tangkal_intake::IntakeConfig::new(
+            std::env::var("TANGKAL_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        )
+    }
+}
+
+#[tokio::test]
+async fn with_the_distributed_intake_pushed_items_are_published_and_its_figures_scraped() {
+    let config = test_intake();
+    let app = harness::spawn_with({
+        let config = config.clone();
+        move |c| c.distributed_intake = Some(config)
+    })
+    .await;
+    let batch = vec![
+        item("x:20", "Kabar baik dari pasar pagi ini", 0),
+        json!({"id": "x:21", "platform": "x"}),
+        item("whatsapp:22", BLT_MESSAGE, 2),
+    ];
+    let (status, receipt) = push(&app, Role::Analyst, batch.clone()).await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(
+        (&receipt["received"], &receipt["queued"], &receipt["rejected"], &receipt["new"]),
+        (&json!(3), &json!(2), &json!(1), &json!(0)),
+        "{receipt}"
+    );
+    assert_eq!(receipt["rejects"][0]["index"], 1, "{receipt}");
+    let (_, again) = push(&app, Role::Analyst, batch).await;
+    assert_eq!((&again["queued"], &again["duplicate"]), (&json!(0), &json!(2)), "{again}");
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 0, "the workers store them");
+
+    let intake = tangkal_intake::Intake::connect(&config).await.unwrap();
+    let stream = intake.jetstream.get_stream(&config.stream).await.unwrap();
+    let first = stream.get_raw_message(1).await.unwrap();
+    assert_eq!(first.subject.as_str(), config.items_subject("x"));
+    assert!(String::from_utf8_lossy(&first.payload).contains("x:20"));
+
+    let metrics = app.request(Method::GET, "/metrics", Some(app.user(Role::Monitor))).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    for line in ["tangkal_intake_up 1", "tangkal_intake_last_sequence 2", "tangkal_intake_pending 2"] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+    intake.delete().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_push_answers_503_while_the_distributed_intake_is_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let app = harness::spawn_with(move |c| {
+        c.distributed_intake = Some(tangkal_intake::IntakeConfig::new(format!("nats://{closed}")));
+    })
+    .await;
+    let response = app
+        .request(Method::POST, "/api/v1/items", Some(app.user(Role::Analyst)))
+        .json(&json!({"items": [item("x:30", "Kabar pagi", 0)]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let metrics = app.request(Method::GET, "/metrics", Some(app.user(Role::Monitor))).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(metrics.lines().any(|l| l == "tangkal_intake_up 0"), "{metrics}");
+}

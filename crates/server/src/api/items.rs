@@ -35,11 +35,14 @@ pub struct RefusedItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PushReceipt {
     pub received: u64,
+    /// Taken by the distributed intake's stream, when the server publishes there: its workers store them
+    /// shortly (`new`, `updated` and `cases_opened` are then 0). 0 when the server stores items itself.
+    pub queued: u64,
     /// Stored for the first time.
     pub new: u64,
     /// Known already; their metrics moved.
     pub updated: u64,
-    /// Known already, nothing new.
+    /// Known already, nothing new (published: a re-send the stream dropped).
     pub duplicate: u64,
     pub rejected: u64,
     /// Cases opened because these items made a narrative match a published fact-check.
@@ -52,7 +55,8 @@ pub struct PushReceipt {
 /// same item again only updates its metrics), placed in narratives, and the narratives they changed are
 /// matched against the fact-checks; a narrative that copies a debunked claim gets a case. Answered once
 /// committed. Items are taken or refused one by one: a refused item is named with its reason and the
-/// others are kept. 503 with `Retry-After` while the intake has a queue of batches.
+/// others are kept. 503 with `Retry-After` while the intake has a queue of batches. With the distributed
+/// intake, the items are validated here and answered once its stream has them (`queued`).
 #[utoipa::path(post, path = "/api/v1/items", tag = "items", operation_id = "push_items", request_body = ItemBatch,
     responses((status = 200, body = PushReceipt), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn push(State(state): State<AppState>, Body(batch): Body<ItemBatch>) -> Result<Json<PushReceipt>, Problem> {
@@ -71,6 +75,7 @@ pub async fn push(State(state): State<AppState>, Body(batch): Body<ItemBatch>) -
     let pushed = state.push.push(lines).await.map_err(|e| match e {
         PushError::Busy => Problem::unavailable(e.to_string()).retry_after(1),
         PushError::Stopped => Problem::unavailable(e.to_string()),
+        PushError::Unavailable(_) => Problem::unavailable(e.to_string()).retry_after(5),
         PushError::Failed(e) if matches!(e.downcast_ref(), Some(StoreError::Unavailable(_))) => {
             Problem::store_busy(format!("{e:#}"))
         }
@@ -79,6 +84,7 @@ pub async fn push(State(state): State<AppState>, Body(batch): Body<ItemBatch>) -
     let s = pushed.summary;
     Ok(Json(PushReceipt {
         received: s.read,
+        queued: pushed.queued,
         new: s.new,
         updated: s.updated,
         duplicate: s.duplicate,

@@ -98,12 +98,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The configuration of the drill's own server: a fresh embedded store under `DATA_DIR/drills/` (whatever
-/// store the real desk uses), the audit trail in it, no tiplines or webhooks (a drill answers nobody outside it), report budgets lifted.
+/// store the real desk uses), the audit trail in it, no tiplines or webhooks (a drill answers nobody outside it),
+/// pushed posts stored there rather than published to the distributed intake, report budgets lifted.
 fn drill_config(config: &Config) -> Config {
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let mut drill = config.clone();
     drill.data_dir = config.data_dir.join("drills").join(stamp.to_string());
     drill.database_url = None;
+    drill.nats_url = None;
     drill.audit = Default::default();
     drill.tiplines = Default::default();
     drill.webhooks = Default::default();

@@ -93,6 +93,7 @@ pub(crate) fn serve(
         tiplines: config.tiplines.clone(),
         max_text_bytes: config.ingest.max_text_bytes,
         store: config.store_location(),
+        distributed_intake: config.nats_url.is_some().then(|| config.intake(None)).transpose()?,
         ..ServerConfig::new(config.data_dir.clone())
     };
     if let Some(drill) = launch.drill {
