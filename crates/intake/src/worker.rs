@@ -180,10 +180,19 @@ async fn store_items(
     }
 }
 
-/// Up to `batch` messages, or what arrived within `wait`. Every message of a pull request is read,
-/// so none is left held by this worker until its acknowledgement wait runs out. While NATS cannot be reached
-/// (a restart) this answers nothing after a pause, and the worker asks again.
+/// How long past a pull request's expiry its messages are still waited for. NATS 2.9 does not always say that
+/// a partly filled request expired, and the client then waits five more seconds before giving up on it: at a
+/// steady flow every item waited those seconds (measured: p50 publish → placed 4.2 s at 5,000 items/s).
+/// The server sends nothing for a request after its expiry, so what it sent is in by then; a message later
+/// still than this grace goes to another fetch after its acknowledgement wait.
+const FETCH_GRACE: Duration = Duration::from_millis(250);
+
+/// Up to `batch` messages, or what arrived within `wait`. Every message of a pull request is read (until
+/// [`FETCH_GRACE`] after it expired), so none is left held by this worker until its acknowledgement wait
+/// runs out. While NATS cannot be reached (a restart) this answers nothing after a pause, and the worker
+/// asks again.
 async fn fetch(consumer: &PullConsumer, batch: usize, wait: Duration) -> Vec<Message> {
+    let deadline = tokio::time::Instant::now() + wait + FETCH_GRACE;
     let mut fetched = match consumer.batch().max_messages(batch).expires(wait).messages().await {
         Ok(fetched) => fetched,
         Err(e) => {
@@ -193,7 +202,7 @@ async fn fetch(consumer: &PullConsumer, batch: usize, wait: Duration) -> Vec<Mes
         }
     };
     let mut messages = Vec::with_capacity(batch);
-    while let Some(message) = fetched.next().await {
+    while let Ok(Some(message)) = tokio::time::timeout_at(deadline, fetched.next()).await {
         match message {
             Ok(message) => messages.push(message),
             Err(e) => {
