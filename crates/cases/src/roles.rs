@@ -19,6 +19,9 @@ pub enum Role {
     /// A monitoring system (a Prometheus scraper): reads the operational metrics and nothing else, so
     /// its token, kept in a scraper's configuration, opens no case or account.
     Monitor,
+    /// A collector (a crawler, a partner's monitoring feed) pushing posts and articles into the monitoring
+    /// stream and nothing else: its token, kept on a crawler's machine, reads no case, fact-check or figure.
+    Collector,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +61,7 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Analyst,
         Role::Reviewer,
@@ -66,6 +69,7 @@ impl Role {
         Role::PlatformLiaison,
         Role::Partner,
         Role::Monitor,
+        Role::Collector,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Role {
             Role::PlatformLiaison => "platform_liaison",
             Role::Partner => "partner",
             Role::Monitor => "monitor",
+            Role::Collector => "collector",
         }
     }
 
@@ -97,19 +102,19 @@ impl Role {
             // Liaisons report their platform's answers; communicators record answers that came by letter.
             RecordTakedownOutcome => matches!(self, Admin | Communicator | PlatformLiaison),
             WorkReports => matches!(self, Admin | Analyst),
-            ReadPublished => self != Monitor,
+            ReadPublished => !matches!(self, Monitor | Collector),
             ManageUsers | ManageWebhooks | ManageSettings => self == Admin,
             ReadAudit => matches!(self, Admin | Reviewer),
             ReadMetrics => matches!(self, Admin | Monitor),
             ReadFigures => matches!(self, Admin | Analyst | Reviewer | Communicator),
-            SubmitItems => matches!(self, Admin | Analyst),
+            SubmitItems => matches!(self, Admin | Analyst | Collector),
         }
     }
 
     /// Whether a user of this role may hold an API token acting as `scope`. A token narrows its owner,
     /// never widens them: `scope` is the owner's own role, or a role whose every permission the owner
     /// holds and that is not bound to a platform (a token carries no platform of its own). So an
-    /// administrator may issue analyst, communicator, partner and monitor tokens, but not reviewer tokens:
+    /// administrator may issue analyst, communicator, partner, monitor and collector tokens, but not reviewer tokens:
     /// approving verdicts is deliberately not an administrator's permission.
     pub fn may_issue_token_for(self, scope: Role) -> bool {
         self == scope
@@ -180,6 +185,12 @@ mod tests {
     }
 
     #[test]
+    fn collectors_only_push_items() {
+        assert_eq!(held_by(Role::Collector), [Permission::SubmitItems]);
+        assert_eq!(Permission::SubmitItems.roles(), vec![Role::Admin, Role::Analyst, Role::Collector]);
+    }
+
+    #[test]
     fn only_reviewers_review_and_only_admins_manage_users() {
         assert_eq!(Permission::ReviewVerdict.roles(), vec![Role::Reviewer]);
         assert_eq!(Permission::ManageUsers.roles(), vec![Role::Admin]);
@@ -198,13 +209,14 @@ mod tests {
     fn token_scopes_narrow_and_never_widen() {
         use Role::*;
         let expected = [
-            (Admin, vec![Admin, Analyst, Communicator, Partner, Monitor]),
-            (Analyst, vec![Analyst, Partner]),
+            (Admin, vec![Admin, Analyst, Communicator, Partner, Monitor, Collector]),
+            (Analyst, vec![Analyst, Partner, Collector]),
             (Reviewer, vec![Reviewer, Partner]),
             (Communicator, vec![Communicator, Partner]),
             (PlatformLiaison, vec![PlatformLiaison, Partner]),
             (Partner, vec![Partner]),
             (Monitor, vec![Monitor]),
+            (Collector, vec![Collector]),
         ];
         for (owner, scopes) in expected {
             assert_eq!(owner.token_scopes(), scopes, "{owner}");

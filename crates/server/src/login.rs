@@ -102,7 +102,7 @@ pub async fn submit(
             return Ok(page);
         }
     };
-    // Roles without desk pages (partners, monitors) go to the public fact-checks instead.
+    // Roles without desk pages (partners, monitors, collectors) go to the public fact-checks instead.
     let desk = me.role.allows(Permission::ReadCases) && me.user.role.allows(Permission::ReadCases);
     let location = if desk { next } else { "/cek-fakta".to_string() };
     let clear = auth::set_cookie(auth::LOGIN_CSRF_COOKIE, "", Duration::ZERO, state.config.secure_cookies);

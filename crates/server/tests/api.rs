@@ -535,7 +535,7 @@ async fn every_route_admits_exactly_its_roles() {
         ("GET", "/api/v1/published", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison, Partner])),
         ("GET", "/api/v1/audit", Some(&[Admin, Reviewer])),
         ("GET", "/api/v1/audit/verify", Some(&[Admin, Reviewer])),
-        ("POST", "/api/v1/items", Some(&[Admin, Analyst])),
+        ("POST", "/api/v1/items", Some(&[Admin, Analyst, Collector])),
         ("POST", "/api/v1/cases/{id}/takedowns", Some(&[Admin, Analyst, Communicator])),
         ("GET", "/api/v1/takedowns", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),
         ("GET", "/api/v1/takedowns/{id}", Some(&[Admin, Analyst, Reviewer, Communicator, PlatformLiaison])),

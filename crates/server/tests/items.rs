@@ -106,11 +106,18 @@ async fn a_refused_item_is_named_with_its_place_and_the_others_are_kept() {
 }
 
 #[tokio::test]
-async fn only_analysts_and_administrators_push_and_batches_are_bounded() {
+async fn only_analysts_administrators_and_collectors_push_and_batches_are_bounded() {
     let app = spawn().await;
     for role in [Role::Reviewer, Role::Communicator, Role::Partner, Role::Monitor, Role::PlatformLiaison] {
         let (status, _) = push(&app, role, vec![item("x:1", "teks", 0)]).await;
         assert_eq!(status, 403, "{role:?}");
+    }
+    // A crawler's token: it pushes, and reads nothing.
+    let (status, receipt) = push(&app, Role::Collector, vec![item("x:2", "Kabar dari perayap", 0)]).await;
+    assert_eq!((status, &receipt["new"]), (200, &json!(1)), "{receipt}");
+    for path in ["/api/v1/cases", "/api/v1/published", "/metrics"] {
+        let (status, _) = app.call(Method::GET, path, Role::Collector, None).await;
+        assert_eq!(status, 403, "{path}");
     }
     let anonymous = app.request(Method::POST, "/api/v1/items", None).json(&json!({"items": []})).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
@@ -120,7 +127,7 @@ async fn only_analysts_and_administrators_push_and_batches_are_bounded() {
     assert!(problem["detail"].as_str().unwrap().contains("at most 1000"), "{problem}");
     let (status, problem) = app.call(Method::POST, "/api/v1/items", Role::Analyst, Some(json!({"posts": []}))).await;
     assert_eq!(status, 422, "{problem}");
-    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 0);
+    assert_eq!(app.with_store(|s| s.count_items(&ItemFilter::default())).unwrap(), 1);
 }
 
 #[tokio::test]

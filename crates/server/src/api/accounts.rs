@@ -124,7 +124,8 @@ pub struct CreateToken {
     pub name: String,
     /// The role the token acts as: the owner's own role or a narrower one (every permission of it held
     /// by the owner, and not bound to a platform). An admin's tokens may act as admin, analyst,
-    /// communicator, partner or monitor, never as reviewer.
+    /// communicator, partner, monitor or collector (a crawler's token: it may only push items), never as
+    /// reviewer.
     pub role: Role,
 }
 
