@@ -212,8 +212,7 @@ fn place_late(placing: &mut Placing) -> anyhow::Result<Vec<(i64, i64)>> {
         return Ok(Vec::new());
     }
     tracing::warn!(target: "tangkal::placer", "{} items stored below the acknowledgement floor placed late", late.len());
-    let items: Vec<NarrativeInput> = late.into_iter().map(|(_, item)| item).collect();
-    stage.assign_stored(store, &items, covered)
+    stage.assign_stored(store, &late, covered)
 }
 
 /// What a step did.

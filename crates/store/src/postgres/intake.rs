@@ -24,11 +24,9 @@ impl PostgresStore {
     pub fn intake_items(&self, after: i64, up_to: i64, limit: u64) -> Result<Vec<(i64, NarrativeInput)>> {
         let rows = self.client().query(
             concat!(
-                "SELECT i.intake_seq, i.id, i.platform, a.external_id, ",
-                pg_item_text!("i"),
-                ", i.published_at, i.views, i.shares
-                 FROM items i LEFT JOIN accounts a ON a.id = i.account_id
-                 WHERE i.intake_seq > $1 AND i.intake_seq <= $2 ORDER BY i.intake_seq LIMIT $3"
+                "SELECT i.intake_seq, ",
+                narrative_inputs_from_items!(),
+                " WHERE i.intake_seq > $1 AND i.intake_seq <= $2 ORDER BY i.intake_seq LIMIT $3"
             ),
             &[&after, &up_to, &clamp(limit)],
         )?;
@@ -37,19 +35,17 @@ impl PostgresStore {
 
     /// Items with an intake sequence at or below `up_to` that are in no narrative, in sequence order, at most
     /// `limit`: what arrived below the placer's position.
-    pub fn unplaced_intake_items(&self, up_to: i64, limit: u64) -> Result<Vec<(i64, NarrativeInput)>> {
+    pub fn unplaced_intake_items(&self, up_to: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
         let rows = self.client().query(
             concat!(
-                "SELECT i.intake_seq, i.id, i.platform, a.external_id, ",
-                pg_item_text!("i"),
-                ", i.published_at, i.views, i.shares
-                 FROM items i LEFT JOIN accounts a ON a.id = i.account_id
-                 WHERE i.intake_seq IS NOT NULL AND i.narrative_id IS NULL AND i.intake_seq <= $1
+                "SELECT ",
+                narrative_inputs_from_items!(),
+                " WHERE i.intake_seq IS NOT NULL AND i.narrative_id IS NULL AND i.intake_seq <= $1
                  ORDER BY i.intake_seq LIMIT $2"
             ),
             &[&up_to, &clamp(limit)],
         )?;
-        rows.iter().map(|r| Ok((r.get(0), narrative_input(r, 1)?))).collect()
+        rows.iter().map(|r| narrative_input(r, 0)).collect()
     }
 
     /// The placer's last snapshot for `stream`.

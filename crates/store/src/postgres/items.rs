@@ -183,17 +183,9 @@ impl PostgresStore {
         if !self.begin_writes()? {
             return Err(StoreError::Internal("intake writes are a transaction of their own".into()));
         }
-        let written = self.write_intake_in_transaction(source, records, seqs);
-        match written {
-            Ok(counts) => {
-                self.item_writes.end();
-                Ok(counts)
-            }
-            Err(e) => {
-                self.abandon_writes();
-                Err(e)
-            }
-        }
+        let counts = self.write_intake_in_transaction(source, records, seqs).inspect_err(|_| self.abandon_writes())?;
+        self.item_writes.end();
+        Ok(counts)
     }
 
     fn write_intake_in_transaction(

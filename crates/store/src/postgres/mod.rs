@@ -30,6 +30,18 @@ macro_rules! pg_item_text {
     };
 }
 
+/// The columns `narratives::narrative_input` reads, in its order, and the tables they come from (`items i`
+/// with its author `a`): the body of every query that feeds narrative placement, which adds its `WHERE`.
+macro_rules! narrative_inputs_from_items {
+    () => {
+        concat!(
+            "i.id, i.platform, a.external_id, ",
+            pg_item_text!("i"),
+            ", i.published_at, i.views, i.shares FROM items i LEFT JOIN accounts a ON a.id = i.account_id"
+        )
+    };
+}
+
 mod audit;
 mod budgets;
 mod cases;

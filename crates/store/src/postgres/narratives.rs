@@ -67,13 +67,7 @@ pub(super) fn narrative_input(r: &Row, first: usize) -> Result<NarrativeInput> {
 impl NarrativeStore for PostgresStore {
     fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
         let rows = self.client().query(
-            concat!(
-                "SELECT i.id, i.platform, a.external_id, ",
-                pg_item_text!("i"),
-                ", i.published_at, i.views, i.shares
-                 FROM items i LEFT JOIN accounts a ON a.id = i.account_id
-                 WHERE i.id > $1 ORDER BY i.id LIMIT $2"
-            ),
+            concat!("SELECT ", narrative_inputs_from_items!(), " WHERE i.id > $1 ORDER BY i.id LIMIT $2"),
             &[&after_id, &clamp(limit)],
         )?;
         rows.iter().map(|r| narrative_input(r, 0)).collect()

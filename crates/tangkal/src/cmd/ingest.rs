@@ -134,11 +134,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if summary.rejected > 0 {
-        eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());
-        return Ok(ExitCode::from(EXIT_SOME_REJECTED));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(summary.rejected, &rejects))
 }
 
 /// `ingest --to`: the records published to the distributed intake's stream.
@@ -151,9 +147,8 @@ fn publish(
     started: Instant,
 ) -> anyhow::Result<ExitCode> {
     let intake = config.intake(Some(url))?;
-    let summary = tangkal_intake::runtime()?.block_on(async {
-        let intake = tangkal_intake::Intake::connect(&intake).await?;
-        tangkal_intake::publish(&intake, sources, rejects, tangkal_intake::publish::DEFAULT_WINDOW).await
+    let summary = super::intake::on_intake(&intake, async |intake| {
+        tangkal_intake::publish(intake, sources, rejects, tangkal_intake::publish::DEFAULT_WINDOW).await
     });
     let summary = summary.context("publishing stopped; what JetStream acknowledged is safe, re-run to continue")?;
     let elapsed = started.elapsed().as_secs_f64();
@@ -170,11 +165,17 @@ fn publish(
             summary.read as f64 / elapsed.max(1e-9)
         );
     }
-    if summary.rejected > 0 {
-        eprintln!("{} rejected records written to {}", summary.rejected, rejects.path().display());
-        return Ok(ExitCode::from(EXIT_SOME_REJECTED));
+    Ok(exit_code(summary.rejected, rejects))
+}
+
+/// Success, or [`EXIT_SOME_REJECTED`] (saying where the rejects are) when records were refused: the same
+/// for an ingest into the store and one published to the intake.
+fn exit_code(rejected: u64, rejects: &RejectWriter) -> ExitCode {
+    if rejected == 0 {
+        return ExitCode::SUCCESS;
     }
-    Ok(ExitCode::SUCCESS)
+    eprintln!("{rejected} rejected records written to {}", rejects.path().display());
+    ExitCode::from(EXIT_SOME_REJECTED)
 }
 
 /// Ingests `sources` with everything that follows arrival: each new item placed in its narrative, and

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tangkal_intake::{Intake, PlacerOptions, WorkerOptions};
+use tangkal_intake::{Intake, IntakeConfig, PlacerOptions, WorkerOptions};
 use tokio::sync::watch;
 
 use crate::config::Config;
@@ -44,10 +44,8 @@ pub fn worker(config: &Config, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = args.name {
         options.name = name;
     }
-    let intake_config = config.intake(None)?;
-    let totals = tangkal_intake::runtime()?.block_on(async {
-        let intake = Intake::connect(&intake_config).await?;
-        tangkal_intake::run_worker(&intake, options, stop_on_signal()).await
+    let totals = on_intake(&config.intake(None)?, async |intake| {
+        tangkal_intake::run_worker(intake, options, stop_on_signal()).await
     })?;
     println!(
         "new {}  repeats {}  dead letters {}  narratives matched {}",
@@ -62,10 +60,8 @@ pub fn placer(config: &Config, args: PlacerArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = args.name {
         options.name = name;
     }
-    let intake_config = config.intake(None)?;
-    let covered = tangkal_intake::runtime()?.block_on(async {
-        let intake = Intake::connect(&intake_config).await?;
-        tangkal_intake::run_placer(&intake, options, stop_on_signal()).await
+    let covered = on_intake(&config.intake(None)?, async |intake| {
+        tangkal_intake::run_placer(intake, options, stop_on_signal()).await
     })?;
     println!("placed up to intake sequence {covered}");
     Ok(ExitCode::SUCCESS)
@@ -73,10 +69,8 @@ pub fn placer(config: &Config, args: PlacerArgs) -> anyhow::Result<ExitCode> {
 
 pub fn status(config: &Config, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let intake_config = config.intake(None)?;
-    let status = tangkal_intake::runtime()?.block_on(async {
-        let intake = Intake::connect(&intake_config).await?;
-        tangkal_intake::status(&intake, Duration::from_millis(args.sample_ms)).await
-    })?;
+    let sample = Duration::from_millis(args.sample_ms);
+    let status = on_intake(&intake_config, async |intake| tangkal_intake::status(intake, sample).await)?;
     // The lock holder is the placer's own word; the heartbeat only its last one.
     let leader = match &config.database_url {
         Some(_) => config.open_postgres()?.placer_leader(&intake_config.stream)?,
@@ -106,6 +100,17 @@ pub fn status(config: &Config, args: StatusArgs) -> anyhow::Result<ExitCode> {
     println!("narratives waiting for matching: {}", status.matching_depth);
     println!("dead letters: {}", status.dead_letters);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `work` on a connection to the distributed intake, on the intake's runtime (the CLI is synchronous).
+pub(crate) fn on_intake<T>(
+    config: &IntakeConfig,
+    work: impl AsyncFnOnce(&Intake) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    tangkal_intake::runtime()?.block_on(async {
+        let intake = Intake::connect(config).await?;
+        work(&intake).await
+    })
 }
 
 /// Turns true on SIGINT or SIGTERM: the process finishes what it holds and stops.
