@@ -454,7 +454,10 @@ impl WebhookStore for SqliteStore {
         limit: u64,
         offset: u64,
     ) -> Result<Vec<Delivery>> {
-        let mut stmt = self.conn.prepare_cached(
+        // One read transaction for the deliveries and their attempts: a sender recording an attempt meanwhile
+        // is seen wholly or not at all.
+        let tx = self.conn.unchecked_transaction()?;
+        let mut stmt = tx.prepare_cached(
             "SELECT d.id, e.event_id, e.kind, e.occurred_at, d.status, d.next_attempt_at
              FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
              WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.status = ?2)
@@ -484,9 +487,11 @@ impl WebhookStore for SqliteStore {
             },
         )?;
         let mut deliveries: Vec<Delivery> = rows.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
         for d in &mut deliveries {
-            d.attempts = attempts_of(&self.conn, d.id)?;
+            d.attempts = attempts_of(&tx, d.id)?;
         }
+        tx.commit()?;
         Ok(deliveries)
     }
 

@@ -217,42 +217,48 @@ impl WebhookStore for PostgresStore {
         offset: u64,
     ) -> Result<Vec<Delivery>> {
         let (limit, offset) = (to_i64(limit, "limit")?, to_i64(offset, "offset")?);
-        let mut client = self.client();
-        let rows = client.query(
-            "SELECT d.id, e.event_id, e.kind, e.occurred_at, d.status, d.next_attempt_at
+        // One snapshot for the deliveries and their attempts: a sender recording an attempt meanwhile is seen
+        // wholly or not at all (never a 204 beside a delivery still pending).
+        super::cases::snapshot(self, |tx| {
+            let rows = tx.query(
+                "SELECT d.id, e.event_id, e.kind, e.occurred_at, d.status, d.next_attempt_at
              FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
              WHERE d.endpoint_id = $1 AND ($2::TEXT IS NULL OR d.status = $2)
              ORDER BY d.id DESC LIMIT $3 OFFSET $4",
-            &[&endpoint_id, &status.map(DeliveryStatus::as_str), &limit, &offset],
-        )?;
-        let mut deliveries = rows
-            .iter()
-            .map(|r| {
-                let status = parsed(r.get(4), DeliveryStatus::parse)?;
-                Ok(Delivery {
-                    id: r.get(0),
-                    event_id: r.get(1),
-                    event_type: parsed(r.get(2), EventKind::parse)?,
-                    occurred_at: time(r.get(3)),
-                    next_attempt_at: r.get::<_, Option<i64>>(5).map(time).filter(|_| status == DeliveryStatus::Pending),
-                    status,
-                    attempts: Vec::new(),
+                &[&endpoint_id, &status.map(DeliveryStatus::as_str), &limit, &offset],
+            )?;
+            let mut deliveries = rows
+                .iter()
+                .map(|r| {
+                    let status = parsed(r.get(4), DeliveryStatus::parse)?;
+                    Ok(Delivery {
+                        id: r.get(0),
+                        event_id: r.get(1),
+                        event_type: parsed(r.get(2), EventKind::parse)?,
+                        occurred_at: time(r.get(3)),
+                        next_attempt_at: r
+                            .get::<_, Option<i64>>(5)
+                            .map(time)
+                            .filter(|_| status == DeliveryStatus::Pending),
+                        status,
+                        attempts: Vec::new(),
+                    })
                 })
-            })
-            .collect::<Result<Vec<Delivery>>>()?;
-        let ids: Vec<i64> = deliveries.iter().map(|d| d.id).collect();
-        let attempts = client.query(
-            "SELECT delivery_id, at, status_code, error, latency_ms, response_body FROM webhook_attempts
+                .collect::<Result<Vec<Delivery>>>()?;
+            let ids: Vec<i64> = deliveries.iter().map(|d| d.id).collect();
+            let attempts = tx.query(
+                "SELECT delivery_id, at, status_code, error, latency_ms, response_body FROM webhook_attempts
              WHERE delivery_id = ANY($1) ORDER BY id",
-            &[&ids],
-        )?;
-        for r in &attempts {
-            let id: i64 = r.get(0);
-            if let Some(d) = deliveries.iter_mut().find(|d| d.id == id) {
-                d.attempts.push(attempt_row(r));
+                &[&ids],
+            )?;
+            for r in &attempts {
+                let id: i64 = r.get(0);
+                if let Some(d) = deliveries.iter_mut().find(|d| d.id == id) {
+                    d.attempts.push(attempt_row(r));
+                }
             }
-        }
-        Ok(deliveries)
+            Ok(deliveries)
+        })
     }
 
     fn count_webhook_deliveries(&self, endpoint_id: i64, status: Option<DeliveryStatus>) -> Result<u64> {
