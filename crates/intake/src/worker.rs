@@ -7,7 +7,7 @@
 //! acknowledged only after the commit. Per message:
 //!
 //! - not an item (bad JSON, a record that fails validation): dead-lettered with the reason, then acknowledged;
-//! - refused by the store (e.g. a NUL character, which PostgreSQL's text cannot hold): the batch is split until
+//! - refused by the store (a constraint the item breaks that validation does not know): the batch is split until
 //!   the refused records are alone; each is redelivered after a delay, and dead-lettered with the store's
 //!   reason on its `max_deliver`-th delivery;
 //! - the store unavailable (PostgreSQL down, slow, a lost connection): the worker keeps the batch, tells

@@ -49,6 +49,25 @@ pub struct Metrics {
     pub replies: u64,
 }
 
+impl Metrics {
+    /// Every count fits the stores' signed 64-bit integers.
+    fn check(&self) -> Result<(), ItemError> {
+        let counts = [
+            ("metrics.views", self.views),
+            ("metrics.shares", self.shares),
+            ("metrics.likes", self.likes),
+            ("metrics.replies", self.replies),
+        ];
+        match counts.into_iter().find(|&(_, count)| i64::try_from(count).is_err()) {
+            Some((field, count)) => Err(ItemError::BadField {
+                field,
+                reason: format!("{count} is over the largest count kept, {}", i64::MAX),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Why a record was refused. The message names the field so that the reject file explains itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ItemError {
@@ -121,6 +140,18 @@ impl Fields<'_> {
             })?
             .with_timezone(&Utc);
         let author_id = non_empty(&self.author_id);
+        let strings = [
+            ("id", self.id.as_deref()),
+            ("url", self.url.as_deref()),
+            ("author.id", self.author_id.as_deref()),
+            ("author.handle", self.author_handle.as_deref()),
+            ("text", Some(text)),
+        ];
+        // PostgreSQL's text cannot hold NUL; refusing it here keeps both stores' contents alike.
+        if let Some((field, _)) = strings.into_iter().find(|(_, value)| value.is_some_and(|v| v.contains('\0'))) {
+            return Err(ItemError::BadField { field, reason: "holds a NUL character".into() });
+        }
+        self.metrics.check()?;
         Ok(CheckedFields {
             platform,
             id: non_empty(&self.id),
@@ -632,13 +663,22 @@ mod tests {
 
     #[test]
     fn each_kind_of_bad_record_says_why() {
-        let cases: [(&[u8], &str); 6] = [
+        let cases: [(&[u8], &str); 9] = [
             (b"{not json", "not valid JSON"),
             (br#"{"text":"a","published_at":"2024-02-03T05:12:45Z"}"#, "missing required field `platform`"),
             (br#"{"platform":"x","published_at":"2024-02-03T05:12:45Z"}"#, "missing required field `text`"),
             (br#"{"platform":"x","text":"a","published_at":"kemarin"}"#, "field `published_at`"),
             (br#"{"platform":"X Corp","text":"a","published_at":"2024-02-03T05:12:45Z"}"#, "field `platform`"),
             (b"{\"platform\":\"x\",\"text\":\"\xff\"}", "not valid UTF-8"),
+            (br#"{"platform":"x","text":"a \u0000 b","published_at":"2024-02-03T05:12:45Z"}"#, "field `text`: holds a NUL"),
+            (
+                br#"{"platform":"x","author":{"id":"u\u0000"},"text":"a","published_at":"2024-02-03T05:12:45Z"}"#,
+                "field `author.id`: holds a NUL",
+            ),
+            (
+                br#"{"platform":"x","text":"a","published_at":"2024-02-03T05:12:45Z","metrics":{"likes":9223372036854775808}}"#,
+                "field `metrics.likes`: 9223372036854775808 is over",
+            ),
         ];
         for (line, want) in cases {
             let err = parse_json_item(line, DEFAULT_MAX_TEXT_BYTES).unwrap_err().to_string();

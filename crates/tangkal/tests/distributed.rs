@@ -134,6 +134,13 @@ impl Cluster {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// Makes the items table refuse any row whose record holds `marker`, as a constraint added by hand would.
+    fn refuse_items_holding(&self, marker: &str) {
+        let mut client = postgres::Client::connect(&self.scratch.url(), postgres::NoTls).unwrap();
+        let check = format!("ALTER TABLE items ADD CONSTRAINT refused_marker CHECK (strpos(raw, $${marker}$$) = 0)");
+        client.batch_execute(&check).unwrap();
+    }
+
     fn store(&self) -> PostgresStore {
         PostgresStore::connect(&self.scratch.url(), AuditFiles::in_data_dir(self.home.path())).unwrap()
     }
@@ -226,12 +233,13 @@ fn workers_and_placers_killed_mid_stream_give_the_narratives_and_cases_of_one_in
     });
     let standby = cluster.spawn(&["placer", "--name", "p2", "--snapshot-every", "1"]);
 
-    // Bad records: items the store refuses (PostgreSQL's text cannot hold NUL), published like any other,
-    // and messages that are no items at all, published by hand.
+    // Bad records: valid items that the store refuses (a check an operator added to the table), published like
+    // any other, and messages that are no items at all, published by hand.
+    cluster.refuse_items_holding("refused by the operator's check");
     let planted: Vec<String> = (0..3)
         .map(|i| {
             format!(
-                r#"{{"id":"x:bad{i}","platform":"x","text":"bad \u0000 {i}","published_at":"2024-02-01T00:00:00Z"}}"#
+                r#"{{"id":"x:bad{i}","platform":"x","text":"refused by the operator's check {i}","published_at":"2024-02-01T00:00:00Z"}}"#
             )
         })
         .collect();

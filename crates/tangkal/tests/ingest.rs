@@ -48,23 +48,30 @@ fn bad_lines_are_rejected_with_their_place_and_the_good_ones_kept() {
         "bukan json".to_string(),
         item_line(1, 10),
         r#"{"platform":"x","text":"jam salah","published_at":"03/02/2024"}"#.to_string(),
+        // Neither store can keep these as they are: PostgreSQL's text holds no NUL, no store a count past 2^63.
+        r#"{"platform":"x","text":"nul \u0000 di tengah","published_at":"2024-02-03T05:00:00Z"}"#.to_string(),
+        item_line(3, u64::MAX),
     ];
     std::fs::write(&input, lines.join("\n")).unwrap();
     let rejects = dir.path().join("rejects.jsonl");
     let data = dir.path().join("data");
     let out = run(tangkal(&data).arg("ingest").arg(&input).arg("--json").arg("--rejects").arg(&rejects));
     assert_eq!(out.status.code(), Some(3), "exit 3 when some lines were rejected");
-    assert_eq!(summary(&out), serde_json::json!({"read": 6, "new": 2, "updated": 0, "duplicate": 1, "rejected": 3}));
+    assert_eq!(summary(&out), serde_json::json!({"read": 8, "new": 2, "updated": 0, "duplicate": 1, "rejected": 5}));
     let rejected: Vec<serde_json::Value> =
         std::fs::read_to_string(&rejects).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let places: Vec<(u64, &str)> =
         rejected.iter().map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap())).collect();
-    assert_eq!(places.len(), 3);
+    assert_eq!(places.len(), 5);
     assert_eq!(places[0].0, 2);
     assert!(places[0].1.contains("published_at"), "{places:?}");
     assert_eq!(places[1].0, 4);
     assert!(places[1].1.contains("not valid JSON"));
     assert_eq!(places[2].0, 6);
+    assert_eq!(places[3].0, 7);
+    assert!(places[3].1.contains("field `text`: holds a NUL character"), "{places:?}");
+    assert_eq!(places[4].0, 8);
+    assert!(places[4].1.contains("field `metrics.views`"), "{places:?}");
     assert_eq!(rejected[1]["raw"], "bukan json");
     assert!(rejected[0]["source"].as_str().unwrap().ends_with("posts.jsonl"));
 
