@@ -4,15 +4,12 @@
 //!
 //! `cargo run --release -p tangkal-narratives --example assign_loop -- ITEMS.jsonl [PRED.jsonl]`
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::time::Instant;
 
 use serde::Deserialize;
-use tangkal_narratives::coordination::{self, Params, Post};
+use tangkal_narratives::clustering::{Clustering, StreamPost};
 use tangkal_narratives::index::Config;
-use tangkal_narratives::spread::Sighting;
-use tangkal_narratives::Tracker;
 
 #[derive(Deserialize)]
 struct Line {
@@ -63,55 +60,31 @@ fn main() {
     let input = BufReader::new(std::fs::File::open(&args[1]).expect("input"));
     let lines: Vec<Line> = input.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
     let times: Vec<i64> = lines.iter().map(|l| seconds(&l.published_at)).collect();
-    let mut tracker = Tracker::new(tangkal_text::Analyzer::new(), Config::default());
-    let mut narratives = Vec::with_capacity(lines.len());
-    let mut exact = Vec::with_capacity(lines.len());
+    let mut clustering = Clustering::new(tangkal_text::Analyzer::new(), Config::default());
     let (cpu0, wall0) = (thread_cpu_seconds(), Instant::now());
-    for (i, line) in lines.iter().enumerate() {
-        let sighting = Sighting {
-            item: i as u64,
+    for (line, &published_at) in lines.iter().zip(&times) {
+        clustering.observe(&StreamPost {
+            text: &line.text,
             platform: &line.platform,
             account: line.author.as_ref().map(|a| a.id.as_str()),
-            published_at: times[i],
+            published_at,
             views: line.metrics.views,
             shares: line.metrics.shares,
-        };
-        let observed = tracker.observe(&line.text, &sighting);
-        narratives.push(observed.assignment.narrative);
-        exact.push(observed.assignment.representative as u64);
+        });
     }
     let (cpu, wall) = (thread_cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
-    let index = tracker.index();
-    let mut accounts: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut platforms: HashMap<&str, u16> = HashMap::new();
-    let posts: Vec<Post> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let next = accounts.len() as u32;
-            let account = *accounts.entry((&l.platform, &l.author.as_ref()?.id)).or_insert(next);
-            let next = platforms.len() as u16;
-            let platform = *platforms.entry(&l.platform).or_insert(next);
-            let narrative = index.resolve(narratives[i]);
-            Some(Post { item: i as u64, narrative, platform, account, time: times[i], text: exact[i] })
-        })
-        .collect();
-    let detection = coordination::detect(&posts, &Params::default());
-    let mut flagged = vec![false; lines.len()];
-    for flag in &detection.flags {
-        for &item in &flag.items {
-            flagged[item as usize] = true;
-        }
-    }
+    let clustered = clustering.finish();
     if let Some(path) = args.get(2) {
         let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
         for (i, line) in lines.iter().enumerate() {
-            let record =
-                serde_json::json!({"id": line.id, "cluster": index.resolve(narratives[i]), "coordinated": flagged[i]});
+            let record = serde_json::json!({
+                "id": line.id, "cluster": clustered.narratives[i], "coordinated": clustered.coordinated[i]
+            });
             writeln!(out, "{record}").unwrap();
         }
     }
     let n = lines.len() as f64;
+    let report = &clustered.report;
     println!(
         "{}",
         serde_json::json!({
@@ -119,10 +92,10 @@ fn main() {
             "assign_cpu_s": cpu,
             "assign_items_per_cpu_s": n / cpu,
             "assign_wall_s": wall,
-            "representatives": index.representatives(),
-            "merges": index.merges().len(),
-            "index_bytes_per_item": index.heap_bytes() as f64 / n,
-            "coordination_interval_s": detection.interval,
+            "representatives": report.representatives,
+            "merges": report.merges,
+            "index_bytes_per_item": report.index_bytes_per_item,
+            "coordination_interval_s": report.coordination_interval_s,
         })
     );
 }

@@ -7,10 +7,12 @@
 //! * [`index`]: the streaming clustering, with merges and their history;
 //! * [`spread`]: per-narrative figures (reach, accounts, platforms, velocity, central copy);
 //! * [`coordination`]: CooRnet-style detection of coordinated sharing;
-//! * [`Tracker`]: the three kept in step, the entry point for ingest.
+//! * [`Tracker`]: the three kept in step, the entry point for ingest;
+//! * [`clustering`]: one pass over a stream without a store, for evaluation.
 //!
 //! The crate is pure: it reads and writes nothing but the snapshot streams a caller hands it.
 
+pub mod clustering;
 pub mod coordination;
 pub mod features;
 pub mod index;

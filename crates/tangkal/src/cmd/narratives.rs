@@ -1,17 +1,15 @@
 //! `tangkal narratives`: cluster a JSONL stream for evaluation, and list or show stored narratives.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
-use tangkal_narratives::coordination::{self, Detection, Params as CoordinationParams, Post};
+use tangkal_narratives::clustering::{Clustering, StreamPost};
+use tangkal_narratives::coordination::Detection;
 use tangkal_narratives::index::Config as IndexConfig;
-use tangkal_narratives::spread::Sighting;
-use tangkal_narratives::Tracker;
 
 use tangkal_store::{NarrativeClaim, NarrativeMatch, NarrativeOrder, StoredItem};
 
@@ -80,14 +78,10 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let input = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, input);
-    let mut tracker = Tracker::new(tangkal_text::Analyzer::new(), IndexConfig::default());
+    let mut clustering = Clustering::new(tangkal_text::Analyzer::new(), IndexConfig::default());
     // The ids end to end in one string: a million items are not a million allocations.
     let mut ids = String::new();
     let mut id_ends: Vec<usize> = Vec::new();
-    let mut clusters = Vec::new();
-    let mut posts = Vec::new();
-    let mut accounts = AccountNumbers::default();
-    let mut assign_time = Duration::ZERO;
     let mut line = Vec::new();
     let mut number = 0u64;
     loop {
@@ -104,111 +98,36 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
         let fields = tangkal_model::parse_json_fields(trim_newline(&line)).map_err(bad_line)?;
         let item = fields.check(config.ingest.max_text_bytes).map_err(bad_line)?;
         let id = item.id.with_context(|| format!("{}:{number}: missing required field `id`", args.input.display()))?;
-        let sighting = Sighting {
-            item: clusters.len() as u64,
+        clustering.observe(&StreamPost {
+            text: item.text,
             platform: item.platform,
             account: item.author_id,
             published_at: item.published_at.timestamp(),
             views: item.metrics.views,
             shares: item.metrics.shares,
-        };
-        let t0 = Instant::now();
-        let observed = tracker.observe(item.text, &sighting);
-        assign_time += t0.elapsed();
-        if let Some(author) = item.author_id {
-            let (platform, account) = accounts.number(item.platform, author);
-            posts.push(Post {
-                item: sighting.item,
-                narrative: observed.assignment.narrative,
-                platform,
-                account,
-                time: sighting.published_at,
-                text: observed.assignment.representative as u64,
-            });
-        }
+        });
         ids.push_str(id);
         id_ends.push(ids.len());
-        clusters.push(observed.assignment.narrative);
     }
-    let index = tracker.index();
-    for post in &mut posts {
-        post.narrative = index.resolve(post.narrative);
-    }
-    let detect_start = Instant::now();
-    let detection = coordination::detect(&posts, &CoordinationParams::default());
-    let detect_time = detect_start.elapsed();
-    let mut coordinated = vec![false; clusters.len()];
-    for flag in &detection.flags {
-        for &item in &flag.items {
-            coordinated[item as usize] = true;
-        }
-    }
+    let clustered = clustering.finish();
     let mut out = BufWriter::with_capacity(
         1 << 20,
         File::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?,
     );
     let mut id_start = 0;
     for (i, &id_end) in id_ends.iter().enumerate() {
-        write_prediction(&mut out, &ids[id_start..id_end], index.resolve(clusters[i]), coordinated[i])?;
+        write_prediction(&mut out, &ids[id_start..id_end], clustered.narratives[i], clustered.coordinated[i])?;
         id_start = id_end;
     }
     out.flush()?;
     if args.timings {
-        let n = clusters.len() as f64;
-        let report = serde_json::json!({
-            "items": clusters.len(),
-            "narratives": index.narratives(),
-            "merges": index.merges().len(),
-            "representatives": index.representatives(),
-            "assign_s": assign_time.as_secs_f64(),
-            "assign_items_per_s": n / assign_time.as_secs_f64(),
-            "coordination_s": detect_time.as_secs_f64(),
-            "coordination_interval_s": detection.interval,
-            "coordination_window_s": detection.window,
-            "coordination_flags": detection.flags.len(),
-            "process_s": started.elapsed().as_secs_f64(),
-            "process_items_per_s": n / started.elapsed().as_secs_f64(),
-            "index_bytes": index.heap_bytes(),
-            "index_bytes_per_item": index.heap_bytes() as f64 / n,
-        });
+        let process = started.elapsed().as_secs_f64();
+        let mut report = serde_json::to_value(&clustered.report)?;
+        report["process_s"] = process.into();
+        report["process_items_per_s"] = (clustered.narratives.len() as f64 / process).into();
         eprintln!("{report}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Numbers platforms and (platform, account id) pairs in order of first appearance, for
-/// coordination detection; a look-up of a known account allocates nothing.
-#[derive(Default)]
-struct AccountNumbers {
-    platforms: Vec<String>,
-    /// `platform NUL account id` → number (platforms never hold a NUL).
-    accounts: HashMap<String, u32>,
-    key: String,
-}
-
-impl AccountNumbers {
-    fn number(&mut self, platform: &str, account: &str) -> (u16, u32) {
-        let platform_number = match self.platforms.iter().position(|p| p == platform) {
-            Some(i) => i,
-            None => {
-                self.platforms.push(platform.to_owned());
-                self.platforms.len() - 1
-            }
-        } as u16;
-        self.key.clear();
-        self.key.push_str(platform);
-        self.key.push('\0');
-        self.key.push_str(account);
-        let account_number = match self.accounts.get(self.key.as_str()) {
-            Some(&n) => n,
-            None => {
-                let n = self.accounts.len() as u32;
-                self.accounts.insert(self.key.clone(), n);
-                n
-            }
-        };
-        (platform_number, account_number)
-    }
 }
 
 /// One prediction line, `{"cluster":7,"coordinated":false,"id":"x:1"}`, written straight to `out`
