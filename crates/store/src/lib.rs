@@ -214,7 +214,7 @@ impl ImportLock {
     /// Waits while another process holds the lock.
     pub fn acquire(location: &StoreLocation) -> Result<ImportLock> {
         if let Some(url) = &location.database_url {
-            let lock = postgres::AdvisoryLock::acquire(url, postgres::locks::IMPORT)?;
+            let lock = postgres::AdvisoryLock::acquire_import(url)?;
             return Ok(ImportLock { _held: HeldLock::Postgres(Box::new(lock)) });
         }
         let data_dir = &location.data_dir;

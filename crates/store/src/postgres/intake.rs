@@ -83,6 +83,31 @@ impl PostgresStore {
     }
 }
 
+/// Refuses an import that places narratives in its own process (`tangkal ingest` and `detect` without
+/// `--to`, a server's push without `nats_url`) into a database the distributed intake feeds: its narrative
+/// ids would collide with the placer's, and its items, stored without a stream sequence, would never join the
+/// placer's ordered queue. Such a database takes items through the stream only.
+pub(crate) fn refuse_import_beside_placer(client: &mut Client) -> Result<()> {
+    let migrated: bool = client.query_one("SELECT to_regclass('placer_snapshots') IS NOT NULL", &[])?.get(0);
+    if !migrated {
+        return Ok(());
+    }
+    let fed: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM placer_snapshots) OR EXISTS (SELECT 1 FROM items WHERE intake_seq IS NOT NULL)",
+            &[],
+        )?
+        .get(0);
+    if fed {
+        return Err(StoreError::Conflict(
+            "the distributed intake feeds this database, and its placer places the narratives: publish items to the \
+             stream (`tangkal ingest --to NATS_URL`, or a server with `nats_url` set) rather than store them here"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The advisory lock of `stream`'s placer in the connection's schema: one per stream and schema, so placers of
 /// different deployments sharing a database (tests in scratch schemas) never wait for each other.
 fn placer_key(schema: &str, stream: &str) -> i64 {
@@ -200,6 +225,25 @@ mod tests {
         let placed = store.intake_items(0, i64::MAX, 1000).unwrap();
         let expected: Vec<i64> = (0..400).map(|i| 1 + i * 3).collect();
         assert_eq!(placed.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), expected, "the lowest sequence wins");
+    }
+
+    #[test]
+    fn a_database_the_stream_feeds_refuses_imports_that_place_narratives_themselves() {
+        let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
+        let location = crate::StoreLocation { data_dir: dir.path().into(), database_url: Some(scratch.url()) };
+        drop(crate::ImportLock::acquire(&location).expect("a new database takes imports"));
+        let mut store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+        drop(crate::ImportLock::acquire(&location).expect("a migrated one too"));
+        write(&mut store, &items(&[1]), &[1]);
+        let refused = crate::ImportLock::acquire(&location).err().expect("refused once a worker stored an item");
+        assert!(matches!(&refused, StoreError::Conflict(m) if m.contains("tangkal ingest --to")), "{refused:?}");
+
+        // The placer's snapshot says so too, in a database whose items were all placed and purged.
+        let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
+        let location = crate::StoreLocation { data_dir: dir.path().into(), database_url: Some(scratch.url()) };
+        let mut store = PostgresStore::connect(&scratch.url(), AuditFiles::in_data_dir(dir.path())).unwrap();
+        store.save_placer_snapshot("S1", 0, b"").unwrap();
+        assert!(matches!(crate::ImportLock::acquire(&location), Err(StoreError::Conflict(_))));
     }
 
     #[test]

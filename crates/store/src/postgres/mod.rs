@@ -140,13 +140,15 @@ pub(crate) struct AdvisoryLock {
 }
 
 impl AdvisoryLock {
-    /// Waits while another session holds `key`.
-    pub fn acquire(url: &str, key: i64) -> Result<AdvisoryLock> {
+    /// The turn of an import that places narratives in this process: waits while another import holds it,
+    /// and refuses a database that the distributed intake feeds (see [`intake::refuse_import_beside_placer`]).
+    pub fn acquire_import(url: &str) -> Result<AdvisoryLock> {
         let mut client = Client::connect(url, NoTls)?;
-        if !client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get::<_, bool>(0) {
+        if !client.query_one("SELECT pg_try_advisory_lock($1)", &[&locks::IMPORT])?.get::<_, bool>(0) {
             tracing::info!("waiting for another import into the database to finish");
-            client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+            client.execute("SELECT pg_advisory_lock($1)", &[&locks::IMPORT])?;
         }
+        intake::refuse_import_beside_placer(&mut client)?;
         Ok(AdvisoryLock { _client: client })
     }
 }
