@@ -1,25 +1,13 @@
 //! Tangkal's persistence.
 //!
-//! Callers see traits, one per concept ([`ItemStore`] for posts and articles), gathered in [`Store`];
-//! [`SqliteStore`] is the embedded default. The SQL sticks to what PostgreSQL also speaks (integer UTC
-//! seconds for times, `ON CONFLICT` upserts, no SQLite-only types), so that a PostgreSQL backend is one more
-//! implementation of the same traits, not a change to any caller.
-
-/// SQL for the text of the item row aliased `$row` (migration 0006: the text is kept once, inside the raw
-/// record when that holds it).
-macro_rules! item_text {
-    ($row:literal) => {
-        concat!(
-            "CASE WHEN ",
-            $row,
-            ".text_copy = '' THEN json_extract(",
-            $row,
-            ".raw, '$.text') ELSE ",
-            $row,
-            ".text_copy END"
-        )
-    };
-}
+//! Callers see traits, one per concept ([`ItemStore`] for posts and articles), gathered in [`Store`]. Each
+//! concept has its module at the top (`items.rs`, `cases.rs`, ...): the trait, its row and filter types,
+//! the helpers both backends share, and the conformance tests, which run on both. The two implementations
+//! sit side by side, in the manner of tantivy's `Directory`, each with one module per concept:
+//! `sqlite/` ([`SqliteStore`], the embedded default, with SQLite's migrations) and `postgres/`
+//! ([`PostgresStore`], for a desk that several servers share). The SQL sticks to what PostgreSQL also
+//! speaks (integer UTC seconds for times, `ON CONFLICT` upserts, no SQLite-only types), so that a PostgreSQL
+//! backend is one more implementation of the same traits, not a change to any caller.
 
 mod audit;
 mod audit_anchor;
@@ -29,10 +17,8 @@ mod clarifications;
 mod error;
 mod factchecks;
 mod figures;
-mod identity_filter;
 mod items;
 mod matches;
-mod migrate;
 mod narratives;
 mod postgres;
 mod reports;

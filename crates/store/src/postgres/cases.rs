@@ -33,7 +33,7 @@ pub(crate) fn snapshot<T>(store: &PostgresStore, read: impl FnOnce(&mut Transact
 }
 
 /// A case as stored, read with the caller's connection or inside its transaction: what
-/// `crate::cases::load_case` reads on SQLite.
+/// `crate::sqlite::cases::load_case` reads on SQLite.
 pub(crate) fn load_case(client: &mut impl GenericClient, id: i64) -> Result<Option<Case>> {
     let Some(r) = client.query_opt(
         "SELECT c.id, c.title, c.summary, c.origin, c.origin_ref, c.status, c.urgency, c.priority,

@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
-/// earliest such case still open (SQLite's `crate::matches::family_case`). One statement: PostgreSQL's
+/// earliest such case still open (SQLite's `crate::sqlite::matches::family_case`). One statement: PostgreSQL's
 /// planner reaches each member's links by `case_links_target`.
 pub(crate) fn family_case(client: &mut impl GenericClient, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
     let row = client.query_one(

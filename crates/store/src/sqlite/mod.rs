@@ -1,12 +1,55 @@
+//! The store on SQLite, the embedded default: one file in the data directory ([`DATABASE_FILE`]) in WAL
+//! mode, so that readers never block the writer.
+//!
+//! [`SqliteStore`] holds one connection; the modules here implement the store's traits for it, one per
+//! concept, as `postgres/` does for [`PostgresStore`](crate::PostgresStore). Writes run in immediate
+//! transactions, so writers take turns, and these implementations rely on it where PostgreSQL's decide in
+//! the database: the next id is free, and the audit trail's head read inside a write is the one committed.
+
+/// SQL for the text of the item row aliased `$row` (migration 0006: the text is kept once, inside the raw
+/// record when that holds it).
+macro_rules! item_text {
+    ($row:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $row,
+            ".text_copy = '' THEN json_extract(",
+            $row,
+            ".raw, '$.text') ELSE ",
+            $row,
+            ".text_copy END"
+        )
+    };
+}
+
+mod audit;
+mod budgets;
+mod cases;
+pub(crate) mod clarifications;
+mod factchecks;
+mod figures;
+mod identity_filter;
+mod items;
+mod matches;
+mod migrate;
+pub(crate) mod narratives;
+mod reports;
+mod settings;
+mod takedowns;
+mod tiplines;
+mod users;
+mod webhooks;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rustc_hash::FxHashMap;
 
 use crate::audit_anchor::{AuditAnchor, AuditFiles};
-use crate::identity_filter::IdentityFilter;
 use crate::items::StoredMetrics;
-use crate::{migrate::migrate, Result, StoreError};
+use crate::{Result, StoreError};
+use identity_filter::IdentityFilter;
+use migrate::migrate;
 
 /// The embedded store: one SQLite file in WAL mode, so readers (the web app, `items list`) never block
 /// the writer (an import), and a crash loses at most the uncommitted transaction.

@@ -15,24 +15,27 @@ struct Migration {
 
 /// Append only: a released migration is never edited, a change is a new file.
 const SQLITE_MIGRATIONS: &[Migration] = &[
-    step(1, "items", include_str!("../migrations/sqlite/0001_items.sql")),
-    step(2, "accounts_cases_audit", include_str!("../migrations/sqlite/0002_accounts_cases_audit.sql")),
-    step(3, "factchecks", include_str!("../migrations/sqlite/0003_factchecks.sql")),
-    step(4, "narratives", include_str!("../migrations/sqlite/0004_narratives.sql")),
-    step(5, "narrative_matches", include_str!("../migrations/sqlite/0005_narrative_matches.sql")),
-    step(6, "lean_items", include_str!("../migrations/sqlite/0006_lean_items.sql")),
-    Migration { rebuilds: true, ..step(7, "identity_key", include_str!("../migrations/sqlite/0007_identity_key.sql")) },
-    step(8, "response", include_str!("../migrations/sqlite/0008_response.sql")),
-    step(9, "factcheck_sources", include_str!("../migrations/sqlite/0009_factcheck_sources.sql")),
-    step(10, "webhooks", include_str!("../migrations/sqlite/0010_webhooks.sql")),
-    step(11, "report_triage", include_str!("../migrations/sqlite/0011_report_triage.sql")),
-    step(12, "tiplines", include_str!("../migrations/sqlite/0012_tiplines.sql")),
-    step(13, "clarification_topics", include_str!("../migrations/sqlite/0013_clarification_topics.sql")),
-    step(14, "desk_indexes", include_str!("../migrations/sqlite/0014_desk_indexes.sql")),
-    step(15, "settings", include_str!("../migrations/sqlite/0015_settings.sql")),
-    step(16, "dashboard_figures", include_str!("../migrations/sqlite/0016_dashboard_figures.sql")),
-    step(17, "request_budgets", include_str!("../migrations/sqlite/0017_request_budgets.sql")),
-    step(18, "open_deadlines", include_str!("../migrations/sqlite/0018_open_deadlines.sql")),
+    step(1, "items", include_str!("../../migrations/sqlite/0001_items.sql")),
+    step(2, "accounts_cases_audit", include_str!("../../migrations/sqlite/0002_accounts_cases_audit.sql")),
+    step(3, "factchecks", include_str!("../../migrations/sqlite/0003_factchecks.sql")),
+    step(4, "narratives", include_str!("../../migrations/sqlite/0004_narratives.sql")),
+    step(5, "narrative_matches", include_str!("../../migrations/sqlite/0005_narrative_matches.sql")),
+    step(6, "lean_items", include_str!("../../migrations/sqlite/0006_lean_items.sql")),
+    Migration {
+        rebuilds: true,
+        ..step(7, "identity_key", include_str!("../../migrations/sqlite/0007_identity_key.sql"))
+    },
+    step(8, "response", include_str!("../../migrations/sqlite/0008_response.sql")),
+    step(9, "factcheck_sources", include_str!("../../migrations/sqlite/0009_factcheck_sources.sql")),
+    step(10, "webhooks", include_str!("../../migrations/sqlite/0010_webhooks.sql")),
+    step(11, "report_triage", include_str!("../../migrations/sqlite/0011_report_triage.sql")),
+    step(12, "tiplines", include_str!("../../migrations/sqlite/0012_tiplines.sql")),
+    step(13, "clarification_topics", include_str!("../../migrations/sqlite/0013_clarification_topics.sql")),
+    step(14, "desk_indexes", include_str!("../../migrations/sqlite/0014_desk_indexes.sql")),
+    step(15, "settings", include_str!("../../migrations/sqlite/0015_settings.sql")),
+    step(16, "dashboard_figures", include_str!("../../migrations/sqlite/0016_dashboard_figures.sql")),
+    step(17, "request_budgets", include_str!("../../migrations/sqlite/0017_request_budgets.sql")),
+    step(18, "open_deadlines", include_str!("../../migrations/sqlite/0018_open_deadlines.sql")),
 ];
 
 const fn step(version: u32, name: &'static str, sql: &'static str) -> Migration {
