@@ -342,13 +342,16 @@ mod tests {
         item_by(id, text, views, r#""budi""#)
     }
 
-    /// An item by the account `u1`, whose handle is `handle` (JSON).
+    /// An item by the account `u1`, whose handle is `handle` (JSON). Its views are set after validation, so
+    /// that a count no store can keep (which validation refuses) reaches the store's own check.
     fn item_by(id: &str, text: &str, views: u64, handle: &str) -> Item {
         let line = format!(
-            r#"{{"id":"{id}","platform":"x","author":{{"id":"u1","handle":{handle}}},"text":"{text}","published_at":"2024-02-0{}T05:12:45Z","metrics":{{"views":{views}}}}}"#,
+            r#"{{"id":"{id}","platform":"x","author":{{"id":"u1","handle":{handle}}},"text":"{text}","published_at":"2024-02-0{}T05:12:45Z"}}"#,
             id.len() % 9 + 1
         );
-        parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap()
+        let mut item = parse_json_item(line.as_bytes(), DEFAULT_MAX_TEXT_BYTES).unwrap();
+        item.metrics.views = views;
+        item
     }
 
     fn source() -> SourceRef {
