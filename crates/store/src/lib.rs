@@ -114,7 +114,11 @@ impl StoreLocation {
         StoreLocation { data_dir: data_dir.into(), database_url: None }
     }
 
+    /// Connects to the database, creating the data directory as [`SqliteStore::open_in`] does: the local
+    /// files (the narratives' snapshot, rejects) are written into it on PostgreSQL too.
     fn connect(&self) -> Result<PostgresStore> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|source| StoreError::DataDir { path: self.data_dir.clone(), source })?;
         let url = self.database_url.as_deref().unwrap_or_default();
         PostgresStore::connect(url, AuditFiles::in_data_dir(&self.data_dir))
     }
@@ -243,6 +247,15 @@ mod tests {
     fn imports_into_one_postgres_database_take_turns() {
         let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
         imports_take_turns(StoreLocation { data_dir: dir.path().into(), database_url: Some(scratch.url()) });
+    }
+
+    #[test]
+    fn opening_a_postgres_store_makes_its_data_directory_as_sqlite_does() {
+        let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
+        let data_dir = dir.path().join("new").join("data");
+        let location = StoreLocation { data_dir: data_dir.clone(), database_url: Some(scratch.url()) };
+        drop(open(&location).unwrap());
+        assert!(data_dir.is_dir(), "the narratives' snapshot and rejects are written there");
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! `tangkal user`, `tangkal token` and `tangkal audit` as an administrator runs them.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn tangkal(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    tangkal_with_env(data_dir, args, stdin, &[])
+use common::TestStore;
+
+fn tangkal(store: &TestStore, args: &[&str], stdin: Option<&str>) -> Output {
+    tangkal_with_env(store, args, stdin, &[])
 }
 
-fn tangkal_with_env(data_dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &Path)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-        .arg("--data-dir")
-        .arg(data_dir)
+fn tangkal_with_env(store: &TestStore, args: &[&str], stdin: Option<&str>, env: &[(&str, &Path)]) -> Output {
+    let mut child = store
+        .command()
         .args(args)
-        .env_remove("TANGKAL_CONFIG")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -34,8 +36,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn accounts_tokens_and_a_tampered_audit_trail() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
+    let data = &TestStore::new();
     let add = tangkal(
         data,
         &["user", "add", "rina", "--role", "reviewer", "--password-stdin"],
@@ -63,9 +64,9 @@ fn accounts_tokens_and_a_tampered_audit_trail() {
     assert_eq!(ok.status.code(), Some(0));
     assert!(stdout(&ok).contains("intact: 5 events"), "{}", stdout(&ok));
 
-    let db = rusqlite::Connection::open(data.join("tangkal.sqlite3")).unwrap();
-    db.execute("UPDATE audit_events SET action = 'token.create' WHERE seq = 4", []).unwrap();
-    db.execute("DELETE FROM audit_events WHERE seq = 2", []).unwrap();
+    data.execute_around_the_store(
+        "UPDATE audit_events SET action = 'token.create' WHERE seq = 4; DELETE FROM audit_events WHERE seq = 2",
+    );
     let bad = tangkal(data, &["audit", "verify"], None);
     assert_eq!(bad.status.code(), Some(2));
     let report = stdout(&bad);
@@ -75,8 +76,7 @@ fn accounts_tokens_and_a_tampered_audit_trail() {
 
 #[test]
 fn a_printed_checkpoint_shows_a_trail_wiped_with_its_key_and_checkpoints() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
+    let data = &TestStore::new();
     for name in ["rina", "budi", "sari"] {
         assert!(tangkal(data, &["user", "add", name, "--role", "analyst"], None).status.success());
     }
@@ -90,12 +90,11 @@ fn a_printed_checkpoint_shows_a_trail_wiped_with_its_key_and_checkpoints() {
 
     // Everything the database's host holds is wiped: events, head, key and checkpoint file. The data
     // directory now looks new, and only the line kept elsewhere tells.
-    let db = rusqlite::Connection::open(data.join("tangkal.sqlite3")).unwrap();
-    db.execute_batch("DELETE FROM audit_events; DELETE FROM audit_head;").unwrap();
-    std::fs::remove_file(data.join("audit.key")).unwrap();
-    std::fs::remove_file(data.join("audit.checkpoints")).unwrap();
+    data.execute_around_the_store("DELETE FROM audit_events; DELETE FROM audit_head;");
+    std::fs::remove_file(data.data_dir().join("audit.key")).unwrap();
+    std::fs::remove_file(data.data_dir().join("audit.checkpoints")).unwrap();
     assert_eq!(tangkal(data, &["audit", "verify"], None).status.code(), Some(0));
-    let kept = data.join("kept.checkpoints");
+    let kept = data.data_dir().join("kept.checkpoints");
     std::fs::write(&kept, format!("{line}\n")).unwrap();
     let caught = tangkal(data, &["audit", "verify", "--checkpoint", kept.to_str().unwrap()], None);
     assert_eq!(caught.status.code(), Some(2));
@@ -110,10 +109,9 @@ fn a_printed_checkpoint_shows_a_trail_wiped_with_its_key_and_checkpoints() {
 
 #[test]
 fn a_lost_key_is_reported_and_a_configured_key_lives_elsewhere() {
-    let (dir, keys) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let data = dir.path();
+    let (data, keys) = (&TestStore::new(), tempfile::tempdir().unwrap());
     assert!(tangkal(data, &["user", "add", "rina", "--role", "analyst"], None).status.success());
-    std::fs::remove_file(data.join("audit.key")).unwrap();
+    std::fs::remove_file(data.data_dir().join("audit.key")).unwrap();
     let verify = tangkal(data, &["audit", "verify"], None);
     assert_eq!(verify.status.code(), Some(2));
     assert!(stdout(&verify).contains("the audit key is missing: events from 1 on carry MACs"), "{}", stdout(&verify));
@@ -124,23 +122,22 @@ fn a_lost_key_is_reported_and_a_configured_key_lives_elsewhere() {
         "{}",
         stderr(&add)
     );
-    assert!(!data.join("audit.key").exists());
+    assert!(!data.data_dir().join("audit.key").exists());
 
-    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = &TestStore::new();
     let (key, checkpoints) = (keys.path().join("tangkal.key"), keys.path().join("tangkal.checkpoints"));
     let env = [("TANGKAL_AUDIT__KEY_FILE", key.as_path()), ("TANGKAL_AUDIT__CHECKPOINT_FILE", checkpoints.as_path())];
-    let add = tangkal_with_env(elsewhere.path(), &["user", "add", "budi", "--role", "analyst"], None, &env);
+    let add = tangkal_with_env(elsewhere, &["user", "add", "budi", "--role", "analyst"], None, &env);
     assert!(add.status.success(), "{}", stderr(&add));
-    assert!(key.exists() && checkpoints.exists() && !elsewhere.path().join("audit.key").exists());
-    assert_eq!(tangkal_with_env(elsewhere.path(), &["audit", "verify"], None, &env).status.code(), Some(0));
+    assert!(key.exists() && checkpoints.exists() && !elsewhere.data_dir().join("audit.key").exists());
+    assert_eq!(tangkal_with_env(elsewhere, &["audit", "verify"], None, &env).status.code(), Some(0));
     // Without the configured key the trail cannot be vouched for.
-    assert_eq!(tangkal(elsewhere.path(), &["audit", "verify"], None).status.code(), Some(2));
+    assert_eq!(tangkal(elsewhere, &["audit", "verify"], None).status.code(), Some(2));
 }
 
 #[test]
 fn a_token_cannot_widen_its_owners_role() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
+    let data = &TestStore::new();
     assert!(tangkal(data, &["user", "add", "adi", "--role", "admin"], None).status.success());
     let wider = tangkal(data, &["token", "create", "--user", "adi", "--name", "x", "--role", "reviewer"], None);
     assert!(!wider.status.success(), "approving verdicts is not an admin's permission");
@@ -153,19 +150,19 @@ fn a_token_cannot_widen_its_owners_role() {
 #[test]
 fn serve_prints_the_first_password_once_and_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader, Read};
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let start = |dir: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_tangkal"))
-            .arg("--data-dir")
-            .arg(dir)
+    let start = |store: &TestStore| {
+        store
+            .command()
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env_remove("RUST_LOG") // its log says when it stopped
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let mut server = start(dir.path());
+    let mut server = start(&store);
     let mut out = BufReader::new(server.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -189,7 +186,7 @@ fn serve_prints_the_first_password_once_and_stops_cleanly_on_sigterm() {
     assert!(log.contains("stopped"), "{log}");
 
     // Second start: users exist, nothing is printed.
-    let again = start(dir.path());
+    let again = start(&store);
     for _ in 0..300 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;

@@ -6,17 +6,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{sample, tangkal};
+use common::{sample, tangkal_at as tangkal, TestStore};
 use serde_json::Value;
-use tangkal_store::{CaseFilter, ScratchSchema, StoreLocation};
+use tangkal_store::{CaseFilter, StoreLocation};
 
-/// Runs the sample through `tangkal` on one store; `database_url` picks PostgreSQL.
-fn run_sample(data_dir: &Path, database_url: Option<&str>) {
-    let on = |args: &[&str]| {
-        let mut all: Vec<&str> = database_url.map(|url| vec!["--database-url", url]).unwrap_or_default();
-        all.extend_from_slice(args);
-        tangkal(data_dir, &all)
-    };
+/// Runs the sample through `tangkal` on one store.
+fn run_sample(location: &StoreLocation) {
+    let on = |args: &[&str]| tangkal(location, args);
     on(&["factchecks", "import", sample("factchecks.jsonl").to_str().unwrap()]);
     on(&["ingest", sample("items.jsonl").to_str().unwrap()]);
     on(&["ingest", sample("items.jsonl").to_str().unwrap()]);
@@ -27,12 +23,7 @@ fn run_sample(data_dir: &Path, database_url: Option<&str>) {
 /// What a store holds, without the wall-clock times of the run (when a row was written or matched).
 fn outcome(location: &StoreLocation) -> Vec<Value> {
     let mut shown = Vec::new();
-    let database = location.database_url.as_deref().map(|url| vec!["--database-url", url]).unwrap_or_default();
-    let on = |args: &[&str]| {
-        let mut all = database.clone();
-        all.extend_from_slice(args);
-        tangkal(&location.data_dir, &all)
-    };
+    let on = |args: &[&str]| tangkal(location, args);
     for line in on(&["narratives", "list", "--json", "--sort", "size", "--limit", "100000"]).lines() {
         let narrative: Value = serde_json::from_str(line).unwrap();
         let id = narrative["id"].to_string();
@@ -79,13 +70,12 @@ fn without_run_times(mut value: Value) -> Value {
 
 #[test]
 fn sqlite_and_postgres_give_the_same_narratives_matches_and_cases() {
-    let (sqlite_dir, postgres_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let scratch = ScratchSchema::create().unwrap();
-    run_sample(sqlite_dir.path(), None);
-    run_sample(postgres_dir.path(), Some(&scratch.url()));
-    let sqlite = outcome(&StoreLocation::sqlite(sqlite_dir.path()));
-    let postgres =
-        outcome(&StoreLocation { data_dir: postgres_dir.path().to_path_buf(), database_url: Some(scratch.url()) });
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = TestStore::sqlite_at(dir.path().join("sqlite"));
+    let postgres = TestStore::postgres_at(dir.path().join("postgres"));
+    run_sample(sqlite.location());
+    run_sample(postgres.location());
+    let (sqlite, postgres) = (outcome(sqlite.location()), outcome(postgres.location()));
     assert!(sqlite.iter().any(|v| v.get("case").is_some()), "the sample opens cases");
     assert_eq!(sqlite.len(), postgres.len());
     for (s, p) in sqlite.iter().zip(&postgres) {
@@ -107,14 +97,15 @@ fn copy_audit_files(from: &Path, to: &Path) {
 #[test]
 fn a_backup_of_the_embedded_store_restores_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let (data, restored) = (dir.path().join("data"), dir.path().join("restored"));
-    run_sample(&data, None);
+    let (data, restored) =
+        (StoreLocation::sqlite(dir.path().join("data")), StoreLocation::sqlite(dir.path().join("restored")));
+    run_sample(&data);
     let copy = dir.path().join("copy.sqlite3");
     tangkal(&data, &["backup", copy.to_str().unwrap()]);
-    copy_audit_files(&data, &restored);
-    std::fs::copy(&copy, restored.join(tangkal_store::DATABASE_FILE)).unwrap();
+    copy_audit_files(&data.data_dir, &restored.data_dir);
+    std::fs::copy(&copy, restored.data_dir.join(tangkal_store::DATABASE_FILE)).unwrap();
     assert!(tangkal(&restored, &["audit", "verify"]).contains("intact"));
-    assert_eq!(outcome(&StoreLocation::sqlite(&restored)), outcome(&StoreLocation::sqlite(&data)));
+    assert_eq!(outcome(&restored), outcome(&data));
 }
 
 /// A database of its own for a restore, dropped afterwards.
@@ -150,10 +141,12 @@ fn psql(url: &str, sql: &str) {
 
 #[test]
 fn a_pg_dump_of_the_postgres_store_restores_whole() {
-    let (scratch, dir) = (ScratchSchema::create().unwrap(), tempfile::tempdir().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let original = TestStore::postgres_at(dir.path().join("data"));
+    let scratch = original.schema().unwrap();
     let admin_url = std::env::var("TANGKAL_TEST_DATABASE_URL").unwrap_or(tangkal_store::TEST_DATABASE_URL.into());
-    let (data, restored) = (dir.path().join("data"), dir.path().join("restored"));
-    run_sample(&data, Some(&scratch.url()));
+    let restored = dir.path().join("restored");
+    run_sample(original.location());
     // What docs/deploy.md prescribes: pg_dump's custom format, restored with pg_restore into a new database.
     let dump = dir.path().join("tangkal.dump");
     let dumped = std::process::Command::new("pg_dump")
@@ -167,10 +160,9 @@ fn a_pg_dump_of_the_postgres_store_restores_whole() {
     let restored_ok =
         std::process::Command::new("pg_restore").args(["--dbname", &target.url()]).arg(&dump).status().unwrap();
     assert!(restored_ok.success());
-    copy_audit_files(&data, &restored);
+    copy_audit_files(original.data_dir(), &restored);
     let restored_url = format!("{}?options=-csearch_path%3D{}", target.url(), scratch.name());
-    assert!(tangkal(&restored, &["--database-url", &restored_url, "audit", "verify"]).contains("intact"));
-    let original = StoreLocation { data_dir: data, database_url: Some(scratch.url()) };
     let copy = StoreLocation { data_dir: restored, database_url: Some(restored_url) };
-    assert_eq!(outcome(&copy), outcome(&original));
+    assert!(tangkal(&copy, &["audit", "verify"]).contains("intact"));
+    assert_eq!(outcome(&copy), outcome(original.location()));
 }

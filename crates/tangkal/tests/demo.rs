@@ -6,15 +6,16 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{db, free_port, narratives, stored_matches, tangkal, Server, Truth};
+use common::{free_port, narratives, stored_matches, Server, TestStore, Truth};
+use tangkal_response::clarification::ClarificationStatus;
+use tangkal_store::{CaseFilter, ClarificationFilter, ReportFilter, TakedownFilter};
 
-fn demo(data_dir: &Path) -> String {
-    tangkal(data_dir, &["demo", "--no-serve"])
+fn demo(store: &TestStore) -> String {
+    store.run(&["demo", "--no-serve"])
 }
 
 /// The number after `label` on the line that contains it.
@@ -23,22 +24,22 @@ fn figure(report: &str, label: &str) -> u64 {
     report[at..].trim_start().split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
 }
 
-fn open_cases(data_dir: &Path) -> usize {
-    let db = rusqlite::Connection::open(data_dir.join("tangkal.sqlite3")).unwrap();
-    db.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get::<_, i64>(0)).unwrap() as usize
+/// Every case, open or not.
+fn open_cases(store: &TestStore) -> usize {
+    store.open().count_cases(&CaseFilter::default(), chrono::Utc::now()).unwrap() as usize
 }
 
 #[test]
 fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = demo(dir.path());
+    let store = TestStore::new();
+    let first = demo(&store);
     let items = include_str!("../../../data/sample/items.jsonl").lines().count() as u64;
     assert_eq!(figure(&first, "sample posts → new"), items);
     let bundled = include_str!("../../../data/sample/factchecks.jsonl").lines().count() as u64;
     assert_eq!(figure(&first, "Fact-checks:"), bundled);
     assert_eq!(figure(&first, "copies folded → new"), bundled - figure(&first, "records,"));
     let cases = figure(&first, "cases opened");
-    assert_eq!(open_cases(dir.path()), cases as usize, "{first}");
+    assert_eq!(open_cases(&store), cases as usize, "{first}");
     assert_eq!(first.matches("\n   #").count(), 8, "the biggest narratives are listed:\n{first}");
     let open_listed = &first[first.find("\n4. Open cases").unwrap()..first.find("\n5. Response").unwrap()];
     let listed = open_listed.lines().filter(|l| l.trim_start().starts_with("case ")).count() as u64;
@@ -47,20 +48,20 @@ fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
     let published = figure(&first, "clarifications published");
     assert_eq!(figure(&first, "Response:"), published);
     assert_eq!(published, cases, "every debunked case of the sample has a fact-check calling it false");
-    let answered = answered_cases(dir.path());
+    let answered = answered_cases(&store);
     assert_eq!(answered.len() as u64, published, "{first}");
 
-    let second = demo(dir.path());
+    let second = demo(&store);
     assert_eq!(figure(&second, "sample posts → new"), 0);
     assert_eq!(figure(&second, "duplicate"), items);
     assert_eq!(figure(&second, "copies folded → new"), 0);
     assert_eq!(figure(&second, "cases opened"), 0);
-    assert_eq!(open_cases(dir.path()), cases as usize, "no case is opened twice");
+    assert_eq!(open_cases(&store), cases as usize, "no case is opened twice");
     assert_eq!(figure(&second, "Response:"), published, "{second}");
     assert_eq!(figure(&second, "clarifications published"), 0, "nothing is published twice");
-    assert_eq!(answered_cases(dir.path()), answered, "nor any verdict or clarification added");
+    assert_eq!(answered_cases(&store), answered, "nor any verdict or clarification added");
     assert!(!second.contains("created user `admin`"), "the first account is created once");
-    tangkal(dir.path(), &["audit", "verify"]);
+    store.run(&["audit", "verify"]);
 }
 
 /// Against the sample's truth files: of its 16 hoaxes that have a fact-check, the demo (a desk with
@@ -71,17 +72,17 @@ fn demo_runs_the_whole_flow_and_a_second_run_doubles_nothing() {
 /// the remedy a fact-check debunks, say).
 #[test]
 fn demo_debunks_the_sample_hoaxes_with_their_own_fact_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    demo(dir.path());
+    let store = TestStore::new();
+    demo(&store);
     let truth = Truth::load();
     assert_eq!(truth.factcheck_of.len(), 16);
-    let stored = truth.stored_narratives(dir.path());
+    let stored = truth.stored_narratives(&store);
     let (mut right, mut wrong) = (BTreeSet::new(), Vec::new());
-    for (id, narrative) in narratives(dir.path()) {
+    for (id, narrative) in narratives(&store) {
         if narrative["claim"]["debunked"] != true {
             continue;
         }
-        let best = stored_matches(dir.path(), id)[0]["factcheck_id"].as_str().unwrap().to_owned();
+        let best = stored_matches(&store, id)[0]["factcheck_id"].as_str().unwrap().to_owned();
         let name = stored.get(&id).map(|(name, _)| name.as_str());
         match name.filter(|name| truth.factcheck_of.get(*name) == Some(&best)) {
             Some(name) => {
@@ -115,58 +116,47 @@ struct Answered {
 /// The cases with a published clarification, checked: each responding, its verdict proposed and
 /// approved by two demo accounts, its clarification labelled, citing the fact-check and in the
 /// fact-check database; one clarification per case; the demo accounts disabled.
-fn answered_cases(data_dir: &Path) -> Vec<Answered> {
-    let db = db(data_dir);
-    let answered: Vec<Answered> = db
-        .prepare(
-            "SELECT c.id, c.status, v.rating, p.username, r.username, k.title, k.sources, f.url, k.id
-             FROM clarifications k JOIN cases c ON c.id = k.case_id
-             JOIN verdicts v ON v.case_id = c.id AND v.approved = 1
-             JOIN users p ON p.id = v.proposed_by JOIN users r ON r.id = v.reviewed_by
-             JOIN factchecks f ON 'factcheck:' || f.external_id = c.origin_ref
-             WHERE k.status = 'published' ORDER BY c.id",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok(Answered {
-                case: r.get(0)?,
-                status: r.get(1)?,
-                rating: r.get(2)?,
-                proposer: r.get(3)?,
-                reviewer: r.get(4)?,
-                title: r.get(5)?,
-                sources: r.get(6)?,
-                factcheck_url: r.get(7)?,
-                clarification: r.get(8)?,
-            })
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let clarifications: i64 = db.query_row("SELECT COUNT(*) FROM clarifications", [], |r| r.get(0)).unwrap();
-    assert_eq!(clarifications as usize, answered.len(), "one clarification per case, all published");
+fn answered_cases(store: &TestStore) -> Vec<Answered> {
+    let store = store.open();
+    let clarifications = store.list_clarifications(&ClarificationFilter::default(), 1_000_000, 0).unwrap();
+    let mut answered = Vec::new();
+    for k in clarifications.iter().filter(|k| k.status == ClarificationStatus::Published) {
+        let c = store.case(k.case_id).unwrap().expect("the clarification's case");
+        let verdict = c.verdict.as_ref().expect("a verdict");
+        let review = verdict.review.as_ref().filter(|r| r.approved).expect("an approved verdict");
+        let origin = c.origin_ref.as_deref().and_then(|o| o.strip_prefix("factcheck:")).expect("from a fact-check");
+        let factcheck = store.get_factcheck(origin).unwrap().expect("the case's fact-check");
+        answered.push(Answered {
+            case: c.id,
+            status: c.status.as_str().to_string(),
+            rating: serde_json::to_value(verdict.draft.rating).unwrap().as_str().unwrap().to_string(),
+            proposer: verdict.proposed_by.name.clone(),
+            reviewer: review.by.name.clone(),
+            title: k.title.clone(),
+            sources: serde_json::to_string(&k.sources).unwrap(),
+            factcheck_url: factcheck.factcheck.url.expect("the fact-check's page"),
+            clarification: k.id,
+        });
+    }
+    answered.sort_by_key(|a| a.case);
+    assert_eq!(clarifications.len(), answered.len(), "one clarification per case, all published");
     for a in &answered {
         assert_eq!(a.status, "responding", "{a:?}");
         assert!(["HOAKS", "DISINFORMASI"].contains(&a.rating.as_str()), "{a:?}");
         assert_eq!((a.proposer.as_str(), a.reviewer.as_str()), ("demo-analyst", "demo-reviewer"), "two people");
         assert!(a.title.starts_with(&format!("[{}] ", a.rating)), "the title carries the verdict's label: {a:?}");
         assert!(a.sources.contains(&format!("\"url\":\"{}\"", a.factcheck_url)), "{a:?}");
-        let joined: i64 = db
-            .query_row(
-                "SELECT COUNT(*) FROM factchecks WHERE external_id = ?1",
-                [format!("tangkal:clarification:{}", a.clarification)],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(joined, 1, "the published clarification is in the fact-check database: {a:?}");
+        let joined = store.get_factcheck(&format!("tangkal:clarification:{}", a.clarification)).unwrap();
+        assert!(joined.is_some(), "the published clarification is in the fact-check database: {a:?}");
     }
-    let disabled: Vec<(String, bool)> = db
-        .prepare("SELECT username, disabled FROM users WHERE username LIKE 'demo-%' ORDER BY username")
+    let mut disabled: Vec<(String, bool)> = store
+        .list_users()
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .filter(|u| u.username.starts_with("demo-"))
+        .map(|u| (u.username, u.disabled))
         .collect();
+    disabled.sort();
     assert!(disabled.len() == 3 && disabled.iter().all(|(_, off)| *off), "nobody signs in as them: {disabled:?}");
     answered
 }
@@ -175,13 +165,11 @@ fn answered_cases(data_dir: &Path) -> Vec<Answered> {
 /// its public API (one answered at once), and each printed sign-in works, with the role it names.
 #[test]
 fn the_demo_serves_its_flow_with_a_sign_in_for_each_role() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new();
     let address = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let mut child = store
+        .command()
         .args(["demo", "--bind", &address.to_string()])
-        .env_remove("TANGKAL_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -205,10 +193,12 @@ fn the_demo_serves_its_flow_with_a_sign_in_for_each_role() {
         output.lines().filter(|l| l.starts_with("   ADU/")).filter_map(|l| l.split_whitespace().nth(1)).collect();
     assert_eq!(statuses, ["answered", "received", "received"], "{output}");
     assert!(output.contains("6. Takedown: request TKL/"), "{output}");
-    let db = db(dir.path());
-    let count =
-        |table: &str| db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap();
-    assert_eq!((count("citizen_reports"), count("takedown_requests")), (3, 1));
+    let (reports, takedowns) = {
+        let store = store.open();
+        let reports = store.count_reports(&ReportFilter::default()).unwrap();
+        (reports, store.count_takedowns(&TakedownFilter::default(), chrono::Utc::now()).unwrap())
+    };
+    assert_eq!((reports, takedowns), (3, 1));
 
     let base = format!("http://{address}");
     let page = ureq::get(format!("{base}/cek-fakta")).call().unwrap().body_mut().read_to_string().unwrap();

@@ -1,15 +1,16 @@
 //! The `tangkal` binary as users and scripts run it: ingest, its summary, rejects, exit codes and crash
 //! safety against a real child process.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn tangkal(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tangkal"));
-    cmd.arg("--data-dir").arg(data_dir).env_remove("TANGKAL_CONFIG").env("RUST_LOG", "error");
-    cmd
+use common::TestStore;
+
+fn tangkal(store: &TestStore) -> Command {
+    store.command()
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -31,8 +32,8 @@ fn item_line(n: u64, views: u64) -> String {
     )
 }
 
-fn count(data_dir: &Path) -> u64 {
-    let out = run(tangkal(data_dir).args(["items", "count"]));
+fn count(store: &TestStore) -> u64 {
+    let out = run(tangkal(store).args(["items", "count"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().parse().expect("a number")
 }
@@ -54,7 +55,7 @@ fn bad_lines_are_rejected_with_their_place_and_the_good_ones_kept() {
     ];
     std::fs::write(&input, lines.join("\n")).unwrap();
     let rejects = dir.path().join("rejects.jsonl");
-    let data = dir.path().join("data");
+    let data = TestStore::at(dir.path().join("data"));
     let out = run(tangkal(&data).arg("ingest").arg(&input).arg("--json").arg("--rejects").arg(&rejects));
     assert_eq!(out.status.code(), Some(3), "exit 3 when some lines were rejected");
     assert_eq!(summary(&out), serde_json::json!({"read": 8, "new": 2, "updated": 0, "duplicate": 1, "rejected": 5}));
@@ -83,7 +84,7 @@ fn bad_lines_are_rejected_with_their_place_and_the_good_ones_kept() {
 #[test]
 fn compressed_csv_and_updated_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let data = TestStore::at(dir.path().join("data"));
     let csv = "post_id,network,message,time,views\n\
 fb:1,facebook,\"Lowongan BUMN tanpa tes, hubungi nomor ini\",2024-02-03T05:12:45Z,100\n\
 fb:2,facebook,Video lama banjir 2019 disebut terjadi kemarin,2024-02-03T06:00:00+07:00,5\n";
@@ -122,12 +123,12 @@ fn a_feed_is_read_over_http() {
 </channel></rss>"#;
         write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
     });
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(tangkal(dir.path()).args(["ingest", "--json", "--feed", &url]));
+    let data = TestStore::new();
+    let out = run(tangkal(&data).args(["ingest", "--json", "--feed", &url]));
     server.join().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(summary(&out)["new"], 1);
-    let listed = run(tangkal(dir.path()).args(["items", "list", "--json", "--platform", "news"]));
+    let listed = run(tangkal(&data).args(["items", "list", "--json", "--platform", "news"]));
     let item: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(item["text"], "Cek fakta: surat suara tercoblos\n\nVideo lama.");
 }
@@ -137,7 +138,7 @@ fn a_feed_is_read_over_http() {
 #[test]
 fn kill_9_mid_import_then_rerun_stores_exactly_the_distinct_items() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let data = TestStore::at(dir.path().join("data"));
     let input = dir.path().join("big.jsonl");
     let distinct = 60_000u64;
     let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
@@ -164,7 +165,8 @@ fn kill_9_mid_import_then_rerun_stores_exactly_the_distinct_items() {
         assert!(Instant::now() < deadline, "the import never committed a batch");
         assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
         std::thread::sleep(Duration::from_millis(20));
-        if data.join("tangkal.sqlite3").exists() {
+        // On SQLite, counting before the import made the database would make it under the import.
+        if data.is_postgres() || data.data_dir().join(tangkal_store::DATABASE_FILE).exists() {
             seen = count(&data);
         }
     }
@@ -181,8 +183,8 @@ fn kill_9_mid_import_then_rerun_stores_exactly_the_distinct_items() {
 }
 
 /// Narratives as `narratives list --json` prints them: (items, id) per narrative.
-fn narrative_sizes(data_dir: &Path) -> Vec<(u64, i64)> {
-    let out = run(tangkal(data_dir).args(["narratives", "list", "--json", "--limit", "1000"]));
+fn narrative_sizes(store: &TestStore) -> Vec<(u64, i64)> {
+    let out = run(tangkal(store).args(["narratives", "list", "--json", "--limit", "1000"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut sizes: Vec<(u64, i64)> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -210,7 +212,7 @@ fn no_detect_only_stores_and_detect_later_places_as_an_ingest_would_have() {
     let input = dir.path().join("items.jsonl");
     std::fs::write(&input, lines).unwrap();
 
-    let later = dir.path().join("later");
+    let later = TestStore::at(dir.path().join("later"));
     let out = run(tangkal(&later).arg("ingest").arg("--json").arg("--no-detect").arg(&input));
     assert_eq!(summary(&out)["new"], 300);
     assert_eq!(count(&later), 300);
@@ -219,7 +221,7 @@ fn no_detect_only_stores_and_detect_later_places_as_an_ingest_would_have() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Small transactions, so that placing one hand-off overlaps writing the one before, many times.
-    let at_once = dir.path().join("at-once");
+    let at_once = TestStore::at(dir.path().join("at-once"));
     let out = run(tangkal(&at_once).arg("ingest").arg("--json").arg(&input).env("TANGKAL_INGEST__BATCH_SIZE", "40"));
     assert_eq!(summary(&out)["new"], 300);
     let placed = narrative_sizes(&later);
@@ -294,7 +296,7 @@ fn listed_items_have_each_key_once_and_their_narrative() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("posts.jsonl");
     std::fs::write(&input, (1..=3).map(|n| item_line(n, 10)).collect::<Vec<_>>().join("\n")).unwrap();
-    let data = dir.path().join("data");
+    let data = TestStore::at(dir.path().join("data"));
     let out = run(tangkal(&data).arg("ingest").arg(&input));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

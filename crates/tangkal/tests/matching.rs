@@ -7,12 +7,13 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use common::{db, jsonl, narratives, sample, stored_matches, tangkal, Truth};
+use common::{jsonl, narratives, sample, stored_matches, TestStore, Truth};
 use serde_json::Value;
 use tangkal_matcher::Matcher;
+use tangkal_store::{AuditFilter, CaseFilter};
 
-fn ingest(data_dir: &Path, file: &Path) -> String {
-    tangkal(data_dir, &["ingest", file.to_str().unwrap()])
+fn ingest(store: &TestStore, file: &Path) -> String {
+    store.run(&["ingest", file.to_str().unwrap()])
 }
 
 /// (matched, debunked, cases opened) from the ingest report, all zero when the stage matched nothing.
@@ -25,37 +26,28 @@ fn matching_report(stdout: &str) -> (u64, u64, u64) {
 }
 
 /// Every case with the narratives it links: (id, opened_by, origin_ref, narratives).
-fn cases(data_dir: &Path) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
-    let conn = db(data_dir);
-    let mut stmt = conn.prepare("SELECT id, opened_by, origin_ref FROM cases ORDER BY id").unwrap();
-    let rows: Vec<(i64, String, Option<String>)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
-    rows.into_iter()
-        .map(|(id, by, origin_ref)| {
-            let links = conn
-                .prepare("SELECT target FROM case_links WHERE case_id = ?1 AND kind = 'narrative'")
-                .unwrap()
-                .query_map([id], |r| r.get::<_, String>(0))
-                .unwrap()
-                .map(|t| t.unwrap().parse().unwrap())
-                .collect();
-            (id, by, origin_ref, links)
+fn cases(store: &TestStore) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
+    let store = store.open();
+    let mut listed = store.list_cases(&CaseFilter::default(), chrono::Utc::now(), 1_000_000, 0).unwrap();
+    listed.sort_by_key(|c| c.id);
+    listed
+        .into_iter()
+        .map(|summary| {
+            let case = store.case(summary.id).unwrap().expect("a listed case");
+            let links = case.narratives.iter().map(|n| n.parse().unwrap()).collect();
+            (case.id, case.opened_by, case.origin_ref, links)
         })
         .collect()
 }
 
 /// Cases linking `narrative` or a narrative merged into it.
-fn family_cases(data_dir: &Path, narrative: i64) -> i64 {
-    db(data_dir)
-        .query_row(
-            "WITH RECURSIVE family (id) AS (
-                 SELECT ?1 UNION SELECT m.absorbed FROM narrative_merges m JOIN family f ON m.into_id = f.id)
-             SELECT COUNT(DISTINCT l.case_id) FROM case_links l JOIN family f ON l.target = CAST(f.id AS TEXT)
-             WHERE l.kind = 'narrative'",
-            [narrative],
-            |r| r.get(0),
-        )
-        .unwrap()
+fn family_cases(store: &TestStore, narrative: i64) -> usize {
+    let store = store.open();
+    let mut family: BTreeSet<String> =
+        store.narrative_merges(narrative).unwrap().iter().map(|m| m.absorbed.to_string()).collect();
+    family.insert(narrative.to_string());
+    let listed = store.list_cases(&CaseFilter::default(), chrono::Utc::now(), 1_000_000, 0).unwrap();
+    listed.iter().filter(|c| c.narratives.iter().any(|n| family.contains(n))).count()
 }
 
 /// The matcher over the fact-checks of `file`, as the stage builds it from the store.
@@ -64,19 +56,17 @@ fn matcher_for(file: &Path) -> Matcher {
     Matcher::build(tangkal_matcher::formats::read_jsonl(reader, "factchecks.jsonl").unwrap().records)
 }
 
-fn item_text(data_dir: &Path, item: i64) -> String {
-    use tangkal_store::ItemStore;
-    let store = tangkal_store::SqliteStore::open_in(data_dir).unwrap();
-    store.get_item(item).unwrap().expect("stored item").text
+fn item_text(store: &TestStore, item: i64) -> String {
+    store.open().get_item(item).unwrap().expect("stored item").text
 }
 
 /// The checks that must hold after every ingest once the fact-checks of `factchecks` are stored.
 /// Returns the cases.
-fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
+fn check_matches(store: &TestStore, truth: &Truth, factchecks: &Path) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
     let matcher = matcher_for(factchecks);
     let thresholds = matcher.thresholds();
-    let live = narratives(data_dir);
-    let cases = cases(data_dir);
+    let live = narratives(store);
+    let cases = cases(store);
 
     // The stored outcome of every narrative is what the matcher says about its central copy.
     let mut matches = BTreeMap::new();
@@ -85,13 +75,13 @@ fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64,
         assert!(claim.is_object(), "narrative {id} was not matched: {narrative}");
         let central = narrative["representative_item_id"].as_i64().unwrap();
         assert_eq!(claim["representative_item_id"], central, "narrative {id}");
-        let found = stored_matches(data_dir, id);
+        let found = stored_matches(store, id);
         let got: Vec<(String, f64)> = found
             .iter()
             .map(|m| (m["factcheck_id"].as_str().unwrap().to_owned(), m["score"].as_f64().unwrap()))
             .collect();
         let expected: Vec<(String, f64)> = matcher
-            .best(&item_text(data_dir, central), 5)
+            .best(&item_text(store, central), 5)
             .into_iter()
             .take_while(|m| m.score >= thresholds.suggest)
             .map(|m| (m.factcheck.id.clone(), f64::from(m.score)))
@@ -106,7 +96,7 @@ fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64,
         assert_eq!(claim["debunked"], debunked, "narrative {id}");
         assert_eq!(claim["priority"].is_string(), debunked, "a priority is set exactly when debunked: {claim}");
         if debunked {
-            assert_eq!(family_cases(data_dir, id), 1, "narrative {id} has exactly one case");
+            assert_eq!(family_cases(store, id), 1, "narrative {id} has exactly one case");
             let case_id = claim["case_id"].as_i64().expect("the case is recorded on the narrative");
             let (_, _, origin_ref, linked) = cases.iter().find(|c| c.0 == case_id).unwrap();
             if linked.contains(&id) {
@@ -122,7 +112,7 @@ fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64,
     // debunks it comes first; narratives nobody has checked yet are never called debunked; and the
     // wiring finds the right fact-check for most hoaxes (how many is the matcher's business: its
     // evaluation measures that, this floor only catches matching the wrong text or dropping results).
-    let stored = truth.stored_narratives(data_dir);
+    let stored = truth.stored_narratives(store);
     let mut main: HashMap<&str, (i64, usize)> = HashMap::new();
     for (&id, (name, n)) in stored.iter().filter(|(id, _)| live.contains_key(id)) {
         let found = &matches[&id];
@@ -157,22 +147,17 @@ fn check_matches(data_dir: &Path, truth: &Truth, factchecks: &Path) -> Vec<(i64,
         assert!(!linked.is_empty(), "case {case_id} links a narrative");
         assert!(claims.insert(origin_ref.clone()), "one open case per debunked claim: {origin_ref:?} twice");
     }
-    let opened: i64 = db(data_dir)
-        .query_row(
-            "SELECT COUNT(*) FROM audit_events WHERE action = 'case.open' AND actor = 'detector:claims'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(opened, cases.len() as i64, "every case opening is audited");
-    assert!(tangkal(data_dir, &["audit", "verify"]).contains("intact"));
+    let events = store.open().audit_events(&AuditFilter::default(), 1_000_000, 0).unwrap();
+    let opened = events.iter().filter(|e| e.action == "case.open" && e.actor == "detector:claims").count();
+    assert_eq!(opened, cases.len(), "every case opening is audited");
+    assert!(store.run(&["audit", "verify"]).contains("intact"));
     cases
 }
 
 #[test]
 fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let data = TestStore::at(dir.path().join("data"));
     let truth = Truth::load();
     let items = std::fs::read_to_string(sample("items.jsonl")).unwrap();
     let lines: Vec<&str> = items.lines().collect();
@@ -186,13 +171,13 @@ fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
 
     // Fact-checks, then the whole stream: the narratives of the first half are matched on start-up,
     // new and re-centred ones after each batch.
-    tangkal(&data, &["factchecks", "import", sample("factchecks.jsonl").to_str().unwrap()]);
+    data.run(&["factchecks", "import", sample("factchecks.jsonl").to_str().unwrap()]);
     let (matched, debunked, opened) = matching_report(&ingest(&data, &sample("items.jsonl")));
     assert!(matched >= narratives(&data).len() as u64, "{matched}");
     assert!(debunked > 0 && opened > 0, "{debunked} debunked, {opened} cases");
     let cases = check_matches(&data, &truth, &sample("factchecks.jsonl"));
     let (debunked_id, _) = narratives(&data).into_iter().find(|(_, n)| n["claim"]["debunked"] == true).unwrap();
-    let text = tangkal(&data, &["narratives", "show", &debunked_id.to_string()]);
+    let text = data.run(&["narratives", "show", &debunked_id.to_string()]);
     assert!(text.contains("matched fact-checks") && text.contains("debunked"), "{text}");
 
     // Re-running the import, and updated metrics: nothing is matched again, no case is opened.
@@ -207,7 +192,7 @@ fn ingest_matches_narratives_and_opens_one_case_per_debunked_narrative() {
     records[0]["conclusion"] = Value::String("Diperbarui: tanggapan resmi ditambahkan.".into());
     let revised = dir.path().join("revised.jsonl");
     std::fs::write(&revised, records.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")).unwrap();
-    tangkal(&data, &["factchecks", "import", revised.to_str().unwrap()]);
+    data.run(&["factchecks", "import", revised.to_str().unwrap()]);
     let (matched, _, opened) = matching_report(&ingest(&data, &sample("items-update.jsonl")));
     assert_eq!(matched, narratives(&data).len() as u64);
     let after = check_matches(&data, &truth, &revised);

@@ -9,24 +9,28 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use common::{db, free_port, tangkal, wait_until_serving, Server};
+use common::{free_port, wait_until_serving, Server, TestStore};
 use serde_json::{json, Value};
+use tangkal_model::FactCheck;
+use tangkal_response::clarification::ClarificationStatus;
+use tangkal_store::{ClarificationFilter, FactCheckFilter};
 
-/// One desk: its data directory, a configuration naming its public address, its server once started.
+/// One desk: its store, a configuration naming its public address, its server once started.
 struct Desk {
-    data: tempfile::TempDir,
+    // The server stops before its store goes.
+    server: Option<Server>,
+    data: TestStore,
     config: PathBuf,
     address: SocketAddr,
-    server: Option<Server>,
 }
 
 impl Desk {
     fn new(organisation: &str) -> Desk {
-        let data = tempfile::tempdir().unwrap();
+        let data = TestStore::new();
         let address = free_port();
-        let config = data.path().join("tangkal.toml");
+        let config = data.data_dir().join("tangkal.toml");
         let site = format!(
             "[response.site]\nbase_url = \"http://{address}\"\norganisation = \"{organisation}\"\n\
              organisation_url = \"http://{address}\"\n"
@@ -43,21 +47,13 @@ impl Desk {
     fn run(&self, args: &[&str]) -> String {
         let mut all = vec!["--config", self.config.to_str().unwrap()];
         all.extend_from_slice(args);
-        tangkal(self.data.path(), &all)
+        self.data.run(&all)
     }
 
     /// `tangkal factchecks pull URL` on this desk, the partner's token in `TANGKAL_PULL_TOKEN`.
     fn pull(&self, url: &str, token: Option<&str>) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tangkal"));
-        command
-            .arg("--data-dir")
-            .arg(self.data.path())
-            .arg("--config")
-            .arg(&self.config)
-            .args(["factchecks", "pull", url])
-            .env_remove("TANGKAL_CONFIG")
-            .env_remove("TANGKAL_PULL_TOKEN")
-            .env("RUST_LOG", "error");
+        let mut command = self.data.command();
+        command.arg("--config").arg(&self.config).args(["factchecks", "pull", url]).env_remove("TANGKAL_PULL_TOKEN");
         if let Some(token) = token {
             command.env("TANGKAL_PULL_TOKEN", token);
         }
@@ -65,13 +61,12 @@ impl Desk {
     }
 
     fn serve(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-            .arg("--data-dir")
-            .arg(self.data.path())
+        let child = self
+            .data
+            .command()
             .arg("--config")
             .arg(&self.config)
             .args(["serve", "--bind", &self.address.to_string()])
-            .env_remove("TANGKAL_CONFIG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -88,8 +83,15 @@ impl Desk {
         created.lines().last().unwrap().trim().to_string()
     }
 
-    fn count(&self, sql: &str, param: &str) -> i64 {
-        db(self.data.path()).query_row(sql, [param], |r| r.get(0)).unwrap()
+    /// The stored fact-checks.
+    fn factchecks(&self) -> Vec<FactCheck> {
+        let listed = self.data.open().list_factchecks(&FactCheckFilter::default(), 1_000_000, 0).unwrap();
+        listed.into_iter().map(|stored| stored.factcheck).collect()
+    }
+
+    /// How many stored fact-checks `keep` holds for.
+    fn count(&self, keep: impl Fn(&FactCheck) -> bool) -> usize {
+        self.factchecks().iter().filter(|f| keep(f)).count()
     }
 }
 
@@ -133,7 +135,8 @@ fn two_desks_exchange_fact_checks_both_ways() {
     a.run(&["demo", "--no-serve"]);
     let partner_of_a = a.token("meja-b", "partner");
     a.serve();
-    let published_by_a = a.count("SELECT COUNT(*) FROM clarifications WHERE status = ?1", "published");
+    let published = ClarificationFilter { status: Some(ClarificationStatus::Published), ..Default::default() };
+    let published_by_a = a.data.open().count_clarifications(&published).unwrap() as usize;
     assert!(published_by_a >= 13, "the demo publishes its debunked cases' clarifications: {published_by_a}");
 
     // Desk B works one case through its API, from opening to a published clarification.
@@ -164,19 +167,20 @@ fn two_desks_exchange_fact_checks_both_ways() {
     // A reads B's Atom feed (public): the entry's page holds the ClaimReview.
     let b_atom = format!("{}/cek-fakta/feed.atom", b.base());
     assert_eq!(counts(succeeded(&a.pull(&b_atom, None))), (1, 0, 0, 0));
-    let stored: (String, String, String, String) = db(a.data.path())
-        .query_row("SELECT title, claim, rating, publisher FROM factchecks WHERE url = ?1", [&page], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .unwrap();
+    let stored: Vec<FactCheck> =
+        a.factchecks().into_iter().filter(|f| f.url.as_deref() == Some(page.as_str())).collect();
+    let shown: Vec<_> = stored
+        .iter()
+        .map(|f| (f.title.as_str(), f.claim.as_deref(), f.rating.as_deref(), f.publisher.as_deref()))
+        .collect();
     assert_eq!(
-        stored,
-        (
-            "[HOAKS] Foto banjir setinggi dada di Bundaran HI hasil suntingan".to_string(),
-            "Banjir setinggi dada merendam Bundaran HI pekan ini".to_string(),
-            "HOAKS".to_string(),
-            "Meja Cek Fakta B".to_string()
-        )
+        shown,
+        [(
+            "[HOAKS] Foto banjir setinggi dada di Bundaran HI hasil suntingan",
+            Some("Banjir setinggi dada merendam Bundaran HI pekan ini"),
+            Some("HOAKS"),
+            Some("Meja Cek Fakta B")
+        )]
     );
     let again = a.pull(&b_atom, None);
     assert_eq!(counts(succeeded(&again)), (0, 0, 1, 0), "the newest entry is read again, unchanged");
@@ -188,9 +192,8 @@ fn two_desks_exchange_fact_checks_both_ways() {
     let corrected = a.pull(&b_atom, None);
     assert_eq!(counts(succeeded(&corrected)), (0, 1, 0, 0));
     assert!(!stderr(&corrected).contains("warning"), "the feed reaches back: {}", stderr(&corrected));
-    let sql =
-        "SELECT COUNT(*) FROM factchecks WHERE url = ?1 AND title = '[HOAKS] Foto banjir di Monas hasil suntingan'";
-    assert_eq!(a.count(sql, &page), 1);
+    let corrected_title = "[HOAKS] Foto banjir di Monas hasil suntingan";
+    assert_eq!(a.count(|f| f.url.as_deref() == Some(page.as_str()) && f.title == corrected_title), 1);
 
     // B reads A's DataFeed, which needs a token with A's partner role.
     let a_feed = format!("{}/api/v1/claimreviews", a.base());
@@ -199,16 +202,21 @@ fn two_desks_exchange_fact_checks_both_ways() {
     assert!(stderr(&refused).contains("answered 401"), "{}", stderr(&refused));
     let pulled = b.pull(&a_feed, Some(&partner_of_a));
     assert_eq!(counts(succeeded(&pulled)), (published_by_a as u64, 0, 0, 0));
-    let from_a = format!("{}/cek-fakta/%", a.base());
-    let sql = "SELECT COUNT(*) FROM factchecks WHERE url LIKE ?1 AND external_id LIKE '%#claimreview'
-        AND publisher = 'Meja Cek Fakta A' AND rating IN ('HOAKS', 'DISINFORMASI')";
-    assert_eq!(b.count(sql, &from_a), published_by_a);
+    let from_a = format!("{}/cek-fakta/", a.base());
+    let is_from_a = |f: &FactCheck| f.url.as_deref().is_some_and(|url| url.starts_with(&from_a));
+    let as_published_by_a = |f: &FactCheck| {
+        is_from_a(f)
+            && f.id.ends_with("#claimreview")
+            && f.publisher.as_deref() == Some("Meja Cek Fakta A")
+            && matches!(f.rating.as_deref(), Some("HOAKS" | "DISINFORMASI"))
+    };
+    assert_eq!(b.count(as_published_by_a), published_by_a);
     let (new, updated, _, rejected) = counts(succeeded(&b.pull(&a_feed, Some(&partner_of_a))));
     assert_eq!((new, updated, rejected), (0, 0, 0), "pulling again adds nothing");
     // A's Atom feed gives the same records as its DataFeed.
     let a_atom = format!("{}/cek-fakta/feed.atom", a.base());
     assert_eq!(counts(succeeded(&b.pull(&a_atom, None))), (0, 0, published_by_a as u64, 0));
-    assert_eq!(b.count("SELECT COUNT(*) FROM factchecks WHERE url LIKE ?1", &from_a), published_by_a);
+    assert_eq!(b.count(is_from_a), published_by_a);
 }
 
 /// Answers GET requests on `listener` from `pages` (path without query, content type, body), 404
@@ -302,8 +310,9 @@ fn a_partner_serving_malformed_json_ld_has_its_bad_entries_named_and_its_good_on
         )),
         "{said}"
     );
-    assert_eq!(desk.count("SELECT COUNT(*) FROM factchecks WHERE url = ?1", &format!("{base}/cek-fakta/baik")), 1);
-    let all = desk.count("SELECT COUNT(*) FROM factchecks WHERE url LIKE ?1", &format!("{base}/%"));
+    let good_url = format!("{base}/cek-fakta/baik");
+    assert_eq!(desk.count(|f| f.url.as_deref() == Some(good_url.as_str())), 1);
+    let all = desk.count(|f| f.url.as_deref().is_some_and(|url| url.starts_with(&format!("{base}/"))));
     assert_eq!(all, 1, "nothing else was stored");
 
     // The rejected entries are read again next time, from the oldest of them on.

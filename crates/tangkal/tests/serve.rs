@@ -5,20 +5,18 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{free_port, wait_until_serving, Server};
+use common::{free_port, wait_until_serving, Server, TestStore};
 
 #[test]
 fn sigterm_stops_the_server_despite_a_stalled_client() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new();
     let address = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let child = store
+        .command()
         .args(["serve", "--bind", &address.to_string(), "--shutdown-timeout", "2"])
-        .env_remove("TANGKAL_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -54,16 +52,9 @@ fn sigterm_stops_the_server_despite_a_stalled_client() {
 
 #[test]
 fn webhook_and_tipline_settings_that_would_stop_deliveries_are_refused_by_name() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new();
     let run = |key: &str, value: &str| {
-        Command::new(env!("CARGO_BIN_EXE_tangkal"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(["serve", "--bind", &free_port().to_string()])
-            .env_remove("TANGKAL_CONFIG")
-            .env(key, value)
-            .output()
-            .unwrap()
+        store.command().args(["serve", "--bind", &free_port().to_string()]).env(key, value).output().unwrap()
     };
     for (key, value, named) in [
         ("TANGKAL_WEBHOOKS__CONCURRENCY", "0", "webhooks.concurrency"),
