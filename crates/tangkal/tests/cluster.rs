@@ -1,23 +1,12 @@
 //! `tangkal narratives cluster`, the store-less pass used for evaluation, groups a stream as ingest does.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
+use common::TestStore;
 use serde_json::Value;
-
-fn tangkal(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tangkal"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("TANGKAL_CONFIG")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("tangkal runs");
-    assert!(out.status.success(), "tangkal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Item id → the first item id of its group: two labellings give the same partition exactly when these
 /// maps are equal.
@@ -34,21 +23,24 @@ fn partition(labels: impl IntoIterator<Item = (String, i64)>) -> HashMap<String,
 #[test]
 fn clustering_a_stream_gives_the_narratives_ingest_stores() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample/items.jsonl");
-    let dir = tempfile::tempdir().unwrap();
-    let predictions = dir.path().join("predictions.jsonl");
-    let data = dir.path().join("data");
-    tangkal(
-        &data,
-        &["narratives", "cluster", "--input", sample.to_str().unwrap(), "--output", predictions.to_str().unwrap()],
-    );
+    let store = TestStore::new();
+    let predictions = store.data_dir().join("predictions.jsonl");
+    store.run(&[
+        "narratives",
+        "cluster",
+        "--input",
+        sample.to_str().unwrap(),
+        "--output",
+        predictions.to_str().unwrap(),
+    ]);
     let predicted: Vec<Value> =
         std::fs::read_to_string(&predictions).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(predicted.len(), 375, "one line per item");
     let clustered =
         partition(predicted.iter().map(|p| (p["id"].as_str().unwrap().to_owned(), p["cluster"].as_i64().unwrap())));
 
-    tangkal(&data, &["ingest", sample.to_str().unwrap()]);
-    let stored = tangkal(&data, &["items", "list", "--json", "--limit", "1000"]);
+    store.run(&["ingest", sample.to_str().unwrap()]);
+    let stored = store.run(&["items", "list", "--json", "--limit", "1000"]);
     let stored = partition(stored.lines().map(|line| {
         let item: Value = serde_json::from_str(line).unwrap();
         (item["external_id"].as_str().unwrap().to_owned(), item["narrative_id"].as_i64().unwrap())
