@@ -221,10 +221,15 @@ fn workers_share_the_stream_store_each_item_once_in_publication_order_and_ack_af
 fn a_record_that_cannot_be_stored_goes_to_the_dead_letters_with_its_reason() {
     let env = Env::new(Duration::from_secs(30));
     let mut lines = synthetic::stream(50, 3, &[]);
-    // Valid for the item format, but PostgreSQL's text cannot hold a NUL.
+    // Valid for the item format, but refused by a check an operator added to the items table.
+    drop(env.store());
+    let mut operator = postgres::Client::connect(&env.scratch.url(), postgres::NoTls).unwrap();
+    operator
+        .batch_execute("ALTER TABLE items ADD CONSTRAINT refused_marker CHECK (strpos(raw, 'refuse me') = 0)")
+        .unwrap();
     lines.insert(
         25,
-        r#"{"id":"x:nul","platform":"x","text":"nul \u0000 here","published_at":"2024-02-01T00:00:00Z"}"#.into(),
+        r#"{"id":"x:refused","platform":"x","text":"refuse me","published_at":"2024-02-01T00:00:00Z"}"#.into(),
     );
     assert_eq!(env.publish(&lines).published, 51);
     let garbage = env.intake.config.items_subject("x");
@@ -248,14 +253,14 @@ fn a_record_that_cannot_be_stored_goes_to_the_dead_letters_with_its_reason() {
     assert!(header(garbage, tangkal_intake::headers::DEAD_REASON).starts_with("not an item"));
     assert_eq!(header(garbage, tangkal_intake::headers::DEAD_DELIVERIES), "1", "poison is not retried");
     assert_eq!(header(garbage, tangkal_intake::headers::DEAD_STREAM_SEQ), "52");
-    let nul = by_payload(&lines[25]);
+    let refused = by_payload(&lines[25]);
     assert!(
-        header(nul, tangkal_intake::headers::DEAD_REASON).contains("NUL"),
+        header(refused, tangkal_intake::headers::DEAD_REASON).contains("refused_marker"),
         "{}",
-        header(nul, "Tangkal-Dead-Reason")
+        header(refused, "Tangkal-Dead-Reason")
     );
-    assert_eq!(header(nul, tangkal_intake::headers::DEAD_DELIVERIES), "3", "refused on each of its deliveries");
-    assert_eq!(header(nul, tangkal_intake::headers::DEAD_SUBJECT), env.intake.config.items_subject("x"));
+    assert_eq!(header(refused, tangkal_intake::headers::DEAD_DELIVERIES), "3", "refused on each of its deliveries");
+    assert_eq!(header(refused, tangkal_intake::headers::DEAD_SUBJECT), env.intake.config.items_subject("x"));
 }
 
 #[test]
