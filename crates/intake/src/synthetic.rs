@@ -279,7 +279,7 @@ mod tests {
         let mut tracker = tangkal_narratives::Tracker::new(tangkal_text::Analyzer::new(), Default::default());
         for (i, item) in items.iter().enumerate() {
             let sighting = tangkal_narratives::spread::Sighting {
-                item: i as u64,
+                item: tangkal_model::ItemId(i as i64),
                 platform: &item.platform,
                 account: None,
                 published_at: item.published_at.timestamp(),

@@ -12,10 +12,12 @@
 
 mod factcheck;
 mod identity;
+mod ids;
 mod item;
 
 pub use factcheck::FactCheck;
 pub use identity::Identity;
+pub use ids::{ItemId, NarrativeId};
 pub use item::{
     is_platform_name, parse_json_fields, parse_json_item, Author, CheckedFields, Fields, Item, ItemError, Metrics,
     DEFAULT_MAX_TEXT_BYTES,

@@ -11,6 +11,7 @@ use crate::coordination::{self, Params as CoordinationParams, Post};
 use crate::index::{Config as IndexConfig, NarrativeId};
 use crate::spread::Sighting;
 use crate::Tracker;
+use tangkal_model::ItemId;
 
 /// Posts observed so far. Posts are numbered from 0 in the order [`Clustering::observe`] saw them.
 pub struct Clustering {
@@ -72,7 +73,7 @@ impl Clustering {
 
     /// Places the next post.
     pub fn observe(&mut self, post: &StreamPost<'_>) {
-        let number = self.narratives.len() as u64;
+        let number = ItemId(self.narratives.len() as i64);
         let sighting = Sighting {
             item: number,
             platform: post.platform,
@@ -111,7 +112,7 @@ impl Clustering {
         let mut coordinated = vec![false; self.narratives.len()];
         for flag in &detection.flags {
             for &item in &flag.items {
-                coordinated[item as usize] = true;
+                coordinated[item.get() as usize] = true;
             }
         }
         let n = self.narratives.len();

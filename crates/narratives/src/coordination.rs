@@ -41,13 +41,14 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
+use tangkal_model::{ItemId, NarrativeId};
 
 /// One post as the detector sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Post {
     /// The caller's id for the post; flags name posts by it.
-    pub item: u64,
-    pub narrative: u32,
+    pub item: ItemId,
+    pub narrative: NarrativeId,
     /// Interned platform.
     pub platform: u16,
     /// Interned account id (the same account always has the same number).
@@ -102,11 +103,11 @@ const RATE_SCALES: [i64; 3] = [3_600, 21_600, 86_400];
 /// One flagged burst.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
-    pub narrative: u32,
+    pub narrative: NarrativeId,
     pub accounts: Vec<u32>,
     /// Accounts of this burst that post in unusual bursts again and again.
     pub repeat_accounts: Vec<u32>,
-    pub items: Vec<u64>,
+    pub items: Vec<ItemId>,
     pub window_start: i64,
     pub window_end: i64,
     /// The narrative's own rate next to the window (posts per hour on this platform).
@@ -127,7 +128,7 @@ pub struct Detection {
 }
 
 struct Burst {
-    narrative: u32,
+    narrative: NarrativeId,
     posts: Vec<usize>,
     accounts: Vec<u32>,
     rate: f64,
@@ -191,7 +192,7 @@ fn repeat_accounts(posts: &[Post], bursts: &[Burst], params: &Params, ln_factori
     // How often an ordinary post (by an account that also posts outside bursts) of each narrative
     // and platform lands in a burst: busy accounts post where the crowds are, so the chance
     // depends on where an account posts.
-    let mut series: HashMap<(u32, u16), (u32, u32)> = HashMap::new();
+    let mut series: HashMap<(NarrativeId, u16), (u32, u32)> = HashMap::new();
     let (mut ordinary_in, mut ordinary_all) = (0u64, 0u64);
     for (i, post) in posts.iter().enumerate() {
         let (_, account_in, account_all) = activity[&post.account];

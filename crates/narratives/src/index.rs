@@ -74,8 +74,8 @@ impl Default for Config {
     }
 }
 
-/// A narrative's id: handed out in order of creation, starting at 1.
-pub type NarrativeId = u32;
+/// A narrative's id: handed out in order of creation, starting at 1, and the index's position of it.
+pub use tangkal_model::NarrativeId;
 
 /// What [`NarrativeIndex::assign`] decided for one text.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +143,7 @@ impl NarrativeIndex {
             shingles: Vec::new(),
             postings: Postings::default(),
             exact: PrehashedMap::default(),
-            parent: vec![0],
+            parent: vec![NarrativeId(0)],
             merges: Vec::new(),
             assigned: 0,
             scratch: Scratch::default(),
@@ -180,8 +180,8 @@ impl NarrativeIndex {
     /// The narrative an id stands for today, following merges.
     pub fn resolve(&self, id: NarrativeId) -> NarrativeId {
         let mut id = id;
-        while self.parent[id as usize] != id {
-            id = self.parent[id as usize];
+        while self.parent[id.index()] != id {
+            id = self.parent[id.index()];
         }
         id
     }
@@ -239,7 +239,7 @@ impl NarrativeIndex {
                     continue;
                 }
                 let (keep, absorbed) = if a < b { (a, b) } else { (b, a) };
-                self.parent[absorbed as usize] = keep;
+                self.parent[absorbed.index()] = keep;
                 self.merges.push(Merge { absorbed, into: keep, at });
                 merged.push(absorbed);
                 into = keep;
@@ -274,7 +274,7 @@ impl NarrativeIndex {
     }
 
     fn start_narrative(&mut self) -> NarrativeId {
-        let id = self.parent.len() as NarrativeId;
+        let id = NarrativeId(self.parent.len() as u32);
         self.parent.push(id);
         id
     }
@@ -367,7 +367,7 @@ impl NarrativeIndex {
         }
         e.len(self.representatives.len())?;
         for r in &self.representatives {
-            for v in [r.narrative, r.start, r.len, r.copies] {
+            for v in [r.narrative.get(), r.start, r.len, r.copies] {
                 e.u32(v)?;
             }
         }
@@ -385,11 +385,12 @@ impl NarrativeIndex {
             e.u64(k)?;
             e.u32(v)?;
         }
-        e.u32s(&self.parent)?;
+        let parent: Vec<u32> = self.parent.iter().map(|p| p.get()).collect();
+        e.u32s(&parent)?;
         e.len(self.merges.len())?;
         for m in &self.merges {
-            e.u32(m.absorbed)?;
-            e.u32(m.into)?;
+            e.u32(m.absorbed.get())?;
+            e.u32(m.into.get())?;
             e.u64(m.at)?;
         }
         e.u64(self.assigned)
@@ -412,7 +413,7 @@ impl NarrativeIndex {
         let n = d.len()?;
         index.representatives.reserve(reservation(n));
         for _ in 0..n {
-            let (narrative, start, len, copies) = (d.u32()?, d.u32()?, d.u32()?, d.u32()?);
+            let (narrative, start, len, copies) = (NarrativeId(d.u32()?), d.u32()?, d.u32()?, d.u32()?);
             index.representatives.push(Representative { narrative, start, len, copies });
         }
         index.shingles = d.u32s()?;
@@ -428,9 +429,9 @@ impl NarrativeIndex {
             let key = d.u64()?;
             index.exact.insert(key, d.u32()?);
         }
-        index.parent = d.u32s()?;
+        index.parent = d.u32s()?.into_iter().map(NarrativeId).collect();
         for _ in 0..d.len()? {
-            index.merges.push(Merge { absorbed: d.u32()?, into: d.u32()?, at: d.u64()? });
+            index.merges.push(Merge { absorbed: NarrativeId(d.u32()?), into: NarrativeId(d.u32()?), at: d.u64()? });
         }
         index.assigned = d.u64()?;
         index.validate()?;
@@ -442,11 +443,11 @@ impl NarrativeIndex {
         let narratives = self.parent.len() as u32;
         let reps = self.representatives.len() as u32;
         let ok = narratives > 0
-            && self.parent.iter().all(|&p| p < narratives)
+            && self.parent.iter().all(|&p| p.get() < narratives)
             && self
                 .representatives
                 .iter()
-                .all(|r| r.narrative < narratives && (r.start as usize + r.len as usize) <= self.shingles.len())
+                .all(|r| r.narrative.get() < narratives && (r.start as usize + r.len as usize) <= self.shingles.len())
             && self.exact.values().all(|&r| r < reps)
             && self.postings.sorted_lists().iter().all(|(_, list)| list.iter().all(|&r| r < reps));
         if ok {

@@ -10,6 +10,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::features::PrehashedMap;
 use crate::index::NarrativeId;
 use crate::snapshot::{Decoder, Encoder, SnapshotError};
+use tangkal_model::ItemId;
 
 /// Velocity is counted in buckets of this many seconds, kept for [`HISTORY`] seconds.
 const BUCKET: i64 = 300;
@@ -19,7 +20,7 @@ const HISTORY: i64 = 48 * 3600;
 #[derive(Debug, Clone, Copy)]
 pub struct Sighting<'a> {
     /// The caller's id for the item (a store row id, a line number): names the representative copy.
-    pub item: u64,
+    pub item: ItemId,
     pub platform: &'a str,
     pub account: Option<&'a str>,
     /// UTC seconds.
@@ -46,7 +47,7 @@ pub struct Figures {
     /// The last 6 hours run at more than 1.5 times the rate of the 18 hours before them.
     pub accelerating: bool,
     /// The item of the most central copy: the variant the most copies matched.
-    pub representative_item: u64,
+    pub representative_item: ItemId,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -120,12 +121,12 @@ pub struct SpreadBook {
     /// Hash of (platform, account id) → account number.
     accounts: PrehashedMap<u64, u32>,
     /// Item of each representative, by representative number.
-    representative_items: Vec<u64>,
+    representative_items: Vec<ItemId>,
 }
 
 impl SpreadBook {
     pub(crate) fn record(&mut self, narrative: NarrativeId, rep: u32, rep_copies: u32, sighting: &Sighting<'_>) {
-        let n = narrative as usize;
+        let n = narrative.index();
         if self.spreads.len() <= n {
             self.spreads.resize_with(n + 1, Spread::default);
         }
@@ -169,13 +170,13 @@ impl SpreadBook {
 
     /// Folds `absorbed` into `into` after the index merged them.
     pub(crate) fn merge(&mut self, absorbed: NarrativeId, into: NarrativeId) {
-        let n = self.spreads.len().max(absorbed.max(into) as usize + 1);
+        let n = self.spreads.len().max(absorbed.max(into).index() + 1);
         self.spreads.resize_with(n, Spread::default);
-        let a = std::mem::take(&mut self.spreads[absorbed as usize]);
+        let a = std::mem::take(&mut self.spreads[absorbed.index()]);
         if a.items == 0 {
             return;
         }
-        let s = &mut self.spreads[into as usize];
+        let s = &mut self.spreads[into.index()];
         if s.items == 0 {
             *s = a;
             return;
@@ -200,7 +201,7 @@ impl SpreadBook {
 
     /// The figures of a narrative that has items, with velocity as of `now` (UTC seconds).
     pub fn figures(&self, narrative: NarrativeId, now: i64) -> Option<Figures> {
-        let s = self.spreads.get(narrative as usize).filter(|s| s.items > 0)?;
+        let s = self.spreads.get(narrative.index()).filter(|s| s.items > 0)?;
         let since = |hours: i64| -> u64 {
             s.buckets
                 .iter()
@@ -239,12 +240,12 @@ impl SpreadBook {
 
     /// When a narrative with items was last seen.
     pub fn last_seen(&self, narrative: NarrativeId) -> Option<i64> {
-        self.spreads.get(narrative as usize).filter(|s| s.items > 0).map(|s| s.last_seen)
+        self.spreads.get(narrative.index()).filter(|s| s.items > 0).map(|s| s.last_seen)
     }
 
     /// Narratives that have items (merged-away ones have none), in id order.
     pub fn narratives(&self) -> impl Iterator<Item = NarrativeId> + '_ {
-        self.spreads.iter().enumerate().filter(|(_, s)| s.items > 0).map(|(i, _)| i as NarrativeId)
+        self.spreads.iter().enumerate().filter(|(_, s)| s.items > 0).map(|(i, _)| NarrativeId(i as u32))
     }
 
     fn platform(&mut self, name: &str) -> u16 {
@@ -292,7 +293,7 @@ impl SpreadBook {
         }
         e.len(self.representative_items.len())?;
         for &item in &self.representative_items {
-            e.u64(item)?;
+            e.u64(item.get() as u64)?;
         }
         Ok(())
     }
@@ -334,7 +335,7 @@ impl SpreadBook {
             book.accounts.insert(key, d.u32()?);
         }
         for _ in 0..d.len()? {
-            book.representative_items.push(d.u64()?);
+            book.representative_items.push(ItemId(d.u64()? as i64));
         }
         let reps = book.representative_items.len() as u32;
         if book.spreads.iter().any(|s| s.items > 0 && s.representative >= reps) {

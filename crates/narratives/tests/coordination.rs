@@ -1,9 +1,10 @@
 //! Coordinated-sharing detection on hand-made timelines.
 
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_narratives::coordination::{detect, Params, Post};
 
 fn post(item: u64, narrative: u32, account: u32, time: i64, text: u64) -> Post {
-    Post { item, narrative, platform: 0, account, time, text }
+    Post { item: ItemId(item as i64), narrative: NarrativeId(narrative), platform: 0, account, time, text }
 }
 
 /// Eighteen organic narratives spread over hours, and a five-account network that starts two more
@@ -44,14 +45,14 @@ fn a_network_posting_in_bursts_again_and_again_is_flagged() {
         assert!(flag.expected_by_chance < Params::default().alpha);
         assert_eq!(flag.repeat_accounts, vec![0, 1, 2, 3, 4]);
     }
-    let organic: Vec<u64> = posts.iter().filter(|p| p.account >= 100).map(|p| p.item).collect();
+    let organic: Vec<ItemId> = posts.iter().filter(|p| p.account >= 100).map(|p| p.item).collect();
     assert!(detection.flags.iter().all(|f| f.items.iter().all(|i| !organic.contains(i))));
 }
 
 #[test]
 fn accounts_that_burst_only_once_are_not_flagged() {
     let mut posts = timeline();
-    for p in posts.iter_mut().filter(|p| p.narrative == 19 && p.account < 100) {
+    for p in posts.iter_mut().filter(|p| p.narrative == NarrativeId(19) && p.account < 100) {
         p.account += 5;
     }
     let detection = detect(&posts, &Params::default());
@@ -86,6 +87,6 @@ fn organic_copies_of_a_viral_narrative_are_not_a_burst() {
         posts.push(post(1_000 + item, 20, 200 + next(60) as u32, time, next(3)));
     }
     let detection = detect(&posts, &Params::default());
-    assert!(detection.flags.iter().all(|f| f.narrative != 20), "{:#?}", detection.flags);
+    assert!(detection.flags.iter().all(|f| f.narrative != NarrativeId(20)), "{:#?}", detection.flags);
     assert_eq!(detection.flags.len(), 2);
 }

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::sample::select;
 use tangkal_fuzz::{mutated, noise, proptest, target, Outcome};
+use tangkal_model::ItemId;
 use tangkal_narratives::index::Config;
 use tangkal_narratives::spread::Sighting;
 use tangkal_narratives::Tracker;
@@ -89,7 +90,7 @@ fn observe_stream(tracker: &mut Tracker, input: &[u8], first_item: u64) {
         time += i64::from(knobs >> 4) * 3600 - 7200;
         let account = format!("u{}", knobs & 7);
         let sighting = Sighting {
-            item: first_item + n as u64,
+            item: ItemId((first_item + n as u64) as i64),
             platform: PLATFORMS[usize::from(knobs) % PLATFORMS.len()],
             account: (knobs & 8 == 0).then_some(account.as_str()),
             published_at: time,
@@ -143,7 +144,8 @@ fn round_trips(input: &[u8]) -> Outcome {
         return Err("the reloaded tracker writes other bytes".into());
     }
     let next = "Beredar kabar bantuan sosial dua juta rupiah untuk semua warga";
-    let sighting = Sighting { item: 1 << 40, platform: "x", account: Some("u1"), published_at: 0, views: 1, shares: 0 };
+    let sighting =
+        Sighting { item: ItemId(1 << 40), platform: "x", account: Some("u1"), published_at: 0, views: 1, shares: 0 };
     let (a, b) = (original.observe(next, &sighting), reloaded.observe(next, &sighting));
     if a != b {
         return Err(format!("after reloading the next item goes elsewhere: {a:?} vs {b:?}"));

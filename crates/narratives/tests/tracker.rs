@@ -1,5 +1,6 @@
 //! Behaviour of the whole tracker on small hand-made streams.
 
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_narratives::index::Config;
 use tangkal_narratives::spread::Sighting;
 use tangkal_narratives::Tracker;
@@ -15,7 +16,14 @@ const NEWS: &str = "Harga beras premium di pasar tradisional Jakarta naik tipis 
     pasokan dari daerah sentra produksi berkurang karena hujan deras yang melanda sejumlah wilayah.";
 
 fn sighting(item: u64, account: &str, time: i64) -> Sighting<'_> {
-    Sighting { item, platform: "facebook", account: Some(account), published_at: time, views: 10, shares: 1 }
+    Sighting {
+        item: ItemId(item as i64),
+        platform: "facebook",
+        account: Some(account),
+        published_at: time,
+        views: 10,
+        shares: 1,
+    }
 }
 
 fn tracker() -> Tracker {
@@ -57,9 +65,9 @@ fn exact_copies_add_no_representative() {
         t.observe(&text, &sighting(i, "a", i as i64));
     }
     assert_eq!(t.index().representatives(), 1);
-    let figures = t.spread().figures(1, 1000).unwrap();
+    let figures = t.spread().figures(NarrativeId(1), 1000).unwrap();
     assert_eq!(figures.items, 1000);
-    assert_eq!(figures.representative_item, 0);
+    assert_eq!(figures.representative_item, ItemId(0));
 }
 
 #[test]
@@ -136,13 +144,13 @@ fn a_narrative_is_quiet_exactly_when_its_velocities_fall_to_zero() {
     t.observe(HOAX, &sighting(0, "a", seen));
     let day = 24 * 3600;
     for now in [seen, seen + day, seen + day + 9, seen + day + 10, seen + 2 * day] {
-        let quiet = t.spread().is_quiet(1, now);
-        let figures = t.spread().figures(1, now).unwrap();
+        let quiet = t.spread().is_quiet(NarrativeId(1), now);
+        let figures = t.spread().figures(NarrativeId(1), now).unwrap();
         assert_eq!(quiet, figures.velocity_24h == 0.0, "at {now}: quiet {quiet}, {figures:?}");
     }
-    assert!(!t.spread().is_quiet(1, seen + day + 9));
-    assert!(t.spread().is_quiet(1, seen + day + 10));
-    assert!(t.spread().is_quiet(99, seen), "a narrative without items is quiet");
+    assert!(!t.spread().is_quiet(NarrativeId(1), seen + day + 9));
+    assert!(t.spread().is_quiet(NarrativeId(1), seen + day + 10));
+    assert!(t.spread().is_quiet(NarrativeId(99), seen), "a narrative without items is quiet");
 }
 
 #[test]
@@ -159,12 +167,12 @@ fn velocity_counts_recent_items_and_sees_acceleration() {
         t.observe(HOAX, &sighting(item, "b", 23 * hour + 1 + m * 60));
         item += 1;
     }
-    let f = t.spread().figures(1, 23 * hour + 12 * 60).unwrap();
+    let f = t.spread().figures(NarrativeId(1), 23 * hour + 12 * 60).unwrap();
     assert_eq!(f.velocity_1h, 13.0);
     assert_eq!(f.velocity_6h, 18.0 / 6.0);
     assert!(f.accelerating);
     assert_eq!((f.first_seen, f.accounts, f.views), (0, 2, 360));
-    let calm = t.spread().figures(1, 60 * hour).unwrap();
+    let calm = t.spread().figures(NarrativeId(1), 60 * hour).unwrap();
     assert_eq!(calm.velocity_24h, 0.0);
     assert!(!calm.accelerating);
 }

@@ -1,5 +1,6 @@
 //! Coordinated-sharing flags of stored narratives, for the command line and the desk alike.
 
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_narratives::coordination::{self, Detection, Params, Post};
 use tangkal_store::Store;
 
@@ -10,8 +11,8 @@ pub fn detect_stored(store: &dyn Store) -> tangkal_store::Result<Detection> {
         .narrative_posts()?
         .into_iter()
         .map(|p| Post {
-            item: p.item_id as u64,
-            narrative: p.narrative as u32,
+            item: ItemId(p.item_id),
+            narrative: NarrativeId::try_from(p.narrative).expect("narrative ids are the index's"),
             // Account rows are per platform already.
             platform: 0,
             account: p.platform_account as u32,

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tangkal_model::Item;
+use tangkal_model::{Item, ItemId};
 use tangkal_narratives::features::{Features, Featurizer};
 use tangkal_narratives::index::{Assignment, Config, NarrativeId};
 use tangkal_narratives::spread::{Sighting, SpreadBook};
@@ -137,7 +137,7 @@ impl NarrativeStage {
         }
         for item in items {
             let sighting = Sighting {
-                item: item.id as u64,
+                item: ItemId(item.id),
                 platform: &item.platform,
                 account: item.account.as_deref(),
                 published_at: item.published_at,
@@ -157,15 +157,15 @@ impl NarrativeStage {
     fn record(&mut self, item: i64, a: &Assignment) -> Placement {
         for &absorbed in &a.merged {
             self.pending.merges.push(NarrativeMerge {
-                absorbed: absorbed as i64,
-                into: a.narrative as i64,
+                absorbed: absorbed.into(),
+                into: a.narrative.into(),
                 item_id: item,
             });
             self.touched.remove(&absorbed);
             self.hot.remove(&absorbed);
         }
         self.touched.insert(a.narrative);
-        Placement { narrative: a.narrative as i64, copy: a.representative as i64 }
+        Placement { narrative: a.narrative.into(), copy: a.representative as i64 }
     }
 
     /// Writes what is pending: merges, assignments made after the fact, and the figures of the
@@ -228,7 +228,7 @@ impl NarrativeStage {
 fn figures_row(spread: &SpreadBook, narrative: NarrativeId, now: i64) -> Option<NarrativeRow> {
     let f = spread.figures(narrative, now)?;
     Some(NarrativeRow {
-        id: f.narrative as i64,
+        id: f.narrative.into(),
         first_seen: f.first_seen,
         last_seen: f.last_seen,
         items: f.items,
@@ -240,7 +240,7 @@ fn figures_row(spread: &SpreadBook, narrative: NarrativeId, now: i64) -> Option<
         velocity_6h: f.velocity_6h,
         velocity_24h: f.velocity_24h,
         accelerating: f.accelerating,
-        representative_item_id: f.representative_item as i64,
+        representative_item_id: f.representative_item.get(),
     })
 }
 
@@ -253,7 +253,7 @@ impl crate::Stage for NarrativeStage {
     /// stored with its narrative.
     fn place(&mut self, id: i64, item: &Item, features: &Features) -> Option<Placement> {
         let sighting = Sighting {
-            item: id as u64,
+            item: ItemId(id),
             platform: &item.platform,
             account: item.author.as_ref().map(|a| a.id.as_str()),
             published_at: item.published_at.timestamp(),

@@ -132,7 +132,12 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
 
 /// One prediction line, `{"cluster":7,"coordinated":false,"id":"x:1"}`, written straight to `out`
 /// (keys in sorted order, as `serde_json::Value` prints them).
-fn write_prediction(out: &mut impl Write, id: &str, cluster: u32, coordinated: bool) -> anyhow::Result<()> {
+fn write_prediction(
+    out: &mut impl Write,
+    id: &str,
+    cluster: tangkal_model::NarrativeId,
+    coordinated: bool,
+) -> anyhow::Result<()> {
     out.write_all(b"{\"cluster\":")?;
     serde_json::to_writer(&mut *out, &cluster)?;
     out.write_all(if coordinated { b",\"coordinated\":true,\"id\":" } else { b",\"coordinated\":false,\"id\":" })?;
@@ -322,7 +327,7 @@ fn print_matches(claim: Option<&NarrativeClaim>, matches: &[NarrativeMatch]) {
 /// The coordination flags of one narrative, detected over the whole stream.
 fn coordination_flags(store: &dyn tangkal_store::Store, narrative: i64) -> anyhow::Result<Detection> {
     let mut detection = tangkal_pipeline::coordination::detect_stored(store)?;
-    detection.flags.retain(|f| f.narrative as i64 == narrative);
+    detection.flags.retain(|f| i64::from(f.narrative) == narrative);
     Ok(detection)
 }
 
