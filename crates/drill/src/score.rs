@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use tangkal_cases::{Case, SlaState};
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_response::clarification::ClarificationStatus;
 use tangkal_response::report::ReportStatus;
 use tangkal_store::{CaseFilter, ClarificationFilter, ReportFilter, Store, TakedownFilter};
@@ -124,8 +125,8 @@ fn scenario_narrative(
     case: &Case,
     narratives: &BTreeMap<String, String>,
 ) -> tangkal_store::Result<Option<String>> {
-    let mut items = case.items.clone();
-    for id in case.narratives.iter().filter_map(|n| n.parse::<i64>().ok()) {
+    let mut items: Vec<ItemId> = case.items.iter().copied().map(ItemId).collect();
+    for id in case.narratives.iter().filter_map(|n| n.parse::<NarrativeId>().ok()) {
         items.extend(store.get_narrative(id)?.map(|row| row.representative_item_id));
     }
     let mut votes: BTreeMap<&str, usize> = BTreeMap::new();

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_nats::jetstream::context::Publish;
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_pipeline::NarrativeStage;
 use tangkal_store::{AuditFiles, NarrativeInput, PlacerLock, PostgresStore};
 use tokio::sync::watch;
@@ -204,7 +205,7 @@ async fn place(
 /// acknowledgement floor passes a message only once it is acknowledged), but NATS 2.9 restarted after a
 /// kill -9 was seen to move the floor past messages no worker had acknowledged yet. They are placed now, out
 /// of stream order, rather than never; returns the narratives that changed.
-fn place_late(placing: &mut Placing) -> anyhow::Result<Vec<(i64, i64)>> {
+fn place_late(placing: &mut Placing) -> anyhow::Result<Vec<(NarrativeId, ItemId)>> {
     let Placing { store, stage, .. } = placing;
     let covered = stage.covered();
     let late = store.unplaced_intake_items(covered, STEP)?;
@@ -218,7 +219,7 @@ fn place_late(placing: &mut Placing) -> anyhow::Result<Vec<(i64, i64)>> {
 /// What a step did.
 struct Step {
     /// Narratives whose figures were written, each with its central copy's item.
-    changed: Vec<(i64, i64)>,
+    changed: Vec<(NarrativeId, ItemId)>,
     /// As many items as a step takes: more may be waiting.
     full: bool,
     /// Items were placed.
@@ -270,7 +271,7 @@ async fn snapshot(thread: &StoreThread<State>, stream: &str) -> anyhow::Result<i
 /// NATS takes them all (the placer cannot go on without NATS anyway), except once asked to stop: a placer
 /// stopping while NATS is down gives up on them rather than never stop (they are matched when they next
 /// change).
-async fn request_matching(intake: &Intake, changed: &[(i64, i64)], stop: &watch::Receiver<bool>) {
+async fn request_matching(intake: &Intake, changed: &[(NarrativeId, ItemId)], stop: &watch::Receiver<bool>) {
     let mut pause = Duration::from_millis(250);
     loop {
         match publish_matching(intake, changed).await {
@@ -288,7 +289,7 @@ async fn request_matching(intake: &Intake, changed: &[(i64, i64)], stop: &watch:
     }
 }
 
-async fn publish_matching(intake: &Intake, changed: &[(i64, i64)]) -> anyhow::Result<()> {
+async fn publish_matching(intake: &Intake, changed: &[(NarrativeId, ItemId)]) -> anyhow::Result<()> {
     if changed.is_empty() {
         return Ok(());
     }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_store::{CaseFilter, ItemFilter, NarrativeOrder, NarrativeRow, Store};
 
 /// A small deterministic generator (SplitMix64).
@@ -185,11 +186,11 @@ pub fn stream(n: usize, seed: u64, messages: &[String]) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// The narrative of each item.
-    pub placements: BTreeMap<String, Option<i64>>,
+    pub placements: BTreeMap<String, Option<NarrativeId>>,
     /// Each live narrative's figures, with the external id of its central copy (the row's item id zeroed).
     pub narratives: Vec<(NarrativeRow, String)>,
     /// Each case: what opened it, and the live narratives it links.
-    pub cases: BTreeSet<(String, Vec<i64>)>,
+    pub cases: BTreeSet<(String, Vec<NarrativeId>)>,
 }
 
 impl Outcome {
@@ -206,9 +207,10 @@ impl Outcome {
         for post in self.placements.keys().filter(|p| !expected.placements.contains_key(*p)) {
             found.push(format!("post {post}: not expected"));
         }
-        let expected_rows: BTreeMap<i64, &(NarrativeRow, String)> =
+        let expected_rows: BTreeMap<NarrativeId, &(NarrativeRow, String)> =
             expected.narratives.iter().map(|n| (n.0.id, n)).collect();
-        let got_rows: BTreeMap<i64, &(NarrativeRow, String)> = self.narratives.iter().map(|n| (n.0.id, n)).collect();
+        let got_rows: BTreeMap<NarrativeId, &(NarrativeRow, String)> =
+            self.narratives.iter().map(|n| (n.0.id, n)).collect();
         for (id, want) in &expected_rows {
             match got_rows.get(id) {
                 Some(got) if got == want => {}
@@ -233,7 +235,7 @@ impl Outcome {
 
 /// Reads the [`Outcome`] of `store`.
 pub fn outcome(store: &dyn Store) -> anyhow::Result<Outcome> {
-    let external = |id: i64| -> anyhow::Result<String> {
+    let external = |id: ItemId| -> anyhow::Result<String> {
         Ok(store.get_item(id)?.and_then(|i| i.external_id).unwrap_or_else(|| format!("#{id}")))
     };
     let placements = store
@@ -244,7 +246,7 @@ pub fn outcome(store: &dyn Store) -> anyhow::Result<Outcome> {
     let mut narratives = Vec::new();
     for mut row in store.list_narratives(NarrativeOrder::Size, u64::MAX >> 2, 0)? {
         let central = external(row.representative_item_id)?;
-        row.representative_item_id = 0;
+        row.representative_item_id = ItemId(0);
         narratives.push((row, central));
     }
     narratives.sort_by_key(|(row, _)| row.id);
@@ -254,7 +256,8 @@ pub fn outcome(store: &dyn Store) -> anyhow::Result<Outcome> {
         let Some(case) = store.case(summary.id)? else { continue };
         let mut linked = BTreeSet::new();
         for narrative in &case.narratives {
-            if let Some(live) = store.get_narrative(narrative.parse()?)? {
+            let Ok(id) = NarrativeId::try_from(narrative.parse::<i64>()?) else { continue };
+            if let Some(live) = store.get_narrative(id)? {
                 linked.insert(live.id);
             }
         }

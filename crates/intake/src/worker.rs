@@ -27,7 +27,7 @@ use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::context::Publish;
 use async_nats::jetstream::{AckKind, Message};
 use futures_util::StreamExt;
-use tangkal_model::{parse_json_item, Identity, Item};
+use tangkal_model::{parse_json_item, Identity, Item, NarrativeId};
 use tangkal_narratives::features::Featurizer;
 use tangkal_pipeline::MatchingStage;
 use tangkal_store::{AuditFiles, ItemRecord, PostgresStore, SourceRef, StoreError};
@@ -408,7 +408,7 @@ async fn match_narratives(
         if messages.is_empty() {
             continue;
         }
-        let narratives: Vec<i64> =
+        let narratives: Vec<NarrativeId> =
             messages.iter().filter_map(|m| std::str::from_utf8(&m.payload).ok()?.trim().parse().ok()).collect();
         let options = options.clone();
         let outcome = matcher

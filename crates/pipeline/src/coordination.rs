@@ -1,6 +1,5 @@
 //! Coordinated-sharing flags of stored narratives, for the command line and the desk alike.
 
-use tangkal_model::{ItemId, NarrativeId};
 use tangkal_narratives::coordination::{self, Detection, Params, Post};
 use tangkal_store::Store;
 
@@ -11,8 +10,8 @@ pub fn detect_stored(store: &dyn Store) -> tangkal_store::Result<Detection> {
         .narrative_posts()?
         .into_iter()
         .map(|p| Post {
-            item: ItemId(p.item_id),
-            narrative: NarrativeId::try_from(p.narrative).expect("narrative ids are the index's"),
+            item: p.item_id,
+            narrative: p.narrative,
             // Account rows are per platform already.
             platform: 0,
             account: p.platform_account as u32,

@@ -3,7 +3,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use anyhow::Context;
 
 use serde::Serialize;
-use tangkal_model::{Identity, Item};
+use tangkal_model::{Identity, Item, ItemId};
 use tangkal_narratives::features::{Features, Featurizer};
 use tangkal_store::{ItemPlan, ItemRecord, Placement, Store};
 
@@ -64,7 +64,7 @@ pub trait Stage: Send {
         None
     }
     /// Told of each item the store does not have yet, in order, with the row id it will get.
-    fn place(&mut self, _id: i64, _item: &Item, _features: &Features) -> Option<Placement> {
+    fn place(&mut self, _id: ItemId, _item: &Item, _features: &Features) -> Option<Placement> {
         None
     }
     fn after_commit(&mut self, store: &mut dyn Store) -> anyhow::Result<()>;
@@ -218,7 +218,7 @@ fn place(stages: &mut [&mut dyn Stage], batch: &Batch, new: &[(usize, i64)]) -> 
             let (item, _, features) = &batch.items[position];
             let mut placement = None;
             for stage in stages.iter_mut() {
-                placement = placement.or(stage.place(id, item, features));
+                placement = placement.or(stage.place(ItemId(id), item, features));
             }
             placement
         })

@@ -18,6 +18,7 @@ use anyhow::Context;
 use serde::Serialize;
 use tangkal_cases::{Clock, NewCase, Origin, Priority, Signals, SystemClock, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS};
 use tangkal_matcher::{Answer, Match, Matcher, Thresholds};
+use tangkal_model::NarrativeId;
 use tangkal_store::{
     FactCheckFilter, FactCheckMatch, NarrativeClaim, NarrativeMatches, NarrativeRow, PendingNarrative, SettingStore,
     Store,
@@ -125,7 +126,7 @@ impl MatchingStage {
     /// Matches those of `narratives` (each followed to the narrative it was merged into) whose record does not
     /// agree with their central copy, the matcher and the fact-checks, as [`MatchingStage::catch_up`] would
     /// find them. Fact-checks or thresholds changed since the last call are taken into account first.
-    pub fn match_narratives(&mut self, store: &mut dyn Store, narratives: &[i64]) -> anyhow::Result<()> {
+    pub fn match_narratives(&mut self, store: &mut dyn Store, narratives: &[NarrativeId]) -> anyhow::Result<()> {
         let fresh = active(store)?;
         let current =
             |a: &Option<Active>| a.as_ref().map(|a| (a.factchecks_revision.clone(), a.matcher_version.clone()));
@@ -361,7 +362,7 @@ fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals, origin_ref: 
         origin: Some(Origin::Detector),
         origin_ref: Some(origin_ref),
         narratives: vec![row.id.to_string()],
-        items: vec![row.representative_item_id],
+        items: vec![row.representative_item_id.get()],
         platforms: row.platforms.clone(),
         signals,
         ..NewCase::default()
@@ -524,7 +525,7 @@ mod tests {
         assert_eq!(MatchingStage::open(store.as_mut()).unwrap().totals().matched, 0, "re-running matches nothing");
     }
 
-    fn narrative_of_id(store: &dyn Store, id: i64) -> NarrativeRow {
+    fn narrative_of_id(store: &dyn Store, id: NarrativeId) -> NarrativeRow {
         store.get_narrative(id).unwrap().unwrap()
     }
 }

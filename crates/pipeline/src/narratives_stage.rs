@@ -114,9 +114,9 @@ impl NarrativeStage {
     pub fn catch_up(&mut self, store: &mut dyn Store) -> anyhow::Result<u64> {
         let mut assigned = 0;
         loop {
-            let items = store.items_after(self.covered, STEP)?;
+            let items = store.items_after(ItemId(self.covered), STEP)?;
             let Some(last) = items.last() else { return Ok(assigned) };
-            let last = last.id;
+            let last = last.id.get();
             assigned += items.len() as u64;
             self.assign_stored(store, &items, last)?;
         }
@@ -130,14 +130,14 @@ impl NarrativeStage {
         store: &mut dyn Store,
         items: &[NarrativeInput],
         covered: i64,
-    ) -> anyhow::Result<Vec<(i64, i64)>> {
+    ) -> anyhow::Result<Vec<(NarrativeId, ItemId)>> {
         if items.is_empty() {
             self.covered = covered;
             return Ok(Vec::new());
         }
         for item in items {
             let sighting = Sighting {
-                item: ItemId(item.id),
+                item: item.id,
                 platform: &item.platform,
                 account: item.account.as_deref(),
                 published_at: item.published_at,
@@ -154,24 +154,20 @@ impl NarrativeStage {
     }
 
     /// Notes what one assignment changed.
-    fn record(&mut self, item: i64, a: &Assignment) -> Placement {
+    fn record(&mut self, item: ItemId, a: &Assignment) -> Placement {
         for &absorbed in &a.merged {
-            self.pending.merges.push(NarrativeMerge {
-                absorbed: absorbed.into(),
-                into: a.narrative.into(),
-                item_id: item,
-            });
+            self.pending.merges.push(NarrativeMerge { absorbed, into: a.narrative, item_id: item });
             self.touched.remove(&absorbed);
             self.hot.remove(&absorbed);
         }
         self.touched.insert(a.narrative);
-        Placement { narrative: a.narrative.into(), copy: a.representative as i64 }
+        Placement { narrative: a.narrative, copy: a.representative as i64 }
     }
 
     /// Writes what is pending: merges, assignments made after the fact, and the figures of the
     /// narratives that changed or that just left the last 24 hours (their velocities fell to zero). Returns
     /// the narratives whose figures it wrote, each with its central copy's item.
-    fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(i64, i64)>> {
+    fn write(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(NarrativeId, ItemId)>> {
         let now = self.now;
         let spread = self.tracker.spread();
         let cooled: Vec<NarrativeId> = self.hot.iter().copied().filter(|&n| spread.is_quiet(n, now)).collect();
@@ -189,7 +185,7 @@ impl NarrativeStage {
 
     /// Writes the figures of every narrative seen in the last 24 hours, so that velocities are as of the
     /// newest item.
-    pub fn flush(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(i64, i64)>> {
+    pub fn flush(&mut self, store: &mut dyn Store) -> anyhow::Result<Vec<(NarrativeId, ItemId)>> {
         self.touched.extend(self.hot.iter().copied());
         self.write(store)
     }
@@ -228,7 +224,7 @@ impl NarrativeStage {
 fn figures_row(spread: &SpreadBook, narrative: NarrativeId, now: i64) -> Option<NarrativeRow> {
     let f = spread.figures(narrative, now)?;
     Some(NarrativeRow {
-        id: f.narrative.into(),
+        id: f.narrative,
         first_seen: f.first_seen,
         last_seen: f.last_seen,
         items: f.items,
@@ -240,7 +236,7 @@ fn figures_row(spread: &SpreadBook, narrative: NarrativeId, now: i64) -> Option<
         velocity_6h: f.velocity_6h,
         velocity_24h: f.velocity_24h,
         accelerating: f.accelerating,
-        representative_item_id: f.representative_item.get(),
+        representative_item_id: f.representative_item,
     })
 }
 
@@ -251,9 +247,9 @@ impl crate::Stage for NarrativeStage {
 
     /// Items arriving through ingest are assigned here, before they are written, so that each row is
     /// stored with its narrative.
-    fn place(&mut self, id: i64, item: &Item, features: &Features) -> Option<Placement> {
+    fn place(&mut self, id: ItemId, item: &Item, features: &Features) -> Option<Placement> {
         let sighting = Sighting {
-            item: ItemId(id),
+            item: id,
             platform: &item.platform,
             account: item.author.as_ref().map(|a| a.id.as_str()),
             published_at: item.published_at.timestamp(),
@@ -262,7 +258,7 @@ impl crate::Stage for NarrativeStage {
         };
         self.now = self.now.max(sighting.published_at);
         let observation = self.tracker.observe_features(features, &sighting);
-        self.covered = id;
+        self.covered = id.get();
         Some(self.record(id, &observation.assignment))
     }
 
@@ -326,17 +322,17 @@ mod tests {
         store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
     }
 
-    fn assignments(store: &dyn Store) -> Vec<(i64, i64)> {
-        store.items_after(0, 1000).unwrap().iter().map(|i| (i.id, store_narrative(store, i.id))).collect()
+    fn assignments(store: &dyn Store) -> Vec<(ItemId, NarrativeId)> {
+        store.items_after(ItemId(0), 1000).unwrap().iter().map(|i| (i.id, store_narrative(store, i.id))).collect()
     }
 
-    fn store_narrative(store: &dyn Store, item: i64) -> i64 {
+    fn store_narrative(store: &dyn Store, item: ItemId) -> NarrativeId {
         store
             .list_narratives(NarrativeOrder::Size, 100, 0)
             .unwrap()
             .into_iter()
             .find(|n| store.narrative_item_ids(n.id, 1000).unwrap().contains(&item))
-            .map_or(0, |n| n.id)
+            .map_or(NarrativeId(0), |n| n.id)
     }
 
     #[test]
@@ -357,7 +353,7 @@ mod tests {
         stage.finish(store.as_mut()).unwrap();
         let after_restart = assignments(store.as_ref());
         assert_eq!(after_restart.len(), 20);
-        assert!(after_restart.iter().all(|&(_, n)| n > 0));
+        assert!(after_restart.iter().all(|&(_, n)| n.get() > 0));
 
         // Without the snapshot the index is rebuilt from the store, with the same result.
         std::fs::remove_file(dir.path().join(SNAPSHOT_FILE)).unwrap();
@@ -391,7 +387,7 @@ mod tests {
         stage.finish(store.as_mut()).unwrap();
         let placed = assignments(store.as_ref());
         assert_eq!(placed.len(), 20);
-        assert!(placed.iter().all(|&(_, n)| n > 0));
+        assert!(placed.iter().all(|&(_, n)| n.get() > 0));
         let narratives = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
         assert_eq!(narratives.iter().map(|n| n.items).sum::<u64>(), 20, "figures count every placed item once");
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tangkal_cases::{Actor, Permission};
+use tangkal_model::NarrativeId;
 
 use crate::text::{clean_text, web_url};
 use crate::{Reference, ReferenceKind, ResponseError};
@@ -288,7 +289,7 @@ pub struct ReportAnswer {
 pub struct ReportIntake {
     pub channel: ReportChannel,
     pub answer: Option<ReportAnswer>,
-    pub narrative_id: Option<i64>,
+    pub narrative_id: Option<NarrativeId>,
     pub case_id: Option<i64>,
 }
 
@@ -308,7 +309,8 @@ pub struct CitizenReport {
     pub contact_erased: bool,
     pub status: ReportStatus,
     pub answer: Option<ReportAnswer>,
-    pub narrative_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub narrative_id: Option<NarrativeId>,
     pub case_id: Option<i64>,
     pub dismiss_reason: Option<String>,
     pub received_at: DateTime<Utc>,

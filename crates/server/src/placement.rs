@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
+use tangkal_model::NarrativeId;
 use tangkal_narratives::index::Scratch;
 use tangkal_narratives::Tracker;
 
@@ -62,12 +63,12 @@ impl Narratives {
     }
 
     /// The narrative `text` would join if it were posted now (its id as the store knows it), if any.
-    pub fn place(&self, text: &str) -> Option<i64> {
+    pub fn place(&self, text: &str) -> Option<NarrativeId> {
         let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone()?;
         let features = loaded.tracker.featurizer().features(text);
         let mut scratch = loaded.scratch.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
         let placed = loaded.tracker.index().place(&features, &mut scratch);
         loaded.scratch.lock().unwrap_or_else(|e| e.into_inner()).push(scratch);
-        placed.map(|(narrative, _)| i64::from(narrative))
+        placed.map(|(narrative, _)| narrative)
     }
 }

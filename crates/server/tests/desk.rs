@@ -409,6 +409,10 @@ async fn a_narrative_page_shows_its_spread_and_opens_one_case() {
     assert_eq!(html.matches("<rect").count(), 1, "three posts in one hour: one bar");
     assert!(html.contains("akun0") && html.contains("akun2"), "the accounts involved");
     assert!(html.contains("Tidak ada penyebaran terkoordinasi yang terdeteksi."));
+    for unknown in ["12", "5000000000", "-1"] {
+        let (status, _, _) = page(&app, &analyst, &format!("/desk/narratives/{unknown}")).await;
+        assert_eq!(status, 404, "narrative {unknown}: no narrative has that id");
+    }
 
     let reviewer = session(&app, &username(Role::Reviewer)).await;
     let open = format!("/desk/narratives/{narrative}/case");

@@ -13,7 +13,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tangkal_cases::{Clock, NewCase, Role, Status, Urgency};
-use tangkal_model::FactCheck;
+use tangkal_model::{FactCheck, NarrativeId};
 use tangkal_store::ItemFilter;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
@@ -152,7 +152,7 @@ async fn reports_are_answered_by_imported_fact_checks_at_start_and_imported_whil
 
 /// A server over the sample posts, ingested with their narratives, and the id of the narrative of the
 /// PLN blackout rumour, which has no fact-check.
-async fn with_sample_narratives() -> (TestApp, i64, String) {
+async fn with_sample_narratives() -> (TestApp, NarrativeId, String) {
     let app = spawn_with(|config| {
         let mut store = tangkal_store::open(&config.store).unwrap();
         let items = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/items.jsonl");
@@ -206,7 +206,7 @@ async fn a_report_joins_the_narrative_it_copies_and_that_narrative_s_open_case()
     let id = receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap().parse::<i64>().unwrap();
     let (status, detail) = app.call(Method::GET, &format!("/api/v1/reports/{id}"), Role::Analyst, None).await;
     assert_eq!(status, 200, "{detail}");
-    assert_eq!((detail["narrative_id"].as_i64(), detail["case_id"].as_i64()), (Some(narrative), Some(case)));
+    assert_eq!((detail["narrative_id"].as_i64(), detail["case_id"].as_i64()), (Some(i64::from(narrative)), Some(case)));
     assert_eq!(detail["status"], "received");
     let (_, by_case) = app.call(Method::GET, &format!("/api/v1/reports?case={case}"), Role::Analyst, None).await;
     assert_eq!(by_case["total"], 1, "{by_case}");
@@ -223,7 +223,11 @@ async fn a_report_joins_the_narrative_it_copies_and_that_narrative_s_open_case()
     let (_, receipt) = report(&app, json!({"text": post, "platform": "facebook"})).await;
     let id = receipt["reference"].as_str().unwrap().rsplit('/').next().unwrap();
     let (_, detail) = app.call(Method::GET, &format!("/api/v1/reports/{id}"), Role::Analyst, None).await;
-    assert_eq!((detail["narrative_id"].as_i64(), detail["case_id"].as_i64()), (Some(narrative), None), "{detail}");
+    assert_eq!(
+        (detail["narrative_id"].as_i64(), detail["case_id"].as_i64()),
+        (Some(i64::from(narrative)), None),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

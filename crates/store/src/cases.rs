@@ -8,6 +8,8 @@ use tangkal_cases::{
     AT_RISK_DIVISOR,
 };
 
+use tangkal_model::{ItemId, NarrativeId};
+
 use crate::users::time;
 use crate::{Result, StoreError};
 
@@ -81,8 +83,8 @@ pub trait CaseStore {
     fn link_narrative(
         &mut self,
         case_id: i64,
-        narrative: i64,
-        item: i64,
+        narrative: NarrativeId,
+        item: ItemId,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<bool>;
@@ -451,8 +453,11 @@ mod tests {
         assert_eq!(store.open_case_for_origin("factcheck:fc-1").unwrap(), Some(case.id));
         assert_eq!(store.open_case_for_origin("factcheck:fc-2").unwrap(), None);
 
-        assert!(store.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap());
-        assert!(!store.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap(), "linked once");
+        assert!(store.link_narrative(case.id, NarrativeId(7), ItemId(70), "detector:claims", t0).unwrap());
+        assert!(
+            !store.link_narrative(case.id, NarrativeId(7), ItemId(70), "detector:claims", t0).unwrap(),
+            "linked once"
+        );
         let linked = store.case(case.id).unwrap().unwrap();
         assert_eq!(linked.narratives, vec!["n-1".to_string(), "7".to_string()]);
         assert!(linked.items.contains(&70));
@@ -567,7 +572,7 @@ mod tests {
                     s.spawn(|| {
                         let mut server = backend.open();
                         start.wait();
-                        server.link_narrative(case.id, 7, 70, "detector:claims", t0).unwrap()
+                        server.link_narrative(case.id, NarrativeId(7), ItemId(70), "detector:claims", t0).unwrap()
                     })
                 })
                 .collect();

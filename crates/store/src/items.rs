@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use tangkal_model::{Author, Identity, Item, Metrics};
+use tangkal_model::{Author, Identity, Item, ItemId, Metrics, NarrativeId};
 
 use crate::{Result, StoreError};
 
@@ -20,7 +20,7 @@ pub struct ItemRecord<'a> {
 /// Where a new item belongs, decided while its batch is written so that the row is stored complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
-    pub narrative: i64,
+    pub narrative: NarrativeId,
     /// Which variant of the narrative the item copied.
     pub copy: i64,
 }
@@ -68,7 +68,7 @@ impl std::ops::AddAssign for WriteCounts {
 /// An item as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredItem {
-    pub id: i64,
+    pub id: ItemId,
     pub platform: String,
     pub external_id: Option<String>,
     pub url: Option<String>,
@@ -80,7 +80,7 @@ pub struct StoredItem {
     pub fingerprint: u64,
     pub raw: String,
     /// The narrative the item belongs to (the surviving one after merges); None until placed.
-    pub narrative_id: Option<i64>,
+    pub narrative_id: Option<NarrativeId>,
 }
 
 /// Which items to read; every condition is optional and they combine with AND.
@@ -95,7 +95,7 @@ pub struct ItemFilter {
 
 /// Told of every record that a write stores for the first time, in batch order, with the row id it
 /// gets and its position in the batch; answers where the item belongs, if anywhere.
-pub type PlaceNew<'p> = dyn FnMut(i64, usize) -> Option<Placement> + 'p;
+pub type PlaceNew<'p> = dyn FnMut(ItemId, usize) -> Option<Placement> + 'p;
 
 pub trait ItemStore {
     /// Stores a batch atomically: either every record of it is written or none is. Records whose
@@ -113,7 +113,7 @@ pub trait ItemStore {
     ) -> Result<WriteCounts> {
         let opened = self.begin_writes()?;
         let plan = self.plan_items(source, records)?;
-        let placements: Vec<_> = plan.new.iter().map(|&(position, id)| place(id, position)).collect();
+        let placements: Vec<_> = plan.new.iter().map(|&(position, id)| place(ItemId(id), position)).collect();
         let counts = self.insert_planned(plan, records, &placements)?;
         if opened {
             self.commit_writes()?;
@@ -146,7 +146,7 @@ pub trait ItemStore {
     /// Newest first.
     fn list_items(&self, filter: &ItemFilter, limit: u64, offset: u64) -> Result<Vec<StoredItem>>;
     fn count_items(&self, filter: &ItemFilter) -> Result<u64>;
-    fn get_item(&self, id: i64) -> Result<Option<StoredItem>>;
+    fn get_item(&self, id: ItemId) -> Result<Option<StoredItem>>;
 }
 
 pub(crate) fn account_key(platform: &str, account_id: &str) -> u128 {
@@ -614,7 +614,7 @@ mod tests {
         let plan_first = store.plan_items(&source(), &records(&first)).unwrap();
         let plan_second = store.plan_items(&source(), &records(&second)).unwrap();
         let placed = plan_first.new[0].1;
-        let placement = Some(Placement { narrative: 9, copy: 1 });
+        let placement = Some(Placement { narrative: NarrativeId(9), copy: 1 });
         assert_eq!(
             store.insert_planned(plan_first, &records(&first), &[placement, None]).unwrap(),
             WriteCounts { new: 2, updated: 0, duplicate: 0 }
@@ -625,7 +625,7 @@ mod tests {
         assert_eq!(stored.len(), 3);
         let views_of_22 = stored.iter().find(|s| s.external_id.as_deref() == Some("22")).unwrap().metrics.views;
         assert_eq!(views_of_22, 7, "the later copy's metrics, planned before the first was inserted");
-        assert_eq!(store.get_item(placed).unwrap().unwrap().narrative_id, Some(9));
+        assert_eq!(store.get_item(ItemId(placed)).unwrap().unwrap().narrative_id, Some(NarrativeId(9)));
         assert_eq!(store.count_items(&ItemFilter::default()).unwrap(), 3);
     }
 
@@ -668,7 +668,7 @@ mod tests {
         assert_eq!(store.list_items(&until, 10, 0).unwrap().len(), 1);
         let id = store.list_items(&percent, 1, 0).unwrap()[0].id;
         assert_eq!(store.get_item(id).unwrap().unwrap().text, "diskon 100% hari ini");
-        assert_eq!(store.get_item(id + 100).unwrap(), None);
+        assert_eq!(store.get_item(ItemId(id.get() + 100)).unwrap(), None);
         let newest_first: Vec<_> =
             store.list_items(&ItemFilter::default(), 10, 0).unwrap().iter().map(|s| s.id).collect();
         assert_eq!(store.list_items(&ItemFilter::default(), 1, 1).unwrap()[0].id, newest_first[1]);

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use tangkal_cases::Priority;
+use tangkal_model::{ItemId, NarrativeId};
 
 use crate::Result;
 
@@ -32,9 +33,9 @@ pub struct NarrativeMatch {
 /// The outcome of matching one narrative.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NarrativeClaim {
-    pub narrative_id: i64,
+    pub narrative_id: NarrativeId,
     /// The copy that was matched: the narrative's central copy at the time.
-    pub representative_item_id: i64,
+    pub representative_item_id: ItemId,
     pub matcher_version: String,
     pub factchecks_revision: String,
     pub matched_at: i64,
@@ -57,8 +58,8 @@ pub struct NarrativeMatches {
 /// A narrative waiting to be matched, with the text of its central copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingNarrative {
-    pub narrative_id: i64,
-    pub representative_item_id: i64,
+    pub narrative_id: NarrativeId,
+    pub representative_item_id: ItemId,
     pub text: String,
 }
 
@@ -78,13 +79,13 @@ pub trait MatchStore {
     /// Replaces each narrative's earlier outcome and matches, all in one transaction. A case recorded
     /// earlier stays recorded when `claim.case_id` is `None`.
     fn save_narrative_matches(&mut self, batch: &[NarrativeMatches]) -> Result<()>;
-    fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>>;
+    fn narrative_claim(&self, narrative_id: NarrativeId) -> Result<Option<NarrativeClaim>>;
     /// The stored matches of a narrative, best first.
-    fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>>;
+    fn narrative_matches(&self, narrative_id: NarrativeId) -> Result<Vec<NarrativeMatch>>;
     /// The oldest case linking the narrative or a narrative merged into it, whoever opened it.
-    fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>>;
+    fn narrative_case(&self, narrative_id: NarrativeId) -> Result<Option<i64>>;
     /// The best stored match of each of `narrative_ids` that has one, for lists.
-    fn best_matches(&self, narrative_ids: &[i64]) -> Result<Vec<(i64, NarrativeMatch)>> {
+    fn best_matches(&self, narrative_ids: &[NarrativeId]) -> Result<Vec<(NarrativeId, NarrativeMatch)>> {
         let mut found = Vec::new();
         for &id in narrative_ids {
             if let Some(best) = self.narrative_matches(id)?.into_iter().next() {
@@ -114,7 +115,7 @@ mod tests {
     const VERSION: &str = "matcher 1";
 
     /// A store with `items` items, each the only item of the narrative with its own id.
-    fn store_with_narratives(backend: &Backend, items: usize) -> (Box<dyn Store>, Vec<i64>) {
+    fn store_with_narratives(backend: &Backend, items: usize) -> (Box<dyn Store>, Vec<NarrativeId>) {
         let mut store = backend.open();
         let parsed: Vec<_> = (0..items)
             .map(|i| {
@@ -127,14 +128,24 @@ mod tests {
         let records: Vec<_> =
             parsed.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
         store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
-        let ids: Vec<i64> = store.items_after(0, 100).unwrap().iter().map(|i| i.id).collect();
+        let ids: Vec<NarrativeId> = store
+            .items_after(ItemId(0), 100)
+            .unwrap()
+            .iter()
+            .map(|i| NarrativeId::try_from(i.id.get()).unwrap())
+            .collect();
         let update = NarrativeUpdate {
-            assignments: ids.iter().map(|&id| (id, id, 0)).collect(),
+            assignments: ids.iter().map(|&id| (item_of(id), id, 0)).collect(),
             merges: vec![],
-            figures: ids.iter().map(|&id| one_item_narrative(id, id)).collect(),
+            figures: ids.iter().map(|&id| one_item_narrative(id, item_of(id))).collect(),
         };
         store.save_narratives(&update).unwrap();
         (store, ids)
+    }
+
+    /// The only item of narrative `narrative`, which has the same id.
+    fn item_of(narrative: NarrativeId) -> ItemId {
+        ItemId(narrative.into())
     }
 
     fn factcheck(id: &str, title: &str) -> FactCheck {
@@ -160,7 +171,7 @@ mod tests {
         store.save_narrative_matches(&[NarrativeMatches { claim, matches }])
     }
 
-    fn claim(narrative: i64, representative: i64, revision: &str, case_id: Option<i64>) -> NarrativeClaim {
+    fn claim(narrative: NarrativeId, representative: ItemId, revision: &str, case_id: Option<i64>) -> NarrativeClaim {
         NarrativeClaim {
             narrative_id: narrative,
             representative_item_id: representative,
@@ -174,7 +185,7 @@ mod tests {
         }
     }
 
-    fn pending(store: &dyn Store, revision: &str) -> Vec<i64> {
+    fn pending(store: &dyn Store, revision: &str) -> Vec<NarrativeId> {
         store.narratives_to_match(VERSION, revision, 0, 100).unwrap().iter().map(|p| p.narrative_id).collect()
     }
 
@@ -202,8 +213,8 @@ mod tests {
         assert_eq!(text, "teks nomor 0");
 
         let n = ids[0];
-        save(&mut *store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
-        save(&mut *store, claim(n, n, "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut *store, claim(n, item_of(n), "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
+        save(&mut *store, claim(n, item_of(n), "r1", None), vec![found("fc-1", 0.9), found("fc-2", 0.5)]).unwrap();
         let matches = store.narrative_matches(n).unwrap();
         assert_eq!(
             matches.iter().map(|m| (m.rank, m.found.factcheck_id.as_str())).collect::<Vec<_>>(),
@@ -218,13 +229,13 @@ mod tests {
         // The central copy changes: matched again; the fewer new matches replace the old ones.
         store
             .save_narratives(&NarrativeUpdate {
-                assignments: vec![(ids[1], n, 1)],
+                assignments: vec![(item_of(ids[1]), n, 1)],
                 merges: vec![],
-                figures: vec![one_item_narrative(n, ids[1])],
+                figures: vec![one_item_narrative(n, item_of(ids[1]))],
             })
             .unwrap();
         assert_eq!(pending(&*store, "r1")[0], n);
-        let mut rematched = claim(n, ids[1], "r1", None);
+        let mut rematched = claim(n, item_of(ids[1]), "r1", None);
         rematched.debunked = false;
         rematched.priority = None;
         save(&mut *store, rematched.clone(), vec![found("fc-2", 0.6)]).unwrap();
@@ -239,8 +250,11 @@ mod tests {
         let n = ids[0];
         let other = ids[1];
         let err = store.save_narrative_matches(&[
-            NarrativeMatches { claim: claim(other, other, "r1", None), matches: vec![found("fc-1", 0.8)] },
-            NarrativeMatches { claim: claim(n, n, "r1", None), matches: vec![found("fc-1", 0.9), found("fc-9", 0.5)] },
+            NarrativeMatches { claim: claim(other, item_of(other), "r1", None), matches: vec![found("fc-1", 0.8)] },
+            NarrativeMatches {
+                claim: claim(n, item_of(n), "r1", None),
+                matches: vec![found("fc-1", 0.9), found("fc-9", 0.5)],
+            },
         ]);
         assert!(matches!(err, Err(StoreError::Invalid { field: "factcheck_id", .. })), "{err:?}");
         assert_eq!(store.narrative_claim(n).unwrap(), None);
@@ -265,14 +279,14 @@ mod tests {
         store
             .save_narratives(&NarrativeUpdate {
                 assignments: vec![],
-                merges: vec![NarrativeMerge { absorbed, into: kept, item_id: absorbed }],
+                merges: vec![NarrativeMerge { absorbed, into: kept, item_id: item_of(absorbed) }],
                 figures: vec![],
             })
             .unwrap();
         assert_eq!(store.narrative_case(kept).unwrap(), Some(case.id), "the absorbed narrative's case counts");
 
-        save(&mut *store, claim(kept, kept, "r1", Some(case.id)), vec![found("fc-1", 0.9)]).unwrap();
-        save(&mut *store, claim(kept, kept, "r2", None), vec![]).unwrap();
+        save(&mut *store, claim(kept, item_of(kept), "r1", Some(case.id)), vec![found("fc-1", 0.9)]).unwrap();
+        save(&mut *store, claim(kept, item_of(kept), "r2", None), vec![]).unwrap();
         let stored = store.narrative_claim(kept).unwrap().unwrap();
         assert_eq!(stored.case_id, Some(case.id));
         assert_eq!(stored.factchecks_revision, "r2");
@@ -284,9 +298,9 @@ mod tests {
     fn servers_matching_the_same_narratives_at_once_leave_one_whole_outcome_each(backend: &Backend) {
         let (mut store, ids) = store_with_narratives(backend, 6);
         store.upsert_factchecks(&[factcheck("fc-1", "Hoaks satu"), factcheck("fc-2", "Hoaks dua")]).unwrap();
-        let outcome = |revision: &str, ids: Vec<i64>, matches: Vec<FactCheckMatch>| -> Vec<NarrativeMatches> {
+        let outcome = |revision: &str, ids: Vec<NarrativeId>, matches: Vec<FactCheckMatch>| -> Vec<NarrativeMatches> {
             ids.into_iter()
-                .map(|n| NarrativeMatches { claim: claim(n, n, revision, None), matches: matches.clone() })
+                .map(|n| NarrativeMatches { claim: claim(n, item_of(n), revision, None), matches: matches.clone() })
                 .collect()
         };
         let mut reversed = ids.clone();

@@ -1,13 +1,14 @@
 //! Narratives: each item's narrative, the figures per narrative, and the merge history.
 
 use serde::Serialize;
+use tangkal_model::{ItemId, NarrativeId};
 
 use crate::Result;
 
 /// What the narrative index reads of a stored item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NarrativeInput {
-    pub id: i64,
+    pub id: ItemId,
     pub platform: String,
     /// The platform's account id.
     pub account: Option<String>,
@@ -20,7 +21,7 @@ pub struct NarrativeInput {
 /// The figures of one narrative, as the tracker computed them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NarrativeRow {
-    pub id: i64,
+    pub id: NarrativeId,
     pub first_seen: i64,
     pub last_seen: i64,
     pub items: u64,
@@ -32,22 +33,22 @@ pub struct NarrativeRow {
     pub velocity_6h: f64,
     pub velocity_24h: f64,
     pub accelerating: bool,
-    pub representative_item_id: i64,
+    pub representative_item_id: ItemId,
 }
 
 /// One merge: `absorbed` is now part of `into`, proved by `item_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct NarrativeMerge {
-    pub absorbed: i64,
-    pub into: i64,
-    pub item_id: i64,
+    pub absorbed: NarrativeId,
+    pub into: NarrativeId,
+    pub item_id: ItemId,
 }
 
 /// Everything one step of the narrative stage writes, atomically.
 #[derive(Debug, Clone, Default)]
 pub struct NarrativeUpdate {
     /// (item, narrative, copy): the narrative each item joined and the variant it copied.
-    pub assignments: Vec<(i64, i64, i64)>,
+    pub assignments: Vec<(ItemId, NarrativeId, i64)>,
     pub merges: Vec<NarrativeMerge>,
     /// Narratives whose figures changed.
     pub figures: Vec<NarrativeRow>,
@@ -65,8 +66,8 @@ pub enum NarrativeOrder {
 /// A stored post as coordination detection reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NarrativePost {
-    pub item_id: i64,
-    pub narrative: i64,
+    pub item_id: ItemId,
+    pub narrative: NarrativeId,
     pub copy: i64,
     pub platform_account: i64,
     pub published_at: i64,
@@ -76,7 +77,7 @@ pub struct NarrativePost {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NarrativeVariant {
     /// The first item of the variant: the text that started it.
-    pub first_item_id: i64,
+    pub first_item_id: ItemId,
     pub posts: u64,
     pub accounts: u64,
     pub first_seen: i64,
@@ -108,27 +109,27 @@ pub struct HourlyPosts {
 
 pub trait NarrativeStore {
     /// Items stored after `after_id`, in storage order: what the narrative stage has not seen yet.
-    fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>>;
+    fn items_after(&self, after_id: ItemId, limit: u64) -> Result<Vec<NarrativeInput>>;
     /// Writes assignments, merges and figures in one transaction. Items of an absorbed narrative
     /// move to the narrative that absorbed it.
     fn save_narratives(&mut self, update: &NarrativeUpdate) -> Result<()>;
     /// Live narratives (not merged away).
     fn list_narratives(&self, order: NarrativeOrder, limit: u64, offset: u64) -> Result<Vec<NarrativeRow>>;
     /// A narrative by any id it ever had: merged ids resolve to the narrative that absorbed them.
-    fn get_narrative(&self, id: i64) -> Result<Option<NarrativeRow>>;
+    fn get_narrative(&self, id: NarrativeId) -> Result<Option<NarrativeRow>>;
     /// Narratives merged into `id`, directly or through others.
-    fn narrative_merges(&self, id: i64) -> Result<Vec<NarrativeMerge>>;
+    fn narrative_merges(&self, id: NarrativeId) -> Result<Vec<NarrativeMerge>>;
     /// Ids of the items of a narrative, newest first.
-    fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>>;
+    fn narrative_item_ids(&self, id: NarrativeId, limit: u64) -> Result<Vec<ItemId>>;
     /// Every post with a narrative and an account, for coordination detection, by narrative and time
     /// (then platform, account, copy and id: the order of the index that covers the query, so no sort).
     fn narrative_posts(&self) -> Result<Vec<NarrativePost>>;
     /// The largest variants of a narrative (by posts), at most `limit`.
-    fn narrative_variants(&self, id: i64, limit: u64) -> Result<Vec<NarrativeVariant>>;
+    fn narrative_variants(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeVariant>>;
     /// The accounts that posted a narrative most, at most `limit`.
-    fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>>;
+    fn narrative_accounts(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeAccount>>;
     /// Posts per hour and platform of a narrative, from `since` (UTC seconds), oldest first.
-    fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>>;
+    fn narrative_spread(&self, id: NarrativeId, since: i64) -> Result<Vec<HourlyPosts>>;
     /// Changes whenever an item is stored or a narrative's figures change: results computed over every
     /// narrative (coordination flags) stay valid while it does not.
     fn narratives_revision(&self) -> Result<(i64, i64)>;
@@ -163,7 +164,7 @@ pub(crate) fn clamp(v: u64) -> i64 {
 
 /// A narrative of one item on `x`, for the tests of stores that refer to narratives.
 #[cfg(test)]
-pub(crate) fn one_item_narrative(id: i64, representative_item_id: i64) -> NarrativeRow {
+pub(crate) fn one_item_narrative(id: NarrativeId, representative_item_id: ItemId) -> NarrativeRow {
     NarrativeRow {
         id,
         first_seen: 1,
@@ -214,23 +215,23 @@ mod tests {
     }
 
     /// Stores `items`; returns the ids of all stored items in storage order.
-    fn store_all(store: &mut dyn Store, items: &[Item]) -> Vec<i64> {
+    fn store_all(store: &mut dyn Store, items: &[Item]) -> Vec<ItemId> {
         let records: Vec<_> =
             items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
         store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
-        store.items_after(0, 1000).unwrap().iter().map(|p| p.id).collect()
+        store.items_after(ItemId(0), 1000).unwrap().iter().map(|p| p.id).collect()
     }
 
     /// Items `x:0` to `x:{n-1}` by accounts `u0`.. on `x`, a second apart; returns the ids of all stored
     /// items in storage order.
-    fn store_items(store: &mut dyn Store, n: usize) -> Vec<i64> {
+    fn store_items(store: &mut dyn Store, n: usize) -> Vec<ItemId> {
         let items: Vec<_> = (0..n).map(|i| item(i, "x", &format!("u{i}"), i as i64)).collect();
         store_all(store, &items)
     }
 
-    fn row(id: i64, items: u64, velocity: f64, representative: i64) -> NarrativeRow {
+    fn row(id: u32, items: u64, velocity: f64, representative: ItemId) -> NarrativeRow {
         NarrativeRow {
-            id,
+            id: NarrativeId(id),
             first_seen: 10,
             last_seen: 20,
             items,
@@ -246,39 +247,39 @@ mod tests {
         }
     }
 
-    fn ids_of(rows: &[NarrativeRow]) -> Vec<i64> {
-        rows.iter().map(|n| n.id).collect()
+    fn ids_of(rows: &[NarrativeRow]) -> Vec<u32> {
+        rows.iter().map(|n| n.id.get()).collect()
     }
 
     fn an_empty_store_has_no_narratives(backend: &Backend) {
         let mut store = backend.open();
-        assert!(store.items_after(0, 10).unwrap().is_empty());
+        assert!(store.items_after(ItemId(0), 10).unwrap().is_empty());
         assert_eq!(store.narratives_revision().unwrap(), (0, 0));
         store.save_narratives(&NarrativeUpdate::default()).unwrap();
         assert!(store.list_narratives(NarrativeOrder::Velocity, 10, 0).unwrap().is_empty());
-        assert!(store.get_narrative(1).unwrap().is_none());
-        assert!(store.narrative_merges(1).unwrap().is_empty());
-        assert!(store.narrative_item_ids(1, 10).unwrap().is_empty());
+        assert!(store.get_narrative(NarrativeId(1)).unwrap().is_none());
+        assert!(store.narrative_merges(NarrativeId(1)).unwrap().is_empty());
+        assert!(store.narrative_item_ids(NarrativeId(1), 10).unwrap().is_empty());
         assert!(store.narrative_posts().unwrap().is_empty());
-        assert!(store.narrative_variants(1, 10).unwrap().is_empty());
-        assert!(store.narrative_accounts(1, 10).unwrap().is_empty());
-        assert!(store.narrative_spread(1, 0).unwrap().is_empty());
+        assert!(store.narrative_variants(NarrativeId(1), 10).unwrap().is_empty());
+        assert!(store.narrative_accounts(NarrativeId(1), 10).unwrap().is_empty());
+        assert!(store.narrative_spread(NarrativeId(1), 0).unwrap().is_empty());
     }
 
     fn assignments_figures_and_merges_round_trip(backend: &Backend) {
         let mut store = backend.open();
         store_items(&mut *store, 4);
-        let pending = store.items_after(0, 10).unwrap();
+        let pending = store.items_after(ItemId(0), 10).unwrap();
         assert_eq!(pending.len(), 4);
         assert_eq!(pending[1].account.as_deref(), Some("u1"));
         assert_eq!((pending[1].platform.as_str(), pending[1].text.as_str()), ("x", "teks 1"));
         assert_eq!((pending[3].views, pending[3].shares), (3, 0));
-        let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+        let ids: Vec<ItemId> = pending.iter().map(|p| p.id).collect();
         assert_eq!(store.items_after(ids[2], 10).unwrap().len(), 1);
-        assert_eq!(store.items_after(0, 2).unwrap().iter().map(|p| p.id).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(store.items_after(ItemId(0), 2).unwrap().iter().map(|p| p.id).collect::<Vec<_>>(), ids[..2]);
 
         let update = NarrativeUpdate {
-            assignments: vec![(ids[0], 1, 0), (ids[1], 1, 0), (ids[2], 2, 1)],
+            assignments: vec![(ids[0], NarrativeId(1), 0), (ids[1], NarrativeId(1), 0), (ids[2], NarrativeId(2), 1)],
             merges: vec![],
             figures: vec![row(1, 2, 0.5, ids[0]), row(2, 1, 3.0, ids[2])],
         };
@@ -288,30 +289,37 @@ mod tests {
         assert_eq!(by_velocity[0].platforms, vec!["x", "facebook"]);
         assert_eq!(by_velocity[1], row(1, 2, 0.5, ids[0]), "figures round trip");
         let by_size = store.list_narratives(NarrativeOrder::Size, 10, 0).unwrap();
-        assert_eq!(by_size[0].id, 1);
+        assert_eq!(by_size[0].id, NarrativeId(1));
 
         let merge = NarrativeUpdate {
-            assignments: vec![(ids[3], 1, 0)],
+            assignments: vec![(ids[3], NarrativeId(1), 0)],
             merges: vec![
-                NarrativeMerge { absorbed: 2, into: 1, item_id: ids[3] },
-                NarrativeMerge { absorbed: 3, into: 1, item_id: ids[3] },
+                NarrativeMerge { absorbed: NarrativeId(2), into: NarrativeId(1), item_id: ids[3] },
+                NarrativeMerge { absorbed: NarrativeId(3), into: NarrativeId(1), item_id: ids[3] },
             ],
             figures: vec![row(1, 4, 1.0, ids[0])],
         };
         store.save_narratives(&merge).unwrap();
-        assert_eq!(store.get_narrative(2).unwrap().unwrap().id, 1, "a merged id resolves");
-        assert_eq!(store.get_narrative(3).unwrap().unwrap().id, 1, "so does one that never had figures");
-        assert_eq!(store.narrative_merges(1).unwrap(), merge.merges);
-        assert_eq!(store.narrative_item_ids(1, 10).unwrap(), ids.iter().rev().copied().collect::<Vec<_>>());
-        assert_eq!(store.narrative_item_ids(1, 2).unwrap(), vec![ids[3], ids[2]], "newest first");
+        assert_eq!(store.get_narrative(NarrativeId(2)).unwrap().unwrap().id, NarrativeId(1), "a merged id resolves");
+        assert_eq!(
+            store.get_narrative(NarrativeId(3)).unwrap().unwrap().id,
+            NarrativeId(1),
+            "so does one that never had figures"
+        );
+        assert_eq!(store.narrative_merges(NarrativeId(1)).unwrap(), merge.merges);
+        assert_eq!(
+            store.narrative_item_ids(NarrativeId(1), 10).unwrap(),
+            ids.iter().rev().copied().collect::<Vec<_>>()
+        );
+        assert_eq!(store.narrative_item_ids(NarrativeId(1), 2).unwrap(), vec![ids[3], ids[2]], "newest first");
         assert_eq!(store.list_narratives(NarrativeOrder::Recent, 10, 0).unwrap().len(), 1);
         let posts = store.narrative_posts().unwrap();
         assert_eq!(
             posts.iter().map(|p| (p.item_id, p.narrative)).collect::<Vec<_>>(),
-            ids.iter().map(|&i| (i, 1)).collect::<Vec<_>>()
+            ids.iter().map(|&i| (i, NarrativeId(1))).collect::<Vec<_>>()
         );
         assert_eq!(posts.iter().map(|p| p.copy).collect::<Vec<_>>(), vec![0, 0, 1, 0]);
-        assert!(store.get_narrative(99).unwrap().is_none());
+        assert!(store.get_narrative(NarrativeId(99)).unwrap().is_none());
     }
 
     fn variants_accounts_and_hourly_spread_are_counted_per_narrative(backend: &Backend) {
@@ -319,19 +327,24 @@ mod tests {
         let ids = store_items(&mut *store, 4);
         // Three copies of variant 7 (the central one) and one of variant 8; item 3 is another narrative's.
         let update = NarrativeUpdate {
-            assignments: vec![(ids[0], 1, 7), (ids[1], 1, 7), (ids[2], 1, 8), (ids[3], 2, 0)],
+            assignments: vec![
+                (ids[0], NarrativeId(1), 7),
+                (ids[1], NarrativeId(1), 7),
+                (ids[2], NarrativeId(1), 8),
+                (ids[3], NarrativeId(2), 0),
+            ],
             merges: vec![],
             figures: vec![row(1, 3, 1.0, ids[1]), row(2, 1, 1.0, ids[3])],
         };
         store.save_narratives(&update).unwrap();
-        let variants = store.narrative_variants(1, 10).unwrap();
+        let variants = store.narrative_variants(NarrativeId(1), 10).unwrap();
         assert_eq!(variants.len(), 2);
         assert_eq!((variants[0].first_item_id, variants[0].posts, variants[0].central), (ids[0], 2, true));
         assert_eq!((variants[1].first_item_id, variants[1].posts, variants[1].central), (ids[2], 1, false));
         assert_eq!((variants[0].accounts, variants[0].last_seen - variants[0].first_seen), (2, 1));
-        assert_eq!(store.narrative_variants(1, 1).unwrap().len(), 1);
+        assert_eq!(store.narrative_variants(NarrativeId(1), 1).unwrap().len(), 1);
 
-        let accounts = store.narrative_accounts(1, 10).unwrap();
+        let accounts = store.narrative_accounts(NarrativeId(1), 10).unwrap();
         assert_eq!(accounts.len(), 3, "one account per item in the fixture");
         assert!(accounts.iter().all(|a| a.posts == 1 && a.platform == "x"));
         assert_eq!(
@@ -339,19 +352,19 @@ mod tests {
             vec!["u0", "u1", "u2"],
             "ties: the earliest poster first"
         );
-        assert_eq!(store.narrative_accounts(1, 1).unwrap().len(), 1);
+        assert_eq!(store.narrative_accounts(NarrativeId(1), 1).unwrap().len(), 1);
 
         // All fixture items are posted within one minute: one hour, one platform.
-        let hour = store.narrative_spread(1, 0).unwrap();
+        let hour = store.narrative_spread(NarrativeId(1), 0).unwrap();
         assert_eq!(hour.len(), 1);
         assert_eq!((hour[0].platform.as_str(), hour[0].posts, hour[0].hour % 3600), ("x", 3, 0));
-        assert!(store.narrative_spread(1, hour[0].hour + 3600).unwrap().is_empty());
+        assert!(store.narrative_spread(NarrativeId(1), hour[0].hour + 3600).unwrap().is_empty());
     }
 
     fn every_order_breaks_ties_by_id_and_pages(backend: &Backend) {
         let mut store = backend.open();
         let ids = store_items(&mut *store, 1);
-        let figures = |id: i64, velocity: [f64; 3], items: u64, reach: (u64, u64), last_seen: i64| NarrativeRow {
+        let figures = |id: u32, velocity: [f64; 3], items: u64, reach: (u64, u64), last_seen: i64| NarrativeRow {
             velocity_1h: velocity[0],
             velocity_6h: velocity[1],
             velocity_24h: velocity[2],
@@ -389,27 +402,27 @@ mod tests {
         let ids = store_items(&mut *store, 3);
         // An item assigned twice, and a narrative's figures given twice: the last wins.
         let update = NarrativeUpdate {
-            assignments: vec![(ids[0], 1, 0), (ids[1], 1, 0), (ids[0], 2, 5)],
+            assignments: vec![(ids[0], NarrativeId(1), 0), (ids[1], NarrativeId(1), 0), (ids[0], NarrativeId(2), 5)],
             merges: vec![],
             figures: vec![row(1, 9, 0.0, ids[0]), row(2, 1, 0.0, ids[0]), row(1, 1, 0.0, ids[1])],
         };
         store.save_narratives(&update).unwrap();
-        assert_eq!(store.narrative_item_ids(1, 10).unwrap(), vec![ids[1]]);
-        assert_eq!(store.narrative_item_ids(2, 10).unwrap(), vec![ids[0]]);
-        assert_eq!(store.get_narrative(1).unwrap().unwrap(), row(1, 1, 0.0, ids[1]));
+        assert_eq!(store.narrative_item_ids(NarrativeId(1), 10).unwrap(), vec![ids[1]]);
+        assert_eq!(store.narrative_item_ids(NarrativeId(2), 10).unwrap(), vec![ids[0]]);
+        assert_eq!(store.get_narrative(NarrativeId(1)).unwrap().unwrap(), row(1, 1, 0.0, ids[1]));
 
         // New figures replace the old ones, the central copy too, and other narratives stay.
         let moved = NarrativeRow { platforms: vec!["tiktok".into()], accelerating: true, ..row(1, 2, 4.5, ids[2]) };
         store
             .save_narratives(&NarrativeUpdate {
-                assignments: vec![(ids[2], 1, 3)],
+                assignments: vec![(ids[2], NarrativeId(1), 3)],
                 figures: vec![moved.clone()],
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!(store.get_narrative(1).unwrap().unwrap(), moved);
-        assert_eq!(store.get_narrative(2).unwrap().unwrap(), row(2, 1, 0.0, ids[0]));
-        let variants = store.narrative_variants(1, 10).unwrap();
+        assert_eq!(store.get_narrative(NarrativeId(1)).unwrap().unwrap(), moved);
+        assert_eq!(store.get_narrative(NarrativeId(2)).unwrap().unwrap(), row(2, 1, 0.0, ids[0]));
+        let variants = store.narrative_variants(NarrativeId(1), 10).unwrap();
         assert_eq!(
             variants.iter().map(|v| (v.first_item_id, v.central)).collect::<Vec<_>>(),
             vec![(ids[1], false), (ids[2], true)]
@@ -421,7 +434,12 @@ mod tests {
         let ids = store_items(&mut *store, 5);
         store
             .save_narratives(&NarrativeUpdate {
-                assignments: vec![(ids[0], 1, 0), (ids[1], 2, 0), (ids[2], 3, 0), (ids[3], 4, 0)],
+                assignments: vec![
+                    (ids[0], NarrativeId(1), 0),
+                    (ids[1], NarrativeId(2), 0),
+                    (ids[2], NarrativeId(3), 0),
+                    (ids[3], NarrativeId(4), 0),
+                ],
                 figures: (1..=4).map(|n| row(n, 1, n as f64, ids[n as usize - 1])).collect(),
                 ..Default::default()
             })
@@ -429,43 +447,46 @@ mod tests {
         // 3 into 2, then 2 into 1: what 3 held, with the item assigned to it in this very update, ends in 1.
         // 4 is absorbed twice: its first merge is the one recorded, and moved its items.
         let merges = vec![
-            NarrativeMerge { absorbed: 3, into: 2, item_id: ids[4] },
-            NarrativeMerge { absorbed: 2, into: 1, item_id: ids[4] },
-            NarrativeMerge { absorbed: 4, into: 1, item_id: ids[3] },
-            NarrativeMerge { absorbed: 4, into: 2, item_id: ids[4] },
+            NarrativeMerge { absorbed: NarrativeId(3), into: NarrativeId(2), item_id: ids[4] },
+            NarrativeMerge { absorbed: NarrativeId(2), into: NarrativeId(1), item_id: ids[4] },
+            NarrativeMerge { absorbed: NarrativeId(4), into: NarrativeId(1), item_id: ids[3] },
+            NarrativeMerge { absorbed: NarrativeId(4), into: NarrativeId(2), item_id: ids[4] },
         ];
         store
             .save_narratives(&NarrativeUpdate {
-                assignments: vec![(ids[4], 3, 0)],
+                assignments: vec![(ids[4], NarrativeId(3), 0)],
                 merges: merges.clone(),
                 figures: vec![row(1, 5, 9.0, ids[0])],
             })
             .unwrap();
-        let mut in_one = store.narrative_item_ids(1, 10).unwrap();
+        let mut in_one = store.narrative_item_ids(NarrativeId(1), 10).unwrap();
         in_one.sort();
         assert_eq!(in_one, ids, "the item assigned to 3 in the same update followed too");
-        for absorbed in [2, 3, 4] {
-            assert_eq!(store.get_narrative(absorbed).unwrap().unwrap().id, 1, "{absorbed} resolves to 1");
+        for absorbed in [2, 3, 4].map(NarrativeId) {
+            assert_eq!(store.get_narrative(absorbed).unwrap().unwrap().id, NarrativeId(1), "{absorbed} resolves to 1");
             assert!(store.narrative_item_ids(absorbed, 10).unwrap().is_empty());
         }
         assert_eq!(
-            store.narrative_merges(1).unwrap(),
+            store.narrative_merges(NarrativeId(1)).unwrap(),
             vec![merges[1], merges[0], merges[2]],
             "by absorbed id; the first merge of 4 is the one recorded"
         );
-        assert_eq!(store.narrative_merges(2).unwrap(), merges[..1]);
+        assert_eq!(store.narrative_merges(NarrativeId(2)).unwrap(), merges[..1]);
         assert_eq!(ids_of(&store.list_narratives(NarrativeOrder::Velocity, 10, 0).unwrap()), vec![1]);
-        assert!(store.narrative_posts().unwrap().iter().all(|p| p.narrative == 1));
+        assert!(store.narrative_posts().unwrap().iter().all(|p| p.narrative == NarrativeId(1)));
 
         // A narrative that never had figures, absorbed into another such one, both in one update.
         store
             .save_narratives(&NarrativeUpdate {
-                merges: vec![NarrativeMerge { absorbed: 9, into: 8, item_id: ids[0] }],
+                merges: vec![NarrativeMerge { absorbed: NarrativeId(9), into: NarrativeId(8), item_id: ids[0] }],
                 ..Default::default()
             })
             .unwrap();
-        let empty = store.get_narrative(9).unwrap().unwrap();
-        assert_eq!((empty.id, empty.items, empty.representative_item_id, empty.platforms.len()), (8, 0, 0, 0));
+        let empty = store.get_narrative(NarrativeId(9)).unwrap().unwrap();
+        assert_eq!(
+            (empty.id, empty.items, empty.representative_item_id, empty.platforms.len()),
+            (NarrativeId(8), 0, ItemId(0), 0)
+        );
         assert_eq!(ids_of(&store.list_narratives(NarrativeOrder::Velocity, 10, 0).unwrap()), vec![1, 8]);
     }
 
@@ -473,7 +494,7 @@ mod tests {
         let mut store = backend.open();
         let ids = store_items(&mut *store, 4);
         let before = store.narratives_revision().unwrap();
-        assert_eq!(before, (ids[3], 0));
+        assert_eq!(before, (ids[3].get(), 0));
         store_items(&mut *store, 5);
         let after_item = store.narratives_revision().unwrap();
         assert_ne!(after_item, before, "a new item moves the revision");
@@ -502,7 +523,13 @@ mod tests {
         );
         store
             .save_narratives(&NarrativeUpdate {
-                assignments: vec![(ids[0], 2, 1), (ids[1], 2, 2), (ids[2], 2, 1), (ids[3], 2, 0), (ids[4], 1, 0)],
+                assignments: vec![
+                    (ids[0], NarrativeId(2), 1),
+                    (ids[1], NarrativeId(2), 2),
+                    (ids[2], NarrativeId(2), 1),
+                    (ids[3], NarrativeId(2), 0),
+                    (ids[4], NarrativeId(1), 0),
+                ],
                 ..Default::default()
             })
             .unwrap();
@@ -516,13 +543,13 @@ mod tests {
         assert!(posts[3].platform_account < posts[4].platform_account);
         assert_eq!(posts[4].published_at, T0 + 3605);
 
-        let spread = store.narrative_spread(2, 0).unwrap();
+        let spread = store.narrative_spread(NarrativeId(2), 0).unwrap();
         let hour = |h: i64| (T0 + h * 3600) / 3600 * 3600;
         let by_hour: Vec<_> = spread.iter().map(|h| (h.hour, h.platform.as_str(), h.posts)).collect();
         assert_eq!(by_hour, vec![(hour(0), "x", 1), (hour(1), "facebook", 1), (hour(1), "x", 2)]);
-        assert_eq!(store.narrative_spread(2, T0 + 3605).unwrap().len(), 2, "from `since` on");
-        assert!(store.narrative_spread(1, T0 + 2).unwrap().is_empty());
-        assert!(store.narrative_spread(3, 0).unwrap().is_empty(), "no items: no hours");
+        assert_eq!(store.narrative_spread(NarrativeId(2), T0 + 3605).unwrap().len(), 2, "from `since` on");
+        assert!(store.narrative_spread(NarrativeId(1), T0 + 2).unwrap().is_empty());
+        assert!(store.narrative_spread(NarrativeId(3), 0).unwrap().is_empty(), "no items: no hours");
     }
 
     fn a_text_kept_apart_from_the_raw_record_is_read(backend: &Backend) {
@@ -531,7 +558,7 @@ mod tests {
         apart.text = "teks lain".into();
         apart.text_in_raw = false;
         store_all(&mut *store, &[apart, item(1, "x", "u0", 0)]);
-        let texts: Vec<_> = store.items_after(0, 10).unwrap().into_iter().map(|p| p.text).collect();
+        let texts: Vec<_> = store.items_after(ItemId(0), 10).unwrap().into_iter().map(|p| p.text).collect();
         assert_eq!(texts, vec!["teks lain", "teks 1"]);
     }
 
@@ -558,8 +585,12 @@ mod tests {
                 std::thread::spawn(move || {
                     for round in 0..30 {
                         let mut update = NarrativeUpdate {
-                            assignments: vec![(ids[round % 2], 1, 0)],
-                            merges: vec![NarrativeMerge { absorbed: 52, into: 51, item_id: ids[0] }],
+                            assignments: vec![(ids[round % 2], NarrativeId(1), 0)],
+                            merges: vec![NarrativeMerge {
+                                absorbed: NarrativeId(52),
+                                into: NarrativeId(51),
+                                item_id: ids[0],
+                            }],
                             figures: (1..=50).map(|n| row(n, 3, round as f64, ids[1])).collect(),
                         };
                         if reversed {
@@ -576,7 +607,7 @@ mod tests {
         }
         let store = backend.open();
         assert_eq!(store.list_narratives(NarrativeOrder::Size, 100, 0).unwrap().len(), 51, "1 to 51; 52 merged");
-        assert_eq!(store.narrative_merges(51).unwrap().len(), 1);
-        assert_eq!(store.narrative_item_ids(1, 10).unwrap().len(), 2);
+        assert_eq!(store.narrative_merges(NarrativeId(51)).unwrap().len(), 1);
+        assert_eq!(store.narrative_item_ids(NarrativeId(1), 10).unwrap().len(), 2);
     }
 }

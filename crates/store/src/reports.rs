@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use tangkal_cases::Actor;
+use tangkal_model::NarrativeId;
 use tangkal_response::report::{CitizenReport, ReportChange, ReportStatus};
 use tangkal_response::ResponseError;
 
@@ -16,7 +17,7 @@ pub struct ReportFilter {
     pub status: Option<ReportStatus>,
     pub platform: Option<String>,
     pub case_id: Option<i64>,
-    pub narrative_id: Option<i64>,
+    pub narrative_id: Option<NarrativeId>,
     /// Received at or after this instant.
     pub since: Option<DateTime<Utc>>,
     /// With an instant answer (true) or without one (false).
@@ -49,7 +50,7 @@ pub trait ReportStore {
     /// Where a report that reads like narrative `narrative_id` joins triage: the narrative as it stands
     /// now (merges followed) and its earliest open case, if any (one linking it or a narrative merged
     /// into it). None when the store does not know the narrative.
-    fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>>;
+    fn triage_of(&self, narrative_id: NarrativeId) -> Result<Option<(NarrativeId, Option<i64>)>>;
 }
 
 pub(crate) const SELECT: &str =
@@ -61,7 +62,7 @@ pub(crate) struct Matching {
     pub status: Option<&'static str>,
     pub platform: Option<String>,
     pub case_id: Option<i64>,
-    pub narrative_id: Option<i64>,
+    pub narrative_id: Option<NarrativeId>,
     /// UTC seconds.
     pub since: Option<i64>,
     pub answered: Option<bool>,
@@ -130,6 +131,7 @@ mod tests {
     use chrono::Duration;
     use rand_core::OsRng;
     use tangkal_cases::{Role, UserRef};
+    use tangkal_model::ItemId;
     use tangkal_response::report::{NewReport, ReportIntake, StatusToken};
 
     use super::*;
@@ -281,7 +283,7 @@ mod tests {
         let (late, _) = receive(store.as_mut(), "b", None, t0() + Duration::minutes(10));
         sql(backend, &format!("UPDATE citizen_reports SET narrative_id = 4 WHERE id = {}", early.id));
         let ids = |f: ReportFilter| store.list_reports(&f, 10, 0).unwrap().iter().map(|r| r.id).collect::<Vec<_>>();
-        assert_eq!(ids(ReportFilter { narrative_id: Some(4), ..ReportFilter::default() }), [early.id]);
+        assert_eq!(ids(ReportFilter { narrative_id: Some(NarrativeId(4)), ..ReportFilter::default() }), [early.id]);
         let since = |t: DateTime<Utc>| ReportFilter { since: Some(t), ..ReportFilter::default() };
         assert_eq!(ids(since(t0())), [late.id, early.id], "at the instant itself");
         assert_eq!(ids(since(t0() + Duration::milliseconds(500))), [late.id], "stored, and shown, to the second");
@@ -383,35 +385,43 @@ mod tests {
         let records: Vec<_> =
             items.iter().map(|item| ItemRecord { item, identity: item.identity(), fingerprint: 1 }).collect();
         desk.store.write_items(&SourceRef { kind: "file".into(), location: "t.jsonl".into() }, &records).unwrap();
-        let ids: Vec<i64> = desk.store.items_after(0, 10).unwrap().iter().map(|i| i.id).collect();
+        let ids: Vec<ItemId> = desk.store.items_after(ItemId(0), 10).unwrap().iter().map(|i| i.id).collect();
         let update = NarrativeUpdate {
-            assignments: vec![(ids[0], 1, 0), (ids[1], 2, 1)],
+            assignments: vec![(ids[0], NarrativeId(1), 0), (ids[1], NarrativeId(2), 1)],
             merges: vec![],
-            figures: vec![one_item_narrative(1, ids[0]), one_item_narrative(2, ids[1])],
+            figures: vec![one_item_narrative(NarrativeId(1), ids[0]), one_item_narrative(NarrativeId(2), ids[1])],
         };
         desk.store.save_narratives(&update).unwrap();
-        assert_eq!(desk.store.triage_of(2).unwrap(), Some((2, None)), "known, without a case");
-        assert_eq!(desk.store.triage_of(9).unwrap(), None, "unknown");
+        assert_eq!(
+            desk.store.triage_of(NarrativeId(2)).unwrap(),
+            Some((NarrativeId(2), None)),
+            "known, without a case"
+        );
+        assert_eq!(desk.store.triage_of(NarrativeId(9)).unwrap(), None, "unknown");
 
         // Narrative 2 had a case that was dismissed; then it merged into 1, which has an open case.
         let open = |desk: &mut AnyDesk, title: &str| {
             desk.store.open_case(&NewCase { title: title.into(), ..NewCase::default() }, "test", t0()).unwrap().id
         };
         let dismissed = open(&mut desk, "lama");
-        desk.store.link_narrative(dismissed, 2, ids[1], "test", t0()).unwrap();
+        desk.store.link_narrative(dismissed, NarrativeId(2), ids[1], "test", t0()).unwrap();
         let analyst = desk.analyst.clone();
         let dismiss = Change::Move { to: Status::Dismissed, reason: Some("bukan hoaks".into()) };
         desk.store.update_case(dismissed, dismiss, &analyst, t0()).unwrap();
-        assert_eq!(desk.store.triage_of(2).unwrap(), Some((2, None)), "a dismissed case is not open");
+        assert_eq!(
+            desk.store.triage_of(NarrativeId(2)).unwrap(),
+            Some((NarrativeId(2), None)),
+            "a dismissed case is not open"
+        );
         let live = open(&mut desk, "baru");
-        desk.store.link_narrative(live, 1, ids[0], "test", t0()).unwrap();
+        desk.store.link_narrative(live, NarrativeId(1), ids[0], "test", t0()).unwrap();
         let merge = NarrativeUpdate {
             assignments: vec![],
-            merges: vec![NarrativeMerge { absorbed: 2, into: 1, item_id: ids[1] }],
-            figures: vec![one_item_narrative(1, ids[0])],
+            merges: vec![NarrativeMerge { absorbed: NarrativeId(2), into: NarrativeId(1), item_id: ids[1] }],
+            figures: vec![one_item_narrative(NarrativeId(1), ids[0])],
         };
         desk.store.save_narratives(&merge).unwrap();
-        assert_eq!(desk.store.triage_of(2).unwrap(), Some((1, Some(live))));
-        assert_eq!(desk.store.triage_of(1).unwrap(), Some((1, Some(live))));
+        assert_eq!(desk.store.triage_of(NarrativeId(2)).unwrap(), Some((NarrativeId(1), Some(live))));
+        assert_eq!(desk.store.triage_of(NarrativeId(1)).unwrap(), Some((NarrativeId(1), Some(live))));
     }
 }

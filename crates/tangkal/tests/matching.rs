@@ -10,6 +10,7 @@ use std::path::Path;
 use common::{jsonl, narratives, sample, stored_matches, TestStore, Truth};
 use serde_json::Value;
 use tangkal_matcher::Matcher;
+use tangkal_model::{ItemId, NarrativeId};
 use tangkal_store::{AuditFilter, CaseFilter};
 
 fn ingest(store: &TestStore, file: &Path) -> String {
@@ -43,8 +44,12 @@ fn cases(store: &TestStore) -> Vec<(i64, String, Option<String>, Vec<i64>)> {
 /// Cases linking `narrative` or a narrative merged into it.
 fn family_cases(store: &TestStore, narrative: i64) -> usize {
     let store = store.open();
-    let mut family: BTreeSet<String> =
-        store.narrative_merges(narrative).unwrap().iter().map(|m| m.absorbed.to_string()).collect();
+    let mut family: BTreeSet<String> = store
+        .narrative_merges(NarrativeId::try_from(narrative).unwrap())
+        .unwrap()
+        .iter()
+        .map(|m| m.absorbed.to_string())
+        .collect();
     family.insert(narrative.to_string());
     let listed = store.list_cases(&CaseFilter::default(), chrono::Utc::now(), 1_000_000, 0).unwrap();
     listed.iter().filter(|c| c.narratives.iter().any(|n| family.contains(n))).count()
@@ -57,7 +62,7 @@ fn matcher_for(file: &Path) -> Matcher {
 }
 
 fn item_text(store: &TestStore, item: i64) -> String {
-    store.open().get_item(item).unwrap().expect("stored item").text
+    store.open().get_item(ItemId(item)).unwrap().expect("stored item").text
 }
 
 /// The checks that must hold after every ingest once the fact-checks of `factchecks` are stored.

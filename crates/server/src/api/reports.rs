@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tangkal_model::NarrativeId;
 use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::clarification::{label, Clarification, ClarificationStatus};
 use tangkal_response::report::{
@@ -222,16 +223,21 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", operation_id = "list_reports", params(ListQuery),
     responses((status = 200, body = ReportList), (status = 400, body = Problem)))]
 pub async fn list(State(state): State<AppState>, Params(q): Params<ListQuery>) -> Result<Json<ReportList>, Problem> {
+    let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
+    // A narrative id no narrative can have matches no report.
+    let narrative_id = match q.narrative.map(NarrativeId::try_from).transpose() {
+        Ok(narrative_id) => narrative_id,
+        Err(_) => return Ok(Json(ReportList { total: 0, limit, offset, reports: Vec::new() })),
+    };
     let filter = ReportFilter {
         status: q.status,
         platform: q.platform,
         case_id: q.case,
-        narrative_id: q.narrative,
+        narrative_id,
         since: q.since,
         answered: q.answered,
         linked: q.linked,
     };
-    let (limit, offset) = (page(q.limit)?, offset(q.offset)?);
     let (total, reports) =
         state.pool.run(move |s| Ok((s.count_reports(&filter)?, s.list_reports(&filter, limit, offset)?))).await?;
     Ok(Json(ReportList { total, limit, offset, reports }))

@@ -337,7 +337,7 @@ async fn gather(state: &AppState, caller: &Caller, lang: Lang, period: &PeriodQu
         .iter()
         .map(|(n, text)| NarrativeRow {
             href: format!("/desk/narratives/{}", n.id),
-            id: n.id,
+            id: n.id.into(),
             excerpt: excerpt(text, 120),
             items: format::number(n.items, lang),
             accounts: format::number(n.accounts, lang),

@@ -10,6 +10,7 @@ use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tangkal_cases::{NewCase, Permission, Role, Signals, MAX_TITLE_CHARS};
+use tangkal_model::NarrativeId;
 use tangkal_narratives::coordination::Detection;
 use tangkal_store::NarrativeRow;
 use tangkal_web::chart::{ChartData, Series};
@@ -103,7 +104,9 @@ async fn coordination(state: &AppState) -> Result<Arc<Detection>, Problem> {
 
 /// A narrative the caller may see: a liaison sees the narratives on their platform only.
 async fn visible(state: &AppState, caller: &Caller, id: i64) -> Result<NarrativeRow, Problem> {
-    let row = state.pool.run(move |s| s.get_narrative(id)).await?;
+    // An id no narrative can have names nothing, like one that does not exist.
+    let Ok(narrative) = NarrativeId::try_from(id) else { return Err(Problem::not_found(format!("narrative {id}"))) };
+    let row = state.pool.run(move |s| s.get_narrative(narrative)).await?;
     let platform = (caller.role == Role::PlatformLiaison).then(|| caller.user.platform.clone().unwrap_or_default());
     row.filter(|n| platform.as_ref().is_none_or(|p| n.platforms.contains(p)))
         .ok_or_else(|| Problem::not_found(format!("narrative {id}")))
@@ -152,7 +155,7 @@ async fn build(state: &AppState, caller: &Caller, lang: Lang, asked: i64) -> Res
         })
         .await?;
     let detection = coordination(state).await?;
-    let flags: Vec<_> = detection.flags.iter().filter(|f| i64::from(f.narrative) == id).collect();
+    let flags: Vec<_> = detection.flags.iter().filter(|f| f.narrative == id).collect();
     let flagged: HashSet<i64> = flags.iter().flat_map(|f| f.accounts.iter().map(|a| i64::from(*a))).collect();
     let tz = zone(caller);
     let when = |secs: i64| format::short_date_time(time(secs), tz, lang);
@@ -202,8 +205,8 @@ async fn build(state: &AppState, caller: &Caller, lang: Lang, asked: i64) -> Res
             lang.fill("title.narrative", &[("id", &id.to_string())]),
             &format!("/desk/narratives/{asked}"),
         ),
-        id,
-        heading: if id == asked {
+        id: id.into(),
+        heading: if i64::from(id) == asked {
             lang.fill("title.narrative", &[("id", &id.to_string())])
         } else {
             lang.fill("narrative.absorbed", &[("id", &id.to_string()), ("asked", &asked.to_string())])
@@ -290,7 +293,7 @@ pub async fn open_case(
             title: excerpt(&text.unwrap_or_else(|| format!("#{narrative}")), MAX_TITLE_CHARS - 1),
             origin_ref: Some(format!("narrative:{narrative}")),
             narratives: vec![narrative.to_string()],
-            items: vec![representative],
+            items: vec![representative.get()],
             platforms: n.platforms.iter().filter(|p| state.config.platforms.contains(p)).cloned().collect(),
             signals: Signals {
                 risk: None,

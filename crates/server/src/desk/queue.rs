@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use tangkal_cases::{Priority, Role, SlaState, Status, Urgency};
+use tangkal_model::NarrativeId;
 use tangkal_store::{CaseFilter, NarrativeMatch, NarrativeOrder};
 use tangkal_web::pages::queue::{CaseRow, Filter, MatchBadge, NarrativeRow, QueuePage, QueueRows};
 use tangkal_web::{format, Choice, Lang};
@@ -123,8 +124,8 @@ pub async fn page(
         .run(move |s| {
             let total = s.count_cases(&filter, now)?;
             let cases = s.list_cases(&filter, now, PAGE_SIZE, offset)?;
-            let first_narratives: Vec<i64> =
-                cases.iter().filter_map(|c| c.narratives.iter().find_map(|n| n.parse().ok())).collect();
+            let first_narratives: Vec<NarrativeId> =
+                cases.iter().filter_map(|c| first_narrative(&c.narratives)).collect();
             let matches = s.best_matches(&first_narratives)?;
             let mut rising = Vec::new();
             for n in s.list_narratives(NarrativeOrder::Velocity, RISING_LOOKED_AT, 0)? {
@@ -146,7 +147,7 @@ pub async fn page(
     let case_rows = cases
         .iter()
         .map(|c| {
-            let narrative = c.narratives.iter().find_map(|n| n.parse::<i64>().ok());
+            let narrative = first_narrative(&c.narratives);
             let best =
                 narrative.and_then(|n| matches.iter().find(|(id, _)| *id == n)).map(|(_, m)| match_badge(m, lang));
             CaseRow {
@@ -169,7 +170,7 @@ pub async fn page(
         .iter()
         .map(|(n, text, best)| NarrativeRow {
             href: format!("/desk/narratives/{}", n.id),
-            id: n.id,
+            id: n.id.into(),
             excerpt: excerpt(text, 140),
             items: format::number(n.items, lang),
             accounts: format::number(n.accounts, lang),
@@ -270,4 +271,9 @@ pub async fn page(
         rows,
     };
     Ok(render(StatusCode::OK, page.render()))
+}
+
+/// The first of a case's narratives that is a number, when a narrative can have it.
+fn first_narrative(narratives: &[String]) -> Option<NarrativeId> {
+    narratives.iter().find_map(|n| n.parse::<i64>().ok()).and_then(|n| NarrativeId::try_from(n).ok())
 }

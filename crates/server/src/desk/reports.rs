@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use tangkal_cases::Permission;
+use tangkal_model::NarrativeId;
 use tangkal_response::report::{CitizenReport, ReportAnswer, ReportChange, ReportStatus, OTHER_PLATFORM};
 use tangkal_store::{AuditFilter, CaseFilter, ReportFilter};
 use tangkal_web::pages::queue::Filter;
@@ -92,7 +93,7 @@ fn answer_view(answer: &ReportAnswer) -> AnswerView {
     AnswerView { rating: factcheck_rating_tag(&answer.rating), title: answer.title.clone(), href: answer.url.clone() }
 }
 
-fn narrative_link(id: Option<i64>, lang: Lang) -> Option<Link> {
+fn narrative_link(id: Option<NarrativeId>, lang: Lang) -> Option<Link> {
     id.map(|id| Link {
         href: format!("/desk/narratives/{id}"),
         label: lang.fill("reports.narrative", &[("id", &id.to_string())]),

@@ -352,7 +352,9 @@ impl TestApp {
 /// Stores `texts` as TikTok posts one minute apart, by different accounts, all copies of one narrative
 /// (the first text is the central copy), the way the narrative stage would; returns the narrative's id.
 pub fn store_narrative(app: &TestApp, id: i64, texts: &[&str]) -> i64 {
+    use tangkal_model::{ItemId, NarrativeId};
     use tangkal_store::{ItemRecord, NarrativeRow, NarrativeUpdate, SourceRef};
+    let narrative = NarrativeId::try_from(id).expect("a narrative id");
     let items: Vec<_> = texts
         .iter()
         .enumerate()
@@ -374,12 +376,19 @@ pub fn store_narrative(app: &TestApp, id: i64, texts: &[&str]) -> i64 {
     let source = SourceRef { kind: "file".into(), location: format!("n{id}.jsonl") };
     app.with_store(|store| {
         store.write_items(&source, &records).unwrap();
-        let ids: Vec<i64> =
-            store.items_after(0, 100_000).unwrap().into_iter().rev().take(texts.len()).map(|p| p.id).rev().collect();
+        let ids: Vec<ItemId> = store
+            .items_after(ItemId(0), 100_000)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .take(texts.len())
+            .map(|p| p.id)
+            .rev()
+            .collect();
         let first = ids[0];
         let published: Vec<i64> = items.iter().map(|i| i.published_at.timestamp()).collect();
         let figures = NarrativeRow {
-            id,
+            id: narrative,
             first_seen: published[0],
             last_seen: *published.last().unwrap(),
             items: texts.len() as u64,
@@ -394,7 +403,7 @@ pub fn store_narrative(app: &TestApp, id: i64, texts: &[&str]) -> i64 {
             representative_item_id: first,
         };
         let update = NarrativeUpdate {
-            assignments: ids.iter().map(|item| (*item, id, 1)).collect(),
+            assignments: ids.iter().map(|item| (*item, narrative, 1)).collect(),
             merges: Vec::new(),
             figures: vec![figures],
         };

@@ -4,6 +4,7 @@
 
 use ::postgres::types::ToSql;
 use ::postgres::Row;
+use tangkal_model::{ItemId, NarrativeId};
 
 use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
@@ -419,8 +420,8 @@ impl CaseStore for PostgresStore {
     fn link_narrative(
         &mut self,
         case_id: i64,
-        narrative: i64,
-        item: i64,
+        narrative: NarrativeId,
+        item: ItemId,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {

@@ -15,7 +15,7 @@ use ::postgres::Row;
 use super::connection::{Client, GenericClient};
 use chrono::Utc;
 use rustc_hash::FxHashMap;
-use tangkal_model::{Author, Item, Metrics};
+use tangkal_model::{Author, Item, ItemId, Metrics, NarrativeId};
 
 use super::PostgresStore;
 use crate::items::{
@@ -305,7 +305,7 @@ impl ItemStore for PostgresStore {
         Ok(n as u64)
     }
 
-    fn get_item(&self, id: i64) -> Result<Option<StoredItem>> {
+    fn get_item(&self, id: ItemId) -> Result<Option<StoredItem>> {
         let sql = format!("{SELECT_ITEM} WHERE i.id = $1");
         Ok(self.client().query_opt(&sql, &[&id])?.map(|row| stored_item(&row)))
     }
@@ -583,7 +583,7 @@ struct NewRows<'r> {
     metrics: [Vec<i64>; 4],
     fingerprint: Vec<i64>,
     raw: Vec<&'r str>,
-    narrative_id: Vec<Option<i64>>,
+    narrative_id: Vec<Option<NarrativeId>>,
     narrative_copy: Vec<Option<i64>>,
     intake_seq: Vec<Option<i64>>,
 }

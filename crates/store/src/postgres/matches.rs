@@ -2,6 +2,7 @@
 
 use super::connection::GenericClient;
 use tangkal_cases::Priority;
+use tangkal_model::NarrativeId;
 
 use super::PostgresStore;
 use crate::{
@@ -11,7 +12,11 @@ use crate::{
 /// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
 /// earliest such case still open (SQLite's `crate::sqlite::matches::family_case`). One statement: PostgreSQL's
 /// planner reaches each member's links by `case_links_target`.
-pub(crate) fn family_case(client: &mut impl GenericClient, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
+pub(crate) fn family_case(
+    client: &mut impl GenericClient,
+    narrative_id: NarrativeId,
+    open_only: bool,
+) -> Result<Option<i64>> {
     let row = client.query_one(
         "WITH RECURSIVE family (id) AS (
              SELECT $1::bigint
@@ -122,7 +127,7 @@ impl MatchStore for PostgresStore {
         Ok(())
     }
 
-    fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>> {
+    fn narrative_claim(&self, narrative_id: NarrativeId) -> Result<Option<NarrativeClaim>> {
         let row = self.client().query_opt(
             "SELECT narrative_id, representative_item_id, matcher_version, factchecks_revision, matched_at,
                     best_score, debunked, priority, case_id
@@ -142,7 +147,7 @@ impl MatchStore for PostgresStore {
         }))
     }
 
-    fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>> {
+    fn narrative_matches(&self, narrative_id: NarrativeId) -> Result<Vec<NarrativeMatch>> {
         let rows = self.client().query(
             "SELECT m.rank, f.external_id, m.score, m.explanation, f.title, f.rating, f.url
              FROM narrative_matches m JOIN factchecks f ON f.id = m.factcheck_id
@@ -169,7 +174,7 @@ impl MatchStore for PostgresStore {
             .collect()
     }
 
-    fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>> {
+    fn narrative_case(&self, narrative_id: NarrativeId) -> Result<Option<i64>> {
         family_case(&mut *self.client(), narrative_id, false)
     }
 }

@@ -5,6 +5,7 @@
 //! writers of the same narratives wait for each other instead of deadlocking.
 
 use std::collections::{BTreeMap, BTreeSet};
+use tangkal_model::{ItemId, NarrativeId};
 
 use ::postgres::types::ToSql;
 use ::postgres::Row;
@@ -31,14 +32,14 @@ fn narrative_row(r: &Row) -> NarrativeRow {
         velocity_6h: r.get(9),
         velocity_24h: r.get(10),
         accelerating: r.get(11),
-        representative_item_id: r.get::<_, Option<i64>>(12).unwrap_or_default(),
+        representative_item_id: r.get::<_, Option<ItemId>>(12).unwrap_or_default(),
     }
 }
 
 /// Where the items of each absorbed narrative end up once `merges` are applied in order (a merge moves
 /// the items its absorbed narrative holds at that point, including those moved into it by earlier
 /// merges). Walked backwards: a narrative absorbed into `into` ends where `into`'s items end after it.
-fn merge_destinations(merges: &[NarrativeMerge]) -> BTreeMap<i64, i64> {
+fn merge_destinations(merges: &[NarrativeMerge]) -> BTreeMap<NarrativeId, NarrativeId> {
     let mut end = BTreeMap::new();
     for m in merges.iter().rev() {
         let to = end.get(&m.into).copied().unwrap_or(m.into);
@@ -50,7 +51,7 @@ fn merge_destinations(merges: &[NarrativeMerge]) -> BTreeMap<i64, i64> {
 /// What the narrative index reads of an item, from the columns id, platform, account, text, published_at,
 /// views and shares starting at `first`.
 pub(super) fn narrative_input(r: &Row, first: usize) -> Result<NarrativeInput> {
-    let id: i64 = r.get(first);
+    let id: ItemId = r.get(first);
     Ok(NarrativeInput {
         id,
         platform: r.get(first + 1),
@@ -65,7 +66,7 @@ pub(super) fn narrative_input(r: &Row, first: usize) -> Result<NarrativeInput> {
 }
 
 impl NarrativeStore for PostgresStore {
-    fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
+    fn items_after(&self, after_id: ItemId, limit: u64) -> Result<Vec<NarrativeInput>> {
         let rows = self.client().query(
             concat!("SELECT ", narrative_inputs_from_items!(), " WHERE i.id > $1 ORDER BY i.id LIMIT $2"),
             &[&after_id, &clamp(limit)],
@@ -78,11 +79,11 @@ impl NarrativeStore for PostgresStore {
         let mut client = self.client();
         let mut tx = client.transaction()?;
 
-        let assignments: BTreeMap<i64, (i64, i64)> =
+        let assignments: BTreeMap<ItemId, (NarrativeId, i64)> =
             update.assignments.iter().map(|&(item, narrative, copy)| (item, (narrative, copy))).collect();
         if !assignments.is_empty() {
-            let items: Vec<i64> = assignments.keys().copied().collect();
-            let (narratives, copies): (Vec<i64>, Vec<i64>) = assignments.values().copied().unzip();
+            let items: Vec<ItemId> = assignments.keys().copied().collect();
+            let (narratives, copies): (Vec<NarrativeId>, Vec<i64>) = assignments.values().copied().unzip();
             tx.execute(
                 "UPDATE items SET narrative_id = v.narrative, narrative_copy = v.copy
                  FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (id, narrative, copy)
@@ -91,7 +92,7 @@ impl NarrativeStore for PostgresStore {
             )?;
         }
 
-        let figures: BTreeMap<i64, &NarrativeRow> = update.figures.iter().map(|n| (n.id, n)).collect();
+        let figures: BTreeMap<NarrativeId, &NarrativeRow> = update.figures.iter().map(|n| (n.id, n)).collect();
         if !figures.is_empty() {
             let column = |f: fn(&NarrativeRow) -> i64| figures.values().map(|&n| f(n)).collect::<Vec<i64>>();
             let velocity = |f: fn(&NarrativeRow) -> f64| figures.values().map(|&n| f(n)).collect::<Vec<f64>>();
@@ -110,7 +111,7 @@ impl NarrativeStore for PostgresStore {
                      accelerating = EXCLUDED.accelerating, representative_item_id = EXCLUDED.representative_item_id,
                      updated_at = EXCLUDED.updated_at",
                 &[
-                    &column(|n| n.id) as &(dyn ToSql + Sync),
+                    &column(|n| i64::from(n.id)) as &(dyn ToSql + Sync),
                     &column(|n| n.first_seen),
                     &column(|n| n.last_seen),
                     &column(|n| clamp(n.items)),
@@ -122,7 +123,7 @@ impl NarrativeStore for PostgresStore {
                     &velocity(|n| n.velocity_6h),
                     &velocity(|n| n.velocity_24h),
                     &accelerating,
-                    &column(|n| n.representative_item_id),
+                    &column(|n| n.representative_item_id.get()),
                     &now,
                 ],
             )?;
@@ -130,8 +131,8 @@ impl NarrativeStore for PostgresStore {
 
         if !update.merges.is_empty() {
             // A narrative can start and be absorbed within one update, before it ever had figures.
-            let named: BTreeSet<i64> = update.merges.iter().flat_map(|m| [m.absorbed, m.into]).collect();
-            let named: Vec<i64> = named.into_iter().collect();
+            let named: BTreeSet<NarrativeId> = update.merges.iter().flat_map(|m| [m.absorbed, m.into]).collect();
+            let named: Vec<NarrativeId> = named.into_iter().collect();
             tx.execute(
                 "INSERT INTO narratives (id, first_seen, last_seen, items, accounts, platforms, views, shares,
                      velocity_1h, velocity_6h, velocity_24h, accelerating, updated_at)
@@ -144,8 +145,8 @@ impl NarrativeStore for PostgresStore {
             for m in &update.merges {
                 recorded.entry(m.absorbed).or_insert((m.into, m.item_id));
             }
-            let absorbed: Vec<i64> = recorded.keys().copied().collect();
-            let (into, bridges): (Vec<i64>, Vec<i64>) = recorded.into_values().unzip();
+            let absorbed: Vec<NarrativeId> = recorded.keys().copied().collect();
+            let (into, bridges): (Vec<NarrativeId>, Vec<ItemId>) = recorded.into_values().unzip();
             tx.execute(
                 "INSERT INTO narrative_merges (absorbed, into_id, item_id, merged_at)
                  SELECT *, $4::bigint FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[])
@@ -153,8 +154,9 @@ impl NarrativeStore for PostgresStore {
                 &[&absorbed, &into, &bridges, &now],
             )?;
             // The last merge of a narrative names where it went, as when merges are written one by one.
-            let retired: BTreeMap<i64, i64> = update.merges.iter().map(|m| (m.absorbed, m.into)).collect();
-            let (absorbed, into): (Vec<i64>, Vec<i64>) = retired.into_iter().unzip();
+            let retired: BTreeMap<NarrativeId, NarrativeId> =
+                update.merges.iter().map(|m| (m.absorbed, m.into)).collect();
+            let (absorbed, into): (Vec<NarrativeId>, Vec<NarrativeId>) = retired.into_iter().unzip();
             tx.execute(
                 "UPDATE narratives SET merged_into = m.into_id, items = 0, velocity_1h = 0, velocity_6h = 0,
                      velocity_24h = 0, updated_at = $3
@@ -162,7 +164,8 @@ impl NarrativeStore for PostgresStore {
                  WHERE narratives.id = m.absorbed",
                 &[&absorbed, &into, &now],
             )?;
-            let (from, to): (Vec<i64>, Vec<i64>) = merge_destinations(&update.merges).into_iter().unzip();
+            let (from, to): (Vec<NarrativeId>, Vec<NarrativeId>) =
+                merge_destinations(&update.merges).into_iter().unzip();
             tx.execute(
                 "UPDATE items SET narrative_id = m.to_id
                  FROM UNNEST($1::bigint[], $2::bigint[]) AS m (from_id, to_id)
@@ -181,7 +184,7 @@ impl NarrativeStore for PostgresStore {
         Ok(rows.iter().map(narrative_row).collect())
     }
 
-    fn get_narrative(&self, id: i64) -> Result<Option<NarrativeRow>> {
+    fn get_narrative(&self, id: NarrativeId) -> Result<Option<NarrativeRow>> {
         // Merges always point to an older id, so this walk ends.
         let sql = format!(
             "WITH RECURSIVE walk (id, depth) AS (
@@ -193,7 +196,7 @@ impl NarrativeStore for PostgresStore {
         Ok(row.as_ref().map(narrative_row))
     }
 
-    fn narrative_merges(&self, id: i64) -> Result<Vec<NarrativeMerge>> {
+    fn narrative_merges(&self, id: NarrativeId) -> Result<Vec<NarrativeMerge>> {
         let rows = self.client().query(
             "WITH RECURSIVE absorbed (id) AS (
                  SELECT absorbed FROM narrative_merges WHERE into_id = $1
@@ -207,12 +210,12 @@ impl NarrativeStore for PostgresStore {
             .map(|r| NarrativeMerge {
                 absorbed: r.get(0),
                 into: r.get(1),
-                item_id: r.get::<_, Option<i64>>(2).unwrap_or(0),
+                item_id: r.get::<_, Option<ItemId>>(2).unwrap_or_default(),
             })
             .collect())
     }
 
-    fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>> {
+    fn narrative_item_ids(&self, id: NarrativeId, limit: u64) -> Result<Vec<ItemId>> {
         let rows = self.client().query(
             "SELECT id FROM items WHERE narrative_id = $1 ORDER BY published_at DESC, id DESC LIMIT $2",
             &[&id, &clamp(limit)],
@@ -240,7 +243,7 @@ impl NarrativeStore for PostgresStore {
             .collect())
     }
 
-    fn narrative_variants(&self, id: i64, limit: u64) -> Result<Vec<NarrativeVariant>> {
+    fn narrative_variants(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeVariant>> {
         let rows = self.client().query(
             "SELECT MIN(i.id), COUNT(*), COUNT(DISTINCT i.account_id), MIN(i.published_at), MAX(i.published_at),
                     bool_or(i.id = n.representative_item_id)
@@ -262,7 +265,7 @@ impl NarrativeStore for PostgresStore {
             .collect())
     }
 
-    fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>> {
+    fn narrative_accounts(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeAccount>> {
         let rows = self.client().query(
             "SELECT a.id, a.platform, a.external_id, a.handle, COUNT(*), MIN(i.published_at), MAX(i.published_at)
              FROM items i JOIN accounts a ON a.id = i.account_id
@@ -284,7 +287,7 @@ impl NarrativeStore for PostgresStore {
             .collect())
     }
 
-    fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>> {
+    fn narrative_spread(&self, id: NarrativeId, since: i64) -> Result<Vec<HourlyPosts>> {
         // `platform` in bytes order, as SQLite compares text.
         let rows = self.client().query(
             "SELECT i.published_at - i.published_at % 3600, i.platform, COUNT(*)
@@ -311,18 +314,23 @@ impl NarrativeStore for PostgresStore {
 mod tests {
     use super::*;
 
-    fn merge(absorbed: i64, into: i64) -> NarrativeMerge {
-        NarrativeMerge { absorbed, into, item_id: 0 }
+    fn merge(absorbed: u32, into: u32) -> NarrativeMerge {
+        NarrativeMerge { absorbed: NarrativeId(absorbed), into: NarrativeId(into), item_id: ItemId(0) }
+    }
+
+    /// Where each absorbed narrative's items end, as bare numbers.
+    fn destinations(merges: &[NarrativeMerge]) -> BTreeMap<u32, u32> {
+        merge_destinations(merges).into_iter().map(|(absorbed, into)| (absorbed.get(), into.get())).collect()
     }
 
     #[test]
     fn items_follow_merges_in_the_order_they_were_made() {
         // 3 into 2, then 2 into 1: what 3 held is in 1 at the end.
-        assert_eq!(merge_destinations(&[merge(3, 2), merge(2, 1)]), BTreeMap::from([(2, 1), (3, 1)]));
+        assert_eq!(destinations(&[merge(3, 2), merge(2, 1)]), BTreeMap::from([(2, 1), (3, 1)]));
         // 2 into 1 first: what 3 held moves into 2 afterwards and stays there.
-        assert_eq!(merge_destinations(&[merge(2, 1), merge(3, 2)]), BTreeMap::from([(2, 1), (3, 2)]));
+        assert_eq!(destinations(&[merge(2, 1), merge(3, 2)]), BTreeMap::from([(2, 1), (3, 2)]));
         // A second merge of 3 finds it empty.
-        assert_eq!(merge_destinations(&[merge(3, 2), merge(3, 1)]), BTreeMap::from([(3, 2)]));
+        assert_eq!(destinations(&[merge(3, 2), merge(3, 1)]), BTreeMap::from([(3, 2)]));
         assert!(merge_destinations(&[]).is_empty());
     }
 }

@@ -9,6 +9,7 @@
 //! the write-ahead log, its archive and backups last as long as those are kept.
 
 use ::postgres::Row;
+use tangkal_model::NarrativeId;
 
 use super::connection::{GenericClient, Transaction};
 use chrono::{DateTime, Utc};
@@ -194,7 +195,7 @@ impl ReportStore for PostgresStore {
         Ok(n)
     }
 
-    fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>> {
+    fn triage_of(&self, narrative_id: NarrativeId) -> Result<Option<(NarrativeId, Option<i64>)>> {
         let Some(narrative) = crate::NarrativeStore::get_narrative(self, narrative_id)? else { return Ok(None) };
         Ok(Some((narrative.id, family_case(&mut *self.client(), narrative.id, true)?)))
     }

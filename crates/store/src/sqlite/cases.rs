@@ -6,6 +6,7 @@ use tangkal_cases::{
     Actor, Case, Change, Evidence, EvidenceFile, EvidenceKind, MisinfoType, NewCase, Origin, Rating, Review, Signals,
     Status, Urgency, UserRef, Verdict, VerdictDraft,
 };
+use tangkal_model::{ItemId, NarrativeId};
 
 use tangkal_response::webhook::EventKind;
 
@@ -383,8 +384,8 @@ impl CaseStore for SqliteStore {
     fn link_narrative(
         &mut self,
         case_id: i64,
-        narrative: i64,
-        item: i64,
+        narrative: NarrativeId,
+        item: ItemId,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {

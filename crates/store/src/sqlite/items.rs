@@ -3,7 +3,7 @@
 use chrono::Utc;
 use rusqlite::{params, params_from_iter, OptionalExtension};
 use rustc_hash::FxHashMap;
-use tangkal_model::{Author, Identity, Item, Metrics};
+use tangkal_model::{Author, Identity, Item, ItemId, Metrics};
 
 use super::identity_filter::IdentityFilter;
 use crate::items::{account_key, hour_of, sort_records, timestamp, to_sql_int, where_clause, SqlArg, StoredMetrics};
@@ -277,7 +277,7 @@ impl ItemStore for SqliteStore {
         Ok(n as u64)
     }
 
-    fn get_item(&self, id: i64) -> Result<Option<StoredItem>> {
+    fn get_item(&self, id: ItemId) -> Result<Option<StoredItem>> {
         let sql = format!("{SELECT_ITEM} WHERE i.id = ?1");
         Ok(self.conn.query_row(&sql, params![id], stored_item).optional()?)
     }

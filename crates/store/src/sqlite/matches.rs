@@ -2,6 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use tangkal_cases::Priority;
+use tangkal_model::NarrativeId;
 
 use crate::{
     FactCheckMatch, MatchStore, NarrativeClaim, NarrativeMatch, NarrativeMatches, PendingNarrative, Result,
@@ -93,7 +94,7 @@ impl MatchStore for SqliteStore {
         Ok(())
     }
 
-    fn narrative_claim(&self, narrative_id: i64) -> Result<Option<NarrativeClaim>> {
+    fn narrative_claim(&self, narrative_id: NarrativeId) -> Result<Option<NarrativeClaim>> {
         let claim = self
             .conn
             .prepare_cached(
@@ -118,7 +119,7 @@ impl MatchStore for SqliteStore {
         Ok(claim)
     }
 
-    fn narrative_matches(&self, narrative_id: i64) -> Result<Vec<NarrativeMatch>> {
+    fn narrative_matches(&self, narrative_id: NarrativeId) -> Result<Vec<NarrativeMatch>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.rank, f.external_id, m.score, m.explanation, f.title, f.rating, f.url
              FROM narrative_matches m JOIN factchecks f ON f.id = m.factcheck_id
@@ -143,14 +144,18 @@ impl MatchStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn narrative_case(&self, narrative_id: i64) -> Result<Option<i64>> {
+    fn narrative_case(&self, narrative_id: NarrativeId) -> Result<Option<i64>> {
         family_case(&self.conn, narrative_id, false)
     }
 }
 
 /// The earliest case linking narrative `narrative_id` or one merged into it; with `open_only`, the
 /// earliest such case still open.
-pub(crate) fn family_case(conn: &rusqlite::Connection, narrative_id: i64, open_only: bool) -> Result<Option<i64>> {
+pub(crate) fn family_case(
+    conn: &rusqlite::Connection,
+    narrative_id: NarrativeId,
+    open_only: bool,
+) -> Result<Option<i64>> {
     let family: Vec<i64> = conn
         .prepare_cached(
             "WITH RECURSIVE family (id) AS (

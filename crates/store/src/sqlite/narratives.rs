@@ -1,6 +1,7 @@
 //! Narratives on SQLite.
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use tangkal_model::{ItemId, NarrativeId};
 
 use crate::narratives::{clamp, join_platforms, order_by, split_platforms, SELECT_NARRATIVE};
 use crate::{
@@ -23,7 +24,7 @@ fn narrative_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NarrativeRow> {
         velocity_6h: r.get(9)?,
         velocity_24h: r.get(10)?,
         accelerating: r.get::<_, i64>(11)? != 0,
-        representative_item_id: r.get::<_, Option<i64>>(12)?.unwrap_or_default(),
+        representative_item_id: r.get::<_, Option<ItemId>>(12)?.unwrap_or_default(),
     })
 }
 
@@ -34,7 +35,7 @@ pub(crate) const SELECT_POSTS: &str =
     ORDER BY narrative_id, published_at, platform, account_id, narrative_copy, id";
 
 impl NarrativeStore for SqliteStore {
-    fn items_after(&self, after_id: i64, limit: u64) -> Result<Vec<NarrativeInput>> {
+    fn items_after(&self, after_id: ItemId, limit: u64) -> Result<Vec<NarrativeInput>> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT i.id, i.platform, a.external_id, ",
             item_text!("i"),
@@ -141,7 +142,7 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn get_narrative(&self, id: i64) -> Result<Option<NarrativeRow>> {
+    fn get_narrative(&self, id: NarrativeId) -> Result<Option<NarrativeRow>> {
         let mut id = id;
         // Merges always point to an older id, so this walk ends.
         while let Some(into) = self
@@ -155,7 +156,7 @@ impl NarrativeStore for SqliteStore {
         Ok(self.conn.query_row(&sql, params![id], narrative_row).optional()?)
     }
 
-    fn narrative_merges(&self, id: i64) -> Result<Vec<NarrativeMerge>> {
+    fn narrative_merges(&self, id: NarrativeId) -> Result<Vec<NarrativeMerge>> {
         let mut stmt = self.conn.prepare_cached(
             "WITH RECURSIVE absorbed (id) AS (
                  SELECT absorbed FROM narrative_merges WHERE into_id = ?1
@@ -167,13 +168,13 @@ impl NarrativeStore for SqliteStore {
             Ok(NarrativeMerge {
                 absorbed: r.get(0)?,
                 into: r.get(1)?,
-                item_id: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                item_id: r.get::<_, Option<ItemId>>(2)?.unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn narrative_item_ids(&self, id: i64, limit: u64) -> Result<Vec<i64>> {
+    fn narrative_item_ids(&self, id: NarrativeId, limit: u64) -> Result<Vec<ItemId>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM items WHERE narrative_id = ?1 ORDER BY published_at DESC, id DESC LIMIT ?2",
         )?;
@@ -181,7 +182,7 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn narrative_variants(&self, id: i64, limit: u64) -> Result<Vec<NarrativeVariant>> {
+    fn narrative_variants(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeVariant>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT MIN(i.id), COUNT(*), COUNT(DISTINCT i.account_id), MIN(i.published_at), MAX(i.published_at),
                     MAX(i.id = n.representative_item_id)
@@ -202,7 +203,7 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn narrative_accounts(&self, id: i64, limit: u64) -> Result<Vec<NarrativeAccount>> {
+    fn narrative_accounts(&self, id: NarrativeId, limit: u64) -> Result<Vec<NarrativeAccount>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.platform, a.external_id, a.handle, COUNT(*), MIN(i.published_at), MAX(i.published_at)
              FROM items i JOIN accounts a ON a.id = i.account_id
@@ -223,7 +224,7 @@ impl NarrativeStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn narrative_spread(&self, id: i64, since: i64) -> Result<Vec<HourlyPosts>> {
+    fn narrative_spread(&self, id: NarrativeId, since: i64) -> Result<Vec<HourlyPosts>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.published_at - i.published_at % 3600, i.platform, COUNT(*)
              FROM items i WHERE i.narrative_id = ?1 AND i.published_at >= ?2

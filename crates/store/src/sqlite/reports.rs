@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use tangkal_cases::Actor;
+use tangkal_model::NarrativeId;
 use tangkal_response::report::{token_matches, CitizenReport, ReportAnswer, ReportChange, ReportChannel, ReportStatus};
 
 use tangkal_response::webhook::EventKind;
@@ -60,7 +61,7 @@ fn matching_params(filter: &ReportFilter) -> Vec<Value> {
         text(m.status.map(str::to_string)),
         text(m.platform),
         int(m.case_id),
-        int(m.narrative_id),
+        int(m.narrative_id.map(i64::from)),
         int(m.since),
         int(m.answered.map(i64::from)),
         int(m.linked.map(i64::from)),
@@ -204,7 +205,7 @@ impl ReportStore for SqliteStore {
         erased
     }
 
-    fn triage_of(&self, narrative_id: i64) -> Result<Option<(i64, Option<i64>)>> {
+    fn triage_of(&self, narrative_id: NarrativeId) -> Result<Option<(NarrativeId, Option<i64>)>> {
         let Some(narrative) = crate::NarrativeStore::get_narrative(self, narrative_id)? else { return Ok(None) };
         Ok(Some((narrative.id, family_case(&self.conn, narrative.id, true)?)))
     }

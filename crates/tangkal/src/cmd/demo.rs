@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use tangkal_cases::{Actor, Case, Change, MisinfoType, Rating, Role, Status, SystemClock, VerdictDraft};
 use tangkal_matcher::formats;
-use tangkal_model::FactCheck;
+use tangkal_model::{FactCheck, NarrativeId};
 use tangkal_pipeline::{ColumnMap, Format, RejectWriter, CLAIMS_DETECTOR};
 use tangkal_response::claimreview::SiteConfig;
 use tangkal_response::clarification::{
@@ -227,7 +227,7 @@ fn demo_reports(
     };
     let mut reports = Vec::new();
     let answered = published.first().map(|c| store.case(c.case_id)).transpose()?.flatten();
-    let narrative = answered.and_then(|case| case.narratives.first().and_then(|id| id.parse::<i64>().ok()));
+    let narrative = answered.and_then(|case| case.narratives.first().and_then(|id| id.parse::<NarrativeId>().ok()));
     if let Some(row) = narrative.map(|id| store.get_narrative(id)).transpose()?.flatten() {
         reports.extend(store.get_item(row.representative_item_id)?.map(as_reported));
     }

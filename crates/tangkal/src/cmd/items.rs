@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use tangkal_model::ItemId;
 use tangkal_store::{ItemFilter, StoredItem};
 
 use crate::config::Config;
@@ -18,7 +19,7 @@ pub enum Command {
     },
     /// Show one item with its raw record
     Show {
-        id: i64,
+        id: ItemId,
         #[arg(long)]
         json: bool,
     },

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use tangkal_model::NarrativeId;
 use tangkal_narratives::clustering::{Clustering, StreamPost};
 use tangkal_narratives::coordination::Detection;
 use tangkal_narratives::index::Config as IndexConfig;
@@ -132,12 +133,7 @@ fn cluster(config: &Config, args: ClusterArgs) -> anyhow::Result<ExitCode> {
 
 /// One prediction line, `{"cluster":7,"coordinated":false,"id":"x:1"}`, written straight to `out`
 /// (keys in sorted order, as `serde_json::Value` prints them).
-fn write_prediction(
-    out: &mut impl Write,
-    id: &str,
-    cluster: tangkal_model::NarrativeId,
-    coordinated: bool,
-) -> anyhow::Result<()> {
+fn write_prediction(out: &mut impl Write, id: &str, cluster: NarrativeId, coordinated: bool) -> anyhow::Result<()> {
     out.write_all(b"{\"cluster\":")?;
     serde_json::to_writer(&mut *out, &cluster)?;
     out.write_all(if coordinated { b",\"coordinated\":true,\"id\":" } else { b",\"coordinated\":false,\"id\":" })?;
@@ -210,7 +206,12 @@ fn list(config: &Config, sort: Sort, limit: u64, offset: u64, json: bool) -> any
 
 fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<ExitCode> {
     let store = config.open_store()?;
-    let Some(row) = store.get_narrative(id)? else {
+    // An id no narrative can have is as unknown as one that does not exist.
+    let found = match NarrativeId::try_from(id) {
+        Ok(narrative) => store.get_narrative(narrative)?,
+        Err(_) => None,
+    };
+    let Some(row) = found else {
         eprintln!("no narrative {id}");
         return Ok(ExitCode::from(2));
     };
@@ -237,7 +238,11 @@ fn show(config: &Config, id: i64, recent: u64, json: bool) -> anyhow::Result<Exi
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("narrative {}{}", row.id, if row.id != id { format!(" (absorbed {id})") } else { String::new() });
+    println!(
+        "narrative {}{}",
+        row.id,
+        if i64::from(row.id) != id { format!(" (absorbed {id})") } else { String::new() }
+    );
     println!("  first seen {}  last seen {}", time(row.first_seen), time(row.last_seen));
     println!("  items {}  accounts {}  platforms {}", row.items, row.accounts, row.platforms.join(" "));
     println!("  reach: views {}  shares {}", row.views, row.shares);
@@ -325,9 +330,9 @@ fn print_matches(claim: Option<&NarrativeClaim>, matches: &[NarrativeMatch]) {
 }
 
 /// The coordination flags of one narrative, detected over the whole stream.
-fn coordination_flags(store: &dyn tangkal_store::Store, narrative: i64) -> anyhow::Result<Detection> {
+fn coordination_flags(store: &dyn tangkal_store::Store, narrative: NarrativeId) -> anyhow::Result<Detection> {
     let mut detection = tangkal_pipeline::coordination::detect_stored(store)?;
-    detection.flags.retain(|f| i64::from(f.narrative) == narrative);
+    detection.flags.retain(|f| f.narrative == narrative);
     Ok(detection)
 }
 

@@ -195,7 +195,7 @@ impl Truth {
         let items = store.open().list_items(&ItemFilter::default(), 1_000_000, 0).unwrap();
         for item in items.into_iter().filter(|i| i.narrative_id.is_some()) {
             let (narrative, item) =
-                (item.narrative_id.unwrap(), item.external_id.expect("the sample's items have ids"));
+                (i64::from(item.narrative_id.unwrap()), item.external_id.expect("the sample's items have ids"));
             let entry = votes.entry(narrative).or_default();
             entry.0 += 1;
             if let Some(truth) = self.narrative_of_item.get(&item) {
