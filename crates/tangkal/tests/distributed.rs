@@ -166,13 +166,17 @@ impl Cluster {
     /// Waits until every message is acknowledged and placed and every narrative matched, then stops the
     /// placers and the workers (in that order: the placer's last figures still go to matching).
     fn finish(&self, placers: Vec<Process>, workers: Vec<Process>) -> serde_json::Value {
-        self.wait_until("every message is acknowledged and placed", || {
+        let started = Instant::now();
+        loop {
             let s = self.status();
-            s["pending"] == 0
-                && s["ack_pending"] == 0
-                && s["placer"]["figures"]["covered"].as_u64() == s["last_seq"].as_u64()
-                && s["placer"]["figures"]["covered"].as_u64() > Some(0)
-        });
+            let covered = s["placer"]["figures"]["covered"].as_u64();
+            if s["pending"] == 0 && s["ack_pending"] == 0 && covered == s["last_seq"].as_u64() && covered > Some(0) {
+                break;
+            }
+            let waited = started.elapsed();
+            assert!(waited < Duration::from_secs(120), "every message not acknowledged and placed in {waited:?}: {s}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
         for placer in placers {
             placer.stop();
         }
