@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tangkal_model::ItemId;
 
 use crate::{sla, CaseError, Permission, Priority, Role, Signals, Sla, Status, Urgency, Verdict, VerdictDraft};
 
@@ -94,7 +95,8 @@ pub struct NewCase {
     pub narratives: Vec<String>,
     /// Stored item ids.
     #[serde(default)]
-    pub items: Vec<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<i64>))]
+    pub items: Vec<ItemId>,
     #[serde(default)]
     pub platforms: Vec<String>,
     #[serde(default)]
@@ -163,7 +165,7 @@ impl NewCase {
                 ),
             });
         }
-        if let Some(bad) = self.items.iter().find(|i| **i < 1) {
+        if let Some(bad) = self.items.iter().find(|i| i.get() < 1) {
             return Err(CaseError::Invalid { field: "items", reason: format!("{bad}: item ids are positive") });
         }
         for platform in &self.platforms {
@@ -231,7 +233,8 @@ pub struct Case {
     pub dismiss_reason: Option<String>,
     pub platforms: Vec<String>,
     pub narratives: Vec<String>,
-    pub items: Vec<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<i64>))]
+    pub items: Vec<ItemId>,
     /// The latest verdict proposal, reviewed or not.
     pub verdict: Option<Verdict>,
     pub evidence: Vec<Evidence>,

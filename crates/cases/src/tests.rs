@@ -1,6 +1,7 @@
 //! A case's whole life under the rules, without storage.
 
 use chrono::{Duration, TimeZone, Utc};
+use tangkal_model::ItemId;
 
 use crate::*;
 
@@ -175,15 +176,15 @@ fn every_case_field_is_held_to_its_documented_range() {
     assert_eq!(refused_field(&|n| n.signals.velocity = Some(f64::INFINITY)), "velocity");
     assert_eq!(refused_field(&|n| n.signals.velocity = Some(MAX_VELOCITY * 2.0)), "velocity");
     assert_eq!(refused_field(&|n| n.signals.reach = Some(u64::MAX)), "reach");
-    assert_eq!(refused_field(&|n| n.items = vec![3, -5]), "items");
-    assert_eq!(refused_field(&|n| n.items = vec![0]), "items");
+    assert_eq!(refused_field(&|n| n.items = vec![ItemId(3), ItemId(-5)]), "items");
+    assert_eq!(refused_field(&|n| n.items = vec![ItemId(0)]), "items");
     assert_eq!(refused_field(&|n| n.platforms = vec![String::new()]), "platforms");
 
     let mut edges = new_case();
     edges.title = "t".repeat(MAX_TITLE_CHARS);
     edges.origin_ref = Some("factcheck:fc-00005133ac02".into());
     edges.narratives = vec!["7".into(), "n-1".into(), "a".repeat(MAX_NARRATIVE_ID_CHARS)];
-    edges.items = vec![1, i64::MAX];
+    edges.items = vec![ItemId(1), ItemId(i64::MAX)];
     edges.signals = Signals { risk: Some(1.0), reach: Some(MAX_REACH), velocity: Some(0.0) };
     assert_eq!(edges.validate(), Ok(()));
 }

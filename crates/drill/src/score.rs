@@ -125,7 +125,7 @@ fn scenario_narrative(
     case: &Case,
     narratives: &BTreeMap<String, String>,
 ) -> tangkal_store::Result<Option<String>> {
-    let mut items: Vec<ItemId> = case.items.iter().copied().map(ItemId).collect();
+    let mut items: Vec<ItemId> = case.items.clone();
     for id in case.narratives.iter().filter_map(|n| n.parse::<NarrativeId>().ok()) {
         items.extend(store.get_narrative(id)?.map(|row| row.representative_item_id));
     }

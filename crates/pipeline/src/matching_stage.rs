@@ -362,7 +362,7 @@ fn new_case(row: &NarrativeRow, best: &Match<'_>, signals: Signals, origin_ref: 
         origin: Some(Origin::Detector),
         origin_ref: Some(origin_ref),
         narratives: vec![row.id.to_string()],
-        items: vec![row.representative_item_id.get()],
+        items: vec![row.representative_item_id],
         platforms: row.platforms.clone(),
         signals,
         ..NewCase::default()

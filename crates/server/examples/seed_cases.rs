@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
             origin: Some(Origin::Detector),
             origin_ref: Some("claims".into()),
             narratives: vec![format!("n-{}", i / 5)],
-            items: vec![i as i64 * 3 + 1, i as i64 * 3 + 2],
+            items: vec![tangkal_model::ItemId(i as i64 * 3 + 1), tangkal_model::ItemId(i as i64 * 3 + 2)],
             platforms: (0..1 + rng.next(3)).map(|_| platforms[rng.next(6) as usize].to_string()).collect(),
             signals: Signals {
                 risk: Some(rng.next(100) as f64 / 100.0),

@@ -323,7 +323,7 @@ mod tests {
         NewCase {
             title: title.into(),
             platforms: vec!["TikTok".into()],
-            items: vec![3, 4],
+            items: vec![ItemId(3), ItemId(4)],
             narratives: vec!["n-1".into()],
             urgency,
             ..NewCase::default()
@@ -337,7 +337,10 @@ mod tests {
         let urgent = store.open_case(&new_case("urgent", Urgency::Urgent), "manual", t0).unwrap();
         let loaded = store.case(normal.id).unwrap().unwrap();
         assert_eq!(loaded, normal);
-        assert_eq!((loaded.items.clone(), loaded.platforms.clone()), (vec![3, 4], vec!["tiktok".to_string()]));
+        assert_eq!(
+            (loaded.items.clone(), loaded.platforms.clone()),
+            (vec![ItemId(3), ItemId(4)], vec!["tiktok".to_string()])
+        );
 
         let ids =
             |f: &CaseFilter, now| store.list_cases(f, now, 10, 0).unwrap().iter().map(|c| c.id).collect::<Vec<_>>();
@@ -460,7 +463,7 @@ mod tests {
         );
         let linked = store.case(case.id).unwrap().unwrap();
         assert_eq!(linked.narratives, vec!["n-1".to_string(), "7".to_string()]);
-        assert!(linked.items.contains(&70));
+        assert!(linked.items.contains(&ItemId(70)));
         let filter = crate::AuditFilter { entity: Some("case".into()), entity_id: Some(case.id.to_string()) };
         let actions: Vec<_> = store.audit_events(&filter, 10, 0).unwrap().into_iter().map(|e| e.action).collect();
         assert_eq!(actions.iter().filter(|a| *a == "case.link").count(), 1, "{actions:?}");

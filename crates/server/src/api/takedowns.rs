@@ -13,7 +13,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tangkal_cases::{Actor, Case, Role};
-use tangkal_model::ItemId;
 use tangkal_response::takedown::{
     NewTakedown, Outcome, OutcomeCounts, PlatformContact, RequestState, TakedownChange, TakedownConfig, TakedownRequest,
 };
@@ -57,7 +56,7 @@ fn same_platform(item_platform: &str, platform: &str) -> bool {
 
 /// The case's items that are still stored.
 pub(crate) fn case_items(store: &dyn Store, case: &Case) -> tangkal_store::Result<Vec<StoredItem>> {
-    case.items.iter().filter_map(|&id| store.get_item(ItemId(id)).transpose()).collect()
+    case.items.iter().filter_map(|&id| store.get_item(id).transpose()).collect()
 }
 
 /// The case's item URLs on `platform`, what a request without `urls` lists.

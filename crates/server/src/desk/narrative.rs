@@ -293,7 +293,7 @@ pub async fn open_case(
             title: excerpt(&text.unwrap_or_else(|| format!("#{narrative}")), MAX_TITLE_CHARS - 1),
             origin_ref: Some(format!("narrative:{narrative}")),
             narratives: vec![narrative.to_string()],
-            items: vec![representative.get()],
+            items: vec![representative],
             platforms: n.platforms.iter().filter(|p| state.config.platforms.contains(p)).cloned().collect(),
             signals: Signals {
                 risk: None,

@@ -309,7 +309,7 @@ impl TestApp {
             origin: Some(tangkal_cases::Origin::Detector),
             origin_ref: Some("claims".into()),
             platforms: vec!["tiktok".into()],
-            items: vec![1, 2],
+            items: vec![tangkal_model::ItemId(1), tangkal_model::ItemId(2)],
             urgency,
             ..NewCase::default()
         };
