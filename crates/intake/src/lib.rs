@@ -225,11 +225,21 @@ impl Intake {
     }
 
     /// The workers' acknowledgement floor: the stream sequence at and below which every message was
-    /// acknowledged (stored, repeated or dead-lettered).
+    /// acknowledged (stored, repeated or dead-lettered). The consumer's own floor can lag: NATS 2.9 killed
+    /// with -9 was seen to come back with a floor older than acknowledgements that had already removed their
+    /// messages, and with nothing left to deliver it never moves again. The items stream is a work queue, so a
+    /// message leaves it once acknowledged, and everything below its first remaining message was; the floor
+    /// is the higher of the two. (A purged message leaves too, but was never stored: nothing to place.)
     pub async fn ack_floor(&self) -> anyhow::Result<i64> {
-        let mut workers = self.workers().await?;
-        let info = workers.info().await.context("cannot read the workers' consumer")?;
-        Ok(info.ack_floor.stream_sequence as i64)
+        let mut stream = self.jetstream.get_stream(&self.config.stream).await?;
+        let mut workers: consumer::PullConsumer = stream
+            .get_consumer(WORKERS)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the workers' consumer: {e}"))?;
+        let consumer_floor =
+            workers.info().await.context("cannot read the workers' consumer")?.ack_floor.stream_sequence;
+        let first_left = stream.info().await.context("cannot read the items stream")?.state.first_sequence;
+        Ok(consumer_floor.max(first_left.saturating_sub(1)) as i64)
     }
 
     /// Removes the streams with everything in them (tests use a stream each).
