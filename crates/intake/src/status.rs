@@ -64,7 +64,15 @@ pub async fn status(intake: &Intake, sample: Duration) -> anyhow::Result<IntakeS
     let js = &intake.jetstream;
     let items = js.get_stream(&intake.config.stream).await?.get_info().await?;
     let dead = js.get_stream(intake.config.dead_stream()).await?.get_info().await?;
-    let matching = js.get_stream(intake.config.match_stream()).await?.get_info().await?;
+    // The work left, as the matchers' consumer counts it, not the messages in the stream: NATS 2.9 killed
+    // with -9 was seen to bring back acknowledged messages, which nobody delivers again.
+    let mut matchers: async_nats::jetstream::consumer::PullConsumer = js
+        .get_stream(intake.config.match_stream())
+        .await?
+        .get_consumer(crate::MATCHERS)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the matchers' consumer: {e}"))?;
+    let matching = matchers.info().await.context("cannot read the matchers' consumer")?;
     let mut beats = heartbeats(intake).await?;
     let placer = beats.iter().position(|(key, _)| key == PLACER_KEY).map(|i| beats.remove(i).1);
     Ok(IntakeStatus {
@@ -78,7 +86,7 @@ pub async fn status(intake: &Intake, sample: Duration) -> anyhow::Result<IntakeS
         ack_floor: info.ack_floor.stream_sequence,
         items_per_second: (info.ack_floor.consumer_sequence.saturating_sub(before)) as f64 / elapsed.max(1e-3),
         dead_letters: dead.state.messages,
-        matching_depth: matching.state.messages,
+        matching_depth: matching.num_pending + matching.num_ack_pending as u64,
         workers: beats.into_iter().map(|(_, beat)| beat).collect(),
         placer,
     })

@@ -163,24 +163,31 @@ impl Cluster {
         }
     }
 
+    /// Waits until the intake's status satisfies `done`; names the last status when it times out.
+    fn wait_for_status(&self, what: &str, done: impl Fn(&serde_json::Value) -> bool) {
+        let started = Instant::now();
+        loop {
+            let status = self.status();
+            if done(&status) {
+                return;
+            }
+            let waited = started.elapsed();
+            assert!(waited < Duration::from_secs(120), "timed out waiting until {what} ({waited:?}): {status}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Waits until every message is acknowledged and placed and every narrative matched, then stops the
     /// placers and the workers (in that order: the placer's last figures still go to matching).
     fn finish(&self, placers: Vec<Process>, workers: Vec<Process>) -> serde_json::Value {
-        let started = Instant::now();
-        loop {
-            let s = self.status();
+        self.wait_for_status("every message is acknowledged and placed", |s| {
             let covered = s["placer"]["figures"]["covered"].as_u64();
-            if s["pending"] == 0 && s["ack_pending"] == 0 && covered == s["last_seq"].as_u64() && covered > Some(0) {
-                break;
-            }
-            let waited = started.elapsed();
-            assert!(waited < Duration::from_secs(120), "every message not acknowledged and placed in {waited:?}: {s}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+            s["pending"] == 0 && s["ack_pending"] == 0 && covered == s["last_seq"].as_u64() && covered > Some(0)
+        });
         for placer in placers {
             placer.stop();
         }
-        self.wait_until("every narrative is matched", || self.status()["matching_depth"] == 0);
+        self.wait_for_status("every narrative is matched", |s| s["matching_depth"] == 0);
         for worker in workers {
             worker.stop();
         }
