@@ -259,7 +259,11 @@ fn a_record_that_cannot_be_stored_goes_to_the_dead_letters_with_its_reason() {
         "{}",
         header(refused, "Tangkal-Dead-Reason")
     );
-    assert_eq!(header(refused, tangkal_intake::headers::DEAD_DELIVERIES), "3", "refused on each of its deliveries");
+    // Refused on each delivery it reached the worker with, and dead-lettered from the third on. NATS may count
+    // one more: a message it hands to a pull request the worker already gave up on (250 ms after the request's
+    // expiry, see `FETCH_GRACE`) comes again only after the acknowledgement wait (seen once in CI: 4).
+    let deliveries: u64 = header(refused, tangkal_intake::headers::DEAD_DELIVERIES).parse().unwrap();
+    assert!((3..=4).contains(&deliveries), "refused on each of its deliveries: {deliveries}");
     assert_eq!(header(refused, tangkal_intake::headers::DEAD_SUBJECT), env.intake.config.items_subject("x"));
 }
 
