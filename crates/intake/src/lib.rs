@@ -224,6 +224,12 @@ impl Intake {
         stream.get_consumer(WORKERS).await.map_err(|e| anyhow::anyhow!("cannot open the workers' consumer: {e}"))
     }
 
+    /// The matchers' consumer: workers taking the narratives the placer hands over.
+    pub async fn matchers(&self) -> anyhow::Result<consumer::PullConsumer> {
+        let stream = self.jetstream.get_stream(self.config.match_stream()).await?;
+        stream.get_consumer(MATCHERS).await.map_err(|e| anyhow::anyhow!("cannot open the matchers' consumer: {e}"))
+    }
+
     /// The workers' acknowledgement floor: the stream sequence at and below which every message was
     /// acknowledged (stored, repeated or dead-lettered). The consumer's own floor can lag: NATS 2.9 killed
     /// with -9 was seen to come back with a floor older than acknowledgements that had already removed their

@@ -66,12 +66,7 @@ pub async fn status(intake: &Intake, sample: Duration) -> anyhow::Result<IntakeS
     let dead = js.get_stream(intake.config.dead_stream()).await?.get_info().await?;
     // The work left, as the matchers' consumer counts it, not the messages in the stream: NATS 2.9 killed
     // with -9 was seen to bring back acknowledged messages, which nobody delivers again.
-    let mut matchers: async_nats::jetstream::consumer::PullConsumer = js
-        .get_stream(intake.config.match_stream())
-        .await?
-        .get_consumer(crate::MATCHERS)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the matchers' consumer: {e}"))?;
+    let mut matchers = intake.matchers().await?;
     let matching = matchers.info().await.context("cannot read the matchers' consumer")?;
     let mut beats = heartbeats(intake).await?;
     let placer = beats.iter().position(|(key, _)| key == PLACER_KEY).map(|i| beats.remove(i).1);

@@ -395,11 +395,7 @@ async fn match_narratives(
     stop: watch::Receiver<bool>,
     counters: Arc<Counters>,
 ) -> anyhow::Result<()> {
-    let stream = intake.jetstream.get_stream(intake.config.match_stream()).await?;
-    let consumer: PullConsumer = stream
-        .get_consumer(crate::MATCHERS)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the matchers' consumer: {e}"))?;
+    let consumer = intake.matchers().await?;
     let stage = MatchingStage::on_demand(Arc::new(tangkal_cases::SystemClock));
     let matcher = StoreThread::start("tangkal-matcher", (None::<PostgresStore>, stage));
     let mut pause = Duration::from_millis(250);
